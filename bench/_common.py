@@ -1,0 +1,45 @@
+"""Shared helpers for the benchmark scripts in ``bench/``.
+
+These scripts are not part of the installed package: they read the reference data in
+``../shared/data`` (beside the repository) and print tables. Import them with ``bench/``
+on ``sys.path`` (running ``python bench/<script>.py`` does that automatically).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Root of the repository (the folder holding ``bench/`` and ``src/``).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Reference data shipped beside the repository (``<repo>/../shared/data``).
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Render rows as a fixed-width text table (Markdown-compatible pipes).
+
+    Examples
+    --------
+    >>> print(format_table(["a", "b"], [[1, "x"]]))
+    | a | b |
+    | --- | --- |
+    | 1 | x |
+    """
+    cells = [[str(h) for h in header]] + [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    sep = "| " + " | ".join("-" * max(3, w) for w in widths) + " |"
+    return "\n".join([line(cells[0]), sep, *[line(r) for r in cells[1:]]])
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "–"
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    return str(value)

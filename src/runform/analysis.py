@@ -1,0 +1,104 @@
+"""The result of analysing a pose track, and its JSON form (``runform.analysis/1``).
+
+The JSON document is the contract between the engine and everything downstream (findings,
+report, plan, a future web app): see ``src/runform/schemas/analysis.schema.json`` and
+``docs/analysis-json.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from runform import __version__
+from runform.gait.clean import CleaningReport
+from runform.gait.direction import TravelInfo
+from runform.gait.types import GaitEvents
+from runform.track import PoseTrack
+
+SCHEMA_ID = "runform.analysis/1"
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """A warning shown to the user: a stable ``code`` and one plain sentence."""
+
+    code: str
+    message: str
+    level: str = "warning"  # "info" | "warning"
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "level": self.level, "message": self.message}
+
+
+@dataclass
+class Analysis:
+    """Everything the engine found for one track.
+
+    Attributes
+    ----------
+    track: the cleaned track (same frames as the input).
+    direction: +1 runner moves toward image right, −1 toward image left.
+    travel: direction/setting detection details.
+    gait: detected events, accepted steps and rejected steps (with reasons).
+    angles: per-frame angle series (:func:`runform.metrics.angles.frame_angles`).
+    steps: per-step metric rows (one dict per accepted step).
+    metrics: per-metric summaries with bands and quality.
+    summary: the short summary (medians).
+    cycles: gait-cycle-normalised angle curves.
+    """
+
+    track: PoseTrack
+    travel: TravelInfo
+    gait: GaitEvents
+    angles: dict
+    steps: list[dict]
+    metrics: dict
+    summary: dict
+    cycles: dict
+    leg_length: float
+    cleaning: CleaningReport
+    options: dict
+    warnings: list[Warning_] = field(default_factory=list)
+    keypoint_confidence: dict = field(default_factory=dict)
+
+    @property
+    def direction(self) -> int:
+        return self.travel.direction
+
+    def to_dict(self) -> dict:
+        """The ``runform.analysis/1`` JSON document (plain, JSON-serialisable)."""
+        meta = self.track.meta
+        return {
+            "schema": SCHEMA_ID,
+            "runform_version": __version__,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "input": {
+                "path": meta.path,
+                "source": meta.source,
+                "n_frames": self.track.n_frames,
+                "duration_s": round(self.track.duration, 4),
+                "frame_rate": round(self.track.frame_rate, 3),
+                "capture_fps": meta.capture_fps,
+                "width": meta.width,
+                "height": meta.height,
+                "units": meta.units,
+                "time_base": meta.time_base,
+                "keypoints": list(self.track.keypoints),
+                "keypoint_confidence": self.keypoint_confidence,
+            },
+            "options": self.options,
+            "context": {
+                **self.travel.to_dict(),
+                "leg_length": round(self.leg_length, 3),
+                "leg_length_units": meta.units,
+            },
+            "summary": self.summary,
+            "metrics": self.metrics,
+            "steps": self.steps,
+            "events": [e.to_dict() for e in self.gait.events],
+            "rejected_steps": [r.to_dict() for r in self.gait.rejected],
+            "cycles": self.cycles,
+            "cleaning": self.cleaning.to_dict(),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }

@@ -1,0 +1,46 @@
+"""``runform analyze-pose PATH --out DIR``: analyse a pose file made by runform or another tool."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from runform.cli.common import console, rich_progress
+from runform.cli.summary_table import print_summary
+from runform.pipeline import AnalysisOptions
+from runform.pipeline.document import analysis_document
+
+
+def analyze_pose(
+    path: Annotated[Path, typer.Argument(help="Pose file: CSV contract, runform JSON, RTMPose "
+                                               "Halpe-26 JSON, or an OpenPose JSON folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("runform-out"),
+    fps: Annotated[float | None, typer.Option(help="Frame rate, for files without usable time.")] = None,
+    height_cm: Annotated[float | None, typer.Option(help="Runner's height in cm (gives a scale).")] = None,
+    treadmill_speed: Annotated[
+        float | None, typer.Option(help="Treadmill belt speed in m/s (step length, expected cadence).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Detect contacts and toe-offs and compute running-form metrics from a pose track."""
+    from runform.pipeline import analyze_track
+    from runform.pose.readers import read_pose
+
+    options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
+    track = read_pose(path, fps=fps)
+    with rich_progress(enabled=not quiet) as progress:
+        analysis = analyze_track(track, options, progress=progress)
+    doc = analysis_document(analysis)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "analysis.json"
+    target.write_text(json.dumps(doc, indent=1, allow_nan=False))
+    if not quiet:
+        print_summary(doc)
+    console.print(f"wrote {target}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze-pose")(analyze_pose)

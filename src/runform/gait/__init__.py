@@ -1,0 +1,1 @@
+"""Pose → gait: clean the track, find the direction of travel, detect contacts and toe-offs."""

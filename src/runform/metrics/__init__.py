@@ -1,0 +1,1 @@
+"""Gait → form metrics: the catalogue, angle series, per-step metrics and summaries."""

@@ -1,0 +1,173 @@
+"""Per-step metrics: one row per accepted step, every per-step metric of the catalogue.
+
+A *step* here is one foot's stance (contact → toe-off) and what follows until the other
+foot lands; swing metrics of that foot use the interval from its toe-off to its own next
+contact. Values that need an event that is not there (the last step, a gap) are ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from runform.gait.types import Step
+from runform.geometry import mid_point
+from runform.track import PoseTrack
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What every per-step computation needs, computed once per track."""
+
+    track: PoseTrack
+    angles: dict
+    direction: int
+    leg: float
+    hip_mid: np.ndarray | None
+    thigh_rate: dict  # side -> d(thigh)/dt, deg/s
+
+    @classmethod
+    def build(cls, track: PoseTrack, angles: dict, direction: int, leg: float) -> StepContext:
+        rate = {}
+        for side, th in angles["thigh"].items():
+            rate[side] = _gradient(th, track.time)
+        return cls(track, angles, direction, leg, mid_point(track, "hip"), rate)
+
+
+def _gradient(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    if len(y) < 3:
+        return np.full_like(y, np.nan)
+    return np.gradient(y, t)
+
+
+def value_at(t: np.ndarray, y: np.ndarray, when: float) -> float:
+    """Linear interpolation of ``y`` at ``when``; NaN if a neighbour is missing."""
+    i = int(np.searchsorted(t, when))
+    if i <= 0 or i >= len(t):
+        return float("nan")
+    y0, y1 = y[i - 1], y[i]
+    if not (np.isfinite(y0) and np.isfinite(y1)):
+        return float("nan")
+    w = (when - t[i - 1]) / (t[i] - t[i - 1])
+    return float(y0 + w * (y1 - y0))
+
+
+def window(t: np.ndarray, y: np.ndarray, start: float, stop: float) -> np.ndarray:
+    """Samples of ``y`` in ``[start, stop]`` plus the interpolated end values."""
+    i0, i1 = np.searchsorted(t, start, "left"), np.searchsorted(t, stop, "right")
+    inner = y[i0:i1]
+    return np.concatenate([[value_at(t, y, start)], inner, [value_at(t, y, stop)]])
+
+
+def _extreme(values: np.ndarray, fn, min_valid: float = 0.6) -> float:
+    ok = np.isfinite(values)
+    if ok.size == 0 or ok.mean() < min_valid:
+        return float("nan")
+    return float(fn(values[ok]))
+
+
+def _none(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def step_metrics(step: Step, ctx: StepContext, treadmill_speed: float | None = None) -> dict:
+    """All per-step metrics of one step, as a flat dict (``None`` where not computable)."""
+    t = ctx.track.time
+    s = step.side
+    tc, tt = step.contact_s, step.toe_off_s
+    tn, ts = step.next_contact_s, step.next_same_contact_s
+    thigh, knee = ctx.angles["thigh"][s], ctx.angles["knee"][s]
+    hip, shank = ctx.angles["hip"][s], ctx.angles["shank"][s]
+    row: dict = {
+        "side": s,
+        "contact_s": round(tc, 5),
+        "toe_off_s": round(tt, 5),
+        "next_contact_s": None if tn is None else round(tn, 5),
+        "confidence": round(step.confidence, 3),
+        "contact_time_ms": (tt - tc) * 1000.0,
+        "step_time_ms": None if tn is None else (tn - tc) * 1000.0,
+        "flight_time_ms": None if tn is None else (tn - tt) * 1000.0,
+        "stride_time_ms": None if ts is None else (ts - tc) * 1000.0,
+        "duty_factor_pct": None if ts is None else 100.0 * (tt - tc) / (ts - tc),
+    }
+    if tn is not None and treadmill_speed:
+        row["step_length_m"] = treadmill_speed * (tn - tc)
+    # window for peak extension: stance plus the first 30 % of swing
+    swing_end = ts if ts is not None else (tt + 0.35)
+    ext_end = tt + 0.3 * (swing_end - tt)
+    row["thigh_extension_deg"] = -_extreme(window(t, thigh, tc, ext_end), np.min)
+    row["hip_extension_trunk_deg"] = -_extreme(window(t, hip, tc, ext_end), np.min)
+    row["thigh_flexion_contact_deg"] = value_at(t, thigh, tc)
+    row["knee_flexion_contact_deg"] = value_at(t, knee, tc)
+    row["shank_angle_contact_deg"] = value_at(t, shank, tc)
+    row["knee_flexion_stance_peak_deg"] = _extreme(window(t, knee, tc, tt), np.max)
+    rate = ctx.thigh_rate[s]
+    row["drive_peak_deg_s"] = _extreme(-window(t, rate, tc, tt), np.max)
+    th_c, th_t = value_at(t, thigh, tc), value_at(t, thigh, tt)
+    row["drive_mean_deg_s"] = (th_c - th_t) / (tt - tc)
+    if ts is not None:
+        row["thigh_flexion_swing_peak_deg"] = _extreme(window(t, thigh, tt, ts), np.max)
+        row["knee_flexion_swing_peak_deg"] = _extreme(window(t, knee, tt, ts), np.max)
+        heel_name = f"{s}_heel" if ctx.track.has(f"{s}_heel") else f"{s}_ankle"
+        hip_name = f"{s}_hip"
+        if ctx.track.has(heel_name) and ctx.track.has(hip_name):
+            d = np.linalg.norm(ctx.track.point(heel_name) - ctx.track.point(hip_name), axis=1)
+            row["heel_recovery_ratio"] = _extreme(window(t, d, tt, ts), np.min) / ctx.leg
+    if ctx.hip_mid is not None and ctx.track.has(f"{s}_ankle"):
+        dx = ctx.direction * (ctx.track.point(f"{s}_ankle")[:, 0] - ctx.hip_mid[:, 0])
+        row["touchdown_distance_pct"] = 100.0 * value_at(t, dx, tc) / ctx.leg
+    if tn is not None:
+        if ctx.hip_mid is not None:
+            y = ctx.hip_mid[:, 1]
+            seg = window(t, y, tc, tn)
+            row["vertical_oscillation_pct"] = 100.0 * _extreme(seg, np.ptp, 0.8) / ctx.leg
+        row["trunk_lean_deg"] = _extreme(window(t, ctx.angles["trunk"], tc, tn), np.median, 0.8)
+    return {k: (_none(v) if isinstance(v, float) else v) for k, v in row.items()}
+
+
+def gait_cycle_curves(
+    track: PoseTrack, angles: dict, steps: list[Step], n_points: int = 101
+) -> dict:
+    """Angle curves over the gait cycle (contact → next contact of the same foot), 0–100 %.
+
+    Returns ``{angle: {side: {"mean": [...], "sd": [...], "n": k}}}`` for thigh, hip, knee,
+    shank and trunk (trunk per side's cycle).
+    """
+    t = track.time
+    pct = np.linspace(0.0, 1.0, n_points)
+    out: dict = {}
+    for name in ("thigh", "hip", "knee", "shank", "trunk"):
+        out[name] = {}
+        for side in ("left", "right"):
+            series = angles[name] if name == "trunk" else angles[name][side]
+            curves = []
+            for st in steps:
+                if st.side != side or st.next_same_contact_s is None:
+                    continue
+                times = st.contact_s + pct * (st.next_same_contact_s - st.contact_s)
+                i0 = np.searchsorted(t, times[0]) - 1
+                i1 = np.searchsorted(t, times[-1]) + 1
+                if i0 < 0 or i1 > len(t):
+                    continue
+                seg = series[i0:i1]
+                if not np.isfinite(seg).all():
+                    continue
+                curves.append(np.interp(times, t[i0:i1], seg))
+            if curves:
+                c = np.asarray(curves)
+                out[name][side] = {
+                    "mean": np.round(c.mean(axis=0), 2).tolist(),
+                    "sd": np.round(c.std(axis=0), 2).tolist(),
+                    "n": len(curves),
+                    "toe_off_pct": None,
+                }
+        # mean toe-off position within the cycle, per side, for plotting the stance phase
+        for side, entry in out[name].items():
+            ratios = [
+                (st.toe_off_s - st.contact_s) / (st.next_same_contact_s - st.contact_s)
+                for st in steps
+                if st.side == side and st.next_same_contact_s is not None
+            ]
+            entry["toe_off_pct"] = round(100.0 * float(np.median(ratios)), 1) if ratios else None
+    return out

@@ -1,0 +1,153 @@
+"""Summaries of per-step metrics: per side (median, spread, count), symmetry and quality.
+
+Every metric result carries a quality verdict built from the catalogue's declaration:
+enough steps? frame rate good enough for this metric? keypoints confident? A metric with
+``quality.level == "poor"`` is still reported, but marked as not trusted, and the findings
+layer gives it no weight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from runform.metrics.catalog import CATALOG, MetricSpec, expected_cadence
+
+#: Leg (hip joint → ankle joint) as a fraction of body height (thigh 0.245 H + shank
+#: 0.246 H; Winter 2009, Biomechanics and Motor Control of Human Movement, segment lengths).
+LEG_FRACTION_OF_HEIGHT = 0.491
+
+
+def _stats(values: list[float]) -> dict | None:
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return None
+    q25, q50, q75 = np.percentile(v, [25, 50, 75])
+    return {
+        "median": round(float(q50), 2),
+        "iqr": round(float(q75 - q25), 2),
+        "q25": round(float(q25), 2),
+        "q75": round(float(q75), 2),
+        "mean": round(float(v.mean()), 2),
+        "sd": round(float(v.std(ddof=1)), 2) if v.size > 1 else 0.0,
+        "n": int(v.size),
+    }
+
+
+def _quality(spec: MetricSpec, fps: float, n_min: int, confidence: float) -> dict:
+    flags: list[str] = []
+    level = "good"
+    if n_min < spec.min_steps:
+        flags.append(f"only {n_min} step(s) on a side; at least {spec.min_steps} are needed")
+        level = "poor" if n_min < 2 else "fair"
+    if spec.coarse_fps and fps < spec.coarse_fps:
+        frame_ms = 1000.0 / fps
+        flags.append(
+            f"coarse at {fps:.0f} fps: one frame is {frame_ms:.0f} ms; film at 120 fps or more "
+            "for contact timing"
+        )
+        level = "fair" if level == "good" else level
+    elif fps < spec.good_fps:
+        flags.append(f"frame rate {fps:.0f} fps is low for this metric")
+        level = "fair" if level == "good" else level
+    if confidence < 0.5:
+        flags.append(f"low keypoint confidence ({confidence:.2f})")
+        level = "poor" if confidence < 0.3 else ("fair" if level == "good" else level)
+    return {"level": level, "trusted": level != "poor", "flags": flags}
+
+
+def summarise(
+    rows: list[dict],
+    *,
+    fps: float,
+    confidence: dict[str, float],
+    scale_m_per_unit: float | None = None,
+    leg_units: float | None = None,
+    treadmill_speed: float | None = None,
+) -> tuple[dict, dict]:
+    """Summarise per-step rows into ``(metrics, summary)``.
+
+    ``metrics`` maps every catalogue id that could be computed to
+    ``{"name", "unit", "per_side", "left", "right", "all", "difference", "symmetry_pct",
+    "quality", "band", "graded"}``; ``summary`` is the short form (medians; per side as
+    ``{"left": x, "right": y}``) used at the top of ``analysis.json``.
+    """
+    metrics: dict = {}
+    summary: dict = {}
+    n_side = {s: sum(1 for r in rows if r["side"] == s) for s in ("left", "right")}
+    for spec in CATALOG.values():
+        if spec.id in ("cadence_spm", "vertical_oscillation_cm"):
+            continue
+        per = {
+            s: _stats([r.get(spec.id) for r in rows if r["side"] == s]) for s in ("left", "right")
+        }
+        overall = _stats([r.get(spec.id) for r in rows])
+        if overall is None:
+            continue
+        entry = _entry(spec, per, overall, fps, n_side, confidence)
+        metrics[spec.id] = entry
+        if spec.per_side:
+            summary[spec.id] = {s: (per[s]["median"] if per[s] else None) for s in per}
+        else:
+            summary[spec.id] = overall["median"]
+
+    # Cadence from same-foot stride times: a side-specific timing bias (the far foot is
+    # often detected a little late) cancels within a stride but not within a step.
+    stride_ms = [
+        r["stride_time_ms"] for r in rows if r.get("stride_time_ms") is not None
+    ]
+    if stride_ms:
+        spec = CATALOG["cadence_spm"]
+        cad = _stats([120000.0 / x for x in stride_ms])
+        assert cad is not None
+        cad["median"] = round(120000.0 / float(np.median(stride_ms)), 2)
+        entry = _entry(spec, {"left": None, "right": None}, cad, fps, n_side, confidence)
+        if treadmill_speed:
+            entry["expected"] = round(expected_cadence(treadmill_speed), 1)
+        metrics["cadence_spm"] = entry
+        summary["cadence_spm"] = cad["median"]
+
+    if "vertical_oscillation_pct" in metrics and scale_m_per_unit and leg_units:
+        leg_cm = 100.0 * scale_m_per_unit * leg_units
+        spec = CATALOG["vertical_oscillation_cm"]
+        vals = [r["vertical_oscillation_pct"] * leg_cm / 100.0 for r in rows
+                if r.get("vertical_oscillation_pct") is not None]
+        overall = _stats(vals)
+        if overall:
+            metrics[spec.id] = _entry(
+                spec, {"left": None, "right": None}, overall, fps, n_side, confidence
+            )
+            summary[spec.id] = overall["median"]
+    return metrics, summary
+
+
+def _entry(
+    spec: MetricSpec, per: dict, overall: dict, fps: float, n_side: dict, confidence: dict
+) -> dict:
+    if spec.per_side:
+        present = [s for s in ("left", "right") if per[s]]
+        n_min = min(per[s]["n"] for s in present) if len(present) == 2 else 0
+    else:
+        n_min = min(n_side.values()) if n_side else 0
+        n_min = max(n_min, overall["n"] // 2)
+    conf = float(np.mean([confidence.get(s, 1.0) for s in ("left", "right")]))
+    entry = {
+        "name": spec.name,
+        "unit": spec.unit,
+        "per_side": spec.per_side,
+        "left": per.get("left"),
+        "right": per.get("right"),
+        "all": overall,
+        "difference": None,
+        "symmetry_pct": None,
+        "graded": spec.graded,
+        "concern": spec.concern,
+        "band": spec.band.to_dict() if spec.band else None,
+        "quality": _quality(spec, fps, n_min, conf),
+    }
+    if spec.per_side and spec.symmetry and per.get("left") and per.get("right"):
+        left, right = per["left"]["median"], per["right"]["median"]
+        entry["difference"] = round(right - left, 2)
+        denom = 0.5 * (abs(left) + abs(right))
+        if denom > 1e-9:
+            entry["symmetry_pct"] = round(100.0 * abs(left - right) / denom, 1)
+    return entry

@@ -1,0 +1,254 @@
+"""Pose track → analysis: the engine's one call.
+
+``analyze_track`` chains the stages (clean → direction → events → angles → per-step metrics
+→ summaries) with plain data in and out and progress through a callback.
+
+Examples
+--------
+>>> from runform.synthetic import synthetic_runner       # doctest: +SKIP
+>>> a = analyze_track(synthetic_runner(fps=120).track)   # doctest: +SKIP
+>>> round(a.summary["cadence_spm"])                      # doctest: +SKIP
+170
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from runform.analysis import Analysis, Warning_
+from runform.errors import AnalysisError, InputError, OptionError
+from runform.gait.clean import clean_track
+from runform.gait.direction import detect_travel
+from runform.gait.events import FootClearanceDetector
+from runform.geometry import leg_length
+from runform.keypoints import SIDES, required_keypoints
+from runform.metrics.angles import frame_angles
+from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
+from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, summarise
+from runform.progress import ProgressLike, ensure_progress
+from runform.track import PoseTrack
+
+HUMAN_CADENCE_SPM = (100.0, 260.0)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Options of the engine (all optional).
+
+    height_cm: runner's height, gives a scale (vertical oscillation in cm).
+    treadmill_speed_mps: belt speed, gives step length and the expected cadence.
+    min_score: keypoints below this confidence are treated as missing.
+    max_gap_s: gaps up to this long are interpolated; longer gaps split steps.
+    cutoff_hz: low-pass cut-off; ``None`` adapts it to the frame rate.
+    fix_swaps: correct left/right label swaps.
+    min_steps_per_side: fewer accepted steps on a side than this is an error.
+    """
+
+    height_cm: float | None = None
+    treadmill_speed_mps: float | None = None
+    min_score: float = 0.3
+    max_gap_s: float = 0.1
+    cutoff_hz: float | None = None
+    fix_swaps: bool = True
+    min_steps_per_side: int = 2
+
+    def validate(self) -> AnalysisOptions:
+        if self.height_cm is not None and not (80.0 <= self.height_cm <= 250.0):
+            raise OptionError(
+                f"--height-cm {self.height_cm:g} is not a human height; give it in centimetres "
+                "(e.g. --height-cm 178)."
+            )
+        if self.treadmill_speed_mps is not None and not (0.5 <= self.treadmill_speed_mps <= 12.0):
+            raise OptionError(
+                f"--treadmill-speed {self.treadmill_speed_mps:g} m/s is outside 0.5–12 m/s; give the "
+                "belt speed in metres per second (10 km/h = 2.78 m/s)."
+            )
+        if not (0.0 <= self.min_score < 1.0):
+            raise OptionError("min_score must be between 0 and 1.")
+        if self.cutoff_hz is not None and self.cutoff_hz <= 0:
+            raise OptionError("The low-pass cut-off must be a positive frequency in Hz.")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def validate_track(track: PoseTrack) -> None:
+    """Raise a clear :class:`InputError` when a track cannot be analysed at all."""
+    missing = [k for k in required_keypoints() if not track.has(k)]
+    if missing:
+        raise InputError(
+            f"The pose track lacks required keypoints: {', '.join(missing)}. runform needs both "
+            "hips, knees and ankles (heels and toes improve event timing); check the column names "
+            "follow the BlazePose vocabulary, e.g. left_knee_x."
+        )
+    if track.n_frames < 10:
+        raise InputError(
+            f"The pose track has only {track.n_frames} frames; record at least 5 seconds of running."
+        )
+    dt = np.diff(track.time)
+    if not np.all(np.isfinite(track.time)) or np.any(dt <= 0):
+        bad = int(np.flatnonzero(~(dt > 0))[0]) + 1 if np.any(~(dt > 0)) else 0
+        raise InputError(
+            f"Time does not increase at frame {bad}; fix the time column or pass --fps to "
+            "rebuild time from the frame rate."
+        )
+
+
+def _confidence(track: PoseTrack) -> dict[str, float]:
+    """Mean confidence of each side's leg and foot points (1.0 when scores are unknown)."""
+    out = {}
+    for side in SIDES:
+        names = [f"{side}_{p}" for p in ("hip", "knee", "ankle", "heel", "foot_index")]
+        cols = [track.point_score(n) for n in names if track.has(n)]
+        s = np.stack(cols)
+        finite = s[np.isfinite(s)]
+        out[side] = round(float(finite.mean()), 3) if finite.size else 1.0
+    return out
+
+
+def analyze_track(
+    track: PoseTrack,
+    options: AnalysisOptions | None = None,
+    progress: ProgressLike = None,
+) -> Analysis:
+    """Analyse a 2-D side-view pose track: events, per-step metrics, summaries, warnings.
+
+    Raises
+    ------
+    InputError
+        The track lacks required keypoints or has broken time.
+    AnalysisError
+        Too little usable data (low confidence everywhere, too few steps).
+    """
+    opts = (options or AnalysisOptions()).validate()
+    report = ensure_progress(progress)
+    validate_track(track)
+    warnings: list[Warning_] = []
+    report("analyse", 0.0, "cleaning")
+
+    confidence = _confidence(track)
+    cleaned, cleaning = clean_track(
+        track,
+        min_score=opts.min_score,
+        max_gap_s=opts.max_gap_s,
+        cutoff_hz=opts.cutoff_hz,
+        fix_swaps=opts.fix_swaps,
+    )
+    usable = np.isfinite(
+        np.stack([cleaned.point(k)[:, 1] for k in required_keypoints()])
+    ).all(axis=0)
+    if usable.mean() < 0.3:
+        raise AnalysisError(
+            f"Hips, knees and ankles are confidently located in only {100 * usable.mean():.0f} % "
+            "of frames; film from the side with the whole body in frame and good light, or lower "
+            "the confidence threshold if your pose tool's scores run low."
+        )
+    if usable.mean() < 0.7:
+        warnings.append(
+            Warning_(
+                "low_coverage",
+                f"Legs are located in only {100 * usable.mean():.0f} % of frames; results use the "
+                "rest and may be less reliable.",
+            )
+        )
+    if cleaning.swap_segments:
+        warnings.append(
+            Warning_(
+                "swaps_corrected",
+                f"Left/right leg labels were swapped in {cleaning.swapped_frames} frames "
+                f"({cleaning.swap_segments} segments) and have been corrected.",
+                "info",
+            )
+        )
+    report("analyse", 0.25, "direction of travel")
+    travel = detect_travel(cleaned)
+    if travel.confidence < 0.3:
+        warnings.append(
+            Warning_(
+                "direction_uncertain",
+                "The direction of travel is uncertain; check that the video is a side view.",
+            )
+        )
+    leg = leg_length(cleaned)
+    if not np.isfinite(leg) or leg <= 0:
+        raise AnalysisError("Leg length could not be measured; hips, knees and ankles are needed.")
+
+    report("analyse", 0.4, "gait events")
+    detector = FootClearanceDetector().detect(cleaned, travel.direction)
+    gait = detector.result_
+    per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
+    if min(per_side.values()) < opts.min_steps_per_side:
+        raise AnalysisError(
+            f"Only {per_side['left']} left and {per_side['right']} right steps were found "
+            f"(at least {opts.min_steps_per_side} per foot are needed); film at least 10 seconds "
+            "of steady running from the side with both feet visible."
+        )
+
+    report("analyse", 0.6, "metrics")
+    angles = frame_angles(cleaned, travel.direction)
+    ctx = StepContext.build(cleaned, angles, travel.direction, leg)
+    rows = [step_metrics(st, ctx, opts.treadmill_speed_mps) for st in gait.steps]
+    scale = None
+    if cleaned.meta.units == "m":
+        scale = 1.0
+    elif opts.height_cm:
+        scale = LEG_FRACTION_OF_HEIGHT * opts.height_cm / 100.0 / leg
+    fps = cleaned.frame_rate
+    metrics, summary = summarise(
+        rows,
+        fps=fps,
+        confidence=confidence,
+        scale_m_per_unit=scale,
+        leg_units=leg,
+        treadmill_speed=opts.treadmill_speed_mps,
+    )
+    cycles = gait_cycle_curves(cleaned, angles, gait.steps)
+
+    cad = summary.get("cadence_spm")
+    if cad is not None and not (HUMAN_CADENCE_SPM[0] <= cad <= HUMAN_CADENCE_SPM[1]):
+        warnings.append(
+            Warning_(
+                "time_base_suspect",
+                f"Cadence came out at {cad:.0f} steps/min, outside human running "
+                f"({HUMAN_CADENCE_SPM[0]:.0f}–{HUMAN_CADENCE_SPM[1]:.0f}); the time base is "
+                "probably wrong (for slow motion exported at 30 fps pass --capture-fps, e.g. 240).",
+            )
+        )
+    if fps < 59.0:
+        warnings.append(
+            Warning_(
+                "coarse_timing",
+                f"At {fps:.0f} fps one frame lasts {1000 / fps:.0f} ms, so contact and flight times "
+                "are coarse (about ±1 frame); cadence and angles are fine. Film at 120–240 fps for "
+                "contact timing.",
+                "info",
+            )
+        )
+    if gait.rejected:
+        warnings.append(
+            Warning_(
+                "steps_rejected",
+                f"{len(gait.rejected)} step(s) were rejected as implausible (reasons in "
+                "rejected_steps).",
+                "info",
+            )
+        )
+    report("analyse", 1.0, "done")
+    return Analysis(
+        track=cleaned,
+        travel=travel,
+        gait=gait,
+        angles=angles,
+        steps=rows,
+        metrics=metrics,
+        summary=summary,
+        cycles=cycles,
+        leg_length=leg,
+        cleaning=cleaning,
+        options=opts.to_dict(),
+        warnings=warnings,
+        keypoint_confidence=confidence,
+    )

@@ -1,0 +1,7 @@
+"""One module per pose file format; :mod:`runform.pose.readers` picks the right one.
+
+- :mod:`.csv_contract` — the pose CSV interchange contract (read and write);
+- :mod:`.runform_json` — runform's own lossless JSON, ``runform.pose/1`` (read and write);
+- :mod:`.rtmpose` — RTMPose Halpe-26 JSON (read);
+- :mod:`.openpose` — a folder of OpenPose BODY_25 per-frame JSON files (read).
+"""

@@ -1,0 +1,576 @@
+"""Read a video with PyAV: upright RGB frames, real per-frame time, streamed.
+
+- **Time** comes from each frame's presentation timestamp (PTS × stream time base), so
+  variable-frame-rate phone clips keep their true spacing. Slow motion is handled by
+  :func:`resolve_time_base`: the capture rate comes from ``--capture-fps`` or from a tag the
+  phone wrote (Android: ``com.android.capture.fps``, which FFmpeg exposes in the container
+  metadata), and playback time is scaled to real time.
+- **Rotation**: phones store portrait clips as landscape pictures plus a display matrix;
+  frames are rotated the way FFmpeg's player would (``frame.rotation`` is the matrix's
+  counter-clockwise angle, so ``-90`` means "turn 90° clockwise to show").
+- **Streaming**: :meth:`VideoReader.frames` decodes one frame at a time, optionally in a
+  background thread (:func:`prefetch`) with a small bounded queue, so memory does not grow
+  with the length of the clip.
+
+Examples
+--------
+>>> reader = VideoReader("run.mp4")                      # doctest: +SKIP
+>>> for frame in reader.frames():                        # doctest: +SKIP
+...     frame.index, frame.time, frame.image.shape
+(0, 0.0, (1280, 720, 3))
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from runform.errors import InputError, OptionError
+
+#: The advice every "film it again" message ends with.
+FILMING_TIP = (
+    "film from the side with the camera at hip height, 3–5 m away, the whole body in frame, "
+    "in landscape and good light (slow motion if the phone has it)"
+)
+
+#: Containers runform is tested with (any FFmpeg-readable one works).
+VIDEO_KINDS = "an mp4, mov, m4v, avi, mkv or webm video"
+
+#: Frames larger than this (long side, pixels) are scaled down while decoding; pose is then
+#: mapped back to the original pixels. 1920 keeps 1080p and smaller untouched.
+DEFAULT_MAX_SIDE = 1920
+
+#: Capture and playback rates closer than this (relative) are treated as equal (real time).
+SAME_RATE_TOLERANCE = 0.05
+
+#: Metadata keys stating the capture rate (matched case-insensitively on format and stream
+#: metadata). Android writes ``com.android.capture.fps`` (an ``mdta`` key, float32); some
+#: apps and exports write Apple-style ``com.apple.quicktime.capture-fps`` or similar.
+CAPTURE_FPS_KEY = re.compile(r"capture[._ -]?(fps|frame[._ -]?rate)", re.IGNORECASE)
+
+_T = TypeVar("_T")
+
+
+# ---------------------------------------------------------------------------- probing
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video, checked by decoding its first frame.
+
+    Attributes
+    ----------
+    path: the file.
+    container: FFmpeg's name of the container format (e.g. ``"mov,mp4,m4a,3gp,3g2,mj2"``).
+    codec: the video codec (e.g. ``"h264"``).
+    coded_width, coded_height: picture size as stored.
+    width, height: picture size as displayed (after rotation).
+    rotation: degrees the stored picture is turned clockwise for display (0, 90, 180, 270).
+    stored_fps: nominal playback frame rate of the stream (``None`` when not stated).
+    capture_fps_tag: capture rate stated by a metadata tag, if any.
+    capture_fps_key: the key of that tag.
+    duration_s: stated duration in seconds, if any.
+    n_frames_stated: stated number of frames, if any.
+    stream_time_base: the stream's time base, e.g. ``"1/15360"`` (PTS unit in seconds).
+    has_audio: whether the file also holds an audio stream.
+    """
+
+    path: str
+    container: str
+    codec: str
+    coded_width: int
+    coded_height: int
+    width: int
+    height: int
+    rotation: int
+    stored_fps: float | None
+    capture_fps_tag: float | None
+    capture_fps_key: str | None
+    duration_s: float | None
+    n_frames_stated: int | None
+    stream_time_base: str
+    has_audio: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def expected_frames(self) -> int | None:
+        """Best guess of the number of frames (for progress), ``None`` when unknown."""
+        if self.n_frames_stated:
+            return self.n_frames_stated
+        if self.duration_s and self.stored_fps:
+            return max(1, int(round(self.duration_s * self.stored_fps)))
+        return None
+
+
+def clockwise_rotation(frame_rotation: float | int | None) -> int:
+    """Degrees to turn a decoded picture clockwise for display (FFmpeg's autorotate rule).
+
+    PyAV's ``VideoFrame.rotation`` is the display matrix's counter-clockwise angle; FFmpeg
+    shows a frame whose matrix says ``-90`` turned 90° clockwise (a phone held upright).
+
+    >>> clockwise_rotation(-90), clockwise_rotation(90), clockwise_rotation(180), clockwise_rotation(0)
+    (90, 270, 180, 0)
+    """
+    theta = -float(frame_rotation or 0.0)
+    return int(round(theta / 90.0)) % 4 * 90
+
+
+def upright(image: np.ndarray, clockwise: int) -> np.ndarray:
+    """Turn an ``(H, W, C)`` picture ``clockwise`` degrees (multiple of 90); contiguous result."""
+    if clockwise % 360 == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=-(clockwise // 90)))
+
+
+def _sniff(path: Path) -> str | None:
+    """A container family recognised from the first bytes, for clearer error messages."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return "MP4/MOV"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "MKV/WebM"
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "AVI"
+    return None
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path} does not exist; give the path of {VIDEO_KINDS}.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the path of {VIDEO_KINDS}.")
+    if path.stat().st_size == 0:
+        raise InputError(
+            f"{path} is empty (0 bytes); copy the video from the phone again and check the "
+            "copy finished."
+        )
+
+
+def _open(path: Path):
+    """Open a container with PyAV, turning FFmpeg errors into one clear sentence."""
+    import av
+
+    _check_file(path)
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        family = _sniff(path)
+        if family is not None:
+            raise InputError(
+                f"{path} looks like an {family} video but cannot be read: it is probably "
+                "truncated or damaged (for example an interrupted copy); copy it from the phone "
+                "again."
+            ) from exc
+        raise InputError(
+            f"{path} is not a video runform can read ({exc.__class__.__name__}); give "
+            f"{VIDEO_KINDS} straight from the phone."
+        ) from exc
+
+
+def _capture_fps_tag(*metadata: dict) -> tuple[float | None, str | None]:
+    for meta in metadata:
+        for key, value in (meta or {}).items():
+            if not CAPTURE_FPS_KEY.search(key):
+                continue
+            try:
+                fps = float(str(value).strip())
+            except ValueError:
+                continue
+            if math.isfinite(fps) and fps > 0:
+                return fps, key
+    return None, None
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Open a video, check it has a decodable video stream, and describe it.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, unreadable, truncated, audio-only, or no decodable video frame; the
+        message says what is wrong and what to do.
+    """
+    import av
+
+    path = Path(path)
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            if container.streams.audio:
+                raise InputError(
+                    f"{path} holds only audio, no picture; give the video itself "
+                    f"({VIDEO_KINDS})."
+                )
+            raise InputError(f"{path} holds no video stream; give {VIDEO_KINDS}.")
+        stream = container.streams.video[0]
+        first = None
+        try:
+            for frame in container.decode(stream):
+                first = frame
+                break
+        except av.error.FFmpegError:
+            first = None
+        if first is None:
+            raise InputError(
+                f"{path} has a video stream but no picture could be decoded: the file is "
+                "probably truncated or damaged; copy it from the phone again."
+            )
+        rotation = clockwise_rotation(getattr(first, "rotation", 0))
+        coded_w, coded_h = int(first.width), int(first.height)
+        width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        stored_fps = float(rate) if rate else None
+        tag, key = _capture_fps_tag(dict(container.metadata), dict(stream.metadata))
+        if stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration:
+            duration = container.duration / 1_000_000
+        else:
+            duration = None
+        return VideoInfo(
+            path=str(path),
+            container=container.format.name,
+            codec=stream.codec_context.name,
+            coded_width=coded_w,
+            coded_height=coded_h,
+            width=width,
+            height=height,
+            rotation=rotation,
+            stored_fps=stored_fps,
+            capture_fps_tag=tag,
+            capture_fps_key=key,
+            duration_s=duration,
+            n_frames_stated=int(stream.frames) or None,
+            stream_time_base=str(stream.time_base),
+            has_audio=bool(container.streams.audio),
+        )
+    finally:
+        container.close()
+
+
+# ---------------------------------------------------------------------------- reading
+@dataclass
+class Frame:
+    """One decoded picture.
+
+    ``index`` counts decoded frames from 0 (one per frame the file holds, in order);
+    ``time`` is playback time in seconds since the first frame, from the PTS (``NaN`` when
+    the frame has no timestamp); ``image`` is upright RGB ``uint8`` at processing size.
+    """
+
+    index: int
+    time: float
+    image: np.ndarray
+
+
+def processing_size(info: VideoInfo, max_side: int | None) -> tuple[int, int, float]:
+    """``(width, height, scale)`` of the pictures handed to the pose model.
+
+    ``scale`` converts processing pixels to original display pixels (``>= 1``).
+
+    >>> info = VideoInfo("a", "mp4", "h264", 3840, 2160, 3840, 2160, 0, 30.0, None, None,
+    ...                  1.0, 30, "1/30", False)
+    >>> processing_size(info, 1920)
+    (1920, 1080, 2.0)
+    """
+    long_side = max(info.width, info.height)
+    if not max_side or long_side <= max_side:
+        return info.width, info.height, 1.0
+    factor = max_side / long_side
+    width = max(2, int(round(info.width * factor / 2)) * 2)
+    height = max(2, int(round(info.height * factor / 2)) * 2)
+    return width, height, info.width / width
+
+
+class VideoReader:
+    """Stream the frames of one video, upright, at processing size.
+
+    Parameters
+    ----------
+    path:
+        The video file.
+    max_side:
+        Long side (pixels) above which frames are scaled down while converting to RGB (in the
+        same FFmpeg call, so it costs nothing extra); ``None`` keeps the full size.
+    info:
+        A :class:`VideoInfo` already probed (probed here otherwise).
+
+    Attributes set while reading: ``truncated`` (decoding stopped at a damaged tail),
+    ``frames_read``, ``missing_pts`` (frames without a timestamp).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        max_side: int | None = DEFAULT_MAX_SIDE,
+        info: VideoInfo | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.info = info or probe_video(self.path)
+        self.width, self.height, self.scale = processing_size(self.info, max_side)
+        self.truncated = False
+        self.frames_read = 0
+        self.missing_pts = 0
+
+    def frames(self) -> Iterator[Frame]:
+        """Decode the whole video in order, one :class:`Frame` at a time."""
+        import av
+
+        container = _open(self.path)
+        try:
+            stream = container.streams.video[0]
+            time_base = stream.time_base
+            rotation = self.info.rotation
+            # Reformat in the stored orientation, then turn upright.
+            w, h = (self.height, self.width) if rotation in (90, 270) else (self.width, self.height)
+            resize = (w, h) != (self.info.coded_width, self.info.coded_height)
+            first_pts = None
+            self.truncated = False
+            self.frames_read = 0
+            self.missing_pts = 0
+            decoded = container.decode(stream)
+            while True:
+                try:
+                    frame = next(decoded)
+                except StopIteration:
+                    break
+                except av.error.FFmpegError:
+                    if self.frames_read == 0:
+                        raise InputError(
+                            f"{self.path} cannot be decoded; copy it from the phone again."
+                        ) from None
+                    self.truncated = True
+                    break
+                if frame.pts is None or time_base is None:
+                    self.missing_pts += 1
+                    t = math.nan
+                else:
+                    if first_pts is None:
+                        first_pts = frame.pts
+                    t = float((frame.pts - first_pts) * time_base)
+                if resize:
+                    image = frame.to_ndarray(
+                        format="rgb24", width=w, height=h, interpolation="AREA"
+                    )
+                else:
+                    image = frame.to_ndarray(format="rgb24")
+                yield Frame(self.frames_read, t, upright(image, rotation))
+                self.frames_read += 1
+        finally:
+            container.close()
+
+
+def prefetch(items: Iterable[_T], depth: int = 4) -> Iterator[_T]:
+    """Iterate ``items`` in a background thread, keeping at most ``depth`` ready.
+
+    Decoding then overlaps with the consumer's work (PyAV and MediaPipe release the GIL).
+    Exceptions raised by the producer are re-raised in the consumer; closing the returned
+    generator early stops the producer.
+
+    >>> list(prefetch(range(5)))
+    [0, 1, 2, 3, 4]
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+    done = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+        except BaseException as exc:  # forwarded to the consumer
+            put(("error", exc))
+            return
+        finally:
+            close = getattr(items, "close", None)
+            if stop.is_set() and close is not None:
+                try:
+                    close()
+                except Exception:  # pragma: no cover - best effort cleanup
+                    pass
+        put(("done", done))
+
+    thread = threading.Thread(target=produce, name="runform-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=5.0)
+
+
+# ---------------------------------------------------------------------------- time base
+@dataclass(frozen=True)
+class TimeBase:
+    """How playback time (from timestamps) becomes real time.
+
+    ``real = playback * factor``. ``stored_fps`` is the measured playback frame rate,
+    ``capture_fps`` the real frame rate, ``source`` where the capture rate came from, and
+    ``description`` the sentence recorded in ``meta.time_base``.
+    """
+
+    factor: float
+    stored_fps: float
+    capture_fps: float
+    source: str
+    description: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_capture_fps(capture_fps: float | None) -> float | None:
+    """Validate a ``--capture-fps`` value (``None`` passes through)."""
+    if capture_fps is None:
+        return None
+    try:
+        value = float(capture_fps)
+    except (TypeError, ValueError):
+        raise OptionError(
+            f"--capture-fps must be a number of frames per second, got {capture_fps!r}."
+        ) from None
+    if not math.isfinite(value) or not (1.0 <= value <= 10_000.0):
+        raise OptionError(
+            f"--capture-fps must be the camera's frame rate in frames per second (e.g. 240), "
+            f"got {capture_fps!r}."
+        )
+    return value
+
+
+def resolve_time_base(
+    playback_time: np.ndarray, info: VideoInfo, capture_fps: float | None = None
+) -> TimeBase:
+    """Decide how to turn playback time into real time.
+
+    The capture rate is, in order: ``capture_fps`` (the user's ``--capture-fps``), a capture
+    rate tag in the file, or the playback rate itself. When capture and playback rates differ
+    by more than 5 %, the clip is slow motion (or time-lapse) and time is scaled by
+    ``playback_fps / capture_fps``.
+
+    Examples
+    --------
+    >>> info = VideoInfo("a", "mp4", "h264", 720, 1280, 720, 1280, 0, 30.0, 240.0,
+    ...                  "com.android.capture.fps", 4.0, 120, "1/30", False)
+    >>> tb = resolve_time_base(np.arange(120) / 30.0, info)
+    >>> tb.factor, tb.capture_fps
+    (0.125, 240.0)
+    >>> resolve_time_base(np.arange(120) / 30.0, info, capture_fps=30).factor
+    1.0
+    """
+    capture_fps = check_capture_fps(capture_fps)
+    finite = playback_time[np.isfinite(playback_time)]
+    steps = np.diff(finite)
+    steps = steps[steps > 0]
+    if steps.size:
+        stored = float(1.0 / np.median(steps))
+    elif info.stored_fps:
+        stored = float(info.stored_fps)
+    else:
+        raise InputError(
+            f"{info.path} has no usable frame timestamps and states no frame rate; re-export it "
+            "as an mp4 from the phone."
+        )
+    if capture_fps is not None:
+        capture, source = capture_fps, "--capture-fps"
+    elif info.capture_fps_tag is not None:
+        capture, source = info.capture_fps_tag, f"the file's {info.capture_fps_key} tag"
+    else:
+        return TimeBase(
+            1.0,
+            stored,
+            stored,
+            "timestamps",
+            f"container timestamps (real time, {stored:.4g} fps)",
+        )
+    if abs(capture / stored - 1.0) <= SAME_RATE_TOLERANCE:
+        return TimeBase(
+            1.0,
+            stored,
+            stored,
+            source,
+            f"container timestamps (real time: {capture:.4g} fps capture stored at its own "
+            f"rate, per {source})",
+        )
+    factor = stored / capture
+    kind = "slow motion" if capture > stored else "time-lapse"
+    return TimeBase(
+        factor,
+        stored,
+        capture,
+        source,
+        f"container timestamps x {factor:.4g} ({kind}: captured at {capture:.4g} fps, stored "
+        f"to play at {stored:.4g} fps; capture rate from {source})",
+    )
+
+
+def fill_missing_times(playback_time: np.ndarray, fps: float | None) -> tuple[np.ndarray, int]:
+    """Make playback time strictly increasing, one value per decoded frame.
+
+    Frames without a timestamp, or whose timestamp does not increase (broken files), get a
+    time interpolated between their neighbours (or extrapolated at ``fps``). Returns the
+    fixed times and how many frames were fixed.
+
+    >>> t, n = fill_missing_times(np.array([0.0, np.nan, 0.2, 0.2, 0.4]), 10.0)
+    >>> t.round(3).tolist(), n
+    ([0.0, 0.1, 0.2, 0.3, 0.4], 2)
+    """
+    t = np.asarray(playback_time, dtype=float).copy()
+    bad = ~np.isfinite(t)
+    running = -np.inf
+    for i, value in enumerate(t):  # a timestamp not above every earlier one is suspect
+        if bad[i]:
+            continue
+        if value <= running:
+            bad[i] = True
+        else:
+            running = value
+    n_bad = int(bad.sum())
+    if n_bad == 0:
+        return t, 0
+    good = np.flatnonzero(~bad)
+    idx = np.arange(t.size)
+    if good.size >= 2:
+        t[bad] = np.interp(idx[bad], good, t[good])
+        slope = float(np.median(np.diff(t[good]) / np.diff(good)))
+        before, after = idx < good[0], idx > good[-1]
+        t[before] = t[good[0]] - (good[0] - idx[before]) * slope
+        t[after] = t[good[-1]] + (idx[after] - good[-1]) * slope
+    else:
+        step = 1.0 / (fps or 30.0)
+        origin = t[good[0]] - good[0] * step if good.size else 0.0
+        t = origin + idx * step
+    # interpolation between equal neighbours can still tie: spread ties evenly
+    for i in range(1, t.size):
+        if t[i] <= t[i - 1]:
+            t[i] = t[i - 1] + 1e-6
+    return t, n_bad

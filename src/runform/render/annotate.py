@@ -1,0 +1,565 @@
+"""The annotated slow-motion video (``annotated.mp4``).
+
+Each decoded video frame gets the runner's skeleton (left leg orange, right leg sky blue;
+the leg nearer the camera drawn on top and brighter, the far leg thinner and darker), live
+thigh, knee and trunk angles next to the joints and in a panel, a marker and a coloured
+border flash at every foot contact (disc) and toe-off (triangle) with a short label, a
+step counter, and the real time in seconds.
+
+Slow motion
+-----------
+Every source frame is encoded once and held on screen for ``slow_factor / capture_fps``
+seconds, so the video's duration is the clip's real duration times ``slow_factor``. The
+default factor is ``max(4, capture_fps / 30)``: a 240 fps capture plays at 30 fps (8x
+slower), a 120 fps capture at 30 fps (4x), a 60 fps clip at 15 fps (4x) and a 30 fps clip
+at 7.5 fps (4x). A 30 fps clip is thus slowed by repeating each frame, expressed through
+timestamps rather than by encoding the same picture four times, which keeps the encoding
+cost at one frame per source frame. If a chosen factor would play faster than 60 frames per
+second, frames are dropped to stay at or below 60 fps. See ``docs/render.md``.
+
+The frames are streamed: one decoded frame is in memory at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from runform.errors import InputError, OptionError
+from runform.progress import ProgressLike, ensure_progress
+from runform.render import draw
+from runform.render.draw import SIDE_COLORS, Style
+from runform.track import PoseTrack
+
+#: Playback rate of a high-speed capture (frames per second on screen).
+PLAYBACK_FPS = 30.0
+#: Least slow-down applied by default (a 30 fps clip plays 4x slower).
+MIN_SLOW_FACTOR = 4.0
+#: Frames closer together on screen than 1/60 s are dropped.
+MAX_PLAYBACK_FPS = 60.0
+#: Output frames are scaled down so their long side is at most this many pixels.
+MAX_LONG_SIDE = 1280
+#: Output timestamps are in ticks of 1/600 s (divisible by 24, 25, 30, 60 fps).
+TICKS_PER_SECOND = 600
+#: How long (on screen) an event marker stays visible while it fades.
+FLASH_SECONDS = 0.6
+#: libx264 settings: fast enough to keep the video under ~10 ms per frame on 2 cores.
+X264_OPTIONS = {"preset": "ultrafast", "crf": "23"}
+
+_STAGE = "annotated video"
+
+
+# --------------------------------------------------------------------------- frames
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Display size (after rotation) and frame count of a video's first video stream."""
+
+    width: int
+    height: int
+    n_frames: int | None
+    rotation: int  # degrees clockwise to apply to decoded frames (0, 90, 180, 270)
+
+
+def _clockwise(frame_rotation: float | int | None) -> int:
+    """Degrees to rotate a decoded frame clockwise for display (FFmpeg's autorotate rule)."""
+    theta = -float(frame_rotation or 0.0)
+    return int(round(theta / 90.0)) % 4 * 90
+
+
+def _rotate(img: np.ndarray, clockwise: int) -> np.ndarray:
+    if clockwise == 90:
+        return cv2.rotate(img, cv2.ROTATE_90_CLOCKWISE)
+    if clockwise == 180:
+        return cv2.rotate(img, cv2.ROTATE_180)
+    if clockwise == 270:
+        return cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return img
+
+
+def _open(video_path: str | Path) -> av.container.InputContainer:
+    path = Path(video_path)
+    if not path.is_file():
+        raise InputError(f"The video {path} does not exist; check the path.")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(
+            f"{path.name} could not be opened as a video ({exc.__class__.__name__}); "
+            "use an mp4, mov, m4v, avi, mkv or webm file."
+        ) from None
+    if not container.streams.video:
+        container.close()
+        raise InputError(f"{path.name} has no video stream; use a video file, not audio.")
+    return container
+
+
+def probe_video(video_path: str | Path) -> VideoInfo:
+    """Display size, rotation and (if the container says) frame count, from the first frame."""
+    container = _open(video_path)
+    try:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            rot = _clockwise(getattr(frame, "rotation", 0))
+            w, h = frame.width, frame.height
+            if rot in (90, 270):
+                w, h = h, w
+            return VideoInfo(w, h, int(stream.frames) or None, rot)
+    except av.error.FFmpegError:
+        pass
+    finally:
+        container.close()
+    raise InputError(f"{Path(video_path).name} has no decodable video frames; re-export the clip.")
+
+
+def iter_video_frames(
+    video_path: str | Path, size: tuple[int, int] | None = None
+) -> Iterator[np.ndarray]:
+    """Decode frames in order as BGR ``uint8`` arrays, rotated for display.
+
+    Parameters
+    ----------
+    size:
+        ``(width, height)`` of the displayed frame to scale to; ``None`` keeps the size.
+
+    Stops quietly at a damaged tail (a truncated file keeps its good frames).
+    """
+    container = _open(video_path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = container.decode(stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except av.error.FFmpegError:
+                return
+            rot = _clockwise(getattr(frame, "rotation", 0))
+            resize = {}
+            if size is not None:
+                w, h = size if rot in (0, 180) else (size[1], size[0])
+                if (w, h) != (frame.width, frame.height):
+                    resize = {"width": w, "height": h, "interpolation": "AREA"}
+            yield _rotate(frame.to_ndarray(format="bgr24", **resize), rot)
+    finally:
+        container.close()
+
+
+def output_size(width: int, height: int, max_long_side: int = MAX_LONG_SIDE) -> tuple[int, int]:
+    """Even output dimensions, scaled down so the long side is at most ``max_long_side``."""
+    scale = min(1.0, max_long_side / max(width, height))
+    out_w = max(2, int(width * scale) // 2 * 2)
+    out_h = max(2, int(height * scale) // 2 * 2)
+    return out_w, out_h
+
+
+# ------------------------------------------------------------------------- timing
+
+
+def default_slow_factor(capture_fps: float) -> float:
+    """``max(4, capture_fps / 30)``: high-speed clips play at 30 fps, others 4x slower."""
+    if not np.isfinite(capture_fps) or capture_fps <= 0:
+        return MIN_SLOW_FACTOR
+    return max(MIN_SLOW_FACTOR, capture_fps / PLAYBACK_FPS)
+
+
+def playback_ticks(time_s: np.ndarray, slow_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """On-screen timestamps (ticks of 1/600 s) for source frames at real times ``time_s``.
+
+    Returns
+    -------
+    ticks:
+        ``(T,)`` int64, ``round((time - time[0]) * slow_factor * 600)``.
+    keep:
+        ``(T,)`` bool, False for frames dropped to stay at or below 60 fps on screen.
+    """
+    t = np.asarray(time_s, float)
+    ticks = np.round((t - t[0]) * slow_factor * TICKS_PER_SECOND).astype(np.int64)
+    keep = np.zeros(len(t), bool)
+    min_gap = TICKS_PER_SECOND / MAX_PLAYBACK_FPS
+    last = None
+    for i, tick in enumerate(ticks):
+        if last is None or tick - last >= min_gap - 1e-9:
+            keep[i] = True
+            last = tick
+    return ticks, keep
+
+
+# ------------------------------------------------------------------------ overlay
+
+
+def near_side(direction: int) -> str:
+    """The leg nearer the camera: a runner moving toward image right shows their right side."""
+    return "right" if direction > 0 else "left"
+
+
+def analysis_angles(analysis) -> dict:
+    """``analysis.angles``, or recomputed from the cleaned track if the result lacks it."""
+    angles = getattr(analysis, "angles", None)
+    if angles:
+        return angles
+    from runform.metrics.angles import frame_angles
+
+    return frame_angles(analysis.track, analysis.direction)
+
+
+def _series(angles: dict, name: str, side: str | None, n: int) -> np.ndarray:
+    try:
+        values = angles[name] if side is None else angles[name][side]
+    except (KeyError, TypeError):
+        return np.full(n, np.nan)
+    values = np.asarray(values, float)
+    if values.shape[0] < n:
+        values = np.concatenate([values, np.full(n - values.shape[0], np.nan)])
+    return values
+
+
+def foot_point(track: PoseTrack, side: str, frame: int, kind: str) -> np.ndarray | None:
+    """Where to mark an event: the toe at toe-off, the lowest foot point at contact."""
+    names = [f"{side}_{p}" for p in ("heel", "foot_index", "ankle")]
+    pts = [track.xy[frame, track.index(n)] for n in names if track.has(n)]
+    pts = [p for p in pts if np.all(np.isfinite(p))]
+    if not pts:
+        return None
+    if kind == "toe_off" and track.has(f"{side}_foot_index"):
+        toe = track.xy[frame, track.index(f"{side}_foot_index")]
+        if np.all(np.isfinite(toe)):
+            return toe
+    return max(pts, key=lambda p: p[1])
+
+
+@dataclass(frozen=True)
+class _Event:
+    side: str
+    kind: str
+    time_s: float
+    where: np.ndarray | None
+
+
+class Overlay:
+    """Everything drawn on the video, precomputed per track so drawing a frame is cheap.
+
+    Parameters
+    ----------
+    track:
+        Cleaned pose track (pixel coordinates of the *source* frame).
+    analysis:
+        The engine result (``direction``, ``gait``, ``angles``).
+    scale:
+        ``(sx, sy)`` from source pixels to output pixels.
+    style:
+        Sizes for the output frame.
+    slow_factor:
+        Used for the on-screen label and for how long event markers stay up.
+    """
+
+    def __init__(
+        self,
+        track: PoseTrack,
+        analysis,
+        scale: tuple[float, float],
+        style: Style,
+        slow_factor: float,
+    ) -> None:
+        self.track = track
+        self.style = style
+        self.slow_factor = slow_factor
+        self.direction = 1 if getattr(analysis, "direction", 1) >= 0 else -1
+        self.near = near_side(self.direction)
+        self.xy = track.xy * np.asarray(scale, float)
+        n = track.n_frames
+        angles = analysis_angles(analysis)
+        self.thigh = {s: _series(angles, "thigh", s, n) for s in SIDE_COLORS}
+        self.knee = {s: _series(angles, "knee", s, n) for s in SIDE_COLORS}
+        self.trunk = _series(angles, "trunk", None, n)
+        dt = float(np.median(np.diff(track.time))) if n > 1 else 1.0 / 30.0
+        self.half_dt = dt / 2.0
+        self.flash_real_s = max(FLASH_SECONDS / slow_factor, 1.5 * dt)
+        gait = getattr(analysis, "gait", None)
+        events = list(getattr(gait, "events", []) or [])
+        steps = list(getattr(gait, "steps", []) or [])
+        self.events: list[_Event] = []
+        for e in sorted(events, key=lambda e: e.time_s):
+            frame = int(np.clip(round(e.frame), 0, n - 1))
+            where = foot_point(track, e.side, frame, e.kind)
+            self.events.append(
+                _Event(e.side, e.kind, float(e.time_s), None if where is None else where * scale)
+            )
+        self.event_times = np.array([e.time_s for e in self.events], float)
+        if steps:
+            contacts = [s.contact_s for s in steps]
+        else:
+            contacts = [e.time_s for e in self.events if e.kind == "contact"]
+        self.contact_times = np.sort(np.asarray(contacts, float))
+        self.no_steps = len(self.contact_times) == 0
+        self._columns = self._column_widths()
+
+    # ------------------------------------------------------------------ parts
+    def _column_widths(self) -> list[int]:
+        px = self.style.font_px
+        widest = [
+            ("RIGHT (near)", "LEFT (far)", "trunk"),
+            ("thigh", "88° back", "88° fwd"),
+            ("knee", "188°"),
+        ]
+        return [max(draw.text_size(t, px, box=False)[0] for t in col) for col in widest]
+
+    def points(self, i: int) -> dict[str, np.ndarray]:
+        return {name: self.xy[i, k] for k, name in enumerate(self.track.keypoints)}
+
+    def _panel(self, img: np.ndarray, i: int, t: float) -> tuple[int, int, int, int]:
+        """Step counter, then a table of live angles, in the top-left corner."""
+        m = self.style.margin
+        top = m
+        if not self.no_steps:
+            count = int(np.searchsorted(self.contact_times, t + self.half_dt, side="right"))
+            text = f"STEP {count}/{len(self.contact_times)}"
+            box = draw.put_text(img, text, (m, m), self.style.title_font_px, draw.WHITE)
+            top = box[3] + m // 2
+        grey = (200, 200, 200)
+        rows = [[("", grey), ("thigh", grey), ("knee", grey)]]
+        for side in (self.near, "right" if self.near == "left" else "left"):
+            where = "near" if side == self.near else "far"
+            rows.append(
+                [
+                    (f"{side.upper()} ({where})", SIDE_COLORS[side]),
+                    (draw.signed_words(self.thigh[side][i], "fwd", "back"), SIDE_COLORS[side]),
+                    (draw.degrees_text(self.knee[side][i]), SIDE_COLORS[side]),
+                ]
+            )
+        rows.append(
+            [("trunk", draw.BODY_COLOR), (draw.signed_words(self.trunk[i], "fwd", "back"), draw.WHITE)]
+        )
+        return draw.draw_table(
+            img, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
+        )
+
+    def _joint_labels(self, img: np.ndarray, pts: dict[str, np.ndarray], i: int) -> None:
+        px = self.style.small_font_px
+        gap = self.style.joint_radius * 2.5
+        for side in SIDE_COLORS:
+            # near-leg labels behind the runner, far-leg labels in front, so they do not collide
+            sign = -self.direction if side == self.near else self.direction
+            anchor = ("r" if sign < 0 else "l") + "m"
+            color = SIDE_COLORS[side]
+            hip, knee = pts.get(f"{side}_hip"), pts.get(f"{side}_knee")
+            for p, text in (
+                (hip, "thigh " + draw.signed_words(self.thigh[side][i], "fwd", "back")),
+                (knee, "knee " + draw.degrees_text(self.knee[side][i])),
+            ):
+                if p is not None and np.all(np.isfinite(p)) and not text.endswith("–"):
+                    draw.put_text(img, text, (p[0] + sign * gap, p[1]), px, color, anchor=anchor)
+        shoulders = [pts.get(f"{s}_shoulder") for s in SIDE_COLORS]
+        shoulders = [p for p in shoulders if p is not None and np.all(np.isfinite(p))]
+        if shoulders and np.isfinite(self.trunk[i]):
+            p = np.mean(shoulders, axis=0)
+            behind = -self.direction
+            anchor = ("l" if behind > 0 else "r") + "m"
+            text = "trunk " + draw.signed_words(self.trunk[i], "fwd", "back")
+            draw.put_text(img, text, (p[0] + behind * gap * 2, p[1]), px, draw.WHITE, anchor=anchor)
+
+    def _events(self, img: np.ndarray, t: float) -> None:
+        if not self.events:
+            return
+        age = t - self.event_times
+        live = np.nonzero((age >= -self.half_dt) & (age < self.half_dt + self.flash_real_s))[0]
+        style = self.style
+        for j in live:
+            e = self.events[j]
+            opacity = float(np.clip(1.0 - max(age[j] - self.half_dt, 0.0) / self.flash_real_s, 0, 1))
+            color = SIDE_COLORS[e.side]
+            if age[j] <= self.half_dt + 1e-9:
+                draw.flash_border(img, color, style.margin // 2, 0.85)
+            if e.where is None:
+                continue
+            draw.event_marker(img, e.where, e.kind, color, style, opacity)
+            label = f"{e.side.upper()} {'CONTACT' if e.kind == 'contact' else 'TOE-OFF'}"
+            behind = -self.direction  # the ground behind the stance foot is clear
+            draw.put_text(
+                img,
+                label,
+                (e.where[0] + behind * style.joint_radius * 4, e.where[1]),
+                style.small_font_px,
+                color,
+                anchor=("l" if behind > 0 else "r") + "b",
+                opacity=opacity,
+            )
+
+    def _footer(self, img: np.ndarray, t: float, t0: float) -> None:
+        h, w = img.shape[:2]
+        m = self.style.margin
+        draw.put_text(img, f"t = {t - t0:.3f} s", (m, h - m), self.style.font_px, anchor="lb")
+        slow = f"{self.slow_factor:.3g}× slow motion"
+        draw.put_text(img, slow, (w - m, h - m), self.style.small_font_px, anchor="rb")
+
+    # ------------------------------------------------------------------ frame
+    def draw(self, img: np.ndarray, i: int) -> None:
+        """Draw every annotation of source frame ``i`` on ``img`` (output pixels)."""
+        t = float(self.track.time[i])
+        pts = self.points(i)
+        draw.draw_skeleton(img, pts, self.style, self.near)
+        self._joint_labels(img, pts, i)
+        self._events(img, t)
+        panel = self._panel(img, i, t)
+        self._footer(img, t, float(self.track.time[0]))
+        if self.no_steps:
+            draw.banner(img, "No steps detected", self.style, y=panel[3] + self.style.margin)
+
+
+# -------------------------------------------------------------------------- writer
+
+
+def _check_track(track: PoseTrack, info: VideoInfo) -> tuple[float, float]:
+    """Scale from the track's pixel frame to the decoded display frame."""
+    if track.meta.units != "px":
+        raise InputError(
+            f"The pose track is in {track.meta.units!r}, not image pixels; "
+            "the annotated video needs a track made from this video."
+        )
+    if track.n_frames < 2:
+        raise InputError("The pose track has fewer than 2 frames; nothing to annotate.")
+    tw, th = track.meta.width, track.meta.height
+    if not tw or not th:
+        return 1.0, 1.0
+    if abs(tw / th - info.width / info.height) > 0.02:
+        raise InputError(
+            f"The pose track was made for {tw}x{th} frames but the video shows "
+            f"{info.width}x{info.height}; use the pose track made from this video."
+        )
+    return info.width / tw, info.height / th
+
+
+def _open_writer(out_path: Path, width: int, height: int, playback_fps: float):
+    container = av.open(str(out_path), "w", options={"movflags": "+faststart"})
+    rate = Fraction(playback_fps).limit_denominator(1000)
+    stream = container.add_stream("libx264", rate=rate)
+    stream.width, stream.height = width, height
+    stream.pix_fmt = "yuv420p"
+    stream.codec_context.time_base = Fraction(1, TICKS_PER_SECOND)
+    gop = max(1, int(round(2 * playback_fps)))  # a key frame every ~2 s for seeking
+    stream.options = {**X264_OPTIONS, "g": str(gop)}
+    # cv2's BGR->I420 is BT.601 limited range: say so, so players convert back the same way.
+    ctx = stream.codec_context
+    try:
+        ctx.colorspace = 6  # SMPTE 170M (BT.601)
+        ctx.color_primaries = 6
+        ctx.color_trc = 6
+        ctx.color_range = 1  # MPEG (limited)
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - older PyAV
+        pass
+    return container, stream
+
+
+def write_annotated_video(
+    video_path: str | Path,
+    track: PoseTrack,
+    analysis,
+    out_path: str | Path,
+    *,
+    slow_factor: float | None = None,
+    progress: ProgressLike = None,
+) -> Path:
+    """Write ``annotated.mp4``: skeleton, live angles, events, steps, in slow motion.
+
+    Parameters
+    ----------
+    video_path:
+        The source video (the one the pose track was made from).
+    track:
+        The pose track as read (one row per decoded frame, real time in ``time``); used for
+        timing. The skeleton and angles come from ``analysis.track`` (cleaned, same frames).
+    analysis:
+        The engine result: ``.track``, ``.direction``, ``.gait.events``, ``.gait.steps``,
+        ``.angles``. With no events the video is still written, with a "No steps detected"
+        banner.
+    out_path:
+        The ``.mp4`` to write (H.264, yuv420p, even dimensions, long side <= 1280 px).
+    slow_factor:
+        How many times slower than real time to play; default ``max(4, capture_fps / 30)``.
+    progress:
+        Callback ``(stage, fraction, detail)``.
+
+    Returns
+    -------
+    The path written.
+
+    Raises
+    ------
+    InputError
+        The video cannot be read, or the track does not fit it.
+    OptionError
+        ``slow_factor`` is not a positive number.
+
+    Examples
+    --------
+    >>> write_annotated_video("run.mp4", track, analysis, "out/annotated.mp4")  # doctest: +SKIP
+    PosixPath('out/annotated.mp4')
+    """
+    report = ensure_progress(progress)
+    out_path = Path(out_path)
+    clean = getattr(analysis, "track", None)
+    clean = track if clean is None else clean
+    if clean.n_frames != track.n_frames:
+        raise InputError(
+            "The cleaned track and the pose track have different frame counts; "
+            "pass the analysis made from this track."
+        )
+    capture_fps = track.frame_rate
+    if slow_factor is None:
+        slow_factor = default_slow_factor(capture_fps)
+    elif not (np.isfinite(slow_factor) and slow_factor > 0):
+        raise OptionError(f"The slow-motion factor must be a positive number, not {slow_factor}.")
+    slow_factor = float(slow_factor)
+
+    info = probe_video(video_path)
+    scale_track = _check_track(track, info)
+    out_w, out_h = output_size(info.width, info.height)
+    scale = (scale_track[0] * out_w / info.width, scale_track[1] * out_h / info.height)
+    style = Style.for_frame(out_w, out_h)
+    overlay = Overlay(clean, analysis, scale, style, slow_factor)
+    ticks, keep = playback_ticks(track.time, slow_factor)
+    playback_fps = min(capture_fps / slow_factor, MAX_PLAYBACK_FPS)
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    container, stream = _open_writer(out_path, out_w, out_h, playback_fps)
+    n = track.n_frames
+    report(_STAGE, 0.0, f"{n} frames, {slow_factor:.3g}x slower")
+    every = max(1, n // 100)
+    written = 0
+    try:
+        for i, img in enumerate(iter_video_frames(video_path, (out_w, out_h))):
+            if i >= n:
+                break
+            if not keep[i]:
+                continue
+            if img.shape[1] != out_w or img.shape[0] != out_h:
+                img = np.ascontiguousarray(img[:out_h, :out_w])
+            overlay.draw(img, i)
+            frame = av.VideoFrame.from_ndarray(
+                cv2.cvtColor(img, cv2.COLOR_BGR2YUV_I420), format="yuv420p"
+            )
+            frame.pts = int(ticks[i])
+            frame.time_base = Fraction(1, TICKS_PER_SECOND)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            written += 1
+            if i % every == 0:
+                report(_STAGE, i / n, f"frame {i + 1}/{n}")
+        for packet in stream.encode():
+            container.mux(packet)
+    finally:
+        container.close()
+    if written == 0:
+        out_path.unlink(missing_ok=True)
+        raise InputError(f"{Path(video_path).name} has no decodable video frames; re-export it.")
+    report(_STAGE, 1.0, f"{written} frames written")
+    return out_path
