@@ -72,7 +72,7 @@ class Analysis:
         return {
             "schema": SCHEMA_ID,
             "runform_version": __version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "input": {
                 "path": meta.path,
                 "source": meta.source,

@@ -15,13 +15,23 @@ from runform.pipeline.document import analysis_document
 
 
 def analyze_pose(
-    path: Annotated[Path, typer.Argument(help="Pose file: CSV contract, runform JSON, RTMPose "
-                                               "Halpe-26 JSON, or an OpenPose JSON folder.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Pose file: CSV contract, runform JSON, RTMPose "
+            "Halpe-26 JSON, or an OpenPose JSON folder."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("runform-out"),
-    fps: Annotated[float | None, typer.Option(help="Frame rate, for files without usable time.")] = None,
-    height_cm: Annotated[float | None, typer.Option(help="Runner's height in cm (gives a scale).")] = None,
+    fps: Annotated[
+        float | None, typer.Option(help="Frame rate, for files without usable time.")
+    ] = None,
+    height_cm: Annotated[
+        float | None, typer.Option(help="Runner's height in cm (gives a scale).")
+    ] = None,
     treadmill_speed: Annotated[
-        float | None, typer.Option(help="Treadmill belt speed in m/s (step length, expected cadence).")
+        float | None,
+        typer.Option(help="Treadmill belt speed in m/s (step length, expected cadence)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:

@@ -1,9 +1,113 @@
-"""`runform plan` (being built; see its issue)."""
+"""`runform plan`: a personalised six-week plan from a saved analysis.json."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from runform.errors import InputError
+
+
+def read_findings(path: Path) -> list[dict[str, Any]]:
+    """The findings of a saved analysis: its ``findings`` list, or computed from its metrics.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or not JSON, or has no findings and the findings stage
+        is not available to compute them.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist; give the analysis.json written by "
+                         "`runform analyze`.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{path} is not a JSON file; give the analysis.json written by "
+                         "`runform analyze`.") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} is not an analysis (expected a JSON object); give the "
+                         "analysis.json written by `runform analyze`.")
+    if "findings" in data:
+        findings = data["findings"]
+        if not isinstance(findings, list):
+            raise InputError(f"The 'findings' in {path} is not a list; re-run `runform analyze`.")
+        return findings
+    try:
+        from runform.findings import findings_from_analysis
+    except ImportError:
+        raise InputError(
+            f"{path} has no findings and this installation cannot compute them; "
+            "re-run `runform analyze` to write an analysis.json with findings."
+        ) from None
+    return list(findings_from_analysis(data))
+
+
+def plan_command(
+    analysis: Annotated[Path, typer.Argument(help="analysis.json written by `runform analyze`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for plan.html/.ics/.json.")] = Path(
+        "plan"
+    ),
+    level: Annotated[
+        str, typer.Option(help="beginner, intermediate or advanced.")
+    ] = "intermediate",
+    sessions_per_week: Annotated[
+        int, typer.Option("--sessions-per-week", "-s", help="Sessions a week, 2 to 5.")
+    ] = 3,
+    minutes: Annotated[int, typer.Option(help="Minutes per session, 15 to 120.")] = 40,
+    equipment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--equipment",
+            "-e",
+            help="Equipment at hand, repeatable or comma list: band, mini_band, "
+            "stability_ball, cable, bench (table/bed), step, dumbbells, kettlebell, or none.",
+        ),
+    ] = None,
+    avoid_days: Annotated[
+        list[str] | None,
+        typer.Option("--avoid-days", help="Days without sessions (mon..sun), repeatable or commas."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First day, YYYY-MM-DD (default: next Monday).")
+    ] = None,
+    spare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spare",
+            help="Body parts to spare for an injury (e.g. knee, ankle, lower_back, hamstring); "
+            "repeatable or commas.",
+        ),
+    ] = None,
+) -> None:
+    """Write a personalised 6-week plan (plan.html, plan.ics, plan.json) from an analysis."""
+    from runform.cli.common import console
+    from runform.plan import build_plan, profile_from_options, write_plan
+
+    profile = profile_from_options(
+        level=level,
+        sessions_per_week=sessions_per_week,
+        minutes=minutes,
+        equipment=equipment,
+        avoid_days=avoid_days,
+        start=start,
+        spare=spare,
+    )
+    findings = read_findings(analysis)
+    plan = build_plan(findings, profile)
+    paths = write_plan(plan, out)
+    what = "maintenance plan" if plan.mode == "maintenance" else "plan"
+    console.print(
+        f"6-week {what}: {len(plan.sessions)} sessions from {plan.start.isoformat()} "
+        f"to {plan.end.isoformat()}."
+    )
+    for path in paths.values():
+        console.print(f"  {path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
+    app.command("plan")(plan_command)

@@ -26,7 +26,7 @@ def print_summary(doc: dict) -> None:
     table = Table(title="Running form", show_lines=False)
     for col in ("metric", "left", "right", "all", "band", "quality"):
         table.add_column(col)
-    for mid, m in doc.get("metrics", {}).items():
+    for _mid, m in doc.get("metrics", {}).items():
         band = m.get("band") or {}
         lo, hi = band.get("low"), band.get("high")
         band_s = "" if not band else f"{_fmt(lo)}–{_fmt(hi)}"
@@ -42,8 +42,10 @@ def print_summary(doc: dict) -> None:
         )
     console.print(table)
     for f in doc.get("findings", []) or []:
-        console.print(f"[bold]• {f['title']}[/] ({f.get('severity_label')}, confidence "
-                      f"{f.get('confidence_label')})")
+        console.print(
+            f"[bold]• {f['title']}[/] ({f.get('severity_label')}, confidence "
+            f"{f.get('confidence_label')})"
+        )
     for w in doc.get("warnings", []):
         colour = "yellow" if w.get("level") == "warning" else "cyan"
         console.print(f"[{colour}]{w['level']}:[/] {w['message']}")

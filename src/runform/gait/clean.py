@@ -153,7 +153,7 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = 0.1) -> PoseTrack:
     xy = track.xy.copy()
     t = track.time
     dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
-    max_frames = max(1, int(round(max_gap_s / dt)))
+    max_frames = max(1, round(max_gap_s / dt))
     for k in range(xy.shape[1]):
         for d in range(2):
             v = xy[:, k, d]
@@ -243,7 +243,7 @@ def clean_track(
     filled = fill_gaps(masked, max_gap_s)
     report.filled_points = int((missing_before & np.isfinite(filled.xy[..., 0])).sum())
     fps = filled.frame_rate
-    report.cutoff_hz = (default_cutoff_hz(fps) if cutoff_hz is None else cutoff_hz) if np.isfinite(
-        fps
-    ) else None
+    report.cutoff_hz = (
+        (default_cutoff_hz(fps) if cutoff_hz is None else cutoff_hz) if np.isfinite(fps) else None
+    )
     return lowpass(filled, cutoff_hz), report

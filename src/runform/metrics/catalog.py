@@ -78,8 +78,9 @@ METRICS: tuple[MetricSpec, ...] = (
         name="Cadence",
         unit="steps/min",
         definition="Steps per minute (both feet).",
-        method="120 / median stride time (contact to the next contact of the same foot), so a "
-        "timing bias of one foot cancels.",
+        method="120 / mean stride time (contact to the next contact of the same foot) over "
+        "strides without gaps: a timing bias of one foot cancels, and so does the error of each "
+        "contact (it lengthens one stride and shortens the next).",
         per_side=False,
         band=Band(
             160.0,
@@ -168,7 +169,8 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             18.0,
             30.0,
-            _FUKUCHI + "; Souza 2016 (≈10° true hip extension ≈ 20–25° thigh angle with pelvic tilt)",
+            _FUKUCHI
+            + "; Souza 2016 (≈10° true hip extension ≈ 20–25° thigh angle with pelvic tilt)",
             "Thigh angle ≈ hip angle + forward pelvic tilt; pelvic tilt differs by ~20° between "
             "runners (Schache 2000). More extension is not better for economy (Moore 2016).",
         ),

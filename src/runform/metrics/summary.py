@@ -90,16 +90,21 @@ def summarise(
         else:
             summary[spec.id] = overall["median"]
 
+    _flag_implausible_timing_asymmetry(metrics)
+
     # Cadence from same-foot stride times: a side-specific timing bias (the far foot is
     # often detected a little late) cancels within a stride but not within a step.
-    stride_ms = [
-        r["stride_time_ms"] for r in rows if r.get("stride_time_ms") is not None
-    ]
+    stride_ms = [r["stride_time_ms"] for r in rows if r.get("stride_time_ms") is not None]
     if stride_ms:
         spec = CATALOG["cadence_spm"]
         cad = _stats([120000.0 / x for x in stride_ms])
         assert cad is not None
-        cad["median"] = round(120000.0 / float(np.median(stride_ms)), 2)
+        # The mean stride over strides free of gaps: the error of each contact time enters
+        # two consecutive strides with opposite signs, so it cancels in the mean (a median
+        # would keep it), which matters at 30 fps where a contact is only known to ~1 frame.
+        med = float(np.median(stride_ms))
+        regular = [x for x in stride_ms if 0.7 * med <= x <= 1.3 * med]
+        cad["median"] = round(120000.0 / float(np.mean(regular)), 2)
         entry = _entry(spec, {"left": None, "right": None}, cad, fps, n_side, confidence)
         if treadmill_speed:
             entry["expected"] = round(expected_cadence(treadmill_speed), 1)
@@ -109,8 +114,11 @@ def summarise(
     if "vertical_oscillation_pct" in metrics and scale_m_per_unit and leg_units:
         leg_cm = 100.0 * scale_m_per_unit * leg_units
         spec = CATALOG["vertical_oscillation_cm"]
-        vals = [r["vertical_oscillation_pct"] * leg_cm / 100.0 for r in rows
-                if r.get("vertical_oscillation_pct") is not None]
+        vals = [
+            r["vertical_oscillation_pct"] * leg_cm / 100.0
+            for r in rows
+            if r.get("vertical_oscillation_pct") is not None
+        ]
         overall = _stats(vals)
         if overall:
             metrics[spec.id] = _entry(
@@ -118,6 +126,33 @@ def summarise(
             )
             summary[spec.id] = overall["median"]
     return metrics, summary
+
+
+#: Contact-time difference between feet beyond which it is taken as a tracking artefact:
+#: healthy runners differ by a few per cent (symmetry indices of ~2–8 % are typical), so a
+#: far larger difference almost always means one foot (usually the far, partly hidden one)
+#: is poorly tracked around contact.
+IMPLAUSIBLE_TIMING_ASYMMETRY_PCT = 25.0
+_TIMING_METRICS = ("contact_time_ms", "flight_time_ms", "duty_factor_pct", "step_time_ms")
+
+
+def _flag_implausible_timing_asymmetry(metrics: dict) -> None:
+    ct = metrics.get("contact_time_ms")
+    if not ct or ct.get("symmetry_pct") is None:
+        return
+    if ct["symmetry_pct"] <= IMPLAUSIBLE_TIMING_ASYMMETRY_PCT:
+        return
+    flag = (
+        f"contact times of the two feet differ by {ct['symmetry_pct']:.0f} %, far more than in "
+        "healthy running: one foot is probably poorly tracked around contact (often the far "
+        "foot, partly hidden); per-side timing is not trusted"
+    )
+    for mid in _TIMING_METRICS:
+        m = metrics.get(mid)
+        if m:
+            m["quality"]["flags"].append(flag)
+            m["quality"]["level"] = "poor"
+            m["quality"]["trusted"] = False
 
 
 def _entry(

@@ -137,9 +137,9 @@ def analyze_track(
         cutoff_hz=opts.cutoff_hz,
         fix_swaps=opts.fix_swaps,
     )
-    usable = np.isfinite(
-        np.stack([cleaned.point(k)[:, 1] for k in required_keypoints()])
-    ).all(axis=0)
+    usable = np.isfinite(np.stack([cleaned.point(k)[:, 1] for k in required_keypoints()])).all(
+        axis=0
+    )
     if usable.mean() < 0.3:
         raise AnalysisError(
             f"Hips, knees and ankles are confidently located in only {100 * usable.mean():.0f} % "

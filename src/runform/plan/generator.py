@@ -71,7 +71,8 @@ CATEGORY_CAP: dict[str, int] = {
     "drill": 3,
     "stretch": 2,
 }
-MAX_EXERCISES_PER_SESSION = 9
+MAX_EXERCISES_PER_SESSION = 8
+UPKEEP_FILL_SHARE = 0.6  # general-upkeep exercises fill a session only up to this share
 RETEST_BLOCK_MINUTES = 15.0  # easy warm-up run + filming
 
 FINDING_PLAIN: dict[str, str] = {
@@ -381,30 +382,56 @@ def _place(cand: _Candidate, templates: list[_Template], everywhere: bool) -> No
             return
 
 
+def _balance(templates: list[_Template], options_in_order: list[_Candidate]) -> None:
+    """Give each template one exercise of every phase it lacks, preferring unused ones."""
+    for template in templates:
+        for phase in PHASES:
+            if template.has_phase(phase):
+                continue
+            options = [c for c in options_in_order if c.phase == phase and template.fits(c)]
+            unused = [c for c in options if not any(t.has(c) for t in templates)]
+            pick = (unused or options or [None])[0]
+            if pick is not None:
+                template.items.append(pick)
+
+
 def build_templates(
     cands: list[_Candidate], focus: Sequence[Focus], minutes: int
 ) -> list[_Template]:
-    """Fill the A/B session templates (coverage, then balance, then the rest by score)."""
+    """Fill the A/B session templates.
+
+    Order of placement: each focus finding's best exercise; the key exercises (score ≥
+    :data:`KEY_SHARE` of the best) in every template; a targeted exercise for each phase a
+    template lacks; the other targeted exercises by score; a general-upkeep exercise for
+    each phase still missing; and more upkeep, which in a targeted plan only fills a
+    template while it is under :data:`UPKEEP_FILL_SHARE` of its minutes.
+    """
     templates = [_Template(budget_s=minutes * 60.0) for _ in range(N_TEMPLATES)]
     top = max((c.score for c in cands), default=0.0)
     key_threshold = KEY_SHARE * top if focus else float("inf")
     coverage = _coverage_first(cands, focus)
     ordered = coverage + [c for c in cands if c not in coverage]
+
+    def is_key(cand: _Candidate) -> bool:
+        return cand.score >= key_threshold
+
     for cand in coverage:
-        _place(cand, templates, everywhere=cand.score >= key_threshold)
-    for template in templates:
-        for phase in PHASES:
-            if template.has_phase(phase):
-                continue
-            options = [c for c in ordered if c.phase == phase and template.fits(c)]
-            unused = [c for c in options if not any(t.has(c) for t in templates)]
-            pick = (unused or options or [None])[0]
-            if pick is not None:
-                template.items.append(pick)
+        _place(cand, templates, everywhere=is_key(cand))
     for cand in ordered:
-        if any(t.has(cand) for t in templates):
+        if is_key(cand):
+            _place(cand, templates, everywhere=True)
+    targeted = [c for c in ordered if c.findings]
+    _balance(templates, targeted)
+    for cand in targeted:
+        if not any(t.has(cand) for t in templates):
+            _place(cand, templates, everywhere=False)
+    _balance(templates, ordered)
+    for cand in ordered:
+        if cand.findings or any(t.has(cand) for t in templates):
             continue
-        _place(cand, templates, everywhere=cand.score >= key_threshold)
+        share = UPKEEP_FILL_SHARE if focus else 1.0
+        roomy = [t for t in templates if t.used_s < share * t.budget_s]
+        _place(cand, roomy, everywhere=False)
     for template in templates:
         template.items.sort(
             key=lambda c: (CATEGORY_ORDER.index(c.category), -c.score, c.source.order)

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from runform.plan.generator import PHASES
+from runform.plan.library import load_library
 from runform.plan.model import Plan
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -36,7 +37,11 @@ def _words(name: str) -> str:
     return name.replace("_", " ")
 
 
-def _environment() -> Environment:
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _environment(names: dict[str, str]) -> Environment:
     env = Environment(
         loader=PackageLoader("runform.plan", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -45,23 +50,25 @@ def _environment() -> Environment:
     )
     env.filters["day"] = format_day
     env.filters["words"] = _words
+    env.filters["sentence"] = _sentence
+    env.filters["exercise_name"] = lambda exercise_id: names.get(exercise_id, _words(exercise_id))
     return env
 
 
 def _context(plan: Plan) -> dict[str, Any]:
-    names = {ex.id: ex.name for ex in plan.exercises}
     return {
         "plan": plan,
         "profile": plan.profile,
         "phases": PHASES,
         "phase_labels": PHASE_LABELS,
         "lesson_html": {lesson.id: Markup(lesson.html) for lesson in plan.lessons},
-        "names": names,
         "total_sessions": len(plan.sessions),
     }
 
 
 def render_html(plan: Plan) -> str:
     """Render the plan page."""
-    template = _environment().get_template("plan.html.j2")
+    names = {ex.id: ex.name for ex in load_library().values()}
+    names.update({ex.id: ex.name for ex in plan.exercises})
+    template = _environment(names).get_template("plan.html.j2")
     return template.render(**_context(plan))

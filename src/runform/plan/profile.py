@@ -259,7 +259,7 @@ def parse_start(value: str | date | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise OptionError(f"The start date {text!r} is not a real calendar date.") from None
+        raise OptionError(f"The start date {text!r} is not a real calendar date; give one in the form YYYY-MM-DD.") from None
 
 
 def profile_from_options(

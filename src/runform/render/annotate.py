@@ -28,13 +28,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 
 from runform.errors import InputError, OptionError
+from runform.pose.video import VideoInfo, prefetch, probe_video
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
-from runform.render.draw import SIDE_COLORS, Style
+from runform.render.draw import SIDE_COLORS, Style, YUV420Canvas
 from runform.track import PoseTrack
 
 #: Playback rate of a high-speed capture (frames per second on screen).
@@ -58,98 +58,73 @@ _STAGE = "annotated video"
 # --------------------------------------------------------------------------- frames
 
 
+def _rotate_i420(buf: np.ndarray, width: int, height: int, clockwise: int) -> np.ndarray:
+    """Turn an I420 buffer (stored ``width`` x ``height``) ``clockwise`` degrees."""
+    if clockwise % 360 == 0:
+        return buf
+    k = -(clockwise // 90)
+    y = np.rot90(buf[:height], k)
+    q = height // 4
+    u = np.rot90(buf[height : height + q].reshape(height // 2, width // 2), k)
+    v = np.rot90(buf[height + q : height + 2 * q].reshape(height // 2, width // 2), k)
+    out_w = y.shape[1]
+    return np.concatenate([y, u.reshape(-1, out_w), v.reshape(-1, out_w)], axis=0)
+
+
+#: FFmpeg colour-space codes (AVColorSpace) -> the YUV matrix they use.
+_MATRIX_OF_COLORSPACE = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
+
+
 @dataclass(frozen=True)
-class VideoInfo:
-    """Display size (after rotation) and frame count of a video's first video stream."""
+class ColourTags:
+    """The source's colour description, passed on to the annotated video unchanged."""
 
-    width: int
-    height: int
-    n_frames: int | None
-    rotation: int  # degrees clockwise to apply to decoded frames (0, 90, 180, 270)
+    colorspace: int = 2  # 2 = unspecified
+    primaries: int = 2
+    transfer: int = 2
 
-
-def _clockwise(frame_rotation: float | int | None) -> int:
-    """Degrees to rotate a decoded frame clockwise for display (FFmpeg's autorotate rule)."""
-    theta = -float(frame_rotation or 0.0)
-    return int(round(theta / 90.0)) % 4 * 90
+    @property
+    def matrix(self) -> str:
+        """YUV matrix to draw colours with (BT.601 when the file does not say)."""
+        return _MATRIX_OF_COLORSPACE.get(self.colorspace, "bt601")
 
 
-def _rotate(img: np.ndarray, clockwise: int) -> np.ndarray:
-    if clockwise == 90:
-        return cv2.rotate(img, cv2.ROTATE_90_CLOCKWISE)
-    if clockwise == 180:
-        return cv2.rotate(img, cv2.ROTATE_180)
-    if clockwise == 270:
-        return cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    return img
+def colour_tags(video_path: str | Path) -> ColourTags:
+    """Read the first video stream's colour space, primaries and transfer codes."""
+    with av.open(str(video_path)) as container:
+        ctx = container.streams.video[0].codec_context
+        return ColourTags(
+            int(getattr(ctx, "colorspace", 2) or 2),
+            int(getattr(ctx, "color_primaries", 2) or 2),
+            int(getattr(ctx, "color_trc", 2) or 2),
+        )
 
 
-def _open(video_path: str | Path) -> av.container.InputContainer:
-    path = Path(video_path)
-    if not path.is_file():
-        raise InputError(f"The video {path} does not exist; check the path.")
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise InputError(
-            f"{path.name} could not be opened as a video ({exc.__class__.__name__}); "
-            "use an mp4, mov, m4v, avi, mkv or webm file."
-        ) from None
-    if not container.streams.video:
-        container.close()
-        raise InputError(f"{path.name} has no video stream; use a video file, not audio.")
-    return container
-
-
-def probe_video(video_path: str | Path) -> VideoInfo:
-    """Display size, rotation and (if the container says) frame count, from the first frame."""
-    container = _open(video_path)
-    try:
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            rot = _clockwise(getattr(frame, "rotation", 0))
-            w, h = frame.width, frame.height
-            if rot in (90, 270):
-                w, h = h, w
-            return VideoInfo(w, h, int(stream.frames) or None, rot)
-    except av.error.FFmpegError:
-        pass
-    finally:
-        container.close()
-    raise InputError(f"{Path(video_path).name} has no decodable video frames; re-export the clip.")
-
-
-def iter_video_frames(
-    video_path: str | Path, size: tuple[int, int] | None = None
+def iter_i420_frames(
+    video_path: str | Path, info: VideoInfo, size: tuple[int, int]
 ) -> Iterator[np.ndarray]:
-    """Decode frames in order as BGR ``uint8`` arrays, rotated for display.
+    """Decode frames in order as upright I420 buffers ``(3h/2, w)`` at display ``size``.
 
-    Parameters
-    ----------
-    size:
-        ``(width, height)`` of the displayed frame to scale to; ``None`` keeps the size.
-
-    Stops quietly at a damaged tail (a truncated file keeps its good frames).
+    Frames come out in the same order, orientation and count as
+    :meth:`runform.pose.video.VideoReader.frames` (same rotation rule), but as YUV 4:2:0,
+    the encoder's own format, so the annotated video needs no RGB round trip. Stops quietly
+    at a damaged tail (the good frames are kept).
     """
-    container = _open(video_path)
+    container = av.open(str(video_path))
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        rotation = info.rotation
+        w, h = size if rotation in (0, 180) else (size[1], size[0])
         frames = container.decode(stream)
         while True:
             try:
                 frame = next(frames)
-            except StopIteration:
+            except (StopIteration, av.error.FFmpegError):
                 return
-            except av.error.FFmpegError:
-                return
-            rot = _clockwise(getattr(frame, "rotation", 0))
-            resize = {}
-            if size is not None:
-                w, h = size if rot in (0, 180) else (size[1], size[0])
-                if (w, h) != (frame.width, frame.height):
-                    resize = {"width": w, "height": h, "interpolation": "AREA"}
-            yield _rotate(frame.to_ndarray(format="bgr24", **resize), rot)
+            if (frame.width, frame.height, frame.format.name) != (w, h, "yuv420p"):
+                frame = frame.reformat(width=w, height=h, format="yuv420p", interpolation="AREA")
+            yield _rotate_i420(frame.to_ndarray(), w, h, rotation)
     finally:
         container.close()
 
@@ -316,16 +291,16 @@ class Overlay:
     def points(self, i: int) -> dict[str, np.ndarray]:
         return {name: self.xy[i, k] for k, name in enumerate(self.track.keypoints)}
 
-    def _panel(self, img: np.ndarray, i: int, t: float) -> tuple[int, int, int, int]:
+    def _panel(self, canvas: draw.Canvas, i: int, t: float) -> tuple[int, int, int, int]:
         """Step counter, then a table of live angles, in the top-left corner."""
         m = self.style.margin
         top = m
         if not self.no_steps:
             count = int(np.searchsorted(self.contact_times, t + self.half_dt, side="right"))
             text = f"STEP {count}/{len(self.contact_times)}"
-            box = draw.put_text(img, text, (m, m), self.style.title_font_px, draw.WHITE)
+            box = draw.put_text(canvas, text, (m, m), self.style.title_font_px, draw.WHITE)
             top = box[3] + m // 2
-        grey = (200, 200, 200)
+        grey = draw.GREY
         rows = [[("", grey), ("thigh", grey), ("knee", grey)]]
         for side in (self.near, "right" if self.near == "left" else "left"):
             where = "near" if side == self.near else "far"
@@ -337,13 +312,16 @@ class Overlay:
                 ]
             )
         rows.append(
-            [("trunk", draw.BODY_COLOR), (draw.signed_words(self.trunk[i], "fwd", "back"), draw.WHITE)]
+            [
+                ("trunk", draw.BODY_COLOR),
+                (draw.signed_words(self.trunk[i], "fwd", "back"), draw.WHITE),
+            ]
         )
         return draw.draw_table(
-            img, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
+            canvas, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
         )
 
-    def _joint_labels(self, img: np.ndarray, pts: dict[str, np.ndarray], i: int) -> None:
+    def _joint_labels(self, canvas: draw.Canvas, pts: dict[str, np.ndarray], i: int) -> None:
         px = self.style.small_font_px
         gap = self.style.joint_radius * 2.5
         for side in SIDE_COLORS:
@@ -357,7 +335,7 @@ class Overlay:
                 (knee, "knee " + draw.degrees_text(self.knee[side][i])),
             ):
                 if p is not None and np.all(np.isfinite(p)) and not text.endswith("–"):
-                    draw.put_text(img, text, (p[0] + sign * gap, p[1]), px, color, anchor=anchor)
+                    draw.put_text(canvas, text, (p[0] + sign * gap, p[1]), px, color, anchor=anchor)
         shoulders = [pts.get(f"{s}_shoulder") for s in SIDE_COLORS]
         shoulders = [p for p in shoulders if p is not None and np.all(np.isfinite(p))]
         if shoulders and np.isfinite(self.trunk[i]):
@@ -365,9 +343,11 @@ class Overlay:
             behind = -self.direction
             anchor = ("l" if behind > 0 else "r") + "m"
             text = "trunk " + draw.signed_words(self.trunk[i], "fwd", "back")
-            draw.put_text(img, text, (p[0] + behind * gap * 2, p[1]), px, draw.WHITE, anchor=anchor)
+            draw.put_text(
+                canvas, text, (p[0] + behind * gap * 2, p[1]), px, draw.WHITE, anchor=anchor
+            )
 
-    def _events(self, img: np.ndarray, t: float) -> None:
+    def _events(self, canvas: draw.Canvas, t: float) -> None:
         if not self.events:
             return
         age = t - self.event_times
@@ -375,17 +355,19 @@ class Overlay:
         style = self.style
         for j in live:
             e = self.events[j]
-            opacity = float(np.clip(1.0 - max(age[j] - self.half_dt, 0.0) / self.flash_real_s, 0, 1))
+            opacity = float(
+                np.clip(1.0 - max(age[j] - self.half_dt, 0.0) / self.flash_real_s, 0, 1)
+            )
             color = SIDE_COLORS[e.side]
             if age[j] <= self.half_dt + 1e-9:
-                draw.flash_border(img, color, style.margin // 2, 0.85)
+                draw.flash_border(canvas, color, style.margin // 2, 0.85)
             if e.where is None:
                 continue
-            draw.event_marker(img, e.where, e.kind, color, style, opacity)
+            draw.event_marker(canvas, e.where, e.kind, color, style, opacity)
             label = f"{e.side.upper()} {'CONTACT' if e.kind == 'contact' else 'TOE-OFF'}"
             behind = -self.direction  # the ground behind the stance foot is clear
             draw.put_text(
-                img,
+                canvas,
                 label,
                 (e.where[0] + behind * style.joint_radius * 4, e.where[1]),
                 style.small_font_px,
@@ -394,28 +376,40 @@ class Overlay:
                 opacity=opacity,
             )
 
-    def _footer(self, img: np.ndarray, t: float, t0: float) -> None:
-        h, w = img.shape[:2]
+    def _footer(self, canvas: draw.Canvas, t: float, t0: float) -> None:
+        h, w = canvas.height, canvas.width
         m = self.style.margin
-        draw.put_text(img, f"t = {t - t0:.3f} s", (m, h - m), self.style.font_px, anchor="lb")
+        draw.put_text(canvas, f"t = {t - t0:.3f} s", (m, h - m), self.style.font_px, anchor="lb")
         slow = f"{self.slow_factor:.3g}× slow motion"
-        draw.put_text(img, slow, (w - m, h - m), self.style.small_font_px, anchor="rb")
+        draw.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb")
 
     # ------------------------------------------------------------------ frame
-    def draw(self, img: np.ndarray, i: int) -> None:
-        """Draw every annotation of source frame ``i`` on ``img`` (output pixels)."""
+    def draw(self, canvas: draw.Canvas, i: int) -> None:
+        """Draw every annotation of source frame ``i`` (output pixels)."""
         t = float(self.track.time[i])
         pts = self.points(i)
-        draw.draw_skeleton(img, pts, self.style, self.near)
-        self._joint_labels(img, pts, i)
-        self._events(img, t)
-        panel = self._panel(img, i, t)
-        self._footer(img, t, float(self.track.time[0]))
+        draw.draw_skeleton(canvas, pts, self.style, self.near)
+        self._joint_labels(canvas, pts, i)
+        self._events(canvas, t)
+        panel = self._panel(canvas, i, t)
+        self._footer(canvas, t, float(self.track.time[0]))
         if self.no_steps:
-            draw.banner(img, "No steps detected", self.style, y=panel[3] + self.style.margin)
+            draw.banner(canvas, "No steps detected", self.style, y=panel[3] + self.style.margin)
 
 
 # -------------------------------------------------------------------------- writer
+
+
+def _check_slow_factor(value) -> float:
+    try:
+        factor = float(value)
+    except (TypeError, ValueError):
+        factor = float("nan")
+    if not (np.isfinite(factor) and 0 < factor <= 1000):
+        raise OptionError(
+            f"The slow-motion factor must be a number between 0 and 1000 (e.g. 4), not {value!r}."
+        )
+    return factor
 
 
 def _check_track(track: PoseTrack, info: VideoInfo) -> tuple[float, float]:
@@ -438,7 +432,7 @@ def _check_track(track: PoseTrack, info: VideoInfo) -> tuple[float, float]:
     return info.width / tw, info.height / th
 
 
-def _open_writer(out_path: Path, width: int, height: int, playback_fps: float):
+def _open_writer(out_path: Path, width: int, height: int, playback_fps: float, colour: ColourTags):
     container = av.open(str(out_path), "w", options={"movflags": "+faststart"})
     rate = Fraction(playback_fps).limit_denominator(1000)
     stream = container.add_stream("libx264", rate=rate)
@@ -447,13 +441,17 @@ def _open_writer(out_path: Path, width: int, height: int, playback_fps: float):
     stream.codec_context.time_base = Fraction(1, TICKS_PER_SECOND)
     gop = max(1, int(round(2 * playback_fps)))  # a key frame every ~2 s for seeking
     stream.options = {**X264_OPTIONS, "g": str(gop)}
-    # cv2's BGR->I420 is BT.601 limited range: say so, so players convert back the same way.
+    # The pixels are the source's own YUV: describe them as the source did, so players
+    # show the colours as they showed the original.
     ctx = stream.codec_context
     try:
-        ctx.colorspace = 6  # SMPTE 170M (BT.601)
-        ctx.color_primaries = 6
-        ctx.color_trc = 6
-        ctx.color_range = 1  # MPEG (limited)
+        ctx.color_range = 1  # MPEG (limited): frames are converted to yuv420p if needed
+        if colour.colorspace != 2:
+            ctx.colorspace = colour.colorspace
+        if colour.primaries != 2:
+            ctx.color_primaries = colour.primaries
+        if colour.transfer != 2:
+            ctx.color_trc = colour.transfer
     except (AttributeError, TypeError, ValueError):  # pragma: no cover - older PyAV
         pass
     return container, stream
@@ -516,9 +514,8 @@ def write_annotated_video(
     capture_fps = track.frame_rate
     if slow_factor is None:
         slow_factor = default_slow_factor(capture_fps)
-    elif not (np.isfinite(slow_factor) and slow_factor > 0):
-        raise OptionError(f"The slow-motion factor must be a positive number, not {slow_factor}.")
-    slow_factor = float(slow_factor)
+    else:
+        slow_factor = _check_slow_factor(slow_factor)
 
     info = probe_video(video_path)
     scale_track = _check_track(track, info)
@@ -530,25 +527,24 @@ def write_annotated_video(
     playback_fps = min(capture_fps / slow_factor, MAX_PLAYBACK_FPS)
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    container, stream = _open_writer(out_path, out_w, out_h, playback_fps)
+    colour = colour_tags(video_path)
+    container, stream = _open_writer(out_path, out_w, out_h, playback_fps, colour)
     n = track.n_frames
     report(_STAGE, 0.0, f"{n} frames, {slow_factor:.3g}x slower")
     every = max(1, n // 100)
     written = 0
+    time_base = Fraction(1, TICKS_PER_SECOND)
+    frames = prefetch(iter_i420_frames(video_path, info, (out_w, out_h)), depth=3)
     try:
-        for i, img in enumerate(iter_video_frames(video_path, (out_w, out_h))):
+        for i, buf in enumerate(frames):
             if i >= n:
                 break
             if not keep[i]:
                 continue
-            if img.shape[1] != out_w or img.shape[0] != out_h:
-                img = np.ascontiguousarray(img[:out_h, :out_w])
-            overlay.draw(img, i)
-            frame = av.VideoFrame.from_ndarray(
-                cv2.cvtColor(img, cv2.COLOR_BGR2YUV_I420), format="yuv420p"
-            )
+            overlay.draw(YUV420Canvas.from_i420(buf, colour.matrix), i)
+            frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
             frame.pts = int(ticks[i])
-            frame.time_base = Fraction(1, TICKS_PER_SECOND)
+            frame.time_base = time_base
             for packet in stream.encode(frame):
                 container.mux(packet)
             written += 1
@@ -557,6 +553,7 @@ def write_annotated_video(
         for packet in stream.encode():
             container.mux(packet)
     finally:
+        frames.close()
         container.close()
     if written == 0:
         out_path.unlink(missing_ok=True)

@@ -1,19 +1,28 @@
 """Drawing helpers shared by the annotated video and the key-frame stills.
 
-Everything draws in place on a BGR ``uint8`` image (OpenCV's layout). Sizes come from a
-:class:`Style` made for the frame, so text and lines keep the same size *relative to the
-frame* whatever its resolution: legible on a phone screen both for portrait and landscape
-clips. Text is rendered with DejaVu Sans Bold (shipped with matplotlib) through Pillow,
-so degree signs and other non-ASCII characters print correctly; each distinct string is
-rendered once and cached, so labels that repeat from frame to frame cost only a small
-alpha blend.
+Everything draws on a :class:`Canvas`: either a BGR image (:class:`BGRCanvas`, OpenCV's
+layout, used for the stills) or the three planes of a YUV 4:2:0 frame as decoded from the
+video (:class:`YUV420Canvas`). Drawing straight on the decoded planes spares the video two
+colour conversions per frame (YUV→BGR after decoding and BGR→YUV before encoding); the
+same drawing code serves both.
+
+Sizes come from a :class:`Style` made for the frame, so text and lines keep the same size
+relative to the frame whatever its resolution, and stay legible on a phone screen for
+portrait and landscape clips. Text is DejaVu Sans Bold (shipped with matplotlib) rendered
+through Pillow, so degree signs print correctly; each character is rendered once per size
+and strings are composed from those glyphs and cached, so a label costs a small alpha
+blend.
+
+Colours are given as BGR tuples; the YUV canvas converts them with BT.601 limited-range
+coefficients (what the encoder is told, see :mod:`runform.render.annotate`).
 
 Examples
 --------
 >>> import numpy as np
 >>> img = np.zeros((1280, 720, 3), np.uint8)
->>> style = Style.for_frame(720, 1280)
->>> box = put_text(img, "knee 45°", (20, 20), style.font_px, WHITE, style=style)
+>>> canvas = BGRCanvas(img)
+>>> style = Style.for_frame(canvas.width, canvas.height)
+>>> box = put_text(canvas, "knee 45°", (20, 20), style.font_px, WHITE)
 >>> bool(img[box[1] : box[3], box[0] : box[2]].any())
 True
 """
@@ -21,7 +30,8 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,27 +47,48 @@ LEFT_COLOR: Color = (0, 159, 230)
 RIGHT_COLOR: Color = (233, 180, 86)
 BODY_COLOR: Color = (235, 235, 235)
 WHITE: Color = (255, 255, 255)
+GREY: Color = (200, 200, 200)
 BLACK: Color = (0, 0, 0)
 ALERT_COLOR: Color = (40, 40, 200)
 SIDE_COLORS: Mapping[str, Color] = {"left": LEFT_COLOR, "right": RIGHT_COLOR}
 
 #: How much darker the far leg is drawn than the near one.
 FAR_SHADE = 0.6
-
-_LEG_EDGES = (("hip", "knee"), ("knee", "ankle"), ("ankle", "heel"), ("heel", "foot_index"))
-_LEG_EDGES_NO_HEEL = (("ankle", "foot_index"),)
-_BODY_EDGES = (
-    ("left_shoulder", "right_shoulder"),
-    ("left_hip", "right_hip"),
-    ("left_shoulder", "left_hip"),
-    ("right_shoulder", "right_hip"),
-)
-_ARM_EDGES = (("shoulder", "elbow"), ("elbow", "wrist"))
+#: Fractional bits for sub-pixel drawing with OpenCV.
+_SHIFT = 4
+_ONE = 1 << _SHIFT
 
 
 def shade(color: Color, factor: float) -> Color:
     """A darker (``factor`` < 1) version of ``color``."""
     return tuple(int(round(c * factor)) for c in color)  # type: ignore[return-value]
+
+
+#: Luma coefficients (Kr, Kb) of the YUV matrices a video may use.
+YUV_MATRICES: Mapping[str, tuple[float, float]] = {
+    "bt601": (0.299, 0.114),
+    "bt709": (0.2126, 0.0722),
+    "bt2020": (0.2627, 0.0593),
+}
+
+
+@lru_cache(maxsize=8)
+def _yuv_coefficients(matrix: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(M, offset)`` with ``yuv = M @ bgr + offset``, limited range, for a named matrix."""
+    kr, kb = YUV_MATRICES[matrix]
+    kg = 1.0 - kr - kb
+    luma = np.array([kb, kg, kr])  # B, G, R order
+    cb = (np.array([1.0, 0.0, 0.0]) - luma) / (2.0 * (1.0 - kb))
+    cr = (np.array([0.0, 0.0, 1.0]) - luma) / (2.0 * (1.0 - kr))
+    m = np.stack([luma * 219.0 / 255.0, cb * 224.0 / 255.0, cr * 224.0 / 255.0]).astype(np.float32)
+    return m, np.array([16.0, 128.0, 128.0], np.float32)
+
+
+def bgr_to_yuv(color: Sequence[float], matrix: str = "bt601") -> tuple[float, float, float]:
+    """Limited-range Y, U, V of a BGR colour (``bt601`` is what ``cv2.COLOR_BGR2YUV_I420`` uses)."""
+    m, offset = _yuv_coefficients(matrix)
+    y, u, v = m @ np.asarray(color, np.float32) + offset
+    return float(y), float(u), float(v)
 
 
 @dataclass(frozen=True)
@@ -93,7 +124,7 @@ class Style:
         )
 
 
-# ---------------------------------------------------------------------------------- text
+# ------------------------------------------------------------------------------- text
 
 
 def _font_path() -> Path | None:
@@ -115,11 +146,15 @@ def _font(size_px: int):
     return ImageFont.truetype(str(path), size_px)
 
 
+def _stroke(size_px: int) -> int:
+    return max(1, size_px // 12)
+
+
 @dataclass(frozen=True)
 class _Glyph:
     fill: np.ndarray  # (h, w) float32 coverage of the letter
     outline: np.ndarray  # (h, w) float32 coverage of letter + dark outline
-    origin_x: int  # pen position inside the canvas
+    origin_x: int  # pen position inside the glyph's canvas
 
 
 @lru_cache(maxsize=2048)
@@ -150,18 +185,6 @@ def _glyph(char: str, size_px: int) -> _Glyph:
     return _Glyph(fill=masks[0], outline=masks[1], origin_x=origin_x)
 
 
-def _stroke(size_px: int) -> int:
-    return max(1, size_px // 12)
-
-
-@dataclass(frozen=True)
-class _Patch:
-    color: np.ndarray  # (h, w, 3) uint8 colour where the text is, black elsewhere
-    alpha: np.ndarray  # (h, w) float32 opacity
-    width: int
-    height: int
-
-
 @lru_cache(maxsize=4096)
 def _advance(pair: str, size_px: int) -> float:
     """Pen advance after ``pair[0]``: to ``pair[1]`` (kerning included), or its width."""
@@ -181,20 +204,61 @@ def _pen_positions(text: str, size_px: int) -> list[float]:
     return pens
 
 
+class _Patch:
+    """A rendered label: colour and opacity, with per-canvas-kind copies made on demand."""
+
+    __slots__ = ("_planes", "alpha", "color", "height", "width")
+
+    def __init__(self, color: np.ndarray, alpha: np.ndarray) -> None:
+        self.color = color  # (h, w, 3) uint8 BGR
+        self.alpha = alpha  # (h, w) float32
+        self.height, self.width = alpha.shape
+        self._planes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def plane(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(values, alpha)`` for a plane kind: ``bgr``, or ``y:``/``u:``/``v:`` + matrix name.
+
+        Luma is full size; chroma is half size (4:2:0), blended in premultiplied form.
+        """
+        if kind not in self._planes:
+            if kind == "bgr":
+                self._planes[kind] = (self.color, self.alpha)
+            else:
+                matrix = kind.split(":", 1)[1]
+                m, offset = _yuv_coefficients(matrix)
+                yuv = self.color.astype(np.float32) @ m.T + offset
+                luma = np.clip(yuv[..., 0], 0, 255).astype(np.uint8)
+                self._planes[f"y:{matrix}"] = (luma, self.alpha)
+                half = (self.width // 2, self.height // 2)
+                alpha_half = cv2.resize(self.alpha, half, interpolation=cv2.INTER_AREA)
+                safe = np.maximum(alpha_half, 1e-6)
+                for j, name in ((1, "u"), (2, "v")):
+                    premul = cv2.resize(
+                        yuv[..., j] * self.alpha, half, interpolation=cv2.INTER_AREA
+                    )
+                    values = np.where(alpha_half > 1e-6, premul / safe, 128.0)
+                    chroma = np.clip(values, 0, 255).astype(np.uint8)
+                    self._planes[f"{name}:{matrix}"] = (chroma, alpha_half)
+        return self._planes[kind]
+
+
 @lru_cache(maxsize=16384)
 def _text_patch(text: str, size_px: int, color: Color, box_alpha: float) -> _Patch:
     """Compose ``text`` from cached glyphs: coloured letters, dark outline, optional box.
 
-    Letters are placed at the font's own advances (kerning included), so the result
-    matches rendering the string in one go, at a fraction of the cost.
+    Letters sit at the font's own advances (kerning included), so the result matches
+    rendering the string in one go, at a fraction of the cost. Sizes are even, so the
+    half-size chroma copy lines up with the full-size luma.
     """
     font = _font(size_px)
     stroke = _stroke(size_px)
     pad = max(2, size_px // 4) if box_alpha > 0 else 0
     ascent, descent = font.getmetrics()
-    height = ascent + descent + 2 * stroke + 2 * pad
     pens = _pen_positions(text, size_px)
+    height = ascent + descent + 2 * stroke + 2 * pad
     width = int(np.ceil(pens[-1])) + 2 * stroke + 2 * pad + 2
+    height += height % 2
+    width += width % 2
     fill = np.zeros((height, width), np.float32)
     outline = np.zeros((height, width), np.float32)
     for k, char in enumerate(text):
@@ -207,19 +271,239 @@ def _text_patch(text: str, size_px: int, color: Color, box_alpha: float) -> _Pat
         x1 = min(x + gw, width)
         if x1 <= x0:
             continue
-        sl = (slice(pad, pad + gh), slice(x0, x1))
-        np.maximum(fill[sl], glyph.fill[:, gx0 : gx0 + x1 - x0], out=fill[sl])
-        np.maximum(outline[sl], glyph.outline[:, gx0 : gx0 + x1 - x0], out=outline[sl])
+        rows = slice(pad, pad + gh)
+        np.maximum(fill[rows, x0:x1], glyph.fill[:, gx0 : gx0 + x1 - x0], out=fill[rows, x0:x1])
+        np.maximum(
+            outline[rows, x0:x1], glyph.outline[:, gx0 : gx0 + x1 - x0], out=outline[rows, x0:x1]
+        )
     ratio = np.divide(fill, outline, out=np.zeros_like(fill), where=outline > 0)
     bgr = (ratio[..., None] * np.asarray(color, np.float32)).round().astype(np.uint8)
-    alpha = outline
-    if box_alpha > 0:
-        box = np.zeros((height, width), np.uint8)
-        cv2.rectangle(box, (0, 0), (width - 1, height - 1), 255, -1)
-        alpha = outline + (1.0 - outline) * box_alpha * (box / 255.0)
-    return _Patch(
-        color=np.ascontiguousarray(bgr), alpha=alpha.astype(np.float32), width=width, height=height
-    )
+    alpha = outline if box_alpha <= 0 else outline + (1.0 - outline) * np.float32(box_alpha)
+    return _Patch(np.ascontiguousarray(bgr), np.ascontiguousarray(alpha, dtype=np.float32))
+
+
+# ----------------------------------------------------------------------------- canvas
+
+
+def _finite(p) -> bool:
+    return p is not None and bool(np.isfinite(p[0]) and np.isfinite(p[1]))
+
+
+class Canvas:
+    """A surface to draw on in full-frame pixel coordinates (see the module docstring).
+
+    Subclasses list their planes as ``(array, scale, kind)``: ``scale`` maps frame pixels
+    to the plane's pixels (1, or 0.5 for 4:2:0 chroma), ``kind`` says how a BGR colour maps
+    to the plane's values. ``origin`` is the frame position of the arrays' top-left corner
+    (non-zero for a :meth:`layer`).
+    """
+
+    width: int
+    height: int
+    origin: tuple[int, int] = (0, 0)
+    _align = 1  # box alignment in frame pixels (2 for 4:2:0)
+
+    def planes(self) -> list[tuple[np.ndarray, float, str]]:
+        raise NotImplementedError
+
+    def _sub(self, box: tuple[int, int, int, int], copy: bool) -> Canvas:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _value(color: Color, kind: str):
+        if kind == "bgr":
+            return tuple(int(c) for c in color)
+        plane, matrix = kind.split(":", 1)
+        y, u, v = bgr_to_yuv(color, matrix)
+        return int(round({"y": y, "u": u, "v": v}[plane]))
+
+    def _fix(self, p, scale: float) -> tuple[int, int]:
+        ox, oy = self.origin
+        return (
+            int(round((float(p[0]) - ox) * scale * _ONE)),
+            int(round((float(p[1]) - oy) * scale * _ONE)),
+        )
+
+    def clip_box(self, box: Sequence[float]) -> tuple[int, int, int, int] | None:
+        """``box`` in frame pixels, aligned to the chroma grid and clipped to the canvas."""
+        a = self._align
+        ox, oy = self.origin
+        x0 = max(int(math.floor(box[0] / a)) * a, ox)
+        y0 = max(int(math.floor(box[1] / a)) * a, oy)
+        x1 = min(int(math.ceil(box[2] / a)) * a, ox + self.width)
+        y1 = min(int(math.ceil(box[3] / a)) * a, oy + self.height)
+        return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+    def _roi(self, arr: np.ndarray, scale: float, box: tuple[int, int, int, int]) -> np.ndarray:
+        ox, oy = self.origin
+        x0, y0, x1, y1 = (
+            int(round((v - o) * scale)) for v, o in zip(box, (ox, oy, ox, oy), strict=True)
+        )
+        return arr[y0:y1, x0:x1]
+
+    # ------------------------------------------------------------------ primitives
+    def line(self, a, b, color: Color, thickness: int) -> None:
+        if not (_finite(a) and _finite(b)):
+            return
+        for arr, s, kind in self.planes():
+            cv2.line(
+                arr, self._fix(a, s), self._fix(b, s), self._value(color, kind),
+                max(1, round(thickness * s)), cv2.LINE_AA, _SHIFT,
+            )  # fmt: skip
+
+    def circle(self, c, radius: float, color: Color, thickness: int = -1) -> None:
+        if not _finite(c):
+            return
+        for arr, s, kind in self.planes():
+            cv2.circle(
+                arr, self._fix(c, s), int(round(radius * s * _ONE)), self._value(color, kind),
+                thickness if thickness < 0 else max(1, round(thickness * s)), cv2.LINE_AA, _SHIFT,
+            )  # fmt: skip
+
+    def arc(self, c, radius: float, start: float, end: float, color: Color, thickness: int) -> None:
+        """An arc (``thickness`` > 0) or a filled sector (``thickness`` = -1); degrees clockwise."""
+        if not _finite(c):
+            return
+        for arr, s, kind in self.planes():
+            r = int(round(radius * s * _ONE))
+            cv2.ellipse(
+                arr, self._fix(c, s), (r, r), 0, start, end, self._value(color, kind),
+                thickness if thickness < 0 else max(1, round(thickness * s)), cv2.LINE_AA, _SHIFT,
+            )  # fmt: skip
+
+    def polygon(self, points: np.ndarray, color: Color) -> None:
+        """A filled polygon, ``points`` shape ``(n, 2)``."""
+        for arr, s, kind in self.planes():
+            pts = np.array([self._fix(p, s) for p in points], np.int32)
+            cv2.fillPoly(arr, [pts], self._value(color, kind), cv2.LINE_AA, _SHIFT)
+
+    def blend(self, patch: _Patch, x0: float, y0: float, opacity: float = 1.0):
+        """Alpha-blend a rendered label with its top-left corner at ``(x0, y0)``."""
+        a = self._align
+        x0, y0 = int(x0) // a * a, int(y0) // a * a
+        box = self.clip_box((x0, y0, x0 + patch.width, y0 + patch.height))
+        if box is None or opacity <= 0:
+            return (x0, y0, x0, y0)
+        for arr, s, kind in self.planes():
+            values, alpha = patch.plane(kind)
+            roi = self._roi(arr, s, box)
+            h, w = roi.shape[:2]
+            py, px = int(round((box[1] - y0) * s)), int(round((box[0] - x0) * s))
+            values, alpha = values[py : py + h, px : px + w], alpha[py : py + h, px : px + w]
+            if alpha.shape != roi.shape[:2]:  # rounding at a frame edge
+                h, w = min(h, alpha.shape[0]), min(w, alpha.shape[1])
+                roi, values, alpha = roi[:h, :w], values[:h, :w], alpha[:h, :w]
+            if opacity < 1.0:
+                alpha = alpha * np.float32(opacity)
+            alpha = np.ascontiguousarray(alpha)
+            roi[:] = cv2.blendLinear(
+                np.ascontiguousarray(values), np.ascontiguousarray(roi), alpha, 1.0 - alpha
+            )
+        return box
+
+    def darken(self, box: Sequence[float], strength: float = 0.55) -> None:
+        """Darken a rectangle ``(x0, y0, x1, y1)`` so text on it reads well."""
+        clipped = self.clip_box(box)
+        if clipped is None:
+            return
+        keep = 1.0 - strength
+        for arr, s, kind in self.planes():
+            roi = self._roi(arr, s, clipped)
+            black = 0.0 if kind == "bgr" else (16.0 if kind.startswith("y") else 128.0)
+            cv2.convertScaleAbs(roi, dst=roi, alpha=keep, beta=black * strength)
+
+    def tint(self, box: Sequence[float], color: Color, opacity: float) -> None:
+        """Blend a solid colour into a rectangle."""
+        clipped = self.clip_box(box)
+        if clipped is None or opacity <= 0:
+            return
+        for arr, s, kind in self.planes():
+            roi = self._roi(arr, s, clipped)
+            solid = np.empty_like(roi)
+            solid[:] = self._value(color, kind)
+            cv2.addWeighted(solid, opacity, roi, 1.0 - opacity, 0, dst=roi)
+
+    @contextmanager
+    def layer(self, box: Sequence[float], opacity: float) -> Iterator[Canvas | None]:
+        """Draw into a copy of ``box``, then blend it back with ``opacity`` (translucency)."""
+        clipped = self.clip_box(box)
+        if clipped is None:
+            yield None
+            return
+        sub = self._sub(clipped, copy=True)
+        yield sub
+        for (arr, s, _), (layer_arr, _, _) in zip(self.planes(), sub.planes(), strict=True):
+            roi = self._roi(arr, s, clipped)
+            cv2.addWeighted(layer_arr, opacity, roi, 1.0 - opacity, 0, dst=roi)
+
+
+class BGRCanvas(Canvas):
+    """A canvas over a BGR ``uint8`` image (drawn in place)."""
+
+    def __init__(self, img: np.ndarray, origin: tuple[int, int] = (0, 0)) -> None:
+        self.img = img
+        self.height, self.width = img.shape[:2]
+        self.origin = origin
+
+    def planes(self) -> list[tuple[np.ndarray, float, str]]:
+        return [(self.img, 1.0, "bgr")]
+
+    def _sub(self, box: tuple[int, int, int, int], copy: bool) -> Canvas:
+        roi = self._roi(self.img, 1.0, box)
+        return BGRCanvas(roi.copy() if copy else roi, origin=(box[0], box[1]))
+
+
+class YUV420Canvas(Canvas):
+    """A canvas over a planar YUV 4:2:0 frame: ``Y`` (h, w), ``U`` and ``V`` (h/2, w/2).
+
+    Build it with :meth:`from_i420` from the ``(3h/2, w)`` array that PyAV's
+    ``VideoFrame.to_ndarray()`` returns for ``yuv420p`` (and that
+    ``VideoFrame.from_ndarray(..., format="yuv420p")`` takes). ``matrix`` is the video's
+    YUV matrix (``bt601``, ``bt709``, ``bt2020``), so drawn colours come out as intended.
+    """
+
+    _align = 2
+
+    def __init__(
+        self,
+        y: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        origin: tuple[int, int] = (0, 0),
+        matrix: str = "bt601",
+    ) -> None:
+        if matrix not in YUV_MATRICES:
+            raise ValueError(f"unknown YUV matrix {matrix!r}")
+        self.y, self.u, self.v = y, u, v
+        self.height, self.width = y.shape
+        self.origin = origin
+        self.matrix = matrix
+
+    @classmethod
+    def from_i420(cls, buf: np.ndarray, matrix: str = "bt601") -> YUV420Canvas:
+        """View the planes of an I420 buffer of shape ``(3h/2, w)`` (drawn in place)."""
+        rows, w = buf.shape
+        h = rows * 2 // 3
+        if h % 2 or w % 2 or rows != h * 3 // 2:
+            raise ValueError("I420 frames need even width and height")
+        quarter = h // 4
+        u = buf[h : h + quarter].reshape(h // 2, w // 2)
+        v = buf[h + quarter : h + 2 * quarter].reshape(h // 2, w // 2)
+        return cls(buf[:h], u, v, matrix=matrix)
+
+    def planes(self) -> list[tuple[np.ndarray, float, str]]:
+        m = self.matrix
+        return [(self.y, 1.0, f"y:{m}"), (self.u, 0.5, f"u:{m}"), (self.v, 0.5, f"v:{m}")]
+
+    def _sub(self, box: tuple[int, int, int, int], copy: bool) -> Canvas:
+        rois = [self._roi(arr, s, box) for arr, s, _ in self.planes()]
+        if copy:
+            rois = [r.copy() for r in rois]
+        return YUV420Canvas(*rois, origin=(box[0], box[1]), matrix=self.matrix)
+
+
+# ------------------------------------------------------------------------------- text
 
 
 def text_size(text: str, size_px: int, box: bool = True) -> tuple[int, int]:
@@ -229,7 +513,7 @@ def text_size(text: str, size_px: int, box: bool = True) -> tuple[int, int]:
 
 
 def put_text(
-    img: np.ndarray,
+    canvas: Canvas,
     text: str,
     xy: tuple[float, float],
     size_px: int,
@@ -238,9 +522,8 @@ def put_text(
     anchor: str = "lt",
     box: bool = True,
     opacity: float = 1.0,
-    style: Style | None = None,
 ) -> tuple[int, int, int, int]:
-    """Draw ``text`` with a dark outline (and a dark box unless ``box=False``).
+    """Draw ``text`` with a dark outline (and a translucent dark box unless ``box=False``).
 
     Parameters
     ----------
@@ -254,9 +537,8 @@ def put_text(
 
     Returns
     -------
-    The covered box ``(x0, y0, x1, y1)``, clipped to the image.
+    The covered box ``(x0, y0, x1, y1)``, clipped to the canvas.
     """
-    del style  # accepted for a uniform call signature
     patch = _text_patch(text, size_px, tuple(int(c) for c in color), 0.6 if box else 0.0)
     x, y = xy
     if anchor[0] == "c":
@@ -267,42 +549,11 @@ def put_text(
         y -= patch.height / 2
     elif anchor[1] == "b":
         y -= patch.height
-    x0, y0 = int(round(x)), int(round(y))
-    return _blend_patch(img, patch, x0, y0, opacity)
-
-
-def _blend_patch(
-    img: np.ndarray, patch: _Patch, x0: int, y0: int, opacity: float
-) -> tuple[int, int, int, int]:
-    h, w = img.shape[:2]
-    cx0, cy0 = max(x0, 0), max(y0, 0)
-    cx1, cy1 = min(x0 + patch.width, w), min(y0 + patch.height, h)
-    if cx1 <= cx0 or cy1 <= cy0 or opacity <= 0:
-        return (cx0, cy0, max(cx0, cx1), max(cy0, cy1))
-    px0, py0 = cx0 - x0, cy0 - y0
-    px1, py1 = px0 + (cx1 - cx0), py0 + (cy1 - cy0)
-    roi = img[cy0:cy1, cx0:cx1]
-    alpha = patch.alpha[py0:py1, px0:px1]
-    if opacity < 1.0:
-        alpha = alpha * np.float32(opacity)
-    color = np.ascontiguousarray(patch.color[py0:py1, px0:px1])
-    alpha = np.ascontiguousarray(alpha)
-    roi[:] = cv2.blendLinear(color, np.ascontiguousarray(roi), alpha, 1.0 - alpha)
-    return (cx0, cy0, cx1, cy1)
-
-
-def darken_rect(img: np.ndarray, box: Sequence[int], strength: float = 0.55) -> None:
-    """Darken a rectangle ``(x0, y0, x1, y1)`` so text on it reads well."""
-    h, w = img.shape[:2]
-    x0, y0, x1, y1 = (int(v) for v in box)
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 > x0 and y1 > y0:
-        roi = img[y0:y1, x0:x1]
-        cv2.convertScaleAbs(roi, dst=roi, alpha=1.0 - strength)
+    return canvas.blend(patch, round(x), round(y), opacity)
 
 
 def draw_table(
-    img: np.ndarray,
+    canvas: Canvas,
     rows: Sequence[Sequence[tuple[str, Color]]],
     origin: tuple[int, int],
     size_px: int,
@@ -328,57 +579,69 @@ def draw_table(
     width = sum(column_widths) + gap * (n_cols - 1) + 2 * pad
     height = line_h * len(rows) + 2 * pad
     x0, y0 = origin
-    darken_rect(img, (x0, y0, x0 + width, y0 + height))
+    canvas.darken((x0, y0, x0 + width, y0 + height))
     y = y0 + pad
     for row in rows:
         x = x0 + pad
         for j, (text, color) in enumerate(row):
             if text:
-                put_text(img, text, (x, y), size_px, color, box=False)
+                put_text(canvas, text, (x, y), size_px, color, box=False)
             x += column_widths[j] + gap
         y += line_h
     return (x0, y0, x0 + width, y0 + height)
 
 
-# ------------------------------------------------------------------------------ skeleton
+def banner(canvas: Canvas, text: str, style: Style, *, y: int) -> None:
+    """A full-width red banner (e.g. "No steps detected") with its top at ``y``."""
+    size = style.title_font_px
+    tw, th = text_size(text, size, box=False)
+    while tw > canvas.width - 2 * style.margin and size > 8:  # shrink to fit narrow frames
+        size -= 2
+        tw, th = text_size(text, size, box=False)
+    ox = canvas.origin[0]
+    canvas.tint((ox, y, ox + canvas.width, y + th + 2 * style.margin), ALERT_COLOR, 0.75)
+    put_text(
+        canvas, text, (ox + canvas.width / 2, y + style.margin), size, WHITE, anchor="ct", box=False
+    )
 
 
-def _finite(p: np.ndarray | None) -> bool:
-    return p is not None and bool(np.all(np.isfinite(p)))
+# --------------------------------------------------------------------------- skeleton
+
+_LEG_EDGES = (("hip", "knee"), ("knee", "ankle"), ("ankle", "heel"), ("heel", "foot_index"))
+_BODY_EDGES = (
+    ("left_shoulder", "right_shoulder"),
+    ("left_hip", "right_hip"),
+    ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"),
+)
+_ARM_EDGES = (("shoulder", "elbow"), ("elbow", "wrist"))
 
 
-def _pt(p: np.ndarray) -> tuple[int, int]:
-    return int(round(float(p[0]))), int(round(float(p[1])))
-
-
-def draw_segment(img: np.ndarray, a, b, color: Color, thickness: int, outline: bool = True) -> None:
-    """An anti-aliased line from ``a`` to ``b`` with a thin dark outline (skipped if NaN)."""
+def draw_segment(canvas: Canvas, a, b, color: Color, thickness: int) -> None:
+    """An anti-aliased line with a dark outline (skipped if either end is missing)."""
     if not (_finite(a) and _finite(b)):
         return
-    pa, pb = _pt(a), _pt(b)
-    if outline:
-        cv2.line(img, pa, pb, BLACK, thickness + max(2, thickness // 2), cv2.LINE_AA)
-    cv2.line(img, pa, pb, color, thickness, cv2.LINE_AA)
+    canvas.line(a, b, BLACK, thickness + max(2, thickness // 2))
+    canvas.line(a, b, color, thickness)
 
 
-def draw_joint(img: np.ndarray, p, color: Color, radius: int) -> None:
-    """A filled joint marker with a dark rim (skipped if NaN)."""
+def draw_joint(canvas: Canvas, p, color: Color, radius: int) -> None:
+    """A filled joint marker with a dark rim (skipped if missing)."""
     if not _finite(p):
         return
-    c = _pt(p)
-    cv2.circle(img, c, radius + max(1, radius // 3), BLACK, -1, cv2.LINE_AA)
-    cv2.circle(img, c, radius, color, -1, cv2.LINE_AA)
+    canvas.circle(p, radius + max(1, radius // 3), BLACK)
+    canvas.circle(p, radius, color)
 
 
 def draw_skeleton(
-    img: np.ndarray,
+    canvas: Canvas,
     points: Mapping[str, np.ndarray],
     style: Style,
     near_side: str,
     *,
     emphasis: str | None = None,
 ) -> None:
-    """Draw the runner's skeleton: far leg first (darker, thinner), body, then near leg.
+    """Draw the runner: far leg first (darker, thinner), then arms and trunk, then near leg.
 
     Parameters
     ----------
@@ -387,71 +650,63 @@ def draw_skeleton(
     near_side:
         ``"left"`` or ``"right"``, the leg nearer the camera.
     emphasis:
-        A side to draw at full strength while the other leg is dimmed (stills).
+        For stills: the side drawn at full strength while the other leg is dimmed.
     """
     far_side = "right" if near_side == "left" else "left"
-
-    def get(name: str) -> np.ndarray | None:
-        return points.get(name)
-
-    def leg(side: str, color: Color, thickness: int) -> None:
-        edges = _LEG_EDGES if _finite(get(f"{side}_heel")) else _LEG_EDGES_NO_HEEL + _LEG_EDGES[:2]
-        for a, b in edges:
-            draw_segment(img, get(f"{side}_{a}"), get(f"{side}_{b}"), color, thickness)
-        for part in ("hip", "knee", "ankle"):
-            draw_joint(img, get(f"{side}_{part}"), color, style.joint_radius)
+    get = points.get
 
     def strength(side: str) -> float:
         if emphasis is None:
             return 1.0 if side == near_side else FAR_SHADE
         return 1.0 if side == emphasis else 0.45
 
-    leg(far_side, shade(SIDE_COLORS[far_side], strength(far_side)), style.far_line)
-    for side in ("left", "right"):
+    def leg(side: str, thickness: int) -> None:
+        color = shade(SIDE_COLORS[side], strength(side))
+        heel = _finite(get(f"{side}_heel"))
+        edges = _LEG_EDGES if heel else (*_LEG_EDGES[:2], ("ankle", "foot_index"))
+        for a, b in edges:
+            draw_segment(canvas, get(f"{side}_{a}"), get(f"{side}_{b}"), color, thickness)
+        for part in ("hip", "knee", "ankle"):
+            draw_joint(canvas, get(f"{side}_{part}"), color, style.joint_radius)
+
+    leg(far_side, style.far_line)
+    for side in (far_side, near_side):
+        arm = shade(BODY_COLOR, 0.8 if side == near_side else 0.55)
         for a, b in _ARM_EDGES:
-            draw_segment(
-                img,
-                get(f"{side}_{a}"),
-                get(f"{side}_{b}"),
-                shade(BODY_COLOR, 0.8 if side == near_side else 0.55),
-                style.far_line,
-            )
+            draw_segment(canvas, get(f"{side}_{a}"), get(f"{side}_{b}"), arm, style.far_line)
     for a, b in _BODY_EDGES:
-        draw_segment(img, get(a), get(b), BODY_COLOR, style.line)
-    nose = get("nose")
-    if _finite(nose):
-        draw_joint(img, nose, BODY_COLOR, style.joint_radius)
-    leg(near_side, shade(SIDE_COLORS[near_side], strength(near_side)), style.line)
+        draw_segment(canvas, get(a), get(b), BODY_COLOR, style.line)
+    draw_joint(canvas, get("nose"), BODY_COLOR, style.joint_radius)
+    leg(near_side, style.line)
 
 
-# -------------------------------------------------------------------------------- angles
+# ----------------------------------------------------------------------------- angles
 
 
-def dashed_line(
-    img: np.ndarray, a, b, color: Color, thickness: int, dash: int, outline: bool = True
-) -> None:
-    """A dashed line from ``a`` to ``b``."""
+def dashed_line(canvas: Canvas, a, b, color: Color, thickness: int, dash: float) -> None:
+    """A dashed line with a dark outline from ``a`` to ``b``."""
     if not (_finite(a) and _finite(b)):
         return
     a, b = np.asarray(a, float), np.asarray(b, float)
     length = float(np.linalg.norm(b - a))
-    if length < 1:
+    if length < 1 or dash <= 0:
         return
-    n = max(1, int(length // (2 * dash)))
-    for i in range(n + 1):
-        s = min(1.0, (2 * i * dash) / length)
-        e = min(1.0, (2 * i * dash + dash) / length)
-        if e > s:
-            draw_segment(img, a + (b - a) * s, a + (b - a) * e, color, thickness, outline)
+    start = 0.0
+    while start < length:
+        end = min(start + dash, length)
+        draw_segment(
+            canvas, a + (b - a) * start / length, a + (b - a) * end / length, color, thickness
+        )
+        start += 2 * dash
 
 
 def _direction_deg(v: np.ndarray) -> float:
-    """Direction of an image vector in OpenCV's ellipse convention (degrees, clockwise from +x)."""
+    """Direction of an image vector in OpenCV's convention (degrees clockwise from +x)."""
     return math.degrees(math.atan2(float(v[1]), float(v[0])))
 
 
 def draw_angle(
-    img: np.ndarray,
+    canvas: Canvas,
     vertex,
     reference,
     segment,
@@ -462,15 +717,15 @@ def draw_angle(
     radius: float,
     reference_length: float | None = None,
 ) -> None:
-    """Draw an angle: a dashed reference line, a filled arc and its number.
+    """Draw an angle: a dashed reference line, a translucent sector, its arc and its number.
 
     Parameters
     ----------
     vertex:
         The joint where the angle sits, ``(x, y)`` pixels.
     reference, segment:
-        Unit-free direction vectors (image convention) of the reference line (e.g. the
-        vertical, or the thigh extended past the knee) and of the body segment.
+        Direction vectors (image convention) of the reference line (the vertical, or the
+        thigh extended past the knee) and of the body segment.
     label:
         Text placed outside the arc, on its bisector.
     radius:
@@ -484,95 +739,68 @@ def draw_angle(
     ref = ref / (np.linalg.norm(ref) or 1.0)
     seg = seg / (np.linalg.norm(seg) or 1.0)
     ref_len = reference_length if reference_length is not None else radius * 1.6
-    dashed_line(img, vertex, vertex + ref * ref_len, WHITE, max(1, style.far_line - 1), style.line)
+    dashed_line(canvas, vertex, vertex + ref * ref_len, WHITE, style.far_line, style.line * 1.5)
     a1 = _direction_deg(ref)
     delta = (_direction_deg(seg) - a1 + 180.0) % 360.0 - 180.0
-    center, r = _pt(vertex), int(round(radius))
-    x0, y0 = max(center[0] - r - 2, 0), max(center[1] - r - 2, 0)
-    x1, y1 = min(center[0] + r + 3, img.shape[1]), min(center[1] + r + 3, img.shape[0])
-    if x1 > x0 and y1 > y0:
-        roi = img[y0:y1, x0:x1]
-        wedge = roi.copy()
-        cv2.ellipse(
-            wedge, (center[0] - x0, center[1] - y0), (r, r), 0, a1, a1 + delta, color, -1,
-            cv2.LINE_AA,
-        )
-        cv2.addWeighted(wedge, 0.35, roi, 0.65, 0, dst=roi)
-    cv2.ellipse(img, center, (r, r), 0, a1, a1 + delta, BLACK, style.line + 2, cv2.LINE_AA)
-    cv2.ellipse(img, center, (r, r), 0, a1, a1 + delta, color, style.line, cv2.LINE_AA)
+    box = (
+        vertex[0] - radius - 2,
+        vertex[1] - radius - 2,
+        vertex[0] + radius + 3,
+        vertex[1] + radius + 3,
+    )
+    with canvas.layer(box, 0.4) as layer:
+        if layer is not None:
+            layer.arc(vertex, radius, a1, a1 + delta, color, -1)
+    canvas.arc(vertex, radius, a1, a1 + delta, BLACK, style.line + 2)
+    canvas.arc(vertex, radius, a1, a1 + delta, color, style.line)
     mid = math.radians(a1 + delta / 2.0)
-    spot = vertex + np.array([math.cos(mid), math.sin(mid)]) * (radius + style.font_px * 0.9)
-    put_text(img, label, (spot[0], spot[1]), style.font_px, color, anchor="cm")
+    spot = vertex + np.array([math.cos(mid), math.sin(mid)]) * (radius + style.font_px * 1.2)
+    put_text(canvas, label, (spot[0], spot[1]), style.font_px, color, anchor="cm")
 
 
-def flash_border(img: np.ndarray, color: Color, thickness: int, opacity: float) -> None:
-    """A coloured frame around the image (event flash), faded by ``opacity``."""
+# ----------------------------------------------------------------------------- events
+
+
+def flash_border(canvas: Canvas, color: Color, thickness: int, opacity: float) -> None:
+    """A coloured frame around the picture (the flash at a foot event)."""
     if opacity <= 0:
         return
-    h, w = img.shape[:2]
-    t = max(1, thickness)
-    for sl in (
-        (slice(0, t), slice(0, w)),
-        (slice(h - t, h), slice(0, w)),
-        (slice(t, h - t), slice(0, t)),
-        (slice(t, h - t), slice(w - t, w)),
+    t = max(2, thickness)
+    ox, oy = canvas.origin
+    w, h = canvas.width, canvas.height
+    for box in (
+        (ox, oy, ox + w, oy + t),
+        (ox, oy + h - t, ox + w, oy + h),
+        (ox, oy + t, ox + t, oy + h - t),
+        (ox + w - t, oy + t, ox + w, oy + h - t),
     ):
-        _tint(img[sl], color, opacity)
-
-
-def _tint(roi: np.ndarray, color: Color, opacity: float) -> None:
-    """Blend a solid colour into ``roi`` in place."""
-    if roi.size:
-        solid = np.empty_like(roi)
-        solid[:] = color
-        cv2.addWeighted(solid, opacity, roi, 1.0 - opacity, 0, dst=roi)
-
-
-def banner(img: np.ndarray, text: str, style: Style, *, y: int | None = None) -> None:
-    """A full-width alert banner (e.g. "no steps detected") across the frame."""
-    h, w = img.shape[:2]
-    tw, th = text_size(text, style.title_font_px, box=False)
-    y0 = int(h * 0.12) if y is None else y
-    pad = style.margin
-    x0, x1 = 0, w
-    _tint(img[max(y0, 0) : min(y0 + th + 2 * pad, h), x0:x1], ALERT_COLOR, 0.65)
-    size = style.title_font_px
-    while tw > w - 2 * pad and size > 8:  # shrink to fit narrow frames
-        size -= 2
-        tw, th = text_size(text, size, box=False)
-    put_text(img, text, (w / 2, y0 + pad), size, WHITE, anchor="ct", box=False)
+        canvas.tint(box, color, opacity)
 
 
 def event_marker(
-    img: np.ndarray, p, kind: str, color: Color, style: Style, opacity: float = 1.0
+    canvas: Canvas, p, kind: str, color: Color, style: Style, opacity: float = 1.0
 ) -> None:
-    """Contact: a filled disc with a ring; toe-off: a filled upward triangle with a ring."""
+    """Contact: a disc; toe-off: an upward triangle; each with a white ring that widens as it fades."""
     if not _finite(p) or opacity <= 0:
         return
-    c = np.array(_pt(p), float)
+    c = np.asarray(p, float)
     r = style.joint_radius * 2.2
-    ring = int(round(r * (1.0 + 1.2 * (1.0 - opacity))))  # ring expands as it fades
-    x0, y0 = int(c[0] - ring - 6), int(c[1] - ring - 6)
-    x1, y1 = int(c[0] + ring + 7), int(c[1] + ring + 7)
-    h, w = img.shape[:2]
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 <= x0 or y1 <= y0:
-        return
-    roi = img[y0:y1, x0:x1]
-    layer = roi.copy()
-    lc = (int(c[0]) - x0, int(c[1]) - y0)
-    cv2.circle(layer, lc, ring, WHITE, max(2, style.far_line), cv2.LINE_AA)
-    if kind == "contact":
-        cv2.circle(layer, lc, int(r), BLACK, -1, cv2.LINE_AA)
-        cv2.circle(layer, lc, int(r * 0.8), color, -1, cv2.LINE_AA)
-    else:
-        tri = np.array(
-            [[lc[0], lc[1] - r], [lc[0] - r * 0.9, lc[1] + r * 0.6], [lc[0] + r * 0.9, lc[1] + r * 0.6]]
-        )
-        cv2.fillPoly(layer, [np.round(tri).astype(np.int32)], BLACK, cv2.LINE_AA)
-        inner = lc + (tri - lc) * 0.7
-        cv2.fillPoly(layer, [np.round(inner).astype(np.int32)], color, cv2.LINE_AA)
-    cv2.addWeighted(layer, opacity, roi, 1.0 - opacity, 0, dst=roi)
+    ring = r * (1.0 + 1.2 * (1.0 - opacity))
+    reach = ring + style.far_line + 4
+    with canvas.layer((c[0] - reach, c[1] - reach, c[0] + reach, c[1] + reach), opacity) as layer:
+        if layer is None:
+            return
+        layer.circle(c, ring, WHITE, max(2, style.far_line))
+        if kind == "contact":
+            layer.circle(c, r, BLACK)
+            layer.circle(c, r * 0.8, color)
+        else:
+            tri = np.array([[0.0, -r], [-0.9 * r, 0.6 * r], [0.9 * r, 0.6 * r]])
+            layer.polygon(c + tri, BLACK)
+            layer.polygon(c + tri * 0.7, color)
+
+
+# ----------------------------------------------------------------------------- words
 
 
 def signed_words(value: float, positive: str, negative: str) -> str:

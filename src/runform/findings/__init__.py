@@ -1,0 +1,126 @@
+"""Metrics → findings: what stands out in a runner's form, how much, and how sure we are.
+
+The findings read the ``runform.analysis/1`` document (never engine internals), so they
+work the same on a fresh analysis and on a saved ``analysis.json``.
+
+Examples
+--------
+>>> from runform.findings import findings_from_analysis, assess_areas   # doctest: +SKIP
+>>> findings = findings_from_analysis(doc)                               # doctest: +SKIP
+>>> [f["id"] for f in findings]                                          # doctest: +SKIP
+['overstriding', 'low_cadence']
+>>> [(a["area"], a["status"]) for a in assess_areas(doc)][:2]           # doctest: +SKIP
+[('hip_extension', 'no finding'), ('drive', 'no finding')]
+"""
+
+from __future__ import annotations
+
+from runform.errors import InputError
+from runform.findings.rules import AREAS, KEY_EVENTS, TITLES, Outcome, evaluate
+
+#: Every finding id (shared with the plan's exercise library ``targets``).
+FINDING_IDS: tuple[str, ...] = (
+    "limited_extension",
+    "weak_drive",
+    "forced_extension",
+    "overstriding",
+    "heel_recovery_low",
+    "heel_recovery_high",
+    "low_cadence",
+    "high_vertical_oscillation",
+    "trunk_lean_forward",
+    "trunk_lean_backward",
+    "stiff_landing",
+    "asymmetry",
+)
+
+SCHEMA_ID = "runform.analysis/1"
+
+
+def _check(analysis: dict) -> None:
+    if not isinstance(analysis, dict) or analysis.get("schema") != SCHEMA_ID:
+        raise InputError(
+            f"This is not a runform analysis (expected schema '{SCHEMA_ID}'); pass the "
+            "analysis.json written by 'runform analyze'."
+        )
+    if not isinstance(analysis.get("metrics"), dict):
+        raise InputError(
+            "The analysis has no 'metrics' section; re-run 'runform analyze' to rebuild it."
+        )
+
+
+def priority(finding: dict) -> float:
+    """Sort key of a finding: severity × confidence (higher first)."""
+    return float(finding["severity"]) * float(finding["confidence"])
+
+
+def findings_from_analysis(analysis: dict) -> list[dict]:
+    """The findings of an analysis document, most important first.
+
+    Parameters
+    ----------
+    analysis
+        A ``runform.analysis/1`` dict (``Analysis.to_dict()`` or a loaded ``analysis.json``).
+
+    Returns
+    -------
+    list of dict
+        Finding dicts (``id, title, severity, severity_label, confidence,
+        confidence_label, side, metrics, evidence, explanation, advice``; see
+        ``docs/findings.md``), sorted by severity × confidence. A clean runner gets ``[]``.
+
+    Raises
+    ------
+    InputError
+        When ``analysis`` is not a ``runform.analysis/1`` document.
+    """
+    _check(analysis)
+    found = [o.finding for o in evaluate(analysis) if o.finding is not None]
+    order = {fid: i for i, fid in enumerate(FINDING_IDS)}
+    return sorted(found, key=lambda f: (-priority(f), order.get(f["id"], 99)))
+
+
+def assess_areas(analysis: dict, findings: list[dict] | None = None) -> list[dict]:
+    """Status of every area of form: ``"finding"``, ``"no finding"`` or ``"not assessed"``.
+
+    Each item is ``{"area", "title", "status", "finding_ids", "metrics", "note"}``; the note
+    says the finding's title, or the values and range behind "no finding", or why an area
+    could not be assessed. When ``findings`` is given (e.g. read back from a saved
+    ``analysis.json``) the finding statuses follow it.
+    """
+    _check(analysis)
+    outcomes: dict[str, Outcome] = {o.area: o for o in evaluate(analysis)}
+    given = {f["id"]: f for f in findings} if findings is not None else None
+    out = []
+    for area in AREAS:
+        outcome = outcomes[area.id]
+        status, note = outcome.status, outcome.note
+        ids = [outcome.finding["id"]] if outcome.finding else []
+        if given is not None:
+            ids = [i for i in area.finding_ids if i in given]
+            if ids:
+                status, note = "finding", "; ".join(given[i]["title"] for i in ids)
+            elif status == "finding":
+                status, note = "no finding", "No finding recorded for this area."
+        out.append(
+            {
+                "area": area.id,
+                "title": area.title,
+                "status": status,
+                "finding_ids": ids,
+                "metrics": list(area.metrics),
+                "note": note,
+            }
+        )
+    return out
+
+
+__all__ = [
+    "AREAS",
+    "FINDING_IDS",
+    "KEY_EVENTS",
+    "TITLES",
+    "assess_areas",
+    "findings_from_analysis",
+    "priority",
+]

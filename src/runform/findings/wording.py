@@ -1,0 +1,101 @@
+"""Small helpers that turn numbers into the plain words the findings and the report use.
+
+Examples
+--------
+>>> fmt_value(14.24, "deg")
+'14.2°'
+>>> fmt_band(18.0, 30.0, "deg")
+'18–30°'
+>>> fmt_band(250.0, None, "deg/s")
+'≥ 250°/s'
+>>> side_phrase(["left", "right"])
+'both legs'
+"""
+
+from __future__ import annotations
+
+#: How each catalogue unit is written after a number (no space before "°").
+_UNIT_SUFFIX = {
+    "deg": "°",
+    "deg/s": "°/s",
+    "% leg": " % of leg length",
+    "%": " %",
+    "× leg": " × leg length",
+    "steps/min": " steps/min",
+    "ms": " ms",
+    "m": " m",
+    "cm": " cm",
+}
+
+_SHORT_SUFFIX = {**_UNIT_SUFFIX, "% leg": " % leg", "× leg": " × leg"}
+
+
+def _digits(value: float, unit: str) -> int:
+    if unit in ("× leg", "m"):
+        return 2
+    if unit in ("steps/min", "ms", "deg/s"):
+        return 0
+    return 1
+
+
+def fmt_number(value: float | None, unit: str) -> str:
+    """A number rounded for its unit, without the unit (``"–"`` for missing)."""
+    if value is None:
+        return "–"
+    text = f"{value:.{_digits(value, unit)}f}"
+    return "0" if text in ("-0", "-0.0", "-0.00") else text.replace("-", "−")
+
+
+def fmt_value(value: float | None, unit: str, short: bool = False) -> str:
+    """A number with its unit, e.g. ``"14.2°"`` or ``"168 steps/min"``."""
+    if value is None:
+        return "–"
+    suffix = (_SHORT_SUFFIX if short else _UNIT_SUFFIX).get(unit, f" {unit}" if unit else "")
+    return fmt_number(value, unit) + suffix
+
+
+def fmt_edge(value: float, unit: str) -> str:
+    """A band edge: like :func:`fmt_number` but without a trailing ``.0`` (``18``, ``0.35``)."""
+    text = fmt_number(value, unit)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_band(low: float | None, high: float | None, unit: str, short: bool = False) -> str:
+    """A reference band such as ``"18–30°"``, ``"≥ 250°/s"`` or ``"≤ 10 %"``."""
+    suffix = (_SHORT_SUFFIX if short else _UNIT_SUFFIX).get(unit, f" {unit}" if unit else "")
+    if low is not None and high is not None:
+        return f"{fmt_edge(low, unit)}–{fmt_edge(high, unit)}{suffix}"
+    if low is not None:
+        return f"≥ {fmt_edge(low, unit)}{suffix}"
+    if high is not None:
+        return f"≤ {fmt_edge(high, unit)}{suffix}"
+    return "no reference band"
+
+
+def side_phrase(sides: list[str]) -> str:
+    """``"the left leg"``, ``"the right leg"`` or ``"both legs"``."""
+    sides = [s for s in sides if s in ("left", "right")]
+    if len(sides) == 1:
+        return f"the {sides[0]} leg"
+    return "both legs"
+
+
+def side_clause(sides: list[str], singular: str, plural: str) -> str:
+    """``"the left leg falls"`` / ``"both legs fall"``: the subject with its verb agreeing.
+
+    >>> side_clause(["right"], "falls", "fall")
+    'the right leg falls'
+    """
+    one = len([s for s in sides if s in ("left", "right")]) == 1
+    return f"{side_phrase(sides)} {singular if one else plural}"
+
+
+def values_phrase(evidence: list[dict], metric: str, short: bool = False) -> str:
+    """``"14.2° (left) and 21.0° (right)"`` from the evidence records of one metric."""
+    parts = []
+    for item in evidence:
+        if item["metric"] != metric:
+            continue
+        text = fmt_value(item["value"], item["unit"], short)
+        parts.append(text if item["side"] == "both" else f"{text} ({item['side']})")
+    return " and ".join(parts) if parts else "–"

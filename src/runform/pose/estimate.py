@@ -1,0 +1,487 @@
+"""Video → pose track: find the runner, follow them with the pose model, real time.
+
+:func:`estimate_pose` runs two passes over the video, both streamed:
+
+1. **scout** — decode from the start and search for people (every ~0.5 s of video) until
+   someone is found; with several people, follow each for about half a second and choose
+   the runner (:mod:`runform.pose.runner`). Usually this costs two model calls.
+2. **follow** — decode again from the start in a background thread (so decoding overlaps
+   inference) and run the model on a window around the runner in every frame.
+
+The result has one row per decoded frame (``NaN`` where the runner was not found), in
+original display pixels, with ``time`` in real seconds (see
+:func:`runform.pose.video.resolve_time_base`) and everything about the video, the time
+base, the backend and the runner in ``meta.extra``. With ``cache_dir`` the raw pose is
+cached per video content and pose settings (:mod:`runform.pose.cache`), so changing the
+analysis options or ``capture_fps`` does not re-run the model.
+
+Examples
+--------
+>>> track = estimate_pose("run.mp4", cache_dir="out/.cache")        # doctest: +SKIP
+>>> track.meta.time_base                                             # doctest: +SKIP
+'container timestamps (real time, 30 fps)'
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time as _time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from runform.errors import AnalysisError
+from runform.pose import cache as pose_cache
+from runform.pose.backends import BlazePoseBackend, PoseBackend
+from runform.pose.runner import (
+    Candidate,
+    Person,
+    RunnerFollower,
+    choose_runner,
+    crop,
+    describe_position,
+    find_people,
+    person_from,
+    window_for,
+)
+from runform.pose.video import (
+    DEFAULT_MAX_SIDE,
+    FILMING_TIP,
+    Frame,
+    VideoInfo,
+    VideoReader,
+    check_capture_fps,
+    fill_missing_times,
+    prefetch,
+    probe_video,
+    resolve_time_base,
+)
+from runform.progress import ProgressCallback, ProgressLike, ensure_progress
+from runform.track import PoseTrack, TrackMeta
+
+#: Seconds of video between searches for the runner while nobody is followed.
+SEARCH_INTERVAL_S = 0.5
+#: Real seconds between samples while comparing several people.
+COMPARE_INTERVAL_S = 1 / 15
+#: Samples per person when choosing the runner among several.
+COMPARE_SAMPLES = 8
+#: Mean brightness (0–255) below which footage is too dark when nobody can be found.
+DARK_BRIGHTNESS = 40.0
+#: Mean brightness below which the search gives up early (after a few tries).
+VERY_DARK_BRIGHTNESS = 12.0
+
+
+def brightness(image: np.ndarray) -> float:
+    """Mean pixel value (0–255) of a picture, from a sparse grid of pixels."""
+    return float(image[::8, ::8].mean())
+
+
+@dataclass
+class RunnerChoice:
+    """The person chosen as the runner, when and among how many."""
+
+    person: Person
+    frame_index: int
+    n_people: int
+    position: str
+    brightness: float
+    frames_searched: int
+
+
+@dataclass
+class RawPose:
+    """The model's output before the time base: what the cache stores.
+
+    ``playback_time``: seconds from the timestamps (one per decoded frame); ``xy``/``score``
+    in original display pixels; ``header``: JSON-serialisable details.
+    """
+
+    playback_time: np.ndarray
+    xy: np.ndarray
+    score: np.ndarray
+    keypoints: tuple[str, ...]
+    header: dict = field(default_factory=dict)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "playback_time": self.playback_time,
+            "xy": self.xy.astype(np.float32),
+            "score": self.score.astype(np.float32),
+        }
+
+    @classmethod
+    def from_cache(cls, arrays: dict[str, np.ndarray], header: dict) -> RawPose:
+        return cls(
+            playback_time=arrays["playback_time"].astype(float),
+            xy=arrays["xy"].astype(float),
+            score=arrays["score"].astype(float),
+            keypoints=tuple(header["keypoints"]),
+            header=header,
+        )
+
+
+# ---------------------------------------------------------------------------- public API
+def estimate_pose(
+    video_path: str | os.PathLike,
+    *,
+    backend: PoseBackend | None = None,
+    capture_fps: float | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: ProgressLike = None,
+    max_side: int | None = DEFAULT_MAX_SIDE,
+) -> PoseTrack:
+    """Estimate the runner's pose in every frame of a video.
+
+    Parameters
+    ----------
+    video_path:
+        Any video FFmpeg reads (mp4, mov, m4v, avi, mkv, webm...).
+    backend:
+        The pose model (default: :class:`~runform.pose.backends.BlazePoseBackend`, closed
+        afterwards; a backend you pass stays open).
+    capture_fps:
+        The camera's capture rate, for slow motion whose file does not state it (e.g. 240
+        for a 240 fps clip exported to play at 30 fps).
+    cache_dir:
+        Folder of the pose cache; ``None`` disables it.
+    progress:
+        Callback ``(stage, fraction, detail)``; stages ``"find runner"`` and ``"pose"``.
+    max_side:
+        Frames with a longer side are scaled down for the model (pose is mapped back).
+
+    Returns
+    -------
+    PoseTrack
+        33 BlazePose keypoints in original display pixels, ``time`` in real seconds, one row
+        per decoded frame; ``meta.extra`` holds ``video``, ``time_base``, ``pose_backend``,
+        ``runner``, ``decode``, ``warnings`` and ``pose_cache`` (``"hit"``, ``"miss"``,
+        ``"off"``).
+
+    Raises
+    ------
+    InputError
+        The file is missing, not a video, damaged, or audio only.
+    AnalysisError
+        Nobody was found (too dark, too small, out of frame), or several people run and the
+        runner cannot be told apart.
+    OptionError
+        ``capture_fps`` is not a plausible frame rate.
+    """
+    report = ensure_progress(progress)
+    capture_fps = check_capture_fps(capture_fps)
+    path = Path(video_path)
+    info = probe_video(path)
+    own_backend = backend is None
+    model: PoseBackend = BlazePoseBackend() if backend is None else backend
+    try:
+        settings = {
+            **model.settings(),
+            "max_side": max_side,
+            "pose_stage": pose_cache.POSE_STAGE_VERSION,
+        }
+        raw, cache_state = None, "off"
+        key = None
+        if cache_dir is not None:
+            report("pose", 0.0, "checking the pose cache")
+            key = pose_cache.cache_key(pose_cache.file_digest(path), settings)
+            entry = pose_cache.load_entry(cache_dir, key)
+            if entry is not None:
+                raw, cache_state = RawPose.from_cache(*entry), "hit"
+                report("pose", 1.0, f"{raw.playback_time.size} frames from the pose cache")
+            else:
+                cache_state = "miss"
+        if raw is None:
+            raw = _run_model(path, info, model, settings, capture_fps, max_side, report)
+            if cache_dir is not None and key is not None:
+                pose_cache.save_entry(cache_dir, key, raw.arrays(), raw.header)
+    finally:
+        if own_backend:
+            model.close()
+    return _to_track(raw, info, capture_fps, cache_state)
+
+
+# ---------------------------------------------------------------------------- passes
+def _approx_capture_fps(info: VideoInfo, capture_fps: float | None) -> tuple[float, float]:
+    """(stored fps, capture fps) from the header, before the timestamps are measured."""
+    stored = info.stored_fps or 30.0
+    capture = capture_fps or info.capture_fps_tag or stored
+    return stored, capture
+
+
+def _run_model(
+    path: Path,
+    info: VideoInfo,
+    backend: PoseBackend,
+    settings: dict,
+    capture_fps: float | None,
+    max_side: int | None,
+    report: ProgressCallback,
+) -> RawPose:
+    reader = VideoReader(path, max_side=max_side, info=info)
+    stored, capture = _approx_capture_fps(info, capture_fps)
+    search_every = max(1, round(SEARCH_INTERVAL_S * stored))
+    compare_every = max(1, round(COMPARE_INTERVAL_S * capture))
+    frames = reader.frames()
+    try:
+        choice = scout_runner(
+            frames,
+            backend,
+            search_every=search_every,
+            compare_every=compare_every,
+            expected_frames=info.expected_frames(),
+            report=report,
+        )
+    finally:
+        frames.close()
+    return follow_runner(reader, backend, choice, settings, search_every=search_every, report=report)
+
+
+def scout_runner(
+    frames: Iterable[Frame],
+    backend: PoseBackend,
+    *,
+    search_every: int,
+    compare_every: int,
+    n_compare: int = COMPARE_SAMPLES,
+    expected_frames: int | None = None,
+    report: ProgressLike = None,
+) -> RunnerChoice:
+    """Pass 1: find the first frame with people in it and choose the runner among them.
+
+    Raises
+    ------
+    AnalysisError
+        Nobody is found in the whole video (the message blames darkness when the footage
+        is dark), or two people are running and neither stands out.
+    """
+    report = ensure_progress(report)
+    levels: list[float] = []
+    candidates: list[Candidate] | None = None
+    start = 0
+    searched = 0
+    width = height = 0
+    for frame in frames:
+        image = frame.image
+        height, width = image.shape[:2]
+        if candidates is None:
+            if frame.index % search_every:
+                continue
+            searched += 1
+            levels.append(brightness(image))
+            people = find_people(image, backend)
+            if expected_frames:
+                report(
+                    "find runner",
+                    min(frame.index / expected_frames, 1.0),
+                    f"searching frame {frame.index + 1}",
+                )
+            if not people:
+                if searched >= 3 and float(np.median(levels)) < VERY_DARK_BRIGHTNESS:
+                    raise _too_dark(float(np.median(levels)))
+                continue
+            if len(people) == 1:
+                report("find runner", 1.0, "runner found")
+                return RunnerChoice(
+                    people[0], frame.index, 1, describe_position(people[0].box, width),
+                    float(np.median(levels)), searched,
+                )
+            candidates = [Candidate([p]) for p in people]
+            start = frame.index
+            continue
+        if (frame.index - start) % compare_every:
+            continue
+        for candidate in candidates:
+            sample = _detect_near(image, backend, candidate.last)
+            if sample is not None:
+                candidate.samples.append(sample)
+        if max(len(c.samples) for c in candidates) >= n_compare:
+            break
+    if candidates is None:
+        level = float(np.median(levels)) if levels else math.nan
+        if math.isfinite(level) and level < DARK_BRIGHTNESS:
+            raise _too_dark(level)
+        raise AnalysisError(
+            f"No runner was found in the video (searched {searched} frames); make sure the "
+            f"runner is in view and not too small, and {FILMING_TIP}."
+        )
+    chosen = choose_runner(candidates, width)
+    report("find runner", 1.0, f"runner chosen among {len(candidates)} people")
+    person = candidates[chosen].samples[0]
+    return RunnerChoice(
+        person, start, len(candidates), describe_position(person.box, width),
+        float(np.median(levels)), searched,
+    )
+
+
+def _detect_near(image: np.ndarray, backend: PoseBackend, last: Person) -> Person | None:
+    h, w = image.shape[:2]
+    window = window_for(last.box, w, h)
+    person = person_from(backend.detect(crop(image, window)), window)
+    if person is None or person.box.iou(last.box) < 0.3:
+        return None  # nobody, or the model jumped to someone else in the window
+    return person
+
+
+def _too_dark(level: float) -> AnalysisError:
+    return AnalysisError(
+        f"The video is too dark to find the runner (average brightness {level:.0f} of 255); "
+        f"film in daylight or a well-lit room, and {FILMING_TIP}."
+    )
+
+
+def follow_runner(
+    reader: VideoReader,
+    backend: PoseBackend,
+    choice: RunnerChoice,
+    settings: dict,
+    *,
+    search_every: int,
+    report: ProgressLike = None,
+) -> RawPose:
+    """Pass 2: the runner's pose in every frame (decoding in a background thread)."""
+    report = ensure_progress(report)
+    info = reader.info
+    follower = RunnerFollower(
+        backend, reader.width, reader.height, choice.person.box, search_every=search_every
+    )
+    k = len(backend.keypoints)
+    times: list[float] = []
+    xy_rows: list[np.ndarray] = []
+    score_rows: list[np.ndarray] = []
+    missing_xy = np.full((k, 2), np.nan, dtype=np.float32)
+    missing_score = np.zeros(k, dtype=np.float32)
+    expected = info.expected_frames()
+    scale = reader.scale
+    started = _time.perf_counter()
+    every = 10
+    for frame in prefetch(reader.frames()):
+        person = follower.step(frame.image)
+        times.append(frame.time)
+        if person is None:
+            xy_rows.append(missing_xy)
+            score_rows.append(missing_score)
+        else:
+            xy_rows.append((person.xy * scale).astype(np.float32))
+            score_rows.append(person.score.astype(np.float32))
+        n = len(times)
+        if n % every == 0:
+            rate = n / max(_time.perf_counter() - started, 1e-9)
+            total = max(expected or n, n)
+            report("pose", min(n / total, 1.0), f"{n}/{total} frames · {rate:.0f} frames/s")
+    n = len(times)
+    elapsed = _time.perf_counter() - started
+    report("pose", 1.0, f"{n} frames · {n / max(elapsed, 1e-9):.0f} frames/s")
+    if n == 0:
+        raise AnalysisError(f"{reader.path} holds no decodable frames; copy it from the phone again.")
+    playback, fixed = fill_missing_times(np.array(times, dtype=float), info.stored_fps)
+    warnings: list[dict] = []
+    if reader.truncated or _ends_early(playback, info):
+        warnings.append(
+            {
+                "code": "video_truncated",
+                "level": "warning",
+                "message": f"The video file ends early (decoding stopped after {n} frames, "
+                f"{playback[-1]:.1f} s of video); only that part was analysed. Copy the file "
+                "from the phone again for the whole clip.",
+            }
+        )
+    if fixed:
+        warnings.append(
+            {
+                "code": "timestamps_fixed",
+                "level": "info",
+                "message": f"{fixed} frame(s) had a missing or repeated timestamp; their time "
+                "was interpolated between neighbouring frames.",
+            }
+        )
+    if choice.n_people > 1:
+        warnings.append(
+            {
+                "code": "several_people",
+                "level": "warning",
+                "message": f"{choice.n_people} people were in view; runform analysed the runner "
+                f"at the {choice.position} of the frame (the one running the most). Film the "
+                "runner alone for a reliable result.",
+            }
+        )
+    if choice.brightness < DARK_BRIGHTNESS:
+        warnings.append(
+            {
+                "code": "dim_video",
+                "level": "warning",
+                "message": f"The video is dim (average brightness {choice.brightness:.0f} of "
+                "255); joint positions may be less precise. Film in good light.",
+            }
+        )
+    header = {
+        "keypoints": list(backend.keypoints),
+        "settings": settings,
+        "video": info.to_dict(),
+        "processing": {"width": reader.width, "height": reader.height, "scale": scale},
+        "runner": {
+            "n_people": choice.n_people,
+            "position": choice.position,
+            "first_seen_frame": choice.frame_index,
+            "start_box_px": _scaled_box(choice.person.box, scale),
+            "searches_while_lost": follower.searches,
+            "reacquired": follower.reacquired,
+        },
+        "decode": {
+            "frames": n,
+            "truncated": bool(reader.truncated or _ends_early(playback, info)),
+            "timestamps_fixed": fixed,
+            "brightness": round(choice.brightness, 1),
+        },
+        "warnings": warnings,
+    }
+    return RawPose(
+        playback_time=playback,
+        xy=np.stack(xy_rows).astype(float),
+        score=np.stack(score_rows).astype(float),
+        keypoints=tuple(backend.keypoints),
+        header=header,
+    )
+
+
+def _ends_early(playback: np.ndarray, info: VideoInfo) -> bool:
+    """Whether decoding ended well before the duration the container states."""
+    if not info.duration_s or playback.size < 2:
+        return False
+    step = float(np.median(np.diff(playback)))
+    return playback[-1] + step < 0.9 * info.duration_s - 0.5
+
+
+def _scaled_box(box, scale: float) -> dict:
+    return {k: round(v * scale, 1) for k, v in box.to_dict().items()}
+
+
+def _to_track(raw: RawPose, info: VideoInfo, capture_fps: float | None, cache: str) -> PoseTrack:
+    timebase = resolve_time_base(raw.playback_time, info, capture_fps)
+    time = (raw.playback_time - raw.playback_time[0]) * timebase.factor
+    known_capture = timebase.factor != 1.0 or timebase.source != "timestamps"
+    header = raw.header
+    video = {**info.to_dict(), "measured_fps": round(timebase.stored_fps, 4)}
+    meta = TrackMeta(
+        source=header.get("settings", {}).get("backend", "pose-model"),
+        width=info.width,
+        height=info.height,
+        fps=timebase.capture_fps,
+        capture_fps=timebase.capture_fps if known_capture else None,
+        units="px",
+        time_base=timebase.description,
+        path=str(info.path),
+        extra={
+            "video": video,
+            "time_base": timebase.to_dict(),
+            "pose_backend": header.get("settings", {}),
+            "processing": header.get("processing", {}),
+            "runner": header.get("runner", {}),
+            "decode": header.get("decode", {}),
+            "warnings": list(header.get("warnings", [])),
+            "pose_cache": cache,
+        },
+    )
+    return PoseTrack(time=time, xy=raw.xy, score=raw.score, keypoints=raw.keypoints, meta=meta)

@@ -1,0 +1,1009 @@
+"""Synthetic runner: a side-view pose track with known gait events and known metric values.
+
+:func:`synthetic_runner` builds a physically consistent sagittal-plane runner from a
+:class:`RunnerSpec` and returns a :class:`SyntheticRun`: the pose track (pixels, image
+convention), the true contacts and toe-offs, and a ``truth`` dict of metric values measured
+on the noiseless geometry. Tests of the event detector, metrics, findings and report use it
+as an independent source of answers.
+
+The model (runner frame: ``x`` forward along the direction of travel, ``z`` up, metres,
+ground at ``z = 0``, ``x = 0`` at the hips on a treadmill):
+
+- **Timing.** Step time ``60 / cadence``; stride time ``T = 120 / cadence``; contact time of a
+  foot ``duty_factor * T`` (times ``asymmetry.contact_time`` on the right); the right foot
+  lands exactly half a stride after the left.
+- **Stance is exactly [contact, toe-off].** The foot is a rigid heel–ankle–toe triangle whose
+  lowest point is on the ground (``z = 0``) and which moves backward relative to the hips at
+  ``speed_mps`` (the belt). A rearfoot strike lands on the heel with the toe up, rolls flat,
+  then pivots on the toe (heel rise) until toe-off; a forefoot strike lands on the toe and
+  lowers the heel; a midfoot strike lands flat.
+- **Swing** is a C1 piecewise cubic Hermite path of the foot (position of a reference point and
+  foot pitch) through anatomically placed knots: toe lift-off, heel recovery (set by
+  ``heel_recovery_height_m``), peak knee lift, swing-leg retraction and contact. Near toe-off
+  and contact the spline is written for the toe / striking point itself, which keeps the whole
+  foot strictly above the ground and the velocity continuous through every event.
+- **Hips.** Vertical motion is ballistic in flight and dips to a minimum at mid-stance; the hip
+  heights at contact and toe-off follow from ``knee_flexion_contact_deg`` and
+  ``knee_flexion_toe_off_deg``; the peak-to-peak motion is ``vertical_oscillation_m``.
+- **Knees** come from two-link inverse kinematics (hip, ankle, thigh and shank lengths), on
+  the side of the hip–ankle line toward the direction of travel.
+- **Trunk, head, arms**: trunk leaning forward by ``trunk_lean_deg`` (±1° wobble at step
+  frequency), head above it, arms swinging opposite to the legs.
+
+Every point is an analytic function of time, evaluated exactly at the frame times (frames
+start at ``t = 0``; the gait phase is random, so events fall between frames). ``truth`` is
+measured from the same functions on a fine grid (~0.2 ms), at the exact event times, with the
+definitions of :mod:`runform.metrics.catalog`; timing values are exact by construction.
+Degradations (noise, dropouts, left/right swaps) are applied afterwards and are seeded.
+
+Examples
+--------
+>>> run = synthetic_runner(RunnerSpec(cadence_spm=180), fps=60, duration_s=4)
+>>> round(run.truth["cadence_spm"], 6)
+180.0
+>>> [e.side for e in run.events if e.kind == "contact"][:4] in (
+...     ["left", "right", "left", "right"], ["right", "left", "right", "left"])
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import brentq
+
+from runform.errors import OptionError
+from runform.gait.types import GaitEvent
+from runform.keypoints import BLAZEPOSE_33
+from runform.track import PoseTrack, TrackMeta
+
+FootStrike = Literal["rearfoot", "midfoot", "forefoot"]
+Facing = Literal["left", "right"]
+
+GRAVITY = 9.81
+
+#: Keypoint groups that may be left out with ``include`` (hips, knees, ankles are always there).
+OPTIONAL_GROUPS: dict[str, tuple[str, ...]] = {
+    "shoulders": ("shoulder",),
+    "heels": ("heel",),
+    "toes": ("foot_index",),
+    "arms": ("elbow", "wrist"),
+    "head": ("nose", "ear"),
+}
+DEFAULT_INCLUDE: tuple[str, ...] = tuple(OPTIONAL_GROUPS)
+
+# Body proportions for a 0.90 m leg; everything scales with leg_length_m / 0.90.
+_REF_LEG_M = 0.90
+_FOOT_TOE_M = 0.20  # heel -> foot_index along the sole
+_ANKLE_LOCAL_M = (0.055, 0.075)  # ankle relative to the heel, foot flat
+_HIP_SPREAD_M = 0.006  # far-side hip, shoulder, ear drawn this much ahead of the near side
+_UPPER_ARM_M, _FOREARM_M, _NECK_HEAD_M = 0.30, 0.27, 0.24
+_ELBOW_FLEXION_DEG = 85.0
+_TRUNK_WOBBLE_DEG = 1.0
+
+# Stance: foot pitch (deg, + = toe up) at contact per strike, and phase fractions of stance.
+_FOOT_ANGLE_CONTACT_DEG = {"rearfoot": 12.0, "midfoot": 0.0, "forefoot": -8.0}
+_LANDING_ROLL_END = 0.15  # heel pivot (rearfoot) / heel lowering (forefoot) ends
+_HEEL_RISE_START = {"rearfoot": 0.60, "midfoot": 0.55, "forefoot": 0.55}
+
+# Swing knots, as fractions of the swing (toe-off = 0, next contact = 1).
+_LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U = 0.12, 0.48, 0.78, 0.89
+_RETRACT_THIGH_DEG, _RETRACT_KNEE_DEG = 3.0, -3.0  # relative to contact
+_RECOVERY_THIGH_DEG, _RECOVERY_ANKLE_DEG = 15.0, -10.0
+_REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG = 12.0, 62.0, 10.0
+_LIFT_THIGH_DEG, _LIFT_KNEE_DEG, _LIFT_ANKLE_DEG = 1.0, 18.0, -8.0  # change from toe-off
+
+_SCORE_NEAR, _SCORE_FAR_LEG, _SCORE_FAR_ARM, _SCORE_SD = 0.92, 0.78, 0.70, 0.03
+
+
+@dataclass(frozen=True)
+class Asymmetry:
+    """Right-side multipliers: the right side gets ``spec value x multiplier``, the left keeps
+    the :class:`RunnerSpec` value.
+
+    >>> Asymmetry(contact_time=1.05).contact_time
+    1.05
+    """
+
+    touchdown_distance: float = 1.0
+    contact_time: float = 1.0
+    heel_recovery_height: float = 1.0
+
+
+@dataclass(frozen=True)
+class RunnerSpec:
+    """What the synthetic runner does. Metres, seconds, degrees; defaults = a typical
+    recreational runner at 3.2 m/s on a treadmill.
+
+    Attributes
+    ----------
+    cadence_spm:
+        Steps per minute (both feet).
+    duty_factor:
+        Contact time of one foot / stride time (so contact time = duty_factor x 120 / cadence);
+        must stay below 0.5 (a flight phase).
+    speed_mps:
+        Belt speed: in stance the foot moves backward relative to the hips at this speed.
+    touchdown_distance_m:
+        Horizontal distance of the **ankle** ahead of the hips at contact.
+    leg_length_m, thigh_fraction:
+        Hip-to-ankle leg length (thigh + shank) and the thigh's share of it.
+    knee_flexion_contact_deg, knee_flexion_toe_off_deg:
+        Knee flexion at contact and at toe-off; they set the hip heights at those events.
+    trunk_lean_deg, trunk_m:
+        Forward lean of the hip→shoulder line (positive = forward) and its length.
+    vertical_oscillation_m:
+        Peak-to-peak vertical motion of the hips over a step.
+    heel_recovery_height_m:
+        Height of the heel above the ground at the heel-recovery knot of swing (about its
+        highest point); higher = more swing knee flexion, heel closer to the hips.
+    foot_strike:
+        ``"rearfoot"``, ``"midfoot"`` or ``"forefoot"``.
+    foot_angle_contact_deg:
+        Foot pitch at contact (+ = toe up); ``None`` = 12 (rearfoot), 0 (midfoot), -8 (forefoot).
+    foot_angle_toe_off_deg:
+        How far the foot is pitched toe-down at toe-off.
+    asymmetry:
+        Right-side multipliers, see :class:`Asymmetry`.
+    facing:
+        Direction the runner faces in the image.
+    treadmill:
+        ``False`` = overground: the hips travel across the frame at ``speed_mps``.
+    """
+
+    cadence_spm: float = 170.0
+    duty_factor: float = 0.36
+    speed_mps: float = 3.2
+    touchdown_distance_m: float = 0.22
+    leg_length_m: float = 0.90
+    thigh_fraction: float = 0.5
+    knee_flexion_contact_deg: float = 18.0
+    knee_flexion_toe_off_deg: float = 14.0
+    trunk_lean_deg: float = 6.0
+    trunk_m: float = 0.52
+    vertical_oscillation_m: float = 0.08
+    heel_recovery_height_m: float = 0.52
+    foot_strike: FootStrike = "rearfoot"
+    foot_angle_contact_deg: float | None = None
+    foot_angle_toe_off_deg: float = 55.0
+    asymmetry: Asymmetry = field(default_factory=Asymmetry)
+    facing: Facing = "right"
+    treadmill: bool = True
+
+    @property
+    def thigh_m(self) -> float:
+        return self.leg_length_m * self.thigh_fraction
+
+    @property
+    def shank_m(self) -> float:
+        return self.leg_length_m * (1.0 - self.thigh_fraction)
+
+    @property
+    def stride_time_s(self) -> float:
+        return 120.0 / self.cadence_spm
+
+    def contact_time_s(self, side: str) -> float:
+        scale = self.asymmetry.contact_time if side == "right" else 1.0
+        return self.duty_factor * self.stride_time_s * scale
+
+
+@dataclass
+class SyntheticRun:
+    """A generated run.
+
+    Attributes
+    ----------
+    track:
+        The (degraded) pose track, pixels, image convention (y down).
+    events:
+        True contacts and toe-offs inside the track, in time order (``frame`` is fractional:
+        ``(time_s - track.time[0]) * fps``).
+    truth:
+        Known values measured on the noiseless geometry (see :func:`synthetic_runner`).
+    clean_track:
+        The same track before noise, swaps and dropouts.
+    swaps:
+        Half-open frame ranges ``(start, stop)`` where left/right labels were swapped.
+    dropped:
+        ``(T, K)`` mask of the points set to NaN by dropouts.
+    spec:
+        The :class:`RunnerSpec` used.
+    """
+
+    track: PoseTrack
+    events: list[GaitEvent]
+    truth: dict
+    clean_track: PoseTrack
+    swaps: list[tuple[int, int]]
+    dropped: np.ndarray
+    spec: RunnerSpec
+
+
+# ---------------------------------------------------------------------------- small geometry
+
+
+def _rotate(vec: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Rotate 2-vectors ``vec`` (..., 2) counter-clockwise (x forward, z up) by ``phi`` rad."""
+    c, s = np.cos(phi), np.sin(phi)
+    return np.stack([vec[..., 0] * c - vec[..., 1] * s, vec[..., 0] * s + vec[..., 1] * c], -1)
+
+
+def _rotate_rate(vec: np.ndarray, phi: float) -> np.ndarray:
+    """d/dphi of :func:`_rotate` (multiply by dphi/dt for a velocity)."""
+    c, s = math.cos(phi), math.sin(phi)
+    return np.array([-vec[0] * s - vec[1] * c, vec[0] * c - vec[1] * s])
+
+
+def _hermite(t: np.ndarray, t0, t1, p0, v0, p1, v1) -> np.ndarray:
+    """Cubic Hermite interpolation; ``t`` (n,), knot data broadcast to (n, m)."""
+    h = np.asarray(t1 - t0, float)
+    s = ((t - t0) / h)[:, None]
+    h = h[:, None] if h.ndim else h
+    h00 = (1 + 2 * s) * (1 - s) ** 2
+    h10 = s * (1 - s) ** 2
+    h01 = s * s * (3 - 2 * s)
+    h11 = s * s * (s - 1)
+    return h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
+
+
+def _pchip_slope(t: np.ndarray, y: np.ndarray, i: int) -> float:
+    """Fritsch–Butland slope at interior knot ``i`` (zero at local extrema, no overshoot)."""
+    h0, h1 = t[i] - t[i - 1], t[i + 1] - t[i]
+    m0, m1 = (y[i] - y[i - 1]) / h0, (y[i + 1] - y[i]) / h1
+    if m0 * m1 <= 0:
+        return 0.0
+    w1, w2 = 2 * h1 + h0, h1 + 2 * h0
+    return float((w1 + w2) / (w1 / m0 + w2 / m1))
+
+
+def _leg_reach(thigh: float, shank: float, knee_flexion_deg: float) -> float:
+    """Hip-to-ankle distance for a knee flexion."""
+    return math.sqrt(
+        thigh**2 + shank**2 + 2 * thigh * shank * math.cos(math.radians(knee_flexion_deg))
+    )
+
+
+def _knee_ik(hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float) -> np.ndarray:
+    """Knee position from hip and ankle (n, 2), on the forward side of the hip–ankle line."""
+    vec = ankle - hip
+    dist = np.linalg.norm(vec, axis=-1)
+    cos_a = np.clip((thigh**2 + dist**2 - shank**2) / (2 * thigh * dist), -1.0, 1.0)
+    unit = vec / dist[:, None]
+    return hip + thigh * _rotate(unit, np.arccos(cos_a))
+
+
+def _angle_from_vertical(proximal: np.ndarray, distal: np.ndarray) -> np.ndarray:
+    """Segment angle against the downward vertical, + when the distal end is ahead (deg)."""
+    d = distal - proximal
+    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+
+
+# ---------------------------------------------------------------------------- the model
+
+
+@dataclass
+class _Foot:
+    """Rigid foot: local points with the heel at the origin, sole along +x (metres)."""
+
+    toe: np.ndarray
+    ankle: np.ndarray
+
+    def local(self, name: str) -> np.ndarray:
+        return {"heel": np.zeros(2), "toe": self.toe, "ankle": self.ankle}[name]
+
+
+@dataclass
+class _Segments:
+    """Piecewise cubic Hermite curve of a foot state (x, z, pitch) of a reference point."""
+
+    knots: np.ndarray  # (n+1,) cycle times
+    refs: list[str]  # (n,) reference point of each segment
+    p0: np.ndarray  # (n, 3)
+    v0: np.ndarray
+    p1: np.ndarray
+    v1: np.ndarray
+
+
+@dataclass
+class _Leg:
+    side: str
+    first_contact: float  # absolute time of a contact (cycle anchor)
+    stride: float
+    contact: float
+    heel_contact_x: float  # heel's belt point at contact, relative to the hips
+    pitch_contact: float  # rad
+    pitch_toe_off: float  # rad, negative (toe down)
+    landing: str  # "heel", "toe" or "flat"
+    heel_rise_start: float
+    hip_dx: float  # this side's hip ahead of the pelvis centre (m); the whole leg moves with it
+    swing: _Segments | None = None
+
+
+class _Model:
+    """All analytic functions of time of one synthetic runner."""
+
+    def __init__(self, spec: RunnerSpec, first_contact: float, duration_s: float) -> None:
+        self.spec = spec
+        self.scale = spec.leg_length_m / _REF_LEG_M
+        self.l1, self.l2 = spec.thigh_m, spec.shank_m
+        self.foot = _Foot(
+            toe=np.array([_FOOT_TOE_M, 0.0]) * self.scale,
+            ankle=np.array(_ANKLE_LOCAL_M) * self.scale,
+        )
+        self.stride = spec.stride_time_s
+        self.v = spec.speed_mps
+        self.duration_s = duration_s
+        near = "right" if spec.facing == "right" else "left"
+        self.far = "left" if near == "right" else "right"
+        strike_deg = (
+            spec.foot_angle_contact_deg
+            if spec.foot_angle_contact_deg is not None
+            else _FOOT_ANGLE_CONTACT_DEG[spec.foot_strike]
+        )
+        landing = {"rearfoot": "heel", "midfoot": "flat", "forefoot": "toe"}[spec.foot_strike]
+        if landing == "heel" and strike_deg <= 0 or landing == "toe" and strike_deg >= 0:
+            raise OptionError(
+                f"foot_angle_contact_deg={strike_deg} does not fit a {spec.foot_strike} strike: "
+                "use a toe-up (positive) angle for rearfoot and toe-down (negative) for forefoot."
+            )
+        if landing == "flat":
+            strike_deg = 0.0
+        self.legs: dict[str, _Leg] = {}
+        for side in ("left", "right"):
+            asym = spec.asymmetry
+            touchdown = spec.touchdown_distance_m * (
+                asym.touchdown_distance if side == "right" else 1.0
+            )
+            leg = _Leg(
+                side=side,
+                first_contact=first_contact + (0.5 * self.stride if side == "right" else 0.0),
+                stride=self.stride,
+                contact=spec.contact_time_s(side),
+                heel_contact_x=0.0,
+                pitch_contact=math.radians(strike_deg),
+                pitch_toe_off=-math.radians(spec.foot_angle_toe_off_deg),
+                landing=landing,
+                heel_rise_start=_HEEL_RISE_START[spec.foot_strike],
+                hip_dx=(0.5 if side == self.far else -0.5) * _HIP_SPREAD_M * self.scale,
+            )
+            # place the foot so that the ankle is `touchdown` ahead of the hips at contact
+            ankle_rel = self._from_ref(
+                self._contact_ref(leg), "ankle", np.zeros(2), leg.pitch_contact
+            )
+            leg.heel_contact_x = touchdown - ankle_rel[0] - (
+                self.foot.toe[0] if self._contact_ref(leg) == "toe" else 0.0
+            )
+            self.legs[side] = leg
+        self._build_pelvis()
+        for leg in self.legs.values():
+            leg.swing = self._build_swing(leg)
+
+    # ------------------------------------------------------------------ foot kinematics
+    def _contact_ref(self, leg: _Leg) -> str:
+        return "toe" if leg.landing == "toe" else "heel"
+
+    def _from_ref(self, ref: str, to: str, ref_pos: np.ndarray, phi) -> np.ndarray:
+        """Position of foot point ``to`` given the position of ``ref`` and the pitch."""
+        return ref_pos + _rotate(self.foot.local(to) - self.foot.local(ref), phi)
+
+    def _vel_from_ref(self, ref: str, to: str, ref_vel: np.ndarray, phi: float, dphi: float):
+        return ref_vel + dphi * _rotate_rate(self.foot.local(to) - self.foot.local(ref), phi)
+
+    def _stance_pitch(self, leg: _Leg, u: np.ndarray) -> np.ndarray:
+        """Foot pitch (rad) over stance fraction ``u`` in [0, 1]."""
+        phi = np.zeros_like(u)
+        if leg.landing != "flat":
+            # the foot is already rotating flat at contact and arrives flat with no spin
+            w = np.clip(u / _LANDING_ROLL_END, 0.0, 1.0)
+            phi = leg.pitch_contact * (1.0 - w) ** 2
+        # heel rise accelerates into toe-off
+        w = np.clip((u - leg.heel_rise_start) / (1.0 - leg.heel_rise_start), 0.0, 1.0)
+        return np.where(u >= leg.heel_rise_start, leg.pitch_toe_off * w * w, phi)
+
+    def _stance_heel(self, leg: _Leg, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Heel position (n, 2) and pitch (n,) at stance times ``s`` (from contact)."""
+        u = s / leg.contact
+        phi = self._stance_pitch(leg, u)
+        heel_x = leg.heel_contact_x - self.v * s
+        on_toe = (u >= leg.heel_rise_start) | ((leg.landing == "toe") & (u < _LANDING_ROLL_END))
+        toe = np.stack([heel_x + self.foot.toe[0], np.zeros_like(s)], -1)
+        heel_from_toe = self._from_ref("toe", "heel", toe, phi)
+        heel = np.where(on_toe[:, None], heel_from_toe, np.stack([heel_x, np.zeros_like(s)], -1))
+        return heel, phi
+
+    def _stance_end_state(self, leg: _Leg, at_contact: bool):
+        """(ref, position, velocity, pitch, pitch rate) of the pivot at contact / toe-off."""
+        if at_contact:
+            ref = self._contact_ref(leg)
+            x = leg.heel_contact_x + (self.foot.toe[0] if ref == "toe" else 0.0)
+            dphi = -2.0 * leg.pitch_contact / (_LANDING_ROLL_END * leg.contact)
+            return ref, np.array([x, 0.0]), np.array([-self.v, 0.0]), leg.pitch_contact, dphi
+        x = leg.heel_contact_x + self.foot.toe[0] - self.v * leg.contact
+        dphi = 2.0 * leg.pitch_toe_off / ((1.0 - leg.heel_rise_start) * leg.contact)
+        return "toe", np.array([x, 0.0]), np.array([-self.v, 0.0]), leg.pitch_toe_off, dphi
+
+    # ------------------------------------------------------------------ hips
+    def _event_hip_heights(self, leg: _Leg) -> tuple[float, float]:
+        """Side-hip heights at contact and toe-off from the knee-flexion targets."""
+        out = []
+        for at_contact, knee in (
+            (True, self.spec.knee_flexion_contact_deg),
+            (False, self.spec.knee_flexion_toe_off_deg),
+        ):
+            ref, pos, _, phi, _ = self._stance_end_state(leg, at_contact)
+            ankle = self._from_ref(ref, "ankle", pos, phi)
+            reach = _leg_reach(self.l1, self.l2, knee)
+            if abs(ankle[0]) >= reach:
+                event = "contact" if at_contact else "toe-off"
+                raise OptionError(
+                    f"The {leg.side} ankle is {abs(ankle[0]):.2f} m from the hips at {event}, "
+                    f"beyond the {reach:.2f} m a {knee:g}° knee reaches: lower speed_mps or "
+                    "duty_factor, or change touchdown_distance_m or leg_length_m."
+                )
+            out.append(float(ankle[1] + math.sqrt(reach**2 - ankle[0] ** 2)))
+        return out[0], out[1]
+
+    def _build_pelvis(self) -> None:
+        """Pelvis height: piecewise cubic over one stride, anchored at the left contact."""
+        L, R = self.legs["left"], self.legs["right"]
+        T = self.stride
+        td_l, to_l = self._event_hip_heights(L)
+        td_r, to_r = self._event_hip_heights(R)
+        flights = []
+        for to_h, td_h, f in (
+            (to_l, td_r, 0.5 * T - L.contact),
+            (to_r, td_l, 0.5 * T - R.contact),
+        ):
+            v_up = (td_h - to_h) / f + 0.5 * GRAVITY * f
+            apex = to_h + (v_up**2 / (2 * GRAVITY) if v_up > 0 else 0.0)
+            flights.append((v_up, v_up - GRAVITY * f, max(apex, td_h)))
+        (up_l, land_r, apex1), (up_r, land_l, apex2) = flights
+        low = 0.5 * (apex1 + apex2) - self.spec.vertical_oscillation_m
+        if low >= min(td_l, td_r, to_l, to_r) - 0.005 * self.scale:
+            raise OptionError(
+                f"vertical_oscillation_m={self.spec.vertical_oscillation_m} is too small for "
+                "this flight time (the hips would not dip in stance): raise it or the duty_factor."
+            )
+        knots = np.array(
+            [0, L.contact / 2, L.contact, T / 2, T / 2 + R.contact / 2, T / 2 + R.contact, T]
+        )
+        z = np.array([td_l, low, to_l, td_r, low, to_r, td_l])
+        dz = np.array([land_l, 0.0, up_l, land_r, 0.0, up_r, land_l])
+        self.pelvis_knots, self.pelvis_z, self.pelvis_dz = knots, z, dz
+
+    def pelvis(self, t: np.ndarray) -> np.ndarray:
+        """Pelvis centre (n, 2): x (0 on a treadmill) and height."""
+        s = np.mod(t - self.legs["left"].first_contact, self.stride)
+        k = np.clip(np.searchsorted(self.pelvis_knots, s, side="right") - 1, 0, 5)
+        kn, z, dz = self.pelvis_knots, self.pelvis_z, self.pelvis_dz
+        height = _hermite(s, kn[k], kn[k + 1], z[k, None], dz[k, None], z[k + 1, None], dz[k + 1, None])
+        x = np.zeros_like(t) if self.spec.treadmill else self.v * (t - 0.5 * self.duration_s)
+        return np.stack([x, height[:, 0]], -1)
+
+    # ------------------------------------------------------------------ swing
+    def _leg_pose_ankle(self, hip: np.ndarray, thigh_deg: float, knee_deg: float, ankle_deg: float):
+        """Ankle position and foot pitch from thigh angle, knee flexion, ankle angle (deg)."""
+        th, sh = math.radians(thigh_deg), math.radians(thigh_deg - knee_deg)
+        ankle = hip + self.l1 * np.array([math.sin(th), -math.cos(th)])
+        ankle = ankle + self.l2 * np.array([math.sin(sh), -math.cos(sh)])
+        return ankle, sh + math.radians(ankle_deg)
+
+    def _pose_angles(self, hip: np.ndarray, ankle: np.ndarray, pitch: float):
+        """Thigh angle, knee flexion and ankle angle (foot pitch − shank angle), degrees."""
+        knee = _knee_ik(hip[None], ankle[None], self.l1, self.l2)
+        thigh = float(_angle_from_vertical(hip[None], knee)[0])
+        shank = float(_angle_from_vertical(knee, ankle[None])[0])
+        return thigh, thigh - shank, math.degrees(pitch) - shank
+
+    def _build_swing(self, leg: _Leg) -> _Segments:
+        """Swing of one foot: C1 cubic Hermite segments through six knots.
+
+        Knots: toe-off, lift (thigh, knee, ankle angles relative to toe-off), heel recovery
+        (knee solved for the heel height), reach (thigh ahead of its contact angle), retraction
+        (relative to contact) and contact. Slopes at the inner knots are Fritsch–Butland
+        estimates; the first segment is written for the toe and the last for the striking
+        point, with their vertical speeds capped so that neither can dip below the ground.
+        """
+        T, tc = leg.stride, leg.contact
+        times = tc + (T - tc) * np.array([0.0, _LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U, 1.0])
+        times[-1] = T
+
+        def hip_at(s: float) -> np.ndarray:
+            return np.array([0.0, self.pelvis(np.array([leg.first_contact + s]))[0, 1]])
+
+        ref0, pos0, vel0, phi0, dphi0 = self._stance_end_state(leg, at_contact=False)
+        ref5, pos5, vel5, phi5, dphi5 = self._stance_end_state(leg, at_contact=True)
+        ankle0 = self._from_ref(ref0, "ankle", pos0, phi0)
+        ankle5 = self._from_ref(ref5, "ankle", pos5, phi5)
+        thigh0, knee0, ankle_angle0 = self._pose_angles(hip_at(tc), ankle0, phi0)
+        thigh5, knee5, _ = self._pose_angles(hip_at(T), ankle5, phi5)
+
+        # lift: knee flexing, ankle plantarflexing, thigh about to swing forward
+        ankle1, phi1 = self._leg_pose_ankle(
+            hip_at(times[1]),
+            thigh0 + _LIFT_THIGH_DEG,
+            knee0 + _LIFT_KNEE_DEG,
+            ankle_angle0 + _LIFT_ANKLE_DEG,
+        )
+        # heel recovery: the knee flexion that puts the heel at the requested height
+        hip2 = hip_at(times[2])
+        target = self.spec.heel_recovery_height_m * (
+            self.spec.asymmetry.heel_recovery_height if leg.side == "right" else 1.0
+        )
+
+        def heel_miss(knee_deg: float) -> float:
+            ankle, phi = self._leg_pose_ankle(
+                hip2, _RECOVERY_THIGH_DEG, knee_deg, _RECOVERY_ANKLE_DEG
+            )
+            return float(self._from_ref("ankle", "heel", ankle, phi)[1] - target)
+
+        lo, hi = 30.0, 165.0
+        if heel_miss(lo) * heel_miss(hi) > 0:
+            raise OptionError(
+                f"heel_recovery_height_m={target:.2f} cannot be reached with this leg: use a value "
+                f"between {heel_miss(lo) + target:.2f} and {heel_miss(hi) + target:.2f} m."
+            )
+        knee2 = brentq(heel_miss, lo, hi, xtol=1e-10)
+        ankle2, phi2 = self._leg_pose_ankle(hip2, _RECOVERY_THIGH_DEG, knee2, _RECOVERY_ANKLE_DEG)
+        # reach: thigh at its most forward, knee extending, foot dorsiflexed
+        ankle3, phi3 = self._leg_pose_ankle(
+            hip_at(times[3]), thigh5 + _REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG
+        )
+        # retraction: thigh moving back into contact, the foot's pitch rate building up
+        phi4 = phi5 - 0.5 * dphi5 * (times[5] - times[4])
+        thigh4 = math.radians(thigh5 + _RETRACT_THIGH_DEG)
+        shank4 = thigh4 - math.radians(knee5 + _RETRACT_KNEE_DEG)
+        ankle4 = hip_at(times[4]) + self.l1 * np.array([math.sin(thigh4), -math.cos(thigh4)])
+        ankle4 = ankle4 + self.l2 * np.array([math.sin(shank4), -math.cos(shank4)])
+
+        ankles = np.array([ankle0, ankle1, ankle2, ankle3, ankle4, ankle5])
+        phis = np.array([phi0, phi1, phi2, phi3, phi4, phi5])
+        dphis = np.array([dphi0, *(_pchip_slope(times, phis, i) for i in range(1, 5)), dphi5])
+        vels = np.zeros((6, 2))
+        vels[0] = self._vel_from_ref(ref0, "ankle", vel0, phi0, dphi0)
+        vels[5] = self._vel_from_ref(ref5, "ankle", vel5, phi5, dphi5)
+        for i in range(1, 5):
+            vels[i] = [_pchip_slope(times, ankles[:, j], i) for j in (0, 1)]
+
+        # first and last segments: the toe / striking point, kept above the ground
+        for i, ref, tau, sign in ((1, "toe", times[1] - times[0], 1.0),
+                                  (4, ref5, times[5] - times[4], -1.0)):
+            point = self._from_ref("ankle", ref, ankles[i], phis[i])
+            if point[1] < 0.01 * self.scale:
+                raise OptionError(
+                    f"The {leg.side} foot would scrape the ground "
+                    f"{'after toe-off' if i == 1 else 'before contact'} with this spec: change "
+                    "knee_flexion_toe_off_deg, knee_flexion_contact_deg or touchdown_distance_m."
+                )
+            vel = self._vel_from_ref("ankle", ref, vels[i], phis[i], dphis[i])
+            vel[1] = sign * min(sign * vel[1], 2.5 * point[1] / tau)
+            vels[i] = self._vel_from_ref(ref, "ankle", vel, phis[i], dphis[i])
+
+        refs = ["toe", "ankle", "ankle", "ankle", ref5]
+        p0, v0, p1, v1 = [], [], [], []
+        for k, ref in enumerate(refs):
+            for i, ps, vs in ((k, p0, v0), (k + 1, p1, v1)):
+                ps.append([*self._from_ref("ankle", ref, ankles[i], phis[i]), phis[i]])
+                vs.append([*self._vel_from_ref("ankle", ref, vels[i], phis[i], dphis[i]), dphis[i]])
+        return _Segments(times, refs, np.array(p0), np.array(v0), np.array(p1), np.array(v1))
+
+    # ------------------------------------------------------------------ evaluation
+    def foot_points(self, leg: _Leg, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Heel, ankle, toe (n, 2; x relative to this side's hip) and pitch (n,) at ``t``."""
+        s = np.mod(t - leg.first_contact, leg.stride)
+        heel = np.empty((len(t), 2))
+        phi = np.empty(len(t))
+        stance = s < leg.contact
+        heel[stance], phi[stance] = self._stance_heel(leg, s[stance])
+        sw = leg.swing
+        assert sw is not None
+        ss = s[~stance]
+        k = np.clip(np.searchsorted(sw.knots, ss, side="right") - 1, 0, len(sw.refs) - 1)
+        st = _hermite(ss, sw.knots[k], sw.knots[k + 1], sw.p0[k], sw.v0[k], sw.p1[k], sw.v1[k])
+        ref_local = np.array([self.foot.local(r) for r in sw.refs])[k]
+        heel[~stance] = st[:, :2] - _rotate(ref_local, st[:, 2])
+        phi[~stance] = st[:, 2]
+        return {
+            "heel": heel,
+            "ankle": self._from_ref("heel", "ankle", heel, phi),
+            "foot_index": self._from_ref("heel", "toe", heel, phi),
+            "pitch": phi,
+        }
+
+    def points(self, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Every keypoint (n, 2) in the runner frame (x forward from the start, z up), metres,
+        plus ``"_trunk_deg"`` (n,) — the lean actually drawn."""
+        spec = self.spec
+        t = np.asarray(t, float)
+        pelvis = self.pelvis(t)
+        out: dict[str, np.ndarray] = {}
+        thigh_deg: dict[str, np.ndarray] = {}
+        for side, leg in self.legs.items():
+            hip = pelvis + np.array([leg.hip_dx, 0.0])
+            foot = self.foot_points(leg, t)
+            ankle_abs = foot["ankle"] + hip * np.array([1.0, 0.0])
+            knee = _knee_ik(hip, ankle_abs, self.l1, self.l2)
+            thigh_deg[side] = _angle_from_vertical(hip, knee)
+            out[f"{side}_hip"], out[f"{side}_knee"], out[f"{side}_ankle"] = hip, knee, ankle_abs
+            for part in ("heel", "foot_index"):
+                out[f"{side}_{part}"] = foot[part] + hip * np.array([1.0, 0.0])
+        # trunk with a small wobble at step frequency (its mean over a step is the lean)
+        phase = 2 * np.pi * (t - self.legs["left"].first_contact) / (0.5 * self.stride)
+        lean = np.radians(spec.trunk_lean_deg + _TRUNK_WOBBLE_DEG * np.sin(phase))
+        up = np.stack([np.sin(lean), np.cos(lean)], -1)
+        head_up = np.stack([np.sin(0.5 * lean), np.cos(0.5 * lean)], -1)
+        shoulder_c = pelvis + spec.trunk_m * up
+        head = shoulder_c + self.scale * _NECK_HEAD_M * head_up
+        out["nose"] = head + self.scale * np.array([0.10, -0.02])
+        for side, leg in self.legs.items():
+            spread = np.array([leg.hip_dx, 0.0])
+            shoulder = shoulder_c + spread
+            other = "left" if side == "right" else "right"
+            # arm swings with the opposite leg
+            arm = np.radians(5.0 + 0.8 * (thigh_deg[other] - np.mean(thigh_deg[other])))
+            elbow = shoulder + self.scale * _UPPER_ARM_M * np.stack([np.sin(arm), -np.cos(arm)], -1)
+            fore = arm + math.radians(_ELBOW_FLEXION_DEG)
+            wrist = elbow + self.scale * _FOREARM_M * np.stack([np.sin(fore), -np.cos(fore)], -1)
+            out[f"{side}_shoulder"], out[f"{side}_elbow"], out[f"{side}_wrist"] = (
+                shoulder,
+                elbow,
+                wrist,
+            )
+            out[f"{side}_ear"] = head + spread
+        out["_trunk_deg"] = np.degrees(lean)
+        return out
+
+    def events(self, t_start: float, t_stop: float) -> list[tuple[float, str, str]]:
+        out = []
+        for side, leg in self.legs.items():
+            k0 = math.floor((t_start - leg.first_contact) / leg.stride) - 1
+            k1 = math.ceil((t_stop - leg.first_contact) / leg.stride) + 1
+            for k in range(k0, k1 + 1):
+                tc = leg.first_contact + k * leg.stride
+                for time_s, kind in ((tc, "contact"), (tc + leg.contact, "toe_off")):
+                    if t_start <= time_s <= t_stop:
+                        out.append((time_s, side, kind))
+        return sorted(out)
+
+
+# ---------------------------------------------------------------------------- truth
+
+
+def _truth(model: _Model, px_per_m: float, ground_px: float) -> dict:
+    """Metric values measured on the noiseless geometry over one stride per side."""
+    spec = model.spec
+    T = model.stride
+    leg_len = spec.leg_length_m
+    n = 6000
+    truth: dict = {
+        "cadence_spm": 60.0 / (0.5 * T),
+        "step_time_ms": 500.0 * T,
+        "stride_time_ms": 1000.0 * T,
+        "contact_time_ms": 0.0,
+        "flight_time_ms": 0.0,
+        "duty_factor_pct": 0.0,
+    }
+    per_side: dict[str, dict[str, float]] = {}
+    for side, leg in model.legs.items():
+        tc = leg.contact
+        s = np.union1d(np.linspace(0.0, T, n + 1), [tc])
+        t = leg.first_contact + s
+        pts = model.points(t)
+        hip, knee, ankle = (pts[f"{side}_{p}"] for p in ("hip", "knee", "ankle"))
+        heel = pts[f"{side}_heel"]
+        thigh = _angle_from_vertical(hip, knee)
+        shank = _angle_from_vertical(knee, ankle)
+        kneef = thigh - shank
+        hip_angle = thigh + pts["_trunk_deg"]
+        i_to = int(np.searchsorted(s, tc))
+        stance = slice(0, i_to + 1)
+        swing = slice(i_to, None)
+        rate = np.gradient(thigh, s)
+        hip_mid = 0.5 * (pts["left_hip"] + pts["right_hip"])
+        per_side[side] = {
+            "contact_time_ms": 1000.0 * tc,
+            "duty_factor_pct": 100.0 * tc / T,
+            "thigh_extension_deg": -float(thigh.min()),
+            "hip_extension_trunk_deg": -float(hip_angle.min()),
+            "thigh_flexion_contact_deg": float(thigh[0]),
+            "thigh_angle_toe_off_deg": float(thigh[i_to]),
+            "thigh_flexion_swing_peak_deg": float(thigh[swing].max()),
+            "drive_peak_deg_s": float(-rate[stance].min()),
+            "drive_mean_deg_s": float((thigh[0] - thigh[i_to]) / tc),
+            "knee_flexion_contact_deg": float(kneef[0]),
+            "knee_flexion_toe_off_deg": float(kneef[i_to]),
+            "knee_flexion_stance_peak_deg": float(kneef[stance].max()),
+            "knee_flexion_swing_peak_deg": float(kneef[swing].max()),
+            "shank_angle_contact_deg": float(shank[0]),
+            "touchdown_distance_m": float(ankle[0, 0] - hip_mid[0, 0]),
+            "touchdown_distance_pct": float(100.0 * (ankle[0, 0] - hip_mid[0, 0]) / leg_len),
+            "heel_recovery_ratio": float(
+                np.linalg.norm(heel[swing] - hip[swing], axis=1).min() / leg_len
+            ),
+        }
+    for key in next(iter(per_side.values())):
+        truth[key] = {side: per_side[side][key] for side in ("left", "right")}
+    for key in ("contact_time_ms", "duty_factor_pct"):
+        truth[f"{key}_by_side"] = truth[key]
+        truth[key] = float(np.mean(list(truth[key].values())))
+    truth["flight_time_ms"] = 500.0 * T - truth["contact_time_ms"]
+    # per step (contact -> next contact of the other foot): hip bounce and trunk lean
+    left = model.legs["left"]
+    s = np.linspace(0.0, T, 2 * n + 1)
+    pts = model.points(left.first_contact + s)
+    hip_z = 0.5 * (pts["left_hip"][:, 1] + pts["right_hip"][:, 1])
+    half = n
+    bounce = [np.ptp(hip_z[: half + 1]), np.ptp(hip_z[half:])]
+    trunk_vec = 0.5 * (pts["left_shoulder"] + pts["right_shoulder"]) - 0.5 * (
+        pts["left_hip"] + pts["right_hip"]
+    )
+    trunk = np.degrees(np.arctan2(trunk_vec[:, 0], trunk_vec[:, 1]))
+    truth["trunk_lean_deg"] = float(np.mean(trunk[:-1]))
+    truth["vertical_oscillation_m"] = float(np.mean(bounce))
+    truth["vertical_oscillation_pct"] = float(100.0 * np.mean(bounce) / leg_len)
+    truth.update(
+        speed_mps=spec.speed_mps,
+        leg_length_m=leg_len,
+        px_per_m=px_per_m,
+        ground_y_px=ground_px,
+        direction=1 if spec.facing == "right" else -1,
+        foot_strike=spec.foot_strike,
+        treadmill=spec.treadmill,
+    )
+    return truth
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def _check(spec: RunnerSpec, fps, duration_s, noise_px, dropout_frac, swap_segments, px_per_m,
+           seed, include) -> None:
+    def bad(msg: str) -> OptionError:
+        return OptionError(msg)
+
+    if spec.cadence_spm <= 0 or spec.speed_mps <= 0 or spec.leg_length_m <= 0:
+        raise bad("cadence_spm, speed_mps and leg_length_m must be positive numbers.")
+    if not 0.2 <= spec.thigh_fraction <= 0.8:
+        raise bad("thigh_fraction must be between 0.2 and 0.8 (thigh share of the leg length).")
+    for side in ("left", "right"):
+        if not 0.0 < spec.contact_time_s(side) < 0.5 * spec.stride_time_s:
+            raise bad(
+                f"The {side} contact time must be positive and shorter than a step (running has a "
+                "flight phase): keep duty_factor x asymmetry.contact_time between 0 and 0.5."
+            )
+    if spec.foot_strike not in ("rearfoot", "midfoot", "forefoot"):
+        raise bad(f"foot_strike={spec.foot_strike!r} is not one of rearfoot, midfoot, forefoot.")
+    if spec.facing not in ("left", "right"):
+        raise bad(f"facing={spec.facing!r} must be 'left' or 'right'.")
+    if not 0.0 <= spec.knee_flexion_contact_deg < 90 or not 0 <= spec.knee_flexion_toe_off_deg < 90:
+        raise bad("knee_flexion_contact_deg and knee_flexion_toe_off_deg must be in [0, 90).")
+    if not 0.0 < spec.foot_angle_toe_off_deg < 90.0:
+        raise bad("foot_angle_toe_off_deg must be between 0 and 90 degrees (toe-down pitch).")
+    if fps <= 0 or duration_s <= 0 or px_per_m <= 0:
+        raise bad("fps, duration_s and px_per_m must be positive numbers.")
+    if duration_s * fps < 2:
+        raise bad("duration_s x fps gives fewer than 2 frames: make the run longer.")
+    if noise_px < 0:
+        raise bad("noise_px must be zero or positive (standard deviation in pixels).")
+    if not 0.0 <= dropout_frac < 0.9:
+        raise bad("dropout_frac must be between 0 and 0.9 (fraction of points set missing).")
+    if swap_segments < 0 or int(swap_segments) != swap_segments:
+        raise bad("swap_segments must be a whole number, zero or more.")
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise bad("seed must be a non-negative integer.")
+    unknown = set(include) - set(OPTIONAL_GROUPS)
+    if unknown:
+        raise bad(
+            f"include has unknown groups {sorted(unknown)}: choose from {sorted(OPTIONAL_GROUPS)}."
+        )
+
+
+def _keypoint_names(include: Iterable[str]) -> list[str]:
+    parts = {"hip", "knee", "ankle"}
+    for group in include:
+        parts.update(OPTIONAL_GROUPS[group])
+    names = []
+    for name in BLAZEPOSE_33:
+        side, _, part = name.partition("_")
+        if name in parts or (side in ("left", "right") and part in parts):
+            names.append(name)
+    return names
+
+
+def _swap_runs(n_frames: int, count: int, fps: float, rng: np.random.Generator):
+    """``count`` non-overlapping frame runs of about 0.15–0.6 s, one per equal block."""
+    if count == 0:
+        return []
+    block = n_frames // count
+    if block < 6:
+        raise OptionError(
+            f"swap_segments={count} does not fit in {n_frames} frames: use fewer swaps or a "
+            "longer run."
+        )
+    lo = max(2, min(round(0.15 * fps), block // 3))
+    hi = max(lo, min(round(0.6 * fps), block - 4))
+    runs = []
+    for i in range(count):
+        length = int(rng.integers(lo, hi + 1))
+        start = i * block + 2 + int(rng.integers(0, max(1, block - length - 3)))
+        runs.append((start, min(start + length, n_frames)))
+    return runs
+
+
+def synthetic_runner(
+    spec: RunnerSpec | None = None,
+    fps: float = 120.0,
+    duration_s: float = 10.0,
+    noise_px: float = 0.0,
+    dropout_frac: float = 0.0,
+    swap_segments: int = 0,
+    px_per_m: float = 450.0,
+    seed: int = 0,
+    include: Iterable[str] = DEFAULT_INCLUDE,
+) -> SyntheticRun:
+    """Generate a side-view runner with known events and metric values.
+
+    Parameters
+    ----------
+    spec:
+        What the runner does (default :class:`RunnerSpec`).
+    fps, duration_s:
+        Frame rate and length of the track; frame ``k`` is at ``k / fps`` s. The gait phase is
+        random (seeded), so events fall between frames.
+    noise_px:
+        Standard deviation of Gaussian noise added to every coordinate (pixels).
+    dropout_frac:
+        Fraction of (frame, keypoint) entries set to NaN with a low score (< 0.2), in short runs
+        (up to ~60 ms), more often on the far-side leg.
+    swap_segments:
+        Number of runs (0.15–0.6 s) where every ``left_*``/``right_*`` label pair is swapped.
+    px_per_m:
+        Image scale. The frame is 2.4 m tall (1080 px at 450 px/m), ground 0.2 m above its
+        bottom edge; 1920 px wide at 450 px/m (wider overground, to hold the whole run).
+    seed:
+        Seeds the gait phase, scores and every degradation: same arguments, same run.
+    include:
+        Optional keypoint groups: ``"shoulders"``, ``"heels"``, ``"toes"``, ``"arms"``,
+        ``"head"`` (hips, knees and ankles are always present).
+
+    Returns
+    -------
+    SyntheticRun
+        ``truth`` holds, with the ids of :mod:`runform.metrics.catalog`:
+
+        - timing (exact): ``cadence_spm``, ``step_time_ms``, ``stride_time_ms``,
+          ``contact_time_ms``, ``flight_time_ms``, ``duty_factor_pct`` (means over both feet);
+        - per-side timing (``{"left": ..., "right": ...}``): ``contact_time_ms_by_side``,
+          ``duty_factor_pct_by_side``;
+        - per side, measured on the noiseless geometry: ``thigh_extension_deg`` (−min thigh angle),
+          ``hip_extension_trunk_deg`` (−min of thigh + trunk), ``thigh_flexion_contact_deg``,
+          ``thigh_angle_toe_off_deg``, ``thigh_flexion_swing_peak_deg``, ``drive_peak_deg_s``
+          (max backward thigh angular velocity in stance), ``drive_mean_deg_s`` ((thigh at
+          contact − thigh at toe-off) / contact time), ``knee_flexion_contact_deg``,
+          ``knee_flexion_toe_off_deg``, ``knee_flexion_stance_peak_deg``,
+          ``knee_flexion_swing_peak_deg``, ``shank_angle_contact_deg``,
+          ``touchdown_distance_m`` and ``touchdown_distance_pct`` (ankle x − mid-hip x at
+          contact, / leg length x 100), ``heel_recovery_ratio`` (min heel-to-own-hip distance
+          in swing / leg length);
+        - ``trunk_lean_deg`` (mean mid-hip→mid-shoulder angle), ``vertical_oscillation_m`` and
+          ``vertical_oscillation_pct`` (mean over the two steps of the peak-to-peak mid-hip
+          height, / leg length x 100);
+        - context: ``speed_mps``, ``leg_length_m``, ``px_per_m``, ``ground_y_px``,
+          ``direction`` (+1 facing right), ``foot_strike``, ``treadmill``.
+
+    Raises
+    ------
+    OptionError
+        For invalid options or a spec the leg geometry cannot realise.
+
+    Examples
+    --------
+    >>> run = synthetic_runner(fps=60, duration_s=3, noise_px=2.0, seed=1)
+    >>> run.track.n_frames, run.track.meta.source
+    (180, 'synthetic')
+    """
+    spec = spec if spec is not None else RunnerSpec()
+    include = tuple(include)
+    _check(spec, fps, duration_s, noise_px, dropout_frac, swap_segments, px_per_m, seed, include)
+    rng_phase, rng_score, rng_noise, rng_swap, rng_drop = (
+        np.random.default_rng([int(seed), stream]) for stream in range(5)
+    )
+    first_contact = float(rng_phase.uniform(0.0, spec.stride_time_s))
+    model = _Model(spec, first_contact, duration_s)
+
+    n_frames = max(2, round(duration_s * fps))
+    time = np.arange(n_frames) / fps
+    names = _keypoint_names(include)
+    pts = model.points(time)
+
+    height = round(2.4 * px_per_m)
+    width = round(px_per_m * (1920 / 450))
+    if not spec.treadmill:
+        width = max(width, round(px_per_m * (spec.speed_mps * duration_s + 2.0)))
+    ground_px = height - 0.2 * px_per_m
+    sign = 1.0 if spec.facing == "right" else -1.0
+    xy = np.stack([pts[name] for name in names], axis=1)
+    xy = np.stack([0.5 * width + sign * px_per_m * xy[..., 0], ground_px - px_per_m * xy[..., 1]], -1)
+
+    far = model.far
+    base = np.array(
+        [
+            _SCORE_FAR_ARM
+            if name.startswith(far) and name.endswith(("elbow", "wrist"))
+            else _SCORE_FAR_LEG
+            if name.startswith(far) and not name.endswith(("shoulder", "ear"))
+            else _SCORE_NEAR
+            for name in names
+        ]
+    )
+    score = np.clip(base + rng_score.normal(0.0, _SCORE_SD, (n_frames, len(names))), 0.05, 0.99)
+
+    meta = TrackMeta(
+        source="synthetic",
+        width=width,
+        height=height,
+        fps=float(fps),
+        units="px",
+        time_base=f"synthetic: frame k at k / {fps:g} s",
+        extra={
+            "generator": "runform.synthetic.synthetic_runner",
+            "spec": asdict(spec),
+            "seed": int(seed),
+            "noise_px": float(noise_px),
+            "dropout_frac": float(dropout_frac),
+            "swap_segments": int(swap_segments),
+            "px_per_m": float(px_per_m),
+        },
+    )
+    clean = PoseTrack(time=time, xy=xy, score=score, keypoints=tuple(names), meta=meta)
+
+    xy = xy.copy()
+    score = score.copy()
+    if noise_px > 0:
+        xy += rng_noise.normal(0.0, noise_px, xy.shape)
+    swaps = _swap_runs(n_frames, int(swap_segments), fps, rng_swap)
+    pairs = [
+        (names.index(n), names.index("right" + n[4:])) for n in names if n.startswith("left_")
+    ]
+    li, ri = (np.array(ix) for ix in zip(*pairs, strict=True))
+    for start, stop in swaps:
+        xy[start:stop, li], xy[start:stop, ri] = xy[start:stop, ri].copy(), xy[start:stop, li].copy()
+        score[start:stop, li], score[start:stop, ri] = (
+            score[start:stop, ri].copy(),
+            score[start:stop, li].copy(),
+        )
+    dropped = np.zeros(xy.shape[:2], bool)
+    target = round(dropout_frac * dropped.size)
+    if target:
+        weight = np.array(
+            [3.0 if n.startswith(far) and not n.endswith(("shoulder", "ear")) else 1.0 for n in names]
+        )
+        weight /= weight.sum()
+        max_run = max(1, round(0.06 * fps))
+        while dropped.sum() < target:
+            k = rng_drop.choice(len(names), p=weight)
+            length = int(rng_drop.integers(1, max_run + 1))
+            start = int(rng_drop.integers(0, n_frames))
+            room = target - int(dropped.sum()) + int(dropped[start : start + length, k].sum())
+            dropped[start : start + min(length, room), k] = True
+        xy[dropped] = np.nan
+        score[dropped] = rng_drop.uniform(0.0, 0.2, int(dropped.sum()))
+
+    events = [
+        GaitEvent(side=side, kind=kind, time_s=t_ev, frame=(t_ev - time[0]) * fps)  # type: ignore[arg-type]
+        for t_ev, side, kind in model.events(float(time[0]), float(time[-1]))
+    ]
+    truth = _truth(model, px_per_m, ground_px)
+    return SyntheticRun(
+        track=clean.replace(xy=xy, score=score),
+        events=events,
+        truth=truth,
+        clean_track=clean,
+        swaps=swaps,
+        dropped=dropped,
+        spec=spec,
+    )

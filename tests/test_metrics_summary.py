@@ -1,0 +1,182 @@
+"""Summaries, quality flags and the metric catalogue, on hand-made per-step rows.
+
+The rows are built with known values, so medians, cadence, symmetry and the quality
+verdicts can be worked out by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from runform.metrics.catalog import CATALOG, METRICS, expected_cadence
+from runform.metrics.docs import DOC_PATH, main, metric_section, render_metrics_markdown
+from runform.metrics.summary import summarise
+
+from conftest import REPO_ROOT
+
+
+def rows_for(n_per_side: int, left_ct: float = 250.0, right_ct: float = 200.0) -> list[dict]:
+    """Alternating steps, stride 700 ms (left) and 720 ms (right), VO 8 % of leg."""
+    rows = []
+    for k in range(n_per_side):
+        for side, ct, stride in (("left", left_ct, 700.0), ("right", right_ct, 720.0)):
+            rows.append(
+                {
+                    "side": side,
+                    "contact_time_ms": ct + (k % 3 - 1),  # ±1 ms spread around the median
+                    "stride_time_ms": stride,
+                    "vertical_oscillation_pct": 8.0,
+                    "trunk_lean_deg": 6.0,
+                    "knee_flexion_contact_deg": 18.0 if side == "left" else 22.0,
+                }
+            )
+    return rows
+
+
+def test_per_side_medians_and_symmetry_index():
+    metrics, summary = summarise(rows_for(6), fps=240.0, confidence={"left": 0.9, "right": 0.9})
+    assert summary["contact_time_ms"] == {"left": 250.0, "right": 200.0}
+    ct = metrics["contact_time_ms"]
+    assert ct["left"]["n"] == 6 and ct["all"]["n"] == 12
+    assert ct["difference"] == pytest.approx(-50.0)
+    # Robinson symmetry index: 100·|L−R| / mean(L, R) = 100·50/225
+    assert ct["symmetry_pct"] == pytest.approx(22.2, abs=0.05)
+    assert metrics["knee_flexion_contact_deg"]["symmetry_pct"] == pytest.approx(20.0, abs=0.05)
+
+
+def test_cadence_is_120000_over_the_median_stride_time():
+    _, summary = summarise(rows_for(6), fps=240.0, confidence={})
+    # strides: six of 700 ms and six of 720 ms → median 710 ms
+    assert summary["cadence_spm"] == pytest.approx(120000.0 / 710.0, abs=0.01)
+
+
+def test_whole_body_metrics_are_single_numbers():
+    _, summary = summarise(rows_for(5), fps=120.0, confidence={})
+    assert summary["vertical_oscillation_pct"] == 8.0
+    assert summary["trunk_lean_deg"] == 6.0
+    assert "vertical_oscillation_cm" not in summary  # no scale given
+
+
+def test_vertical_oscillation_in_cm_needs_a_scale():
+    # leg of 400 px at 0.0025 m/px = 1.0 m → 8 % of leg = 8 cm
+    metrics, summary = summarise(
+        rows_for(5), fps=120.0, confidence={}, scale_m_per_unit=0.0025, leg_units=400.0
+    )
+    assert summary["vertical_oscillation_cm"] == pytest.approx(8.0)
+    assert metrics["vertical_oscillation_cm"]["unit"] == "cm"
+
+
+def test_treadmill_speed_adds_the_expected_cadence():
+    metrics, _ = summarise(rows_for(5), fps=120.0, confidence={}, treadmill_speed=3.5)
+    assert metrics["cadence_spm"]["expected"] == pytest.approx(171.0)
+
+
+def test_expected_cadence_follows_fukuchi_2017():
+    assert expected_cadence(2.5) == pytest.approx(162.0)
+    assert expected_cadence(3.5) == pytest.approx(171.0)
+    assert expected_cadence(4.5) == pytest.approx(183.0)
+    assert expected_cadence(3.0) == pytest.approx(166.5)
+    assert expected_cadence(5.0) == pytest.approx(189.0)  # extrapolated with the end slope
+
+
+def test_contact_time_at_30_fps_is_flagged_coarse():
+    metrics, _ = summarise(rows_for(8), fps=30.0, confidence={"left": 0.9, "right": 0.9})
+    q = metrics["contact_time_ms"]["quality"]
+    assert q["level"] == "fair" and q["trusted"]
+    assert any("coarse" in f and "33 ms" in f for f in q["flags"])
+    # cadence and angles are fine at 30 fps
+    assert metrics["cadence_spm"]["quality"]["level"] == "good"
+    assert metrics["knee_flexion_contact_deg"]["quality"]["level"] == "good"
+
+
+def test_contact_time_at_240_fps_is_good():
+    metrics, _ = summarise(rows_for(8), fps=240.0, confidence={"left": 0.9, "right": 0.9})
+    assert metrics["contact_time_ms"]["quality"] == {"level": "good", "trusted": True, "flags": []}
+
+
+def test_few_steps_lower_the_quality():
+    fair, _ = summarise(rows_for(3), fps=240.0, confidence={})
+    assert fair["knee_flexion_contact_deg"]["quality"]["level"] == "fair"
+    assert "only 3 step(s)" in fair["knee_flexion_contact_deg"]["quality"]["flags"][0]
+    poor, _ = summarise(rows_for(1), fps=240.0, confidence={})
+    assert poor["knee_flexion_contact_deg"]["quality"]["trusted"] is False
+
+
+def test_low_keypoint_confidence_makes_metrics_untrusted():
+    metrics, _ = summarise(rows_for(8), fps=240.0, confidence={"left": 0.2, "right": 0.25})
+    q = metrics["knee_flexion_contact_deg"]["quality"]
+    assert q["level"] == "poor" and not q["trusted"]
+    assert any("confidence" in f for f in q["flags"])
+
+
+def test_missing_values_are_ignored_not_counted():
+    rows = rows_for(5)
+    for r in rows[:4]:
+        r["knee_flexion_contact_deg"] = None
+    rows[5]["knee_flexion_contact_deg"] = float("nan")
+    metrics, _ = summarise(rows, fps=240.0, confidence={})
+    assert metrics["knee_flexion_contact_deg"]["all"]["n"] == 5
+
+
+# ----------------------------------------------------------------------------- catalogue
+def test_catalogue_declarations_are_consistent():
+    assert len(CATALOG) == len(METRICS)  # ids unique
+    for spec in METRICS:
+        assert spec.name and spec.unit and spec.definition and spec.method, spec.id
+        if spec.band is not None:
+            assert spec.band.source, spec.id
+            assert spec.band.low is not None or spec.band.high is not None, spec.id
+            if spec.band.low is not None and spec.band.high is not None:
+                assert spec.band.low < spec.band.high, spec.id
+        if spec.graded:
+            # a graded metric must have a band to be judged against and a direction of concern
+            assert spec.band is not None and spec.concern != "none", spec.id
+        assert spec.coarse_fps <= spec.good_fps, spec.id
+
+
+def test_timing_metrics_say_30_fps_is_coarse():
+    for mid in ("contact_time_ms", "flight_time_ms", "duty_factor_pct"):
+        assert CATALOG[mid].coarse_fps > 30.0
+
+
+# ----------------------------------------------------------------------------- docs/metrics.md
+def test_metrics_markdown_has_one_section_per_metric():
+    text = render_metrics_markdown()
+    for spec in METRICS:
+        assert text.count(f"(`{spec.id}`)\n") == 1, spec.id
+        assert spec.definition in text
+    section = metric_section(CATALOG["knee_flexion_contact_deg"])
+    assert "| unit | deg |" in section
+    assert "| reference band | 10–26 deg |" in section
+    assert "Heiderscheit" in section  # band source
+    assert "graded" in section and "below" in section  # concern = low
+    assert "minimum steps per side: 4" in section
+    ct = metric_section(CATALOG["contact_time_ms"])
+    assert "coarse below 59 fps" in ct and "informative" in ct
+
+
+def test_metrics_docs_cli_writes_and_checks(tmp_path):
+    out = tmp_path / "metrics.md"
+    assert main(["--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == render_metrics_markdown()
+    assert main(["--out", str(out), "--check"]) == 0
+    out.write_text("stale\n", encoding="utf-8")
+    assert main(["--out", str(out), "--check"]) == 1
+
+
+def test_committed_metrics_doc_is_up_to_date():
+    path = REPO_ROOT / DOC_PATH
+    if not path.exists():
+        pytest.skip("docs/metrics.md not generated yet")
+    assert path.read_text(encoding="utf-8") == render_metrics_markdown(), (
+        "docs/metrics.md is out of date: run python -m runform.metrics.docs"
+    )
+
+
+def test_no_nan_in_summary():
+    _, summary = summarise(rows_for(4), fps=120.0, confidence={})
+    for value in summary.values():
+        items = value.values() if isinstance(value, dict) else [value]
+        assert all(v is None or math.isfinite(v) for v in items)
