@@ -33,12 +33,11 @@ from scipy.signal import butter, sosfiltfilt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table  # noqa: E402
-
-from runform.pipeline import AnalysisOptions, analyze_track  # noqa: E402
-from runform.pose.readers import read_pose, write_pose_csv  # noqa: E402
-from runform.synthetic import RunnerSpec, synthetic_runner  # noqa: E402
-from runform.track import PoseTrack  # noqa: E402
+from _common import format_table
+from runform.pipeline import AnalysisOptions, analyze_track
+from runform.pose.readers import read_pose, write_pose_csv
+from runform.synthetic import RunnerSpec, synthetic_runner
+from runform.track import PoseTrack
 
 #: Target from issue 2: "a 10,000-frame track analysed in well under a second".
 TARGET_S = 1.0

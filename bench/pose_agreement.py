@@ -26,8 +26,8 @@ import sys
 import time
 
 import numpy as np
-from _common import SHARED_DATA, format_table
 
+from _common import SHARED_DATA, format_table
 from runform.metrics.angles import frame_angles
 from runform.pose.readers import read_pose
 from runform.track import PoseTrack
@@ -141,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"runform pose: {elapsed:.1f} s; backend {ours.meta.extra['pose_backend']['model']}")
     report("runform (runner window) vs RTMPose", ours, ref, thigh)
     if not args.no_full_frame:
-        report("plain MediaPipe, whole frame, vs RTMPose", full_frame_track(ref.n_frames), ref, thigh)
+        report(
+            "plain MediaPipe, whole frame, vs RTMPose", full_frame_track(ref.n_frames), ref, thigh
+        )
     return 0
 
 

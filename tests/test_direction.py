@@ -78,7 +78,7 @@ def test_mirroring_the_image_flips_the_direction():
         assert b.votes[key] == pytest.approx(-value)
 
 
-def test_runner_standing_still_has_no_hip_travel():
+def test_treadmill_runner_has_no_hip_travel():
     run = synthetic_runner(RunnerSpec(), fps=30.0, duration_s=4.0, seed=8)
     info = detect_travel(run.track)
     assert info.hip_speed_legs_per_s < 0.05

@@ -100,7 +100,9 @@ def test_segment_angle_is_measured_against_downward_vertical():
 
 
 def test_wrap180():
-    np.testing.assert_allclose(wrap180(np.array([190.0, -190.0, 10.0, 540.0])), [-170, 170, 10, -180])
+    np.testing.assert_allclose(
+        wrap180(np.array([190.0, -190.0, 10.0, 540.0])), [-170, 170, 10, -180]
+    )
 
 
 def test_missing_shoulders_give_nan_trunk_and_hip_but_keep_leg_angles():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_doses_progress_except_in_the_consolidation_week(extension_plan):
     table = doses_by_week(extension_plan)
     for ex_id, weeks in table.items():
         build = [weeks[w] for w in sorted(weeks) if w != 4]
-        for (s0, a0), (s1, a1) in zip(build, build[1:], strict=False):
+        for (s0, a0), (s1, a1) in pairwise(build):
             assert s1 >= s0 and a1 >= a0, (ex_id, weeks)
         if 3 in weeks and 4 in weeks:
             (s3, a3), (s4, a4) = weeks[3], weeks[4]

@@ -110,6 +110,13 @@ def test_required_kinds_of_exercise_are_present(lib):
         assert any(not f.equipment for f in fallbacks), ex_id
 
 
+def test_texts_are_whole_sentences(lib):
+    for ex in lib.values():
+        for text in (*ex.instructions, *ex.cues, *ex.mistakes, *ex.cautions):
+            assert text[0].isupper() and text.endswith("."), (ex.id, text)
+        assert ex.name[0].isupper() and not ex.purpose.endswith("..")
+
+
 def test_links_are_consistent_and_grouped(lib):
     for ex in lib.values():
         for other in ex.progressions:

@@ -61,6 +61,7 @@ class Analysis:
     options: dict
     warnings: list[Warning_] = field(default_factory=list)
     keypoint_confidence: dict = field(default_factory=dict)
+    near_side: str | None = None
 
     @property
     def direction(self) -> int:
@@ -90,6 +91,7 @@ class Analysis:
             "options": self.options,
             "context": {
                 **self.travel.to_dict(),
+                "near_side": self.near_side,
                 "leg_length": round(self.leg_length, 3),
                 "leg_length_units": meta.units,
             },

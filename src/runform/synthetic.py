@@ -19,14 +19,24 @@ ground at ``z = 0``, ``x = 0`` at the hips on a treadmill):
   lowers the heel; a midfoot strike lands flat.
 - **Swing** is a C1 piecewise cubic Hermite path of the foot (position of a reference point and
   foot pitch) through anatomically placed knots: toe lift-off, heel recovery (set by
-  ``heel_recovery_height_m``), peak knee lift, swing-leg retraction and contact. Near toe-off
-  and contact the spline is written for the toe / striking point itself, which keeps the whole
+  ``heel_recovery_height_m``), peak knee lift, swing-leg retraction, impact (the striking point
+  still falling at 1 m/s 6 ms before contact, then stopping) and contact. Near toe-off and
+  contact the spline is written for the toe / striking point itself, which keeps the whole
   foot strictly above the ground and the velocity continuous through every event.
-- **Hips.** Vertical motion is ballistic in flight and dips to a minimum at mid-stance; the hip
-  heights at contact and toe-off follow from ``knee_flexion_contact_deg`` and
-  ``knee_flexion_toe_off_deg``; the peak-to-peak motion is ``vertical_oscillation_m``.
+- **Hips.** The hip height at contact follows from the ankle position and
+  ``knee_flexion_contact_deg``, at toe-off from ``knee_flexion_toe_off_deg`` (kept within 40 % of
+  the bounce of the contact height). Flight is ballistic (gravity only). In stance the hips ride
+  on the leg: the knee flexion runs smoothly from its contact value to a peak and back to its
+  toe-off value, with end rates that keep the hips' vertical velocity continuous, and the peak
+  is solved so that the hips move ``vertical_oscillation_m`` peak to peak over a step. So the
+  leg can never over-stretch in stance, and stance knee flexion follows from the bounce.
 - **Knees** come from two-link inverse kinematics (hip, ankle, thigh and shank lengths), on
   the side of the hip–ankle line toward the direction of travel.
+- **Touchdown.** ``touchdown_distance_m=None`` picks the landing point that suits the timing:
+  the ankle sweeps back ``speed x contact time`` minus the foot's roll during stance, and the
+  landing point is set so that the hips are slightly (0.2 x the bounce) lower at toe-off than at
+  contact. Setting it explicitly models over- or under-striding; since the sweep is fixed by the
+  timing, landing further ahead also means leaving the ground less far behind.
 - **Trunk, head, arms**: trunk leaning forward by ``trunk_lean_deg`` (±1° wobble at step
   frequency), head above it, arms swinging opposite to the legs.
 
@@ -78,21 +88,28 @@ DEFAULT_INCLUDE: tuple[str, ...] = tuple(OPTIONAL_GROUPS)
 
 # Body proportions for a 0.90 m leg; everything scales with leg_length_m / 0.90.
 _REF_LEG_M = 0.90
-_FOOT_TOE_M = 0.20  # heel -> foot_index along the sole
+_FOOT_TOE_M = 0.21  # heel -> foot_index along the sole (the rigid foot pivots there)
 _ANKLE_LOCAL_M = (0.055, 0.075)  # ankle relative to the heel, foot flat
-_HIP_SPREAD_M = 0.006  # far-side hip, shoulder, ear drawn this much ahead of the near side
+_HIP_SPREAD_M = 0.006  # left hip, shoulder, ear drawn this much ahead of the right ones
 _UPPER_ARM_M, _FOREARM_M, _NECK_HEAD_M = 0.30, 0.27, 0.24
 _ELBOW_FLEXION_DEG = 85.0
 _TRUNK_WOBBLE_DEG = 1.0
 
 # Stance: foot pitch (deg, + = toe up) at contact per strike, and phase fractions of stance.
 _FOOT_ANGLE_CONTACT_DEG = {"rearfoot": 12.0, "midfoot": 0.0, "forefoot": -8.0}
-_LANDING_ROLL_END = 0.15  # heel pivot (rearfoot) / heel lowering (forefoot) ends
+_LANDING_ROLL_END = 0.18  # heel pivot (rearfoot) / heel lowering (forefoot) ends
+_TOE_OFF_HIP_DROP = 0.2  # natural touchdown: hips lower at toe-off by this x the bounce
+_TOE_OFF_HIP_BAND = 0.4  # toe-off hip within this fraction of the bounce of the contact hip
+_MIN_KNEE_DEG = 2.0  # the knee is never straighter than this in stance
+_KNEE_PEAK_AT = 0.45  # stance knee flexion peaks at this fraction of stance (at the latest)
+_KNEE_RATE_TOE_OFF = -150.0  # deg/s: the knee is still extending gently at toe-off
 _HEEL_RISE_START = {"rearfoot": 0.60, "midfoot": 0.55, "forefoot": 0.55}
 
 # Swing knots, as fractions of the swing (toe-off = 0, next contact = 1).
-_LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U = 0.12, 0.48, 0.78, 0.89
-_RETRACT_THIGH_DEG, _RETRACT_KNEE_DEG = 3.0, -3.0  # relative to contact
+_LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U = 0.12, 0.48, 0.78, 0.93
+_IMPACT_S, _IMPACT_SPEED = 0.006, 1.0  # the striking point falls at 1 m/s until 6 ms out
+_MIN_CLEARANCE_M = 0.015  # toe at the lift knot, striking point at the retraction knot
+_RETRACT_THIGH_DEG, _RETRACT_KNEE_DEG = 4.0, 0.0  # relative to contact
 _RECOVERY_THIGH_DEG, _RECOVERY_ANKLE_DEG = 15.0, -10.0
 _REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG = 12.0, 62.0, 10.0
 _LIFT_THIGH_DEG, _LIFT_KNEE_DEG, _LIFT_ANKLE_DEG = 1.0, 18.0, -8.0  # change from toe-off
@@ -129,15 +146,18 @@ class RunnerSpec:
     speed_mps:
         Belt speed: in stance the foot moves backward relative to the hips at this speed.
     touchdown_distance_m:
-        Horizontal distance of the **ankle** ahead of the hips at contact.
+        Horizontal distance of the **ankle** ahead of its hip at contact; ``None`` = the natural
+        landing point for the timing (0.205 m for the defaults), see the module notes.
     leg_length_m, thigh_fraction:
         Hip-to-ankle leg length (thigh + shank) and the thigh's share of it.
     knee_flexion_contact_deg, knee_flexion_toe_off_deg:
-        Knee flexion at contact and at toe-off; they set the hip heights at those events.
+        Knee flexion at contact (exact) and at toe-off (exact unless the hip height it implies
+        is further than 0.4 x vertical_oscillation_m from the contact height; then the hip is
+        held at that limit and the knee follows). They set the hip heights at the events.
     trunk_lean_deg, trunk_m:
         Forward lean of the hip→shoulder line (positive = forward) and its length.
     vertical_oscillation_m:
-        Peak-to-peak vertical motion of the hips over a step.
+        Peak-to-peak vertical motion of the hips over a step (it sets the stance knee flexion).
     heel_recovery_height_m:
         Height of the heel above the ground at the heel-recovery knot of swing (about its
         highest point); higher = more swing knee flexion, heel closer to the hips.
@@ -158,7 +178,7 @@ class RunnerSpec:
     cadence_spm: float = 170.0
     duty_factor: float = 0.36
     speed_mps: float = 3.2
-    touchdown_distance_m: float = 0.22
+    touchdown_distance_m: float | None = None
     leg_length_m: float = 0.90
     thigh_fraction: float = 0.5
     knee_flexion_contact_deg: float = 18.0
@@ -260,11 +280,11 @@ def _pchip_slope(t: np.ndarray, y: np.ndarray, i: int) -> float:
     return float((w1 + w2) / (w1 / m0 + w2 / m1))
 
 
-def _leg_reach(thigh: float, shank: float, knee_flexion_deg: float) -> float:
-    """Hip-to-ankle distance for a knee flexion."""
-    return math.sqrt(
-        thigh**2 + shank**2 + 2 * thigh * shank * math.cos(math.radians(knee_flexion_deg))
-    )
+def _leg_reach(thigh: float, shank: float, knee_flexion_deg):
+    """Hip-to-ankle distance for a knee flexion (deg; scalar or array)."""
+    cos_k = np.cos(np.radians(knee_flexion_deg))
+    reach = np.sqrt(thigh**2 + shank**2 + 2 * thigh * shank * cos_k)
+    return float(reach) if np.ndim(reach) == 0 else reach
 
 
 def _knee_ik(hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float) -> np.ndarray:
@@ -321,6 +341,11 @@ class _Leg:
     heel_rise_start: float
     hip_dx: float  # this side's hip ahead of the pelvis centre (m); the whole leg moves with it
     swing: _Segments | None = None
+    hip_toe_off: float = 0.0  # hip height at toe-off (m)
+    flight: float = 0.0  # flight after this foot's toe-off (s)
+    takeoff_speed: float = 0.0  # hip vertical speed at toe-off (m/s)
+    heel_rise_rate: float = 2.0  # pitch rate at toe-off / mean pitch rate of the heel rise
+    knee: tuple = ()  # stance knee: contact, its rate, peak, toe-off, its rate, peak time
 
 
 class _Model:
@@ -345,7 +370,7 @@ class _Model:
             else _FOOT_ANGLE_CONTACT_DEG[spec.foot_strike]
         )
         landing = {"rearfoot": "heel", "midfoot": "flat", "forefoot": "toe"}[spec.foot_strike]
-        if landing == "heel" and strike_deg <= 0 or landing == "toe" and strike_deg >= 0:
+        if (landing == "heel" and strike_deg <= 0) or (landing == "toe" and strike_deg >= 0):
             raise OptionError(
                 f"foot_angle_contact_deg={strike_deg} does not fit a {spec.foot_strike} strike: "
                 "use a toe-up (positive) angle for rearfoot and toe-down (negative) for forefoot."
@@ -354,10 +379,6 @@ class _Model:
             strike_deg = 0.0
         self.legs: dict[str, _Leg] = {}
         for side in ("left", "right"):
-            asym = spec.asymmetry
-            touchdown = spec.touchdown_distance_m * (
-                asym.touchdown_distance if side == "right" else 1.0
-            )
             leg = _Leg(
                 side=side,
                 first_contact=first_contact + (0.5 * self.stride if side == "right" else 0.0),
@@ -368,19 +389,26 @@ class _Model:
                 pitch_toe_off=-math.radians(spec.foot_angle_toe_off_deg),
                 landing=landing,
                 heel_rise_start=_HEEL_RISE_START[spec.foot_strike],
-                hip_dx=(0.5 if side == self.far else -0.5) * _HIP_SPREAD_M * self.scale,
+                hip_dx=(0.5 if side == "left" else -0.5) * _HIP_SPREAD_M * self.scale,
             )
-            # place the foot so that the ankle is `touchdown` ahead of the hips at contact
+            # place the foot so that the ankle is at the hips at contact (shifted below)
             ankle_rel = self._from_ref(
                 self._contact_ref(leg), "ankle", np.zeros(2), leg.pitch_contact
             )
-            leg.heel_contact_x = touchdown - ankle_rel[0] - (
+            leg.heel_contact_x = -ankle_rel[0] - (
                 self.foot.toe[0] if self._contact_ref(leg) == "toe" else 0.0
             )
             self.legs[side] = leg
-        self._build_pelvis()
+        for side, leg in self.legs.items():
+            touchdown = spec.touchdown_distance_m
+            if touchdown is None:  # natural for this side's contact time
+                touchdown = self._natural_touchdown(leg)
+            leg.heel_contact_x += touchdown * (
+                spec.asymmetry.touchdown_distance if side == "right" else 1.0
+            )
+        self._build_hips()
         for leg in self.legs.values():
-            leg.swing = self._build_swing(leg)
+            leg.swing = self._fit_swing(leg)
 
     # ------------------------------------------------------------------ foot kinematics
     def _contact_ref(self, leg: _Leg) -> str:
@@ -400,9 +428,12 @@ class _Model:
             # the foot is already rotating flat at contact and arrives flat with no spin
             w = np.clip(u / _LANDING_ROLL_END, 0.0, 1.0)
             phi = leg.pitch_contact * (1.0 - w) ** 2
-        # heel rise accelerates into toe-off
+        # heel rise: starts with no spin, ends spinning at heel_rise_rate x the mean rate
         w = np.clip((u - leg.heel_rise_start) / (1.0 - leg.heel_rise_start), 0.0, 1.0)
-        return np.where(u >= leg.heel_rise_start, leg.pitch_toe_off * w * w, phi)
+        a = 3.0 - leg.heel_rise_rate
+        return np.where(
+            u >= leg.heel_rise_start, leg.pitch_toe_off * w * w * (a + (1 - a) * w), phi
+        )
 
     def _stance_heel(self, leg: _Leg, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Heel position (n, 2) and pitch (n,) at stance times ``s`` (from contact)."""
@@ -423,66 +454,207 @@ class _Model:
             dphi = -2.0 * leg.pitch_contact / (_LANDING_ROLL_END * leg.contact)
             return ref, np.array([x, 0.0]), np.array([-self.v, 0.0]), leg.pitch_contact, dphi
         x = leg.heel_contact_x + self.foot.toe[0] - self.v * leg.contact
-        dphi = 2.0 * leg.pitch_toe_off / ((1.0 - leg.heel_rise_start) * leg.contact)
+        dphi = leg.heel_rise_rate * leg.pitch_toe_off / ((1.0 - leg.heel_rise_start) * leg.contact)
         return "toe", np.array([x, 0.0]), np.array([-self.v, 0.0]), leg.pitch_toe_off, dphi
 
     # ------------------------------------------------------------------ hips
-    def _event_hip_heights(self, leg: _Leg) -> tuple[float, float]:
-        """Side-hip heights at contact and toe-off from the knee-flexion targets."""
-        out = []
-        for at_contact, knee in (
-            (True, self.spec.knee_flexion_contact_deg),
-            (False, self.spec.knee_flexion_toe_off_deg),
-        ):
+    def _natural_touchdown(self, leg: _Leg) -> float:
+        """Touchdown distance at which the hips are 0.2 x the bounce lower at toe-off than at
+        contact, with the knee angles of the spec (the foot at the hips gives ``leg``)."""
+        spec = self.spec
+        ends = []
+        for at_contact in (True, False):
             ref, pos, _, phi, _ = self._stance_end_state(leg, at_contact)
-            ankle = self._from_ref(ref, "ankle", pos, phi)
-            reach = _leg_reach(self.l1, self.l2, knee)
-            if abs(ankle[0]) >= reach:
-                event = "contact" if at_contact else "toe-off"
-                raise OptionError(
-                    f"The {leg.side} ankle is {abs(ankle[0]):.2f} m from the hips at {event}, "
-                    f"beyond the {reach:.2f} m a {knee:g}° knee reaches: lower speed_mps or "
-                    "duty_factor, or change touchdown_distance_m or leg_length_m."
-                )
-            out.append(float(ankle[1] + math.sqrt(reach**2 - ankle[0] ** 2)))
-        return out[0], out[1]
+            ends.append(self._from_ref(ref, "ankle", pos, phi))
+        reach_c = _leg_reach(self.l1, self.l2, spec.knee_flexion_contact_deg)
+        reach_t = _leg_reach(self.l1, self.l2, spec.knee_flexion_toe_off_deg)
 
-    def _build_pelvis(self) -> None:
-        """Pelvis height: piecewise cubic over one stride, anchored at the left contact."""
-        L, R = self.legs["left"], self.legs["right"]
-        T = self.stride
-        td_l, to_l = self._event_hip_heights(L)
-        td_r, to_r = self._event_hip_heights(R)
-        flights = []
-        for to_h, td_h, f in (
-            (to_l, td_r, 0.5 * T - L.contact),
-            (to_r, td_l, 0.5 * T - R.contact),
-        ):
-            v_up = (td_h - to_h) / f + 0.5 * GRAVITY * f
-            apex = to_h + (v_up**2 / (2 * GRAVITY) if v_up > 0 else 0.0)
-            flights.append((v_up, v_up - GRAVITY * f, max(apex, td_h)))
-        (up_l, land_r, apex1), (up_r, land_l, apex2) = flights
-        low = 0.5 * (apex1 + apex2) - self.spec.vertical_oscillation_m
-        if low >= min(td_l, td_r, to_l, to_r) - 0.005 * self.scale:
+        def gap(d: float) -> float:
+            hip_c = ends[0][1] + math.sqrt(max(reach_c**2 - (ends[0][0] + d) ** 2, 0.0))
+            hip_t = ends[1][1] + math.sqrt(max(reach_t**2 - (ends[1][0] + d) ** 2, 0.0))
+            return hip_t - hip_c + _TOE_OFF_HIP_DROP * spec.vertical_oscillation_m
+
+        lo = max(0.0, -ends[1][0] - 0.999 * reach_t)
+        hi = 0.999 * reach_c - ends[0][0]
+        if not lo < hi or gap(lo) > 0 or gap(hi) < 0:
             raise OptionError(
-                f"vertical_oscillation_m={self.spec.vertical_oscillation_m} is too small for "
-                "this flight time (the hips would not dip in stance): raise it or the duty_factor."
+                "No touchdown distance fits these timings and knee angles: set "
+                "touchdown_distance_m yourself, or lower speed_mps or duty_factor."
             )
-        knots = np.array(
-            [0, L.contact / 2, L.contact, T / 2, T / 2 + R.contact / 2, T / 2 + R.contact, T]
-        )
-        z = np.array([td_l, low, to_l, td_r, low, to_r, td_l])
-        dz = np.array([land_l, 0.0, up_l, land_r, 0.0, up_r, land_l])
-        self.pelvis_knots, self.pelvis_z, self.pelvis_dz = knots, z, dz
+        return float(brentq(gap, lo, hi, xtol=1e-10))
+
+    def _stance_ankle(self, leg: _Leg, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ankle position (n, 2; x relative to this side's hip) and foot pitch in stance."""
+        heel, phi = self._stance_heel(leg, s)
+        return self._from_ref("heel", "ankle", heel, phi), phi
+
+    def _stance_knee(self, leg: _Leg, s: np.ndarray) -> np.ndarray:
+        """Knee flexion (deg) in stance: contact value -> peak at mid-stance -> toe-off value."""
+        k = leg.knee
+        t_peak = k[5]
+        first = s < t_peak
+        out = np.empty_like(s)
+        out[first] = _hermite(s[first], 0.0, t_peak, k[0], k[1], k[2], 0.0)[:, 0]
+        out[~first] = _hermite(s[~first], t_peak, leg.contact, k[2], 0.0, k[3], k[4])[:, 0]
+        return out
+
+    def _stance_hip_z(self, leg: _Leg, s: np.ndarray) -> np.ndarray:
+        """Hip height in stance: the ankle plus the reach of the knee flexion at that time."""
+        ankle, _ = self._stance_ankle(leg, s)
+        reach = _leg_reach(self.l1, self.l2, self._stance_knee(leg, s))
+        return ankle[:, 1] + np.sqrt(np.maximum(reach**2 - ankle[:, 0] ** 2, 0.0))
+
+    def _build_hips(self) -> None:
+        """Hip heights at the events, ballistic flights, stance knee curves and their peak.
+
+        The hip height at contact (toe-off) follows from ``knee_flexion_contact_deg``
+        (``knee_flexion_toe_off_deg``) and the ankle position; flights are ballistic between
+        them; in stance the hip rides on the leg, whose knee flexion runs smoothly from its
+        contact value to a peak at 45 % of stance and down to its toe-off value, with rates at
+        both ends chosen so that the hip's vertical velocity is continuous. The peak is solved
+        so that the hips move ``vertical_oscillation_m`` peak to peak.
+        """
+        spec, T = self.spec, self.stride
+        events: dict[str, dict] = {}
+        for side, leg in self.legs.items():
+            ev = {}
+            for at_contact, knee in (
+                (True, spec.knee_flexion_contact_deg),
+                (False, spec.knee_flexion_toe_off_deg),
+            ):
+                ref, pos, vel, phi, dphi = self._stance_end_state(leg, at_contact)
+                ankle = self._from_ref(ref, "ankle", pos, phi)
+                ankle_vel = self._vel_from_ref(ref, "ankle", vel, phi, dphi)
+                reach = _leg_reach(self.l1, self.l2, knee)
+                if abs(ankle[0]) >= 0.995 * reach:
+                    event = "contact" if at_contact else "toe-off"
+                    raise OptionError(
+                        f"The {side} ankle is {abs(ankle[0]):.2f} m from the hips at {event}, "
+                        f"beyond the {reach:.2f} m a {knee:g}° knee reaches: change "
+                        "touchdown_distance_m, speed_mps, duty_factor or the knee angles."
+                    )
+                rise = math.sqrt(reach**2 - ankle[0] ** 2)
+                ev["contact" if at_contact else "toe_off"] = (knee, ankle, ankle_vel, rise)
+            events[side] = ev
+        for side, leg in self.legs.items():
+            other = "left" if side == "right" else "right"
+            _, ankle_to, vel_to, rise_to = events[side]["toe_off"]
+            _, ankle_td, _, rise_td = events[other]["contact"]
+            # the toe-off hip stays within 40 % of the bounce of the contact hip, so that the
+            # requested vertical oscillation stays reachable; the knee follows
+            hip_td_own = float(events[side]["contact"][1][1] + events[side]["contact"][3])
+            band = _TOE_OFF_HIP_BAND * spec.vertical_oscillation_m
+            leg.hip_toe_off = float(
+                np.clip(ankle_to[1] + rise_to, hip_td_own - band, hip_td_own + band)
+            )
+            reach_to = math.hypot(ankle_to[0], leg.hip_toe_off - ankle_to[1])
+            if reach_to >= _leg_reach(self.l1, self.l2, _MIN_KNEE_DEG):
+                raise OptionError(
+                    f"The {side} leg cannot reach its foot at toe-off ({reach_to:.2f} m away) with "
+                    "this spec: raise knee_flexion_contact_deg or touchdown_distance_m, or lower "
+                    "duty_factor or speed_mps."
+                )
+            cos_k = (reach_to**2 - self.l1**2 - self.l2**2) / (2 * self.l1 * self.l2)
+            knee_to = math.degrees(math.acos(min(1.0, cos_k)))
+            events[side]["toe_off"] = (
+                knee_to,
+                ankle_to,
+                vel_to,
+                leg.hip_toe_off - float(ankle_to[1]),
+            )
+            leg.flight = 0.5 * T - leg.contact
+            hip_td_other = float(ankle_td[1] + rise_td)
+            leg.takeoff_speed = (hip_td_other - leg.hip_toe_off) / leg.flight + (
+                0.5 * GRAVITY * leg.flight
+            )
+
+        def knee_rate(side: str, key: str, hip_speed: float) -> float:
+            """Knee flexion rate (deg/s) that gives the hip this vertical speed."""
+            ref, _, vel, phi, dphi = self._stance_end_state(self.legs[side], key == "contact")
+            ankle_vel = self._vel_from_ref(ref, "ankle", vel, phi, dphi)
+            knee, ankle, _, rise = events[side][key]
+            dd = (hip_speed - ankle_vel[1]) * rise + ankle[0] * ankle_vel[0]
+            sin_k = max(math.sin(math.radians(knee)), 1e-3)
+            return -math.degrees(dd / (self.l1 * self.l2 * sin_k))
+
+        rates = {}
+        for side, leg in self.legs.items():
+            other = self.legs["left" if side == "right" else "right"]
+            landing = knee_rate(side, "contact", other.takeoff_speed - GRAVITY * other.flight)
+            # pick how fast the foot spins off the toe so the knee extends gently at toe-off
+            leg.heel_rise_rate = 1.0
+            r1 = knee_rate(side, "toe_off", leg.takeoff_speed)
+            leg.heel_rise_rate = 2.0
+            r2 = knee_rate(side, "toe_off", leg.takeoff_speed)
+            c = 1.0 + (_KNEE_RATE_TOE_OFF - r1) / (r2 - r1) if r2 != r1 else 2.0
+            leg.heel_rise_rate = float(np.clip(c, 1.0, 2.0))
+            rates[side] = [landing, knee_rate(side, "toe_off", leg.takeoff_speed)]
+
+        def set_peak(peak: float) -> None:
+            for side, leg in self.legs.items():
+                r = rates[side]
+                # peak as late as 45 % of stance, earlier when the knee lands flexing fast
+                # (a cubic rising at more than ~3x its mean rate would overshoot its peak)
+                rise = peak - spec.knee_flexion_contact_deg
+                t_peak = np.clip(
+                    2.5 * rise / max(r[0], 1e-6), 0.3 * leg.contact, _KNEE_PEAK_AT * leg.contact
+                )
+                leg.knee = (
+                    spec.knee_flexion_contact_deg,
+                    r[0],
+                    peak,
+                    events[side]["toe_off"][0],
+                    r[1],
+                    float(t_peak),
+                )
+
+        s = np.linspace(0.0, T, 1201)
+
+        def bounce(peak: float) -> float:
+            set_peak(peak)
+            z = self.pelvis(self.legs["left"].first_contact + s)[:, 1]
+            return 0.5 * (np.ptp(z[:601]) + np.ptp(z[600:]))
+
+        lo = max(spec.knee_flexion_contact_deg, *(ev["toe_off"][0] for ev in events.values()))
+        lo += 1.0
+        hi = 85.0
+        # too little knee flexion vaults the hips up at mid-stance, which also bounces: take
+        # the branch where more knee flexion means more bounce
+        grid = np.linspace(lo, hi, 35)
+        lo = float(grid[int(np.argmin([bounce(k) for k in grid]))])
+        b_lo, b_hi = bounce(lo), bounce(hi)
+        target = spec.vertical_oscillation_m
+        if not b_lo <= target <= b_hi:
+            raise OptionError(
+                f"vertical_oscillation_m={target:g} cannot be reached with these timings and "
+                f"knee angles: use a value between {b_lo:.3f} and {b_hi:.3f} m, or change "
+                "the knee angles."
+            )
+        set_peak(brentq(lambda k: bounce(k) - target, lo, hi, xtol=1e-9))
+        for leg in self.legs.values():
+            ss = np.linspace(0.0, leg.contact, 401)
+            ankle, _ = self._stance_ankle(leg, ss)
+            reach = _leg_reach(self.l1, self.l2, self._stance_knee(leg, ss))
+            knee = self._stance_knee(leg, ss)
+            if np.any(reach <= np.abs(ankle[:, 0])) or np.any(knee <= 0.0):
+                raise OptionError(
+                    f"The {leg.side} leg cannot stay on the ground through stance with this spec: "
+                    "change touchdown_distance_m, duty_factor, speed_mps or the knee angles."
+                )
 
     def pelvis(self, t: np.ndarray) -> np.ndarray:
-        """Pelvis centre (n, 2): x (0 on a treadmill) and height."""
-        s = np.mod(t - self.legs["left"].first_contact, self.stride)
-        k = np.clip(np.searchsorted(self.pelvis_knots, s, side="right") - 1, 0, 5)
-        kn, z, dz = self.pelvis_knots, self.pelvis_z, self.pelvis_dz
-        height = _hermite(s, kn[k], kn[k + 1], z[k, None], dz[k, None], z[k + 1, None], dz[k + 1, None])
+        """Pelvis centre (n, 2): x (0 on a treadmill, else moving at speed_mps) and height."""
+        t = np.asarray(t, float)
+        z = np.empty_like(t)
+        for leg in self.legs.values():
+            s = np.mod(t - leg.first_contact, leg.stride)
+            stance = s < leg.contact
+            z[stance] = self._stance_hip_z(leg, s[stance])
+            flight = ~stance & (s < leg.contact + leg.flight)
+            tau = s[flight] - leg.contact
+            z[flight] = leg.hip_toe_off + leg.takeoff_speed * tau - 0.5 * GRAVITY * tau**2
         x = np.zeros_like(t) if self.spec.treadmill else self.v * (t - 0.5 * self.duration_s)
-        return np.stack([x, height[:, 0]], -1)
+        return np.stack([x, z], -1)
 
     # ------------------------------------------------------------------ swing
     def _leg_pose_ankle(self, hip: np.ndarray, thigh_deg: float, knee_deg: float, ankle_deg: float):
@@ -499,14 +671,31 @@ class _Model:
         shank = float(_angle_from_vertical(knee, ankle[None])[0])
         return thigh, thigh - shank, math.degrees(pitch) - shank
 
-    def _build_swing(self, leg: _Leg) -> _Segments:
-        """Swing of one foot: C1 cubic Hermite segments through six knots.
+    def _fit_swing(self, leg: _Leg) -> _Segments:
+        """Build the swing, bending the knee more before contact if the leg would overreach."""
+        limit = _leg_reach(self.l1, self.l2, _MIN_KNEE_DEG)
+        for extra in np.arange(0.0, 31.0, 3.0):
+            leg.swing = self._build_swing(leg, float(extra))
+            s = np.linspace(leg.contact, leg.stride, 600)
+            ankle = self.foot_points(leg, leg.first_contact + s)["ankle"]
+            hip_z = self.pelvis(leg.first_contact + s)[:, 1]
+            if np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z)) < limit:
+                return leg.swing
+        raise OptionError(
+            f"The {leg.side} leg would overstretch in swing with this spec: raise "
+            "knee_flexion_contact_deg or change touchdown_distance_m."
+        )
+
+    def _build_swing(self, leg: _Leg, retract_knee_extra: float = 0.0) -> _Segments:
+        """Swing of one foot: C1 cubic Hermite segments through seven knots.
 
         Knots: toe-off, lift (thigh, knee, ankle angles relative to toe-off), heel recovery
         (knee solved for the heel height), reach (thigh ahead of its contact angle), retraction
-        (relative to contact) and contact. Slopes at the inner knots are Fritsch–Butland
-        estimates; the first segment is written for the toe and the last for the striking
-        point, with their vertical speeds capped so that neither can dip below the ground.
+        (relative to contact; the thigh flexes further if the foot would be too low), impact
+        and contact. ``retract_knee_extra`` bends the knee more at retraction. Slopes at the
+        inner knots are Fritsch–Butland estimates; the first segment is written for the toe
+        and the last two for the striking point, with vertical speeds capped so that neither
+        can dip below the ground.
         """
         T, tc = leg.stride, leg.contact
         times = tc + (T - tc) * np.array([0.0, _LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U, 1.0])
@@ -522,12 +711,39 @@ class _Model:
         thigh0, knee0, ankle_angle0 = self._pose_angles(hip_at(tc), ankle0, phi0)
         thigh5, knee5, _ = self._pose_angles(hip_at(T), ankle5, phi5)
 
+        clearance = _MIN_CLEARANCE_M * self.scale
+
+        def clear_pose(hip, thigh, knee, pitch_of, ref, lift_by):
+            """Ankle and pitch of a pose; if ``ref`` would be lower than the minimum clearance,
+            the knee (``lift_by="knee"``) or the thigh (``"thigh"``) flexes further."""
+
+            def pose(extra):
+                th, kn = (thigh, knee + extra) if lift_by == "knee" else (thigh + extra, knee)
+                ankle, shank = self._leg_pose_ankle(hip, th, kn, 0.0)
+                return ankle, pitch_of(shank)
+
+            def height(extra):
+                ankle, phi = pose(extra)
+                return float(self._from_ref("ankle", ref, ankle, phi)[1]) - clearance
+
+            extra = 0.0
+            if height(0.0) < 0:
+                if height(40.0) < 0:
+                    raise OptionError(
+                        f"The {leg.side} foot cannot clear the ground in swing with this spec: "
+                        "change touchdown_distance_m, the knee angles or vertical_oscillation_m."
+                    )
+                extra = brentq(height, 0.0, 40.0, xtol=1e-9)
+            return pose(extra)
+
         # lift: knee flexing, ankle plantarflexing, thigh about to swing forward
-        ankle1, phi1 = self._leg_pose_ankle(
+        ankle1, phi1 = clear_pose(
             hip_at(times[1]),
             thigh0 + _LIFT_THIGH_DEG,
             knee0 + _LIFT_KNEE_DEG,
-            ankle_angle0 + _LIFT_ANKLE_DEG,
+            lambda shank: shank + math.radians(ankle_angle0 + _LIFT_ANKLE_DEG),
+            "toe",
+            "knee",
         )
         # heel recovery: the knee flexion that puts the heel at the requested height
         hip2 = hip_at(times[2])
@@ -555,35 +771,49 @@ class _Model:
         )
         # retraction: thigh moving back into contact, the foot's pitch rate building up
         phi4 = phi5 - 0.5 * dphi5 * (times[5] - times[4])
-        thigh4 = math.radians(thigh5 + _RETRACT_THIGH_DEG)
-        shank4 = thigh4 - math.radians(knee5 + _RETRACT_KNEE_DEG)
-        ankle4 = hip_at(times[4]) + self.l1 * np.array([math.sin(thigh4), -math.cos(thigh4)])
-        ankle4 = ankle4 + self.l2 * np.array([math.sin(shank4), -math.cos(shank4)])
+        ankle4, _ = clear_pose(
+            hip_at(times[4]),
+            thigh5 + _RETRACT_THIGH_DEG,
+            knee5 + _RETRACT_KNEE_DEG + retract_knee_extra,
+            lambda shank: phi4,
+            ref5,
+            "thigh",
+        )
 
-        ankles = np.array([ankle0, ankle1, ankle2, ankle3, ankle4, ankle5])
-        phis = np.array([phi0, phi1, phi2, phi3, phi4, phi5])
-        dphis = np.array([dphi0, *(_pchip_slope(times, phis, i) for i in range(1, 5)), dphi5])
-        vels = np.zeros((6, 2))
+        # impact: a few ms before contact the striking point still falls at the impact speed;
+        # it then stops within those ms (a C1 stand-in for the real, abrupt impact)
+        tau_i = min(_IMPACT_S, 0.05 * (T - tc))
+        pos_i = pos5 + np.array([self.v * tau_i, 0.5 * _IMPACT_SPEED * tau_i])
+        vel_i = np.array([-self.v, -_IMPACT_SPEED])
+        phi_i = phi5 - dphi5 * tau_i
+        times = np.append(times[:5], [T - tau_i, T])
+
+        ankles = np.array(
+            [ankle0, ankle1, ankle2, ankle3, ankle4, self._from_ref(ref5, "ankle", pos_i, phi_i)]
+        )
+        ankles = np.vstack([ankles, ankle5])
+        phis = np.array([phi0, phi1, phi2, phi3, phi4, phi_i, phi5])
+        dphis = np.array(
+            [dphi0, *(_pchip_slope(times, phis, i) for i in range(1, 5)), dphi5, dphi5]
+        )
+        vels = np.zeros((7, 2))
         vels[0] = self._vel_from_ref(ref0, "ankle", vel0, phi0, dphi0)
-        vels[5] = self._vel_from_ref(ref5, "ankle", vel5, phi5, dphi5)
+        vels[5] = self._vel_from_ref(ref5, "ankle", vel_i, phi_i, dphi5)
+        vels[6] = self._vel_from_ref(ref5, "ankle", vel5, phi5, dphi5)
         for i in range(1, 5):
             vels[i] = [_pchip_slope(times, ankles[:, j], i) for j in (0, 1)]
 
-        # first and last segments: the toe / striking point, kept above the ground
-        for i, ref, tau, sign in ((1, "toe", times[1] - times[0], 1.0),
-                                  (4, ref5, times[5] - times[4], -1.0)):
+        # the toe rising from the ground and the striking point falling to the impact knot
+        # move monotonically in height (slope within 2.5x the mean rate), so they stay above it
+        for i, ref, j in ((1, "toe", 0), (4, ref5, 5)):
             point = self._from_ref("ankle", ref, ankles[i], phis[i])
-            if point[1] < 0.01 * self.scale:
-                raise OptionError(
-                    f"The {leg.side} foot would scrape the ground "
-                    f"{'after toe-off' if i == 1 else 'before contact'} with this spec: change "
-                    "knee_flexion_toe_off_deg, knee_flexion_contact_deg or touchdown_distance_m."
-                )
+            other = self._from_ref("ankle", ref, ankles[j], phis[j])
             vel = self._vel_from_ref("ankle", ref, vels[i], phis[i], dphis[i])
-            vel[1] = sign * min(sign * vel[1], 2.5 * point[1] / tau)
+            mean_rate = (point[1] - other[1]) / (times[i] - times[j])
+            vel[1] = float(np.clip(vel[1], min(0.0, 2.5 * mean_rate), max(0.0, 2.5 * mean_rate)))
             vels[i] = self._vel_from_ref(ref, "ankle", vel, phis[i], dphis[i])
 
-        refs = ["toe", "ankle", "ankle", "ankle", ref5]
+        refs = ["toe", "ankle", "ankle", "ankle", ref5, ref5]
         p0, v0, p1, v1 = [], [], [], []
         for k, ref in enumerate(refs):
             for i, ps, vs in ((k, p0, v0), (k + 1, p1, v1)):
@@ -760,8 +990,17 @@ def _truth(model: _Model, px_per_m: float, ground_px: float) -> dict:
 # ---------------------------------------------------------------------------- public API
 
 
-def _check(spec: RunnerSpec, fps, duration_s, noise_px, dropout_frac, swap_segments, px_per_m,
-           seed, include) -> None:
+def _check(
+    spec: RunnerSpec,
+    fps,
+    duration_s,
+    noise_px,
+    dropout_frac,
+    swap_segments,
+    px_per_m,
+    seed,
+    include,
+) -> None:
     def bad(msg: str) -> OptionError:
         return OptionError(msg)
 
@@ -927,7 +1166,9 @@ def synthetic_runner(
     ground_px = height - 0.2 * px_per_m
     sign = 1.0 if spec.facing == "right" else -1.0
     xy = np.stack([pts[name] for name in names], axis=1)
-    xy = np.stack([0.5 * width + sign * px_per_m * xy[..., 0], ground_px - px_per_m * xy[..., 1]], -1)
+    xy = np.stack(
+        [0.5 * width + sign * px_per_m * xy[..., 0], ground_px - px_per_m * xy[..., 1]], -1
+    )
 
     far = model.far
     base = np.array(
@@ -966,12 +1207,13 @@ def synthetic_runner(
     if noise_px > 0:
         xy += rng_noise.normal(0.0, noise_px, xy.shape)
     swaps = _swap_runs(n_frames, int(swap_segments), fps, rng_swap)
-    pairs = [
-        (names.index(n), names.index("right" + n[4:])) for n in names if n.startswith("left_")
-    ]
+    pairs = [(names.index(n), names.index("right" + n[4:])) for n in names if n.startswith("left_")]
     li, ri = (np.array(ix) for ix in zip(*pairs, strict=True))
     for start, stop in swaps:
-        xy[start:stop, li], xy[start:stop, ri] = xy[start:stop, ri].copy(), xy[start:stop, li].copy()
+        xy[start:stop, li], xy[start:stop, ri] = (
+            xy[start:stop, ri].copy(),
+            xy[start:stop, li].copy(),
+        )
         score[start:stop, li], score[start:stop, ri] = (
             score[start:stop, ri].copy(),
             score[start:stop, li].copy(),
@@ -980,16 +1222,27 @@ def synthetic_runner(
     target = round(dropout_frac * dropped.size)
     if target:
         weight = np.array(
-            [3.0 if n.startswith(far) and not n.endswith(("shoulder", "ear")) else 1.0 for n in names]
+            [
+                3.0 if n.startswith(far) and not n.endswith(("shoulder", "ear")) else 1.0
+                for n in names
+            ]
         )
         weight /= weight.sum()
         max_run = max(1, round(0.06 * fps))
-        while dropped.sum() < target:
-            k = rng_drop.choice(len(names), p=weight)
-            length = int(rng_drop.integers(1, max_run + 1))
-            start = int(rng_drop.integers(0, n_frames))
-            room = target - int(dropped.sum()) + int(dropped[start : start + length, k].sum())
-            dropped[start : start + min(length, room), k] = True
+        count = 0
+        while count < target:
+            batch = zip(
+                rng_drop.choice(len(names), 256, p=weight),
+                rng_drop.integers(1, max_run + 1, 256),
+                rng_drop.integers(0, n_frames, 256),
+                strict=True,
+            )
+            for k, length, start in batch:
+                run = dropped[start : start + min(length, target - count), k]
+                count += int(run.size - np.count_nonzero(run))
+                run[:] = True
+                if count >= target:
+                    break
         xy[dropped] = np.nan
         score[dropped] = rng_drop.uniform(0.0, 0.2, int(dropped.sum()))
 

@@ -43,14 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         return 130
-    except SystemExit as exc:  # typer/click usage errors
+    except SystemExit as exc:
         return int(exc.code or 0)
-    except Exception as exc:  # click.UsageError and friends
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:
+        # Usage errors (unknown option, bad value): typer ships its own click, so test for
+        # the ClickException interface instead of importing click.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            return code
         raise
     return 0
 

@@ -1,9 +1,103 @@
-"""`runform analyze` (being built; see its issue)."""
+"""``runform analyze VIDEO --out DIR``: the main job, from a phone video to an analysis.
+
+A thin wrapper over :func:`runform.pipeline.video.analyze_video`: parse options, draw a
+progress bar (frames per second and time left), print a summary table and the files
+written. Errors the user can act on are printed as one sentence by :mod:`runform.cli`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from runform.cli.common import console, rich_progress
+
+
+def analyze(
+    video: Annotated[
+        Path, typer.Argument(help="The running video (mp4, mov, m4v, avi, mkv, webm).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("runform-out"),
+    capture_fps: Annotated[
+        float | None,
+        typer.Option(
+            "--capture-fps",
+            help="Camera frame rate of slow motion whose file does not state it "
+            "(e.g. 240 for a 240 fps clip exported to play at 30 fps).",
+        ),
+    ] = None,
+    height_cm: Annotated[
+        float | None, typer.Option("--height-cm", help="Runner's height in cm (gives a scale).")
+    ] = None,
+    treadmill_speed: Annotated[
+        float | None,
+        typer.Option(
+            "--treadmill-speed", help="Treadmill belt speed in m/s (step length, expected cadence)."
+        ),
+    ] = None,
+    no_video: Annotated[
+        bool, typer.Option("--no-video", help="Skip the annotated video and key-frame stills.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Pose cache folder (default: OUT/.cache)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Always re-run the pose model; cache nothing.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Analyse a side-view running video: pose, gait events, metrics, annotated video."""
+    from runform.cli.summary_table import print_summary
+    from runform.pipeline import AnalysisOptions
+    from runform.pipeline.video import analyze_video
+
+    options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
+    with rich_progress(enabled=not quiet) as progress:
+        result = analyze_video(
+            video,
+            options,
+            out_dir=out,
+            annotate=not no_video,
+            progress=progress,
+            capture_fps=capture_fps,
+            cache=not no_cache,
+            cache_dir=cache_dir,
+        )
+    if not quiet:
+        print_video_line(result.document.get("video", {}))
+        print_summary(result.document)
+        for note in result.notes:
+            console.print(f"[yellow]note:[/] {note}")
+    for name, path in result.outputs.items():
+        console.print(f"wrote {path}" if quiet else f"[green]wrote[/] {name}: {path}")
+    if quiet:
+        for note in result.notes:
+            console.print(f"note: {note}")
+
+
+_CACHE_WORDS = {
+    "hit": "pose from cache",
+    "miss": "pose computed and cached",
+    "off": "pose computed",
+}
+
+
+def print_video_line(video: dict) -> None:
+    """One line on what was read: size, rotation, frames, capture rate, pose cache."""
+    rotation = video.get("rotation_deg") or 0
+    turned = f" (turned {rotation}° for display)" if rotation else ""
+    capture = video.get("capture_fps")
+    rate = f" · {capture:.4g} fps capture" if capture else ""
+    console.print(
+        f"[bold]video[/] {video.get('width')}x{video.get('height')}{turned} · "
+        f"{video.get('codec')} · {video.get('n_frames')} frames{rate} · "
+        f"{_CACHE_WORDS.get(video.get('pose_cache'), '')}"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app."""
+    """Add ``runform analyze`` to the app."""
+    app.command("analyze")(analyze)

@@ -23,14 +23,18 @@ def read_findings(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist; give the analysis.json written by "
-                         "`runform analyze`.") from None
+        raise InputError(
+            f"{path} does not exist; give the analysis.json written by `runform analyze`."
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{path} is not a JSON file; give the analysis.json written by "
-                         "`runform analyze`.") from None
+        raise InputError(
+            f"{path} is not a JSON file; give the analysis.json written by `runform analyze`."
+        ) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path} is not an analysis (expected a JSON object); give the "
-                         "analysis.json written by `runform analyze`.")
+        raise InputError(
+            f"{path} is not an analysis (expected a JSON object); give the "
+            "analysis.json written by `runform analyze`."
+        )
     if "findings" in data:
         findings = data["findings"]
         if not isinstance(findings, list):
@@ -48,9 +52,9 @@ def read_findings(path: Path) -> list[dict[str, Any]]:
 
 def plan_command(
     analysis: Annotated[Path, typer.Argument(help="analysis.json written by `runform analyze`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for plan.html/.ics/.json.")] = Path(
-        "plan"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for plan.html/.ics/.json.")
+    ] = Path("plan"),
     level: Annotated[
         str, typer.Option(help="beginner, intermediate or advanced.")
     ] = "intermediate",
@@ -69,7 +73,9 @@ def plan_command(
     ] = None,
     avoid_days: Annotated[
         list[str] | None,
-        typer.Option("--avoid-days", help="Days without sessions (mon..sun), repeatable or commas."),
+        typer.Option(
+            "--avoid-days", help="Days without sessions (mon..sun), repeatable or commas."
+        ),
     ] = None,
     start: Annotated[
         str | None, typer.Option(help="First day, YYYY-MM-DD (default: next Monday).")

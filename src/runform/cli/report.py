@@ -1,9 +1,106 @@
-"""`runform report` (being built; see its issue)."""
+"""`runform report`: rebuild the report from a saved analysis.json (no pose re-run)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from runform.errors import InputError
+
+
+def load_analysis(path: Path) -> dict:
+    """Read a saved ``runform.analysis/1`` document.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, unreadable, not JSON or not a runform analysis.
+    """
+    from runform.report import validate_analysis
+
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder; give the analysis.json file written by `runform analyze`."
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{path} does not exist; give the analysis.json written by `runform analyze`."
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(
+            f"{path} is not a JSON file; give the analysis.json written by `runform analyze`."
+        ) from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror}); check the path.") from None
+    return validate_analysis(data)
+
+
+def _media_beside(analysis_path: Path, out: Path) -> dict:
+    """Stills and annotated video next to the analysis file, when the report goes elsewhere."""
+    from runform.report.content import STILL_EVENTS, VIDEO_NAME, still_folders
+
+    media: dict = {}
+    folder = analysis_path.resolve().parent
+    for side in ("left", "right"):
+        for event in STILL_EVENTS:
+            key = f"{side}_{event}"
+            if any((f / f"{key}.png").is_file() for f in still_folders(out)):
+                continue
+            there = [f / f"{key}.png" for f in still_folders(folder)]
+            found = next((p for p in there if p.is_file()), None)
+            if found is not None:
+                media[key] = found
+    if not (out / VIDEO_NAME).is_file() and (folder / VIDEO_NAME).is_file():
+        media["video"] = folder / VIDEO_NAME
+    return media
+
+
+def report_command(
+    analysis: Annotated[Path, typer.Argument(help="analysis.json written by `runform analyze`.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for report.html, report.pdf and steps.csv "
+            "(default: the analysis file's folder).",
+        ),
+    ] = None,
+    recompute_findings: Annotated[
+        bool,
+        typer.Option(
+            "--recompute-findings",
+            help="Recompute the findings from the metrics instead of using those in the file.",
+        ),
+    ] = False,
+) -> None:
+    """Rebuild report.html, report.pdf and steps.csv from a saved analysis (no pose re-run)."""
+    from runform.cli.common import console, rich_progress
+    from runform.findings import findings_from_analysis
+    from runform.report import write_report
+
+    doc = load_analysis(analysis)
+    out_dir = out if out is not None else analysis.resolve().parent
+    findings = findings_from_analysis(doc) if recompute_findings else doc.get("findings")
+    with rich_progress() as progress:
+        paths = write_report(
+            doc,
+            out_dir,
+            findings=findings,
+            media=_media_beside(analysis, out_dir),
+            progress=progress,
+        )
+    n = len(findings if findings is not None else findings_from_analysis(doc))
+    console.print(f"Report with {n} finding{'' if n == 1 else 's'}:")
+    for path in paths.values():
+        console.print(f"  {path}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
+    app.command("report")(report_command)

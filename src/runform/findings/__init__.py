@@ -16,7 +16,8 @@ Examples
 from __future__ import annotations
 
 from runform.errors import InputError
-from runform.findings.rules import AREAS, KEY_EVENTS, TITLES, Outcome, evaluate
+from runform.findings.rules import evaluate
+from runform.findings.specs import AREAS, KEY_EVENTS, TITLES, Outcome
 
 #: Every finding id (shared with the plan's exercise library ``targets``).
 FINDING_IDS: tuple[str, ...] = (

@@ -124,10 +124,10 @@ class Pace:
             return "an unknown speed"
         kmh = 3.6 * self.speed_mps
         if self.basis == "treadmill":
-            return f"{self.speed_mps:.1f} m/s ({kmh:.1f} km/h, the treadmill speed you gave)"
+            return f"{self.speed_mps:.1f} m/s or {kmh:.1f} km/h, the treadmill speed you gave"
         return (
-            f"about {self.speed_mps:.1f} m/s ({kmh:.0f} km/h), estimated from your cadence "
-            "(give --treadmill-speed for a firmer comparison)"
+            f"about {self.speed_mps:.1f} m/s or {kmh:.0f} km/h, estimated from your cadence; "
+            "give --treadmill-speed for a firmer comparison"
         )
 
 

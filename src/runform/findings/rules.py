@@ -1,15 +1,13 @@
-"""The findings: which metrics each one reads, how it is scored, and what it says.
+"""Evaluating the findings: one outcome per area of running form.
 
-Every finding belongs to an *area* of running form (hip extension, landing, cadence...).
-Each area yields at most one finding, or a "no finding" / "not assessed" status, so the
-report can show a clean runner's areas as clean instead of inventing problems.
+Every finding belongs to an *area* (:data:`~runform.findings.specs.AREAS`). Each area yields
+at most one finding, or a "no finding" / "not assessed" status, so the report can show a
+clean runner's areas as clean instead of inventing problems.
 
-Most findings are declared as data (:data:`SPECS`): the metrics they read (criteria), how
-far beyond the band gives full severity, whether the band moves with the runner's pace,
-the title, the advice and the key frame that shows it. Three need their own logic:
-``forced_extension`` (thigh far behind *together with* backward lean or a large
-trunk-to-thigh angle), ``low_cadence`` (judged against the speed's expected cadence when
-known) and ``asymmetry`` (left/right differences across metrics).
+Declared findings (:data:`~runform.findings.specs.SPECS`) are scored generically. Three need
+their own logic here: ``forced_extension`` (thigh far behind *together with* backward lean
+or a large trunk-to-thigh angle), ``low_cadence`` (judged against the speed's expected
+cadence when known) and ``asymmetry`` (left/right differences across metrics).
 
 Wording and numbers follow ``shared/docs/biomechanics.md``: continuous scores, bands with
 their sources, no claim beyond the evidence. Contact time is reported but never graded.
@@ -18,439 +16,63 @@ their sources, no claim beyond the evidence. Contact time is reported but never 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from runform.findings.pace import REFERENCE_SPEED_MPS
 from runform.findings.scoring import (
     MIN_SEVERITY,
     Context,
     SideValue,
     band_distance,
-    confidence_label,
     evidence_item,
     severity_from_distance,
-    severity_label,
 )
-from runform.findings.wording import fmt_band, fmt_value, side_clause, side_phrase, values_phrase
+from runform.findings.specs import (
+    AREAS,
+    ASYMMETRY_FULL_SCALE_PCT,
+    ASYMMETRY_METRICS,
+    CADENCE_FULL_SCALE,
+    CADENCE_TOLERANCE,
+    ONE_CAMERA_SYMMETRY_FACTOR,
+    SIDE_SHARE,
+    SPEC_BY_ID,
+    Area,
+    Criterion,
+    FindingSpec,
+    Outcome,
+    make_finding,
+)
+from runform.findings.wording import fmt_band, fmt_value, values_phrase
 from runform.metrics.catalog import SYMMETRY_THRESHOLD_PCT
 
-# ----------------------------------------------------------------------------- declarations
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One metric a finding reads.
-
-    Attributes
-    ----------
-    metric: catalogue id.
-    concern: ``"low"`` or ``"high"``: which side of the band counts.
-    full_scale: distance beyond the band edge that gives severity 1 (in the metric's unit,
-        or as a fraction of the band edge when ``relative``).
-    weight: share in the finding's severity; 0 = shown as evidence only.
-    pace: ``"scale"`` / ``"shift"`` to move the band with the runner's pace
-        (:mod:`runform.findings.pace`), or ``None``.
-    """
-
-    metric: str
-    concern: str
-    full_scale: float
-    weight: float = 1.0
-    pace: str | None = None
-    relative: bool = False
-
-
-@dataclass(frozen=True)
-class Area:
-    """An area of running form the report always shows, with its status."""
-
-    id: str
-    title: str
-    finding_ids: tuple[str, ...]
-    metrics: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FindingSpec:
-    """A finding declared as data; ``explain`` turns the evidence into plain words."""
-
-    id: str
-    area: str
-    title: str
-    criteria: tuple[Criterion, ...]
-    advice: str
-    key_event: str
-    explain: Callable[[Context, list[dict], list[str]], str] = field(repr=False)
-
-
-@dataclass
-class Outcome:
-    """What one area concluded: a finding, or why there is none."""
-
-    area: str
-    status: str  # "finding" | "no finding" | "not assessed"
-    note: str
-    finding: dict | None = None
-
-
-AREAS: tuple[Area, ...] = (
-    Area("hip_extension", "Hip extension behind the body",
-         ("limited_extension", "forced_extension"),
-         ("thigh_extension_deg", "hip_extension_trunk_deg")),
-    Area("drive", "Drive: thigh speed in stance", ("weak_drive",),
-         ("drive_peak_deg_s", "drive_mean_deg_s")),
-    Area("landing", "Landing position (overstriding)", ("overstriding",),
-         ("touchdown_distance_pct", "shank_angle_contact_deg")),
-    Area("knee_stance", "Knee bend in stance (shock absorption)", ("stiff_landing",),
-         ("knee_flexion_stance_peak_deg", "knee_flexion_contact_deg")),
-    Area("heel_recovery", "Heel recovery in swing", ("heel_recovery_low", "heel_recovery_high"),
-         ("knee_flexion_swing_peak_deg", "heel_recovery_ratio")),
-    Area("cadence", "Cadence", ("low_cadence",), ("cadence_spm",)),
-    Area("bounce", "Vertical oscillation", ("high_vertical_oscillation",),
-         ("vertical_oscillation_pct", "vertical_oscillation_cm")),
-    Area("trunk", "Trunk lean", ("trunk_lean_forward", "trunk_lean_backward"), ("trunk_lean_deg",)),
-    Area("symmetry", "Left/right symmetry", ("asymmetry",), ()),
-)
-
-#: Per-side metrics compared between the legs for ``asymmetry`` (timing and the graded angles).
-ASYMMETRY_METRICS: tuple[str, ...] = (
-    "step_time_ms",
-    "contact_time_ms",
-    "thigh_extension_deg",
-    "drive_peak_deg_s",
-    "touchdown_distance_pct",
-    "knee_flexion_stance_peak_deg",
-    "knee_flexion_swing_peak_deg",
-)
-#: Symmetry index (%) beyond the threshold that gives full asymmetry severity.
-ASYMMETRY_FULL_SCALE_PCT = 30.0
-#: A one-camera view sees the far leg worse, so every left/right comparison is less certain.
-ONE_CAMERA_SYMMETRY_FACTOR = 0.8
-#: Cadence this far below the speed's expected cadence is the edge of "low" (runners vary).
-CADENCE_TOLERANCE = 0.05
-#: Fraction of the edge value that gives full low-cadence severity.
-CADENCE_FULL_SCALE = 0.10
-
-# ----------------------------------------------------------------------------- explanations
-
-
-def _low_confidence_note(evidence: list[dict]) -> str:
-    flags = sorted({f for item in evidence for f in item.get("flags", [])})
-    return ("Data notes: " + "; ".join(flags) + ".") if flags else ""
-
-
-def _band_text(evidence: list[dict], metric: str) -> str:
-    for item in evidence:
-        if item["metric"] == metric:
-            return fmt_band(item["band"][0], item["band"][1], item["unit"])
-    return "–"
-
-
-def _has(evidence: list[dict], metric: str) -> bool:
-    return any(item["metric"] == metric for item in evidence)
-
-
-def _explain_limited_extension(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"As the foot leaves the ground your thigh reaches "
-        f"{values_phrase(ev, 'thigh_extension_deg')} behind vertical; the reference range in "
-        f"this side view is {_band_text(ev, 'thigh_extension_deg')}, and "
-        f"{side_clause(sides, 'falls', 'fall')} short of it. "
-    )
-    if _has(ev, "hip_extension_trunk_deg"):
-        text += (
-            "Measured against the trunk line instead of vertical, the hip opens "
-            f"{values_phrase(ev, 'hip_extension_trunk_deg')} "
-            f"(range {_band_text(ev, 'hip_extension_trunk_deg')}). "
-        )
-    return text + (
-        "A short backswing usually means the push ends early, often with stiff hip flexors "
-        "or a bent-forward posture that keeps the hip from opening. This 2-D angle includes "
-        "pelvic tilt, which differs by about 20° between runners (Schache 2000), and more "
-        "extension is not better for economy by itself (Moore 2016): the aim is a full, "
-        "relaxed push, not a leg reached backwards."
-    )
-
-
-def _explain_weak_drive(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"During stance your thigh sweeps backwards at a peak of "
-        f"{values_phrase(ev, 'drive_peak_deg_s')}"
-    )
-    if _has(ev, "drive_mean_deg_s"):
-        text += f" and on average {values_phrase(ev, 'drive_mean_deg_s')}"
-    text += f"; the reference for your pace is {_band_text(ev, 'drive_peak_deg_s')} at peak"
-    if _has(ev, "drive_mean_deg_s"):
-        text += f" and {_band_text(ev, 'drive_mean_deg_s')} on average"
-    return text + (
-        f" (pace: {ctx.pace.describe()}). {side_clause(sides, 'pulls', 'pull').capitalize()} "
-        "back slowly under the body, leaving more of the push to the calf and knee. How much this matters depends on speed: at "
-        "distance pace the ankle and knee supply most of the push and the hip little "
-        "(Schache 2015), while hip work grows with speed and dominates sprinting "
-        "(Dorn 2012), so hip drive matters more the faster you run. Thigh speed comes from a "
-        "smoothed angle, so low frame rates read it low."
-    )
-
-
-def _explain_overstriding(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    parts = []
-    if _has(ev, "touchdown_distance_pct"):
-        parts.append(
-            f"your ankle lands {values_phrase(ev, 'touchdown_distance_pct')} ahead of the hip "
-            f"(range {_band_text(ev, 'touchdown_distance_pct')})"
-        )
-    if _has(ev, "shank_angle_contact_deg"):
-        parts.append(
-            f"the shin is tilted {values_phrase(ev, 'shank_angle_contact_deg')} with the ankle "
-            f"ahead of the knee (range {_band_text(ev, 'shank_angle_contact_deg')})"
-        )
-    return (
-        f"At contact {' and '.join(parts)}; this is furthest out on {side_phrase(sides)}. "
-        "Every runner lands somewhat ahead of the centre of mass: it is a sliding scale, not "
-        "a cut-off (Souza 2016), but the further ahead the foot lands the larger the braking "
-        "impulse and knee load (Wille 2014). The ankle-to-hip distance here stands in for the "
-        "foot-to-centre-of-mass distance."
-    )
-
-
-def _explain_stiff_landing(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"While the foot is on the ground your knee bends at most "
-        f"{values_phrase(ev, 'knee_flexion_stance_peak_deg')} "
-        f"(range {_band_text(ev, 'knee_flexion_stance_peak_deg')}; Heiderscheit 2011 measured "
-        "46 ± 4.5° in 45 runners, and well under 45° suggests a stiff landing, Souza 2016). "
-    )
-    if _has(ev, "knee_flexion_contact_deg"):
-        text += (
-            f"At contact the knee is bent {values_phrase(ev, 'knee_flexion_contact_deg')}. "
-        )
-    return text + (
-        "A knee that gives little lets the thigh muscles absorb less of the landing, so the "
-        "load arrives more abruptly. Peak knee bend also falls a little as step rate rises "
-        "(Heiderscheit 2011), and 2-D video can read it low at low frame rates."
-    )
-
-
-def _explain_heel(direction: str) -> Callable[[Context, list[dict], list[str]], str]:
-    def explain(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-        text = (
-            f"In swing your knee folds to at most "
-            f"{values_phrase(ev, 'knee_flexion_swing_peak_deg')}"
-        )
-        if _has(ev, "heel_recovery_ratio"):
-            text += (
-                f" and the heel comes within {values_phrase(ev, 'heel_recovery_ratio')} of "
-                "the hip"
-            )
-        text += (
-            ". Knee fold in swing rises with speed, so this is compared with what your pace "
-            f"predicts, a knee fold of {_band_text(ev, 'knee_flexion_swing_peak_deg')} "
-            f"(pace: {ctx.pace.describe()}). "
-        )
-        if direction == "low":
-            return text + (
-                f"{side_clause(sides, 'stays', 'stay').capitalize()} long in swing. A long swinging leg "
-                "keeps its mass far from the hip and is slower to bring forward; it often goes "
-                "with a short push or a shuffling stride."
-            )
-        return text + (
-            f"{side_clause(sides, 'folds', 'fold').capitalize()} more than that. The heel's rise is mostly "
-            "passive: the hamstrings are quiet in early and mid swing and work in late swing "
-            "to slow the leg (Schache 2013). A heel pulled up far more than the pace needs is "
-            "effort that does not carry you forward."
-        )
-
-    return explain
-
-
-def _explain_bounce(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"Your hips rise and fall {values_phrase(ev, 'vertical_oscillation_pct')} per step "
-        f"(range {_band_text(ev, 'vertical_oscillation_pct')}"
-    )
-    if _has(ev, "vertical_oscillation_cm"):
-        text += f"; about {values_phrase(ev, 'vertical_oscillation_cm')}"
-    return text + (
-        "). Some bounce is part of running, but larger vertical oscillation has been linked "
-        "with poorer running economy (Moore 2016), and a 5–10 % higher step rate reduces it "
-        "(Heiderscheit 2011)."
-    )
-
-
-def _explain_trunk_forward(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    return (
-        f"Your trunk leans {values_phrase(ev, 'trunk_lean_deg')} forward on average "
-        f"(range {_band_text(ev, 'trunk_lean_deg')}). Teng & Powers 2015 compared upright "
-        "runners (3.6 ± 2.8°) with leaning runners (10.8 ± 2.2°) at 3.4 m/s: more lean moved "
-        "load from the knee to the hip extensors. A lean well beyond that range usually means "
-        "bending at the waist, which also limits how far the thigh can travel behind the body."
-    )
-
-
-def _explain_trunk_backward(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    return (
-        f"Your trunk is at {values_phrase(ev, 'trunk_lean_deg')} from vertical on average "
-        f"(positive = forward; range {_band_text(ev, 'trunk_lean_deg')}): upright or leaning "
-        "back. Upright runners in Teng & Powers 2015 still leaned 3.6 ± 2.8° forward. "
-        "Leaning back puts the body behind the foot at landing, which can go with reaching "
-        "forward and braking."
-    )
-
-
-# ----------------------------------------------------------------------------- the table
-
-SPECS: tuple[FindingSpec, ...] = (
-    FindingSpec(
-        id="limited_extension",
-        area="hip_extension",
-        title="Limited thigh extension behind the body",
-        criteria=(
-            Criterion("thigh_extension_deg", "low", 12.0, 0.75),
-            Criterion("hip_extension_trunk_deg", "low", 10.0, 0.25),
-        ),
-        advice="Open the front of the hip: kneeling hip-flexor and couch stretches; strengthen "
-        "the glutes (bridges, step-ups, split squats). When running, think 'push the ground "
-        "back' and let the leg finish behind you; do not reach back for it.",
-        key_event="peak_extension",
-        explain=_explain_limited_extension,
-    ),
-    FindingSpec(
-        id="weak_drive",
-        area="drive",
-        title="Weak drive: the thigh sweeps back slowly in stance",
-        criteria=(
-            Criterion("drive_peak_deg_s", "low", 0.4, 0.6, pace="scale", relative=True),
-            Criterion("drive_mean_deg_s", "low", 0.4, 0.4, pace="scale", relative=True),
-        ),
-        advice="Build hip-extensor strength and speed: hip thrusts, single-leg Romanian "
-        "deadlifts, and short hill sprints or strides with the foot pulled back under the hip. "
-        "Expect the biggest payoff in faster running.",
-        key_event="midstance",
-        explain=_explain_weak_drive,
-    ),
-    FindingSpec(
-        id="overstriding",
-        area="landing",
-        title="Overstriding: the foot lands far ahead of the hip",
-        criteria=(
-            Criterion("touchdown_distance_pct", "high", 15.0, 0.6),
-            Criterion("shank_angle_contact_deg", "high", 10.0, 0.4),
-        ),
-        advice="Raise your step rate by 5–10 % (a metronome helps): it shortens the step and "
-        "brings the landing closer under the hip (Heiderscheit 2011; Lieberman 2015: +5 "
-        "strides/min moves the landing about 6 % closer). Think 'land under you, push back', "
-        "not 'reach forward'.",
-        key_event="contact",
-        explain=_explain_overstriding,
-    ),
-    FindingSpec(
-        id="stiff_landing",
-        area="knee_stance",
-        title="Stiff landing: little knee bend in stance",
-        criteria=(
-            Criterion("knee_flexion_stance_peak_deg", "low", 15.0, 1.0),
-            Criterion("knee_flexion_contact_deg", "low", 8.0, 0.0),
-        ),
-        advice="Practise soft, quiet landings with the knee slightly bent under the hip; build "
-        "eccentric thigh and calf strength (slow step-downs, split squats, calf raises); "
-        "skipping and low hops teach the knee to give and spring back.",
-        key_event="midstance",
-        explain=_explain_stiff_landing,
-    ),
-    FindingSpec(
-        id="heel_recovery_low",
-        area="heel_recovery",
-        title="Low heel recovery for your pace",
-        criteria=(
-            Criterion("knee_flexion_swing_peak_deg", "low", 20.0, 0.7, pace="shift"),
-            Criterion("heel_recovery_ratio", "high", 0.15, 0.3, pace="shift"),
-        ),
-        advice="Let the heel rise as the push finishes rather than lifting it; easy butt-kicks, "
-        "A-skips and relaxed strides a little faster than your usual pace; hamstring and "
-        "hip-flexor mobility if the knee feels restricted.",
-        key_event="peak_knee_flexion",
-        explain=_explain_heel("low"),
-    ),
-    FindingSpec(
-        id="heel_recovery_high",
-        area="heel_recovery",
-        title="Heel pulled up more than your pace needs",
-        criteria=(
-            Criterion("knee_flexion_swing_peak_deg", "high", 20.0, 0.7, pace="shift"),
-            Criterion("heel_recovery_ratio", "low", 0.15, 0.3, pace="shift"),
-        ),
-        advice="Relax the lower leg in swing and let the heel follow the push; drills that "
-        "bring the foot forward under the hip (A-skips, wall drills) rather than kicking the "
-        "heel up.",
-        key_event="peak_knee_flexion",
-        explain=_explain_heel("high"),
-    ),
-    FindingSpec(
-        id="high_vertical_oscillation",
-        area="bounce",
-        title="Bouncy stride: large vertical oscillation",
-        criteria=(
-            Criterion("vertical_oscillation_pct", "high", 6.0, 1.0),
-            Criterion("vertical_oscillation_cm", "high", 5.0, 0.0),
-        ),
-        advice="Think 'run forward, not up'; a slightly higher step rate usually reduces bounce "
-        "by itself (Heiderscheit 2011); calf and hip strength help direct the push forward.",
-        key_event="midstance",
-        explain=_explain_bounce,
-    ),
-    FindingSpec(
-        id="trunk_lean_forward",
-        area="trunk",
-        title="Large forward trunk lean",
-        criteria=(Criterion("trunk_lean_deg", "high", 10.0, 1.0),),
-        advice="Run tall and lean slightly from the ankles, not the waist; core and upper-back "
-        "strength (planks, rows); check whether the lean grows as you tire.",
-        key_event="midstance",
-        explain=_explain_trunk_forward,
-    ),
-    FindingSpec(
-        id="trunk_lean_backward",
-        area="trunk",
-        title="Upright or backward-leaning trunk",
-        criteria=(Criterion("trunk_lean_deg", "low", 8.0, 1.0),),
-        advice="Run tall with a slight forward lean from the ankles, hips under the shoulders; "
-        "core strength (planks, dead bugs) to hold it.",
-        key_event="midstance",
-        explain=_explain_trunk_backward,
-    ),
-)
-
-SPEC_BY_ID: dict[str, FindingSpec] = {s.id: s for s in SPECS}
-
-#: The still (``{side}_{event}.png``) that best shows each finding.
-KEY_EVENTS: dict[str, str] = {
-    **{s.id: s.key_event for s in SPECS},
-    "forced_extension": "peak_extension",
-    "low_cadence": "contact",
-    "asymmetry": "peak_extension",
-}
-
-TITLES: dict[str, str] = {
-    **{s.id: s.title for s in SPECS},
-    "forced_extension": "Extension that looks forced: thigh far back with the trunk behind",
-    "low_cadence": "Low cadence for the speed",
-    "asymmetry": "Left/right asymmetry",
-}
-
-ADVICE: dict[str, str] = {
-    **{s.id: s.advice for s in SPECS},
-    "forced_extension": "Let the push finish by itself instead of reaching back with the leg; "
-    "run tall with a slight forward lean from the ankles; train pelvic and trunk control "
-    "(dead bugs, bird dogs, planks) and hip-flexor mobility so the extension comes from the "
-    "hip, not from arching the lower back.",
-    "low_cadence": "Raise the step rate about 5 % at a time at the same speed, with a metronome "
-    "or music at the target tempo; hold each new rate for 1–2 weeks before the next step.",
-    "asymmetry": "Re-film from the other side to confirm. If it holds, train each leg on its "
-    "own (single-leg squats, step-ups, single-leg bridges, hops) and check mobility and any "
-    "old injury on the weaker side.",
-}
+#: Leg length (m) assumed to turn belt travel per frame into % of leg length.
+TYPICAL_LEG_M = 0.9
 
 # ----------------------------------------------------------------------------- evaluation
+
+
+def affected_sides(severity: dict[str, float]) -> list[str]:
+    """The sides a finding is about: those reaching :data:`MIN_SEVERITY` and at least half the
+    worst side's severity (a side barely past the edge does not make a one-sided problem
+    "both"; its values still appear in the evidence).
+
+    >>> affected_sides({"left": 0.14, "right": 1.0}), affected_sides({"left": 0.6, "right": 0.9})
+    (['right'], ['left', 'right'])
+    """
+    worst = max(severity.values(), default=0.0)
+    floor = max(MIN_SEVERITY, SIDE_SHARE * worst)
+    return sorted(s for s, v in severity.items() if v >= floor)
+
+
+def _far_side_note(ctx: Context, sides: list[str]) -> str:
+    """A caveat when only the leg further from the camera shows the problem."""
+    far = ctx.far_side()
+    if far and sides == [far]:
+        return (
+            f" Only the {far} leg shows this, and it was further from the camera and partly "
+            "hidden, where video measures less well (Young 2023): film the other side to confirm."
+        )
+    return ""
 
 
 def _adjusted_band(ctx: Context, crit: Criterion) -> tuple[float | None, float | None, str]:
@@ -473,42 +95,6 @@ def _full_scale(crit: Criterion, low: float | None, high: float | None) -> float
         return crit.full_scale
     edge = low if crit.concern == "low" else high
     return crit.full_scale * abs(edge) if edge else crit.full_scale
-
-
-def _finding(
-    finding_id: str,
-    severity: float,
-    confidence: float,
-    sides: list[str],
-    evidence: list[dict],
-    explanation: str,
-) -> dict:
-    confidence = round(max(0.0, min(1.0, confidence)), 2)
-    if confidence < 0.5:
-        note = _low_confidence_note(evidence)
-        explanation += (
-            " Low confidence: the data behind this finding are limited, so treat it as a hint "
-            "to check with a better video (more steps, higher frame rate, clearer view)."
-            + (f" {note}" if note else "")
-        )
-    metrics = list(dict.fromkeys(item["metric"] for item in evidence))
-    if "left" in sides and "right" in sides or "both" in sides or not sides:
-        side = "both"
-    else:
-        side = sides[0]
-    return {
-        "id": finding_id,
-        "title": TITLES[finding_id],
-        "severity": round(severity, 2),
-        "severity_label": severity_label(severity),
-        "confidence": confidence,
-        "confidence_label": confidence_label(confidence),
-        "side": side,
-        "metrics": metrics,
-        "evidence": evidence,
-        "explanation": explanation,
-        "advice": ADVICE[finding_id],
-    }
 
 
 @dataclass
@@ -589,16 +175,19 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
     in_range = _in_range_note(scored.primary)
     if worst < MIN_SEVERITY:
         if worst > 0:
-            return Outcome(area.id, "no finding",
-                           f"Close to the edge of the range, within measurement error: {in_range}.")
+            return Outcome(
+                area.id,
+                "no finding",
+                f"Close to the edge of the range, within measurement error: {in_range}.",
+            )
         return Outcome(area.id, "no finding", f"Within the reference range: {in_range}.")
-    sides = sorted(s for s, v in scored.severity.items() if v >= MIN_SEVERITY)
+    sides = affected_sides(scored.severity)
     worst_side = max(scored.severity, key=lambda s: scored.severity[s])
     confidence = scored.confidence[worst_side] * ctx.side_factor(sides)
     if scored.pace_used:
         confidence *= ctx.pace.confidence_factor
-    explanation = spec.explain(ctx, scored.evidence, sides)
-    finding = _finding(spec.id, worst, confidence, sides, scored.evidence, explanation)
+    explanation = spec.explain(ctx, scored.evidence, sides) + _far_side_note(ctx, sides)
+    finding = make_finding(spec.id, worst, confidence, sides, scored.evidence, explanation)
     return Outcome(area.id, "finding", finding["title"], finding)
 
 
@@ -642,11 +231,12 @@ def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
     worst = max(severity.values())
     if worst < MIN_SEVERITY:
         return None
-    sides = sorted(s for s, v in severity.items() if v >= MIN_SEVERITY)
+    sides = affected_sides(severity)
     worst_side = max(severity, key=lambda s: severity[s])
     evidence = [
-        evidence_item(ctx, sv, ctx.band("thigh_extension_deg"),
-                      note=f"'far behind' from {far_start:g}° on")
+        evidence_item(
+            ctx, sv, ctx.band("thigh_extension_deg"), note=f"'far behind' from {far_start:g}° on"
+        )
         for sv in thigh.values()
     ]
     evidence += [evidence_item(ctx, sv, ctx.band("hip_extension_trunk_deg")) for sv in hip.values()]
@@ -668,8 +258,9 @@ def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
         "with hip extension (Schache 2000). More leg extension at toe-off is not better for "
         "economy (Moore 2016)."
     )
+    explanation += _far_side_note(ctx, sides)
     conf = confidence[worst_side] * ctx.side_factor(sides)
-    finding = _finding("forced_extension", worst, conf, sides, evidence, explanation)
+    finding = make_finding("forced_extension", worst, conf, sides, evidence, explanation)
     return Outcome(area.id, "finding", finding["title"], finding)
 
 
@@ -697,8 +288,11 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
     severity = severity_from_distance(edge - sv.value, CADENCE_FULL_SCALE * edge)
     value_text = fmt_value(sv.value, "steps/min")
     if severity < MIN_SEVERITY:
-        where = f"expected ≈ {expected:.0f} for the speed" if expected else (
-            f"range {fmt_band(low, high, 'steps/min')}")
+        where = (
+            f"expected ≈ {expected:.0f} for the speed"
+            if expected
+            else (f"range {fmt_band(low, high, 'steps/min')}")
+        )
         status = "Close to the edge, within measurement error" if severity > 0 else "Within range"
         return Outcome(area.id, "no finding", f"{status}: cadence {value_text} ({where}).")
     if expected:
@@ -717,15 +311,40 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         "ahead of the hips and bounce more; raising the step rate by 5–10 % lowers braking, "
         "vertical bounce and knee load (Heiderscheit 2011)."
     )
-    finding = _finding("low_cadence", severity, confidence, ["both"], [item], explanation)
+    finding = make_finding("low_cadence", severity, confidence, ["both"], [item], explanation)
     return Outcome(area.id, "finding", finding["title"], finding)
 
 
-def _symmetry_index(ctx: Context, metric: str, left: SideValue, right: SideValue) -> float:
+def _resolution(ctx: Context, unit: str) -> float:
+    """The smallest left/right difference the video can resolve, in the metric's unit.
+
+    Timing: one frame. Angles: 2°. Touchdown distance: half a frame of belt travel (the
+    stance foot moves back at running speed, so a contact detected half a frame late moves
+    the landing point) plus 1 % of leg length. Heel-to-hip ratio: 0.02 leg lengths.
+    """
+    fps = ctx.fps if ctx.fps > 0 else 30.0
+    if unit == "ms":
+        return 1000.0 / fps
+    if unit == "deg":
+        return 2.0
+    if unit == "% leg":
+        speed = ctx.pace.speed_mps or REFERENCE_SPEED_MPS
+        return 100.0 * 0.5 * speed / (fps * TYPICAL_LEG_M) + 1.0
+    if unit == "× leg":
+        return 0.02
+    return 0.0
+
+
+def _symmetry_index(
+    ctx: Context, metric: str, left: SideValue, right: SideValue, resolution: float = 0.0
+) -> float:
+    """``100·|L − R| / scale`` (scale = mean magnitude, or the band width if larger, so signed
+    values near zero do not explode), after removing ``resolution`` from the difference."""
     low, high = ctx.band(metric)
     width = (high - low) if (low is not None and high is not None) else 0.0
     scale = max(0.5 * (abs(left.value) + abs(right.value)), width)
-    return 100.0 * abs(left.value - right.value) / scale if scale > 1e-9 else 0.0
+    diff = max(0.0, abs(left.value - right.value) - resolution)
+    return 100.0 * diff / scale if scale > 1e-9 else 0.0
 
 
 def _distinguishable(left: SideValue, right: SideValue) -> bool:
@@ -744,29 +363,37 @@ def _asymmetry(ctx: Context, area: Area) -> Outcome:
         if "left" not in per or "right" not in per:
             continue
         si = _symmetry_index(ctx, metric, per["left"], per["right"])
+        resolved = _symmetry_index(
+            ctx, metric, per["left"], per["right"], _resolution(ctx, ctx.unit(metric))
+        )
         sev = 0.0
         if _distinguishable(per["left"], per["right"]):
-            sev = severity_from_distance(si - SYMMETRY_THRESHOLD_PCT, ASYMMETRY_FULL_SCALE_PCT)
+            sev = severity_from_distance(
+                resolved - SYMMETRY_THRESHOLD_PCT, ASYMMETRY_FULL_SCALE_PCT
+            )
         conf = min(per["left"].confidence, per["right"].confidence) * ONE_CAMERA_SYMMETRY_FACTOR
         rows.append((sev, si, conf, metric, per))
     if not rows:
-        return Outcome(area.id, "not assessed",
-                       "Not assessed: no metric was measured on both legs.")
+        return Outcome(
+            area.id, "not assessed", "Not assessed: no metric was measured on both legs."
+        )
     rows.sort(key=lambda r: -r[0])
     flagged = [r for r in rows if r[0] >= MIN_SEVERITY]
     if not flagged:
         worst = max(rows, key=lambda r: r[1])
         return Outcome(
-            area.id, "no finding",
+            area.id,
+            "no finding",
             f"Legs alike within measurement error (largest difference: {ctx.name(worst[3])}, "
             f"symmetry index {worst[1]:.0f} %; threshold {SYMMETRY_THRESHOLD_PCT:.0f} %).",
         )
     evidence, phrases = [], []
-    for sev, si, _conf, metric, per in flagged:
+    for _sev, si, _conf, metric, per in flagged:
         low, high = ctx.band(metric)
         for side in ("left", "right"):
-            evidence.append(evidence_item(ctx, per[side], (low, high),
-                                          note=f"symmetry index {si:.0f} %"))
+            evidence.append(
+                evidence_item(ctx, per[side], (low, high), note=f"symmetry index {si:.0f} %")
+            )
         phrases.append(
             f"{ctx.name(metric).lower()} {values_phrase(evidence[-2:], metric, short=True)} "
             f"(symmetry index {si:.0f} %)"
@@ -776,7 +403,8 @@ def _asymmetry(ctx: Context, area: Area) -> Outcome:
     caveat = (
         f" The {far} leg was further from the camera and partly hidden, so part of a "
         "difference can come from the view: film the other side to confirm."
-        if far else " One camera sees the far leg less well: film the other side to confirm."
+        if far
+        else " One camera sees the far leg less well: film the other side to confirm."
     )
     explanation = (
         f"Your legs differ: {'; '.join(phrases[:4])}.{caveat} A difference on its own is not "
@@ -784,7 +412,7 @@ def _asymmetry(ctx: Context, area: Area) -> Outcome:
         "(Robinson 1987 symmetry index), not a cut-off. It is worth a look if it persists or "
         "one side has a history of injury."
     )
-    finding = _finding("asymmetry", severity, confidence, ["both"], evidence, explanation)
+    finding = make_finding("asymmetry", severity, confidence, ["both"], evidence, explanation)
     return Outcome(area.id, "finding", finding["title"], finding)
 
 

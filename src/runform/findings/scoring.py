@@ -185,8 +185,16 @@ class Context:
                 conf = base * _steps_factor(stats.get("n", 0))
                 conf *= _keypoint_factor(self.keypoint_confidence.get(side))
                 out.append(
-                    SideValue(metric, side, float(stats["median"]), int(stats.get("n", 0)),
-                              float(stats.get("iqr", 0.0)), conf, level, flags)
+                    SideValue(
+                        metric,
+                        side,
+                        float(stats["median"]),
+                        int(stats.get("n", 0)),
+                        float(stats.get("iqr", 0.0)),
+                        conf,
+                        level,
+                        flags,
+                    )
                 )
         else:
             stats = entry.get("all")
@@ -200,8 +208,16 @@ class Context:
                 )
                 conf = base * _steps_factor(n_side) * _keypoint_factor(kp_mean)
                 out.append(
-                    SideValue(metric, "both", float(stats["median"]), int(stats.get("n", 0)),
-                              float(stats.get("iqr", 0.0)), conf, level, flags)
+                    SideValue(
+                        metric,
+                        "both",
+                        float(stats["median"]),
+                        int(stats.get("n", 0)),
+                        float(stats.get("iqr", 0.0)),
+                        conf,
+                        level,
+                        flags,
+                    )
                 )
         return out
 

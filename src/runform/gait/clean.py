@@ -100,25 +100,31 @@ def detect_swaps(track: PoseTrack, prior: float = 0.05) -> np.ndarray:
                 cnt = valid.sum(axis=(1, 2))
                 s = np.where(valid, err, 0.0).sum(axis=(1, 2))
                 cost[a, b, c, 2:] = np.where(cnt > 0, s / np.maximum(cnt, 1), 0.0)
-    # Viterbi over pair states (s_{t-1}, s_t).
-    inf = np.inf
-    score = np.array([[0.0, prior], [prior, 2 * prior]])  # pairs (s0, s1)
-    back = np.zeros((n, 2, 2), dtype=np.int8)
+    # Viterbi over pair states (s_{t-1}, s_t), on plain Python floats: with 2x2 states a
+    # numpy call per frame would cost far more than the arithmetic.
+    c_list = cost.transpose(3, 0, 1, 2).tolist()  # [t][a][b][c]
+    score = [[0.0, prior], [prior, 2 * prior]]  # score[s_{t-1}][s_t]
+    back = bytearray(n * 4)
     for t in range(2, n):
-        new = np.full((2, 2), inf)
-        for b in range(2):
-            for c in range(2):
-                cand = score[:, b] + cost[:, b, c, t] + (prior if c else 0.0)
-                a = int(np.argmin(cand))
-                new[b, c] = cand[a]
-                back[t, b, c] = a
+        ct = c_list[t]
+        new = [[0.0, 0.0], [0.0, 0.0]]
+        for b in (0, 1):
+            for c in (0, 1):
+                extra = prior if c else 0.0
+                v0 = score[0][b] + ct[0][b][c] + extra
+                v1 = score[1][b] + ct[1][b][c] + extra
+                if v1 < v0:
+                    new[b][c] = v1
+                    back[t * 4 + b * 2 + c] = 1
+                else:
+                    new[b][c] = v0
         score = new
-    b, c = np.unravel_index(int(np.argmin(score)), score.shape)
+    flat = [score[0][0], score[0][1], score[1][0], score[1][1]]
+    best = flat.index(min(flat))
     path = np.zeros(n, dtype=np.int8)
-    path[n - 1], path[n - 2] = c, b
+    path[n - 2], path[n - 1] = divmod(best, 2)
     for t in range(n - 1, 1, -1):
-        a = back[t, path[t - 1], path[t]]
-        path[t - 2] = a
+        path[t - 2] = back[t * 4 + int(path[t - 1]) * 2 + int(path[t])]
     return path.astype(bool)
 
 

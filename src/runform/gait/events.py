@@ -80,6 +80,7 @@ class FootClearanceDetector:
     max_double_support_s: float = 0.04
     merge_gap_s: float = 0.04
     segment_cutoff_hz: float = 6.0
+    drift_window_s: float = 1.2
     contact_level: float = 0.004
     toe_off_level: float = 0.008
     noise_factor: float = 2.5
@@ -150,7 +151,8 @@ class FootClearanceDetector:
             xy = track.point(n)
             if np.isfinite(xy[:, 1]).sum() < 10:
                 continue
-            heights.append((ground_line(xy, self.ground_percentile) - xy[:, 1]) / leg)
+            h = (ground_line(xy, self.ground_percentile) - xy[:, 1]) / leg
+            heights.append(remove_drift(track.time, h, self.drift_window_s))
             confs.append(track.point_score(n))
         if not heights:
             return None, None
@@ -354,6 +356,30 @@ def _crossing(
             return float(t[i] + w * (t[j] - t[i]))
         i = j
     return None
+
+
+def remove_drift(t: np.ndarray, h: np.ndarray, window_s: float, percentile: float = 5.0) -> np.ndarray:
+    """Subtract a rolling low percentile of a foot point's height (window ``window_s``).
+
+    The ground line is fitted once per clip, but the ground level seen by a pose model
+    drifts: the runner moves forward and back on the belt, the model's idea of the heel
+    changes with lighting. Every window longer than a stride contains a stance, whose
+    plateau is the window's low percentile, so subtracting it re-zeroes each stance
+    without touching the shape of the clearance around contact and toe-off.
+    """
+    from scipy.ndimage import percentile_filter, uniform_filter1d
+
+    ok = np.isfinite(h)
+    if ok.sum() < 3:
+        return h
+    filled = np.interp(np.arange(h.size), np.flatnonzero(ok), h[ok])
+    size = max(3, int(round(window_s / float(np.median(np.diff(t))))) | 1)
+    if size >= h.size:
+        return h - np.nanpercentile(h, percentile)
+    base = percentile_filter(filled, percentile, size=size, mode="nearest")
+    # smooth the baseline over the same window so it only follows slow drift
+    base = uniform_filter1d(base, size=size, mode="nearest")
+    return np.where(ok, h - base, np.nan)
 
 
 def _frame_of(t: np.ndarray, time_s: float) -> float:

@@ -229,9 +229,10 @@ METRICS: tuple[MetricSpec, ...] = (
         definition="Peak backward angular velocity of the thigh during stance (the drive phase).",
         method="max(−d(thigh angle)/dt) between contact and toe-off, from the smoothed angle.",
         band=Band(
-            250.0,
+            220.0,
             None,
-            _FUKUCHI + "; thigh angular velocity rises linearly with speed (Clark 2020)",
+            _FUKUCHI + " (≈260/350/450 °/s at 2.5/3.5/4.5 m/s); thigh angular velocity rises "
+            "linearly with speed (Clark 2020)",
             "Depends strongly on speed; judged against the runner's cadence/speed.",
         ),
         concern="low",
@@ -244,7 +245,12 @@ METRICS: tuple[MetricSpec, ...] = (
         unit="deg/s",
         definition="Mean backward angular velocity of the thigh during stance.",
         method="(thigh angle at contact − thigh angle at toe-off) / contact time.",
-        band=Band(150.0, None, _FUKUCHI + "; Clark 2020"),
+        band=Band(
+            100.0,
+            None,
+            _FUKUCHI + " (112/178/241 °/s at 2.5/3.5/4.5 m/s); Clark 2020",
+            "Depends strongly on speed; judged against the runner's cadence/speed.",
+        ),
         concern="low",
         good_fps=50.0,
         needs=("hip", "knee"),
@@ -256,7 +262,13 @@ METRICS: tuple[MetricSpec, ...] = (
         unit="deg",
         definition="Knee bend at initial contact (0° = straight).",
         method="Knee angle interpolated at the contact time.",
-        band=Band(10.0, 26.0, _HEIDERSCHEIT + ": 17.8 ± 4.0°"),
+        band=Band(
+            6.0,
+            26.0,
+            _HEIDERSCHEIT + ": 17.8 ± 4.0° (3-D)",
+            "A 2-D knee angle from side-view points reads lower than a 3-D joint-centre angle: "
+            "RBDS0041 measures 5–15° at 2.5–4.5 m/s, so the lower edge is widened to 6°.",
+        ),
         concern="low",
         needs=("hip", "knee", "ankle"),
         tags=("landing",),
@@ -268,9 +280,10 @@ METRICS: tuple[MetricSpec, ...] = (
         definition="Largest knee bend while the foot is on the ground (shock absorption).",
         method="max(knee angle) between contact and toe-off.",
         band=Band(
-            37.0,
+            33.0,
             55.0,
-            _HEIDERSCHEIT + ": 46.3 ± 4.5°; Souza 2016 (well under 45° suggests a stiff landing)",
+            _HEIDERSCHEIT + ": 46.3 ± 4.5° (3-D); Souza 2016 (well under 45° suggests a stiff "
+            "landing); RBDS0041 in 2-D: 35–47°",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -317,10 +330,13 @@ METRICS: tuple[MetricSpec, ...] = (
         "(a proxy for the foot-to-centre-of-mass distance).",
         method="(ankle x − mid-hip x) along the direction of travel at contact, / leg length.",
         band=Band(
-            5.0,
-            25.0,
-            _FUKUCHI + "; Wille 2014 (distance predicts braking and knee load); Souza 2016 "
-            "(every runner lands somewhat ahead: a sliding scale, no cut-off)",
+            12.0,
+            30.0,
+            _FUKUCHI + " (22/29/34 % at 2.5/3.5/4.5 m/s: it grows with speed); Wille 2014 "
+            "(distance predicts braking and knee load); Souza 2016 (every runner lands "
+            "somewhat ahead: a sliding scale, no cut-off)",
+            "A thigh ~25° ahead and a shank ~5° ahead at contact already put the ankle ~25 % of "
+            "leg length ahead of the hip; the ankle is a proxy for the foot's contact point.",
         ),
         concern="high",
         needs=("hip", "ankle"),
@@ -369,10 +385,10 @@ METRICS: tuple[MetricSpec, ...] = (
         method="Median over steps of (max − min) of the mid-hip height, / leg length.",
         per_side=False,
         band=Band(
-            4.0,
-            10.0,
-            "Malisoux 2023 (73–80 mm ≈ 8–9 % of a 0.9 m leg); Heiderscheit 2011 "
-            "(more step rate, less bounce)",
+            5.0,
+            11.0,
+            "Malisoux 2023 (73–80 mm ≈ 8.5–9.5 % of the hip→ankle leg of a 1.75 m runner); "
+            "RBDS0041 9.5–11 %; Heiderscheit 2011 (more step rate, less bounce)",
         ),
         concern="high",
         needs=("hip",),

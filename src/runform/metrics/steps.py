@@ -26,13 +26,29 @@ class StepContext:
     leg: float
     hip_mid: np.ndarray | None
     thigh_rate: dict  # side -> d(thigh)/dt, deg/s
+    heel_hip: dict  # side -> (T,) heel (or ankle) to hip distance, or None
+    ankle_ahead: dict  # side -> (T,) ankle ahead of the mid-hip along travel, or None
 
     @classmethod
     def build(cls, track: PoseTrack, angles: dict, direction: int, leg: float) -> StepContext:
-        rate = {}
+        hip_mid = mid_point(track, "hip")
+        rate, heel_hip, ankle_ahead = {}, {}, {}
         for side, th in angles["thigh"].items():
             rate[side] = _gradient(th, track.time)
-        return cls(track, angles, direction, leg, mid_point(track, "hip"), rate)
+            heel = f"{side}_heel" if track.has(f"{side}_heel") else f"{side}_ankle"
+            hip = f"{side}_hip"
+            heel_hip[side] = (
+                np.linalg.norm(track.point(heel) - track.point(hip), axis=1)
+                if track.has(heel) and track.has(hip)
+                else None
+            )
+            ankle = f"{side}_ankle"
+            ankle_ahead[side] = (
+                direction * (track.point(ankle)[:, 0] - hip_mid[:, 0])
+                if hip_mid is not None and track.has(ankle)
+                else None
+            )
+        return cls(track, angles, direction, leg, hip_mid, rate, heel_hip, ankle_ahead)
 
 
 def _gradient(y: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -109,14 +125,11 @@ def step_metrics(step: Step, ctx: StepContext, treadmill_speed: float | None = N
     if ts is not None:
         row["thigh_flexion_swing_peak_deg"] = _extreme(window(t, thigh, tt, ts), np.max)
         row["knee_flexion_swing_peak_deg"] = _extreme(window(t, knee, tt, ts), np.max)
-        heel_name = f"{s}_heel" if ctx.track.has(f"{s}_heel") else f"{s}_ankle"
-        hip_name = f"{s}_hip"
-        if ctx.track.has(heel_name) and ctx.track.has(hip_name):
-            d = np.linalg.norm(ctx.track.point(heel_name) - ctx.track.point(hip_name), axis=1)
+        if ctx.heel_hip[s] is not None:
+            d = ctx.heel_hip[s]
             row["heel_recovery_ratio"] = _extreme(window(t, d, tt, ts), np.min) / ctx.leg
-    if ctx.hip_mid is not None and ctx.track.has(f"{s}_ankle"):
-        dx = ctx.direction * (ctx.track.point(f"{s}_ankle")[:, 0] - ctx.hip_mid[:, 0])
-        row["touchdown_distance_pct"] = 100.0 * value_at(t, dx, tc) / ctx.leg
+    if ctx.ankle_ahead[s] is not None:
+        row["touchdown_distance_pct"] = 100.0 * value_at(t, ctx.ankle_ahead[s], tc) / ctx.leg
     if tn is not None:
         if ctx.hip_mid is not None:
             y = ctx.hip_mid[:, 1]

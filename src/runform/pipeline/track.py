@@ -109,6 +109,19 @@ def _confidence(track: PoseTrack) -> dict[str, float]:
     return out
 
 
+def near_side(confidence: dict[str, float], margin: float = 0.03) -> str | None:
+    """The leg nearer the camera, judged by keypoint confidence (the fallback).
+
+    A pose backend that knows depth (BlazePose's per-landmark z) states the near side in
+    ``track.meta.extra["near_side"]``, which takes precedence. ``None`` when scores are
+    unknown or too close to call.
+    """
+    left, right = confidence.get("left"), confidence.get("right")
+    if left is None or right is None or abs(left - right) < margin:
+        return None
+    return "left" if left > right else "right"
+
+
 def analyze_track(
     track: PoseTrack,
     options: AnalysisOptions | None = None,
@@ -175,6 +188,19 @@ def analyze_track(
     leg = leg_length(cleaned)
     if not np.isfinite(leg) or leg <= 0:
         raise AnalysisError("Leg length could not be measured; hips, knees and ankles are needed.")
+
+    near = track.meta.extra.get("near_side") or near_side(confidence)
+    if near is not None:
+        far = "right" if near == "left" else "left"
+        warnings.append(
+            Warning_(
+                "far_leg",
+                f"The {far} leg is the far leg in this view: its "
+                f"values are less reliable than the {near} leg's. For a left/right comparison, "
+                "film the other side too.",
+                "info",
+            )
+        )
 
     report("analyse", 0.4, "gait events")
     detector = FootClearanceDetector().detect(cleaned, travel.direction)
@@ -251,4 +277,5 @@ def analyze_track(
         options=opts.to_dict(),
         warnings=warnings,
         keypoint_confidence=confidence,
+        near_side=near,
     )

@@ -121,7 +121,7 @@ RETEST_STEPS: tuple[str, ...] = (
     "slow motion if your phone has it.",
     "Use the same shoes, surface and pace as the first video; film 20–30 seconds on a "
     "treadmill, or several passes of at least 6–8 steps outdoors.",
-    "Run `runform analyze` on the new video and compare the new report with the first one "
+    "Run runform analyze on the new video and compare the new report with the first one "
     "(this week's lesson explains how).",
 )
 SAFETY_NOTE = (
@@ -553,9 +553,7 @@ def build_plan(
             "spared body parts; a coach or physiotherapist can suggest one."
         )
     for f in focus:
-        if f.id not in unserved and not any(
-            f.id in c.findings for t in templates for c in t.items
-        ):
+        if f.id not in unserved and not any(f.id in c.findings for t in templates for c in t.items):
             plan_notes.append(
                 f"{FINDING_TITLES[f.id]} gets no exercise within {profile.minutes} minutes; "
                 "more minutes per session would make room for it."

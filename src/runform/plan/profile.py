@@ -143,9 +143,7 @@ def next_monday(today: date) -> date:
 
 def _check_profile(p: Profile) -> None:
     if p.level not in LEVELS:
-        raise OptionError(
-            f"Unknown level {p.level!r}; choose beginner, intermediate or advanced."
-        )
+        raise OptionError(f"Unknown level {p.level!r}; choose beginner, intermediate or advanced.")
     if not isinstance(p.sessions_per_week, int) or not (
         MIN_SESSIONS <= p.sessions_per_week <= MAX_SESSIONS
     ):
@@ -259,7 +257,9 @@ def parse_start(value: str | date | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise OptionError(f"The start date {text!r} is not a real calendar date; give one in the form YYYY-MM-DD.") from None
+        raise OptionError(
+            f"The start date {text!r} is not a real calendar date; give one in the form YYYY-MM-DD."
+        ) from None
 
 
 def profile_from_options(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,39 +88,78 @@ class PoseBackend(Protocol):
         ...
 
 
+_STDERR_FD = 2
+_quiet_lock = threading.RLock()
+_quiet_depth = 0
+
+
 @contextmanager
 def _quiet_native_stderr():
-    """Silence C++ log lines (TFLite, glog) written straight to file descriptor 2.
+    """Send whatever native code writes to file descriptor 2 to ``/dev/null``.
 
-    MediaPipe prints a few lines when a graph first runs; library code must not print.
-    Only wraps graph creation and the first frame, never the steady loop.
+    MediaPipe's C++ (TFLite, glog) prints a few lines when its graphs start; library code
+    must not print. Re-entrant. Python's ``sys.stderr`` is re-pointed at the real stderr
+    meanwhile (when it is file descriptor 2), so progress bars keep drawing.
     """
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
+    global _quiet_depth
+    with _quiet_lock:
+        _quiet_depth += 1
+        if _quiet_depth > 1:
+            outer = True
+        else:
+            outer = False
             try:
-                yield
-            finally:
                 sys.stderr.flush()
-                os.dup2(saved, fd)
+            except (AttributeError, OSError, ValueError):
+                pass
+            saved = os.dup(_STDERR_FD)
+            python_stream = None
+            try:
+                uses_fd2 = sys.stderr is not None and sys.stderr.fileno() == _STDERR_FD
+            except (AttributeError, OSError, ValueError):
+                uses_fd2 = False
+            if uses_fd2:
+                python_stream = os.fdopen(
+                    os.dup(saved),
+                    "w",
+                    buffering=1,
+                    encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                    errors="backslashreplace",
+                )
+                previous = sys.stderr
+                sys.stderr = python_stream
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, _STDERR_FD)
+            os.close(devnull)
+    try:
+        yield
     finally:
-        os.close(saved)
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if not outer:
+                os.dup2(saved, _STDERR_FD)
+                os.close(saved)
+                if python_stream is not None:
+                    python_stream.flush()
+                    sys.stderr = previous
+                    python_stream.close()
+
+
+def quiet_native_logs():
+    """Context manager: silence MediaPipe's native log lines for a whole pose run."""
+    return _quiet_native_stderr()
 
 
 def mediapipe_model_path(model_complexity: int) -> Path:
     """Where the landmark model of a complexity sits inside the installed mediapipe."""
     import mediapipe
 
-    return Path(mediapipe.__file__).parent / "modules" / "pose_landmark" / _MODEL_FILES[
-        model_complexity
-    ]
+    return (
+        Path(mediapipe.__file__).parent
+        / "modules"
+        / "pose_landmark"
+        / _MODEL_FILES[model_complexity]
+    )
 
 
 class BlazePoseBackend:

@@ -19,7 +19,7 @@ Examples
 --------
 >>> track = estimate_pose("run.mp4", cache_dir="out/.cache")        # doctest: +SKIP
 >>> track.meta.time_base                                             # doctest: +SKIP
-'container timestamps (real time, 30 fps)'
+'container timestamps as real time (30 fps; the file states no capture rate)'
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import numpy as np
 
 from runform.errors import AnalysisError
 from runform.pose import cache as pose_cache
-from runform.pose.backends import BlazePoseBackend, PoseBackend
+from runform.pose.backends import BlazePoseBackend, PoseBackend, quiet_native_logs
 from runform.pose.runner import (
     Candidate,
     Person,
@@ -49,6 +49,7 @@ from runform.pose.runner import (
 )
 from runform.pose.video import (
     DEFAULT_MAX_SIDE,
+    FILMING_HOW,
     FILMING_TIP,
     Frame,
     VideoInfo,
@@ -185,7 +186,6 @@ def estimate_pose(
         raw, cache_state = None, "off"
         key = None
         if cache_dir is not None:
-            report("pose", 0.0, "checking the pose cache")
             key = pose_cache.cache_key(pose_cache.file_digest(path), settings)
             entry = pose_cache.load_entry(cache_dir, key)
             if entry is not None:
@@ -194,12 +194,25 @@ def estimate_pose(
             else:
                 cache_state = "miss"
         if raw is None:
-            raw = _run_model(path, info, model, settings, capture_fps, max_side, report)
+            with quiet_native_logs():
+                raw = _run_model(path, info, model, settings, capture_fps, max_side, report)
             if cache_dir is not None and key is not None:
-                pose_cache.save_entry(cache_dir, key, raw.arrays(), raw.header)
+                try:
+                    pose_cache.save_entry(cache_dir, key, raw.arrays(), raw.header)
+                except OSError as exc:
+                    raw.header.setdefault("warnings", []).append(
+                        {
+                            "code": "pose_cache_unwritable",
+                            "level": "info",
+                            "message": f"The pose cache folder {cache_dir} could not be written "
+                            f"({exc.strerror or exc}); pose will be computed again next time. "
+                            "Pass --cache-dir with a writable folder, or --no-cache.",
+                        }
+                    )
     finally:
         if own_backend:
-            model.close()
+            with quiet_native_logs():
+                model.close()
     return _to_track(raw, info, capture_fps, cache_state)
 
 
@@ -236,7 +249,9 @@ def _run_model(
         )
     finally:
         frames.close()
-    return follow_runner(reader, backend, choice, settings, search_every=search_every, report=report)
+    return follow_runner(
+        reader, backend, choice, settings, search_every=search_every, report=report
+    )
 
 
 def scout_runner(
@@ -262,10 +277,10 @@ def scout_runner(
     candidates: list[Candidate] | None = None
     start = 0
     searched = 0
-    width = height = 0
+    width = 0
     for frame in frames:
         image = frame.image
-        height, width = image.shape[:2]
+        width = image.shape[1]
         if candidates is None:
             if frame.index % search_every:
                 continue
@@ -285,8 +300,12 @@ def scout_runner(
             if len(people) == 1:
                 report("find runner", 1.0, "runner found")
                 return RunnerChoice(
-                    people[0], frame.index, 1, describe_position(people[0].box, width),
-                    float(np.median(levels)), searched,
+                    people[0],
+                    frame.index,
+                    1,
+                    describe_position(people[0].box, width),
+                    float(np.median(levels)),
+                    searched,
                 )
             candidates = [Candidate([p]) for p in people]
             start = frame.index
@@ -311,8 +330,12 @@ def scout_runner(
     report("find runner", 1.0, f"runner chosen among {len(candidates)} people")
     person = candidates[chosen].samples[0]
     return RunnerChoice(
-        person, start, len(candidates), describe_position(person.box, width),
-        float(np.median(levels)), searched,
+        person,
+        start,
+        len(candidates),
+        describe_position(person.box, width),
+        float(np.median(levels)),
+        searched,
     )
 
 
@@ -328,7 +351,7 @@ def _detect_near(image: np.ndarray, backend: PoseBackend, last: Person) -> Perso
 def _too_dark(level: float) -> AnalysisError:
     return AnalysisError(
         f"The video is too dark to find the runner (average brightness {level:.0f} of 255); "
-        f"film in daylight or a well-lit room, and {FILMING_TIP}."
+        f"film in daylight or a well-lit room, {FILMING_HOW}."
     )
 
 
@@ -375,7 +398,9 @@ def follow_runner(
     elapsed = _time.perf_counter() - started
     report("pose", 1.0, f"{n} frames · {n / max(elapsed, 1e-9):.0f} frames/s")
     if n == 0:
-        raise AnalysisError(f"{reader.path} holds no decodable frames; copy it from the phone again.")
+        raise AnalysisError(
+            f"{reader.path} holds no decodable frames; copy it from the phone again."
+        )
     playback, fixed = fill_missing_times(np.array(times, dtype=float), info.stored_fps)
     warnings: list[dict] = []
     if reader.truncated or _ends_early(playback, info):

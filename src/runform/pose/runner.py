@@ -34,7 +34,7 @@ import numpy as np
 from runform.errors import AnalysisError
 from runform.keypoints import BLAZEPOSE_33
 from runform.pose.backends import PoseBackend, PoseDetection
-from runform.pose.video import FILMING_TIP
+from runform.pose.video import FILMING_HOW, FILMING_TIP
 
 #: A keypoint with at least this confidence counts when measuring a person's box.
 BOX_MIN_SCORE = 0.5
@@ -318,14 +318,12 @@ def choose_runner(candidates: Sequence[Candidate], frame_w: int) -> int:
     if motions[best] < RUNNING_MOTION:
         return max(range(len(candidates)), key=lambda i: candidates[i].height)
     if motions[second] >= RUNNING_MOTION and scores[second] >= AMBIGUOUS_RATIO * scores[best]:
-        where = sorted(
-            {describe_position(candidates[i].last.box, frame_w) for i in (best, second)}
-        )
+        where = sorted({describe_position(candidates[i].last.box, frame_w) for i in (best, second)})
         place = " and ".join(where) if len(where) == 2 else f"the {where[0]}"
         raise AnalysisError(
             f"{len(candidates)} people are running in the video (at {place}) and runform "
-            f"cannot tell which one to analyse; film the runner alone with nobody else moving "
-            f"in view, and {FILMING_TIP}."
+            f"cannot tell which one to analyse; film the runner alone (nobody else moving in "
+            f"view), {FILMING_HOW}."
         )
     return best
 

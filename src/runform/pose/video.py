@@ -29,7 +29,6 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,11 +36,13 @@ import numpy as np
 
 from runform.errors import InputError, OptionError
 
-#: The advice every "film it again" message ends with.
-FILMING_TIP = (
-    "film from the side with the camera at hip height, 3–5 m away, the whole body in frame, "
+#: How to film, for the end of every "film it again" message.
+FILMING_HOW = (
+    "from the side with the camera at hip height, 3–5 m away, the whole body in frame, "
     "in landscape and good light (slow motion if the phone has it)"
 )
+#: The advice every "film it again" message ends with.
+FILMING_TIP = f"film {FILMING_HOW}"
 
 #: Containers runform is tested with (any FFmpeg-readable one works).
 VIDEO_KINDS = "an mp4, mov, m4v, avi, mkv or webm video"
@@ -211,8 +212,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         if not container.streams.video:
             if container.streams.audio:
                 raise InputError(
-                    f"{path} holds only audio, no picture; give the video itself "
-                    f"({VIDEO_KINDS})."
+                    f"{path} holds only audio, no picture; give the video itself ({VIDEO_KINDS})."
                 )
             raise InputError(f"{path} holds no video stream; give {VIDEO_KINDS}.")
         stream = container.streams.video[0]
@@ -482,7 +482,7 @@ def resolve_time_base(
     >>> info = VideoInfo("a", "mp4", "h264", 720, 1280, 720, 1280, 0, 30.0, 240.0,
     ...                  "com.android.capture.fps", 4.0, 120, "1/30", False)
     >>> tb = resolve_time_base(np.arange(120) / 30.0, info)
-    >>> tb.factor, tb.capture_fps
+    >>> round(tb.factor, 6), tb.capture_fps
     (0.125, 240.0)
     >>> resolve_time_base(np.arange(120) / 30.0, info, capture_fps=30).factor
     1.0
@@ -510,7 +510,8 @@ def resolve_time_base(
             stored,
             stored,
             "timestamps",
-            f"container timestamps (real time, {stored:.4g} fps)",
+            f"container timestamps as real time ({stored:.4g} fps; the file states no capture "
+            "rate)",
         )
     if abs(capture / stored - 1.0) <= SAME_RATE_TOLERANCE:
         return TimeBase(
@@ -518,7 +519,7 @@ def resolve_time_base(
             stored,
             stored,
             source,
-            f"container timestamps (real time: {capture:.4g} fps capture stored at its own "
+            f"container timestamps as real time ({capture:.4g} fps capture stored at its own "
             f"rate, per {source})",
         )
     factor = stored / capture

@@ -22,7 +22,8 @@ The frames are streamed: one decoded frame is in memory at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -100,33 +101,51 @@ def colour_tags(video_path: str | Path) -> ColourTags:
         )
 
 
-def iter_i420_frames(
-    video_path: str | Path, info: VideoInfo, size: tuple[int, int]
-) -> Iterator[np.ndarray]:
-    """Decode frames in order as upright I420 buffers ``(3h/2, w)`` at display ``size``.
+def decoded_frames(video_path: str | Path) -> Iterator[av.VideoFrame]:
+    """Decoded frames of the first video stream, in order, not yet converted.
 
-    Frames come out in the same order, orientation and count as
-    :meth:`runform.pose.video.VideoReader.frames` (same rotation rule), but as YUV 4:2:0,
-    the encoder's own format, so the annotated video needs no RGB round trip. Stops quietly
-    at a damaged tail (the good frames are kept).
+    The same frames, in the same order and number, as
+    :meth:`runform.pose.video.VideoReader.frames` gives the pose model (so index ``i`` is
+    track row ``i``). Stops quietly at a damaged tail, keeping the good frames.
     """
     container = av.open(str(video_path))
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        rotation = info.rotation
-        w, h = size if rotation in (0, 180) else (size[1], size[0])
         frames = container.decode(stream)
         while True:
             try:
-                frame = next(frames)
+                yield next(frames)
             except (StopIteration, av.error.FFmpegError):
                 return
-            if (frame.width, frame.height, frame.format.name) != (w, h, "yuv420p"):
-                frame = frame.reformat(width=w, height=h, format="yuv420p", interpolation="AREA")
-            yield _rotate_i420(frame.to_ndarray(), w, h, rotation)
     finally:
         container.close()
+
+
+FrameHook = Callable[[int, av.VideoFrame], None]
+
+
+def iter_i420_frames(
+    video_path: str | Path,
+    info: VideoInfo,
+    size: tuple[int, int],
+    frame_hook: FrameHook | None = None,
+) -> Iterator[np.ndarray]:
+    """Decode frames in order as upright I420 buffers ``(3h/2, w)`` at display ``size``.
+
+    Rotated by the display matrix the way :mod:`runform.pose.video` does, but kept in
+    YUV 4:2:0, the encoder's own format, so the annotated video needs no RGB round trip.
+    ``frame_hook(index, frame)`` sees each decoded frame first (the key-frame stills use
+    it to share this decoding pass).
+    """
+    rotation = info.rotation
+    w, h = size if rotation in (0, 180) else (size[1], size[0])
+    for index, frame in enumerate(decoded_frames(video_path)):
+        if frame_hook is not None:
+            frame_hook(index, frame)
+        if (frame.width, frame.height, frame.format.name) != (w, h, "yuv420p"):
+            frame = frame.reformat(width=w, height=h, format="yuv420p", interpolation="AREA")
+        yield _rotate_i420(frame.to_ndarray(), w, h, rotation)
 
 
 def output_size(width: int, height: int, max_long_side: int = MAX_LONG_SIDE) -> tuple[int, int]:
@@ -235,6 +254,8 @@ class Overlay:
         Sizes for the output frame.
     slow_factor:
         Used for the on-screen label and for how long event markers stay up.
+    frame_size:
+        ``(width, height)`` of the output frame.
     """
 
     def __init__(
@@ -244,6 +265,7 @@ class Overlay:
         scale: tuple[float, float],
         style: Style,
         slow_factor: float,
+        frame_size: tuple[int, int],
     ) -> None:
         self.track = track
         self.style = style
@@ -277,6 +299,10 @@ class Overlay:
         self.contact_times = np.sort(np.asarray(contacts, float))
         self.no_steps = len(self.contact_times) == 0
         self._columns = self._column_widths()
+        self.labels = draw.LabelPlacer(*frame_size)
+        line_h = draw.text_size("Ag°", style.font_px, box=False)[1]
+        # just below the angle panel (4 rows), which has no step counter above it then
+        self._banner_y = style.margin + 4 * line_h + 2 * (style.margin // 2) + style.margin
 
     # ------------------------------------------------------------------ parts
     def _column_widths(self) -> list[int]:
@@ -288,8 +314,9 @@ class Overlay:
         ]
         return [max(draw.text_size(t, px, box=False)[0] for t in col) for col in widest]
 
-    def points(self, i: int) -> dict[str, np.ndarray]:
-        return {name: self.xy[i, k] for k, name in enumerate(self.track.keypoints)}
+    def points(self, i: int) -> dict[str, tuple[float, float]]:
+        """Keypoint name -> ``(x, y)`` output pixels in frame ``i`` (NaN where missing)."""
+        return dict(zip(self.track.keypoints, map(tuple, self.xy[i].tolist()), strict=True))
 
     def _panel(self, canvas: draw.Canvas, i: int, t: float) -> tuple[int, int, int, int]:
         """Step counter, then a table of live angles, in the top-left corner."""
@@ -321,35 +348,42 @@ class Overlay:
             canvas, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
         )
 
-    def _joint_labels(self, canvas: draw.Canvas, pts: dict[str, np.ndarray], i: int) -> None:
+    def _labels(
+        self, canvas: draw.Canvas, pts: dict, i: int, taken: list, labels: list[tuple]
+    ) -> None:
+        """Event labels by the foot, thigh and knee angles by each leg's hip and knee, trunk
+        angle by the shoulders, each where it hides the least of the runner."""
         px = self.style.small_font_px
         gap = self.style.joint_radius * 2.5
-        for side in SIDE_COLORS:
-            # near-leg labels behind the runner, far-leg labels in front, so they do not collide
-            sign = -self.direction if side == self.near else self.direction
-            anchor = ("r" if sign < 0 else "l") + "m"
-            color = SIDE_COLORS[side]
-            hip, knee = pts.get(f"{side}_hip"), pts.get(f"{side}_knee")
-            for p, text in (
-                (hip, "thigh " + draw.signed_words(self.thigh[side][i], "fwd", "back")),
-                (knee, "knee " + draw.degrees_text(self.knee[side][i])),
-            ):
-                if p is not None and np.all(np.isfinite(p)) and not text.endswith("–"):
-                    draw.put_text(canvas, text, (p[0] + sign * gap, p[1]), px, color, anchor=anchor)
+        self.labels.start(draw.skeleton_segments(pts), taken)
+        behind = -self.direction
+        far = "right" if self.near == "left" else "left"
+        labels = list(labels)
         shoulders = [pts.get(f"{s}_shoulder") for s in SIDE_COLORS]
-        shoulders = [p for p in shoulders if p is not None and np.all(np.isfinite(p))]
+        shoulders = [p for p in shoulders if p is not None and math.isfinite(p[0] + p[1])]
         if shoulders and np.isfinite(self.trunk[i]):
-            p = np.mean(shoulders, axis=0)
-            behind = -self.direction
-            anchor = ("l" if behind > 0 else "r") + "m"
             text = "trunk " + draw.signed_words(self.trunk[i], "fwd", "back")
-            draw.put_text(
-                canvas, text, (p[0] + behind * gap * 2, p[1]), px, draw.WHITE, anchor=anchor
-            )
+            labels.append(("trunk", np.mean(shoulders, axis=0), text, draw.WHITE, behind, 1.0))
+        for side in (self.near, far):
+            color = SIDE_COLORS[side]
+            thigh = "thigh " + draw.signed_words(self.thigh[side][i], "fwd", "back")
+            knee = "knee " + draw.degrees_text(self.knee[side][i])
+            # near-leg labels start behind the runner, far-leg labels in front
+            prefer = behind if side == self.near else -behind
+            labels.append((f"{side}_hip", pts.get(f"{side}_hip"), thigh, color, prefer, 1.0))
+            labels.append((f"{side}_knee", pts.get(f"{side}_knee"), knee, color, prefer, 1.0))
+        for key, p, text, color, prefer, opacity in labels:
+            if p is None or not math.isfinite(p[0] + p[1]) or text.endswith("–"):
+                continue
+            size = draw.text_size(text, px)
+            x0, y0 = self.labels.place(key, size, p, gap, prefer)
+            draw.put_text(canvas, text, (x0, y0), px, color, opacity=opacity)
 
-    def _events(self, canvas: draw.Canvas, t: float) -> None:
+    def _events(self, canvas: draw.Canvas, t: float) -> list[tuple]:
+        """Markers and border flash of the events around time ``t``; returns their labels."""
+        labels: list[tuple] = []
         if not self.events:
-            return
+            return labels
         age = t - self.event_times
         live = np.nonzero((age >= -self.half_dt) & (age < self.half_dt + self.flash_real_s))[0]
         style = self.style
@@ -365,36 +399,33 @@ class Overlay:
                 continue
             draw.event_marker(canvas, e.where, e.kind, color, style, opacity)
             label = f"{e.side.upper()} {'CONTACT' if e.kind == 'contact' else 'TOE-OFF'}"
-            behind = -self.direction  # the ground behind the stance foot is clear
-            draw.put_text(
-                canvas,
-                label,
-                (e.where[0] + behind * style.joint_radius * 4, e.where[1]),
-                style.small_font_px,
-                color,
-                anchor=("l" if behind > 0 else "r") + "b",
-                opacity=opacity,
-            )
+            labels.append((f"event{j}", e.where, label, color, -self.direction, opacity))
+        return labels
 
-    def _footer(self, canvas: draw.Canvas, t: float, t0: float) -> None:
+    def _footer(self, canvas: draw.Canvas, t: float, t0: float) -> list[tuple]:
+        """Real time (seconds from the first frame) and the slow-motion factor; their boxes."""
         h, w = canvas.height, canvas.width
         m = self.style.margin
-        draw.put_text(canvas, f"t = {t - t0:.3f} s", (m, h - m), self.style.font_px, anchor="lb")
+        clock = f"t = {t - t0:.3f} s"
         slow = f"{self.slow_factor:.3g}× slow motion"
-        draw.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb")
+        return [
+            draw.put_text(canvas, clock, (m, h - m), self.style.font_px, anchor="lb"),
+            draw.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb"),
+        ]
 
     # ------------------------------------------------------------------ frame
     def draw(self, canvas: draw.Canvas, i: int) -> None:
         """Draw every annotation of source frame ``i`` (output pixels)."""
         t = float(self.track.time[i])
         pts = self.points(i)
+        taken = []
+        if self.no_steps:  # under the skeleton, so the runner stays visible
+            taken.append(draw.banner(canvas, "No steps detected", self.style, y=self._banner_y))
         draw.draw_skeleton(canvas, pts, self.style, self.near)
-        self._joint_labels(canvas, pts, i)
-        self._events(canvas, t)
-        panel = self._panel(canvas, i, t)
-        self._footer(canvas, t, float(self.track.time[0]))
-        if self.no_steps:
-            draw.banner(canvas, "No steps detected", self.style, y=panel[3] + self.style.margin)
+        event_labels = self._events(canvas, t)
+        taken.append(self._panel(canvas, i, t))
+        taken += self._footer(canvas, t, float(self.track.time[0]))
+        self._labels(canvas, pts, i, taken, event_labels)
 
 
 # -------------------------------------------------------------------------- writer
@@ -502,6 +533,20 @@ def write_annotated_video(
     >>> write_annotated_video("run.mp4", track, analysis, "out/annotated.mp4")  # doctest: +SKIP
     PosixPath('out/annotated.mp4')
     """
+    return render_video(video_path, track, analysis, out_path, slow_factor, progress)
+
+
+def render_video(
+    video_path: str | Path,
+    track: PoseTrack,
+    analysis,
+    out_path: str | Path,
+    slow_factor: float | None = None,
+    progress: ProgressLike = None,
+    frame_hook: FrameHook | None = None,
+) -> Path:
+    """:func:`write_annotated_video`, with a ``frame_hook(index, frame)`` on every decoded
+    frame (used to write the key-frame stills in the same decoding pass)."""
     report = ensure_progress(progress)
     out_path = Path(out_path)
     clean = getattr(analysis, "track", None)
@@ -522,7 +567,7 @@ def write_annotated_video(
     out_w, out_h = output_size(info.width, info.height)
     scale = (scale_track[0] * out_w / info.width, scale_track[1] * out_h / info.height)
     style = Style.for_frame(out_w, out_h)
-    overlay = Overlay(clean, analysis, scale, style, slow_factor)
+    overlay = Overlay(clean, analysis, scale, style, slow_factor, (out_w, out_h))
     ticks, keep = playback_ticks(track.time, slow_factor)
     playback_fps = min(capture_fps / slow_factor, MAX_PLAYBACK_FPS)
 
@@ -534,7 +579,7 @@ def write_annotated_video(
     every = max(1, n // 100)
     written = 0
     time_base = Fraction(1, TICKS_PER_SECOND)
-    frames = prefetch(iter_i420_frames(video_path, info, (out_w, out_h)), depth=3)
+    frames = prefetch(iter_i420_frames(video_path, info, (out_w, out_h), frame_hook), depth=3)
     try:
         for i, buf in enumerate(frames):
             if i >= n:

@@ -204,61 +204,49 @@ def _pen_positions(text: str, size_px: int) -> list[float]:
     return pens
 
 
+#: Rendered labels kept for reuse. Bounded, so memory stays flat on long videos (a label
+#: takes ~7 bytes per pixel, ~40 kB at 720p: at most a few tens of MB).
+TEXT_CACHE_SIZE = 1024
+
+
 class _Patch:
-    """A rendered label: colour and opacity, with per-canvas-kind copies made on demand."""
+    """A rendered label, ready to blend on one kind of canvas.
 
-    __slots__ = ("_planes", "alpha", "color", "height", "width")
-
-    def __init__(self, color: np.ndarray, alpha: np.ndarray) -> None:
-        self.color = color  # (h, w, 3) uint8 BGR
-        self.alpha = alpha  # (h, w) float32
-        self.height, self.width = alpha.shape
-        self._planes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def plane(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(values, alpha)`` for a plane kind: ``bgr``, or ``y:``/``u:``/``v:`` + matrix name.
-
-        Luma is full size; chroma is half size (4:2:0), blended in premultiplied form.
-        """
-        if kind not in self._planes:
-            if kind == "bgr":
-                self._planes[kind] = (self.color, self.alpha)
-            else:
-                matrix = kind.split(":", 1)[1]
-                m, offset = _yuv_coefficients(matrix)
-                yuv = self.color.astype(np.float32) @ m.T + offset
-                luma = np.clip(yuv[..., 0], 0, 255).astype(np.uint8)
-                self._planes[f"y:{matrix}"] = (luma, self.alpha)
-                half = (self.width // 2, self.height // 2)
-                alpha_half = cv2.resize(self.alpha, half, interpolation=cv2.INTER_AREA)
-                safe = np.maximum(alpha_half, 1e-6)
-                for j, name in ((1, "u"), (2, "v")):
-                    premul = cv2.resize(
-                        yuv[..., j] * self.alpha, half, interpolation=cv2.INTER_AREA
-                    )
-                    values = np.where(alpha_half > 1e-6, premul / safe, 128.0)
-                    chroma = np.clip(values, 0, 255).astype(np.uint8)
-                    self._planes[f"{name}:{matrix}"] = (chroma, alpha_half)
-        return self._planes[kind]
-
-
-@lru_cache(maxsize=16384)
-def _text_patch(text: str, size_px: int, color: Color, box_alpha: float) -> _Patch:
-    """Compose ``text`` from cached glyphs: coloured letters, dark outline, optional box.
-
-    Letters sit at the font's own advances (kerning included), so the result matches
-    rendering the string in one go, at a fraction of the cost. Sizes are even, so the
-    half-size chroma copy lines up with the full-size luma.
+    ``planes`` matches the canvas's planes: ``[(bgr, alpha)]`` for a BGR canvas,
+    ``[(y, alpha), (u, alpha_half), (v, alpha_half)]`` for a YUV 4:2:0 canvas (chroma at
+    half size, downsampled in premultiplied form so edges do not fringe).
     """
+
+    __slots__ = ("height", "planes", "width")
+
+    def __init__(self, planes: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.planes = planes
+        self.height, self.width = planes[0][1].shape
+
+
+@lru_cache(maxsize=4096)
+def _patch_size(text: str, size_px: int, box: bool) -> tuple[int, int, int]:
+    """``(width, height, pad)`` of a label (even sizes, so chroma lines up with luma)."""
     font = _font(size_px)
     stroke = _stroke(size_px)
-    pad = max(2, size_px // 4) if box_alpha > 0 else 0
+    pad = max(2, size_px // 4) if box else 0
     ascent, descent = font.getmetrics()
-    pens = _pen_positions(text, size_px)
     height = ascent + descent + 2 * stroke + 2 * pad
-    width = int(np.ceil(pens[-1])) + 2 * stroke + 2 * pad + 2
-    height += height % 2
-    width += width % 2
+    width = int(np.ceil(_pen_positions(text, size_px)[-1])) + 2 * stroke + 2 * pad + 2
+    return width + width % 2, height + height % 2, pad
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE // 2)
+def _coverage(text: str, size_px: int, box_alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(ink, alpha)`` of ``text``, colour-free: ``ink`` is the share of each pixel's
+    opacity that is letter (the rest is the dark outline or box), ``alpha`` the opacity.
+
+    Letters are cached glyphs placed at the font's own advances (kerning included), so the
+    result matches rendering the string in one go, at a fraction of the cost.
+    """
+    stroke = _stroke(size_px)
+    width, height, pad = _patch_size(text, size_px, box_alpha > 0)
+    pens = _pen_positions(text, size_px)
     fill = np.zeros((height, width), np.float32)
     outline = np.zeros((height, width), np.float32)
     for k, char in enumerate(text):
@@ -276,17 +264,52 @@ def _text_patch(text: str, size_px: int, color: Color, box_alpha: float) -> _Pat
         np.maximum(
             outline[rows, x0:x1], glyph.outline[:, gx0 : gx0 + x1 - x0], out=outline[rows, x0:x1]
         )
-    ratio = np.divide(fill, outline, out=np.zeros_like(fill), where=outline > 0)
-    bgr = (ratio[..., None] * np.asarray(color, np.float32)).round().astype(np.uint8)
     alpha = outline if box_alpha <= 0 else outline + (1.0 - outline) * np.float32(box_alpha)
-    return _Patch(np.ascontiguousarray(bgr), np.ascontiguousarray(alpha, dtype=np.float32))
+    ink = np.divide(fill, alpha, out=np.zeros_like(fill), where=alpha > 0)
+    return ink, np.ascontiguousarray(alpha, dtype=np.float32)
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _text_patch(text: str, size_px: int, color: Color, box_alpha: float, kind: str) -> _Patch:
+    """A label in ``color`` for a canvas kind (``"bgr"`` or ``"yuv:<matrix>"``), cached.
+
+    Its pixels are the colour scaled by ``ink`` (black outline and box elsewhere); as the
+    colour transform is affine, each YUV plane is ``offset + ink x (M @ color)``.
+    """
+    ink, alpha = _coverage(text, size_px, box_alpha)
+    if kind == "bgr":
+        bgr = (ink[..., None] * np.asarray(color, np.float32) + 0.5).astype(np.uint8)
+        return _Patch([(bgr, alpha)])
+    m, offset = _yuv_coefficients(kind.split(":", 1)[1])
+    gain = m @ np.asarray(color, np.float32)
+    h, w = alpha.shape
+    half = (w // 2, h // 2)
+    luma = (offset[0] + ink * gain[0] + 0.5).astype(np.uint8)
+    alpha_half = cv2.resize(alpha, half, interpolation=cv2.INTER_AREA)
+    ink_half = cv2.resize(ink * alpha, half, interpolation=cv2.INTER_AREA)  # premultiplied
+    ink_half = np.divide(ink_half, alpha_half, out=np.zeros_like(ink_half), where=alpha_half > 1e-6)
+    planes = [(luma, alpha)]
+    for j in (1, 2):
+        chroma = np.clip(offset[j] + ink_half * gain[j] + 0.5, 0, 255).astype(np.uint8)
+        planes.append((chroma, alpha_half))
+    return _Patch(planes)
 
 
 # ----------------------------------------------------------------------------- canvas
 
 
 def _finite(p) -> bool:
-    return p is not None and bool(np.isfinite(p[0]) and np.isfinite(p[1]))
+    return p is not None and math.isfinite(p[0]) and math.isfinite(p[1])
+
+
+@lru_cache(maxsize=1024)
+def _plane_value(color: Color, kind: str):
+    """A BGR colour as a plane's value: the BGR tuple, or one Y/U/V number."""
+    if kind == "bgr":
+        return tuple(int(c) for c in color)
+    plane, matrix = kind.split(":", 1)
+    y, u, v = bgr_to_yuv(color, matrix)
+    return int(round({"y": y, "u": u, "v": v}[plane]))
 
 
 class Canvas:
@@ -300,6 +323,7 @@ class Canvas:
 
     width: int
     height: int
+    kind: str  # "bgr" or "yuv:<matrix>": which form of a rendered label it takes
     origin: tuple[int, int] = (0, 0)
     _align = 1  # box alignment in frame pixels (2 for 4:2:0)
 
@@ -312,18 +336,12 @@ class Canvas:
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _value(color: Color, kind: str):
-        if kind == "bgr":
-            return tuple(int(c) for c in color)
-        plane, matrix = kind.split(":", 1)
-        y, u, v = bgr_to_yuv(color, matrix)
-        return int(round({"y": y, "u": u, "v": v}[plane]))
+        return _plane_value(tuple(color), kind)
 
     def _fix(self, p, scale: float) -> tuple[int, int]:
         ox, oy = self.origin
-        return (
-            int(round((float(p[0]) - ox) * scale * _ONE)),
-            int(round((float(p[1]) - oy) * scale * _ONE)),
-        )
+        k = scale * _ONE
+        return (int(round((p[0] - ox) * k)), int(round((p[1] - oy) * k)))
 
     def clip_box(self, box: Sequence[float]) -> tuple[int, int, int, int] | None:
         """``box`` in frame pixels, aligned to the chroma grid and clipped to the canvas."""
@@ -379,27 +397,27 @@ class Canvas:
             cv2.fillPoly(arr, [pts], self._value(color, kind), cv2.LINE_AA, _SHIFT)
 
     def blend(self, patch: _Patch, x0: float, y0: float, opacity: float = 1.0):
-        """Alpha-blend a rendered label with its top-left corner at ``(x0, y0)``."""
+        """Alpha-blend a rendered label (made for this canvas's ``kind``) at ``(x0, y0)``."""
         a = self._align
         x0, y0 = int(x0) // a * a, int(y0) // a * a
         box = self.clip_box((x0, y0, x0 + patch.width, y0 + patch.height))
         if box is None or opacity <= 0:
             return (x0, y0, x0, y0)
-        for arr, s, kind in self.planes():
-            values, alpha = patch.plane(kind)
+        inside = box == (x0, y0, x0 + patch.width, y0 + patch.height)
+        for (arr, s, _), (values, alpha) in zip(self.planes(), patch.planes, strict=True):
             roi = self._roi(arr, s, box)
-            h, w = roi.shape[:2]
-            py, px = int(round((box[1] - y0) * s)), int(round((box[0] - x0) * s))
-            values, alpha = values[py : py + h, px : px + w], alpha[py : py + h, px : px + w]
-            if alpha.shape != roi.shape[:2]:  # rounding at a frame edge
+            if not inside:  # clipped at a frame edge
+                h, w = roi.shape[:2]
+                py, px = int(round((box[1] - y0) * s)), int(round((box[0] - x0) * s))
+                values = np.ascontiguousarray(values[py : py + h, px : px + w])
+                alpha = np.ascontiguousarray(alpha[py : py + h, px : px + w])
                 h, w = min(h, alpha.shape[0]), min(w, alpha.shape[1])
                 roi, values, alpha = roi[:h, :w], values[:h, :w], alpha[:h, :w]
+            elif roi.shape[:2] != alpha.shape:  # pragma: no cover - defensive
+                continue
             if opacity < 1.0:
                 alpha = alpha * np.float32(opacity)
-            alpha = np.ascontiguousarray(alpha)
-            roi[:] = cv2.blendLinear(
-                np.ascontiguousarray(values), np.ascontiguousarray(roi), alpha, 1.0 - alpha
-            )
+            cv2.blendLinear(values, roi, alpha, 1.0 - alpha, dst=roi)
         return box
 
     def darken(self, box: Sequence[float], strength: float = 0.55) -> None:
@@ -441,6 +459,8 @@ class Canvas:
 class BGRCanvas(Canvas):
     """A canvas over a BGR ``uint8`` image (drawn in place)."""
 
+    kind = "bgr"
+
     def __init__(self, img: np.ndarray, origin: tuple[int, int] = (0, 0)) -> None:
         self.img = img
         self.height, self.width = img.shape[:2]
@@ -479,6 +499,7 @@ class YUV420Canvas(Canvas):
         self.height, self.width = y.shape
         self.origin = origin
         self.matrix = matrix
+        self.kind = f"yuv:{matrix}"
 
     @classmethod
     def from_i420(cls, buf: np.ndarray, matrix: str = "bt601") -> YUV420Canvas:
@@ -508,8 +529,8 @@ class YUV420Canvas(Canvas):
 
 def text_size(text: str, size_px: int, box: bool = True) -> tuple[int, int]:
     """Width and height in pixels that :func:`put_text` will cover."""
-    patch = _text_patch(text, size_px, WHITE, 0.6 if box else 0.0)
-    return patch.width, patch.height
+    width, height, _ = _patch_size(text, size_px, box)
+    return width, height
 
 
 def put_text(
@@ -539,7 +560,8 @@ def put_text(
     -------
     The covered box ``(x0, y0, x1, y1)``, clipped to the canvas.
     """
-    patch = _text_patch(text, size_px, tuple(int(c) for c in color), 0.6 if box else 0.0)
+    rgb = tuple(int(c) for c in color)
+    patch = _text_patch(text, size_px, rgb, 0.6 if box else 0.0, canvas.kind)
     x, y = xy
     if anchor[0] == "c":
         x -= patch.width / 2
@@ -560,11 +582,13 @@ def draw_table(
     *,
     column_widths: Sequence[int] | None = None,
     pad: int = 8,
+    background: bool = True,
 ) -> tuple[int, int, int, int]:
     """Draw rows of ``(text, colour)`` cells on a darkened panel at ``origin`` (top left).
 
     ``column_widths`` fixes the column widths (in pixels) so the panel does not jump from
     frame to frame as numbers change; by default each column is as wide as its widest cell.
+    ``background=False`` skips the darkened panel (for text on a plain band).
 
     Returns the panel box ``(x0, y0, x1, y1)``.
     """
@@ -579,7 +603,8 @@ def draw_table(
     width = sum(column_widths) + gap * (n_cols - 1) + 2 * pad
     height = line_h * len(rows) + 2 * pad
     x0, y0 = origin
-    canvas.darken((x0, y0, x0 + width, y0 + height))
+    if background:
+        canvas.darken((x0, y0, x0 + width, y0 + height))
     y = y0 + pad
     for row in rows:
         x = x0 + pad
@@ -591,18 +616,20 @@ def draw_table(
     return (x0, y0, x0 + width, y0 + height)
 
 
-def banner(canvas: Canvas, text: str, style: Style, *, y: int) -> None:
-    """A full-width red banner (e.g. "No steps detected") with its top at ``y``."""
+def banner(canvas: Canvas, text: str, style: Style, *, y: int) -> tuple[int, int, int, int]:
+    """A full-width red banner (e.g. "No steps detected") with its top at ``y``; its box."""
     size = style.title_font_px
     tw, th = text_size(text, size, box=False)
     while tw > canvas.width - 2 * style.margin and size > 8:  # shrink to fit narrow frames
         size -= 2
         tw, th = text_size(text, size, box=False)
     ox = canvas.origin[0]
-    canvas.tint((ox, y, ox + canvas.width, y + th + 2 * style.margin), ALERT_COLOR, 0.75)
+    box = (ox, y, ox + canvas.width, y + th + 2 * style.margin)
+    canvas.tint(box, ALERT_COLOR, 0.75)
     put_text(
         canvas, text, (ox + canvas.width / 2, y + style.margin), size, WHITE, anchor="ct", box=False
     )
+    return box
 
 
 # --------------------------------------------------------------------------- skeleton
@@ -669,7 +696,10 @@ def draw_skeleton(
         for part in ("hip", "knee", "ankle"):
             draw_joint(canvas, get(f"{side}_{part}"), color, style.joint_radius)
 
-    leg(far_side, style.far_line)
+    # the highlighted leg (the near one, or the emphasised one on a still) goes on top
+    top = near_side if emphasis is None else emphasis
+    bottom = "right" if top == "left" else "left"
+    leg(bottom, style.far_line)
     for side in (far_side, near_side):
         arm = shade(BODY_COLOR, 0.8 if side == near_side else 0.55)
         for a, b in _ARM_EDGES:
@@ -677,7 +707,99 @@ def draw_skeleton(
     for a, b in _BODY_EDGES:
         draw_segment(canvas, get(a), get(b), BODY_COLOR, style.line)
     draw_joint(canvas, get("nose"), BODY_COLOR, style.joint_radius)
-    leg(near_side, style.line)
+    leg(top, style.line)
+
+
+def skeleton_segments(points: Mapping[str, Sequence[float]]) -> np.ndarray:
+    """End points ``(n, 2, 2)`` of every drawn skeleton segment whose two ends are known."""
+    pairs = [*_BODY_EDGES]
+    for side in ("left", "right"):
+        pairs += [(f"{side}_{a}", f"{side}_{b}") for a, b in (*_LEG_EDGES, *_ARM_EDGES)]
+        pairs.append((f"{side}_ankle", f"{side}_foot_index"))
+    ends = [
+        (points[a], points[b])
+        for a, b in pairs
+        if _finite(points.get(a)) and _finite(points.get(b))
+    ]
+    return np.asarray(ends, float).reshape(-1, 2, 2)
+
+
+class LabelPlacer:
+    """Put labels beside their joints where they hide the least of the runner.
+
+    For each label, eight spots around its anchor point are tried (beside, above-beside,
+    below-beside on either side, straight above and below); each costs the number of
+    skeleton points it would cover, plus overlap with labels already placed this frame,
+    plus any part outside the frame, plus a small penalty for the less preferred spots and
+    a bonus for keeping last frame's spot (so labels do not jump around).
+
+    Call :meth:`start` once per frame with the skeleton, then :meth:`place` per label.
+    """
+
+    _SPOTS = ((1, 0), (1, -1), (1, 1), (-1, 0), (-1, -1), (-1, 1), (0, -1), (0, 1))
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self._previous: dict[str, int] = {}
+        self._points = np.empty((0, 2))
+        self._boxes: list[tuple[float, float, float, float]] = []
+
+    def start(self, segments: np.ndarray, reserved: Sequence[Sequence[float]] = ()) -> None:
+        """A new frame: the skeleton segments ``(n, 2, 2)`` and boxes already taken."""
+        if len(segments):
+            a, b = segments[:, 0:1, :], segments[:, 1:2, :]
+            longest = float(np.max(np.linalg.norm(b - a, axis=-1)))
+            samples = int(np.clip(math.ceil(longest / 5.0), 2, 96))  # a point every ~5 px
+            t = np.linspace(0.0, 1.0, samples)[None, :, None]
+            self._points = (a + (b - a) * t).reshape(-1, 2)
+        else:
+            self._points = np.empty((0, 2))
+        self._boxes = [tuple(map(float, box)) for box in reserved]
+
+    def place(
+        self, key: str, size: tuple[int, int], anchor, gap: float, prefer: int = 1
+    ) -> tuple[float, float]:
+        """Top-left corner for a label of ``size`` (w, h) near ``anchor``; ``prefer`` = ±1 side."""
+        w, h = size
+        x, y = float(anchor[0]), float(anchor[1])
+        spots = np.array(self._SPOTS, float) * np.array([prefer, 1.0])
+        x0 = np.where(spots[:, 0] > 0, x + gap, np.where(spots[:, 0] < 0, x - gap - w, x - w / 2))
+        y0 = y - h / 2 + spots[:, 1] * np.where(spots[:, 0] == 0, gap + h / 2, 0.8 * h)
+        boxes = np.stack([x0, y0, x0 + w, y0 + h], axis=1)
+        cost = 0.4 * np.arange(len(spots), dtype=float)
+        pts = self._points
+        if len(pts):
+            reach = gap + w + h  # only skeleton points a candidate could cover
+            pts = pts[(np.abs(pts[:, 0] - x) < reach) & (np.abs(pts[:, 1] - y) < reach)]
+        if len(pts):
+            px, py = pts[:, 0], pts[:, 1]
+            inside = (
+                (px[None] > boxes[:, 0:1] - 2)
+                & (px[None] < boxes[:, 2:3] + 2)
+                & (py[None] > boxes[:, 1:2] - 2)
+                & (py[None] < boxes[:, 3:4] + 2)
+            )
+            cost += inside.sum(axis=1)
+        if self._boxes:
+            taken = np.asarray(self._boxes, float)
+            ix = np.minimum(boxes[:, None, 2], taken[None, :, 2])
+            ix = np.clip(ix - np.maximum(boxes[:, None, 0], taken[None, :, 0]), 0, None)
+            iy = np.minimum(boxes[:, None, 3], taken[None, :, 3])
+            iy = np.clip(iy - np.maximum(boxes[:, None, 1], taken[None, :, 1]), 0, None)
+            cost += 40.0 * (ix * iy).sum(axis=1) / (w * h)
+        inside_w = np.clip(
+            np.minimum(boxes[:, 2], self.width) - np.maximum(boxes[:, 0], 0), 0, None
+        )
+        inside_h = np.clip(
+            np.minimum(boxes[:, 3], self.height) - np.maximum(boxes[:, 1], 0), 0, None
+        )
+        cost += 40.0 * (1.0 - inside_w * inside_h / (w * h))
+        if key in self._previous:
+            cost[self._previous[key]] -= 2.0
+        best = int(np.argmin(cost))
+        self._previous[key] = best
+        self._boxes.append(tuple(boxes[best]))
+        return float(boxes[best, 0]), float(boxes[best, 1])
 
 
 # ----------------------------------------------------------------------------- angles
@@ -716,6 +838,7 @@ def draw_angle(
     *,
     radius: float,
     reference_length: float | None = None,
+    label_side: int | None = None,
 ) -> None:
     """Draw an angle: a dashed reference line, a translucent sector, its arc and its number.
 
@@ -727,9 +850,11 @@ def draw_angle(
         Direction vectors (image convention) of the reference line (the vertical, or the
         thigh extended past the knee) and of the body segment.
     label:
-        Text placed outside the arc, on its bisector.
+        Text placed beside the arc's midpoint.
     radius:
         Arc radius in pixels.
+    label_side:
+        +1 to put the label right of the arc, -1 left; default: the side the arc opens to.
     """
     if not (_finite(vertex) and _finite(reference) and _finite(segment)):
         return
@@ -754,8 +879,15 @@ def draw_angle(
     canvas.arc(vertex, radius, a1, a1 + delta, BLACK, style.line + 2)
     canvas.arc(vertex, radius, a1, a1 + delta, color, style.line)
     mid = math.radians(a1 + delta / 2.0)
-    spot = vertex + np.array([math.cos(mid), math.sin(mid)]) * (radius + style.font_px * 1.2)
-    put_text(canvas, label, (spot[0], spot[1]), style.font_px, color, anchor="cm")
+    bisector = np.array([math.cos(mid), math.sin(mid)])
+    if label_side is None:
+        # beside the arc, on the side it opens toward, so the text never sits on a limb
+        lean = bisector[0] if abs(bisector[0]) > 0.2 else seg[0] - ref[0]
+        label_side = 1 if lean >= 0 else -1
+    spot = vertex + bisector * radius
+    x = spot[0] + label_side * style.margin
+    anchor = ("l" if label_side > 0 else "r") + "m"
+    put_text(canvas, label, (x, spot[1]), style.font_px, color, anchor=anchor)
 
 
 # ----------------------------------------------------------------------------- events

@@ -1,0 +1,318 @@
+"""Video → pose → analysis → outputs: the main job in one call.
+
+:func:`analyze_video` chains :func:`runform.pose.estimate.estimate_pose` (with the pose
+cache), :func:`runform.pose.runner.assess_runner` (is the runner filmed well enough?),
+:func:`runform.pipeline.track.analyze_track` and, with ``out_dir``, writes
+
+- ``analysis.json`` — the engine's ``runform.analysis/1`` document (with findings) plus a
+  ``"video"`` block: container, codec, frame size, rotation, stored and capture frame rates,
+  the time base in words, frames, pose backend and its settings, the runner checks;
+- ``pose.csv`` — the pose in the CSV contract (written as soon as pose is known, so it is
+  there to inspect even when the analysis then refuses the clip);
+- ``annotated.mp4`` and key-frame stills (``annotate=True``) via :mod:`runform.render`.
+
+Examples
+--------
+>>> result = analyze_video("run.mp4", AnalysisOptions(height_cm=178), out_dir="out")  # doctest: +SKIP
+>>> result.document["summary"]["cadence_spm"]                                          # doctest: +SKIP
+169.0
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from runform.analysis import Analysis, Warning_
+from runform.errors import AnalysisError, RunformError
+from runform.pipeline.track import HUMAN_CADENCE_SPM, AnalysisOptions, analyze_track
+from runform.pose.backends import PoseBackend
+from runform.pose.estimate import estimate_pose
+from runform.pose.runner import assess_runner
+from runform.pose.video import DEFAULT_MAX_SIDE
+from runform.progress import ProgressLike, ensure_progress
+from runform.track import PoseTrack
+
+#: Usual camera frame rates, for the time-base hint.
+COMMON_CAPTURE_FPS = (24, 25, 30, 48, 50, 60, 90, 100, 120, 180, 200, 240, 300, 480, 960)
+#: Typical running cadence used to guess the capture rate of a mis-timed clip.
+TYPICAL_CADENCE_SPM = 170.0
+
+
+@dataclass
+class VideoAnalysis:
+    """Result of :func:`analyze_video`.
+
+    ``analysis``: the engine result; ``pose``: the pose track as estimated (real time,
+    original pixels); ``document``: the ``analysis.json`` content; ``outputs``: files
+    written, by name (``analysis``, ``pose``, ``annotated``, ``stills``...); ``notes``:
+    outputs that were skipped and why.
+    """
+
+    analysis: Analysis
+    pose: PoseTrack
+    document: dict
+    outputs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def analyze_video(
+    path: str | os.PathLike,
+    options: AnalysisOptions | None = None,
+    *,
+    out_dir: str | os.PathLike | None = None,
+    annotate: bool = True,
+    progress: ProgressLike = None,
+    capture_fps: float | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    backend: PoseBackend | None = None,
+    max_side: int | None = DEFAULT_MAX_SIDE,
+) -> VideoAnalysis:
+    """Analyse a running video and (with ``out_dir``) write its outputs.
+
+    Parameters
+    ----------
+    path:
+        The video.
+    options:
+        Engine options (height, treadmill speed...).
+    out_dir:
+        Folder for ``analysis.json``, ``pose.csv`` and the rendered outputs; ``None`` writes
+        nothing.
+    annotate:
+        Also write ``annotated.mp4`` and the key-frame stills.
+    progress:
+        Callback ``(stage, fraction, detail)``.
+    capture_fps:
+        Capture rate of slow motion whose file does not state it.
+    cache, cache_dir:
+        Cache pose per video and settings; the folder defaults to ``out_dir/.cache`` (no
+        cache without ``out_dir`` unless ``cache_dir`` is given).
+    backend:
+        Pose model (default MediaPipe BlazePose).
+    max_side:
+        Frames with a longer side are scaled down for the model.
+
+    Raises
+    ------
+    InputError, AnalysisError, OptionError
+        With one sentence saying what is wrong and how to film or run it better.
+    """
+    opts = (options or AnalysisOptions()).validate()
+    report = ensure_progress(progress)
+    out = Path(out_dir) if out_dir is not None else None
+    folder = None
+    if cache:
+        folder = Path(cache_dir) if cache_dir is not None else (out / ".cache" if out else None)
+
+    track = estimate_pose(
+        path,
+        backend=backend,
+        capture_fps=capture_fps,
+        cache_dir=folder,
+        progress=report,
+        max_side=max_side,
+    )
+    outputs: dict[str, Path] = {}
+    if out is not None:
+        from runform.pose.readers import write_pose_csv
+
+        out.mkdir(parents=True, exist_ok=True)
+        outputs["pose"] = out / "pose.csv"
+        write_pose_csv(track, outputs["pose"])
+
+    assessment = assess_runner(track)
+    try:
+        analysis = analyze_track(track, opts, progress=report)
+    except AnalysisError as exc:
+        hint = _time_base_hint(track)
+        if hint:
+            raise AnalysisError(f"{exc} {hint}") from exc
+        raise
+    extra = track.meta.extra
+    for note in [*extra.get("warnings", []), *assessment.warnings]:
+        analysis.warnings.append(
+            Warning_(note["code"], note["message"], note.get("level", "warning"))
+        )
+    _explain_time_base(analysis, track)
+
+    document = _document(analysis)
+    document["video"] = video_block(track, assessment.to_dict())
+    result = VideoAnalysis(analysis=analysis, pose=track, document=document, outputs=outputs)
+    if out is None:
+        return result
+    outputs["analysis"] = out / "analysis.json"
+    outputs["analysis"].write_text(json.dumps(document, indent=1, allow_nan=False))
+    if annotate:
+        _render(path, track, analysis, out, result, report)
+    return result
+
+
+# ---------------------------------------------------------------------------- document
+def _document(analysis: Analysis) -> dict:
+    """``analysis_document`` (engine JSON + findings), or the engine JSON alone when the
+    findings stage is not installed."""
+    try:
+        from runform.pipeline.document import analysis_document
+    except ImportError:
+        return analysis.to_dict()
+    try:
+        return analysis_document(analysis)
+    except ImportError:
+        return analysis.to_dict()
+
+
+def video_block(track: PoseTrack, runner_checks: dict | None = None) -> dict:
+    """The ``"video"`` block of ``analysis.json``: what was read and how time was made."""
+    extra = track.meta.extra
+    video = extra.get("video", {})
+    timebase = extra.get("time_base", {})
+    return {
+        "path": video.get("path"),
+        "container": video.get("container"),
+        "codec": video.get("codec"),
+        "width": video.get("width"),
+        "height": video.get("height"),
+        "coded_width": video.get("coded_width"),
+        "coded_height": video.get("coded_height"),
+        "rotation_deg": video.get("rotation"),
+        "stored_fps": video.get("stored_fps"),
+        "measured_fps": video.get("measured_fps"),
+        "capture_fps": _round(timebase.get("capture_fps")),
+        "capture_fps_source": timebase.get("source"),
+        "capture_fps_tag": video.get("capture_fps_tag"),
+        "time_scale": timebase.get("factor"),
+        "time_base": track.meta.time_base,
+        "stream_time_base": video.get("stream_time_base"),
+        "duration_s": video.get("duration_s"),
+        "n_frames": track.n_frames,
+        "has_audio": video.get("has_audio"),
+        "decode": extra.get("decode", {}),
+        "processing": extra.get("processing", {}),
+        "pose_backend": extra.get("pose_backend", {}),
+        "pose_cache": extra.get("pose_cache"),
+        "runner": {**extra.get("runner", {}), **(runner_checks or {})},
+    }
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+# ---------------------------------------------------------------------------- time base
+def scissor_cadence(track: PoseTrack) -> float | None:
+    """Cadence (steps per minute of *track* time) from the legs' scissor rhythm.
+
+    The fore-aft distance between the ankles swings once per stride (two steps); its
+    dominant frequency, found with a DFT over 0.1–10 Hz of track time, gives a cadence that
+    does not depend on event detection. ``None`` with too little data. Used only to tell
+    whether the time base is plausible.
+    """
+    if not (track.has("left_ankle") and track.has("right_ankle")) or track.n_frames < 16:
+        return None
+    sep = track.point("left_ankle")[:, 0] - track.point("right_ankle")[:, 0]
+    ok = np.isfinite(sep)
+    if ok.mean() < 0.5:
+        return None
+    t = track.time
+    n = max(16, track.n_frames)
+    grid = np.linspace(t[0], t[-1], n)
+    duration = grid[-1] - grid[0]
+    if duration <= 0:
+        return None
+    signal = np.interp(grid, t[ok], sep[ok])
+    signal = signal - signal.mean()
+    n_fft = 1 << max(12, int(math.ceil(math.log2(8 * n))))  # zero-padding: fine frequency grid
+    power = np.abs(np.fft.rfft(signal, n_fft))
+    freqs = np.fft.rfftfreq(n_fft, d=duration / (n - 1))
+    band = (freqs >= max(0.1, 1.5 / duration)) & (freqs <= 10.0)
+    if not band.any():
+        return None
+    return float(120.0 * freqs[band][int(np.argmax(power[band]))])
+
+
+def suggested_capture_fps(track: PoseTrack, cadence: float) -> int | None:
+    """The common capture rate that would bring ``cadence`` back to a typical running cadence."""
+    if not (cadence > 0 and math.isfinite(cadence)):
+        return None
+    current = track.meta.fps or track.frame_rate
+    guess = current * TYPICAL_CADENCE_SPM / cadence
+    return min(COMMON_CAPTURE_FPS, key=lambda fps: abs(math.log(fps / guess)))
+
+
+def _time_base_hint(track: PoseTrack) -> str | None:
+    """A sentence about slow motion when the legs' rhythm is far outside human running."""
+    cadence = scissor_cadence(track)
+    if cadence is None or HUMAN_CADENCE_SPM[0] <= cadence <= HUMAN_CADENCE_SPM[1]:
+        return None
+    return _hint_sentence(track, cadence)
+
+
+def _hint_sentence(track: PoseTrack, cadence: float) -> str:
+    fps = track.meta.fps or track.frame_rate
+    if cadence < HUMAN_CADENCE_SPM[0]:
+        suggestion = suggested_capture_fps(track, cadence)
+        return (
+            f"Timed at {fps:.4g} frames per second the legs move at about {cadence:.0f} "
+            f"steps/min, far below running: the clip is probably slow motion played back at "
+            f"{fps:.4g} fps; pass the camera's capture rate, e.g. --capture-fps {suggestion}."
+        )
+    return (
+        f"Timed at {fps:.4g} frames per second the legs move at about {cadence:.0f} steps/min, "
+        "far above running: check --capture-fps (it must be the camera's real frame rate) or "
+        "re-export the clip at normal speed."
+    )
+
+
+def _explain_time_base(analysis: Analysis, track: PoseTrack) -> None:
+    """Replace the engine's generic time-base warning by one naming a capture rate."""
+    cadence = analysis.summary.get("cadence_spm")
+    if cadence is None or HUMAN_CADENCE_SPM[0] <= cadence <= HUMAN_CADENCE_SPM[1]:
+        return
+    message = f"Cadence came out at {cadence:.0f} steps/min. " + _hint_sentence(track, cadence)
+    kept = [w for w in analysis.warnings if w.code != "time_base_suspect"]
+    analysis.warnings[:] = [Warning_("time_base_suspect", message), *kept]
+
+
+# ---------------------------------------------------------------------------- rendering
+def _render(
+    video: str | os.PathLike,
+    track: PoseTrack,
+    analysis: Analysis,
+    out: Path,
+    result: VideoAnalysis,
+    report,
+) -> None:
+    """Annotated video and key-frame stills (in ``out/stills``), when the render stage is
+    installed. A render step that cannot be done is noted, not fatal: the analysis stands."""
+    try:
+        from runform.render.annotate import write_annotated_video
+    except ImportError:
+        result.notes.append("annotated.mp4 not written: runform.render.annotate is not available")
+    else:
+        try:
+            result.outputs["annotated"] = Path(
+                write_annotated_video(
+                    video, track, analysis, out / "annotated.mp4", progress=report
+                )
+            )
+        except RunformError as exc:
+            result.notes.append(f"annotated.mp4 not written: {exc}")
+    try:
+        from runform.render.stills import write_key_frames
+    except ImportError:
+        result.notes.append("key-frame stills not written: runform.render.stills is not available")
+    else:
+        try:
+            written = write_key_frames(video, track, analysis, out / "stills", progress=report)
+        except RunformError as exc:
+            result.notes.append(f"key-frame stills not written: {exc}")
+        else:
+            if written:
+                result.outputs["stills"] = out / "stills"

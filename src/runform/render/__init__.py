@@ -1,0 +1,12 @@
+"""Visual outputs of a video analysis: the annotated slow-motion video and key-frame stills.
+
+- :func:`runform.render.annotate.write_annotated_video` — ``annotated.mp4`` (H.264,
+  yuv420p): skeleton, live thigh/knee/trunk angles, contact and toe-off markers, step
+  counter, real time, slowed down (see ``docs/render.md`` for the slow-motion rule).
+- :func:`runform.render.stills.write_key_frames` — ``<side>_<moment>.png`` for initial
+  contact, mid-stance, toe-off, peak thigh extension and peak swing knee flexion of a
+  representative stride per side, each with its angle drawn.
+- :func:`runform.render.stills.write_video_and_key_frames` — both in one decoding pass.
+- :mod:`runform.render.draw` — the drawing helpers they share (BGR or YUV canvas, text,
+  skeleton, angle arcs, label placement, colours).
+"""

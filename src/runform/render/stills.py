@@ -1,0 +1,565 @@
+"""Key-frame stills: five moments of one representative stride per side, as PNGs.
+
+For each side the stride closest to the median of all complete strides (contact time,
+stride time, peak thigh extension, peak swing knee flexion; ties broken by detection
+confidence) is chosen, and five frames are taken from it:
+
+===================  ========================================================  =====================
+key                  frame                                                     angle drawn
+===================  ========================================================  =====================
+``contact``          nearest frame to the detected initial contact             shank vs vertical, knee
+``mid_stance``       the stance frame where the hips pass over the ankle       knee flexion
+``toe_off``          nearest frame to the detected toe-off                     thigh vs vertical
+``peak_extension``   most negative thigh angle (contact to next contact)       thigh vs vertical
+``peak_knee_flexion`` largest knee angle in swing (toe-off to next contact)    knee flexion
+===================  ========================================================  =====================
+
+Files are named ``<side>_<key>.png`` (e.g. ``left_contact.png``). Each shows the skeleton
+with the chosen leg bright and the other dimmed, the angle as a dashed reference line, a
+filled arc and its value, and a title box with side, moment, time and stride.
+
+When no side has a complete stride (contact, toe-off and the same foot's next contact),
+:func:`write_key_frames` raises :class:`~runform.errors.AnalysisError`; when only one side
+has, the other side is skipped and the reason is sent through the progress callback.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from runform.errors import AnalysisError, InputError
+from runform.keypoints import SIDES
+from runform.pose.video import probe_video, processing_size, upright
+from runform.progress import ProgressLike, ensure_progress
+from runform.render import draw
+from runform.render.annotate import analysis_angles, decoded_frames, near_side, render_video
+from runform.render.draw import SIDE_COLORS, BGRCanvas, Style
+from runform.track import PoseTrack
+
+#: The five moments, in stride order.
+KEY_FRAMES: tuple[str, ...] = (
+    "contact",
+    "mid_stance",
+    "toe_off",
+    "peak_extension",
+    "peak_knee_flexion",
+)
+TITLES = {
+    "contact": "initial contact",
+    "mid_stance": "mid-stance",
+    "toe_off": "toe-off",
+    "peak_extension": "peak thigh extension",
+    "peak_knee_flexion": "peak swing knee flexion",
+}
+#: Frames are decoded at most this size (long side) before cropping.
+MAX_DECODE_SIDE = 1920
+#: Width of a still; its picture (below the title band) is a 3:4 crop around the runner.
+STILL_WIDTH = 900
+STILL_ASPECT = 3 / 4
+#: Space kept around the runner in the crop, as a fraction of the runner's height.
+CROP_PADDING = 0.12
+_HEADER_LINES = 4
+
+_STAGE = "key frames"
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """One still to write: which side and moment, and which video frame."""
+
+    side: str
+    key: str
+    frame: int
+    time_s: float
+    stride: int  # 1-based number of the stride among this side's complete strides
+    n_strides: int
+
+    @property
+    def filename(self) -> str:
+        return f"{self.side}_{self.key}.png"
+
+
+def _frame_of_time(track: PoseTrack, t: float) -> float:
+    return float(np.interp(t, track.time, np.arange(track.n_frames)))
+
+
+def _nan_arg(values: np.ndarray, lo: int, hi: int, largest: bool) -> int | None:
+    window = values[lo : hi + 1]
+    if window.size == 0 or not np.isfinite(window).any():
+        return None
+    j = np.nanargmax(window) if largest else np.nanargmin(window)
+    return lo + int(j)
+
+
+@dataclass(frozen=True)
+class _Stride:
+    index: int
+    contact: float  # fractional frames
+    toe_off: float
+    end: float  # this foot's next contact
+    confidence: float
+    features: tuple[float, ...]
+
+
+def _strides(analysis, side: str, angles: dict) -> list[_Stride]:
+    track: PoseTrack = analysis.track
+    n = track.n_frames
+    thigh = np.asarray(angles["thigh"][side], float)
+    knee = np.asarray(angles["knee"][side], float)
+    out = []
+    steps = [s for s in analysis.gait.steps if s.side == side]
+    for k, step in enumerate(steps):
+        if step.next_same_contact_s is None:
+            continue
+        c, o = float(step.contact_frame), float(step.toe_off_frame)
+        e = _frame_of_time(track, step.next_same_contact_s)
+        if not (0 <= c < o < e <= n - 1 + 1e-9):
+            continue
+        lo, mid, hi = int(round(c)), int(round(o)), int(round(e))
+        ext = _nan_arg(thigh, lo, hi, largest=False)
+        flex = _nan_arg(knee, mid, hi, largest=True)
+        if ext is None or flex is None:
+            continue
+        features = (
+            step.toe_off_s - step.contact_s,
+            step.next_same_contact_s - step.contact_s,
+            float(thigh[ext]),
+            float(knee[flex]),
+        )
+        out.append(_Stride(k, c, o, e, float(step.confidence), features))
+    return out
+
+
+def representative_stride(analysis, side: str, angles: dict | None = None) -> _Stride | None:
+    """The complete stride of ``side`` closest to the median stride, or ``None``.
+
+    Distance: sum over contact time, stride time, peak thigh extension and peak swing knee
+    flexion of ``|value - median| / spread`` (spread = median absolute deviation, floored so
+    one very regular feature does not dominate), plus ``2 x (1 - confidence)``.
+    """
+    angles = angles if angles is not None else analysis_angles(analysis)
+    return _closest_to_median(_strides(analysis, side, angles))
+
+
+def _closest_to_median(strides: list[_Stride]) -> _Stride | None:
+    if not strides:
+        return None
+    feats = np.array([s.features for s in strides], float)
+    median = np.median(feats, axis=0)
+    floor = np.array([0.01, 0.01, 1.0, 1.0])  # s, s, deg, deg
+    spread = np.maximum(np.median(np.abs(feats - median), axis=0), floor)
+    score = np.abs(feats - median) / spread
+    total = score.sum(axis=1) + 2.0 * (1.0 - np.array([s.confidence for s in strides]))
+    return strides[int(np.argmin(total))]
+
+
+def key_frames(analysis, side: str) -> list[KeyFrame] | str:
+    """The five key frames of ``side``'s representative stride, or why there are none."""
+    angles = analysis_angles(analysis)
+    track: PoseTrack = analysis.track
+    strides = _strides(analysis, side, angles)
+    stride = _closest_to_median(strides)
+    if stride is None:
+        return f"no complete {side} stride (contact, toe-off and next contact) was detected"
+    number = 1 + strides.index(stride)
+    c, o, e = int(round(stride.contact)), int(round(stride.toe_off)), int(round(stride.end))
+    thigh = np.asarray(angles["thigh"][side], float)
+    knee = np.asarray(angles["knee"][side], float)
+    frames = {
+        "contact": c,
+        "mid_stance": _mid_stance(track, side, stride),
+        "toe_off": o,
+        "peak_extension": _nan_arg(thigh, c, e, largest=False),
+        "peak_knee_flexion": _nan_arg(knee, o, e, largest=True),
+    }
+    return [
+        KeyFrame(side, key, int(frames[key]), float(track.time[frames[key]]), number, len(strides))
+        for key in KEY_FRAMES
+    ]
+
+
+def _mid_stance(track: PoseTrack, side: str, stride: _Stride) -> int:
+    """Stance frame where the hip centre is closest (horizontally) to the stance ankle."""
+    lo, hi = math.ceil(stride.contact), math.floor(stride.toe_off)
+    fallback = int(round((stride.contact + stride.toe_off) / 2))
+    if hi < lo or not (track.has("left_hip") and track.has(f"{side}_ankle")):
+        return fallback
+    hips = [track.point(f"{s}_hip")[lo : hi + 1, 0] for s in SIDES if track.has(f"{s}_hip")]
+    with np.errstate(invalid="ignore"):
+        hip_x = np.nanmean(np.stack(hips), axis=0) if hips else None
+    if hip_x is None:
+        return fallback
+    gap = np.abs(hip_x - track.point(f"{side}_ankle")[lo : hi + 1, 0])
+    if not np.isfinite(gap).any():
+        return fallback
+    return lo + int(np.nanargmin(gap))
+
+
+# ------------------------------------------------------------------------------ drawing
+
+
+def _vec(points: dict, a: str, b: str) -> np.ndarray | None:
+    pa, pb = points.get(a), points.get(b)
+    if pa is None or pb is None or not (np.all(np.isfinite(pa)) and np.all(np.isfinite(pb))):
+        return None
+    return np.asarray(pb, float) - np.asarray(pa, float)
+
+
+def _draw_angles(
+    canvas: BGRCanvas, points: dict, kf: KeyFrame, angles: dict, style: Style
+) -> list[str]:
+    """Draw the angle(s) of one key frame; return the lines of text describing them."""
+    side, i = kf.side, kf.frame
+    color = SIDE_COLORS[side]
+    hip, knee, ankle = (points.get(f"{side}_{p}") for p in ("hip", "knee", "ankle"))
+    thigh_v = _vec(points, f"{side}_hip", f"{side}_knee")
+    shank_v = _vec(points, f"{side}_knee", f"{side}_ankle")
+    thigh_val = float(angles["thigh"][side][i])
+    knee_val = float(angles["knee"][side][i])
+    shank_val = float(angles.get("shank", {}).get(side, np.full(i + 1, np.nan))[i])
+    lines: list[str] = []
+
+    def thigh() -> None:
+        if thigh_v is None:
+            return
+        r = 0.45 * float(np.linalg.norm(thigh_v))
+        text = draw.signed_words(thigh_val, "fwd", "back")
+        draw.draw_angle(canvas, hip, (0, 1), thigh_v, color, style, text, radius=r)
+        where = "ahead of" if thigh_val > 0 else "behind"
+        lines.append(
+            f"thigh {draw.signed_words(thigh_val, 'ahead of', 'behind')} vertical "
+            f"(knee {where} hip)"
+        )
+
+    def knee_flexion() -> None:
+        if thigh_v is None or shank_v is None:
+            return
+        r = 0.35 * float(np.linalg.norm(shank_v))
+        text = draw.degrees_text(knee_val)
+        draw.draw_angle(canvas, knee, thigh_v, shank_v, color, style, text, radius=r)
+        lines.append(f"knee {draw.degrees_text(knee_val)} flexion")
+
+    def shank() -> None:
+        if shank_v is None:
+            return
+        r = 0.35 * float(np.linalg.norm(shank_v))
+        text = draw.signed_words(shank_val, "fwd", "back")
+        draw.draw_angle(canvas, ankle, (0, -1), -shank_v, color, style, text, radius=r)
+        where = "ahead of" if shank_val > 0 else "behind"
+        words = draw.signed_words(shank_val, "ahead of", "behind")
+        lines.append(f"shank {words} vertical (ankle {where} knee)")
+
+    if kf.key == "contact":
+        knee_flexion()
+        shank()
+    elif kf.key in ("mid_stance", "peak_knee_flexion"):
+        knee_flexion()
+    else:
+        thigh()
+    return lines
+
+
+def _title(canvas: BGRCanvas, kf: KeyFrame, lines: list[str], style: Style) -> None:
+    m = style.margin
+    color = SIDE_COLORS[kf.side]
+    text = f"{kf.side.upper()} · {TITLES[kf.key]}"
+    box = draw.put_text(canvas, text, (m, m), style.title_font_px, color, box=False)
+    rows = [[(f"t = {kf.time_s:.3f} s · frame {kf.frame}", draw.WHITE)]]
+    rows.append([(f"stride {kf.stride} of {kf.n_strides} (the one closest to median)", draw.GREY)])
+    rows += [[(line, color)] for line in lines]
+    draw.draw_table(canvas, rows, (0, box[3]), style.small_font_px, pad=m, background=False)
+
+
+def _header_height(style: Style) -> int:
+    """Height of the title band: a title and four lines of text, whatever the key frame."""
+    title = draw.text_size("Ag", style.title_font_px, box=False)[1]
+    line = draw.text_size("Ag°", style.small_font_px, box=False)[1]
+    height = style.margin + title + 2 * style.margin + _HEADER_LINES * line
+    return height + height % 2
+
+
+def still_size() -> tuple[int, int]:
+    """``(width, height)`` of every still: the title band plus the 3:4 picture."""
+    pic_h = int(round(STILL_WIDTH / STILL_ASPECT))
+    return STILL_WIDTH, _header_height(Style.for_frame(STILL_WIDTH, pic_h)) + pic_h
+
+
+def crop_box(points: dict, width: int, height: int) -> tuple[float, float, float]:
+    """``(x0, y0, size)``: a ``STILL_ASPECT`` box around the runner, ``size`` = its height.
+
+    The runner's keypoints plus ``CROP_PADDING`` of their height on every side; the whole
+    frame's height when no keypoint is known.
+    """
+    xy = np.array([p for p in points.values() if np.all(np.isfinite(p))], float)
+    if xy.size == 0:
+        size = float(height)
+        return (width - size * STILL_ASPECT) / 2.0, 0.0, size
+    (x_min, y_min), (x_max, y_max) = xy.min(axis=0), xy.max(axis=0)
+    runner_h = max(y_max - y_min, 1.0)
+    pad = CROP_PADDING * runner_h
+    size = max(runner_h + 2 * pad, (x_max - x_min + 2 * pad) / STILL_ASPECT)
+    size = min(size, float(max(width / STILL_ASPECT, height)))
+    cx, cy = (x_min + x_max) / 2.0, (y_min + y_max) / 2.0
+    return cx - size * STILL_ASPECT / 2.0, cy - size / 2.0, size
+
+
+def render_key_frame(
+    img: np.ndarray, points: dict, kf: KeyFrame, angles: dict, direction: int
+) -> np.ndarray:
+    """The still of one key frame: a title band over a crop around the runner.
+
+    Parameters
+    ----------
+    img:
+        The decoded frame, BGR.
+    points:
+        Keypoint name -> ``(x, y)`` in ``img`` pixels.
+
+    Returns
+    -------
+    A BGR image of :func:`still_size`.
+    """
+    out_w, pic_h = STILL_WIDTH, int(round(STILL_WIDTH / STILL_ASPECT))
+    style = Style.for_frame(out_w, pic_h)
+    header_h = _header_height(style)
+    x0, y0, size = crop_box(points, img.shape[1], img.shape[0])
+    scale = pic_h / size
+    to_still = np.array([[scale, 0.0, -x0 * scale], [0.0, scale, -y0 * scale]])
+    still = np.zeros((header_h + pic_h, out_w, 3), np.uint8)
+    cv2.warpAffine(
+        img,
+        to_still,
+        (out_w, pic_h),
+        dst=still[header_h:],
+        flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0),
+    )
+    moved = {k: (np.asarray(p, float) - (x0, y0)) * scale for k, p in points.items()}
+    picture = BGRCanvas(still[header_h:])
+    draw.draw_skeleton(picture, moved, style, near_side(direction), emphasis=kf.side)
+    lines = _draw_angles(picture, moved, kf, angles, style)
+    header = still[:header_h]
+    header[:] = (32, 32, 32)
+    _title(BGRCanvas(header), kf, lines, style)
+    return still
+
+
+class _StillJob:
+    """The stills of one analysis: which frames, and writing them as frames go by.
+
+    :meth:`take` is called with every decoded frame (in order); the wanted ones are turned
+    into BGR at once and drawn and saved by a background thread, so the PNG work overlaps
+    with decoding (and with the video encoding when both share a pass).
+    """
+
+    def __init__(self, video_path, track: PoseTrack, analysis, out_dir, report) -> None:
+        clean: PoseTrack = analysis.track
+        if clean.n_frames != track.n_frames:
+            raise InputError(
+                "The cleaned track and the pose track have different frame counts; "
+                "pass the analysis made from this track."
+            )
+        self.analysis, self.clean, self.report = analysis, clean, report
+        self.wanted: dict[int, list[KeyFrame]] = {}
+        self.reasons: list[str] = []
+        for side in SIDES:
+            found = key_frames(analysis, side)
+            if isinstance(found, str):
+                self.reasons.append(found)
+                report(_STAGE, None, f"{side} side skipped: {found}")
+                continue
+            for kf in found:
+                self.wanted.setdefault(kf.frame, []).append(kf)
+        self.total = sum(len(v) for v in self.wanted.values())
+        self.last = max(self.wanted, default=-1)
+        self.out_dir = Path(out_dir)
+        self.written: dict[tuple[str, str], Path] = {}
+        self._pending: list[Future] = []
+        self._pool: ThreadPoolExecutor | None = None
+        if self.wanted:
+            self.info = probe_video(video_path)
+            width, height, reduction = processing_size(self.info, MAX_DECODE_SIDE)
+            rotated = self.info.rotation in (90, 270)
+            self.stored = (height, width) if rotated else (width, height)
+            self.scale = np.asarray(_track_scale(clean, width, height, reduction))
+            self.angles = analysis_angles(analysis)
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="runform-stills")
+
+    def take(self, index: int, frame) -> None:
+        """Called with each decoded frame; converts and queues the wanted ones."""
+        if index not in self.wanted or self._pool is None:
+            return
+        image = frame.to_ndarray(
+            format="bgr24", width=self.stored[0], height=self.stored[1], interpolation="AREA"
+        )
+        image = upright(image, self.info.rotation)
+        for kf in self.wanted[index]:
+            self._pending.append(self._pool.submit(self._write, image, kf))
+
+    def _write(self, image: np.ndarray, kf: KeyFrame) -> Path:
+        points = dict(zip(self.clean.keypoints, self.clean.xy[kf.frame] * self.scale, strict=True))
+        still = render_key_frame(image.copy(), points, kf, self.angles, self.analysis.direction)
+        path = self.out_dir / kf.filename
+        if not cv2.imwrite(str(path), still, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+            raise InputError(f"Could not write {path}; check the folder is writable.")
+        return path
+
+    def finish(self) -> list[Path]:
+        """Wait for the queued stills; the paths, left side first, moments in order."""
+        try:
+            for future in self._pending:
+                path = future.result()
+                side, key = path.stem.split("_", 1)
+                self.written[(side, key)] = path
+                self.report(_STAGE, len(self.written) / max(self.total, 1), path.name)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+        missing = [
+            k for ks in self.wanted.values() for k in ks if (k.side, k.key) not in self.written
+        ]
+        if missing:
+            raise InputError(
+                f"The video has fewer frames than the pose track (frame {missing[0].frame} is "
+                "missing); use the pose track made from this video."
+            )
+        return [self.written[(s, k)] for s in SIDES for k in KEY_FRAMES if (s, k) in self.written]
+
+    def abandon(self) -> None:
+        """Stop without waiting for the queued stills (the pass failed)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def no_stride_error(self) -> AnalysisError:
+        return AnalysisError(
+            "No complete stride was detected (" + "; ".join(self.reasons) + "), so no "
+            "key-frame stills were made; film at least 10 seconds of steady running from the "
+            "side with both feet visible."
+        )
+
+
+def write_key_frames(
+    video_path: str | Path,
+    track: PoseTrack,
+    analysis,
+    out_dir: str | Path,
+    *,
+    progress: ProgressLike = None,
+) -> list[Path]:
+    """Write the key-frame stills of both sides as PNGs in ``out_dir``.
+
+    Parameters
+    ----------
+    video_path:
+        The source video (the one the pose track was made from).
+    track:
+        The pose track as read (one row per decoded frame); must match the video.
+    analysis:
+        The engine result (``.track``, ``.direction``, ``.gait.steps``, ``.angles``).
+    out_dir:
+        Folder for ``<side>_<key>.png`` (created if needed).
+    progress:
+        Callback ``(stage, fraction, detail)``; a side without a complete stride is
+        reported there (``detail`` says why) and skipped.
+
+    Returns
+    -------
+    The PNG paths written, left side first, moments in stride order.
+
+    Raises
+    ------
+    AnalysisError
+        Neither side has a complete stride, so there is nothing to show.
+    InputError
+        The video cannot be read or does not match the track.
+
+    Examples
+    --------
+    >>> write_key_frames("run.mp4", track, analysis, "out/stills")  # doctest: +SKIP
+    [PosixPath('out/stills/left_contact.png'), ..., PosixPath('out/stills/right_peak_knee_flexion.png')]
+    """
+    job = _StillJob(video_path, track, analysis, out_dir, ensure_progress(progress))
+    if not job.wanted:
+        raise job.no_stride_error()
+    frames = decoded_frames(video_path)
+    try:
+        for index, frame in enumerate(frames):
+            if index > job.last:
+                break
+            job.take(index, frame)  # frames that are not wanted are never converted
+    finally:
+        frames.close()
+    return job.finish()
+
+
+def write_video_and_key_frames(
+    video_path: str | Path,
+    track: PoseTrack,
+    analysis,
+    out_path: str | Path,
+    out_dir: str | Path,
+    *,
+    slow_factor: float | None = None,
+    progress: ProgressLike = None,
+) -> tuple[Path, list[Path]]:
+    """:func:`~runform.render.annotate.write_annotated_video` and :func:`write_key_frames`
+    in one decoding pass (the stills then cost little more than their PNG files).
+
+    Unlike :func:`write_key_frames` this does not raise when no stride is complete: the
+    video is written (with its "No steps detected" banner if there are no steps at all),
+    the list of stills is empty, and the reason is sent through ``progress`` (see also
+    :func:`stills_unavailable_reason`).
+
+    Returns
+    -------
+    ``(video_path, still_paths)``.
+    """
+    report = ensure_progress(progress)
+    job = _StillJob(video_path, track, analysis, out_dir, report)
+    hook = job.take if job.wanted else None
+    try:
+        video = render_video(video_path, track, analysis, out_path, slow_factor, report, hook)
+    except BaseException:
+        job.abandon()
+        raise
+    return video, job.finish()
+
+
+def stills_unavailable_reason(analysis) -> str | None:
+    """Why no key-frame still can be made (one sentence), or ``None`` if some can."""
+    reasons = [r for r in (key_frames(analysis, s) for s in SIDES) if isinstance(r, str)]
+    if len(reasons) < len(SIDES):
+        return None
+    return "No complete stride was detected (" + "; ".join(reasons) + ")."
+
+
+def _track_scale(
+    track: PoseTrack, width: int, height: int, reduction: float
+) -> tuple[float, float]:
+    """Scale from the track's pixels to the decoded stills' pixels.
+
+    ``reduction`` is how much the reader scaled the video down; a track that does not state
+    its frame size is taken to be in the video's own display pixels.
+    """
+    if track.meta.units != "px":
+        raise InputError(
+            f"The pose track is in {track.meta.units!r}, not image pixels; "
+            "key-frame stills need a track made from this video."
+        )
+    tw, th = track.meta.width, track.meta.height
+    if not tw or not th:
+        return 1.0 / reduction, 1.0 / reduction
+    if abs(tw / th - width / height) > 0.02:
+        raise InputError(
+            f"The pose track was made for {tw}x{th} frames but the video shows "
+            f"{width}x{height}; use the pose track made from this video."
+        )
+    return width / tw, height / th

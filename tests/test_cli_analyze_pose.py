@@ -1,0 +1,202 @@
+"""``runform analyze-pose PATH --out DIR``: a good file gives analysis.json; bad input gives
+one clear sentence on stderr, a non-zero exit code and no traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+
+from runform.cli import main
+from runform.pose.readers import write_pose_csv
+from runform.synthetic import RunnerSpec, synthetic_runner
+from runform.track import PoseTrack
+
+
+def runner_csv(tmp_path: Path, name: str = "run.csv", duration_s: float = 8.0, **kw) -> Path:
+    """A synthetic runner (60 fps, facing left) written as a pose CSV."""
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=duration_s, seed=2, **kw)
+    path = tmp_path / name
+    write_pose_csv(run.track, path)
+    return path
+
+
+def one_sentence(stderr: str) -> str:
+    """The error message, checked to be a single sentence without a traceback."""
+    text = " ".join(stderr.split())  # Rich wraps long lines
+    assert "Traceback" not in text
+    assert text.startswith("error: "), text
+    message = text[len("error: ") :]
+    assert message.endswith("."), message
+    assert not re.search(r"[.!?]\s+[A-Z]", message), f"more than one sentence: {message}"
+    assert len(message) > 30  # says what is wrong *and* what to do
+    return message
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["analyze-pose", *args, "--quiet"])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# ----------------------------------------------------------------------------- success
+def test_analyze_pose_writes_analysis_json(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path)
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli(capsys, str(path), "--out", str(out), "--height-cm", "178")
+    assert code == 0, stderr
+    doc = json.loads((out / "analysis.json").read_text())
+    assert doc["schema"] == "runform.analysis/1"
+    assert doc["summary"]["cadence_spm"] == pytest.approx(170.0, rel=0.01)
+    assert doc["context"]["facing"] == "left"
+    assert doc["options"]["height_cm"] == 178.0
+    assert "vertical_oscillation_cm" in doc["summary"]
+    assert isinstance(doc["findings"], list)
+    assert "analysis.json" in stdout
+    schema_path = Path(__file__).resolve().parents[1] / "src/runform/schemas/analysis.schema.json"
+    jsonschema.validate(doc, json.loads(schema_path.read_text()))
+
+
+def test_analyze_pose_prints_a_summary_table(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path)
+    code = main(["analyze-pose", str(path), "--out", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Cadence" in captured.out and "Thigh extension" in captured.out
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_missing_file(tmp_path: Path, capsys):
+    code, _, err = run_cli(capsys, str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "does not exist" in one_sentence(err)
+    assert not (tmp_path / "o" / "analysis.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param("lorem ipsum dolor sit amet\nconsectetur, adipiscing\n", "column", id="text"),
+        pytest.param("frame,foo,bar\n1,2,3\n2,3,4\n", "column", id="wrong-header"),
+        pytest.param(b"\x00\x01\x02\xff garbage \x00\n", "binary", id="binary"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_malformed_csv(tmp_path: Path, capsys, content, expected: str):
+    path = tmp_path / "bad.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert expected in one_sentence(err)
+
+
+def test_bad_number_in_csv(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path)
+    lines = path.read_text().splitlines()
+    cells = lines[5].split(",")
+    cells[1] = "twelve"
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    one_sentence(err)
+
+
+def test_missing_required_keypoints(tmp_path: Path, capsys):
+    run = synthetic_runner(fps=60.0, duration_s=6.0, seed=1)
+    t = run.track
+    keep = [k for k in t.keypoints if not k.endswith("_knee")]
+    no_knees = PoseTrack.from_points(
+        t.time, {k: t.point(k) for k in keep}, {k: t.point_score(k) for k in keep}
+    )
+    path = tmp_path / "no_knees.csv"
+    write_pose_csv(no_knees, path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    message = one_sentence(err)
+    assert "left_knee" in message and "right_knee" in message
+
+
+def test_non_increasing_time(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path)
+    lines = path.read_text().splitlines()
+    # frame 20 gets the time of frame 10
+    t10 = lines[11].split(",")[0]
+    cells = lines[21].split(",")
+    cells[0] = t10
+    lines[21] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    message = one_sentence(err).lower()
+    assert "time" in message and "--fps" in message
+
+
+def test_non_increasing_time_is_fixed_by_fps(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path)
+    lines = path.read_text().splitlines()
+    cells = lines[21].split(",")
+    cells[0] = lines[11].split(",")[0]
+    lines[21] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"), "--fps", "60")
+    assert code == 0, err
+
+
+def test_too_few_steps(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path, duration_s=1.5)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 3
+    message = one_sentence(err)
+    assert "steps" in message
+
+
+def test_all_low_confidence(tmp_path: Path, capsys):
+    run = synthetic_runner(fps=60.0, duration_s=6.0, seed=1)
+    low = run.track.replace(score=np.full_like(run.track.score, 0.05))
+    path = tmp_path / "low.csv"
+    write_pose_csv(low, path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 3
+    assert "confiden" in one_sentence(err)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--height-cm", "5"), ("--treadmill-speed", "40"), ("--fps", "-3"), ("--fps", "0")],
+)
+def test_invalid_option(tmp_path: Path, capsys, option: str, value: str):
+    path = runner_csv(tmp_path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"), option, value)
+    assert code == 2
+    assert option in one_sentence(err)
+    assert not (tmp_path / "o" / "analysis.json").exists()
+
+
+def test_non_numeric_option_is_a_usage_error(tmp_path: Path, capsys):
+    path = runner_csv(tmp_path)
+    code = main(["analyze-pose", str(path), "--height-cm", "tall", "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err and "height-cm" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["analyze-pose"], id="missing-path"),
+        pytest.param(["analyze-pose", "x.csv", "--no-such-option"], id="unknown-option"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(capsys, argv: list[str]):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err and err.strip()

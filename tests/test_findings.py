@@ -1,0 +1,456 @@
+"""Findings from hand-built analysis documents with known values.
+
+Each document is built from the metric catalogue (its bands, units and per-side flags), so
+the expected severity, side and confidence of every finding can be worked out by hand from
+the rules in docs/findings.md.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from runform.errors import InputError
+from runform.findings import (
+    AREAS,
+    FINDING_IDS,
+    KEY_EVENTS,
+    assess_areas,
+    findings_from_analysis,
+)
+from runform.findings.pace import pace_from_analysis, reference_value, speed_from_cadence
+from runform.findings.scoring import MIN_SEVERITY, band_distance, severity_from_distance
+from runform.metrics.catalog import CATALOG, expected_cadence
+
+FINDING_KEYS = {
+    "id",
+    "title",
+    "severity",
+    "severity_label",
+    "confidence",
+    "confidence_label",
+    "side",
+    "metrics",
+    "evidence",
+    "explanation",
+    "advice",
+}
+
+#: Metrics without a band, with a plausible value.
+UNBANDED = {"step_time_ms": 349.0, "step_length_m": 1.1}
+
+
+def _inside(metric: str) -> float:
+    """A value comfortably inside the catalogue band (the middle, or 30 % past a one-sided
+    edge), so the tests follow the catalogue if its bands are retuned."""
+    band = CATALOG[metric].band
+    if band is None:
+        return UNBANDED.get(metric, 1.0)
+    if band.low is not None and band.high is not None:
+        return 0.5 * (band.low + band.high)
+    return band.low * 1.3 if band.low is not None else band.high * 0.7
+
+
+#: A clean runner: every metric inside its band (per-side metrics equal on both legs).
+CLEAN = {
+    m: _inside(m)
+    for m in CATALOG
+    if m not in ("vertical_oscillation_cm", "step_length_m", "stride_time_ms")
+}
+
+
+def band_low(metric: str) -> float:
+    low = CATALOG[metric].band.low
+    assert low is not None
+    return low
+
+
+def _stats(value: float, n: int, iqr: float) -> dict:
+    return {
+        "median": value,
+        "iqr": iqr,
+        "q25": value - iqr / 2,
+        "q75": value + iqr / 2,
+        "mean": value,
+        "sd": iqr / 1.35,
+        "n": n,
+    }
+
+
+def make_analysis(
+    overrides: dict | None = None,
+    *,
+    n: int = 10,
+    fps: float = 120.0,
+    keypoint_confidence: float = 0.9,
+    direction: int = 1,
+    speed: float | None = None,
+    untrusted: tuple[str, ...] = (),
+    iqr_fraction: float = 0.03,
+) -> dict:
+    """A ``runform.analysis/1`` document with the given medians (``(left, right)`` tuples for
+    per-side metrics that differ), ``n`` steps per side and ``fps`` frames per second."""
+    values = {**CLEAN, **(overrides or {})}
+    metrics = {}
+    for metric, value in values.items():
+        spec = CATALOG[metric]
+        left, right = value if isinstance(value, tuple) else (value, value)
+        iqr_l = abs(left) * iqr_fraction + 0.1
+        iqr_r = abs(right) * iqr_fraction + 0.1
+        entry = {
+            "name": spec.name,
+            "unit": spec.unit,
+            "per_side": spec.per_side,
+            "left": _stats(left, n, iqr_l) if spec.per_side else None,
+            "right": _stats(right, n, iqr_r) if spec.per_side else None,
+            "all": _stats((left + right) / 2, 2 * n, max(iqr_l, iqr_r)),
+            "difference": None,
+            "symmetry_pct": None,
+            "graded": spec.graded,
+            "concern": spec.concern,
+            "band": spec.band.to_dict() if spec.band else None,
+            "quality": {
+                "level": "poor" if metric in untrusted else "good",
+                "trusted": metric not in untrusted,
+                "flags": ["only 1 step(s) on a side"] if metric in untrusted else [],
+            },
+        }
+        if metric == "cadence_spm" and speed:
+            entry["expected"] = round(expected_cadence(speed), 1)
+        metrics[metric] = entry
+    return {
+        "schema": "runform.analysis/1",
+        "runform_version": "test",
+        "input": {
+            "source": "test",
+            "n_frames": 1200,
+            "duration_s": 10.0,
+            "frame_rate": fps,
+            "units": "px",
+            "time_base": "test",
+            "keypoint_confidence": {"left": keypoint_confidence, "right": keypoint_confidence},
+        },
+        "options": {"treadmill_speed_mps": speed},
+        "context": {
+            "direction": direction,
+            "facing": "right" if direction > 0 else "left",
+            "setting": "treadmill",
+            "leg_length": 400.0,
+        },
+        "summary": {},
+        "metrics": metrics,
+        "steps": [],
+        "events": [],
+        "rejected_steps": [],
+        "cycles": {},
+        "warnings": [],
+    }
+
+
+def ids(doc: dict) -> list[str]:
+    return [f["id"] for f in findings_from_analysis(doc)]
+
+
+def by_id(doc: dict) -> dict[str, dict]:
+    return {f["id"]: f for f in findings_from_analysis(doc)}
+
+
+# ----------------------------------------------------------------------------- basics
+
+
+def test_clean_runner_gets_no_finding_and_every_area_says_so():
+    doc = make_analysis(speed=3.5)
+    assert findings_from_analysis(doc) == []
+    areas = assess_areas(doc)
+    assert [a["area"] for a in areas] == [a.id for a in AREAS]
+    assert all(a["status"] == "no finding" for a in areas), areas
+    assert all(a["note"] for a in areas)
+
+
+def test_finding_dicts_have_exactly_the_documented_shape():
+    doc = make_analysis({"thigh_extension_deg": 10.0, "touchdown_distance_pct": 38.0})
+    found = findings_from_analysis(doc)
+    assert {f["id"] for f in found} >= {"limited_extension", "overstriding"}
+    for f in found:
+        assert set(f) == FINDING_KEYS
+        assert f["id"] in FINDING_IDS and f["id"] in KEY_EVENTS
+        assert 0.0 < f["severity"] <= 1.0 and 0.0 < f["confidence"] <= 1.0
+        assert f["severity_label"] in ("mild", "moderate", "marked")
+        assert f["confidence_label"] in ("low", "moderate", "high")
+        assert f["side"] in ("left", "right", "both")
+        assert f["explanation"] and f["advice"]
+        for item in f["evidence"]:
+            assert {"metric", "side", "value", "band", "unit"} <= set(item)
+            assert item["metric"] in f["metrics"]
+
+
+def test_not_an_analysis_raises_input_error():
+    with pytest.raises(InputError, match=r"runform\.analysis/1"):
+        findings_from_analysis({"schema": "something/1", "metrics": {}})
+    with pytest.raises(InputError):
+        findings_from_analysis([])  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- severity
+
+
+def test_severity_is_continuous_and_grows_with_distance_beyond_the_band():
+    assert band_distance(14.0, 18.0, 30.0, "low") == 4.0
+    assert band_distance(35.0, 18.0, 30.0, "low") == 0.0  # a "low" concern ignores high values
+    assert band_distance(35.0, 18.0, 30.0, "both") == 5.0
+    assert severity_from_distance(0.0, 12.0) == 0.0
+    assert severity_from_distance(6.0, 12.0) == 0.5
+    assert severity_from_distance(30.0, 12.0) == 1.0
+    severities = []
+    for value in (17.0, 15.0, 13.0, 11.0, 9.0, 7.0):
+        f = by_id(make_analysis({"thigh_extension_deg": value})).get("limited_extension")
+        severities.append(f["severity"] if f else 0.0)
+    assert severities == sorted(severities) and len(set(severities)) == len(severities)
+    # thigh weight 0.75, full scale 12°; the trunk-referenced angle stays inside its band
+    expected = 0.75 * min(1.0, (band_low("thigh_extension_deg") - 9.0) / 12.0)
+    assert severities[4] == pytest.approx(expected, abs=0.01)
+
+
+def test_a_value_just_past_the_edge_is_within_measurement_error():
+    doc = make_analysis({"thigh_extension_deg": band_low("thigh_extension_deg") - 0.5})
+    assert "limited_extension" not in ids(doc)
+    area = next(a for a in assess_areas(doc) if a["area"] == "hip_extension")
+    assert area["status"] == "no finding" and "measurement error" in area["note"]
+
+
+# ----------------------------------------------------------------------------- confidence
+
+
+def test_confidence_falls_with_few_steps_low_fps_and_low_keypoint_confidence():
+    fault = {"knee_flexion_stance_peak_deg": 28.0}
+    full = by_id(make_analysis(fault))["stiff_landing"]["confidence"]
+    few = by_id(make_analysis(fault, n=2))["stiff_landing"]["confidence"]
+    blurry = by_id(make_analysis(fault, keypoint_confidence=0.45))["stiff_landing"]["confidence"]
+    slow = by_id(
+        make_analysis({"drive_mean_deg_s": 80.0, "drive_peak_deg_s": 150.0}, fps=30, speed=3.0)
+    )["weak_drive"]["confidence"]
+    assert full == 1.0
+    assert few == pytest.approx(0.5)  # sqrt(2 / 8)
+    assert blurry == pytest.approx(0.56, abs=0.01)  # 0.3 + 0.7·0.15/0.4
+    assert slow < 1.0  # drive_mean needs 50 fps for full weight
+    labels = {
+        f["id"]: f["confidence_label"]
+        for f in findings_from_analysis(make_analysis(fault, n=2, keypoint_confidence=0.4))
+    }
+    assert labels["stiff_landing"] == "low"
+
+
+def test_low_confidence_findings_say_so_in_plain_words():
+    f = by_id(make_analysis({"knee_flexion_stance_peak_deg": 28.0}, n=1))["stiff_landing"]
+    assert f["confidence_label"] == "low"
+    assert "Low confidence" in f["explanation"]
+
+
+def test_an_untrusted_metric_gives_no_finding_and_the_area_is_not_assessed():
+    doc = make_analysis(
+        {"knee_flexion_stance_peak_deg": 20.0}, untrusted=("knee_flexion_stance_peak_deg",)
+    )
+    assert "stiff_landing" not in ids(doc)
+    area = next(a for a in assess_areas(doc) if a["area"] == "knee_stance")
+    assert area["status"] == "not assessed"
+    assert "only 1 step" in area["note"]
+
+
+def test_a_problem_only_on_the_far_leg_is_less_certain_and_says_why():
+    # direction +1: the runner moves toward image right, so the camera sees the right leg.
+    far_only = by_id(make_analysis({"thigh_extension_deg": (10.0, 23.0)}, direction=1))
+    near_only = by_id(make_analysis({"thigh_extension_deg": (23.0, 10.0)}, direction=1))
+    far, near = far_only["limited_extension"], near_only["limited_extension"]
+    assert far["side"] == "left" and near["side"] == "right"
+    assert far["severity"] == near["severity"]
+    assert far["confidence"] == pytest.approx(0.75 * near["confidence"])
+    assert "further from the camera" in far["explanation"]
+    assert "further from the camera" not in near["explanation"]
+
+
+# ----------------------------------------------------------------------------- each family
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"thigh_extension_deg": 9.0, "hip_extension_trunk_deg": 2.0}, "limited_extension"),
+        ({"drive_peak_deg_s": 150.0, "drive_mean_deg_s": 80.0}, "weak_drive"),
+        ({"touchdown_distance_pct": 40.0, "shank_angle_contact_deg": 18.0}, "overstriding"),
+        ({"knee_flexion_stance_peak_deg": 26.0}, "stiff_landing"),
+        ({"knee_flexion_swing_peak_deg": 55.0, "heel_recovery_ratio": 0.9}, "heel_recovery_low"),
+        ({"knee_flexion_swing_peak_deg": 150.0, "heel_recovery_ratio": 0.2}, "heel_recovery_high"),
+        ({"cadence_spm": 148.0}, "low_cadence"),
+        ({"vertical_oscillation_pct": 14.0}, "high_vertical_oscillation"),
+        ({"trunk_lean_deg": 19.0}, "trunk_lean_forward"),
+        ({"trunk_lean_deg": -4.0}, "trunk_lean_backward"),
+        (
+            {"thigh_extension_deg": 33.0, "hip_extension_trunk_deg": 38.0, "trunk_lean_deg": -5.0},
+            "forced_extension",
+        ),
+    ],
+)
+def test_each_fault_gives_its_finding(overrides, expected):
+    doc = make_analysis(overrides, speed=3.0)
+    found = ids(doc)
+    assert expected in found, found
+    area = next(a for a in assess_areas(doc) if expected in a["finding_ids"])
+    assert area["status"] == "finding"
+
+
+def test_contact_time_is_reported_but_never_graded():
+    doc = make_analysis({"contact_time_ms": 420.0, "duty_factor_pct": 55.0})
+    assert findings_from_analysis(doc) == []
+
+
+def test_far_back_thigh_with_an_upright_forward_trunk_is_not_forced():
+    # 33° of thigh extension with a normal forward lean and a normal hip angle: extension
+    # alone is not "forced" (the trunk is not behind and the hip is not over-opened).
+    doc = make_analysis(
+        {"thigh_extension_deg": 33.0, "hip_extension_trunk_deg": 24.0, "trunk_lean_deg": 9.0}
+    )
+    assert "forced_extension" not in ids(doc)
+
+
+def test_forced_extension_needs_both_parts():
+    lean_back_short_thigh = make_analysis({"thigh_extension_deg": 20.0, "trunk_lean_deg": -6.0})
+    assert "forced_extension" not in ids(lean_back_short_thigh)
+    both = by_id(
+        make_analysis(
+            {"thigh_extension_deg": 35.0, "trunk_lean_deg": -8.0, "hip_extension_trunk_deg": 22.0}
+        )
+    )
+    # far-behind score (35 − 25)/10 = 1, backward lean 8/8 = 1 → severity 1
+    assert both["forced_extension"]["severity"] == 1.0
+    assert "leans back" in both["forced_extension"]["explanation"]
+
+
+def test_cadence_is_judged_against_the_speed_when_it_is_known():
+    # 165 steps/min: inside the distance-pace band, but 12 % under the 187.5 expected at 4.8 m/s.
+    assert band_low("cadence_spm") < 165.0
+    assert "low_cadence" not in ids(make_analysis({"cadence_spm": 165.0}))
+    fast = by_id(make_analysis({"cadence_spm": 165.0}, speed=4.8))
+    finding = fast["low_cadence"]
+    expected = expected_cadence(4.8)
+    edge = 0.95 * expected
+    assert finding["severity"] == pytest.approx((edge - 165.0) / (0.10 * edge), abs=0.01)
+    assert finding["evidence"][0]["expected"] == pytest.approx(round(expected, 1), abs=0.05)
+    # slow treadmill speed: 150 steps/min is normal at 1.6 m/s (expected ≈ 154)
+    assert "low_cadence" not in ids(make_analysis({"cadence_spm": 150.0}, speed=1.6))
+
+
+def test_cadence_without_speed_uses_the_band_and_lowers_confidence():
+    f = by_id(make_analysis({"cadence_spm": 148.0}))["low_cadence"]
+    low = band_low("cadence_spm")
+    assert f["severity"] == pytest.approx((low - 148) / (0.1 * low), abs=0.01)
+    assert f["confidence"] == pytest.approx(0.8)
+    assert "--treadmill-speed" in f["explanation"]
+
+
+def test_drive_band_scales_with_speed():
+    # 10 % above the catalogue's edge: fine at 2.5 m/s, slow for 4.5 m/s (edge × 1.46)
+    values = {m: 1.1 * band_low(m) for m in ("drive_peak_deg_s", "drive_mean_deg_s")}
+    assert "weak_drive" not in ids(make_analysis(values, speed=2.5))
+    fast = by_id(make_analysis(values, speed=4.5))["weak_drive"]
+    peak = next(e for e in fast["evidence"] if e["metric"] == "drive_peak_deg_s")
+    ratio = reference_value("drive_peak_deg_s", 4.5) / reference_value("drive_peak_deg_s", 3.0)
+    assert ratio == pytest.approx(1.46, abs=0.01)
+    assert peak["band"][0] == pytest.approx(band_low("drive_peak_deg_s") * ratio, rel=0.01)
+    assert "matters more the faster you run" in fast["explanation"]
+
+
+def test_heel_recovery_is_judged_against_the_pace():
+    # 95° of swing knee flexion is ample at 2.5 m/s but low for 5.5 m/s.
+    assert "heel_recovery_low" not in ids(
+        make_analysis({"knee_flexion_swing_peak_deg": 95.0, "heel_recovery_ratio": 0.6}, speed=2.5)
+    )
+    assert "heel_recovery_low" in ids(
+        make_analysis({"knee_flexion_swing_peak_deg": 95.0, "heel_recovery_ratio": 0.6}, speed=5.5)
+    )
+    text = by_id(make_analysis({"knee_flexion_swing_peak_deg": 150.0}, speed=3.0))
+    assert "7 %" not in text["heel_recovery_high"]["explanation"]  # no untraceable claims
+
+
+def test_pace_comes_from_the_treadmill_else_from_cadence():
+    assert pace_from_analysis(make_analysis(speed=4.0)).basis == "treadmill"
+    pace = pace_from_analysis(make_analysis({"cadence_spm": 171.0}))
+    assert pace.basis == "cadence" and pace.speed_mps == pytest.approx(3.5)
+    assert speed_from_cadence(expected_cadence(4.2)) == pytest.approx(4.2)
+
+
+# ----------------------------------------------------------------------------- asymmetry
+
+
+def test_asymmetry_is_found_and_lists_the_differing_metrics():
+    doc = make_analysis({"step_time_ms": (390.0, 300.0), "thigh_extension_deg": (24.0, 23.5)})
+    f = by_id(doc)["asymmetry"]
+    assert f["metrics"] == ["step_time_ms"]
+    # the difference beyond one frame (8.3 ms at 120 fps), over the mean step time
+    resolved = 100 * (90 - 1000 / 120) / 345
+    assert f["severity"] == pytest.approx((resolved - 10) / 30, abs=0.01)
+    assert "symmetry index 26 %" in f["evidence"][0]["note"]  # the raw index is shown
+    assert {e["side"] for e in f["evidence"]} == {"left", "right"}
+    assert f["confidence"] <= 0.8  # one camera sees the far leg less well
+
+
+def test_differences_within_one_frame_are_not_asymmetry():
+    # 70 ms apart at 120 fps (one frame = 8 ms): a clear asymmetry. 32 ms apart at 30 fps is
+    # less than one 33-ms frame: the video cannot tell the legs apart.
+    assert "asymmetry" in ids(make_analysis({"step_time_ms": (400.0, 330.0)}, fps=120))
+    assert "asymmetry" not in ids(make_analysis({"step_time_ms": (365.0, 333.0)}, fps=30))
+
+
+def test_signed_values_near_zero_do_not_fake_an_asymmetry():
+    # Touchdown 1 % vs −1 % of leg length: the Robinson index would say 200 %, but the legs
+    # differ by 2 % of leg length on a 20 %-wide band.
+    doc = make_analysis({"touchdown_distance_pct": (1.0, -1.0)})
+    assert "asymmetry" not in ids(doc)
+
+
+def test_noisy_differences_are_not_called_asymmetry():
+    # 17 % apart: an asymmetry with consistent steps, but not when the step-to-step spread
+    # is huge and there are only 3 steps per side (the medians are not distinguishable).
+    values = {"step_time_ms": (380.0, 320.0)}
+    assert "asymmetry" in ids(make_analysis(values, n=10, iqr_fraction=0.03))
+    assert "asymmetry" not in ids(make_analysis(values, n=3, iqr_fraction=0.5))
+
+
+# ----------------------------------------------------------------------------- order, areas
+
+
+def test_findings_are_sorted_by_severity_times_confidence():
+    doc = make_analysis(
+        {
+            "touchdown_distance_pct": 42.0,
+            "shank_angle_contact_deg": 19.0,
+            "vertical_oscillation_pct": 11.0,
+            "knee_flexion_stance_peak_deg": 30.0,
+        }
+    )
+    found = findings_from_analysis(doc)
+    keys = [f["severity"] * f["confidence"] for f in found]
+    assert keys == sorted(keys, reverse=True)
+    assert found[0]["id"] == "overstriding"
+
+
+def test_saved_findings_drive_the_area_statuses():
+    doc = make_analysis({"trunk_lean_deg": 20.0})
+    found = findings_from_analysis(doc)
+    areas = {a["area"]: a for a in assess_areas(doc, found)}
+    assert areas["trunk"]["status"] == "finding"
+    assert areas["trunk"]["finding_ids"] == ["trunk_lean_forward"]
+    areas = {a["area"]: a for a in assess_areas(doc, [])}
+    assert areas["trunk"]["status"] == "no finding"
+
+
+def test_findings_do_not_modify_the_analysis():
+    doc = make_analysis({"trunk_lean_deg": 20.0}, speed=3.0)
+    before = copy.deepcopy(doc)
+    findings_from_analysis(doc)
+    assess_areas(doc)
+    assert doc == before
+
+
+def test_min_severity_is_small():
+    assert 0.0 < MIN_SEVERITY <= 0.15

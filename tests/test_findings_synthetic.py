@@ -1,0 +1,124 @@
+"""Findings for synthetic runners with known faults, through the whole engine.
+
+Each runner is built by :mod:`runform.synthetic` with one fault dialled in. The test first
+checks the fault against the generator's own ground truth (the true value really lies
+outside the catalogue band), then that the engine + findings name it, and that a clean
+runner (every true value inside its band) gets no finding at all.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from runform.findings import assess_areas, findings_from_analysis
+from runform.metrics.catalog import CATALOG, expected_cadence
+from runform.pipeline import AnalysisOptions, analyze_track
+from runform.synthetic import Asymmetry, RunnerSpec, synthetic_runner
+
+FPS = 60.0
+
+CASES: dict[str, RunnerSpec] = {
+    "clean": RunnerSpec(),
+    "overstriding": RunnerSpec(touchdown_distance_m=0.38),
+    "limited_extension": RunnerSpec(speed_mps=2.0, duty_factor=0.40, touchdown_distance_m=0.12),
+    "low_cadence": RunnerSpec(cadence_spm=150.0, vertical_oscillation_m=0.11),
+    "asymmetry": RunnerSpec(asymmetry=Asymmetry(touchdown_distance=1.6)),
+    "trunk_lean_forward": RunnerSpec(trunk_lean_deg=19.0),
+    "trunk_lean_backward": RunnerSpec(trunk_lean_deg=-4.0),
+    "high_vertical_oscillation": RunnerSpec(vertical_oscillation_m=0.14),
+    "heel_recovery_low": RunnerSpec(heel_recovery_height_m=0.25),
+}
+
+
+@cache
+def run_case(name: str, fps: float = FPS, noise_px: float = 0.0):
+    """(truth, analysis document) of a case; the treadmill speed is given, as a user would."""
+    spec = CASES[name]
+    run = synthetic_runner(spec, fps=fps, duration_s=8.0, noise_px=noise_px, seed=1)
+    doc = analyze_track(run.track, AnalysisOptions(treadmill_speed_mps=spec.speed_mps)).to_dict()
+    return run.truth, doc
+
+
+def outside_band(truth: dict, metric: str) -> list[str]:
+    """Sides whose true value lies outside the catalogue band of ``metric``."""
+    band = CATALOG[metric].band
+    assert band is not None
+    value = truth[metric]
+    values = value if isinstance(value, dict) else {"both": value}
+    return [
+        side
+        for side, v in values.items()
+        if (band.low is not None and v < band.low) or (band.high is not None and v > band.high)
+    ]
+
+
+def ids(doc: dict) -> list[str]:
+    return [f["id"] for f in findings_from_analysis(doc)]
+
+
+def test_clean_runner_gets_no_finding():
+    truth, doc = run_case("clean")
+    graded = [m for m, spec in CATALOG.items() if spec.graded and spec.band and m in truth]
+    assert len(graded) >= 10
+    assert all(not outside_band(truth, m) for m in graded), "the clean runner is not clean"
+    assert findings_from_analysis(doc) == []
+    statuses = {a["area"]: a["status"] for a in assess_areas(doc)}
+    assert set(statuses.values()) == {"no finding"}, statuses
+
+
+@pytest.mark.parametrize(("fps", "noise_px"), [(30.0, 1.5), (120.0, 2.0)])
+def test_clean_runner_stays_clean_at_phone_frame_rates_with_pixel_noise(fps, noise_px):
+    _, doc = run_case("clean", fps, noise_px)
+    assert ids(doc) == []
+
+
+def test_overstriding_is_found_on_both_legs():
+    truth, doc = run_case("overstriding")
+    assert outside_band(truth, "touchdown_distance_pct") == ["left", "right"]
+    finding = {f["id"]: f for f in findings_from_analysis(doc)}["overstriding"]
+    assert finding["side"] == "both"
+    assert finding["severity"] >= 0.34
+    assert {"touchdown_distance_pct", "shank_angle_contact_deg"} <= set(finding["metrics"])
+
+
+def test_limited_extension_is_found():
+    truth, doc = run_case("limited_extension")
+    assert outside_band(truth, "thigh_extension_deg") == ["left", "right"]
+    found = ids(doc)
+    assert "limited_extension" in found
+    assert "forced_extension" not in found
+
+
+def test_low_cadence_is_found_against_the_speed():
+    truth, doc = run_case("low_cadence")
+    expected = expected_cadence(CASES["low_cadence"].speed_mps)
+    assert truth["cadence_spm"] < 0.95 * expected
+    finding = {f["id"]: f for f in findings_from_analysis(doc)}["low_cadence"]
+    assert finding["evidence"][0]["expected"] == pytest.approx(expected, abs=0.1)
+    assert finding["confidence_label"] == "high"
+
+
+def test_asymmetry_is_found_and_the_one_sided_fault_stays_one_sided():
+    truth, doc = run_case("asymmetry")
+    assert outside_band(truth, "touchdown_distance_pct") == ["right"]
+    found = {f["id"]: f for f in findings_from_analysis(doc)}
+    assert "asymmetry" in found
+    assert "touchdown_distance_pct" in found["asymmetry"]["metrics"]
+    assert found["overstriding"]["side"] == "right"
+
+
+@pytest.mark.parametrize(
+    ("case", "metric"),
+    [
+        ("trunk_lean_forward", "trunk_lean_deg"),
+        ("trunk_lean_backward", "trunk_lean_deg"),
+        ("high_vertical_oscillation", "vertical_oscillation_pct"),
+        ("heel_recovery_low", "heel_recovery_ratio"),
+    ],
+)
+def test_other_faults_are_found(case, metric):
+    truth, doc = run_case(case)
+    assert outside_band(truth, metric)
+    assert case in ids(doc)

@@ -1,0 +1,380 @@
+"""Annotated slow-motion video and key-frame stills, on a synthetic runner with known events.
+
+The clip is made here: the noiseless synthetic runner (:mod:`runform.synthetic`) drawn as
+thick dark limbs on a plain grey background and encoded with PyAV. The analysis handed to
+the renderer is built from the generator's *true* events (not from the detector), so every
+check below compares the output with an independent truth.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from runform.errors import AnalysisError, InputError, OptionError
+from runform.gait.types import GaitEvents, Step
+from runform.keypoints import SKELETON
+from runform.metrics.angles import frame_angles
+from runform.render import draw
+from runform.render.annotate import (
+    MAX_PLAYBACK_FPS,
+    default_slow_factor,
+    output_size,
+    playback_ticks,
+    write_annotated_video,
+)
+from runform.render.stills import (
+    KEY_FRAMES,
+    key_frames,
+    still_size,
+    stills_unavailable_reason,
+    write_key_frames,
+    write_video_and_key_frames,
+)
+from runform.synthetic import RunnerSpec, synthetic_runner
+
+BACKGROUND = (110, 110, 110)
+LIMB = (25, 25, 25)
+
+
+# ----------------------------------------------------------------------------- helpers
+def encode(path: Path, frames, fps: float, rotation: float | None = None) -> Path:
+    """Encode BGR frames as H.264 at a constant ``fps`` (optionally with a display matrix)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "18"}
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
+        for k, image in enumerate(frames):
+            if k == 0:
+                stream.height, stream.width = image.shape[:2]
+            frame = av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), "rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def runner_frames(track) -> list[np.ndarray]:
+    """The track drawn as a stick figure: what a camera would see of the synthetic runner."""
+    w, h = track.meta.width, track.meta.height
+    frames = []
+    for i in range(track.n_frames):
+        img = np.full((h, w, 3), BACKGROUND, np.uint8)
+        for a, b in SKELETON:
+            if track.has(a) and track.has(b):
+                pa, pb = track.point(a)[i], track.point(b)[i]
+                if np.all(np.isfinite(pa)) and np.all(np.isfinite(pb)):
+                    cv2.line(img, tuple(map(int, pa)), tuple(map(int, pb)), LIMB, 7, cv2.LINE_AA)
+        frames.append(img)
+    return frames
+
+
+def true_steps(events) -> list[Step]:
+    """Steps paired from the generator's true contacts and toe-offs."""
+    steps = []
+    for side in ("left", "right"):
+        contacts = [e for e in events if e.side == side and e.kind == "contact"]
+        toe_offs = [e for e in events if e.side == side and e.kind == "toe_off"]
+        for k, c in enumerate(contacts):
+            after = [t for t in toe_offs if t.time_s > c.time_s]
+            if not after:
+                continue
+            nxt = contacts[k + 1].time_s if k + 1 < len(contacts) else None
+            steps.append(Step(side, c.time_s, after[0].time_s, c.frame, after[0].frame, None, nxt))
+    return sorted(steps, key=lambda s: s.contact_s)
+
+
+def truth_analysis(run, events=None) -> SimpleNamespace:
+    """A stand-in for the engine's result, built from the synthetic truth."""
+    events = run.events if events is None else events
+    direction = int(run.truth["direction"])
+    return SimpleNamespace(
+        track=run.track,
+        direction=direction,
+        gait=GaitEvents(events=list(events), steps=true_steps(events)),
+        angles=frame_angles(run.track, direction),
+    )
+
+
+def decode_bgr(path: Path) -> tuple[list[np.ndarray], list[float], av.video.stream.VideoStream]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames, times = [], []
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="bgr24"))
+            times.append(float(frame.time))
+        info = SimpleNamespace(
+            codec=stream.codec_context.name,
+            pix_fmt=stream.codec_context.pix_fmt,
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            duration=float(stream.duration * stream.time_base) if stream.duration else None,
+        )
+    return frames, times, info
+
+
+def near(img: np.ndarray, xy, color, radius: int = 3, tol: float = 40.0) -> bool:
+    """Is there a pixel within ``radius`` of ``xy`` whose colour is within ``tol`` of ``color``?"""
+    x, y = int(round(xy[0])), int(round(xy[1]))
+    patch = img[max(y - radius, 0) : y + radius + 1, max(x - radius, 0) : x + radius + 1]
+    dist = np.linalg.norm(patch.astype(float) - np.asarray(color, float), axis=-1)
+    return bool((dist < tol).any())
+
+
+@pytest.fixture(scope="module")
+def run():
+    # facing right (direction +1): the right leg is the near one
+    return synthetic_runner(RunnerSpec(facing="right"), fps=30, duration_s=3, px_per_m=150, seed=3)
+
+
+@pytest.fixture(scope="module")
+def clip(run, tmp_path_factory) -> Path:
+    return encode(tmp_path_factory.mktemp("clip") / "runner.mp4", runner_frames(run.track), 30)
+
+
+@pytest.fixture(scope="module")
+def rendered(run, clip, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "annotated.mp4"
+    calls = []
+    path = write_annotated_video(
+        clip, run.track, truth_analysis(run), out, progress=lambda *a: calls.append(a)
+    )
+    frames, times, info = decode_bgr(path)
+    return SimpleNamespace(path=path, frames=frames, times=times, info=info, calls=calls)
+
+
+# ------------------------------------------------------------------------- the video
+def test_video_is_browser_playable_h264(rendered, run) -> None:
+    info = rendered.info
+    assert rendered.path.exists() and rendered.path.stat().st_size > 10_000
+    assert info.codec == "h264"
+    assert info.pix_fmt == "yuv420p"
+    assert (info.width, info.height) == (run.track.meta.width, run.track.meta.height)
+    assert info.width % 2 == 0 and info.height % 2 == 0
+
+
+def test_slow_motion_rule_30fps(rendered, run) -> None:
+    # 30 fps capture: default 4x slower, one encoded frame per source frame, each held 4/30 s
+    assert default_slow_factor(30.0) == 4.0
+    n = run.track.n_frames
+    assert len(rendered.frames) == n
+    steps = np.diff(rendered.times)
+    assert np.allclose(steps, 4 / 30, atol=1e-3)
+    real = run.track.time[-1] - run.track.time[0]
+    assert rendered.times[-1] - rendered.times[0] == pytest.approx(4 * real, abs=1e-3)
+    # the container's duration covers the last frame too: (n) x 4/30 s
+    assert rendered.info.duration == pytest.approx(n * 4 / 30, abs=2 * 4 / 30)
+
+
+def test_skeleton_drawn_at_the_keypoints(rendered, run) -> None:
+    near_color = draw.SIDE_COLORS["right"]  # facing right: right leg near, full colour
+    far_color = draw.shade(draw.SIDE_COLORS["left"], draw.FAR_SHADE)
+    checked = 0
+    for i in range(5, run.track.n_frames, 17):
+        img = rendered.frames[i]
+        knee_r = run.track.point("right_knee")[i]
+        knee_l = run.track.point("left_knee")[i]
+        assert near(img, knee_r, near_color), f"frame {i}: no near-leg colour at the right knee"
+        if np.linalg.norm(knee_r - knee_l) > 15:  # far knee not hidden under the near leg
+            assert near(img, knee_l, far_color), f"frame {i}: no far-leg colour at the left knee"
+        # the source there is a dark limb or grey background, never orange or blue
+        source = runner_frames(run.track.select(slice(i, i + 1)))[0]
+        assert not near(source, knee_r, near_color)
+        checked += 1
+    assert checked >= 4
+
+
+def test_event_flash_and_step_counter_region(rendered, run) -> None:
+    truth = truth_analysis(run)
+    for event in truth.gait.events[:4]:
+        i = int(round(event.frame))
+        border = rendered.frames[i][1:3, :, :].reshape(-1, 3).mean(axis=0)
+        expected = 0.85 * np.asarray(draw.SIDE_COLORS[event.side]) + 0.15 * np.asarray(BACKGROUND)
+        assert np.linalg.norm(border - expected) < 25, (event, border)
+    # a frame far from every event has no flash: the border is the background
+    event_frames = np.array([e.frame for e in truth.gait.events])
+    quiet = next(i for i in range(run.track.n_frames) if np.min(np.abs(event_frames - i)) > 3)
+    border = rendered.frames[quiet][1:3, 200:400].reshape(-1, 3).mean(axis=0)
+    assert np.linalg.norm(border - np.asarray(BACKGROUND)) < 12
+    # the panel (top left) darkens the background and carries text
+    panel = rendered.frames[quiet][12:90, 12:200]
+    assert panel.mean() < 0.8 * np.mean(BACKGROUND)
+    assert (panel.max(axis=-1) > 200).sum() > 50  # white/coloured glyphs
+
+
+def test_progress_reported(rendered) -> None:
+    stages = {c[0] for c in rendered.calls}
+    assert stages == {"annotated video"}
+    assert rendered.calls[-1][1] == 1.0
+    fractions = [c[1] for c in rendered.calls if c[1] is not None]
+    assert fractions == sorted(fractions)
+
+
+def test_high_speed_capture_plays_at_30fps_and_caps_at_60(run, tmp_path) -> None:
+    # timing rule on its own: 240 fps -> 8x -> 30 fps on screen
+    t240 = np.arange(48) / 240.0
+    assert default_slow_factor(240.0) == 8.0
+    ticks, keep = playback_ticks(t240, 8.0)
+    assert keep.all() and np.all(np.diff(ticks) == 20)  # 20/600 s = 1/30 s
+    # asking for only 2x would be 120 fps on screen: every other frame is dropped (60 fps)
+    ticks, keep = playback_ticks(t240, 2.0)
+    assert keep.sum() == 24 and np.all(np.diff(ticks[keep]) == 10)
+    assert MAX_PLAYBACK_FPS == 60
+    # end to end on a real 240 fps file
+    fast = synthetic_runner(RunnerSpec(), fps=240, duration_s=0.4, px_per_m=90, seed=1)
+    video = encode(tmp_path / "fast.mp4", runner_frames(fast.track), 240)
+    out = write_annotated_video(video, fast.track, truth_analysis(fast), tmp_path / "a.mp4")
+    frames, times, _ = decode_bgr(out)
+    assert len(frames) == fast.track.n_frames
+    assert np.allclose(np.diff(times), 1 / 30, atol=1e-3)
+    out2 = write_annotated_video(
+        video, fast.track, truth_analysis(fast), tmp_path / "b.mp4", slow_factor=2
+    )
+    frames2, times2, _ = decode_bgr(out2)
+    assert len(frames2) == (fast.track.n_frames + 1) // 2
+    assert np.allclose(np.diff(times2), 1 / 60, atol=1e-3)
+
+
+def test_no_steps_gives_a_banner_and_no_stills(run, clip, tmp_path) -> None:
+    analysis = truth_analysis(run, events=[])
+    out = write_annotated_video(clip, run.track, analysis, tmp_path / "a.mp4")
+    frames, _, _ = decode_bgr(out)
+    assert len(frames) == run.track.n_frames
+    # a red band across the full width (ALERT_COLOR blended over the picture)
+    img = frames[10]
+    reddish = (img[..., 2].astype(int) - img[..., 1] > 60) & (img[..., 2] > 120)
+    full_rows = reddish.mean(axis=1) > 0.9
+    assert full_rows.sum() >= 10
+    with pytest.raises(AnalysisError, match="No complete stride"):
+        write_key_frames(clip, run.track, analysis, tmp_path / "stills")
+    assert not (tmp_path / "stills").exists()
+
+
+def test_bad_arguments(run, clip, tmp_path) -> None:
+    analysis = truth_analysis(run)
+    with pytest.raises(OptionError, match="slow-motion factor"):
+        write_annotated_video(clip, run.track, analysis, tmp_path / "a.mp4", slow_factor=0)
+    with pytest.raises(OptionError, match="slow-motion factor"):
+        write_annotated_video(clip, run.track, analysis, tmp_path / "a.mp4", slow_factor="fast")
+    with pytest.raises(InputError):
+        write_annotated_video(tmp_path / "missing.mp4", run.track, analysis, tmp_path / "a.mp4")
+    portrait = run.track.replace(meta=run.track.meta.__class__(width=360, height=640))
+    with pytest.raises(InputError, match="made for 360x640"):
+        write_annotated_video(clip, portrait, truth_analysis(run), tmp_path / "a.mp4")
+
+
+def test_rotated_phone_clip_is_drawn_upright(run, tmp_path) -> None:
+    # stored sideways with a display matrix (-90: turn clockwise to show), as phones do;
+    # the track is in upright (display) pixels, so the skeleton must land on the runner
+    upright = runner_frames(run.track)[:20]
+    sideways = [np.ascontiguousarray(np.rot90(f, k=1)) for f in upright]
+    video = encode(tmp_path / "phone.mp4", sideways, 30, rotation=-90)
+    short = run.track.select(slice(0, 20))
+    analysis = truth_analysis(run)
+    analysis.track, analysis.angles = short, frame_angles(short, analysis.direction)
+    analysis.gait = GaitEvents()
+    out = write_annotated_video(video, short, analysis, tmp_path / "a.mp4")
+    frames, _, info = decode_bgr(out)
+    assert (info.width, info.height) == (run.track.meta.width, run.track.meta.height)
+    for i in (3, 12):
+        assert near(frames[i], short.point("right_knee")[i], draw.SIDE_COLORS["right"])
+
+
+def test_output_size_is_even_and_capped() -> None:
+    assert output_size(720, 1280) == (720, 1280)
+    assert output_size(1080, 1920) == (720, 1280)
+    assert output_size(3840, 2160) == (1280, 720)
+    w, h = output_size(721, 405)
+    assert w % 2 == 0 and h % 2 == 0
+
+
+# ------------------------------------------------------------------------- the stills
+@pytest.fixture(scope="module")
+def stills(run, clip, tmp_path_factory):
+    out = tmp_path_factory.mktemp("stills")
+    return write_key_frames(clip, run.track, truth_analysis(run), out)
+
+
+def test_stills_for_every_moment_and_side(stills) -> None:
+    names = [p.name for p in stills]
+    assert names == [f"{s}_{k}.png" for s in ("left", "right") for k in KEY_FRAMES]
+    assert "left_contact.png" in names and "right_peak_extension.png" in names
+    width, height = still_size()
+    for path in stills:
+        img = cv2.imread(str(path))
+        assert img is not None, path
+        assert img.shape == (height, width, 3)
+        # title band on top, then the cropped picture with the runner (dark limbs) in it
+        picture = img[height - int(width * 4 / 3) :]
+        assert (np.linalg.norm(picture.astype(float) - LIMB, axis=-1) < 30).sum() > 500
+
+
+def test_key_frames_match_the_true_events_and_peaks(run) -> None:
+    analysis = truth_analysis(run)
+    angles = analysis.angles
+    for side in ("left", "right"):
+        frames = {kf.key: kf for kf in key_frames(analysis, side)}
+        contact = frames["contact"].frame
+        true_contacts = [e.frame for e in run.events if e.side == side and e.kind == "contact"]
+        true_toe_offs = [e.frame for e in run.events if e.side == side and e.kind == "toe_off"]
+        assert min(abs(contact - c) for c in true_contacts) <= 0.5
+        assert min(abs(frames["toe_off"].frame - t) for t in true_toe_offs) <= 0.5
+        assert contact <= frames["mid_stance"].frame <= frames["toe_off"].frame
+        # peaks: within sampling error of the generator's fine-grid truth
+        ext = angles["thigh"][side][frames["peak_extension"].frame]
+        assert -ext == pytest.approx(run.truth["thigh_extension_deg"][side], abs=2.5)
+        flex = angles["knee"][side][frames["peak_knee_flexion"].frame]
+        assert flex == pytest.approx(run.truth["knee_flexion_swing_peak_deg"][side], abs=3.0)
+        assert frames["peak_knee_flexion"].frame > frames["toe_off"].frame
+
+
+def test_stills_skip_a_side_without_a_stride(run, clip, tmp_path) -> None:
+    only_left = [e for e in run.events if e.side == "left"]
+    messages = []
+    paths = write_key_frames(
+        clip,
+        run.track,
+        truth_analysis(run, only_left),
+        tmp_path,
+        progress=lambda *a: messages.append(a),
+    )
+    assert [p.name for p in paths] == [f"left_{k}.png" for k in KEY_FRAMES]
+    assert any("right side skipped" in m[2] for m in messages)
+
+
+def test_stills_with_the_real_engine(run, clip, tmp_path) -> None:
+    # the engine's own result object works as is (attributes the renderer reads)
+    from runform.pipeline import analyze_track
+
+    analysis = analyze_track(run.track)
+    paths = write_key_frames(clip, run.track, analysis, tmp_path)
+    assert len(paths) == 2 * len(KEY_FRAMES)
+
+
+def test_video_and_stills_in_one_pass(run, clip, stills, tmp_path) -> None:
+    # same outputs as the two separate calls, from a single decoding pass
+    video, paths = write_video_and_key_frames(
+        clip, run.track, truth_analysis(run), tmp_path / "a.mp4", tmp_path / "stills"
+    )
+    frames, _, info = decode_bgr(video)
+    assert len(frames) == run.track.n_frames and info.codec == "h264"
+    assert [p.name for p in paths] == [p.name for p in stills]
+    for mine, theirs in zip(paths, stills, strict=True):
+        assert np.array_equal(cv2.imread(str(mine)), cv2.imread(str(theirs)))
+    # no stride at all: the video is still written, no stills, and the reason is given
+    empty = truth_analysis(run, events=[])
+    video, paths = write_video_and_key_frames(
+        clip, run.track, empty, tmp_path / "b.mp4", tmp_path / "none"
+    )
+    assert video.exists() and paths == []
+    assert "No complete stride" in stills_unavailable_reason(empty)
+    assert stills_unavailable_reason(truth_analysis(run)) is None

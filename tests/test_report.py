@@ -1,0 +1,268 @@
+"""The report files: self-contained HTML, a real PDF and steps.csv, for synthetic runners with
+known faults and for the real treadmill clip."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from runform.errors import InputError
+from runform.findings import AREAS, findings_from_analysis
+from runform.keypoints import SKELETON
+from runform.pipeline import AnalysisOptions, analyze_track
+from runform.report import write_report
+from runform.report.content import STILL_EVENTS
+from runform.synthetic import RunnerSpec, synthetic_runner
+
+DATA_URI = re.compile(r"data:[a-z+/.-]+;base64,[A-Za-z0-9+/=]+")
+
+
+@cache
+def synthetic_case(kind: str):
+    """(run, analysis document) of a clean or an overstriding synthetic runner at 60 fps."""
+    spec = RunnerSpec() if kind == "clean" else RunnerSpec(touchdown_distance_m=0.38)
+    run = synthetic_runner(spec, fps=60.0, duration_s=8.0, seed=2)
+    doc = analyze_track(run.track, AnalysisOptions(treadmill_speed_mps=spec.speed_mps)).to_dict()
+    return run, json.loads(json.dumps(doc))
+
+
+def write_stills(run, doc: dict, folder: Path) -> list[str]:
+    """Stick-figure stills ``{side}_{event}.png`` of the synthetic runner at its events, in
+    place of the render stage's video frames. Returns the keys written."""
+    track = run.track
+    keys = []
+    for side in ("left", "right"):
+        contacts = [e["time_s"] for e in doc["events"] if e["side"] == side]
+        for k, event in enumerate(STILL_EVENTS):
+            t = contacts[min(k, len(contacts) - 1)]
+            i = int(np.argmin(np.abs(track.time - t)))
+            fig = Figure(figsize=(2.4, 3.2), dpi=60)
+            ax = fig.subplots()
+            for a, b in SKELETON:
+                if track.has(a) and track.has(b):
+                    pa, pb = track.point(a)[i], track.point(b)[i]
+                    ax.plot(
+                        [pa[0], pb[0]],
+                        [pa[1], pb[1]],
+                        "-",
+                        lw=3,
+                        color="#0072B2" if "left" in a else "#D55E00",
+                    )
+            ax.invert_yaxis()
+            ax.set_aspect("equal")
+            ax.set_axis_off()
+            fig.savefig(folder / f"{side}_{event}.png")
+            keys.append(f"{side}_{event}")
+    return keys
+
+
+@pytest.fixture(scope="module")
+def overstrider_report(tmp_path_factory):
+    run, doc = synthetic_case("overstriding")
+    out = tmp_path_factory.mktemp("report_over")
+    stills = write_stills(run, doc, out)
+    (out / "annotated.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")  # linked, never loaded
+    findings = findings_from_analysis(doc)
+    paths = write_report(doc, out, findings=findings, media={"video": out / "annotated.mp4"})
+    return doc, findings, paths, stills
+
+
+def without_data_uris(text: str) -> str:
+    return DATA_URI.sub("data:", text)
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def test_three_files_are_written(overstrider_report):
+    _, _, paths, _ = overstrider_report
+    assert set(paths) == {"html", "pdf", "steps_csv"}
+    for path in paths.values():
+        assert path.is_file() and path.stat().st_size > 0
+
+
+def test_html_is_self_contained(overstrider_report):
+    _, _, paths, _ = overstrider_report
+    page = without_data_uris(paths["html"].read_text(encoding="utf-8"))
+    assert "http://" not in page and "https://" not in page and "//cdn" not in page
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower() and "@import" not in page and "@font-face" not in page
+    refs = re.findall(r'(?:src|href|poster)="([^"]*)"', page)
+    assert refs
+    for ref in refs:
+        assert ref.startswith(("data:", "#")) or ref == "annotated.mp4", ref
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert "@media print" in page and "@page" in page
+
+
+def test_html_shows_the_findings_with_their_key_frames(overstrider_report):
+    _, findings, paths, stills = overstrider_report
+    page = paths["html"].read_text(encoding="utf-8")
+    ids = [f["id"] for f in findings]
+    assert "overstriding" in ids
+    for f in findings:
+        assert html.escape(f["title"]) in page
+    summary = page[page.index('id="summary"') : page.index('id="areas"')]
+    card = summary[summary.index('id="summary-overstriding"') :]
+    card = card[: card.index("</article>")]
+    assert "data:image/png;base64," in card  # the contact still
+    assert "initial contact" in card
+    assert len(stills) == 10
+    gallery = page[page.index('id="media"') : page.index('id="quality"')]
+    assert gallery.count("<img") == len(stills)
+    assert '<video controls preload="none" src="annotated.mp4"' in page
+
+
+def test_every_metric_is_in_the_scorecard_with_band_source_and_quality(overstrider_report):
+    doc, _, paths, _ = overstrider_report
+    page = paths["html"].read_text(encoding="utf-8")
+    card = page[page.index('id="scorecard"') : page.index("</table>", page.index('id="scorecard"'))]
+    assert card.count("<tr>") == len(doc["metrics"]) + 1  # + the header row
+    for entry in doc["metrics"].values():
+        assert html.escape(entry["name"]) in card
+        if entry["band"]:
+            assert html.escape(entry["band"]["source"]) in card
+        assert f'class="q-{entry["quality"]["level"]}"' in card
+
+
+def test_plots_are_matplotlib_figures_inline(overstrider_report):
+    _, _, paths, _ = overstrider_report
+    page = paths["html"].read_text(encoding="utf-8")
+    plots = re.findall(
+        r'<img class="plot" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page
+    )
+    assert len(plots) == 4  # angle curves, per-step, symmetry, timeline
+    import base64
+
+    for encoded in plots:
+        svg = base64.b64decode(encoded).decode("utf-8")
+        assert "<dc:title>Matplotlib v" in svg  # drawn by the charting library
+    for section in ("curves", "steps", "symmetry", "timeline"):
+        assert f'id="{section}"' in page
+
+
+def test_areas_show_no_finding_where_nothing_stands_out(overstrider_report):
+    _, findings, paths, _ = overstrider_report
+    page = paths["html"].read_text(encoding="utf-8")
+    areas = page[page.index('id="areas"') : page.index('id="findings"')]
+    assert areas.count('class="status finding"') == len(findings)
+    assert areas.count('class="status no-finding"') == len(AREAS) - len(findings)
+
+
+def test_clean_runner_report_says_no_finding(tmp_path):
+    _, doc = synthetic_case("clean")
+    paths = write_report(doc, tmp_path)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "<b>No finding.</b>" in page
+    assert 'class="card finding' not in page
+    assert page.count('class="status no-finding"') == len(AREAS)
+    assert "No key-frame stills were found" in page and "<video" not in page
+
+
+def test_saved_findings_are_used_by_default_and_text_is_escaped(tmp_path):
+    _, doc = synthetic_case("overstriding")
+    first, *rest = findings_from_analysis(doc)
+    own = [
+        dict(first, title="A finding title from the saved file"),
+        *(dict(f, title="<script>alert(1)</script>") for f in rest[:1]),
+    ]
+    page = write_report(dict(doc, findings=own), tmp_path)["html"].read_text(encoding="utf-8")
+    assert "A finding title from the saved file" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_not_an_analysis_is_refused(tmp_path):
+    with pytest.raises(InputError, match="not a runform analysis"):
+        write_report({"schema": "something-else"}, tmp_path)
+    _, doc = synthetic_case("clean")
+    broken = {k: v for k, v in doc.items() if k != "metrics"}
+    with pytest.raises(InputError, match="metrics"):
+        write_report(broken, tmp_path)
+
+
+# ----------------------------------------------------------------------------- PDF, CSV
+
+
+def pdf_outline(data: bytes) -> list[str]:
+    """Outline (bookmark) titles of an fpdf2 PDF: literal or UTF-16 hex strings."""
+    titles = [t.decode("latin-1") for t in re.findall(rb"/Title \(((?:[^()\\]|\\.)*)\)", data)]
+    for hexed in re.findall(rb"/Title <([0-9A-Fa-f]+)>", data):
+        raw = bytes.fromhex(hexed.decode())
+        titles.append(raw[2:].decode("utf-16-be") if raw[:2] == b"\xfe\xff" else raw.decode())
+    return titles
+
+
+def test_pdf_is_a_real_pdf_with_the_same_content(overstrider_report):
+    _, findings, paths, stills = overstrider_report
+    data = paths["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    pages = len(re.findall(rb"/Type /Page\b(?!s)", data))
+    assert pages >= 5
+    images = len(re.findall(rb"/Subtype /Image", data))
+    assert images >= 4 + len(stills)  # the figures, the stills (and the gauges)
+    outline = pdf_outline(data)
+    for section in (
+        "Summary: what matters most",
+        "Areas of form",
+        "All findings",
+        "Scorecard: every metric",
+        "Joint angles over the gait cycle",
+        "Data quality",
+        "Methods",
+        "References",
+    ):
+        assert section in outline
+    for f in findings[:3]:
+        assert f["title"] in outline
+
+
+def test_steps_csv_has_one_row_per_step_with_every_metric(overstrider_report):
+    doc, _, paths, _ = overstrider_report
+    with open(paths["steps_csv"], newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    steps = sorted(doc["steps"], key=lambda s: s["contact_s"])
+    assert len(rows) == len(steps) > 10
+    keys = {k for s in steps for k in s}
+    assert keys <= set(rows[0])
+    for row, step in zip(rows, steps, strict=True):
+        assert row["side"] == step["side"]
+        for key, value in step.items():
+            if isinstance(value, float):
+                assert float(row[key]) == pytest.approx(value, rel=1e-5, abs=1e-9)
+            elif value is None:
+                assert row[key] == ""
+    assert [int(r["step"]) for r in rows] == list(range(1, len(rows) + 1))
+
+
+# ----------------------------------------------------------------------------- real clip
+
+
+@pytest.mark.slow
+def test_report_for_the_real_treadmill_clip(male_side_pose_path, tmp_path):
+    from runform.pose.readers import read_pose
+
+    doc = json.loads(json.dumps(analyze_track(read_pose(male_side_pose_path)).to_dict()))
+    findings = findings_from_analysis(doc)
+    paths = write_report(doc, tmp_path, findings=findings)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "male_side.pose.json" in page
+    assert "30 fps: one frame = 33 ms" in page  # the frame rate and its timing limit
+    assert "runner faces image left" in page
+    for f in findings:
+        assert html.escape(f["title"]) in page
+    # the right leg is the far leg here (runner faces left): its findings say so
+    for f in findings:
+        if f["side"] == "right" and f["id"] != "asymmetry":
+            assert "further from the camera" in f["explanation"]
+    with open(paths["steps_csv"], encoding="utf-8") as fh:
+        assert sum(1 for _ in fh) == len(doc["steps"]) + 1
+    assert paths["pdf"].read_bytes().startswith(b"%PDF-")
