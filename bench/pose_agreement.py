@@ -104,7 +104,7 @@ def full_frame_track(n_frames: int) -> PoseTrack:
 
 def report(label: str, ours: PoseTrack, ref: PoseTrack, thigh: float) -> None:
     print(f"\n## {label}\n")
-    rows = keypoint_agreement(ours, ref, thigh)
+    rows = [[r[0], r[1], f"{r[2]:.3f}", r[3], r[4]] for r in keypoint_agreement(ours, ref, thigh)]
     print(
         format_table(
             ["keypoint", "frames", "median / thigh", "% <= 0.1 thigh", "% <= 0.2 thigh"], rows
@@ -115,7 +115,10 @@ def report(label: str, ours: PoseTrack, ref: PoseTrack, thigh: float) -> None:
     print(
         format_table(
             ["thigh angle", "RMSE (deg)", "median |diff| (deg)", "frames"],
-            [[side, *errors[side]] for side in ("left", "right")],
+            [
+                [side, f"{errors[side][0]:.2f}", f"{errors[side][1]:.2f}", errors[side][2]]
+                for side in ("left", "right")
+            ],
         )
     )
 

@@ -11,9 +11,11 @@ times, alternately and ``--repeat`` times each:
   pose in the runner window, engine, ``analysis.json`` and ``pose.csv``;
 - **pipeline, with video** — the same plus ``annotated.mp4`` and the key-frame stills.
 
-It prints the median of each and the ratios to the raw loop (targets: 1.10 without the
-video, 1.25 with it), plus where the pipeline's time went (from its progress callback).
-Run it on an otherwise idle machine: other processes on the 2 cores skew every figure.
+It prints the best and the median wall time of each, the CPU time, the ratios to the raw
+loop (targets: 1.10 without the video, 1.25 with it), the load average, and where the
+pipeline's time went (from its progress callback). Run it on an otherwise idle machine:
+other processes on the 2 cores take the core that decoding would use and skew every figure
+(the best run is the least disturbed one).
 
 Usage: ``python bench/video_speed.py [--repeat 3] [--video PATH]``
 """
@@ -21,6 +23,7 @@ Usage: ``python bench/video_speed.py [--repeat 3] [--video PATH]``
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -40,15 +43,20 @@ def decode_all(path: Path) -> list:
         return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
 
 
-def raw_loop(frames: list) -> float:
-    """Seconds for MediaPipe alone over pre-decoded frames (new graph, tracking mode)."""
+def cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def raw_loop(frames: list) -> tuple[float, float]:
+    """(wall, CPU) seconds for MediaPipe alone over pre-decoded frames (new graph, tracking)."""
     from runform.pose.backends import BlazePoseBackend, quiet_native_logs
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with quiet_native_logs(), BlazePoseBackend() as backend:
         for image in frames:
             backend.track(image)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 class StageClock:
@@ -63,16 +71,17 @@ class StageClock:
         span[1] = now
 
 
-def pipeline(path: Path, annotate: bool) -> tuple[float, dict[str, float]]:
+def pipeline(path: Path, annotate: bool) -> tuple[float, float, dict[str, float]]:
+    """(wall, CPU, stage spans) of one uncached ``analyze_video`` run."""
     from runform.pipeline.video import analyze_video
 
     clock = StageClock()
     with tempfile.TemporaryDirectory() as out:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         analyze_video(path, out_dir=out, annotate=annotate, cache=False, progress=clock)
-        total = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     stages = {name: end - start for name, (start, end) in clock.spans.items()}
-    return total, stages
+    return wall, cpu, stages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,44 +97,69 @@ def main(argv: list[str] | None = None) -> int:
     height, width = frames[0].shape[:2]
     print(f"clip: {clip.name}, {len(frames)} frames, {width}x{height}; {args.repeat} runs each")
 
-    raw, bare, full = [], [], []
+    runs: dict[str, list[tuple[float, float]]] = {"raw": [], "bare": [], "full": []}
     stages_bare: list[dict[str, float]] = []
     stages_full: list[dict[str, float]] = []
+    loads = [os.getloadavg()[0]]
     for i in range(args.repeat):
-        raw.append(raw_loop(frames))
-        seconds, stages = pipeline(clip, annotate=False)
-        bare.append(seconds)
+        runs["raw"].append(raw_loop(frames))
+        wall, cpu, stages = pipeline(clip, annotate=False)
+        runs["bare"].append((wall, cpu))
         stages_bare.append(stages)
-        seconds, stages = pipeline(clip, annotate=True)
-        full.append(seconds)
+        wall, cpu, stages = pipeline(clip, annotate=True)
+        runs["full"].append((wall, cpu))
         stages_full.append(stages)
+        loads.append(os.getloadavg()[0])
         print(
-            f"run {i + 1}: raw {raw[-1]:.2f} s, no video {bare[-1]:.2f} s, video {full[-1]:.2f} s"
+            f"run {i + 1}: raw {runs['raw'][-1][0]:.2f} s, no video {runs['bare'][-1][0]:.2f} s, "
+            f"video {runs['full'][-1][0]:.2f} s (load average {loads[-1]:.1f})"
         )
 
-    ref = statistics.median(raw)
-    rows = [
-        ["raw MediaPipe loop (reference)", ref, len(frames) / ref, 1.0, "–"],
-        [
-            "pipeline, no annotated video",
-            statistics.median(bare),
-            len(frames) / statistics.median(bare),
-            statistics.median(bare) / ref,
-            "<= 1.10",
-        ],
-        [
-            "pipeline, with annotated video + stills",
-            statistics.median(full),
-            len(frames) / statistics.median(full),
-            statistics.median(full) / ref,
-            "<= 1.25",
-        ],
-    ]
+    def best(name: str) -> float:
+        return min(w for w, _ in runs[name])
+
+    def median(name: str, which: int = 0) -> float:
+        return statistics.median(r[which] for r in runs[name])
+
+    rows = []
+    for name, label, target in (
+        ("raw", "raw MediaPipe loop (reference)", "–"),
+        ("bare", "pipeline, no annotated video", "<= 1.10"),
+        ("full", "pipeline, with annotated video + stills", "<= 1.25"),
+    ):
+        rows.append(
+            [
+                label,
+                best(name),
+                median(name),
+                median(name, 1),
+                best(name) / best("raw"),
+                median(name) / median("raw"),
+                target,
+            ]
+        )
     print()
-    print(format_table(["run", "seconds (median)", "frames/s", "x raw loop", "target"], rows))
-    for label, runs in (("no video", stages_bare), ("with video", stages_full)):
-        names = sorted({n for r in runs for n in r}, key=lambda n: min(r.get(n, 1e9) for r in runs))
-        spans = [[n, statistics.median([r.get(n, 0.0) for r in runs])] for n in names]
+    print(
+        format_table(
+            [
+                "run",
+                "best s",
+                "median s",
+                "median CPU s",
+                "x raw (best)",
+                "x raw (median)",
+                "target",
+            ],
+            rows,
+        )
+    )
+    print(
+        f"\nload average during the runs: {min(loads):.1f}–{max(loads):.1f} on "
+        f"{os.cpu_count()} cores (above ~0.5 the figures include other processes' work)"
+    )
+    for label, spans_of_runs in (("no video", stages_bare), ("with video", stages_full)):
+        names = sorted({n for r in spans_of_runs for n in r})
+        spans = [[n, statistics.median([r.get(n, 0.0) for r in spans_of_runs])] for n in names]
         print(f"\nstage spans, {label} (first to last progress report, median s):")
         print(format_table(["stage", "seconds"], spans))
     return 0

@@ -8,6 +8,7 @@ the rules in docs/findings.md.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -391,7 +392,7 @@ def test_asymmetry_is_found_and_lists_the_differing_metrics():
     assert f["severity"] == pytest.approx((resolved - 10) / 30, abs=0.01)
     assert "symmetry index 26 %" in f["evidence"][0]["note"]  # the raw index is shown
     assert {e["side"] for e in f["evidence"]} == {"left", "right"}
-    assert f["confidence"] <= 0.8  # one camera sees the far leg less well
+    assert f["confidence"] <= 0.75  # one camera sees the far leg less well
 
 
 def test_differences_within_one_frame_are_not_asymmetry():
@@ -442,6 +443,22 @@ def test_saved_findings_drive_the_area_statuses():
     assert areas["trunk"]["finding_ids"] == ["trunk_lean_forward"]
     areas = {a["area"]: a for a in assess_areas(doc, [])}
     assert areas["trunk"]["status"] == "no finding"
+
+
+def test_missing_or_nan_values_are_not_judged():
+    doc = make_analysis({"trunk_lean_deg": 20.0})
+    doc["metrics"]["cadence_spm"]["all"]["median"] = float("nan")
+    for side in ("left", "right"):
+        doc["metrics"]["knee_flexion_stance_peak_deg"][side]["median"] = float("nan")
+    doc["metrics"]["thigh_extension_deg"]["left"] = None
+    assert pace_from_analysis(doc).basis == "unknown"
+    findings = findings_from_analysis(doc)
+    json.dumps(findings, allow_nan=False)  # nothing non-finite leaks into the findings
+    found = [f["id"] for f in findings]
+    assert "trunk_lean_forward" in found
+    areas = {a["area"]: a["status"] for a in assess_areas(doc)}
+    assert areas["cadence"] == "not assessed" and areas["knee_stance"] == "not assessed"
+    assert areas["hip_extension"] == "no finding"  # judged on the right leg alone
 
 
 def test_findings_do_not_modify_the_analysis():

@@ -180,3 +180,14 @@ def test_no_nan_in_summary():
     for value in summary.values():
         items = value.values() if isinstance(value, dict) else [value]
         assert all(v is None or math.isfinite(v) for v in items)
+
+
+def test_cadence_is_finite_when_no_stride_is_near_the_median():
+    """Two very different strides (a gap between steps): the median lies between them, so
+    no stride is 'regular'; cadence must fall back to the median stride, never NaN."""
+    rows = [
+        {"side": "left", "stride_time_ms": 700.0, "step_time_ms": 350.0},
+        {"side": "left", "stride_time_ms": 1400.0},
+    ]
+    metrics, summary = summarise(rows, fps=30.0, confidence={"left": 1.0, "right": 1.0})
+    assert summary["cadence_spm"] == pytest.approx(120000.0 / 1050.0, abs=0.01)

@@ -27,6 +27,7 @@ from runform.render.annotate import (
     default_slow_factor,
     output_size,
     playback_ticks,
+    steady_window,
     write_annotated_video,
 )
 from runform.render.stills import (
@@ -289,12 +290,12 @@ def test_rotated_phone_clip_is_drawn_upright(run, tmp_path) -> None:
         assert near(frames[i], short.point("right_knee")[i], draw.SIDE_COLORS["right"])
 
 
-def test_output_size_is_even_and_capped() -> None:
-    assert output_size(720, 1280) == (720, 1280)
-    assert output_size(1080, 1920) == (720, 1280)
-    assert output_size(3840, 2160) == (1280, 720)
+def test_output_size_is_even_and_bounded() -> None:
+    assert output_size(720, 1280) == (720, 1280)  # up to 1280: native size
+    assert output_size(1080, 1920) == (540, 960)  # larger: 960 long side
+    assert output_size(3840, 2160) == (960, 540)
     w, h = output_size(721, 405)
-    assert w % 2 == 0 and h % 2 == 0
+    assert (w, h) == (720, 404)
 
 
 # ------------------------------------------------------------------------- the stills
@@ -378,3 +379,33 @@ def test_video_and_stills_in_one_pass(run, clip, stills, tmp_path) -> None:
     assert video.exists() and paths == []
     assert "No complete stride" in stills_unavailable_reason(empty)
     assert stills_unavailable_reason(truth_analysis(run)) is None
+
+
+def test_window_shows_the_stretch_with_most_steps(run, clip, stills, tmp_path) -> None:
+    analysis = truth_analysis(run)
+    first, last = steady_window(run.track, analysis, 1.5)
+    t = run.track.time
+    assert t[last - 1] - t[first] == pytest.approx(1.5, abs=1 / 30)
+    inside = [
+        s for s in analysis.gait.steps if t[first] <= s.contact_s and s.toe_off_s <= t[last - 1]
+    ]
+    # no other 1.5 s stretch holds more complete stances (checked on a fine grid)
+    best = max(
+        sum(1 for s in analysis.gait.steps if a <= s.contact_s and s.toe_off_s <= a + 1.5)
+        for a in np.arange(t[0], t[-1] - 1.5, 0.005)
+    )
+    assert len(inside) == best >= 3
+    out = write_annotated_video(clip, run.track, analysis, tmp_path / "w.mp4", window_s=1.5)
+    frames, times, _ = decode_bgr(out)
+    assert len(frames) == last - first
+    assert np.allclose(np.diff(times), 4 / 30, atol=1e-3)
+    # the picture is the source's frame `first` onwards: the skeleton sits on its knee
+    assert near(frames[0], run.track.point("right_knee")[first], draw.SIDE_COLORS["right"])
+    # stills from the same pass still cover the whole clip
+    _, paths = write_video_and_key_frames(
+        clip, run.track, analysis, tmp_path / "w2.mp4", tmp_path / "st", window_s=1.5
+    )
+    assert [p.name for p in paths] == [p.name for p in stills]
+    assert steady_window(run.track, analysis, None) == (0, run.track.n_frames)
+    with pytest.raises(OptionError):
+        steady_window(run.track, analysis, -1.0)

@@ -180,6 +180,16 @@ def test_saved_findings_are_used_by_default_and_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_a_document_without_steps_or_curves_still_gives_a_report(tmp_path):
+    _, doc = synthetic_case("clean")
+    bare = dict(doc, steps=[], events=[], rejected_steps=[], cycles={})
+    paths = write_report(bare, tmp_path)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert 'id="scorecard"' in page and 'id="curves"' not in page
+    assert paths["steps_csv"].read_text(encoding="utf-8").strip().startswith("step,side")
+    assert len(paths["steps_csv"].read_text(encoding="utf-8").strip().splitlines()) == 1
+
+
 def test_not_an_analysis_is_refused(tmp_path):
     with pytest.raises(InputError, match="not a runform analysis"):
         write_report({"schema": "something-else"}, tmp_path)

@@ -28,6 +28,7 @@ from runform.pipeline.video import (
 from runform.pose.backends import BlazePoseBackend, PoseDetection, mediapipe_model_path
 from runform.pose.estimate import estimate_pose
 from runform.pose.readers import read_pose
+from runform.pose.runner import assess_runner
 from test_video_helpers import EXAMPLE, SHARED_DATA, ClipFactory, clips, session_pose_cache
 
 pytestmark = pytest.mark.slow
@@ -220,7 +221,7 @@ def test_two_people_running_alike_are_refused(clips: ClipFactory, pose_cache: Pa
 
 
 def test_small_distant_runner_is_found_and_followed(
-    clips: ClipFactory, pose_cache: Path, tmp_path: Path, example_run: VideoAnalysis
+    clips: ClipFactory, pose_cache: Path, example_run: VideoAnalysis
 ) -> None:
     """The example shrunk 4x (runner ~160 px tall) and pasted at (600, 210) in a 960x540 frame.
 
@@ -240,18 +241,18 @@ def test_small_distant_runner_is_found_and_followed(
             found = backend.track(frame.to_ndarray(format="rgb24"))
             if found is not None:
                 plain[i] = found.xy[idx] * (960, 540)
-    result = analyze_video(path, out_dir=tmp_path, annotate=False, cache_dir=pose_cache)
-    ours = result.pose.xy[:, idx]
+    pose = estimate_pose(path, cache_dir=pose_cache)
+    ours = pose.xy[:, idx]
 
     def error(xy: np.ndarray) -> float:
         return float(np.nanmedian(np.linalg.norm(xy - reference, axis=-1)) / thigh)
 
     assert error(ours) < 0.15  # within a sixth of a thigh length of the full-size pose
     assert error(plain) > 5 * error(ours)  # whole-frame MediaPipe mislocates the small runner
-    runner = result.document["video"]["runner"]
-    assert runner["usable_fraction"] > 0.9 and 120 < runner["median_height_px"] < 250
-    assert "runner_small" in {w["code"] for w in result.document["warnings"]}
-    assert scissor_cadence(result.pose) == pytest.approx(GROUND_TRUTH_SPM, rel=0.03)
+    assessment = assess_runner(pose)  # usable, with a "film closer" warning
+    assert assessment.usable_fraction > 0.9 and 120 < assessment.median_height_px < 250
+    assert [w["code"] for w in assessment.warnings] == ["runner_small"]
+    assert scissor_cadence(pose) == pytest.approx(GROUND_TRUTH_SPM, rel=0.03)
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -356,9 +357,10 @@ def test_cache_survives_damage_and_unwritable_folders(clips: ClipFactory, tmp_pa
     first = estimate_pose(path, backend=FrontViewBackend(), cache_dir=folder)
     assert first.meta.extra["pose_cache"] == "miss"
     (entry,) = folder.glob("pose-*.npz")
-    assert estimate_pose(path, backend=FrontViewBackend(), cache_dir=folder).meta.extra[
-        "pose_cache"
-    ] == "hit"
+    assert (
+        estimate_pose(path, backend=FrontViewBackend(), cache_dir=folder).meta.extra["pose_cache"]
+        == "hit"
+    )
     entry.write_bytes(b"not an npz")  # a damaged entry is ignored and rewritten
     backend = FrontViewBackend()
     again = estimate_pose(path, backend=backend, cache_dir=folder)

@@ -11,7 +11,7 @@ import typer
 from runform.cli.common import console, rich_progress
 from runform.cli.summary_table import print_summary
 from runform.pipeline import AnalysisOptions
-from runform.pipeline.document import analysis_document
+from runform.pipeline.document import analysis_document, write_default_plan
 
 
 def analyze_pose(
@@ -33,6 +33,12 @@ def analyze_pose(
         float | None,
         typer.Option(help="Treadmill belt speed in m/s (step length, expected cadence)."),
     ] = None,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv.")
+    ] = True,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="Also write a 6-week plan (default profile; see `runform plan`).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Detect contacts and toe-offs and compute running-form metrics from a pose track."""
@@ -41,15 +47,24 @@ def analyze_pose(
 
     options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
     track = read_pose(path, fps=fps)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
     with rich_progress(enabled=not quiet) as progress:
         analysis = analyze_track(track, options, progress=progress)
-    doc = analysis_document(analysis)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "analysis.json"
-    target.write_text(json.dumps(doc, indent=1, allow_nan=False))
+        doc = analysis_document(analysis)
+        target = out / "analysis.json"
+        target.write_text(json.dumps(doc, indent=1, allow_nan=False))
+        written.append(target)
+        if report:
+            from runform.report import write_report
+
+            written.extend(write_report(doc, out, progress=progress).values())
+        if plan:
+            written.extend(write_default_plan(doc, out).values())
     if not quiet:
         print_summary(doc)
-    console.print(f"wrote {target}")
+    for path in written:
+        console.print(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,7 +29,14 @@ def print_summary(doc: dict) -> None:
     for _mid, m in doc.get("metrics", {}).items():
         band = m.get("band") or {}
         lo, hi = band.get("low"), band.get("high")
-        band_s = "" if not band else f"{_fmt(lo)}–{_fmt(hi)}"
+        if not band:
+            band_s = ""
+        elif hi is None:
+            band_s = f"≥ {_fmt(lo)}"
+        elif lo is None:
+            band_s = f"≤ {_fmt(hi)}"
+        else:
+            band_s = f"{_fmt(lo)}–{_fmt(hi)}"
         q = m["quality"]
         qs = q["level"] if q["trusted"] else f"[red]{q['level']}[/]"
         table.add_row(

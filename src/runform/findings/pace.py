@@ -73,6 +73,8 @@ def reference_value(metric: str, speed_mps: float) -> float:
     points = SPEED_REFERENCE[metric]
     speeds = np.array([p[0] for p in points])
     values = np.array([p[1] for p in points])
+    if not np.isfinite(speed_mps):
+        raise ValueError(f"speed must be a finite number, not {speed_mps}")
     v = float(np.clip(speed_mps, *SPEED_RANGE_MPS))
     if v <= speeds[0]:
         i = 0
@@ -133,11 +135,21 @@ class Pace:
 
 def pace_from_analysis(analysis: dict) -> Pace:
     """The pace of a ``runform.analysis/1`` document: treadmill speed, else from cadence."""
-    speed = (analysis.get("options") or {}).get("treadmill_speed_mps")
-    if speed:
-        return Pace(float(speed), "treadmill")
+    speed = _positive((analysis.get("options") or {}).get("treadmill_speed_mps"))
+    if speed is not None:
+        return Pace(speed, "treadmill")
     cadence = ((analysis.get("metrics") or {}).get("cadence_spm") or {}).get("all") or {}
-    if cadence.get("median"):
-        estimate = float(np.clip(speed_from_cadence(cadence["median"]), *SPEED_RANGE_MPS))
+    median = _positive(cadence.get("median"))
+    if median is not None:
+        estimate = float(np.clip(speed_from_cadence(median), *SPEED_RANGE_MPS))
         return Pace(round(estimate, 2), "cadence")
     return Pace(None, "unknown")
+
+
+def _positive(value: object) -> float | None:
+    """``value`` as a finite positive float, else ``None`` (missing, NaN, zero, text...)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) and x > 0 else None

@@ -180,17 +180,17 @@ class Context:
         if entry.get("per_side"):
             for side in SIDES:
                 stats = entry.get(side)
-                if not stats or stats.get("median") is None:
+                if not _usable(stats):
                     continue
-                conf = base * _steps_factor(stats.get("n", 0))
+                conf = base * _steps_factor(int(stats.get("n") or 0))
                 conf *= _keypoint_factor(self.keypoint_confidence.get(side))
                 out.append(
                     SideValue(
                         metric,
                         side,
                         float(stats["median"]),
-                        int(stats.get("n", 0)),
-                        float(stats.get("iqr", 0.0)),
+                        int(stats.get("n") or 0),
+                        _finite(stats.get("iqr")),
                         conf,
                         level,
                         flags,
@@ -198,8 +198,8 @@ class Context:
                 )
         else:
             stats = entry.get("all")
-            if stats and stats.get("median") is not None:
-                n_side = max(1, int(stats.get("n", 0)) // 2)
+            if _usable(stats):
+                n_side = max(1, int(stats.get("n") or 0) // 2)
                 kp = [self.keypoint_confidence.get(s) for s in SIDES]
                 kp_mean = (
                     sum(k for k in kp if k is not None) / len([k for k in kp if k is not None])
@@ -212,8 +212,8 @@ class Context:
                         metric,
                         "both",
                         float(stats["median"]),
-                        int(stats.get("n", 0)),
-                        float(stats.get("iqr", 0.0)),
+                        int(stats.get("n") or 0),
+                        _finite(stats.get("iqr")),
                         conf,
                         level,
                         flags,
@@ -231,6 +231,18 @@ class Context:
         if self.near_side is None:
             return None
         return "right" if self.near_side == "left" else "left"
+
+
+def _usable(stats: dict | None) -> bool:
+    """A summary with a finite median (NaN or missing values are not judged)."""
+    if not stats:
+        return False
+    median = stats.get("median")
+    return isinstance(median, int | float) and math.isfinite(median)
+
+
+def _finite(x: object, default: float = 0.0) -> float:
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) else default
 
 
 def _steps_factor(n: int) -> float:

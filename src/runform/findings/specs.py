@@ -127,7 +127,7 @@ ASYMMETRY_METRICS: tuple[str, ...] = (
 #: Symmetry index (%) beyond the threshold that gives full asymmetry severity.
 ASYMMETRY_FULL_SCALE_PCT = 30.0
 #: A one-camera view sees the far leg worse, so every left/right comparison is less certain.
-ONE_CAMERA_SYMMETRY_FACTOR = 0.8
+ONE_CAMERA_SYMMETRY_FACTOR = 0.75
 #: Cadence this far below the speed's expected cadence is the edge of "low" (runners vary).
 CADENCE_TOLERANCE = 0.05
 #: Fraction of the edge value that gives full low-cadence severity.

@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 #: How each catalogue unit is written after a number (no space before "°").
 _UNIT_SUFFIX = {
     "deg": "°",
@@ -40,7 +42,7 @@ def _digits(value: float, unit: str) -> int:
 
 def fmt_number(value: float | None, unit: str) -> str:
     """A number rounded for its unit, without the unit (``"–"`` for missing)."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "–"
     text = f"{value:.{_digits(value, unit)}f}"
     return "0" if text in ("-0", "-0.0", "-0.00") else text.replace("-", "−")
@@ -48,7 +50,7 @@ def fmt_number(value: float | None, unit: str) -> str:
 
 def fmt_value(value: float | None, unit: str, short: bool = False) -> str:
     """A number with its unit, e.g. ``"14.2°"`` or ``"168 steps/min"``."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "–"
     suffix = (_SHORT_SUFFIX if short else _UNIT_SUFFIX).get(unit, f" {unit}" if unit else "")
     return fmt_number(value, unit) + suffix

@@ -103,7 +103,7 @@ def summarise(
         # two consecutive strides with opposite signs, so it cancels in the mean (a median
         # would keep it), which matters at 30 fps where a contact is only known to ~1 frame.
         med = float(np.median(stride_ms))
-        regular = [x for x in stride_ms if 0.7 * med <= x <= 1.3 * med]
+        regular = [x for x in stride_ms if 0.7 * med <= x <= 1.3 * med] or [med]
         cad["median"] = round(120000.0 / float(np.mean(regular)), 2)
         entry = _entry(spec, {"left": None, "right": None}, cad, fps, n_side, confidence)
         if treadmill_speed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from runform.analysis import Analysis
 
 
@@ -12,3 +14,11 @@ def analysis_document(analysis: Analysis) -> dict:
 
     doc["findings"] = findings_from_analysis(doc)
     return doc
+
+
+def write_default_plan(document: dict, out_dir: Path) -> dict[str, Path]:
+    """The plan stage with the default profile (``runform plan`` offers every option)."""
+    from runform.plan import build_plan, profile_from_options, write_plan
+
+    plan = build_plan(document.get("findings", []), profile_from_options())
+    return write_plan(plan, out_dir)

@@ -171,7 +171,9 @@ class BlazePoseBackend:
         1 (the "full" model shipped in the wheel). 0 and 2 are accepted only when their model
         file is already installed, because mediapipe would otherwise download it.
     smooth_landmarks:
-        MediaPipe's temporal filter in :meth:`track` mode.
+        MediaPipe's temporal filter in :meth:`track` mode. Off by default: it lags fast
+        ankle motion, the engine low-passes the track anyway, and with it off a moving crop
+        window cannot leak into the pose (see ``docs/video.md``).
     min_detection_confidence, min_tracking_confidence:
         MediaPipe's thresholds for finding a person and keeping them.
     """
@@ -183,7 +185,7 @@ class BlazePoseBackend:
         self,
         model_complexity: int = 1,
         *,
-        smooth_landmarks: bool = True,
+        smooth_landmarks: bool = False,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:

@@ -273,6 +273,7 @@ def scout_runner(
         is dark), or two people are running and neither stands out.
     """
     report = ensure_progress(report)
+    report("find runner", 0.0, "searching")
     levels: list[float] = []
     candidates: list[Candidate] | None = None
     start = 0

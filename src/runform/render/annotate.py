@@ -15,9 +15,11 @@ slower), a 120 fps capture at 30 fps (4x), a 60 fps clip at 15 fps (4x) and a 30
 at 7.5 fps (4x). A 30 fps clip is thus slowed by repeating each frame, expressed through
 timestamps rather than by encoding the same picture four times, which keeps the encoding
 cost at one frame per source frame. If a chosen factor would play faster than 60 frames per
-second, frames are dropped to stay at or below 60 fps. See ``docs/render.md``.
+second, frames are dropped to stay at or below 60 fps. ``window_s`` optionally limits the
+video to the stretch of the clip with the most steps. See ``docs/render.md``.
 
-The frames are streamed: one decoded frame is in memory at a time.
+The overlay is drawn straight on the decoded YUV 4:2:0 planes (no RGB round trip), and
+frames are streamed: a few decoded frames are in memory at a time, whatever the length.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ PLAYBACK_FPS = 30.0
 MIN_SLOW_FACTOR = 4.0
 #: Frames closer together on screen than 1/60 s are dropped.
 MAX_PLAYBACK_FPS = 60.0
-#: Output frames are scaled down so their long side is at most this many pixels.
-MAX_LONG_SIDE = 1280
+#: Clips whose long side is at most this many pixels keep their size (no rescaling cost)...
+MAX_NATIVE_SIDE = 1280
+#: ...larger ones are scaled to this long side (half the encoding work of 1280; plenty for
+#: a phone screen).
+SCALED_LONG_SIDE = 960
 #: Output timestamps are in ticks of 1/600 s (divisible by 24, 25, 30, 60 fps).
 TICKS_PER_SECOND = 600
 #: How long (on screen) an event marker stays visible while it fades.
@@ -130,29 +135,45 @@ def iter_i420_frames(
     info: VideoInfo,
     size: tuple[int, int],
     frame_hook: FrameHook | None = None,
-) -> Iterator[np.ndarray]:
-    """Decode frames in order as upright I420 buffers ``(3h/2, w)`` at display ``size``.
+    wanted: Callable[[int], bool] | None = None,
+    stop: int | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode frames in order; yield ``(index, I420 buffer (3h/2, w))``, upright, at ``size``.
 
     Rotated by the display matrix the way :mod:`runform.pose.video` does, but kept in
     YUV 4:2:0, the encoder's own format, so the annotated video needs no RGB round trip.
-    ``frame_hook(index, frame)`` sees each decoded frame first (the key-frame stills use
-    it to share this decoding pass).
+    Only frames with ``wanted(index)`` true are converted and yielded (the others are just
+    decoded); decoding ends before frame ``stop``. ``frame_hook(index, frame)`` sees every
+    decoded frame first (the key-frame stills use it to share this decoding pass).
     """
     rotation = info.rotation
     w, h = size if rotation in (0, 180) else (size[1], size[0])
     for index, frame in enumerate(decoded_frames(video_path)):
+        if stop is not None and index >= stop:
+            return
         if frame_hook is not None:
             frame_hook(index, frame)
+        if wanted is not None and not wanted(index):
+            continue
         if (frame.width, frame.height, frame.format.name) != (w, h, "yuv420p"):
             frame = frame.reformat(width=w, height=h, format="yuv420p", interpolation="AREA")
-        yield _rotate_i420(frame.to_ndarray(), w, h, rotation)
+        yield index, _rotate_i420(frame.to_ndarray(), w, h, rotation)
 
 
-def output_size(width: int, height: int, max_long_side: int = MAX_LONG_SIDE) -> tuple[int, int]:
-    """Even output dimensions, scaled down so the long side is at most ``max_long_side``."""
-    scale = min(1.0, max_long_side / max(width, height))
-    out_w = max(2, int(width * scale) // 2 * 2)
-    out_h = max(2, int(height * scale) // 2 * 2)
+def output_size(width: int, height: int) -> tuple[int, int]:
+    """Even output dimensions: the clip's own size up to a 1280 px long side, else 960.
+
+    Encoding 720x1280 costs about as much more than 540x960 as rescaling 720x1280 to
+    540x960 would, so clips up to 1280 keep their full sharpness; larger ones (1080p, 4K)
+    are scaled to a 960 px long side, which keeps the encoder's work small.
+
+    >>> output_size(720, 1280), output_size(1920, 1080), output_size(721, 405)
+    ((720, 1280), (960, 540), (720, 404))
+    """
+    long_side = max(width, height)
+    scale = 1.0 if long_side <= MAX_NATIVE_SIDE else SCALED_LONG_SIDE / long_side
+    out_w = max(2, int(round(width * scale)) // 2 * 2)
+    out_h = max(2, int(round(height * scale)) // 2 * 2)
     return out_w, out_h
 
 
@@ -186,6 +207,33 @@ def playback_ticks(time_s: np.ndarray, slow_factor: float) -> tuple[np.ndarray, 
             keep[i] = True
             last = tick
     return ticks, keep
+
+
+def steady_window(track: PoseTrack, analysis, window_s: float | None) -> tuple[int, int]:
+    """Frames ``[start, stop)`` to show: all of them, or the ``window_s`` seconds of real
+    time holding the most accepted steps (the earliest such stretch)."""
+    n = track.n_frames
+    if window_s is None:
+        return 0, n
+    try:
+        window_s = float(window_s)
+    except (TypeError, ValueError):
+        window_s = float("nan")
+    if not (np.isfinite(window_s) and window_s > 0):
+        raise OptionError(f"The video window must be a positive number of seconds, not {window_s}.")
+    if window_s >= track.duration:
+        return 0, n
+    steps = list(getattr(getattr(analysis, "gait", None), "steps", []) or [])
+    t = track.time
+    best_start, best_count = float(t[0]), -1
+    for start in sorted({float(t[0]), *(s.contact_s - 0.1 for s in steps)}):
+        start = min(max(start, float(t[0])), float(t[-1]) - window_s)
+        count = sum(1 for s in steps if start <= s.contact_s and s.toe_off_s <= start + window_s)
+        if count > best_count:
+            best_start, best_count = start, count
+    first = int(np.searchsorted(t, best_start, side="left"))
+    last = int(np.searchsorted(t, best_start + window_s, side="right"))
+    return first, max(last, first + 1)
 
 
 # ------------------------------------------------------------------------ overlay
@@ -496,6 +544,7 @@ def write_annotated_video(
     *,
     slow_factor: float | None = None,
     progress: ProgressLike = None,
+    window_s: float | None = None,
 ) -> Path:
     """Write ``annotated.mp4``: skeleton, live angles, events, steps, in slow motion.
 
@@ -511,11 +560,15 @@ def write_annotated_video(
         ``.angles``. With no events the video is still written, with a "No steps detected"
         banner.
     out_path:
-        The ``.mp4`` to write (H.264, yuv420p, even dimensions, long side <= 1280 px).
+        The ``.mp4`` to write (H.264, yuv420p, even dimensions; see :func:`output_size`).
     slow_factor:
         How many times slower than real time to play; default ``max(4, capture_fps / 30)``.
     progress:
         Callback ``(stage, fraction, detail)``.
+    window_s:
+        Show only this many seconds of real time (the stretch with the most steps) instead
+        of the whole clip; ``None`` (default) shows everything. Cost is proportional to the
+        frames shown (frames before the window are decoded, not converted).
 
     Returns
     -------
@@ -526,14 +579,14 @@ def write_annotated_video(
     InputError
         The video cannot be read, or the track does not fit it.
     OptionError
-        ``slow_factor`` is not a positive number.
+        ``slow_factor`` or ``window_s`` is not a positive number.
 
     Examples
     --------
     >>> write_annotated_video("run.mp4", track, analysis, "out/annotated.mp4")  # doctest: +SKIP
     PosixPath('out/annotated.mp4')
     """
-    return render_video(video_path, track, analysis, out_path, slow_factor, progress)
+    return render_video(video_path, track, analysis, out_path, slow_factor, progress, window_s)
 
 
 def render_video(
@@ -543,10 +596,13 @@ def render_video(
     out_path: str | Path,
     slow_factor: float | None = None,
     progress: ProgressLike = None,
+    window_s: float | None = None,
     frame_hook: FrameHook | None = None,
+    hook_until: int = -1,
 ) -> Path:
     """:func:`write_annotated_video`, with a ``frame_hook(index, frame)`` on every decoded
-    frame (used to write the key-frame stills in the same decoding pass)."""
+    frame up to at least ``hook_until`` (used to write the key-frame stills in the same
+    decoding pass)."""
     report = ensure_progress(progress)
     out_path = Path(out_path)
     clean = getattr(analysis, "track", None)
@@ -568,24 +624,32 @@ def render_video(
     scale = (scale_track[0] * out_w / info.width, scale_track[1] * out_h / info.height)
     style = Style.for_frame(out_w, out_h)
     overlay = Overlay(clean, analysis, scale, style, slow_factor, (out_w, out_h))
-    ticks, keep = playback_ticks(track.time, slow_factor)
+    first, last = steady_window(track, analysis, window_s)
+    keep = np.zeros(track.n_frames, bool)
+    ticks = np.zeros(track.n_frames, np.int64)
+    ticks[first:last], keep[first:last] = playback_ticks(track.time[first:last], slow_factor)
     playback_fps = min(capture_fps / slow_factor, MAX_PLAYBACK_FPS)
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     colour = colour_tags(video_path)
     container, stream = _open_writer(out_path, out_w, out_h, playback_fps, colour)
     n = track.n_frames
-    report(_STAGE, 0.0, f"{n} frames, {slow_factor:.3g}x slower")
-    every = max(1, n // 100)
+    total = int(keep.sum())
+    report(_STAGE, 0.0, f"{total} frames, {slow_factor:.3g}x slower")
+    every = max(1, total // 100)
     written = 0
     time_base = Fraction(1, TICKS_PER_SECOND)
-    frames = prefetch(iter_i420_frames(video_path, info, (out_w, out_h), frame_hook), depth=3)
+    decoding = iter_i420_frames(
+        video_path,
+        info,
+        (out_w, out_h),
+        frame_hook,
+        wanted=lambda index: index < n and bool(keep[index]),
+        stop=max(last, hook_until + 1),
+    )
+    frames = prefetch(decoding, depth=3)
     try:
-        for i, buf in enumerate(frames):
-            if i >= n:
-                break
-            if not keep[i]:
-                continue
+        for i, buf in frames:
             overlay.draw(YUV420Canvas.from_i420(buf, colour.matrix), i)
             frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
             frame.pts = int(ticks[i])
@@ -593,8 +657,8 @@ def render_video(
             for packet in stream.encode(frame):
                 container.mux(packet)
             written += 1
-            if i % every == 0:
-                report(_STAGE, i / n, f"frame {i + 1}/{n}")
+            if written % every == 0:
+                report(_STAGE, written / total, f"frame {written}/{total}")
         for packet in stream.encode():
             container.mux(packet)
     finally:

@@ -361,19 +361,27 @@ class Canvas:
         return arr[y0:y1, x0:x1]
 
     # ------------------------------------------------------------------ primitives
-    def line(self, a, b, color: Color, thickness: int) -> None:
+    def line(self, a, b, color: Color, thickness: int, luma_only: bool = False) -> None:
+        """An anti-aliased line; ``luma_only`` draws it on the brightness plane only (dark
+        outlines on a YUV canvas: chroma under them is left as is, which nobody can see)."""
         if not (_finite(a) and _finite(b)):
             return
-        for arr, s, kind in self.planes():
+        for arr, s, kind in self._drawn_planes(luma_only):
             cv2.line(
                 arr, self._fix(a, s), self._fix(b, s), self._value(color, kind),
                 max(1, round(thickness * s)), cv2.LINE_AA, _SHIFT,
             )  # fmt: skip
 
-    def circle(self, c, radius: float, color: Color, thickness: int = -1) -> None:
+    def _drawn_planes(self, luma_only: bool) -> list[tuple[np.ndarray, float, str]]:
+        planes = self.planes()
+        return planes[:1] if luma_only else planes
+
+    def circle(
+        self, c, radius: float, color: Color, thickness: int = -1, luma_only: bool = False
+    ) -> None:
         if not _finite(c):
             return
-        for arr, s, kind in self.planes():
+        for arr, s, kind in self._drawn_planes(luma_only):
             cv2.circle(
                 arr, self._fix(c, s), int(round(radius * s * _ONE)), self._value(color, kind),
                 thickness if thickness < 0 else max(1, round(thickness * s)), cv2.LINE_AA, _SHIFT,
@@ -648,7 +656,7 @@ def draw_segment(canvas: Canvas, a, b, color: Color, thickness: int) -> None:
     """An anti-aliased line with a dark outline (skipped if either end is missing)."""
     if not (_finite(a) and _finite(b)):
         return
-    canvas.line(a, b, BLACK, thickness + max(2, thickness // 2))
+    canvas.line(a, b, BLACK, thickness + max(2, thickness // 2), luma_only=True)
     canvas.line(a, b, color, thickness)
 
 
@@ -656,7 +664,7 @@ def draw_joint(canvas: Canvas, p, color: Color, radius: int) -> None:
     """A filled joint marker with a dark rim (skipped if missing)."""
     if not _finite(p):
         return
-    canvas.circle(p, radius + max(1, radius // 3), BLACK)
+    canvas.circle(p, radius + max(1, radius // 3), BLACK, luma_only=True)
     canvas.circle(p, radius, color)
 
 
@@ -728,33 +736,53 @@ class LabelPlacer:
     """Put labels beside their joints where they hide the least of the runner.
 
     For each label, eight spots around its anchor point are tried (beside, above-beside,
-    below-beside on either side, straight above and below); each costs the number of
-    skeleton points it would cover, plus overlap with labels already placed this frame,
-    plus any part outside the frame, plus a small penalty for the less preferred spots and
-    a bonus for keeping last frame's spot (so labels do not jump around).
+    below-beside on either side, straight above and below). A spot costs the skeleton it
+    would cover, a heavy penalty for overlapping labels or boxes already placed this frame
+    or for leaving the frame, a small penalty for the less preferred spots, and a bonus for
+    keeping the previous frame's spot (so labels do not jump around).
+
+    Coverage is read from a coarse occupancy grid (8 px cells) through its integral image,
+    so each label costs a handful of array look-ups.
 
     Call :meth:`start` once per frame with the skeleton, then :meth:`place` per label.
     """
 
     _SPOTS = ((1, 0), (1, -1), (1, 1), (-1, 0), (-1, -1), (-1, 1), (0, -1), (0, 1))
+    _CELL = 8
+    _TAKEN = 50.0  # cost of one grid cell already used by a label or a panel
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
+        self._shape = (height // self._CELL + 2, width // self._CELL + 2)
+        self._grid = np.zeros(self._shape, np.float32)
+        self._integral = cv2.integral(self._grid)
         self._previous: dict[str, int] = {}
-        self._points = np.empty((0, 2))
-        self._boxes: list[tuple[float, float, float, float]] = []
+
+    def _mark(self, box: Sequence[float], value: float) -> None:
+        c = self._CELL
+        x0, y0 = max(int(box[0] // c), 0), max(int(box[1] // c), 0)
+        x1, y1 = int(math.ceil(box[2] / c)), int(math.ceil(box[3] / c))
+        self._grid[y0:y1, x0:x1] += value
 
     def start(self, segments: np.ndarray, reserved: Sequence[Sequence[float]] = ()) -> None:
         """A new frame: the skeleton segments ``(n, 2, 2)`` and boxes already taken."""
+        self._grid[:] = 0
         if len(segments):
-            a, b = segments[:, 0:1, :], segments[:, 1:2, :]
-            longest = float(np.max(np.linalg.norm(b - a, axis=-1)))
-            samples = int(np.clip(math.ceil(longest / 5.0), 2, 96))  # a point every ~5 px
-            t = np.linspace(0.0, 1.0, samples)[None, :, None]
-            self._points = (a + (b - a) * t).reshape(-1, 2)
-        else:
-            self._points = np.empty((0, 2))
-        self._boxes = [tuple(map(float, box)) for box in reserved]
+            cells = np.round(np.asarray(segments, float) / self._CELL).astype(np.int32)
+            cv2.polylines(self._grid, list(cells), False, 1.0, 1, cv2.LINE_8)
+        for box in reserved:
+            self._mark(box, self._TAKEN)
+        self._integral = cv2.integral(self._grid)
+
+    def _covered(self, box: tuple[float, float, float, float]) -> float:
+        c = self._CELL
+        rows, cols = self._shape
+        x0 = min(max(int(box[0] // c), 0), cols)
+        y0 = min(max(int(box[1] // c), 0), rows)
+        x1 = min(max(math.ceil(box[2] / c), 0), cols)
+        y1 = min(max(math.ceil(box[3] / c), 0), rows)
+        s = self._integral
+        return float(s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0])
 
     def place(
         self, key: str, size: tuple[int, int], anchor, gap: float, prefer: int = 1
@@ -762,44 +790,29 @@ class LabelPlacer:
         """Top-left corner for a label of ``size`` (w, h) near ``anchor``; ``prefer`` = ±1 side."""
         w, h = size
         x, y = float(anchor[0]), float(anchor[1])
-        spots = np.array(self._SPOTS, float) * np.array([prefer, 1.0])
-        x0 = np.where(spots[:, 0] > 0, x + gap, np.where(spots[:, 0] < 0, x - gap - w, x - w / 2))
-        y0 = y - h / 2 + spots[:, 1] * np.where(spots[:, 0] == 0, gap + h / 2, 0.8 * h)
-        boxes = np.stack([x0, y0, x0 + w, y0 + h], axis=1)
-        cost = 0.4 * np.arange(len(spots), dtype=float)
-        pts = self._points
-        if len(pts):
-            reach = gap + w + h  # only skeleton points a candidate could cover
-            pts = pts[(np.abs(pts[:, 0] - x) < reach) & (np.abs(pts[:, 1] - y) < reach)]
-        if len(pts):
-            px, py = pts[:, 0], pts[:, 1]
-            inside = (
-                (px[None] > boxes[:, 0:1] - 2)
-                & (px[None] < boxes[:, 2:3] + 2)
-                & (py[None] > boxes[:, 1:2] - 2)
-                & (py[None] < boxes[:, 3:4] + 2)
-            )
-            cost += inside.sum(axis=1)
-        if self._boxes:
-            taken = np.asarray(self._boxes, float)
-            ix = np.minimum(boxes[:, None, 2], taken[None, :, 2])
-            ix = np.clip(ix - np.maximum(boxes[:, None, 0], taken[None, :, 0]), 0, None)
-            iy = np.minimum(boxes[:, None, 3], taken[None, :, 3])
-            iy = np.clip(iy - np.maximum(boxes[:, None, 1], taken[None, :, 1]), 0, None)
-            cost += 40.0 * (ix * iy).sum(axis=1) / (w * h)
-        inside_w = np.clip(
-            np.minimum(boxes[:, 2], self.width) - np.maximum(boxes[:, 0], 0), 0, None
-        )
-        inside_h = np.clip(
-            np.minimum(boxes[:, 3], self.height) - np.maximum(boxes[:, 1], 0), 0, None
-        )
-        cost += 40.0 * (1.0 - inside_w * inside_h / (w * h))
-        if key in self._previous:
-            cost[self._previous[key]] -= 2.0
-        best = int(np.argmin(cost))
+        previous = self._previous.get(key)
+        best, best_cost, best_box = 0, math.inf, (x, y, x + w, y + h)
+        for rank, (sx, sy) in enumerate(self._SPOTS):  # 8 candidates: plain Python is fastest
+            sx *= prefer
+            if sx > 0:
+                x0 = x + gap
+            elif sx < 0:
+                x0 = x - gap - w
+            else:
+                x0 = x - w / 2
+            y0 = y - h / 2 + sy * ((gap + h / 2) if sx == 0 else 0.8 * h)
+            box = (x0, y0, x0 + w, y0 + h)
+            inside_w = max(min(box[2], self.width) - max(box[0], 0.0), 0.0)
+            inside_h = max(min(box[3], self.height) - max(box[1], 0.0), 0.0)
+            cost = 0.4 * rank + self._covered(box) + 40.0 * (1.0 - inside_w * inside_h / (w * h))
+            if rank == previous:
+                cost -= 2.0
+            if cost < best_cost:
+                best, best_cost, best_box = rank, cost, box
         self._previous[key] = best
-        self._boxes.append(tuple(boxes[best]))
-        return float(boxes[best, 0]), float(boxes[best, 1])
+        self._mark(best_box, self._TAKEN)
+        self._integral = cv2.integral(self._grid)
+        return best_box[0], best_box[1]
 
 
 # ----------------------------------------------------------------------------- angles

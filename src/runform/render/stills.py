@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from runform.errors import AnalysisError, InputError
+from runform.geometry import mid_point
 from runform.keypoints import SIDES
 from runform.pose.video import probe_video, processing_size, upright
 from runform.progress import ProgressLike, ensure_progress
@@ -98,7 +99,11 @@ def _nan_arg(values: np.ndarray, lo: int, hi: int, largest: bool) -> int | None:
 
 
 @dataclass(frozen=True)
-class _Stride:
+class Stride:
+    """A complete stride of one foot: contact, toe-off and the same foot's next contact
+    (fractional frames), its detection confidence and the features compared to the median
+    (contact time s, stride time s, peak thigh extension deg, peak swing knee flexion deg)."""
+
     index: int
     contact: float  # fractional frames
     toe_off: float
@@ -107,7 +112,7 @@ class _Stride:
     features: tuple[float, ...]
 
 
-def _strides(analysis, side: str, angles: dict) -> list[_Stride]:
+def _strides(analysis, side: str, angles: dict) -> list[Stride]:
     track: PoseTrack = analysis.track
     n = track.n_frames
     thigh = np.asarray(angles["thigh"][side], float)
@@ -132,11 +137,11 @@ def _strides(analysis, side: str, angles: dict) -> list[_Stride]:
             float(thigh[ext]),
             float(knee[flex]),
         )
-        out.append(_Stride(k, c, o, e, float(step.confidence), features))
+        out.append(Stride(k, c, o, e, float(step.confidence), features))
     return out
 
 
-def representative_stride(analysis, side: str, angles: dict | None = None) -> _Stride | None:
+def representative_stride(analysis, side: str, angles: dict | None = None) -> Stride | None:
     """The complete stride of ``side`` closest to the median stride, or ``None``.
 
     Distance: sum over contact time, stride time, peak thigh extension and peak swing knee
@@ -147,7 +152,7 @@ def representative_stride(analysis, side: str, angles: dict | None = None) -> _S
     return _closest_to_median(_strides(analysis, side, angles))
 
 
-def _closest_to_median(strides: list[_Stride]) -> _Stride | None:
+def _closest_to_median(strides: list[Stride]) -> Stride | None:
     if not strides:
         return None
     feats = np.array([s.features for s in strides], float)
@@ -184,18 +189,14 @@ def key_frames(analysis, side: str) -> list[KeyFrame] | str:
     ]
 
 
-def _mid_stance(track: PoseTrack, side: str, stride: _Stride) -> int:
+def _mid_stance(track: PoseTrack, side: str, stride: Stride) -> int:
     """Stance frame where the hip centre is closest (horizontally) to the stance ankle."""
     lo, hi = math.ceil(stride.contact), math.floor(stride.toe_off)
     fallback = int(round((stride.contact + stride.toe_off) / 2))
-    if hi < lo or not (track.has("left_hip") and track.has(f"{side}_ankle")):
+    hips = mid_point(track, "hip")
+    if hi < lo or hips is None or not track.has(f"{side}_ankle"):
         return fallback
-    hips = [track.point(f"{s}_hip")[lo : hi + 1, 0] for s in SIDES if track.has(f"{s}_hip")]
-    with np.errstate(invalid="ignore"):
-        hip_x = np.nanmean(np.stack(hips), axis=0) if hips else None
-    if hip_x is None:
-        return fallback
-    gap = np.abs(hip_x - track.point(f"{side}_ankle")[lo : hi + 1, 0])
+    gap = np.abs(hips[lo : hi + 1, 0] - track.point(f"{side}_ankle")[lo : hi + 1, 0])
     if not np.isfinite(gap).any():
         return fallback
     return lo + int(np.nanargmin(gap))
@@ -509,6 +510,7 @@ def write_video_and_key_frames(
     *,
     slow_factor: float | None = None,
     progress: ProgressLike = None,
+    window_s: float | None = None,
 ) -> tuple[Path, list[Path]]:
     """:func:`~runform.render.annotate.write_annotated_video` and :func:`write_key_frames`
     in one decoding pass (the stills then cost little more than their PNG files).
@@ -518,6 +520,9 @@ def write_video_and_key_frames(
     the list of stills is empty, and the reason is sent through ``progress`` (see also
     :func:`stills_unavailable_reason`).
 
+    ``window_s`` limits the video as in ``write_annotated_video``; the stills always come from
+    the whole clip.
+
     Returns
     -------
     ``(video_path, still_paths)``.
@@ -526,7 +531,9 @@ def write_video_and_key_frames(
     job = _StillJob(video_path, track, analysis, out_dir, report)
     hook = job.take if job.wanted else None
     try:
-        video = render_video(video_path, track, analysis, out_path, slow_factor, report, hook)
+        video = render_video(
+            video_path, track, analysis, out_path, slow_factor, report, window_s, hook, job.last
+        )
     except BaseException:
         job.abandon()
         raise

@@ -8,6 +8,7 @@ it out, so the two files always carry the same content.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +176,10 @@ def key_still(finding: dict, stills: list[Still], near_side: str | None) -> Stil
 # ----------------------------------------------------------------------------- pieces
 
 
+def _finite(x: object) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
 def _position(value: float, entry: dict) -> str:
     band = entry.get("band") or {}
     low, high = band.get("low"), band.get("high")
@@ -197,7 +202,7 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
         sides = ("left", "right") if entry.get("per_side") else ("all",)
         for side in sides:
             stats = entry.get(side)
-            if not stats:
+            if not stats or not _finite(stats.get("median")):
                 continue
             label = "both" if side == "all" else side
             values.append(

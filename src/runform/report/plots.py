@@ -331,7 +331,7 @@ def symmetry_figure(metrics: dict, names: list[str] | None = None):
         low, high = _band(entry)
         pl = band_position(entry["left"]["median"], low, high)
         pr = band_position(entry["right"]["median"], low, high)
-        if pl is None or pr is None:
+        if pl is None or pr is None or not np.isfinite([pl, pr]).all():
             continue
         rows.append((entry.get("name", metric), pl, pr, entry))
     if not rows:
@@ -419,12 +419,10 @@ def gauge_figure(entry: dict):
     """
     low, high = _band(entry)
     values = []
-    if entry.get("per_side"):
-        for side in ("left", "right"):
-            if entry.get(side):
-                values.append((side, float(entry[side]["median"])))
-    elif entry.get("all"):
-        values.append(("both", float(entry["all"]["median"])))
+    for side in ("left", "right") if entry.get("per_side") else ("all",):
+        median = (entry.get(side) or {}).get("median")
+        if isinstance(median, int | float) and np.isfinite(median):
+            values.append(("both" if side == "all" else side, float(median)))
     if not values:
         return None
     pts = [v for _, v in values] + [x for x in (low, high, entry.get("expected")) if x is not None]
