@@ -61,7 +61,9 @@ def test_example_outputs_and_video_block(example_run: VideoAnalysis) -> None:
     import jsonschema
 
     out = example_run.outputs
-    assert set(out) == {"pose", "analysis"}  # annotate=False
+    # annotate=False: no video or stills; the report is written by default
+    assert set(out) == {"pose", "analysis", "report_html", "report_pdf", "steps_csv"}
+    assert all(path.is_file() and path.stat().st_size > 0 for path in out.values())
     doc = json.loads(out["analysis"].read_text())
     schema = json.loads(
         (

@@ -47,12 +47,25 @@ def analyze(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Always re-run the pose model; cache nothing.")
     ] = False,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv."),
+    ] = True,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Also write a 6-week plan (default profile; `runform plan` has every option).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
-    """Analyse a side-view running video: pose, gait events, metrics, annotated video."""
+    """Analyse a side-view running video: pose, gait events, metrics, findings, annotated
+    video, report and (with --plan) a 6-week plan."""
     from runform.cli.summary_table import print_summary
     from runform.pipeline import AnalysisOptions
     from runform.pipeline.video import analyze_video
+    from runform.plan import profile_from_options
 
     options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
     with rich_progress(enabled=not quiet) as progress:
@@ -65,6 +78,8 @@ def analyze(
             capture_fps=capture_fps,
             cache=not no_cache,
             cache_dir=cache_dir,
+            write_report=report,
+            plan_profile=profile_from_options() if plan else None,
         )
     if not quiet:
         print_video_line(result.document.get("video", {}))

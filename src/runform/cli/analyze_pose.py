@@ -34,10 +34,14 @@ def analyze_pose(
         typer.Option(help="Treadmill belt speed in m/s (step length, expected cadence)."),
     ] = None,
     report: Annotated[
-        bool, typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv.")
+        bool,
+        typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv."),
     ] = True,
     plan: Annotated[
-        bool, typer.Option("--plan", help="Also write a 6-week plan (default profile; see `runform plan`).")
+        bool,
+        typer.Option(
+            "--plan", help="Also write a 6-week plan (default profile; see `runform plan`)."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,13 +31,18 @@ import numpy as np
 
 from runform.analysis import Analysis, Warning_
 from runform.errors import AnalysisError, RunformError
+from runform.pipeline.document import analysis_document
 from runform.pipeline.track import HUMAN_CADENCE_SPM, AnalysisOptions, analyze_track
+from runform.plan.profile import Profile
 from runform.pose.backends import PoseBackend
 from runform.pose.estimate import estimate_pose
 from runform.pose.runner import assess_runner
 from runform.pose.video import DEFAULT_MAX_SIDE
-from runform.progress import ProgressLike, ensure_progress
+from runform.progress import ProgressCallback, ProgressLike, ensure_progress
 from runform.track import PoseTrack
+
+#: Longest stretch of real time shown in the annotated video by default (seconds).
+DEFAULT_VIDEO_WINDOW_S = 20.0
 
 #: Usual camera frame rates, for the time-base hint.
 COMMON_CAPTURE_FPS = (24, 25, 30, 48, 50, 60, 90, 100, 120, 180, 200, 240, 300, 480, 960)
@@ -73,6 +79,9 @@ def analyze_video(
     cache_dir: str | os.PathLike | None = None,
     backend: PoseBackend | None = None,
     max_side: int | None = DEFAULT_MAX_SIDE,
+    write_report: bool = True,
+    plan_profile: Profile | None = None,
+    video_window_s: float | None = DEFAULT_VIDEO_WINDOW_S,
 ) -> VideoAnalysis:
     """Analyse a running video and (with ``out_dir``) write its outputs.
 
@@ -87,6 +96,14 @@ def analyze_video(
         nothing.
     annotate:
         Also write ``annotated.mp4`` and the key-frame stills.
+    write_report:
+        Also write ``report.html``, ``report.pdf`` and ``steps.csv``.
+    video_window_s:
+        The annotated video shows at most this many seconds: the steadiest stretch with the
+        most steps (``None``: the whole clip). Slowed down 4–8×, a long clip would make a
+        video nobody watches to the end, and cost as much to render as the pose itself.
+    plan_profile:
+        When given, also write the 6-week plan (``plan.html``, ``plan.ics``, ``plan.json``).
     progress:
         Callback ``(stage, fraction, detail)``.
     capture_fps:
@@ -142,32 +159,43 @@ def analyze_video(
         )
     _explain_time_base(analysis, track)
 
-    document = _document(analysis)
+    document = analysis_document(analysis)
     document["video"] = video_block(track, assessment.to_dict())
     result = VideoAnalysis(analysis=analysis, pose=track, document=document, outputs=outputs)
     if out is None:
         return result
     outputs["analysis"] = out / "analysis.json"
     outputs["analysis"].write_text(json.dumps(document, indent=1, allow_nan=False))
-    if annotate:
-        _render(path, track, analysis, out, result, report)
+    # The annotated video is mostly decoding, drawing and encoding in C (the GIL is released),
+    # the report mostly Python: run the video in a worker thread while the report is built.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rendering = (
+            pool.submit(_render, path, track, analysis, out, result, report, video_window_s)
+            if annotate
+            else None
+        )
+        if write_report:
+            from runform.report import write_report as _write_report
+
+            media = {"video": out / "annotated.mp4"} if annotate else None
+            paths = _write_report(
+                document, out, findings=document.get("findings"), media=media, progress=report
+            )
+            outputs.update(
+                report_html=paths["html"], report_pdf=paths["pdf"], steps_csv=paths["steps_csv"]
+            )
+        if rendering is not None:
+            rendering.result()
+    if plan_profile is not None:
+        from runform.plan import build_plan, write_plan
+
+        plan = build_plan(document.get("findings", []), plan_profile)
+        paths = write_plan(plan, out)
+        outputs.update(plan_html=paths["html"], plan_ics=paths["ics"], plan_json=paths["json"])
     return result
 
 
 # ---------------------------------------------------------------------------- document
-def _document(analysis: Analysis) -> dict:
-    """``analysis_document`` (engine JSON + findings), or the engine JSON alone when the
-    findings stage is not installed."""
-    try:
-        from runform.pipeline.document import analysis_document
-    except ImportError:
-        return analysis.to_dict()
-    try:
-        return analysis_document(analysis)
-    except ImportError:
-        return analysis.to_dict()
-
-
 def video_block(track: PoseTrack, runner_checks: dict | None = None) -> dict:
     """The ``"video"`` block of ``analysis.json``: what was read and how time was made."""
     extra = track.meta.extra
@@ -287,32 +315,29 @@ def _render(
     analysis: Analysis,
     out: Path,
     result: VideoAnalysis,
-    report,
+    report: ProgressCallback,
+    window_s: float | None,
 ) -> None:
-    """Annotated video and key-frame stills (in ``out/stills``), when the render stage is
-    installed. A render step that cannot be done is noted, not fatal: the analysis stands."""
+    """Annotated video and key-frame stills (in ``out/stills``) in one decoding pass. A
+    render step that cannot be done is noted, not fatal: the analysis stands."""
+    from runform.render.stills import stills_unavailable_reason, write_video_and_key_frames
+
     try:
-        from runform.render.annotate import write_annotated_video
-    except ImportError:
-        result.notes.append("annotated.mp4 not written: runform.render.annotate is not available")
+        video_path, stills = write_video_and_key_frames(
+            video,
+            track,
+            analysis,
+            out / "annotated.mp4",
+            out / "stills",
+            progress=report,
+            window_s=window_s if window_s and window_s < track.duration else None,
+        )
+    except RunformError as exc:
+        result.notes.append(f"annotated.mp4 not written: {exc}")
+        return
+    result.outputs["annotated"] = Path(video_path)
+    if stills:
+        result.outputs["stills"] = out / "stills"
     else:
-        try:
-            result.outputs["annotated"] = Path(
-                write_annotated_video(
-                    video, track, analysis, out / "annotated.mp4", progress=report
-                )
-            )
-        except RunformError as exc:
-            result.notes.append(f"annotated.mp4 not written: {exc}")
-    try:
-        from runform.render.stills import write_key_frames
-    except ImportError:
-        result.notes.append("key-frame stills not written: runform.render.stills is not available")
-    else:
-        try:
-            written = write_key_frames(video, track, analysis, out / "stills", progress=report)
-        except RunformError as exc:
-            result.notes.append(f"key-frame stills not written: {exc}")
-        else:
-            if written:
-                result.outputs["stills"] = out / "stills"
+        reason = stills_unavailable_reason(analysis) or "no key frame could be chosen"
+        result.notes.append(f"key-frame stills not written: {reason}")

@@ -25,6 +25,8 @@ frames are streamed: a few decoded frames are in memory at a time, whatever the 
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -589,6 +591,62 @@ def write_annotated_video(
     return render_video(video_path, track, analysis, out_path, slow_factor, progress, window_s)
 
 
+class _EncoderThread:
+    """Encode and mux frames in a worker thread, so that H.264 encoding (C code, which
+    releases the GIL) overlaps the drawing of the next frame. The queue is short, so memory
+    stays flat; an error in the worker is raised in the caller."""
+
+    def __init__(self, container, stream, time_base: Fraction, depth: int = 3) -> None:
+        self._container, self._stream, self._time_base = container, stream, time_base
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="runform-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                buf, pts = item
+                frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
+                frame.pts = pts
+                frame.time_base = self._time_base
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+        except BaseException as exc:  # handed to the caller in put()/finish()
+            self._error = exc
+            while True:  # drain so that put() never blocks on a dead worker
+                try:
+                    if self._queue.get_nowait() is None:
+                        break
+                except queue.Empty:
+                    break
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def put(self, buf: np.ndarray, pts: int) -> None:
+        self._check()
+        self._queue.put((buf, pts))
+
+    def finish(self) -> None:
+        """Flush the encoder and wait for the worker; re-raise its error, if any."""
+        self._queue.put(None)
+        self._thread.join()
+        self._check()
+
+    def close(self) -> None:
+        """Stop the worker if still running (after an error in the caller)."""
+        if self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=5)
+            except queue.Full:
+                pass
+            self._thread.join(timeout=30)
+
+
 def render_video(
     video_path: str | Path,
     track: PoseTrack,
@@ -648,21 +706,18 @@ def render_video(
         stop=max(last, hook_until + 1),
     )
     frames = prefetch(decoding, depth=3)
+    encoder = _EncoderThread(container, stream, time_base)
     try:
         for i, buf in frames:
             overlay.draw(YUV420Canvas.from_i420(buf, colour.matrix), i)
-            frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
-            frame.pts = int(ticks[i])
-            frame.time_base = time_base
-            for packet in stream.encode(frame):
-                container.mux(packet)
+            encoder.put(buf, int(ticks[i]))
             written += 1
             if written % every == 0:
                 report(_STAGE, written / total, f"frame {written}/{total}")
-        for packet in stream.encode():
-            container.mux(packet)
+        encoder.finish()
     finally:
         frames.close()
+        encoder.close()
         container.close()
     if written == 0:
         out_path.unlink(missing_ok=True)
