@@ -189,5 +189,5 @@ def test_cadence_is_finite_when_no_stride_is_near_the_median():
         {"side": "left", "stride_time_ms": 700.0, "step_time_ms": 350.0},
         {"side": "left", "stride_time_ms": 1400.0},
     ]
-    metrics, summary = summarise(rows, fps=30.0, confidence={"left": 1.0, "right": 1.0})
+    _, summary = summarise(rows, fps=30.0, confidence={"left": 1.0, "right": 1.0})
     assert summary["cadence_spm"] == pytest.approx(120000.0 / 1050.0, abs=0.01)

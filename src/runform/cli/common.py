@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import (
@@ -14,6 +16,8 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+from runform.errors import InputError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,4 +52,24 @@ def rich_progress(enabled: bool = True) -> Iterator:
         yield callback
 
 
-__all__ = ["MofNCompleteColumn", "console", "err_console", "rich_progress"]
+def read_analysis_json(path: Path) -> dict:
+    """Read a saved ``analysis.json`` as a dict, with one clear sentence on every failure
+    (folder, missing, unreadable, not JSON, not a JSON object). Validation of the content
+    is left to the caller."""
+    hint = "give the analysis.json written by `runform analyze`"
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; {hint}.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist; {hint}.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{path} is not a JSON file; {hint}.") from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror}); check the path.") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} is not a runform analysis (expected a JSON object); {hint}.")
+    return data
+
+
+__all__ = ["MofNCompleteColumn", "console", "err_console", "read_analysis_json", "rich_progress"]

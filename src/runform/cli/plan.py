@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from runform.cli.common import read_analysis_json
 from runform.errors import InputError
 
 
@@ -20,21 +20,7 @@ def read_findings(path: Path) -> list[dict[str, Any]]:
         When the file is missing or not JSON, or has no findings and the findings stage
         is not available to compute them.
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            f"{path} does not exist; give the analysis.json written by `runform analyze`."
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(
-            f"{path} is not a JSON file; give the analysis.json written by `runform analyze`."
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError(
-            f"{path} is not an analysis (expected a JSON object); give the "
-            "analysis.json written by `runform analyze`."
-        )
+    data = read_analysis_json(path)
     if "findings" in data:
         findings = data["findings"]
         if not isinstance(findings, list):

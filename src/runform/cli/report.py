@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from runform.errors import InputError
+from runform.cli.common import read_analysis_json
 
 
 def load_analysis(path: Path) -> dict:
@@ -21,22 +20,7 @@ def load_analysis(path: Path) -> dict:
     """
     from runform.report import validate_analysis
 
-    if path.is_dir():
-        raise InputError(
-            f"{path} is a folder; give the analysis.json file written by `runform analyze`."
-        )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            f"{path} does not exist; give the analysis.json written by `runform analyze`."
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(
-            f"{path} is not a JSON file; give the analysis.json written by `runform analyze`."
-        ) from None
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror}); check the path.") from None
+    data = read_analysis_json(path)
     return validate_analysis(data)
 
 

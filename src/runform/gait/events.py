@@ -227,10 +227,18 @@ class FootClearanceDetector:
         stride_s = float(np.median(np.diff([i[0] for i in items])))
         factor = float(np.clip(stride_s / REFERENCE_STRIDE_S, 0.5, 1.5))
         tc = refine_events(
-            t, clear, np.array([i[0] for i in items]), self.contact_level, CONTACT_WINDOW.scaled(factor)
+            t,
+            clear,
+            np.array([i[0] for i in items]),
+            self.contact_level,
+            CONTACT_WINDOW.scaled(factor),
         )
         tt = refine_events(
-            t, clear, np.array([i[2] for i in items]), self.toe_off_level, TOE_OFF_WINDOW.scaled(factor)
+            t,
+            clear,
+            np.array([i[2] for i in items]),
+            self.toe_off_level,
+            TOE_OFF_WINDOW.scaled(factor),
         )
         return [
             (float(c), _frame_of(t, c), float(o), _frame_of(t, o), item[4])
@@ -358,7 +366,9 @@ def _crossing(
     return None
 
 
-def remove_drift(t: np.ndarray, h: np.ndarray, window_s: float, percentile: float = 5.0) -> np.ndarray:
+def remove_drift(
+    t: np.ndarray, h: np.ndarray, window_s: float, percentile: float = 5.0
+) -> np.ndarray:
     """Subtract a rolling low percentile of a foot point's height (window ``window_s``).
 
     The ground line is fitted once per clip, but the ground level seen by a pose model

@@ -31,7 +31,6 @@ class TemplateWindow:
     plateau: tuple[float, float]  # window (relative seconds) on the foot-flat plateau
     backward: bool  # True for a contact (plateau after the event), False for a toe-off
 
-
     def scaled(self, factor: float) -> TemplateWindow:
         """The same window stretched in time (for shorter or longer stances)."""
         return TemplateWindow(
@@ -104,8 +103,13 @@ def template_event(
 
 
 def align(
-    t: np.ndarray, y: np.ndarray, event: float, tau: np.ndarray, template: np.ndarray,
-    win: TemplateWindow, max_shift: float,
+    t: np.ndarray,
+    y: np.ndarray,
+    event: float,
+    tau: np.ndarray,
+    template: np.ndarray,
+    win: TemplateWindow,
+    max_shift: float,
 ) -> float | None:
     """Shift (s) that best aligns the frames around ``event`` with the template."""
     sel = (t >= event - win.before + max_shift) & (t <= event + win.after - max_shift)
@@ -125,8 +129,13 @@ def align(
 
 
 def refine_events(
-    t: np.ndarray, y: np.ndarray, events: np.ndarray, level: float, win: TemplateWindow,
-    iterations: int = 2, max_shift: float = 0.04,
+    t: np.ndarray,
+    y: np.ndarray,
+    events: np.ndarray,
+    level: float,
+    win: TemplateWindow,
+    iterations: int = 2,
+    max_shift: float = 0.04,
 ) -> np.ndarray:
     """Re-time ``events`` (same foot, same kind) by template alignment; see module docstring.
 

@@ -28,6 +28,8 @@ class StepContext:
     thigh_rate: dict  # side -> d(thigh)/dt, deg/s
     heel_hip: dict  # side -> (T,) heel (or ankle) to hip distance, or None
     ankle_ahead: dict  # side -> (T,) ankle ahead of the mid-hip along travel, or None
+    thigh_ok: dict  # side -> (T,) bool: thigh at plausible length (pose not distorted)
+    shank_ok: dict  # side -> (T,) bool: shank at plausible length
 
     @classmethod
     def build(cls, track: PoseTrack, angles: dict, direction: int, leg: float) -> StepContext:
@@ -48,7 +50,31 @@ class StepContext:
                 if hip_mid is not None and track.has(ankle)
                 else None
             )
-        return cls(track, angles, direction, leg, hip_mid, rate, heel_hip, ankle_ahead)
+        thigh_ok = {s: plausible_length(track, f"{s}_hip", f"{s}_knee") for s in angles["thigh"]}
+        shank_ok = {s: plausible_length(track, f"{s}_knee", f"{s}_ankle") for s in angles["thigh"]}
+        return cls(
+            track, angles, direction, leg, hip_mid, rate, heel_hip, ankle_ahead, thigh_ok, shank_ok
+        )
+
+
+#: A segment shorter than this fraction of its own length is a distorted pose, not a pose:
+#: in a side view the legs move in the image plane and barely foreshorten, while a pose
+#: model that loses a blurred foot pulls the ankle toward the knee.
+MIN_SEGMENT_RATIO = 0.8
+
+
+def plausible_length(track: PoseTrack, a: str, b: str) -> np.ndarray:
+    """Frames where the segment a→b is at least ``MIN_SEGMENT_RATIO`` of its length
+    (the 90th percentile of its per-frame length; all True when it cannot be measured)."""
+    n = track.n_frames
+    if not (track.has(a) and track.has(b)):
+        return np.ones(n, dtype=bool)
+    length = np.linalg.norm(track.point(b) - track.point(a), axis=1)
+    finite = length[np.isfinite(length)]
+    if finite.size == 0:
+        return np.ones(n, dtype=bool)
+    ref = np.percentile(finite, 90)
+    return ~(length < MIN_SEGMENT_RATIO * ref)
 
 
 def _gradient(y: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -83,6 +109,30 @@ def _extreme(values: np.ndarray, fn, min_valid: float = 0.6) -> float:
     return float(fn(values[ok]))
 
 
+def _checked_extreme(
+    t: np.ndarray, y: np.ndarray, ok: np.ndarray, start: float, stop: float, fn
+) -> float:
+    """Extreme (``np.max``/``np.min``) of ``y`` over ``[start, stop]``; NaN when the frame
+    where it occurs, or a neighbour, has a distorted segment (``ok`` False)."""
+    i0, i1 = int(np.searchsorted(t, start, "left")), int(np.searchsorted(t, stop, "right"))
+    seg = y[i0:i1]
+    finite = np.isfinite(seg)
+    if seg.size == 0 or finite.mean() < 0.6:
+        return float("nan")
+    k = i0 + int(np.nanargmax(seg) if fn is np.max else np.nanargmin(seg))
+    if not ok[max(0, k - 1) : k + 2].all():
+        return float("nan")
+    return float(y[k])
+
+
+def _checked_value(t: np.ndarray, y: np.ndarray, ok: np.ndarray, when: float) -> float:
+    """``value_at`` that is NaN when a frame around ``when`` has a distorted segment."""
+    i = int(np.searchsorted(t, when))
+    if not ok[max(0, i - 1) : i + 1].all():
+        return float("nan")
+    return value_at(t, y, when)
+
+
 def _none(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
@@ -112,19 +162,21 @@ def step_metrics(step: Step, ctx: StepContext, treadmill_speed: float | None = N
     # window for peak extension: stance plus the first 30 % of swing
     swing_end = ts if ts is not None else (tt + 0.35)
     ext_end = tt + 0.3 * (swing_end - tt)
-    row["thigh_extension_deg"] = -_extreme(window(t, thigh, tc, ext_end), np.min)
-    row["hip_extension_trunk_deg"] = -_extreme(window(t, hip, tc, ext_end), np.min)
-    row["thigh_flexion_contact_deg"] = value_at(t, thigh, tc)
-    row["knee_flexion_contact_deg"] = value_at(t, knee, tc)
-    row["shank_angle_contact_deg"] = value_at(t, shank, tc)
-    row["knee_flexion_stance_peak_deg"] = _extreme(window(t, knee, tc, tt), np.max)
+    th_ok, sh_ok = ctx.thigh_ok[s], ctx.shank_ok[s]
+    leg_ok = th_ok & sh_ok
+    row["thigh_extension_deg"] = -_checked_extreme(t, thigh, th_ok, tc, ext_end, np.min)
+    row["hip_extension_trunk_deg"] = -_checked_extreme(t, hip, th_ok, tc, ext_end, np.min)
+    row["thigh_flexion_contact_deg"] = _checked_value(t, thigh, th_ok, tc)
+    row["knee_flexion_contact_deg"] = _checked_value(t, knee, leg_ok, tc)
+    row["shank_angle_contact_deg"] = _checked_value(t, shank, sh_ok, tc)
+    row["knee_flexion_stance_peak_deg"] = _checked_extreme(t, knee, leg_ok, tc, tt, np.max)
     rate = ctx.thigh_rate[s]
     row["drive_peak_deg_s"] = _extreme(-window(t, rate, tc, tt), np.max)
     th_c, th_t = value_at(t, thigh, tc), value_at(t, thigh, tt)
     row["drive_mean_deg_s"] = (th_c - th_t) / (tt - tc)
     if ts is not None:
-        row["thigh_flexion_swing_peak_deg"] = _extreme(window(t, thigh, tt, ts), np.max)
-        row["knee_flexion_swing_peak_deg"] = _extreme(window(t, knee, tt, ts), np.max)
+        row["thigh_flexion_swing_peak_deg"] = _checked_extreme(t, thigh, th_ok, tt, ts, np.max)
+        row["knee_flexion_swing_peak_deg"] = _checked_extreme(t, knee, leg_ok, tt, ts, np.max)
         if ctx.heel_hip[s] is not None:
             d = ctx.heel_hip[s]
             row["heel_recovery_ratio"] = _extreme(window(t, d, tt, ts), np.min) / ctx.leg

@@ -155,6 +155,23 @@ def _flag_implausible_timing_asymmetry(metrics: dict) -> None:
             m["quality"]["trusted"] = False
 
 
+def _flag_dropped_steps(entry: dict, per: dict, n_side: dict) -> None:
+    """Mark a per-side metric untrusted when most of a side's steps gave no value: the
+    pose was distorted where the metric is read (a leg segment much shorter than its
+    length, typically a motion-blurred foot at 30 fps), so the remaining steps are a
+    biased sample."""
+    for side in ("left", "right"):
+        total = n_side.get(side, 0)
+        kept = per[side]["n"] if per.get(side) else 0
+        if total >= 4 and kept < 0.5 * total:
+            entry["quality"]["flags"].append(
+                f"{side}: only {kept} of {total} steps usable: the pose model distorted the leg "
+                "where this is read (often a motion-blurred foot; film at 120 fps or more)"
+            )
+            entry["quality"]["level"] = "poor"
+            entry["quality"]["trusted"] = False
+
+
 def _entry(
     spec: MetricSpec, per: dict, overall: dict, fps: float, n_side: dict, confidence: dict
 ) -> dict:
@@ -179,6 +196,8 @@ def _entry(
         "band": spec.band.to_dict() if spec.band else None,
         "quality": _quality(spec, fps, n_min, conf),
     }
+    if spec.per_side:
+        _flag_dropped_steps(entry, per, n_side)
     if spec.per_side and spec.symmetry and per.get("left") and per.get("right"):
         left, right = per["left"]["median"], per["right"]["median"]
         entry["difference"] = round(right - left, 2)

@@ -25,21 +25,8 @@ import jsonschema
 import yaml
 
 from runform.errors import InputError
+from runform.findings import FINDING_IDS as FINDING_IDS  # one list, owned by the findings stage
 
-FINDING_IDS: tuple[str, ...] = (
-    "limited_extension",
-    "weak_drive",
-    "forced_extension",
-    "overstriding",
-    "heel_recovery_low",
-    "heel_recovery_high",
-    "low_cadence",
-    "high_vertical_oscillation",
-    "trunk_lean_forward",
-    "trunk_lean_backward",
-    "stiff_landing",
-    "asymmetry",
-)
 MAINTENANCE = "maintenance"
 LEVELS: tuple[str, ...] = ("beginner", "intermediate", "advanced")
 CATEGORIES: tuple[str, ...] = ("mobility", "activation", "strength", "core", "drill", "stretch")
