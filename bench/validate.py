@@ -140,7 +140,13 @@ def male_side_section() -> str:
             "contact time L / R (ms)",
             f"{ct.get('left', float('nan')):.0f} / {ct.get('right', float('nan')):.0f}",
             "180–320 (literature band)",
-            "±1 frame = 33 ms",
+            "±1 frame = 33 ms"
+            + (
+                ""
+                if analysis.metrics["contact_time_ms"]["quality"]["trusted"]
+                else "; marked untrusted by runform (far foot hidden by the console: "
+                "feet differ far beyond healthy asymmetry)"
+            ),
         ],
         [
             "duty factor L / R (%)",
