@@ -12,14 +12,23 @@ from typing import Annotated
 
 import typer
 
-from runform.cli.common import console, rich_progress
+from runform.cli.common import (
+    HeightCm,
+    OutDir,
+    PlanFlag,
+    Quiet,
+    ReportFlag,
+    TreadmillSpeed,
+    console,
+    rich_progress,
+)
 
 
 def analyze(
     video: Annotated[
         Path, typer.Argument(help="The running video (mp4, mov, m4v, avi, mkv, webm).")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("runform-out"),
+    out: OutDir = Path("runform-out"),
     capture_fps: Annotated[
         float | None,
         typer.Option(
@@ -28,15 +37,8 @@ def analyze(
             "(e.g. 240 for a 240 fps clip exported to play at 30 fps).",
         ),
     ] = None,
-    height_cm: Annotated[
-        float | None, typer.Option("--height-cm", help="Runner's height in cm (gives a scale).")
-    ] = None,
-    treadmill_speed: Annotated[
-        float | None,
-        typer.Option(
-            "--treadmill-speed", help="Treadmill belt speed in m/s (step length, expected cadence)."
-        ),
-    ] = None,
+    height_cm: HeightCm = None,
+    treadmill_speed: TreadmillSpeed = None,
     no_video: Annotated[
         bool, typer.Option("--no-video", help="Skip the annotated video and key-frame stills.")
     ] = False,
@@ -47,18 +49,9 @@ def analyze(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Always re-run the pose model; cache nothing.")
     ] = False,
-    report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv."),
-    ] = True,
-    plan: Annotated[
-        bool,
-        typer.Option(
-            "--plan",
-            help="Also write a 6-week plan (default profile; `runform plan` has every option).",
-        ),
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    report: ReportFlag = True,
+    plan: PlanFlag = False,
+    quiet: Quiet = False,
 ) -> None:
     """Analyse a side-view running video: pose, gait events, metrics, findings, annotated
     video, report and (with --plan) a 6-week plan."""

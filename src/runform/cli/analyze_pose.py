@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from runform.cli.common import console, rich_progress
+from runform.cli.common import (
+    HeightCm,
+    OutDir,
+    PlanFlag,
+    Quiet,
+    ReportFlag,
+    TreadmillSpeed,
+    console,
+    rich_progress,
+)
 from runform.cli.summary_table import print_summary
 from runform.pipeline import AnalysisOptions
 from runform.pipeline.document import analysis_document, write_default_plan
@@ -22,28 +31,15 @@ def analyze_pose(
             "Halpe-26 JSON, or an OpenPose JSON folder."
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("runform-out"),
+    out: OutDir = Path("runform-out"),
     fps: Annotated[
         float | None, typer.Option(help="Frame rate, for files without usable time.")
     ] = None,
-    height_cm: Annotated[
-        float | None, typer.Option(help="Runner's height in cm (gives a scale).")
-    ] = None,
-    treadmill_speed: Annotated[
-        float | None,
-        typer.Option(help="Treadmill belt speed in m/s (step length, expected cadence)."),
-    ] = None,
-    report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv."),
-    ] = True,
-    plan: Annotated[
-        bool,
-        typer.Option(
-            "--plan", help="Also write a 6-week plan (default profile; see `runform plan`)."
-        ),
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    height_cm: HeightCm = None,
+    treadmill_speed: TreadmillSpeed = None,
+    report: ReportFlag = True,
+    plan: PlanFlag = False,
+    quiet: Quiet = False,
 ) -> None:
     """Detect contacts and toe-offs and compute running-form metrics from a pose track."""
     from runform.pipeline import analyze_track

@@ -6,7 +6,9 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -18,6 +20,29 @@ from rich.progress import (
 )
 
 from runform.errors import InputError
+
+# Options shared by the analysing commands (declared once, used by analyze and analyze-pose).
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+HeightCm = Annotated[
+    float | None, typer.Option("--height-cm", help="Runner's height in cm (gives a scale).")
+]
+TreadmillSpeed = Annotated[
+    float | None,
+    typer.Option(
+        "--treadmill-speed", help="Treadmill belt speed in m/s (step length, expected cadence)."
+    ),
+]
+ReportFlag = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv.")
+]
+PlanFlag = Annotated[
+    bool,
+    typer.Option(
+        "--plan",
+        help="Also write a 6-week plan (default profile; `runform plan` has every option).",
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 
 console = Console()
 err_console = Console(stderr=True)

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -312,7 +313,7 @@ def _plane_value(color: Color, kind: str):
     return int(round({"y": y, "u": u, "v": v}[plane]))
 
 
-class Canvas:
+class Canvas(ABC):
     """A surface to draw on in full-frame pixel coordinates (see the module docstring).
 
     Subclasses list their planes as ``(array, scale, kind)``: ``scale`` maps frame pixels
@@ -327,11 +328,13 @@ class Canvas:
     origin: tuple[int, int] = (0, 0)
     _align = 1  # box alignment in frame pixels (2 for 4:2:0)
 
+    @abstractmethod
     def planes(self) -> list[tuple[np.ndarray, float, str]]:
-        raise NotImplementedError
+        """The canvas's pixel planes as ``(array, scale, kind)``."""
 
+    @abstractmethod
     def _sub(self, box: tuple[int, int, int, int], copy: bool) -> Canvas:
-        raise NotImplementedError
+        """A canvas on part of this one (a view, or a copy)."""
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
