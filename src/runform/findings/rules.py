@@ -43,7 +43,7 @@ from runform.findings.specs import (
     make_finding,
 )
 from runform.findings.wording import fmt_band, fmt_value, values_phrase
-from runform.metrics.catalog import SYMMETRY_THRESHOLD_PCT
+from runform.metrics.catalog import CATALOG, SYMMETRY_THRESHOLD_PCT
 
 #: Leg length (m) assumed to turn belt travel per frame into % of leg length.
 TYPICAL_LEG_M = 0.9
@@ -104,6 +104,7 @@ class _Scored:
     evidence: list[dict]
     primary: list[dict]  # evidence of the criteria that carry weight
     pace_used: bool
+    past_edge: bool = False  # some value is beyond its band, if only within measurement error
 
 
 def _score_spec(ctx: Context, spec: FindingSpec) -> _Scored:
@@ -111,6 +112,7 @@ def _score_spec(ctx: Context, spec: FindingSpec) -> _Scored:
     evidence: list[dict] = []
     primary: list[dict] = []
     pace_used = False
+    past_edge = False
     for crit in spec.criteria:
         low, high, note = _adjusted_band(ctx, crit)
         values = ctx.values(crit.metric)
@@ -123,14 +125,18 @@ def _score_spec(ctx: Context, spec: FindingSpec) -> _Scored:
             if crit.weight <= 0:
                 continue
             primary.append(item)
-            s = severity_from_distance(band_distance(sv.value, low, high, crit.concern), full)
+            beyond = band_distance(sv.value, low, high, crit.concern)
+            past_edge = past_edge or beyond > 0
+            # a value within the video measurement error of the band edge is not a fault
+            beyond = max(0.0, beyond - CATALOG[crit.metric].measurement_error)
+            s = severity_from_distance(beyond, full)
             acc.setdefault(sv.side, []).append((crit.weight, s, sv.confidence))
     severity, confidence = {}, {}
     for side, rows in acc.items():
         w = sum(r[0] for r in rows)
         severity[side] = sum(r[0] * r[1] for r in rows) / w
         confidence[side] = sum(r[0] * r[2] for r in rows) / w
-    return _Scored(severity, confidence, evidence, primary, pace_used)
+    return _Scored(severity, confidence, evidence, primary, pace_used, past_edge)
 
 
 def _in_range_note(items: list[dict]) -> str:
@@ -174,7 +180,7 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
     worst, spec, scored = best
     in_range = _in_range_note(scored.primary)
     if worst < MIN_SEVERITY:
-        if worst > 0:
+        if worst > 0 or scored.past_edge:
             return Outcome(
                 area.id,
                 "no finding",

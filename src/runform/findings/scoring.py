@@ -1,7 +1,8 @@
 """Continuous scores shared by every finding: severity, confidence and their labels.
 
-**Severity** grows continuously with the distance of a value beyond its reference band:
-0 at the band edge, rising linearly to 1 at ``full_scale`` beyond it. It is never a
+**Severity** grows continuously with the distance of a value beyond its reference band,
+less the metric's 2-D video measurement error (``MetricSpec.measurement_error``, from Van
+Hooren 2023): 0 up to that margin, rising linearly to 1 at ``full_scale`` beyond it. It is never a
 pass/fail verdict; a finding is only *listed* when its severity reaches
 :data:`MIN_SEVERITY`, because a value a hair outside the band is within the measurement
 error of 2-D video (about 5° for joint angles; Van Hooren 2023).
