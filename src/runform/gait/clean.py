@@ -166,7 +166,7 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = 0.1) -> PoseTrack:
             missing = ~np.isfinite(v)
             if not missing.any() or missing.all() or (~missing).sum() < 2:
                 continue
-            runs = _runs(missing)
+            runs = runs_of(missing)
             good = ~missing
             interp = PchipInterpolator(t[good], v[good], extrapolate=False)
             for start, stop in runs:
@@ -177,8 +177,8 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = 0.1) -> PoseTrack:
     return track.replace(xy=xy)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of runs of True."""
+def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, stop)`` index pairs of the runs of True in a boolean array."""
     if not mask.any():
         return []
     padded = np.concatenate([[False], mask, [False]])
@@ -221,7 +221,7 @@ def lowpass_series(v: np.ndarray, fps: float, cutoff_hz: float, order: int = 2) 
     sos = butter(order, cutoff_hz, btype="low", fs=fps, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
     out = np.array(v, dtype=float, copy=True)
-    for start, stop in _runs(np.isfinite(out)):
+    for start, stop in runs_of(np.isfinite(out)):
         if stop - start > padlen:
             out[start:stop] = sosfiltfilt(sos, out[start:stop])
     return out
@@ -243,7 +243,7 @@ def clean_track(
     if fix_swaps:
         swapped = detect_swaps(masked)
         report.swapped_frames = int(swapped.sum())
-        report.swap_segments = len(_runs(swapped))
+        report.swap_segments = len(runs_of(swapped))
         masked = apply_swaps(masked, swapped)
     missing_before = ~np.isfinite(masked.xy[..., 0])
     filled = fill_gaps(masked, max_gap_s)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from runform.gait.clean import lowpass_series, runs_of
 from runform.gait.templates import (
     CONTACT_WINDOW,
     REFERENCE_STRIDE_S,
@@ -175,7 +176,7 @@ class FootClearanceDetector:
         thr = self.threshold_fraction * swing
         smooth = _smooth(t, clear, self.segment_cutoff_hz)
         low = np.isfinite(smooth) & (smooth < thr)
-        runs = _runs(low)
+        runs = runs_of(low)
         dt = float(np.median(np.diff(t)))
         merged: list[list[int]] = []
         for s, e in runs:
@@ -340,8 +341,6 @@ def _plateau_noise(clear: np.ndarray, windows: list[tuple[int, int]]) -> float:
 
 def _smooth(t: np.ndarray, y: np.ndarray, cutoff_hz: float) -> np.ndarray:
     """Zero-lag low-pass of a 1-D series with gaps (runs filtered separately)."""
-    from runform.gait.clean import lowpass_series
-
     return lowpass_series(y, 1.0 / float(np.median(np.diff(t))), cutoff_hz)
 
 
@@ -394,14 +393,6 @@ def remove_drift(
 
 def _frame_of(t: np.ndarray, time_s: float) -> float:
     return float(np.interp(time_s, t, np.arange(len(t), dtype=float)))
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    if not mask.any():
-        return []
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def detect_events(track: PoseTrack, direction: int = 1, **params: float) -> GaitEvents:
