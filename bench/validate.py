@@ -40,7 +40,7 @@ sys.path.insert(0, str(BENCH))
 import engine_speed  # noqa: E402
 from _common import REPO_ROOT, SHARED_DATA, format_table  # noqa: E402
 from runform import __version__  # noqa: E402
-from runform.evaluation import contact_time_errors, match_events  # noqa: E402
+from runform.evaluation import contact_time_errors, events_inside, match_events  # noqa: E402
 from runform.pipeline import analyze_track  # noqa: E402
 from runform.pose.readers import read_pose  # noqa: E402
 from runform.synthetic import RunnerSpec, synthetic_runner  # noqa: E402
@@ -214,26 +214,6 @@ BODY_METRICS = (
 )
 
 
-def _inner_truth(run, margin_s: float = 0.3) -> list:
-    """True events of stances wholly inside the track (a stance cut by an end is not timed)."""
-    t0, t1 = run.track.time[0] + margin_s, run.track.time[-1] - margin_s
-    out = []
-    for e in run.events:
-        if e.kind != "contact":
-            continue
-        off = next(
-            (
-                o
-                for o in run.events
-                if o.side == e.side and o.kind == "toe_off" and o.time_s > e.time_s
-            ),
-            None,
-        )
-        if off is not None and e.time_s >= t0 and off.time_s <= t1:
-            out += [e, off]
-    return out
-
-
 def synthetic_condition(cond: dict, duration_s: float = 12.0) -> dict:
     """Mean errors over :data:`SEEDS` for one condition."""
     acc: dict[str, list[float]] = {}
@@ -256,7 +236,7 @@ def synthetic_condition(cond: dict, duration_s: float = 12.0) -> dict:
             seed=seed,
         )
         analysis = analyze_track(run.track)
-        truth_events = _inner_truth(run)
+        truth_events = events_inside(run.events, run.track.time[0], run.track.time[-1])
         lo = min(e.time_s for e in truth_events) - 0.08
         hi = max(e.time_s for e in truth_events) + 0.08
         detected = [e for e in analysis.gait.events if lo <= e.time_s <= hi]

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from runform.analysis import Analysis
-from runform.evaluation import contact_time_errors, match_events
+from runform.evaluation import contact_time_errors, events_inside, match_events
 from runform.gait.types import GaitEvent
 from runform.pipeline import AnalysisOptions, analyze_track
 from runform.synthetic import RunnerSpec, SyntheticRun, synthetic_runner
@@ -79,27 +79,8 @@ def analysed(
 
 
 def inner_events(run: SyntheticRun, margin_s: float = 0.3) -> list[GaitEvent]:
-    """True events of stances that lie wholly inside the track, ``margin_s`` from its ends.
-
-    A stance cut by the start or end of the recording cannot be timed (the engine rejects
-    it by design), so it is not counted as missed.
-    """
-    t0, t1 = run.track.time[0] + margin_s, run.track.time[-1] - margin_s
-    keep = []
-    for e in run.events:
-        if e.kind != "contact":
-            continue
-        off = next(
-            (
-                o
-                for o in run.events
-                if o.side == e.side and o.kind == "toe_off" and o.time_s > e.time_s
-            ),
-            None,
-        )
-        if off is not None and e.time_s >= t0 and off.time_s <= t1:
-            keep += [e, off]
-    return keep
+    """True events of stances that lie wholly inside the track, ``margin_s`` from its ends."""
+    return events_inside(run.events, run.track.time[0], run.track.time[-1], margin_s)
 
 
 def inside(events, truth: list[GaitEvent], tolerance_s: float = 0.08) -> list:

@@ -271,3 +271,41 @@ def contact_time_errors(
         true_mean_ms=float(np.mean([(b - a) * 1000 for _, a, b in tru])) if tru else nan,
         detected_mean_ms=float(np.mean([(b - a) * 1000 for _, a, b in det])) if det else nan,
     )
+
+
+def events_inside(
+    events: Iterable[Any], start_s: float, end_s: float, margin_s: float = 0.3
+) -> list[Any]:
+    """Contacts and their toe-offs of the stances lying wholly inside ``[start_s, end_s]``,
+    ``margin_s`` from both ends.
+
+    A stance cut by the start or end of a recording cannot be timed (the engine rejects it
+    by design), so truth events of such stances should not be counted as missed.
+
+    >>> ev = [{"side": "left", "kind": "contact", "time_s": 0.1},
+    ...       {"side": "left", "kind": "toe_off", "time_s": 0.4},
+    ...       {"side": "left", "kind": "contact", "time_s": 1.0},
+    ...       {"side": "left", "kind": "toe_off", "time_s": 1.3}]
+    >>> [e["time_s"] for e in events_inside(ev, 0.0, 2.0)]
+    [1.0, 1.3]
+    """
+    events = list(events)
+    t0, t1 = start_s + margin_s, end_s - margin_s
+    keep: list[Any] = []
+    for e in events:
+        if _get(e, "kind") != "contact":
+            continue
+        side, t = _get(e, "side"), _get(e, "time_s")
+        off = next(
+            (
+                o
+                for o in events
+                if _get(o, "side") == side
+                and _get(o, "kind") == "toe_off"
+                and _get(o, "time_s") > t
+            ),
+            None,
+        )
+        if off is not None and t >= t0 and _get(off, "time_s") <= t1:
+            keep += [e, off]
+    return keep
