@@ -11,13 +11,17 @@ times, alternately and ``--repeat`` times each:
   pose in the runner window, engine, ``analysis.json`` and ``pose.csv``;
 - **pipeline, with video** — the same plus ``annotated.mp4`` and the key-frame stills;
 - **the same + report** — everything ``runform analyze`` writes by default (the report came
-  with a later issue and has no target of its own; printed for information).
+  with a later issue and has no target of its own; printed for information);
+- **with video, one model instance** — ``pose_workers=1``: the parts of the video are run
+  through the model one after the other instead of at the same time (same pose), to show
+  what running the model on both cores contributes (no target; for information).
 
 It prints the best and the median wall time of each, the CPU time, the ratios to the raw
-loop (targets: 1.10 without the video, 1.25 with it), the load average, and where the
-pipeline's time went (from its progress callback). Run it on an otherwise idle machine:
-other processes on the 2 cores take the core that decoding would use and skew every figure
-(the best run is the least disturbed one).
+loop (targets: 1.10 without the video, 1.25 with it), the ratio of CPU time to the raw
+loop's (what the pipeline costs beyond inference, whatever the cores), the load average,
+and where the pipeline's time went (from its progress callback). Run it on an otherwise
+idle machine: other processes on the 2 cores skew every figure (the best run is the least
+disturbed one).
 
 Usage: ``python bench/video_speed.py [--repeat 3] [--video PATH]``
 """
@@ -74,7 +78,7 @@ class StageClock:
 
 
 def pipeline(
-    path: Path, annotate: bool, report: bool = False
+    path: Path, annotate: bool, report: bool = False, pose_workers: int | None = None
 ) -> tuple[float, float, dict[str, float]]:
     """(wall, CPU, stage spans) of one uncached ``analyze_video`` run."""
     from runform.pipeline.video import analyze_video
@@ -89,6 +93,7 @@ def pipeline(
             cache=False,
             progress=clock,
             write_report=report,
+            pose_workers=pose_workers,
         )
         wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     stages = {name: end - start for name, (start, end) in clock.spans.items()}
@@ -108,7 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     height, width = frames[0].shape[:2]
     print(f"clip: {clip.name}, {len(frames)} frames, {width}x{height}; {args.repeat} runs each")
 
-    runs: dict[str, list[tuple[float, float]]] = {"raw": [], "bare": [], "full": [], "all": []}
+    runs: dict[str, list[tuple[float, float]]] = {
+        "raw": [],
+        "bare": [],
+        "full": [],
+        "all": [],
+        "one": [],
+    }
     stages_bare: list[dict[str, float]] = []
     stages_full: list[dict[str, float]] = []
     loads = [os.getloadavg()[0]]
@@ -122,10 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         stages_full.append(stages)
         wall, cpu, _ = pipeline(clip, annotate=True, report=True)
         runs["all"].append((wall, cpu))
+        wall, cpu, _ = pipeline(clip, annotate=True, pose_workers=1)
+        runs["one"].append((wall, cpu))
         loads.append(os.getloadavg()[0])
         print(
             f"run {i + 1}: raw {runs['raw'][-1][0]:.2f} s, no video {runs['bare'][-1][0]:.2f} s, "
-            f"video {runs['full'][-1][0]:.2f} s, video + report {runs['all'][-1][0]:.2f} s "
+            f"video {runs['full'][-1][0]:.2f} s, video + report {runs['all'][-1][0]:.2f} s, "
+            f"video with one model instance {runs['one'][-1][0]:.2f} s "
             f"(load average {loads[-1]:.1f})"
         )
 
@@ -141,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         ("bare", "pipeline, no annotated video", "<= 1.10"),
         ("full", "pipeline, with annotated video + stills", "<= 1.25"),
         ("all", "the same + report.html/pdf, steps.csv (issue 4)", "(none set)"),
+        ("one", "with video, one model instance (pose_workers=1)", "(information)"),
     ):
         rows.append(
             [
@@ -150,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 median(name, 1),
                 best(name) / best("raw"),
                 median(name) / median("raw"),
+                median(name, 1) / median("raw", 1),
                 target,
             ]
         )
@@ -163,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                 "median CPU s",
                 "x raw (best)",
                 "x raw (median)",
+                "CPU x raw CPU",
                 "target",
             ],
             rows,

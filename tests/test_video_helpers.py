@@ -77,6 +77,9 @@ def write_clip(
             container.metadata[key] = value
         stream = container.add_stream(codec, rate=rate)
         stream.pix_fmt = pix_fmt
+        if codec == "libx264":
+            # one encoder thread: the same clip, bit for bit, however busy the machine is
+            stream.options = {"threads": "1"}
         if time_base is not None:
             stream.codec_context.time_base = time_base
             stream.time_base = time_base

@@ -49,6 +49,14 @@ def analyze(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Always re-run the pose model; cache nothing.")
     ] = False,
+    pose_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--pose-workers",
+            help="Model instances run at once on parts of the video (default: one per core, "
+            "at most 2). The pose is the same whatever the number; use 1 to leave cores free.",
+        ),
+    ] = None,
     report: ReportFlag = True,
     plan: PlanFlag = False,
     quiet: Quiet = False,
@@ -71,6 +79,7 @@ def analyze(
             capture_fps=capture_fps,
             cache=not no_cache,
             cache_dir=cache_dir,
+            pose_workers=pose_workers,
             write_report=report,
             plan_profile=profile_from_options() if plan else None,
         )

@@ -26,6 +26,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,10 +38,15 @@ from runform.plan.profile import Profile
 from runform.pose.backends import PoseBackend
 from runform.pose.estimate import estimate_pose
 from runform.pose.runner import assess_runner
-from runform.pose.video import DEFAULT_MAX_SIDE
+from runform.pose.video import DEFAULT_MAX_SIDE, probe_video
 from runform.progress import ProgressCallback, ProgressLike, ensure_progress
 from runform.track import PoseTrack
 
+if TYPE_CHECKING:
+    from runform.render.frame_store import FrameStore
+
+#: Most memory (MB) spent by default on keeping decoded frames for the annotated video.
+DEFAULT_FRAME_MEMORY_MB = 1024
 #: Longest stretch of real time shown in the annotated video by default (seconds).
 DEFAULT_VIDEO_WINDOW_S = 20.0
 
@@ -79,6 +85,8 @@ def analyze_video(
     cache_dir: str | os.PathLike | None = None,
     backend: PoseBackend | None = None,
     max_side: int | None = DEFAULT_MAX_SIDE,
+    pose_workers: int | None = None,
+    frame_memory_mb: float = DEFAULT_FRAME_MEMORY_MB,
     write_report: bool = True,
     plan_profile: Profile | None = None,
     video_window_s: float | None = DEFAULT_VIDEO_WINDOW_S,
@@ -115,6 +123,13 @@ def analyze_video(
         Pose model (default MediaPipe BlazePose).
     max_side:
         Frames with a longer side are scaled down for the model.
+    pose_workers:
+        Parts of the video whose pose is estimated at the same time (default: the cores
+        this process may use); the result does not depend on it.
+    frame_memory_mb:
+        With ``annotate``, the decoded frames are kept for the annotated video and stills
+        while the pose pass decodes them, when the whole clip fits this many MB (else, and
+        with 0, they are decoded again afterwards; the output is the same).
 
     Raises
     ------
@@ -128,14 +143,44 @@ def analyze_video(
     if cache:
         folder = Path(cache_dir) if cache_dir is not None else (out / ".cache" if out else None)
 
-    track = estimate_pose(
-        path,
-        backend=backend,
-        capture_fps=capture_fps,
-        cache_dir=folder,
-        progress=report,
-        max_side=max_side,
-    )
+    frames = None
+    if annotate and out is not None:
+        from runform.render.frame_store import FrameStore
+
+        frames = FrameStore.for_video(probe_video(path), frame_memory_mb)
+    try:
+        track = estimate_pose(
+            path,
+            backend=backend,
+            capture_fps=capture_fps,
+            cache_dir=folder,
+            progress=report,
+            max_side=max_side,
+            workers=pose_workers,
+            frame_tap=None if frames is None else frames.add,
+        )
+        return _analyze_pose(
+            path, track, opts, out, annotate, report, write_report, plan_profile,
+            video_window_s, frames,
+        )  # fmt: skip
+    finally:
+        if frames is not None:
+            frames.release()
+
+
+def _analyze_pose(
+    path: str | os.PathLike,
+    track: PoseTrack,
+    opts: AnalysisOptions,
+    out: Path | None,
+    annotate: bool,
+    report: ProgressCallback,
+    write_report: bool,
+    plan_profile: Profile | None,
+    video_window_s: float | None,
+    frames: FrameStore | None,
+) -> VideoAnalysis:
+    """Everything after the pose pass: checks, engine, documents and outputs."""
     outputs: dict[str, Path] = {}
     if out is not None:
         from runform.pose.readers import write_pose_csv
@@ -159,21 +204,22 @@ def analyze_video(
         )
     _explain_time_base(analysis, track)
 
-    document = analysis_document(analysis)
-    document["video"] = video_block(track, assessment.to_dict())
-    result = VideoAnalysis(analysis=analysis, pose=track, document=document, outputs=outputs)
-    if out is None:
-        return result
-    outputs["analysis"] = out / "analysis.json"
-    outputs["analysis"].write_text(json.dumps(document, indent=1, allow_nan=False))
+    result = VideoAnalysis(analysis=analysis, pose=track, document={}, outputs=outputs)
     # The annotated video is mostly decoding, drawing and encoding in C (the GIL is released),
-    # the report mostly Python: run the video in a worker thread while the report is built.
+    # the documents and report mostly Python: start the video first, in a worker thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        rendering = (
-            pool.submit(_render, path, track, analysis, out, result, report, video_window_s)
-            if annotate
-            else None
-        )
+        rendering = None
+        if annotate and out is not None:
+            rendering = pool.submit(
+                _render, path, track, analysis, out, result, report, video_window_s, frames
+            )
+        document = analysis_document(analysis)
+        document["video"] = video_block(track, assessment.to_dict())
+        result.document = document
+        if out is None:
+            return result
+        outputs["analysis"] = out / "analysis.json"
+        outputs["analysis"].write_text(json.dumps(document, indent=1, allow_nan=False))
         if write_report:
             from runform.report import write_report as _write_report
 
@@ -317,9 +363,11 @@ def _render(
     result: VideoAnalysis,
     report: ProgressCallback,
     window_s: float | None,
+    frames: FrameStore | None = None,
 ) -> None:
-    """Annotated video and key-frame stills (in ``out/stills``) in one decoding pass. A
-    render step that cannot be done is noted, not fatal: the analysis stands."""
+    """Annotated video and key-frame stills (in ``out/stills``) in one decoding pass, or
+    from the frames kept by the pose pass. A render step that cannot be done is noted, not
+    fatal: the analysis stands."""
     from runform.render.stills import stills_unavailable_reason, write_video_and_key_frames
 
     try:
@@ -331,6 +379,7 @@ def _render(
             out / "stills",
             progress=report,
             window_s=window_s if window_s and window_s < track.duration else None,
+            frames=frames,
         )
     except RunformError as exc:
         result.notes.append(f"annotated.mp4 not written: {exc}")

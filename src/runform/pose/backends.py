@@ -88,6 +88,17 @@ class PoseBackend(Protocol):
         ...
 
 
+def clone_backend(backend: PoseBackend) -> PoseBackend | None:
+    """A new, independent instance of ``backend`` with the same settings, or ``None``.
+
+    A backend that can be cloned (it has a ``clone()`` method, an optional addition to
+    :class:`PoseBackend`) lets runform run the model on several parts of a video at once,
+    one instance per thread; others run the parts one after the other.
+    """
+    clone = getattr(backend, "clone", None)
+    return clone() if callable(clone) else None
+
+
 _STDERR_FD = 2
 _quiet_lock = threading.RLock()
 _quiet_depth = 0
@@ -243,6 +254,15 @@ class BlazePoseBackend:
         result = self._process(self._image, image, first=self._image_fresh)
         self._image_fresh = False
         return result
+
+    def clone(self) -> BlazePoseBackend:
+        """A new instance with the same settings (its own MediaPipe graphs)."""
+        return BlazePoseBackend(
+            self.model_complexity,
+            smooth_landmarks=self.smooth_landmarks,
+            min_detection_confidence=self.min_detection_confidence,
+            min_tracking_confidence=self.min_tracking_confidence,
+        )
 
     def reset(self) -> None:
         if self._video is not None:

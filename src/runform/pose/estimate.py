@@ -26,17 +26,19 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time as _time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from runform.errors import AnalysisError
+from runform.errors import AnalysisError, OptionError
 from runform.pose import cache as pose_cache
-from runform.pose.backends import BlazePoseBackend, PoseBackend, quiet_native_logs
+from runform.pose.backends import BlazePoseBackend, PoseBackend, clone_backend, quiet_native_logs
 from runform.pose.runner import (
+    Box,
     Candidate,
     Person,
     RunnerFollower,
@@ -52,6 +54,7 @@ from runform.pose.video import (
     FILMING_HOW,
     FILMING_TIP,
     Frame,
+    FrameTap,
     VideoInfo,
     VideoReader,
     check_capture_fps,
@@ -73,6 +76,17 @@ COMPARE_SAMPLES = 8
 DARK_BRIGHTNESS = 40.0
 #: Mean brightness below which the search gives up early (after a few tries).
 VERY_DARK_BRIGHTNESS = 12.0
+#: The video is cut into at most this many parts whose pose is estimated at the same time,
+#: one model instance per core. Every part decodes the video from its start (frames before
+#: the part are decoded, not converted), so more parts would waste decoding on long clips.
+MAX_SEGMENTS = 2
+#: ...each at least this many frames long.
+MIN_SEGMENT_FRAMES = 100
+#: Frames a part starts early, to settle the model's tracking and to check at the seam that
+#: it follows the same person as the part before it.
+SEAM_FRAMES = 10
+#: What finding the runner and starting a model instance cost a part, in frames of tracking.
+PART_SETUP_FRAMES = 15
 
 
 def brightness(image: np.ndarray) -> float:
@@ -133,6 +147,8 @@ def estimate_pose(
     cache_dir: str | os.PathLike | None = None,
     progress: ProgressLike = None,
     max_side: int | None = DEFAULT_MAX_SIDE,
+    workers: int | None = None,
+    frame_tap: FrameTap | None = None,
 ) -> PoseTrack:
     """Estimate the runner's pose in every frame of a video.
 
@@ -152,6 +168,14 @@ def estimate_pose(
         Callback ``(stage, fraction, detail)``; stages ``"find runner"`` and ``"pose"``.
     max_side:
         Frames with a longer side are scaled down for the model (pose is mapped back).
+    workers:
+        Parts of the video whose pose is estimated at the same time, one model instance
+        each (default: the cores this process may use; see :func:`follow_runner`). The
+        pose does not depend on it.
+    frame_tap:
+        ``frame_tap(index, frame)`` sees every decoded frame of the pose pass (from the
+        decoding threads; see :meth:`~runform.pose.video.VideoReader.frames`). Not called
+        when the pose comes from the cache.
 
     Returns
     -------
@@ -173,6 +197,7 @@ def estimate_pose(
     """
     report = ensure_progress(progress)
     capture_fps = check_capture_fps(capture_fps)
+    workers = check_workers(workers)
     path = Path(video_path)
     info = probe_video(path)
     own_backend = backend is None
@@ -182,6 +207,11 @@ def estimate_pose(
             **model.settings(),
             "max_side": max_side,
             "pose_stage": pose_cache.POSE_STAGE_VERSION,
+            "parts": {
+                "max": MAX_SEGMENTS,
+                "min_frames": MIN_SEGMENT_FRAMES,
+                "seam_frames": SEAM_FRAMES,
+            },
         }
         raw, cache_state = None, "off"
         key = None
@@ -195,7 +225,9 @@ def estimate_pose(
                 cache_state = "miss"
         if raw is None:
             with quiet_native_logs():
-                raw = _run_model(path, info, model, settings, capture_fps, max_side, report)
+                raw = _run_model(
+                    path, info, model, settings, capture_fps, max_side, report, workers, frame_tap
+                )
             if cache_dir is not None and key is not None:
                 try:
                     pose_cache.save_entry(cache_dir, key, raw.arrays(), raw.header)
@@ -232,6 +264,8 @@ def _run_model(
     capture_fps: float | None,
     max_side: int | None,
     report: ProgressCallback,
+    workers: int | None = None,
+    frame_tap: FrameTap | None = None,
 ) -> RawPose:
     reader = VideoReader(path, max_side=max_side, info=info)
     stored, capture = _approx_capture_fps(info, capture_fps)
@@ -250,7 +284,14 @@ def _run_model(
     finally:
         frames.close()
     return follow_runner(
-        reader, backend, choice, settings, search_every=search_every, report=report
+        reader,
+        backend,
+        choice,
+        settings,
+        search_every=search_every,
+        report=report,
+        workers=workers,
+        frame_tap=frame_tap,
     )
 
 
@@ -356,6 +397,180 @@ def _too_dark(level: float) -> AnalysisError:
     )
 
 
+def segment_starts(expected_frames: int | None) -> list[int]:
+    """First frame of each part of the video whose pose is estimated separately.
+
+    The video is cut into at most :data:`MAX_SEGMENTS` parts of at least
+    :data:`MIN_SEGMENT_FRAMES` frames, from the frame count the container states. Every part
+    after the first also runs the model over :data:`SEAM_FRAMES` frames before its start and
+    has to find the runner first (about :data:`PART_SETUP_FRAMES` frames' worth of work), so
+    the first part is made that much longer and all parts take about as long. The cut depends
+    on the video alone, never on the machine, so the pose is the same whether the parts run
+    at the same time or one after the other.
+
+    >>> segment_starts(360), segment_starts(150), segment_starts(None)
+    ([0, 192], [0], [0])
+    """
+    if not expected_frames or expected_frames <= 0:
+        return [0]
+    parts = max(1, min(MAX_SEGMENTS, expected_frames // MIN_SEGMENT_FRAMES))
+    extra = SEAM_FRAMES + PART_SETUP_FRAMES
+    first = (expected_frames + (parts - 1) * extra) / parts
+    return [0] + [int(round(k * first - (k - 1) * extra)) for k in range(1, parts)]
+
+
+def check_workers(workers: int | None) -> int | None:
+    """Validate a ``--pose-workers`` value (``None``: one per core)."""
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise OptionError(
+            f"--pose-workers must be a whole number of model instances, 1 or more, got {workers!r}."
+        )
+    return workers
+
+
+def default_workers() -> int:
+    """Cores this process may use (its CPU affinity where the system tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class _Part:
+    """The pose of one part of the video: frames ``first .. stop-1`` were run through the
+    model, the part owns ``start ..`` (frames ``first .. start-1`` settle the tracking and
+    are compared with the part before at the seam)."""
+
+    first: int
+    start: int
+    stop: int | None
+    times: list[float] = field(default_factory=list)
+    xy: list[np.ndarray] = field(default_factory=list)
+    score: list[np.ndarray] = field(default_factory=list)
+    boxes: list[Box | None] = field(default_factory=list)
+    searches: int = 0
+    reacquired: int = 0
+    truncated: bool = False
+
+    def box_at(self, index: int) -> Box | None:
+        j = index - self.first
+        return self.boxes[j] if 0 <= j < len(self.boxes) else None
+
+
+class _Counter:
+    """Frames done by all parts (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self.value += n
+
+
+def _follow_part(
+    reader: VideoReader,
+    backend: PoseBackend,
+    part: _Part,
+    *,
+    start_box: Box | None,
+    hint: Box | None,
+    search_every: int,
+    counter: _Counter,
+    frame_tap: FrameTap | None = None,
+) -> _Part:
+    """Run the model over one part of the video (decoding in a background thread)."""
+    follower = RunnerFollower(
+        backend,
+        reader.width,
+        reader.height,
+        start_box,
+        search_every=search_every,
+        hint=hint,
+    )
+    k = len(backend.keypoints)
+    missing_xy = np.full((k, 2), np.nan, dtype=np.float32)
+    missing_score = np.zeros(k, dtype=np.float32)
+    scale = reader.scale
+    for frame in prefetch(reader.frames(part.first, part.stop, frame_tap)):
+        person = follower.step(frame.image)
+        part.times.append(frame.time)
+        if person is None:
+            part.xy.append(missing_xy)
+            part.score.append(missing_score)
+            part.boxes.append(None)
+        else:
+            part.xy.append((person.xy * scale).astype(np.float32))
+            part.score.append(person.score.astype(np.float32))
+            part.boxes.append(person.box)
+        counter.add()
+    part.searches, part.reacquired = follower.searches, follower.reacquired
+    part.truncated = reader.truncated
+    return part
+
+
+def _run_lanes(run: Callable[[int], None], lanes: int, tick: Callable[[], None]) -> None:
+    """``run(lane)`` for each lane, in threads when there are several; ``tick()`` every 0.1 s
+    from this thread meanwhile (so progress is reported from the caller's thread). The
+    first error of any lane is raised here once all lanes have stopped."""
+    if lanes == 1:
+        run(0)
+        return
+    errors: list[BaseException] = []
+
+    def guarded(lane: int) -> None:
+        try:
+            run(lane)
+        except BaseException as exc:  # re-raised in the caller
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=guarded, args=(lane,), name=f"runform-pose-{lane}", daemon=True)
+        for lane in range(lanes)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.1)
+            tick()
+    if errors:
+        raise errors[0]
+
+
+def same_runner(before: Box | None, after: Box | None) -> bool:
+    """Whether two boxes of one frame hold the same person (centres within a quarter of the
+    runner's height, heights within 35 %).
+
+    >>> same_runner(Box(0, 0, 50, 200), Box(10, 5, 60, 210)), same_runner(Box(0, 0, 50, 200), Box(300, 0, 350, 200))
+    (True, False)
+    """
+    if before is None or after is None:
+        return False
+    h = max(before.height, 1.0)
+    near = math.hypot(after.cx - before.cx, after.cy - before.cy) <= 0.25 * h
+    return near and abs(math.log(max(after.height, 1.0) / h)) <= math.log(1.35)
+
+
+def seam_holds(before: _Part, after: _Part) -> bool:
+    """Whether ``after`` took up the runner that ``before`` was following.
+
+    Both parts ran the model over the seam frames ``after.first .. after.start-1``. The seam
+    holds when, in the frames where ``before`` saw the runner, ``after`` saw the same person
+    in most of them; or when ``before`` had lost the runner there (``after``'s own search is
+    then as good as any).
+    """
+    seen = [i for i in range(after.first, after.start) if before.box_at(i) is not None]
+    if not seen:
+        return True
+    agree = sum(same_runner(before.box_at(i), after.box_at(i)) for i in seen)
+    return agree * 2 > len(seen)
+
+
 def follow_runner(
     reader: VideoReader,
     backend: PoseBackend,
@@ -364,47 +579,106 @@ def follow_runner(
     *,
     search_every: int,
     report: ProgressLike = None,
+    workers: int | None = None,
+    frame_tap: FrameTap | None = None,
 ) -> RawPose:
-    """Pass 2: the runner's pose in every frame (decoding in a background thread)."""
+    """Pass 2: the runner's pose in every frame.
+
+    The video is cut into parts (:func:`segment_starts`); each part after the first starts
+    :data:`SEAM_FRAMES` early, finds the runner by itself (the person nearest to where the
+    runner was first chosen) and is checked at its seam against the part before it
+    (:func:`seam_holds`). A part whose seam does not hold is run again, following on from
+    the part before. With ``workers`` > 1 and a backend that can be cloned
+    (:func:`~runform.pose.backends.clone_backend`), parts run at the same time, one model
+    instance per core; the result does not depend on how many run at once.
+    """
     report = ensure_progress(report)
     info = reader.info
-    follower = RunnerFollower(
-        backend, reader.width, reader.height, choice.person.box, search_every=search_every
-    )
-    k = len(backend.keypoints)
+    starts = segment_starts(info.expected_frames())
+    bounds = [*starts[1:], None]
+    parts = [
+        _Part(first=max(0, s - SEAM_FRAMES) if k else 0, start=s, stop=stop)
+        for k, (s, stop) in enumerate(zip(starts, bounds, strict=True))
+    ]
+    workers = max(1, min(workers or default_workers(), len(parts)))
+    backends = [backend]
+    counter = _Counter()
+    expected = info.expected_frames()
+    started = _time.perf_counter()
+
+    def progress() -> None:
+        n = counter.value
+        rate = n / max(_time.perf_counter() - started, 1e-9)
+        total = max(expected or n, n)
+        report("pose", min(n / total, 1.0), f"{n}/{total} frames · {rate:.0f} frames/s")
+
+    def run(lane: int) -> None:
+        for k in range(lane, len(parts), workers):
+            _follow_part(
+                reader if k == 0 else reader.reopen(),
+                backends[lane],
+                parts[k],
+                start_box=choice.person.box if k == 0 else None,
+                hint=choice.person.box,
+                search_every=search_every,
+                counter=counter,
+                frame_tap=frame_tap,
+            )
+
+    try:
+        while len(backends) < workers:
+            extra = clone_backend(backend)
+            if extra is None:
+                workers = 1
+                break
+            backends.append(extra)
+        _run_lanes(run, workers, progress)
+        reruns = 0
+        for k in range(1, len(parts)):
+            before, after = parts[k - 1], parts[k]
+            if seam_holds(before, after):
+                continue
+            reruns += 1
+            # follow on from the part before, as one pass over the whole video would have
+            box = next(
+                (before.box_at(i) for i in range(after.start - 1, before.first - 1, -1)
+                 if before.box_at(i) is not None),
+                None,
+            )  # fmt: skip
+            redo = _Part(first=after.start, start=after.start, stop=after.stop)
+            parts[k] = _follow_part(
+                reader.reopen(),
+                backend,
+                redo,
+                start_box=box,
+                hint=choice.person.box,
+                search_every=search_every,
+                counter=counter,
+                frame_tap=frame_tap,
+            )
+    finally:
+        for extra in backends[1:]:
+            extra.close()
+    n_done = counter.value
     times: list[float] = []
     xy_rows: list[np.ndarray] = []
     score_rows: list[np.ndarray] = []
-    missing_xy = np.full((k, 2), np.nan, dtype=np.float32)
-    missing_score = np.zeros(k, dtype=np.float32)
-    expected = info.expected_frames()
-    scale = reader.scale
-    started = _time.perf_counter()
-    every = 10
-    for frame in prefetch(reader.frames()):
-        person = follower.step(frame.image)
-        times.append(frame.time)
-        if person is None:
-            xy_rows.append(missing_xy)
-            score_rows.append(missing_score)
-        else:
-            xy_rows.append((person.xy * scale).astype(np.float32))
-            score_rows.append(person.score.astype(np.float32))
-        n = len(times)
-        if n % every == 0:
-            rate = n / max(_time.perf_counter() - started, 1e-9)
-            total = max(expected or n, n)
-            report("pose", min(n / total, 1.0), f"{n}/{total} frames · {rate:.0f} frames/s")
+    for part in parts:
+        skip = part.start - part.first
+        times += part.times[skip:]
+        xy_rows += part.xy[skip:]
+        score_rows += part.score[skip:]
     n = len(times)
     elapsed = _time.perf_counter() - started
-    report("pose", 1.0, f"{n} frames · {n / max(elapsed, 1e-9):.0f} frames/s")
+    report("pose", 1.0, f"{n} frames · {n_done / max(elapsed, 1e-9):.0f} frames/s")
     if n == 0:
         raise AnalysisError(
             f"{reader.path} holds no decodable frames; copy it from the phone again."
         )
+    truncated = any(part.truncated for part in parts)
     playback, fixed = fill_missing_times(np.array(times, dtype=float), info.stored_fps)
     warnings: list[dict] = []
-    if reader.truncated or _ends_early(playback, info):
+    if truncated or _ends_early(playback, info):
         warnings.append(
             {
                 "code": "video_truncated",
@@ -446,18 +720,21 @@ def follow_runner(
         "keypoints": list(backend.keypoints),
         "settings": settings,
         "video": info.to_dict(),
-        "processing": {"width": reader.width, "height": reader.height, "scale": scale},
+        "processing": {"width": reader.width, "height": reader.height, "scale": reader.scale},
         "runner": {
             "n_people": choice.n_people,
             "position": choice.position,
             "first_seen_frame": choice.frame_index,
-            "start_box_px": _scaled_box(choice.person.box, scale),
-            "searches_while_lost": follower.searches,
-            "reacquired": follower.reacquired,
+            "start_box_px": _scaled_box(choice.person.box, reader.scale),
+            "searches_while_lost": sum(part.searches for part in parts),
+            "reacquired": sum(part.reacquired for part in parts),
+            "parts": len(parts),
+            "parts_run_at_once": workers,
+            "seams_rerun": reruns,
         },
         "decode": {
             "frames": n,
-            "truncated": bool(reader.truncated or _ends_early(playback, info)),
+            "truncated": bool(truncated or _ends_early(playback, info)),
             "timestamps_fixed": fixed,
             "brightness": round(choice.brightness, 1),
         },

@@ -344,6 +344,9 @@ class RunnerFollower:
         While the runner is lost, search the whole frame every this many frames.
     lost_after:
         Frames without a pose before the runner counts as lost.
+    hint:
+        Where the runner was last seen, when ``start`` is unknown: the first search takes the
+        person nearest to it (used when following starts part-way through a video).
     """
 
     def __init__(
@@ -355,12 +358,13 @@ class RunnerFollower:
         *,
         search_every: int,
         lost_after: int = 5,
+        hint: Box | None = None,
     ) -> None:
         self.backend = backend
         self.frame_w, self.frame_h = frame_w, frame_h
         self.search_every = max(1, int(search_every))
         self.lost_after = max(1, int(lost_after))
-        self.last_box = start
+        self.last_box = start if start is not None else hint
         self.window = window_for(start, frame_w, frame_h) if start is not None else None
         self._centre = (start.cx, start.cy) if start is not None else None
         self._misses = 0

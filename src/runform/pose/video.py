@@ -27,10 +27,10 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -262,6 +262,10 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
 
 
 # ---------------------------------------------------------------------------- reading
+#: ``tap(index, frame)``: sees a decoded ``av.VideoFrame`` (see :meth:`VideoReader.frames`).
+FrameTap = Callable[[int, Any], None]
+
+
 @dataclass
 class Frame:
     """One decoded picture.
@@ -321,13 +325,26 @@ class VideoReader:
     ) -> None:
         self.path = Path(path)
         self.info = info or probe_video(self.path)
+        self.max_side = max_side
         self.width, self.height, self.scale = processing_size(self.info, max_side)
         self.truncated = False
         self.frames_read = 0
         self.missing_pts = 0
 
-    def frames(self) -> Iterator[Frame]:
-        """Decode the whole video in order, one :class:`Frame` at a time."""
+    def reopen(self) -> VideoReader:
+        """Another reader of the same video and settings (to read two places at once)."""
+        return VideoReader(self.path, max_side=self.max_side, info=self.info)
+
+    def frames(
+        self, start: int = 0, stop: int | None = None, tap: FrameTap | None = None
+    ) -> Iterator[Frame]:
+        """Decode the video in order, one :class:`Frame` at a time.
+
+        Frames before index ``start`` are decoded (so indices and times stay those of the
+        whole file) but not converted or yielded; decoding ends before index ``stop``.
+        ``tap(index, frame)`` sees each yielded frame as decoded (a ``av.VideoFrame``),
+        before it is converted for the model (the render keeps frames this way).
+        """
         import av
 
         container = _open(self.path)
@@ -355,6 +372,8 @@ class VideoReader:
                         ) from None
                     self.truncated = True
                     break
+                if stop is not None and self.frames_read >= stop:
+                    break
                 if frame.pts is None or time_base is None:
                     self.missing_pts += 1
                     t = math.nan
@@ -362,6 +381,11 @@ class VideoReader:
                     if first_pts is None:
                         first_pts = frame.pts
                     t = float((frame.pts - first_pts) * time_base)
+                if self.frames_read < start:
+                    self.frames_read += 1
+                    continue
+                if tap is not None:
+                    tap(self.frames_read, frame)
                 if resize:
                     image = frame.to_ndarray(
                         format="rgb24", width=w, height=h, interpolation="AREA"

@@ -40,6 +40,7 @@ from runform.pose.video import VideoInfo, prefetch, probe_video
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
 from runform.render.draw import SIDE_COLORS, Style, YUV420Canvas
+from runform.render.frame_store import FrameStore, upright_i420
 from runform.track import PoseTrack
 
 #: Playback rate of a high-speed capture (frames per second on screen).
@@ -57,26 +58,16 @@ SCALED_LONG_SIDE = 960
 TICKS_PER_SECOND = 600
 #: How long (on screen) an event marker stays visible while it fades.
 FLASH_SECONDS = 0.6
-#: libx264 settings: fast enough to keep the video under ~10 ms per frame on 2 cores.
-X264_OPTIONS = {"preset": "ultrafast", "crf": "23"}
+#: libx264 settings: ``ultrafast`` keeps encoding near 2 ms per 720x1280 frame. One encoder
+#: thread: encoding already runs in a thread of its own beside the drawing (and the stills),
+#: which keeps both cores busy; x264's own threads only added overhead (measured), and one
+#: thread makes the output the same on every machine.
+X264_OPTIONS = {"preset": "ultrafast", "crf": "23", "threads": "1"}
 
 _STAGE = "annotated video"
 
 
 # --------------------------------------------------------------------------- frames
-
-
-def _rotate_i420(buf: np.ndarray, width: int, height: int, clockwise: int) -> np.ndarray:
-    """Turn an I420 buffer (stored ``width`` x ``height``) ``clockwise`` degrees."""
-    if clockwise % 360 == 0:
-        return buf
-    k = -(clockwise // 90)
-    y = np.rot90(buf[:height], k)
-    q = height // 4
-    u = np.rot90(buf[height : height + q].reshape(height // 2, width // 2), k)
-    v = np.rot90(buf[height + q : height + 2 * q].reshape(height // 2, width // 2), k)
-    out_w = y.shape[1]
-    return np.concatenate([y, u.reshape(-1, out_w), v.reshape(-1, out_w)], axis=0)
 
 
 #: FFmpeg colour-space codes (AVColorSpace) -> the YUV matrix they use.
@@ -148,8 +139,6 @@ def iter_i420_frames(
     decoded); decoding ends before frame ``stop``. ``frame_hook(index, frame)`` sees every
     decoded frame first (the key-frame stills use it to share this decoding pass).
     """
-    rotation = info.rotation
-    w, h = size if rotation in (0, 180) else (size[1], size[0])
     for index, frame in enumerate(decoded_frames(video_path)):
         if stop is not None and index >= stop:
             return
@@ -157,9 +146,7 @@ def iter_i420_frames(
             frame_hook(index, frame)
         if wanted is not None and not wanted(index):
             continue
-        if (frame.width, frame.height, frame.format.name) != (w, h, "yuv420p"):
-            frame = frame.reformat(width=w, height=h, format="yuv420p", interpolation="AREA")
-        yield index, _rotate_i420(frame.to_ndarray(), w, h, rotation)
+        yield index, upright_i420(frame, size, info.rotation)
 
 
 def output_size(width: int, height: int) -> tuple[int, int]:
@@ -657,10 +644,13 @@ def render_video(
     window_s: float | None = None,
     frame_hook: FrameHook | None = None,
     hook_until: int = -1,
+    frames: FrameStore | None = None,
 ) -> Path:
     """:func:`write_annotated_video`, with a ``frame_hook(index, frame)`` on every decoded
     frame up to at least ``hook_until`` (used to write the key-frame stills in the same
-    decoding pass)."""
+    decoding pass). When ``frames`` (kept by the pose pass) holds every frame shown at the
+    video's size, they are drawn on without decoding the video again (and ``frame_hook``
+    is not called)."""
     report = ensure_progress(progress)
     out_path = Path(out_path)
     clean = getattr(analysis, "track", None)
@@ -697,18 +687,23 @@ def render_video(
     every = max(1, total // 100)
     written = 0
     time_base = Fraction(1, TICKS_PER_SECOND)
-    decoding = iter_i420_frames(
-        video_path,
-        info,
-        (out_w, out_h),
-        frame_hook,
-        wanted=lambda index: index < n and bool(keep[index]),
-        stop=max(last, hook_until + 1),
-    )
-    frames = prefetch(decoding, depth=3)
+    shown = [i for i in range(first, last) if keep[i]]
+    if frames is not None and frames.size == (out_w, out_h) and frames.holds(shown):
+        kept = frames
+        decoding = ((i, kept.i420(i)) for i in shown)
+    else:
+        decoding = iter_i420_frames(
+            video_path,
+            info,
+            (out_w, out_h),
+            frame_hook,
+            wanted=lambda index: index < n and bool(keep[index]),
+            stop=max(last, hook_until + 1),
+        )
+    source = prefetch(decoding, depth=3)
     encoder = _EncoderThread(container, stream, time_base)
     try:
-        for i, buf in frames:
+        for i, buf in source:
             overlay.draw(YUV420Canvas.from_i420(buf, colour.matrix), i)
             encoder.put(buf, int(ticks[i]))
             written += 1
@@ -716,7 +711,7 @@ def render_video(
                 report(_STAGE, written / total, f"frame {written}/{total}")
         encoder.finish()
     finally:
-        frames.close()
+        source.close()
         encoder.close()
         container.close()
     if written == 0:

@@ -218,11 +218,13 @@ class _Patch:
     half size, downsampled in premultiplied form so edges do not fringe).
     """
 
-    __slots__ = ("height", "planes", "width")
+    __slots__ = ("height", "inverse", "planes", "width")
 
     def __init__(self, planes: list[tuple[np.ndarray, np.ndarray]]) -> None:
         self.planes = planes
         self.height, self.width = planes[0][1].shape
+        #: ``1 - alpha`` of each plane, kept so that blending at full opacity allocates nothing
+        self.inverse = [1.0 - alpha for _, alpha in planes]
 
 
 @lru_cache(maxsize=4096)
@@ -358,9 +360,10 @@ class Canvas(ABC):
 
     def _roi(self, arr: np.ndarray, scale: float, box: tuple[int, int, int, int]) -> np.ndarray:
         ox, oy = self.origin
-        x0, y0, x1, y1 = (
-            int(round((v - o) * scale)) for v, o in zip(box, (ox, oy, ox, oy), strict=True)
-        )
+        if scale == 1.0:  # the common case, without float rounding
+            return arr[int(box[1] - oy) : int(box[3] - oy), int(box[0] - ox) : int(box[2] - ox)]
+        x0, y0 = int(round((box[0] - ox) * scale)), int(round((box[1] - oy) * scale))
+        x1, y1 = int(round((box[2] - ox) * scale)), int(round((box[3] - oy) * scale))
         return arr[y0:y1, x0:x1]
 
     # ------------------------------------------------------------------ primitives
@@ -415,7 +418,8 @@ class Canvas(ABC):
         if box is None or opacity <= 0:
             return (x0, y0, x0, y0)
         inside = box == (x0, y0, x0 + patch.width, y0 + patch.height)
-        for (arr, s, _), (values, alpha) in zip(self.planes(), patch.planes, strict=True):
+        planes = zip(self.planes(), patch.planes, patch.inverse, strict=True)
+        for (arr, s, _), (values, alpha), inverse in planes:
             roi = self._roi(arr, s, box)
             if not inside:  # clipped at a frame edge
                 h, w = roi.shape[:2]
@@ -428,7 +432,10 @@ class Canvas(ABC):
                 continue
             if opacity < 1.0:
                 alpha = alpha * np.float32(opacity)
-            cv2.blendLinear(values, roi, alpha, 1.0 - alpha, dst=roi)
+                inverse = 1.0 - alpha
+            elif not inside:
+                inverse = 1.0 - alpha
+            cv2.blendLinear(values, roi, alpha, inverse, dst=roi)
         return box
 
     def darken(self, box: Sequence[float], strength: float = 0.55) -> None:

@@ -41,6 +41,7 @@ from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
 from runform.render.annotate import analysis_angles, decoded_frames, near_side, render_video
 from runform.render.draw import SIDE_COLORS, BGRCanvas, Style
+from runform.render.frame_store import FrameStore
 from runform.track import PoseTrack
 
 #: The five moments, in stride order.
@@ -60,8 +61,11 @@ TITLES = {
 }
 #: Frames are decoded at most this size (long side) before cropping.
 MAX_DECODE_SIDE = 1920
-#: Width of a still; its picture (below the title band) is a 3:4 crop around the runner.
-STILL_WIDTH = 900
+#: Width of a still; its picture (below the title band) is a 3:4 crop around the runner,
+#: 960 px tall: as tall as or taller than the runner's crop in a 720p or 1080p clip, so a
+#: still is not blown up past the pixels the video holds (and its PNG costs no more than it
+#: shows).
+STILL_WIDTH = 720
 STILL_ASPECT = 3 / 4
 #: Space kept around the runner in the crop, as a fraction of the runner's height.
 CROP_PADDING = 0.12
@@ -388,6 +392,7 @@ class _StillJob:
             self.info = probe_video(video_path)
             width, height, reduction = processing_size(self.info, MAX_DECODE_SIDE)
             rotated = self.info.rotation in (90, 270)
+            self.size = (width, height)
             self.stored = (height, width) if rotated else (width, height)
             self.scale = np.asarray(_track_scale(clean, width, height, reduction))
             self.angles = analysis_angles(analysis)
@@ -401,9 +406,34 @@ class _StillJob:
         image = frame.to_ndarray(
             format="bgr24", width=self.stored[0], height=self.stored[1], interpolation="AREA"
         )
-        image = upright(image, self.info.rotation)
+        self.take_image(index, upright(image, self.info.rotation))
+
+    def take_image(self, index: int, image: np.ndarray) -> None:
+        """Queue the stills of frame ``index`` from its upright BGR picture (of ``size``)."""
+        if index not in self.wanted or self._pool is None:
+            return
         for kf in self.wanted[index]:
             self._pending.append(self._pool.submit(self._write, image, kf))
+
+    def take_from(self, frames: FrameStore) -> bool:
+        """Queue every still from frames kept by the pose pass; ``False`` (nothing queued)
+        when some are missing or kept at another size than the stills are made from."""
+        if frames.size != self.size or not frames.holds(self.wanted):
+            return False
+        for index in self.wanted:
+            self.take_image(index, frames.video_frame(index).to_ndarray(format="bgr24"))
+        return True
+
+    def take_decoded(self, video_path) -> None:
+        """Queue every still by decoding the video up to the last one."""
+        frames = decoded_frames(video_path)
+        try:
+            for index, frame in enumerate(frames):
+                if index > self.last:
+                    break
+                self.take(index, frame)  # frames that are not wanted are never converted
+        finally:
+            frames.close()
 
     def _write(self, image: np.ndarray, kf: KeyFrame) -> Path:
         points = dict(zip(self.clean.keypoints, self.clean.xy[kf.frame] * self.scale, strict=True))
@@ -490,14 +520,11 @@ def write_key_frames(
     job = _StillJob(video_path, track, analysis, out_dir, ensure_progress(progress))
     if not job.wanted:
         raise job.no_stride_error()
-    frames = decoded_frames(video_path)
     try:
-        for index, frame in enumerate(frames):
-            if index > job.last:
-                break
-            job.take(index, frame)  # frames that are not wanted are never converted
-    finally:
-        frames.close()
+        job.take_decoded(video_path)
+    except BaseException:
+        job.abandon()
+        raise
     return job.finish()
 
 
@@ -511,9 +538,12 @@ def write_video_and_key_frames(
     slow_factor: float | None = None,
     progress: ProgressLike = None,
     window_s: float | None = None,
+    frames: FrameStore | None = None,
 ) -> tuple[Path, list[Path]]:
     """:func:`~runform.render.annotate.write_annotated_video` and :func:`write_key_frames`
-    in one decoding pass (the stills then cost little more than their PNG files).
+    in one decoding pass (the stills then cost little more than their PNG files), or in
+    none when ``frames`` holds the frames the pose pass decoded (see
+    :mod:`runform.render.frame_store`).
 
     Unlike :func:`write_key_frames` this does not raise when no stride is complete: the
     video is written (with its "No steps detected" banner if there are no steps at all),
@@ -529,11 +559,21 @@ def write_video_and_key_frames(
     """
     report = ensure_progress(progress)
     job = _StillJob(video_path, track, analysis, out_dir, report)
-    hook = job.take if job.wanted else None
     try:
-        video = render_video(
-            video_path, track, analysis, out_path, slow_factor, report, window_s, hook, job.last
-        )
+        if frames is None or not job.wanted or job.take_from(frames):
+            hook = job.take if job.wanted and frames is None else None
+            video = render_video(
+                video_path, track, analysis, out_path, slow_factor, report, window_s, hook,
+                job.last, frames=frames,
+            )  # fmt: skip
+        else:  # the video from the kept frames, the stills (another size) decoded meanwhile
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="runform-stills") as pool:
+                decoding = pool.submit(job.take_decoded, video_path)
+                video = render_video(
+                    video_path, track, analysis, out_path, slow_factor, report, window_s,
+                    frames=frames,
+                )  # fmt: skip
+                decoding.result()
     except BaseException:
         job.abandon()
         raise

@@ -1,0 +1,114 @@
+"""Frames kept from the pose pass: what is kept, within what budget, and that the annotated
+video and stills drawn from them are the very pictures a fresh decoding pass gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from runform.pose.video import probe_video
+from runform.render.annotate import decoded_frames, output_size
+from runform.render.frame_store import FrameStore, upright_i420
+from runform.render.stills import write_video_and_key_frames
+from runform.synthetic import RunnerSpec, synthetic_runner
+from test_render import encode, runner_frames, truth_analysis
+
+
+@pytest.fixture(scope="module")
+def run():
+    return synthetic_runner(RunnerSpec(facing="left"), fps=30, duration_s=3, px_per_m=150, seed=5)
+
+
+@pytest.fixture(scope="module")
+def clip(run, tmp_path_factory) -> Path:
+    return encode(tmp_path_factory.mktemp("store") / "runner.mp4", runner_frames(run.track), 30)
+
+
+def _filled(clip: Path, budget_mb: float = 64) -> FrameStore:
+    store = FrameStore.for_video(probe_video(clip), budget_mb)
+    assert store is not None
+    for index, frame in enumerate(decoded_frames(clip)):
+        store.add(index, frame)
+    return store
+
+
+def _decode_i420(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray() for frame in container.decode(video=0)]
+
+
+def test_store_is_made_only_when_the_whole_clip_fits(clip: Path) -> None:
+    info = probe_video(clip)
+    w, h = output_size(info.width, info.height)
+    needed_mb = info.expected_frames() * w * h * 1.5 / 2**20
+    assert FrameStore.for_video(info, needed_mb * 1.01) is not None
+    assert FrameStore.for_video(info, needed_mb * 0.99) is None
+    assert FrameStore.for_video(info, 0) is None
+
+
+def test_store_keeps_each_frame_once_as_the_encoder_wants_it(clip: Path) -> None:
+    store = _filled(clip)
+    info = probe_video(clip)
+    frames = list(decoded_frames(clip))
+    assert len(store) == len(frames) and store.holds(range(len(frames)))
+    assert not store.holds([len(frames)])
+    size = output_size(info.width, info.height)
+    np.testing.assert_array_equal(store.i420(7), upright_i420(frames[7], size, info.rotation))
+    copy = store.i420(7)
+    copy[:] = 0  # drawing on a copy leaves the kept frame alone
+    assert store.i420(7).any()
+    store.add(7, frames[0])  # a second copy of a frame is ignored
+    np.testing.assert_array_equal(store.i420(7), upright_i420(frames[7], size, info.rotation))
+    store.release()
+    assert len(store) == 0 and not store.holds([0])
+
+
+def test_store_refuses_frames_past_its_budget(clip: Path) -> None:
+    info = probe_video(clip)
+    w, h = output_size(info.width, info.height)
+    store = FrameStore(info, (w, h), budget_mb=10 * w * h * 1.5 / 2**20)
+    for index, frame in enumerate(decoded_frames(clip)):
+        store.add(index, frame)
+    assert len(store) == 10 and store.full
+    assert store.holds(range(10)) and not store.holds(range(11))
+
+
+def test_video_and_stills_from_kept_frames_equal_a_fresh_decoding(
+    run, clip: Path, tmp_path: Path
+) -> None:
+    analysis = truth_analysis(run)
+    fresh = write_video_and_key_frames(
+        clip, run.track, analysis, tmp_path / "a" / "annotated.mp4", tmp_path / "a" / "stills"
+    )
+    store = _filled(clip)
+    kept = write_video_and_key_frames(
+        clip,
+        run.track,
+        analysis,
+        tmp_path / "b" / "annotated.mp4",
+        tmp_path / "b" / "stills",
+        frames=store,
+    )
+    a, b = _decode_i420(fresh[0]), _decode_i420(kept[0])
+    assert len(a) == len(b) == run.track.n_frames
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert [p.name for p in fresh[1]] == [p.name for p in kept[1]] and fresh[1]
+    for p, q in zip(fresh[1], kept[1], strict=True):
+        assert p.read_bytes() == q.read_bytes()
+
+
+def test_render_decodes_when_a_frame_is_missing(run, clip: Path, tmp_path: Path) -> None:
+    analysis = truth_analysis(run)
+    info = probe_video(clip)
+    w, h = output_size(info.width, info.height)
+    partial = FrameStore(info, (w, h), budget_mb=5 * w * h * 1.5 / 2**20)
+    for index, frame in enumerate(decoded_frames(clip)):
+        partial.add(index, frame)
+    video, stills = write_video_and_key_frames(
+        clip, run.track, analysis, tmp_path / "annotated.mp4", tmp_path / "stills", frames=partial
+    )
+    assert len(_decode_i420(video)) == run.track.n_frames and stills
