@@ -9,6 +9,7 @@ data is absent. Every MediaPipe run shares one pose cache for the test session.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -169,10 +170,23 @@ def test_cache_skips_the_model_when_options_change(
 def test_slow_motion_without_its_capture_rate_then_with_it(
     clips: ClipFactory, pose_cache: Path, tmp_path: Path
 ) -> None:
-    # real 30 fps motion stored to play at 7.5 fps, like slow motion exported without a tag
+    # real 30 fps motion stored to play at 7.5 fps, like slow motion exported without a tag:
+    # refused when too few steps are found, else analysed with a warning; either way the
+    # user is told to pass the capture rate (issue 3 asks for a warning; a clip this slow is
+    # at the edge of finding steps at all, and which of the two happens depends on the
+    # last bits of the test clip's encoding)
     path = clips.get("slowed")
-    with pytest.raises(AnalysisError, match=r"slow motion.*--capture-fps 30"):
-        analyze_video(path, out_dir=tmp_path / "a", annotate=False, cache_dir=pose_cache)
+    try:
+        timed_wrong = analyze_video(
+            path, out_dir=tmp_path / "a", annotate=False, cache_dir=pose_cache
+        )
+    except AnalysisError as exc:
+        assert re.search(r"slow motion.*--capture-fps 30", str(exc)), str(exc)
+    else:
+        warning = next(
+            w for w in timed_wrong.document["warnings"] if w["code"] == "time_base_suspect"
+        )
+        assert re.search(r"slow motion.*--capture-fps 30", warning["message"]), warning
     result = analyze_video(
         path, out_dir=tmp_path / "b", annotate=False, cache_dir=pose_cache, capture_fps=30
     )

@@ -9,7 +9,7 @@ Examples
 >>> from runform.track import PoseTrack
 >>> x = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.nan], [3.0, 3.0]])
 >>> t = PoseTrack.from_points(np.arange(4) / 30, {"left_hip": x})
->>> fill_gaps(t, max_gap_s=0.1).point("left_hip")[2].tolist()
+>>> fill_gaps(t, max_gap_s=0.1).point("left_hip")[2].round(6).tolist()
 [2.0, 2.0]
 """
 

@@ -17,7 +17,7 @@ Examples
 >>> CATALOG["cadence_spm"].unit
 'steps/min'
 >>> CATALOG["knee_flexion_contact_deg"].band.low
-10.0
+6.0
 """
 
 from __future__ import annotations

@@ -345,11 +345,17 @@ def _hint_sentence(track: PoseTrack, cadence: float) -> str:
 
 
 def _explain_time_base(analysis: Analysis, track: PoseTrack) -> None:
-    """Replace the engine's generic time-base warning by one naming a capture rate."""
+    """Replace the engine's generic time-base warning by one naming a capture rate.
+
+    The capture rate is suggested from the legs' rhythm (:func:`scissor_cadence`) when it is
+    known: on a mis-timed clip the detected events, and so the engine's cadence, are
+    unreliable, while the rhythm of the ankles does not depend on them."""
     cadence = analysis.summary.get("cadence_spm")
     if cadence is None or HUMAN_CADENCE_SPM[0] <= cadence <= HUMAN_CADENCE_SPM[1]:
         return
-    message = f"Cadence came out at {cadence:.0f} steps/min. " + _hint_sentence(track, cadence)
+    rhythm = scissor_cadence(track)
+    hint = _hint_sentence(track, cadence if rhythm is None else rhythm)
+    message = f"Cadence came out at {cadence:.0f} steps/min. " + hint
     kept = [w for w in analysis.warnings if w.code != "time_base_suspect"]
     analysis.warnings[:] = [Warning_("time_base_suspect", message), *kept]
 

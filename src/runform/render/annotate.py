@@ -650,7 +650,7 @@ def render_video(
     frame up to at least ``hook_until`` (used to write the key-frame stills in the same
     decoding pass). When ``frames`` (kept by the pose pass) holds every frame shown at the
     video's size, they are drawn on without decoding the video again (and ``frame_hook``
-    is not called)."""
+    is not called); the frames shown are taken out of ``frames``."""
     report = ensure_progress(progress)
     out_path = Path(out_path)
     clean = getattr(analysis, "track", None)
@@ -689,8 +689,8 @@ def render_video(
     time_base = Fraction(1, TICKS_PER_SECOND)
     shown = [i for i in range(first, last) if keep[i]]
     if frames is not None and frames.size == (out_w, out_h) and frames.holds(shown):
-        kept = frames
-        decoding = ((i, kept.i420(i)) for i in shown)
+        kept = frames  # each frame is shown once: draw on the kept buffer itself
+        decoding = ((i, kept.pop(i)) for i in shown)
     else:
         decoding = iter_i420_frames(
             video_path,

@@ -141,6 +141,14 @@ class FrameStore:
             raise KeyError(index)
         return buf.copy()
 
+    def pop(self, index: int) -> np.ndarray:
+        """Frame ``index``, handed over (no copy) and forgotten (``KeyError`` if not kept)."""
+        with self._lock:
+            buf = self._frames.pop(index)
+        if not isinstance(buf, np.ndarray):
+            raise KeyError(index)
+        return buf
+
     def video_frame(self, index: int) -> av.VideoFrame:
         """Frame ``index`` as a PyAV frame carrying the source's colour space and range, so
         converting it to RGB gives the colours decoding the file would have given."""
