@@ -7,6 +7,7 @@ on ``sys.path`` (running ``python bench/<script>.py`` does that automatically).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,28 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Reference data shipped beside the repository (``<repo>/../shared/data``).
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+#: The clip the video benchmarks time: the real treadmill clip, or the committed copy.
+DEFAULT_CLIP = SHARED_DATA / "male_side" / "male_side.mp4"
+FALLBACK_CLIP = REPO_ROOT / "examples" / "male_side.mp4"
+
+
+def clip_arguments(
+    description: str, argv: Sequence[str] | None = None
+) -> tuple[argparse.Namespace, Path | None]:
+    """``--repeat`` and ``--video`` of the video benchmarks; the clip to time, or ``None``
+    (with a message on stderr) when there is none."""
+    import sys
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (median)")
+    parser.add_argument("--video", type=Path, default=None, help="clip to time")
+    args = parser.parse_args(argv)
+    clip = args.video or (DEFAULT_CLIP if DEFAULT_CLIP.is_file() else FALLBACK_CLIP)
+    if not clip.is_file():
+        print(f"no clip at {clip}", file=sys.stderr)
+        return args, None
+    return args, clip
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -21,7 +21,6 @@ Usage: ``python bench/render_speed.py [--repeat 3] [--video PATH]``
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -29,11 +28,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import REPO_ROOT, SHARED_DATA, format_table
+from _common import clip_arguments, format_table
 from video_speed import cpu_seconds, decode_all, raw_loop
-
-DEFAULT_CLIP = SHARED_DATA / "male_side" / "male_side.mp4"
-FALLBACK_CLIP = REPO_ROOT / "examples" / "male_side.mp4"
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, float]:
@@ -43,13 +39,8 @@ def timed(fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (median)")
-    parser.add_argument("--video", type=Path, default=None, help="clip to time")
-    args = parser.parse_args(argv)
-    clip = args.video or (DEFAULT_CLIP if DEFAULT_CLIP.is_file() else FALLBACK_CLIP)
-    if not clip.is_file():
-        print(f"no clip at {clip}", file=sys.stderr)
+    args, clip = clip_arguments(__doc__.splitlines()[0], argv)
+    if clip is None:
         return 1
     from runform.pipeline.video import analyze_video
     from runform.pose.video import probe_video

@@ -28,7 +28,6 @@ Usage: ``python bench/video_speed.py [--repeat 3] [--video PATH]``
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -38,10 +37,7 @@ from pathlib import Path
 
 import av
 
-from _common import REPO_ROOT, SHARED_DATA, format_table
-
-DEFAULT_CLIP = SHARED_DATA / "male_side" / "male_side.mp4"
-FALLBACK_CLIP = REPO_ROOT / "examples" / "male_side.mp4"
+from _common import clip_arguments, format_table
 
 
 def decode_all(path: Path) -> list:
@@ -101,13 +97,8 @@ def pipeline(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (median)")
-    parser.add_argument("--video", type=Path, default=None, help="clip to time")
-    args = parser.parse_args(argv)
-    clip = args.video or (DEFAULT_CLIP if DEFAULT_CLIP.is_file() else FALLBACK_CLIP)
-    if not clip.is_file():
-        print(f"no clip at {clip}", file=sys.stderr)
+    args, clip = clip_arguments(__doc__.splitlines()[0], argv)
+    if clip is None:
         return 1
     frames = decode_all(clip)
     height, width = frames[0].shape[:2]

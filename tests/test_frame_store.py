@@ -7,24 +7,14 @@ from pathlib import Path
 
 import av
 import numpy as np
-import pytest
 
 from runform.pose.video import probe_video
 from runform.render.annotate import decoded_frames, output_size
 from runform.render.frame_store import FrameStore, upright_i420
 from runform.render.stills import write_video_and_key_frames
-from runform.synthetic import RunnerSpec, synthetic_runner
-from test_render import encode, runner_frames, truth_analysis
+from test_render import clip, run, truth_analysis
 
-
-@pytest.fixture(scope="module")
-def run():
-    return synthetic_runner(RunnerSpec(facing="left"), fps=30, duration_s=3, px_per_m=150, seed=5)
-
-
-@pytest.fixture(scope="module")
-def clip(run, tmp_path_factory) -> Path:
-    return encode(tmp_path_factory.mktemp("store") / "runner.mp4", runner_frames(run.track), 30)
+__all__ = ["clip", "run"]  # the synthetic runner and its clip, fixtures of test_render
 
 
 def _filled(clip: Path, budget_mb: float = 64) -> FrameStore:
