@@ -389,3 +389,22 @@ def test_cache_survives_damage_and_unwritable_folders(clips: ClipFactory, tmp_pa
     track = estimate_pose(path, backend=FrontViewBackend(), cache_dir=blocked)
     codes = [w["code"] for w in track.meta.extra["warnings"]]
     assert "pose_cache_unwritable" in codes and np.isfinite(track.xy).any()
+
+
+def test_real_model_in_two_parts_at_once_gives_the_same_pose(
+    capfd: pytest.CaptureFixture,
+) -> None:
+    # the example (360 frames) is cut in two parts; run at once (one MediaPipe instance per
+    # core) or one after the other, BlazePose gives the same numbers, and says nothing
+    capfd.readouterr()
+    together = estimate_pose(EXAMPLE, workers=2)
+    in_turn = estimate_pose(EXAMPLE, workers=1)
+    captured = capfd.readouterr()
+    assert captured.out == "" and "W0000" not in captured.err
+    runner = together.meta.extra["runner"]
+    assert runner["parts"] == 2 and runner["parts_run_at_once"] == 2
+    assert runner["seams_rerun"] == 0 and in_turn.meta.extra["runner"]["parts_run_at_once"] == 1
+    np.testing.assert_array_equal(together.xy, in_turn.xy)
+    np.testing.assert_array_equal(together.score, in_turn.score)
+    legs = np.isfinite(together.point("left_knee")).all(axis=1)
+    assert legs.mean() > 0.95  # the runner is followed across the seam

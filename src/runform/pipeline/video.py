@@ -50,6 +50,19 @@ DEFAULT_FRAME_MEMORY_MB = 1024
 #: Longest stretch of real time shown in the annotated video by default (seconds).
 DEFAULT_VIDEO_WINDOW_S = 20.0
 
+#: The files ``analyze_video`` writes, in the order they are listed.
+OUTPUT_ORDER = (
+    "pose",
+    "analysis",
+    "annotated",
+    "stills",
+    "report_html",
+    "report_pdf",
+    "steps_csv",
+    "plan_html",
+    "plan_ics",
+    "plan_json",
+)
 #: Usual camera frame rates, for the time-base hint.
 COMMON_CAPTURE_FPS = (24, 25, 30, 48, 50, 60, 90, 100, 120, 180, 200, 240, 300, 480, 960)
 #: Typical running cadence used to guess the capture rate of a mis-timed clip.
@@ -232,6 +245,11 @@ def _analyze_pose(
             )
         if rendering is not None:
             rendering.result()
+    # the video is written in a thread of its own: list the files in pipeline order
+    order = {name: k for k, name in enumerate(OUTPUT_ORDER)}
+    written = sorted(outputs.items(), key=lambda item: order.get(item[0], len(order)))
+    outputs.clear()
+    outputs.update(written)
     if plan_profile is not None:
         from runform.plan import build_plan, write_plan
 
