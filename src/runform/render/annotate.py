@@ -689,8 +689,8 @@ def render_video(
     time_base = Fraction(1, TICKS_PER_SECOND)
     shown = [i for i in range(first, last) if keep[i]]
     if frames is not None and frames.size == (out_w, out_h) and frames.holds(shown):
-        kept = frames  # each frame is shown once: draw on the kept buffer itself
-        decoding = ((i, kept.pop(i)) for i in shown)
+        store = frames  # each frame is shown once: draw on the kept buffer itself
+        decoding = ((i, store.pop(i)) for i in shown)
     else:
         decoding = iter_i420_frames(
             video_path,
