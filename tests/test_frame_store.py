@@ -12,7 +12,8 @@ from runform.pose.video import probe_video
 from runform.render.annotate import decoded_frames, output_size
 from runform.render.frame_store import FrameStore, upright_i420
 from runform.render.stills import write_video_and_key_frames
-from test_render import clip, run, truth_analysis
+from runform.synthetic import RunnerSpec, synthetic_runner
+from test_render import clip, encode, run, runner_frames, truth_analysis
 
 __all__ = ["clip", "run"]  # the synthetic runner and its clip, fixtures of test_render
 
@@ -102,3 +103,30 @@ def test_render_decodes_when_a_frame_is_missing(run, clip: Path, tmp_path: Path)
         clip, run.track, analysis, tmp_path / "annotated.mp4", tmp_path / "stills", frames=partial
     )
     assert len(_decode_i420(video)) == run.track.n_frames and stills
+
+
+def test_large_clip_stills_are_decoded_beside_the_kept_frames(tmp_path: Path) -> None:
+    # 1920x1080: the video is drawn at 960x540 (what the store keeps) but the stills are made
+    # from full-size frames, so they are decoded in a thread beside the render
+    big = synthetic_runner(RunnerSpec(facing="right"), fps=30, duration_s=2.5, seed=2)
+    path = encode(tmp_path / "big.mp4", runner_frames(big.track), 30)
+    info = probe_video(path)
+    assert (info.width, info.height) == (1920, 1080)
+    assert output_size(info.width, info.height) == (960, 540)
+    analysis = truth_analysis(big)
+    fresh = write_video_and_key_frames(
+        path, big.track, analysis, tmp_path / "a" / "annotated.mp4", tmp_path / "a" / "stills"
+    )
+    store = _filled(path)
+    kept = write_video_and_key_frames(
+        path,
+        big.track,
+        analysis,
+        tmp_path / "b" / "annotated.mp4",
+        tmp_path / "b" / "stills",
+        frames=store,
+    )
+    assert len(store) == 0  # every frame was shown, from the store
+    for x, y in zip(_decode_i420(fresh[0]), _decode_i420(kept[0]), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert fresh[1] and [p.read_bytes() for p in fresh[1]] == [p.read_bytes() for p in kept[1]]
