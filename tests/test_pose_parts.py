@@ -3,6 +3,8 @@ does not depend on how many parts run at the same time (fake model, lossless cli
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +153,30 @@ def test_a_part_that_took_up_someone_else_is_run_again(
     single = estimate_pose(runner_and_bystander, backend=RectBackend())
     assert single.meta.extra["runner"]["parts"] == 1
     np.testing.assert_allclose(single.xy, track.xy, atol=1e-3)
+
+
+class SlowRectBackend(CloneableRectBackend):
+    """The fake model at ~5 ms a frame, whose clones fail after a few frames."""
+
+    def track(self, image: np.ndarray):
+        time.sleep(0.005)
+        return super().track(image)
+
+    def clone(self) -> RectBackend:
+        return FailingRectBackend(self.min_fraction)
+
+
+class FailingRectBackend(RectBackend):
+    def track(self, image: np.ndarray):
+        if len(self.calls) >= 3:
+            raise RuntimeError("the model crashed")
+        return super().track(image)
+
+
+def test_a_failing_part_stops_the_other_and_raises(lone_runner: Path) -> None:
+    backend = SlowRectBackend()
+    with pytest.raises(RuntimeError, match="the model crashed"):
+        estimate_pose(lone_runner, backend=backend, workers=2)
+    tracked = sum(1 for kind, _ in backend.calls if kind == "track")
+    assert 0 < tracked < segment_starts(N)[1]  # the first part stopped early
+    assert not any(t.name.startswith("runform-pose") for t in threading.enumerate())

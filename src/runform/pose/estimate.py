@@ -484,8 +484,10 @@ def _follow_part(
     search_every: int,
     counter: _Counter,
     frame_tap: FrameTap | None = None,
+    stop: threading.Event | None = None,
 ) -> _Part:
-    """Run the model over one part of the video (decoding in a background thread)."""
+    """Run the model over one part of the video (decoding in a background thread), until
+    its end or until ``stop`` is set."""
     follower = RunnerFollower(
         backend,
         reader.width,
@@ -498,7 +500,11 @@ def _follow_part(
     missing_xy = np.full((k, 2), np.nan, dtype=np.float32)
     missing_score = np.zeros(k, dtype=np.float32)
     scale = reader.scale
-    for frame in prefetch(reader.frames(part.first, part.stop, frame_tap)):
+    frames = prefetch(reader.frames(part.first, part.stop, frame_tap))
+    for frame in frames:
+        if stop is not None and stop.is_set():
+            frames.close()
+            break
         person = follower.step(frame.image)
         part.times.append(frame.time)
         if person is None:
@@ -515,10 +521,16 @@ def _follow_part(
     return part
 
 
-def _run_lanes(run: Callable[[int], None], lanes: int, tick: Callable[[], None]) -> None:
+def _run_lanes(
+    run: Callable[[int], None], lanes: int, tick: Callable[[], None], stop: threading.Event
+) -> None:
     """``run(lane)`` for each lane, in threads when there are several; ``tick()`` every 0.1 s
-    from this thread meanwhile (so progress is reported from the caller's thread). The
-    first error of any lane is raised here once all lanes have stopped."""
+    from this thread meanwhile (so progress is reported from the caller's thread).
+
+    When a lane fails, or this thread is interrupted (Ctrl-C), ``stop`` is set so the other
+    lanes end at their next frame, and they are waited for before the error is raised here:
+    no model is closed while a lane still uses it.
+    """
     if lanes == 1:
         run(0)
         return
@@ -529,6 +541,7 @@ def _run_lanes(run: Callable[[int], None], lanes: int, tick: Callable[[], None])
             run(lane)
         except BaseException as exc:  # re-raised in the caller
             errors.append(exc)
+            stop.set()
 
     threads = [
         threading.Thread(target=guarded, args=(lane,), name=f"runform-pose-{lane}", daemon=True)
@@ -536,10 +549,16 @@ def _run_lanes(run: Callable[[int], None], lanes: int, tick: Callable[[], None])
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(timeout=0.1)
-            tick()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.1)
+                tick()
+    except BaseException:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
     if errors:
         raise errors[0]
 
@@ -605,6 +624,7 @@ def follow_runner(
     workers = max(1, min(workers or default_workers(), len(parts)))
     backends = [backend]
     counter = _Counter()
+    stop = threading.Event()
     expected = info.expected_frames()
     started = _time.perf_counter()
 
@@ -625,6 +645,7 @@ def follow_runner(
                 search_every=search_every,
                 counter=counter,
                 frame_tap=frame_tap,
+                stop=stop,
             )
 
     try:
@@ -634,7 +655,7 @@ def follow_runner(
                 workers = 1
                 break
             backends.append(extra)
-        _run_lanes(run, workers, progress)
+        _run_lanes(run, workers, progress, stop)
         reruns = 0
         for k in range(1, len(parts)):
             before, after = parts[k - 1], parts[k]
