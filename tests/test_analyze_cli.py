@@ -205,6 +205,7 @@ def test_unusable_footage_exits_3_with_filming_advice(
         (["--capture-fps", "0"], ["--capture-fps must be the camera's frame rate"]),
         (["--height-cm", "5"], ["--height-cm 5 is not a human height"]),
         (["--pose-workers", "0"], ["--pose-workers must be a whole number"]),
+        (["--frame-memory-mb", "-5"], ["--frame-memory-mb must be a number of megabytes"]),
     ],
 )
 def test_bad_options_exit_2(

@@ -57,6 +57,15 @@ def analyze(
             "at most 2). The pose is the same whatever the number; use 1 to leave cores free.",
         ),
     ] = None,
+    frame_memory_mb: Annotated[
+        float,
+        typer.Option(
+            "--frame-memory-mb",
+            help="Memory the decoded frames may take, kept from the pose pass for the "
+            "annotated video (clips that do not fit, and 0, decode the video again: slower, "
+            "same result).",
+        ),
+    ] = 1024.0,
     report: ReportFlag = True,
     plan: PlanFlag = False,
     quiet: Quiet = False,
@@ -80,6 +89,7 @@ def analyze(
             cache=not no_cache,
             cache_dir=cache_dir,
             pose_workers=pose_workers,
+            frame_memory_mb=frame_memory_mb,
             write_report=report,
             plan_profile=profile_from_options() if plan else None,
         )

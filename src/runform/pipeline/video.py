@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from runform.analysis import Analysis, Warning_
-from runform.errors import AnalysisError, RunformError
+from runform.errors import AnalysisError, OptionError, RunformError
 from runform.pipeline.document import analysis_document
 from runform.pipeline.track import HUMAN_CADENCE_SPM, AnalysisOptions, analyze_track
 from runform.plan.profile import Profile
@@ -156,6 +156,12 @@ def analyze_video(
     if cache:
         folder = Path(cache_dir) if cache_dir is not None else (out / ".cache" if out else None)
 
+    if not (isinstance(frame_memory_mb, int | float) and math.isfinite(frame_memory_mb)) or (
+        frame_memory_mb < 0
+    ):
+        raise OptionError(
+            f"--frame-memory-mb must be a number of megabytes, 0 or more, got {frame_memory_mb!r}."
+        )
     frames = None
     if annotate and out is not None:
         from runform.render.frame_store import FrameStore
