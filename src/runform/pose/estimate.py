@@ -501,21 +501,23 @@ def _follow_part(
     missing_score = np.zeros(k, dtype=np.float32)
     scale = reader.scale
     frames = prefetch(reader.frames(part.first, part.stop, frame_tap))
-    for frame in frames:
-        if stop is not None and stop.is_set():
-            frames.close()
-            break
-        person = follower.step(frame.image)
-        part.times.append(frame.time)
-        if person is None:
-            part.xy.append(missing_xy)
-            part.score.append(missing_score)
-            part.boxes.append(None)
-        else:
-            part.xy.append((person.xy * scale).astype(np.float32))
-            part.score.append(person.score.astype(np.float32))
-            part.boxes.append(person.box)
-        counter.add()
+    try:
+        for frame in frames:
+            if stop is not None and stop.is_set():
+                break
+            person = follower.step(frame.image)
+            part.times.append(frame.time)
+            if person is None:
+                part.xy.append(missing_xy)
+                part.score.append(missing_score)
+                part.boxes.append(None)
+            else:
+                part.xy.append((person.xy * scale).astype(np.float32))
+                part.score.append(person.score.astype(np.float32))
+                part.boxes.append(person.box)
+            counter.add()
+    finally:  # also on an error: stop the decoding thread and close the file now
+        frames.close()
     part.searches, part.reacquired = follower.searches, follower.reacquired
     part.truncated = reader.truncated
     return part
