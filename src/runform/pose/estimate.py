@@ -617,7 +617,8 @@ def follow_runner(
     """
     report = ensure_progress(report)
     info = reader.info
-    starts = segment_starts(info.expected_frames())
+    expected = info.expected_frames()
+    starts = segment_starts(expected)
     bounds = [*starts[1:], None]
     parts = [
         _Part(first=max(0, s - SEAM_FRAMES) if k else 0, start=s, stop=stop)
@@ -627,7 +628,6 @@ def follow_runner(
     backends = [backend]
     counter = _Counter()
     stop = threading.Event()
-    expected = info.expected_frames()
     started = _time.perf_counter()
 
     def progress() -> None:

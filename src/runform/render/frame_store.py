@@ -134,12 +134,15 @@ class FrameStore:
         frames = self._frames
         return all(isinstance(frames.get(i), np.ndarray) for i in indices)
 
-    def i420(self, index: int) -> np.ndarray:
-        """A copy of frame ``index`` to draw on (``KeyError`` if it is not kept)."""
+    def _kept(self, index: int) -> np.ndarray:
         buf = self._frames[index]
         if not isinstance(buf, np.ndarray):
             raise KeyError(index)
-        return buf.copy()
+        return buf
+
+    def i420(self, index: int) -> np.ndarray:
+        """A copy of frame ``index`` to draw on (``KeyError`` if it is not kept)."""
+        return self._kept(index).copy()
 
     def pop(self, index: int) -> np.ndarray:
         """Frame ``index``, handed over (no copy) and forgotten (``KeyError`` if not kept)."""
@@ -152,7 +155,7 @@ class FrameStore:
     def video_frame(self, index: int) -> av.VideoFrame:
         """Frame ``index`` as a PyAV frame carrying the source's colour space and range, so
         converting it to RGB gives the colours decoding the file would have given."""
-        frame = av.VideoFrame.from_ndarray(self.i420(index), format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(self._kept(index), format="yuv420p")  # copies
         if self._colour is not None:
             frame.colorspace, frame.color_range = self._colour
         return frame
