@@ -15,7 +15,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -119,6 +119,7 @@ class Exercise:
     progressions: tuple[str, ...]
     regressions: tuple[str, ...]
     alternatives: tuple[str, ...]
+    figure: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     order: int = 0
 
     @property
@@ -271,6 +272,7 @@ def _exercise_from_dict(raw: Mapping[str, Any], order: int) -> Exercise:
         progressions=tuple(raw["progressions"]),
         regressions=tuple(raw["regressions"]),
         alternatives=tuple(raw["alternatives"]),
+        figure=raw["figure"],
         order=order,
     )
 
