@@ -251,7 +251,14 @@ def test_session_order_is_activation_strength_drills_stretch(extension_plan):
 
 def test_one_sided_finding_names_the_side():
     plan = build_plan([finding("asymmetry", 0.7, 0.8, side="left")], profile())
-    notes = [item.note for s in plan.sessions for item in s.exercises if item.note]
+    items = [item for s in plan.sessions for item in s.exercises]
+    one_sided = [item for item in items if item.dose.per and item.findings]
+    assert one_sided and all(item.lead_side == "left" for item in one_sided)
+    assert all(item.lead_side == "" for item in items if not item.findings)  # upkeep
+    both_legs = [item for s in plan.sessions for item in s.exercises if not item.dose.per]
+    assert all(item.lead_side == "" for item in both_legs)
+    # the sentence is said once per exercise, in the list under the finding
+    notes = [item.note for group in plan.groups for item in group.items if item.note]
     assert any("start each set with the left" in note for note in notes)
 
 

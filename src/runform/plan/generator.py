@@ -22,8 +22,14 @@ The rules (also in ``docs/plan.md``):
    that fits the equipment, spared parts and level (one step above the runner's level is
    allowed by then), restarting at the low dose.
 7. **Re-test.** The last session of week 6 is a re-test: warm-up exercises, then filming the
-   same way as before and comparing with ``runform analyze``.
-8. **Determinism.** No randomness; ties are broken by library order.
+   same way as before, ``runform analyze`` and ``runform compare`` with the first analysis.
+8. **Groups.** Each exercise is listed under the focus finding it serves most (priority ×
+   relevance); the reason, the runner's numbers and the re-test target are given once per
+   group. Exercises serving no finding form the general-upkeep group.
+9. **The runner's numbers.** With the analysis at hand, drill settings come from the
+   runner's own values (the metronome at their cadence + 5 %, up to + 10 % from week 5)
+   and each group shows what was measured; without them the wording is generic.
+10. **Determinism.** No randomness; ties are broken by library order.
 """
 
 from __future__ import annotations
@@ -44,10 +50,11 @@ from runform.plan.library import (
     Library,
     load_library,
 )
-from runform.plan.model import Focus, Plan, PlannedExercise, Session, Week
+from runform.plan.model import Focus, Group, GroupItem, Plan, PlannedExercise, Session, Week
 from runform.plan.profile import Profile, profile_from_options
 from runform.plan.progression import N_WEEKS, SWITCH_WEEK, WeekDose, week_dose
 from runform.plan.schedule import choose_weekdays, session_dates
+from runform.plan.targets import Measurements, exercise_target, finding_numbers
 
 FOCUS_THRESHOLD = 0.05
 KEY_SHARE = 0.75
@@ -103,6 +110,47 @@ FINDING_TITLES: dict[str, str] = {
     "stiff_landing": "Stiff landing",
     "asymmetry": "Left-right asymmetry",
 }
+#: Why the plan's exercises work on each finding: said once, at the head of its group.
+FINDING_APPROACH: dict[str, str] = {
+    "limited_extension": "Glute and hamstring strength and a supple front of the hip make "
+    "extension available; the drills let the leg finish behind you through the push, never "
+    "by reaching back for it.",
+    "weak_drive": "Hip-extensor strength and drills that push the ground down and back under "
+    "the hips build the drive. It matters more the faster you run: the hip's share of the "
+    "work grows with speed (Schache 2015; Dorn 2012).",
+    "forced_extension": "Core work keeps the pelvis and lower back still while the leg moves, "
+    "and the hip-flexor stretches are done with a flat back, so extension comes from the "
+    "hip rather than from arching (Schache 2000).",
+    "overstriding": "A slightly quicker step brings the landing closer under the hip: a "
+    "5–10 % higher step rate lowered step length, braking and knee load (Heiderscheit "
+    "2011). The drills teach landing under the body.",
+    "heel_recovery_low": "The heel rises by itself when the knee relaxes after push-off; the "
+    "hamstrings are quiet then (Schache 2013), so the drills teach a loose fold, not a pull.",
+    "heel_recovery_high": "A relaxed lower leg and drills that bring the foot forward under "
+    "the hip save the effort of pulling the heel up.",
+    "low_cadence": "Quicker, shorter steps at the same speed: a 5–10 % higher step rate "
+    "lowered bounce, braking and knee load (Heiderscheit 2011).",
+    "high_vertical_oscillation": "A slightly higher step rate reduces bounce by itself "
+    "(Heiderscheit 2011); calf and hip strength help direct the push forward, not up.",
+    "trunk_lean_forward": "Trunk strength and tall-posture drills help you run tall and lean "
+    "from the ankles rather than bend at the waist.",
+    "trunk_lean_backward": "A slight lean from the ankles with a steady trunk puts the feet "
+    "under the body instead of in front of it.",
+    "stiff_landing": "Slow lowering strength for the thigh and calf and soft-landing drills "
+    "teach the knee to give on landing (runners bend it about 46° in stance, Heiderscheit "
+    "2011).",
+    "asymmetry": "Single-leg work trains each side on its own, so the weaker side can catch up.",
+}
+UPKEEP_GROUP = "upkeep"
+UPKEEP_TITLE = "General upkeep"
+UPKEEP_REASON = (
+    "Balanced strength, mobility and drills for the rest of your running, so every session "
+    "covers each phase."
+)
+MAINTENANCE_REASON = (
+    "Nothing in your analysis needs specific work: these keep you strong, mobile and "
+    "well-drilled, so your form stays as it is."
+)
 WEEK_THEMES: dict[int, tuple[str, str]] = {
     1: ("Learn", "Low doses: learn each movement and its cues."),
     2: ("Build", "A little more volume; keep the technique."),
@@ -121,8 +169,9 @@ RETEST_STEPS: tuple[str, ...] = (
     "slow motion if your phone has it.",
     "Use the same shoes, surface and pace as the first video; film 20–30 seconds on a "
     "treadmill, or several passes of at least 6–8 steps outdoors.",
-    "Run runform analyze on the new video and compare the new report with the first one "
-    "(this week's lesson explains how).",
+    "Run runform analyze on the new video, then compare the two analyses with "
+    "runform compare BEFORE AFTER --out DIR (BEFORE: your first analysis, AFTER: the new "
+    "one); this week's lesson explains how to read the changes.",
 )
 SAFETY_NOTE = (
     "Stop any exercise that causes sharp or increasing pain, and see a physiotherapist or "
@@ -151,6 +200,8 @@ class _Candidate:
     switch_to: Exercise | None
     why: str = ""
     note: str = ""
+    group: str = UPKEEP_GROUP
+    lead_side: str = ""
 
     def relevance(self, target: str) -> int:
         return max(self.exercise.relevance(target), self.source.relevance(target))
@@ -305,17 +356,23 @@ def _why(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
     return f"Because {' and '.join(reasons)}. {purpose}."
 
 
-def _side_note(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
+def _lead_side(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
+    """The side to start each set with: that of the first one-sided finding it serves."""
     if not cand.exercise.dose.per:
         return ""
     for fid in cand.findings:
         side = focus_by_id[fid].side
         if side in ("left", "right"):
-            return (
-                f"The {side} side showed this more: start each set with the {side} "
-                f"{cand.exercise.dose.per}."
-            )
+            return side
     return ""
+
+
+def _side_note(cand: _Candidate) -> str:
+    side = cand.lead_side
+    if not side:
+        return ""
+    per = cand.exercise.dose.per
+    return f"The {side} side showed this more: start each set with the {side} {per}."
 
 
 def select_candidates(
@@ -442,7 +499,7 @@ def build_templates(
 # ----------------------------------------------------------------------------- sessions
 
 
-def _planned(cand: _Candidate, week: int) -> PlannedExercise:
+def _planned(cand: _Candidate, week: int, measurements: Measurements) -> PlannedExercise:
     exercise, dose = cand.dose(week)
     return PlannedExercise(
         exercise_id=exercise.id,
@@ -453,16 +510,129 @@ def _planned(cand: _Candidate, week: int) -> PlannedExercise:
         why=cand.why,
         findings=cand.findings,
         note=cand.note,
+        group=cand.group,
+        target=exercise_target(exercise.id, measurements, week),
+        lead_side=cand.lead_side if exercise.dose.per else "",
     )
 
 
-def _retest_session(template: _Template, number: int, index: int, day: Any) -> Session:
+def _primary_group(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
+    """The focus finding an exercise serves most (priority × relevance; ties: focus order)."""
+    if not cand.findings:
+        return UPKEEP_GROUP
+    return max(cand.findings, key=lambda f: focus_by_id[f].priority * cand.relevance(f))
+
+
+def build_groups(
+    templates: Sequence[_Template],
+    focus: Sequence[Focus],
+    measurements: Measurements,
+    findings: Sequence[Mapping[str, Any]] = (),
+) -> tuple[Group, ...]:
+    """One group per focus finding (priority order) and one for general upkeep.
+
+    Each exercise of the sessions is listed once, under its primary finding; a harder
+    variant that takes over in week 5 is listed after it. A group also names the exercises
+    listed elsewhere that help it (``shared``).
+    """
+    used: list[_Candidate] = []
+    for template in templates:
+        for cand in template.items:
+            if cand not in used:
+                used.append(cand)
+    used.sort(key=lambda c: (CATEGORY_ORDER.index(c.category), -c.score, c.source.order))
+    groups: list[Group] = []
+    group_ids = [f.id for f in focus] + [UPKEEP_GROUP]
+    for gid in group_ids:
+        items: list[GroupItem] = []
+        for cand in (c for c in used if c.group == gid):
+            also = tuple(f for f in cand.findings if f != gid)
+            switch = cand.switch_to
+            items.append(
+                GroupItem(
+                    exercise_id=cand.exercise.id,
+                    weeks=f"weeks 1–{SWITCH_WEEK - 1}" if switch else "",
+                    target=exercise_target(cand.exercise.id, measurements, N_WEEKS, short=False),
+                    note=" ".join(part for part in (cand.note, _side_note(cand)) if part),
+                    also=also,
+                )
+            )
+            if switch is not None:
+                items.append(
+                    GroupItem(
+                        exercise_id=switch.id,
+                        weeks=f"weeks {SWITCH_WEEK}–{N_WEEKS}",
+                        target=exercise_target(switch.id, measurements, N_WEEKS, short=False),
+                        also=also,
+                    )
+                )
+        if gid == UPKEEP_GROUP:
+            if not items:
+                continue
+            reason = UPKEEP_REASON if focus else MAINTENANCE_REASON
+            groups.append(
+                Group(
+                    id=gid,
+                    title=UPKEEP_TITLE,
+                    label=UPKEEP_TITLE,
+                    reason=reason,
+                    items=tuple(items),
+                )
+            )
+            continue
+        f = next(f for f in focus if f.id == gid)
+        numbers = finding_numbers(gid, measurements, _raw_finding(findings, f))
+        shared = tuple(c.exercise.id for c in used if c.group != gid and gid in c.findings)
+        groups.append(
+            Group(
+                id=gid,
+                title=f.title,
+                label=FINDING_TITLES[gid],
+                reason=f"{f.plain[:1].upper()}{f.plain[1:]}. {FINDING_APPROACH[gid]}",
+                measured=numbers.measured,
+                goal=numbers.goal,
+                side=f.side,
+                items=tuple(items),
+                shared=shared,
+            )
+        )
+    return tuple(groups)
+
+
+def _raw_finding(findings: Sequence[Mapping[str, Any]], focus: Focus) -> Mapping[str, Any] | None:
+    """The finding dict a focus entry came from (the highest-priority one of its id)."""
+    for finding in findings:
+        if (
+            isinstance(finding, Mapping)
+            and finding.get("id") == focus.id
+            and _number(finding, "severity") * _number(finding, "confidence") == focus.priority
+        ):
+            return finding
+    return None
+
+
+def retest_steps(groups: Sequence[Group]) -> tuple[str, ...]:
+    """The re-test steps, ending with the runner's own targets when there are any."""
+    goals = [g.goal for g in groups if g.goal]
+    if not goals:
+        return RETEST_STEPS
+    return (*RETEST_STEPS, "In the new analysis, check your targets: " + "; ".join(goals) + ".")
+
+
+def _retest_session(
+    template: _Template,
+    number: int,
+    index: int,
+    day: Any,
+    steps: tuple[str, ...],
+    measurements: Measurements,
+) -> Session:
     budget_s = template.budget_s - RETEST_BLOCK_MINUTES * 60.0
     warm_up: list[PlannedExercise] = []
     for cand in template.items:
         if cand.phase != "activation":
             continue
-        item = _planned(cand, N_WEEKS)
+        item = _planned(cand, N_WEEKS, measurements)
         if item.dose.seconds <= budget_s:
             warm_up.append(item)
             budget_s -= item.dose.seconds
@@ -475,7 +645,7 @@ def _retest_session(template: _Template, number: int, index: int, day: Any) -> S
         title=f"Week {N_WEEKS}, session {index}: re-test",
         exercises=tuple(warm_up),
         extra_minutes=RETEST_BLOCK_MINUTES,
-        steps=RETEST_STEPS,
+        steps=steps,
     )
 
 
@@ -501,6 +671,7 @@ def build_plan(
     profile: Profile | Mapping[str, Any] | None = None,
     *,
     library: Library | None = None,
+    analysis: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Build the six-week plan for these findings and this runner.
 
@@ -514,6 +685,11 @@ def build_plan(
         for the defaults. Without a start date the plan starts next Monday.
     library
         Another exercise library (default: the packaged one).
+    analysis
+        The ``analysis.json`` dict the findings come from, if at hand: its ``summary``
+        gives numbers the findings' evidence lacks (the cadence for the metronome drill).
+        Without it, numbers come from the findings' evidence alone, and drills whose
+        setting needs a missing number get generic wording.
 
     Returns
     -------
@@ -532,19 +708,17 @@ def build_plan(
     focus, notes = focus_from_findings(findings)
     start = profile.start_date()
     focus_by_id = {f.id: f for f in focus}
+    measurements = Measurements.from_analysis(analysis, findings)
 
     cands, unserved = select_candidates(library, profile, focus)
     for cand in cands:
         cand.why = _why(cand, focus_by_id)
-        cand.note = " ".join(
-            part
-            for part in (
-                _substitution_note(cand.source, cand.exercise, profile),
-                _side_note(cand, focus_by_id),
-            )
-            if part
-        )
+        cand.group = _primary_group(cand, focus_by_id)
+        cand.lead_side = _lead_side(cand, focus_by_id)
+        cand.note = _substitution_note(cand.source, cand.exercise, profile)
     templates = build_templates(cands, focus, profile.minutes)
+    groups = build_groups(templates, focus, measurements, findings)
+    steps = retest_steps(groups)
 
     plan_notes = list(notes)
     for fid in unserved:
@@ -577,7 +751,7 @@ def build_plan(
             template = templates[number % N_TEMPLATES]
             number += 1
             if week == N_WEEKS and index == len(week_dates):
-                sessions.append(_retest_session(template, number, index, day))
+                sessions.append(_retest_session(template, number, index, day, steps, measurements))
                 continue
             letter = "AB"[(number - 1) % N_TEMPLATES]
             sessions.append(
@@ -588,7 +762,7 @@ def build_plan(
                     date=day,
                     kind="training",
                     title=f"Week {week}, session {index} ({letter})",
-                    exercises=tuple(_planned(c, week) for c in template.items),
+                    exercises=tuple(_planned(c, week, measurements) for c in template.items),
                 )
             )
         theme, description = WEEK_THEMES[week]
@@ -618,5 +792,6 @@ def build_plan(
         exercises=tuple(library[i] for i in used_ids),
         notes=tuple(plan_notes),
         rules=RULES,
-        retest_steps=RETEST_STEPS,
+        retest_steps=steps,
+        groups=groups,
     )

@@ -32,16 +32,33 @@ def session_uid(plan: Plan, session: Session) -> str:
 
 
 def session_description(plan: Plan, session: Session) -> str:
-    """Plain-text event body: what to do, with doses and why."""
+    """Plain-text event body: what to do, with doses and settings, then why, once per group."""
     week = plan.weeks[session.week - 1]
     lines = [f"Week {week.number}: {week.theme}. {week.description}"]
     lines.append(f"About {round(session.minutes)} minutes.")
     lines.append("")
     for n, item in enumerate(session.exercises, start=1):
-        lines.append(f"{n}. {item.name}: {item.dose.text}")
-        lines.append(f"   {item.why}")
-        if item.note:
-            lines.append(f"   {item.note}")
+        extras = [
+            text
+            for text in (item.target, item.lead_side and f"{item.lead_side} side first")
+            if text
+        ]
+        lines.append(
+            f"{n}. {item.name}: {item.dose.text}" + (f" ({'; '.join(extras)})" if extras else "")
+        )
+    groups = [g for g in plan.groups if any(item.group == g.id for item in session.exercises)]
+    if groups:
+        lines.append("")
+        lines.append("Why:")
+        for group in groups:
+            numbers = [
+                n for n, item in enumerate(session.exercises, start=1) if item.group == group.id
+            ]
+            lines.append(f"- {group.label} ({', '.join(map(str, numbers))}): {group.reason}")
+    notes = list(dict.fromkeys(item.note for item in session.exercises if item.note))
+    if notes:
+        lines.append("")
+        lines.extend(notes)
     if session.steps:
         lines.append("")
         lines.append("Re-test:")

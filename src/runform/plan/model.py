@@ -53,7 +53,10 @@ class PlannedExercise:
     dose: WeekDose
     why: str
     findings: tuple[str, ...]
-    note: str = ""
+    note: str = ""  # what it stands in for, and why (a substitution)
+    group: str = ""  # the id of the group it is listed under (a finding id or "upkeep")
+    target: str = ""  # this week's setting from the runner's own numbers, if any
+    lead_side: str = ""  # "left" or "right": start each set with that side
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,57 @@ class PlannedExercise:
             "why": self.why,
             "findings": list(self.findings),
             "note": self.note,
+            "group": self.group,
+            "target": self.target,
+            "lead_side": self.lead_side,
+        }
+
+
+@dataclass(frozen=True)
+class GroupItem:
+    """An exercise listed under its group, with what is specific to this runner."""
+
+    exercise_id: str
+    weeks: str = ""  # "" for the whole plan, else e.g. "weeks 1–4" or "weeks 5–6"
+    target: str = ""  # the setting from the runner's numbers (its final-week wording)
+    note: str = ""  # substitution or side note
+    also: tuple[str, ...] = ()  # other focus findings it helps, by id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.exercise_id,
+            "weeks": self.weeks,
+            "target": self.target,
+            "note": self.note,
+            "also": list(self.also),
+        }
+
+
+@dataclass(frozen=True)
+class Group:
+    """The exercises that work on one finding (or on general upkeep), and why, said once."""
+
+    id: str  # a finding id, or "upkeep"
+    title: str
+    reason: str  # why these exercises, in plain words
+    measured: str = ""  # the runner's numbers for it
+    goal: str = ""  # what to look for at the re-test
+    side: str = "both"
+    label: str = ""  # short title, for tagging exercises in the sessions
+    items: tuple[GroupItem, ...] = ()
+    shared: tuple[str, ...] = ()  # exercises listed under another group that help here too
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "label": self.label,
+            "reason": self.reason,
+            "measured": self.measured,
+            "goal": self.goal,
+            "side": self.side,
+            "exercises": [item.to_dict() for item in self.items],
+            "shared": list(self.shared),
         }
 
 
@@ -140,6 +194,14 @@ class Plan:
     notes: tuple[str, ...]
     rules: tuple[str, ...]
     retest_steps: tuple[str, ...]
+    groups: tuple[Group, ...] = ()
+
+    def group_of(self, exercise_id: str) -> Group | None:
+        """The group an exercise is listed under."""
+        for group in self.groups:
+            if any(item.exercise_id == exercise_id for item in group.items):
+                return group
+        return None
 
     @property
     def sessions(self) -> tuple[Session, ...]:
@@ -165,6 +227,7 @@ class Plan:
             "end": self.end.isoformat(),
             "profile": profile,
             "focus": [item.to_dict() for item in self.focus],
+            "groups": [group.to_dict() for group in self.groups],
             "notes": list(self.notes),
             "rules": list(self.rules),
             "weeks": [week.to_dict() for week in self.weeks],
