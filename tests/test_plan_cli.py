@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sys
 import types
-from datetime import date
+from datetime import date, timedelta
 
 import icalendar
 import pytest
 
 from runform.cli import main
+from runform.plan.profile import next_monday
+
+#: A Monday a few weeks ahead: the command refuses a start in the past.
+START = next_monday(date.today()) + timedelta(weeks=3)
 
 ANALYSIS = {
     "schema": "runform.analysis/1",
@@ -52,7 +56,8 @@ def test_plan_command_writes_html_ics_json(analysis_file, tmp_path, capsys):
         [
             "plan", str(analysis_file), "--out", str(out), "--level", "advanced",
             "--sessions-per-week", "4", "--minutes", "50", "--equipment", "band",
-            "--equipment", "stability_ball,table", "--avoid-days", "sun", "--start", "2025-06-02",
+            "--equipment", "stability_ball,table", "--avoid-days", "sun",
+            "--start", START.isoformat(),
         ],
         capsys,
     )  # fmt: skip
@@ -64,7 +69,7 @@ def test_plan_command_writes_html_ics_json(analysis_file, tmp_path, capsys):
     assert [f["id"] for f in plan["focus"]] == ["limited_extension", "overstriding"]
     cal = icalendar.Calendar.from_ical((out / "plan.ics").read_bytes())
     dates = [ev.decoded("DTSTART") for ev in cal.walk("VEVENT")]
-    assert len(dates) == 24 and dates[0] == date(2025, 6, 2)
+    assert len(dates) == 24 and dates[0] == START
     assert all(d.weekday() != 6 for d in dates)
     html = (out / "plan.html").read_text(encoding="utf-8")
     assert "Limited thigh extension behind the body" in html
@@ -113,7 +118,7 @@ def test_analysis_without_findings_uses_the_findings_stage(tmp_path, capsys, mon
     fake.findings_from_analysis = fake_findings
     monkeypatch.setitem(sys.modules, "runform.findings", fake)
     out = tmp_path / "out"
-    code, _, _ = run(["plan", str(path), "--out", str(out), "--start", "2025-06-02"], capsys)
+    code, _, _ = run(["plan", str(path), "--out", str(out), "--start", START.isoformat()], capsys)
     assert code == 0 and seen == [{"schema": "runform.analysis/1", "metrics": {}}]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["focus"][0]["id"] == "low_cadence"
@@ -128,5 +133,62 @@ def test_analyze_can_reuse_the_library_api(analysis_file, tmp_path):
     from runform.plan import build_plan, profile_from_options, write_plan
 
     findings = json.loads(analysis_file.read_text())["findings"]
-    paths = write_plan(build_plan(findings, profile_from_options(start="2025-06-02")), tmp_path)
+    paths = write_plan(build_plan(findings, profile_from_options(start=START)), tmp_path)
     assert sorted(p.name for p in paths.values()) == ["plan.html", "plan.ics", "plan.json"]
+
+
+def test_a_start_date_in_the_past_is_refused_with_one_sentence(analysis_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    yesterday = date.today() - timedelta(days=1)
+    code, _, err = run(
+        ["plan", str(analysis_file), "--out", str(out), "--start", yesterday.isoformat()], capsys
+    )
+    assert code == 2
+    assert f"The start date {yesterday.isoformat()} is in the past" in err
+    assert "leave out --start" in err
+    assert err.startswith("error:") and err.endswith(".") and err.count(". ") == 0
+    assert not out.exists()
+
+
+def test_today_is_a_valid_start(analysis_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    today = date.today()
+    code, stdout, _ = run(
+        ["plan", str(analysis_file), "--out", str(out), "--start", today.isoformat()], capsys
+    )
+    assert code == 0 and f"from {today.isoformat()}" in stdout
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["start"] == today.isoformat()
+
+
+def test_check_start_not_past_uses_the_given_today():
+    from runform.cli.plan import check_start_not_past
+    from runform.errors import OptionError
+
+    check_start_not_past(date(2025, 3, 3), today=date(2025, 3, 3))  # the same day is fine
+    with pytest.raises(OptionError, match="2025-03-02 is in the past"):
+        check_start_not_past(date(2025, 3, 2), today=date(2025, 3, 3))
+
+
+def test_the_plan_command_reads_the_runners_cadence_from_the_summary(tmp_path, capsys):
+    """The metronome drill gets the runner's own beat: summary cadence 169 → 177 (+5 %)."""
+    analysis = {
+        **ANALYSIS,
+        "findings": [{"id": "overstriding", "severity": 0.6, "confidence": 0.9, "side": "both"}],
+        "summary": {"cadence_spm": 169.0},
+        "metrics": {"cadence_spm": {"name": "Cadence", "unit": "steps/min",
+                                    "quality": {"trusted": True}}},
+    }  # fmt: skip
+    path = tmp_path / "analysis.json"
+    path.write_text(json.dumps(analysis), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, _ = run(["plan", str(path), "--out", str(out), "--start", START.isoformat()], capsys)
+    assert code == 0
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    metronome = [
+        e for w in plan["weeks"] for s in w["sessions"] for e in s["exercises"]
+        if e["id"] == "metronome_run"
+    ]  # fmt: skip
+    assert metronome and metronome[0]["target"] == "metronome 177 beats/min"
+    html = (out / "plan.html").read_text(encoding="utf-8")
+    assert "Set the metronome to 177 beats a minute: your cadence of 169 steps/min + 5 %." in html

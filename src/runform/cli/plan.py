@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from runform.cli.common import read_analysis_json
-from runform.errors import InputError
+from runform.errors import InputError, OptionError
 
 
-def read_findings(path: Path) -> list[dict[str, Any]]:
+def read_findings(path: Path, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The findings of a saved analysis: its ``findings`` list, or computed from its metrics.
+
+    ``data`` is the file's content when already read.
 
     Raises
     ------
@@ -20,7 +23,8 @@ def read_findings(path: Path) -> list[dict[str, Any]]:
         When the file is missing or not JSON, or has no findings and the findings stage
         is not available to compute them.
     """
-    data = read_analysis_json(path)
+    if data is None:
+        data = read_analysis_json(path)
     if "findings" in data:
         findings = data["findings"]
         if not isinstance(findings, list):
@@ -34,6 +38,22 @@ def read_findings(path: Path) -> list[dict[str, Any]]:
             "re-run `runform analyze` to write an analysis.json with findings."
         ) from None
     return list(findings_from_analysis(data))
+
+
+def check_start_not_past(start: date, today: date | None = None) -> None:
+    """Refuse a first day before today: a plan is a schedule from now on.
+
+    Raises
+    ------
+    OptionError
+        One sentence naming the date and what to give instead.
+    """
+    today = today or date.today()
+    if start < today:
+        raise OptionError(
+            f"The start date {start.isoformat()} is in the past (today is {today.isoformat()}); "
+            "give today or a later date, or leave out --start to begin next Monday."
+        )
 
 
 def plan_command(
@@ -64,7 +84,8 @@ def plan_command(
         ),
     ] = None,
     start: Annotated[
-        str | None, typer.Option(help="First day, YYYY-MM-DD (default: next Monday).")
+        str | None,
+        typer.Option(help="First day, YYYY-MM-DD, today or later (default: next Monday)."),
     ] = None,
     spare: Annotated[
         list[str] | None,
@@ -88,8 +109,11 @@ def plan_command(
         start=start,
         spare=spare,
     )
-    findings = read_findings(analysis)
-    plan = build_plan(findings, profile)
+    if start is not None:
+        check_start_not_past(profile.start_date())
+    data = read_analysis_json(analysis)
+    findings = read_findings(analysis, data)
+    plan = build_plan(findings, profile, analysis=data)
     paths = write_plan(plan, out)
     what = "maintenance plan" if plan.mode == "maintenance" else "plan"
     console.print(
