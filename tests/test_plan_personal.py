@@ -284,3 +284,23 @@ def test_retest_only_names_commands_that_exist_or_the_agreed_compare(plan, html)
     retest = next(lesson for lesson in load_lessons() if lesson.id == "retest").markdown
     assert "`runform compare BEFORE AFTER --out DIR`" in retest
     assert "side by side" not in retest
+
+
+def test_an_exercise_starts_with_the_side_of_the_finding_it_is_listed_under():
+    findings = [
+        {"id": "overstriding", "severity": 0.7, "confidence": 0.9, "side": "both"},
+        {"id": "asymmetry", "severity": 0.5, "confidence": 0.7, "side": "right"},
+        {"id": "stiff_landing", "severity": 0.4, "confidence": 0.8, "side": "left"},
+    ]
+    plan = build_plan(
+        findings, profile_from_options(start=START, equipment="step,bench", level="advanced")
+    )
+    groups = {g.id: g for g in plan.groups}
+    step_down = next(
+        i for i in groups["stiff_landing"].items if i.exercise_id == "step_down_eccentric"
+    )
+    assert "start each set with the left leg" in step_down.note  # not asymmetry's right side
+    assert {i.lead_side for i in items_of(plan, "step_down_eccentric")} == {"left"}
+    # a harder variant from week 5 keeps the side, said once for it too
+    variants = [i for i in groups["asymmetry"].items if i.weeks.startswith("weeks 5")]
+    assert variants and all("start each set with the right" in i.note for i in variants)

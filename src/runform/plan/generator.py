@@ -357,21 +357,18 @@ def _why(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
 
 
 def _lead_side(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
-    """The side to start each set with: that of the first one-sided finding it serves."""
-    if not cand.exercise.dose.per:
-        return ""
-    for fid in cand.findings:
+    """The side to start each set with: that of the one-sided finding it is listed under,
+    else of the first other one-sided finding it serves (used for one-sided doses only)."""
+    for fid in sorted(cand.findings, key=lambda f: f != cand.group):
         side = focus_by_id[fid].side
         if side in ("left", "right"):
             return side
     return ""
 
 
-def _side_note(cand: _Candidate) -> str:
-    side = cand.lead_side
-    if not side:
+def _side_note(side: str, per: str | None) -> str:
+    if not side or not per:
         return ""
-    per = cand.exercise.dose.per
     return f"The {side} side showed this more: start each set with the {side} {per}."
 
 
@@ -553,7 +550,11 @@ def build_groups(
                     exercise_id=cand.exercise.id,
                     weeks=f"weeks 1–{SWITCH_WEEK - 1}" if switch else "",
                     target=exercise_target(cand.exercise.id, measurements, N_WEEKS, short=False),
-                    note=" ".join(part for part in (cand.note, _side_note(cand)) if part),
+                    note=" ".join(
+                        part
+                        for part in (cand.note, _side_note(cand.lead_side, cand.exercise.dose.per))
+                        if part
+                    ),
                     also=also,
                 )
             )
@@ -563,6 +564,7 @@ def build_groups(
                         exercise_id=switch.id,
                         weeks=f"weeks {SWITCH_WEEK}–{N_WEEKS}",
                         target=exercise_target(switch.id, measurements, N_WEEKS, short=False),
+                        note=_side_note(cand.lead_side, switch.dose.per),
                         also=also,
                     )
                 )
