@@ -304,3 +304,19 @@ def test_an_exercise_starts_with_the_side_of_the_finding_it_is_listed_under():
     # a harder variant from week 5 keeps the side, said once for it too
     variants = [i for i in groups["asymmetry"].items if i.weeks.startswith("weeks 5")]
     assert variants and all("start each set with the right" in i.note for i in variants)
+
+
+@pytest.mark.parametrize("with_analysis", [True, False])
+def test_the_page_never_prints_a_blank_number(with_analysis, tmp_path):
+    plan = build_plan(
+        FINDINGS, profile_from_options(start=START), analysis=ANALYSIS if with_analysis else None
+    )
+    html = Path(write_plan(plan, tmp_path)["html"]).read_text("utf-8")
+    body = re.sub(r"<style>.*?</style>|<svg.*?</svg>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", body)
+    for bad in ("None", "nan ", " NaN", "{", "}", "()", ": .", " – beats"):
+        assert bad not in text, bad
+    for label in ("Your numbers:", "Target at the re-test:"):
+        assert text.count(label) == len(re.findall(label + r"\s+[A-Za-z]", text)), label
+    assert ("177 beats" in text) is with_analysis
+    assert ("Your numbers:" in text) is True  # the findings' own evidence is always there
