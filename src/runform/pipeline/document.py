@@ -20,5 +20,5 @@ def write_default_plan(document: dict, out_dir: Path) -> dict[str, Path]:
     """The plan stage with the default profile (``runform plan`` offers every option)."""
     from runform.plan import build_plan, profile_from_options, write_plan
 
-    plan = build_plan(document.get("findings", []), profile_from_options())
+    plan = build_plan(document.get("findings", []), profile_from_options(), analysis=document)
     return write_plan(plan, out_dir)

@@ -259,7 +259,7 @@ def _analyze_pose(
     if plan_profile is not None:
         from runform.plan import build_plan, write_plan
 
-        plan = build_plan(document.get("findings", []), plan_profile)
+        plan = build_plan(document.get("findings", []), plan_profile, analysis=document)
         paths = write_plan(plan, out)
         outputs.update(plan_html=paths["html"], plan_ics=paths["ics"], plan_json=paths["json"])
     return result
