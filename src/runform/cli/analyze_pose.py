@@ -28,7 +28,7 @@ def analyze_pose(
         Path,
         typer.Argument(
             help="Pose file: CSV contract, runform JSON, RTMPose "
-            "Halpe-26 JSON, or an OpenPose JSON folder."
+            "Halpe-26 JSON, Sports2D/Pose2Sim TRC, or an OpenPose JSON folder."
         ),
     ],
     out: OutDir = Path("runform-out"),

@@ -5,7 +5,9 @@ Supported inputs (see ``docs/formats.md`` for the precise layouts):
 - ``.csv`` — the pose CSV contract ``time,<name>_x,<name>_y[,<name>_score],...``;
 - ``.json`` with ``"schema": "runform.pose/1"`` — runform's own lossless pose JSON;
 - ``.json`` with ``keypoint_names`` and ``frames`` — RTMPose Halpe-26;
-- a folder of OpenPose BODY_25 ``*_keypoints.json`` files (needs ``fps``).
+- a folder of OpenPose BODY_25 ``*_keypoints.json`` files (needs ``fps``);
+- ``.trc`` — an OpenSim TRC of 2-D keypoints as Sports2D and Pose2Sim write them
+  (``RHip``, ``RKnee``, ``RBigToe``...; see :func:`runform.pose.formats.opensim.read_trc_pose`).
 
 ``fps`` means the same for every format: when given, frame ``k`` is at ``k / fps`` seconds
 and any time stored in the file is ignored.
@@ -27,7 +29,8 @@ import json
 import os
 from pathlib import Path
 
-from runform.pose.formats import csv_contract, openpose, rtmpose, runform_json
+from runform.errors import InputError
+from runform.pose.formats import csv_contract, openpose, opensim, rtmpose, runform_json
 from runform.pose.formats._common import check_fps, read_bytes, unsupported
 from runform.pose.formats.runform_json import POSE_JSON_SCHEMA_ID
 from runform.track import PoseTrack
@@ -41,7 +44,8 @@ def read_pose(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     Parameters
     ----------
     path:
-        A ``.csv`` or ``.json`` pose file, or a folder of OpenPose ``*_keypoints.json`` files.
+        A ``.csv``, ``.json`` or ``.trc`` pose file, or a folder of OpenPose
+        ``*_keypoints.json`` files.
     fps:
         Frame rate: when given, frame ``k`` is at ``k / fps`` seconds (required for CSV
         without a ``time`` column and for OpenPose folders).
@@ -72,6 +76,13 @@ def read_pose(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         return csv_contract.read_pose_csv(path, fps)
     if suffix == ".json":
         return _read_json(path, fps)
+    if suffix == ".trc":
+        return opensim.read_trc_pose(path, fps)
+    if suffix in (".mot", ".sto"):
+        raise InputError(
+            f"{path} is an OpenSim motion file (joint angles or forces), not keypoint "
+            "positions; give the .trc marker file of the trial or another pose file."
+        )
     raise unsupported(path, f"has an unsupported extension {suffix or '(none)'!r}")
 
 

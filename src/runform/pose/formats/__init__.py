@@ -4,6 +4,6 @@
 - :mod:`.runform_json` — runform's own lossless JSON, ``runform.pose/1`` (read and write);
 - :mod:`.rtmpose` — RTMPose Halpe-26 JSON (read);
 - :mod:`.openpose` — a folder of OpenPose BODY_25 per-frame JSON files (read);
-- :mod:`.opensim` — OpenSim TRC marker files (read and write) and ``.mot``/``.sto`` motion
-  and force files (read).
+- :mod:`.opensim` — OpenSim TRC marker files (read and write; 2-D keypoint TRCs from
+  Sports2D/Pose2Sim as a pose track) and ``.mot``/``.sto`` motion and force files (read).
 """
