@@ -63,6 +63,7 @@ from scipy.signal import butter, filtfilt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import SHARED_DATA, format_table
+from mocap import rigid_fit as _rigid_fit
 from runform.track import PoseTrack, TrackMeta
 
 DATA_DIR = SHARED_DATA / "fukuchi_rbds0041"
@@ -143,25 +144,6 @@ def load_markers(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     Lab axes: X forward along the belt, Y up, Z to the runner's right.
     """
     return _read_marker_file(str(Path(path)))
-
-
-def _rigid_fit(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares rotation ``R`` (T,3,3) and translation ``t`` (T,3) with cur ≈ R @ ref + t.
-
-    ``ref`` is (M, 3), ``cur`` is (T, M, 3) with no NaN.
-    """
-    ref_c = ref.mean(axis=0)
-    cur_c = cur.mean(axis=1)
-    h = np.einsum("mi,tmj->tij", ref - ref_c, cur - cur_c[:, None, :])
-    u, _, vt = np.linalg.svd(h)
-    d = np.sign(
-        np.linalg.det(np.einsum("tij,tjk->tik", vt.transpose(0, 2, 1), u.transpose(0, 2, 1)))
-    )
-    fix = np.ones((len(cur), 3))
-    fix[:, 2] = d
-    rot = np.einsum("tji,tj,tkj->tik", vt, fix, u)
-    trans = cur_c - np.einsum("tij,j->ti", rot, ref_c)
-    return rot, trans
 
 
 def rebuild_marker(
@@ -267,6 +249,13 @@ def flight_baseline(
     return float(np.median(np.concatenate(samples))) if samples else 0.0
 
 
+def butter_lowpass(time: np.ndarray, force: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    """4th-order zero-lag Butterworth low-pass of a force record."""
+    rate = 1.0 / np.median(np.diff(time))
+    b, a = butter(4, cutoff_hz / (rate / 2.0))
+    return filtfilt(b, a, force)
+
+
 def stance_intervals(
     time: np.ndarray,
     vertical_n: np.ndarray,
@@ -290,9 +279,7 @@ def stance_intervals(
     """
     force = np.asarray(vertical_n, dtype=float)
     if lowpass_hz:
-        rate = 1.0 / np.median(np.diff(time))
-        b, a = butter(4, lowpass_hz / (rate / 2.0))
-        force = filtfilt(b, a, force)
+        force = butter_lowpass(time, force, lowpass_hz)
     half_weight = 0.5 * float(np.mean(force))
     if subtract_baseline:
         rough = _above_threshold(time, force, 50.0, half_weight)

@@ -1,0 +1,518 @@
+"""Leave-one-runner-out validation of runform's contact and toe-off timing.
+
+Every trial of :mod:`mocap` (seven runners at 2-5 m/s with force-plate truth) is projected
+to a side view and run through runform's event engine (the same cleaning and detector as
+``runform analyze``). The detector's calibrated constants (:data:`CALIBRATED`) are fitted on
+six runners and the seventh is scored with them, for each runner in turn, so no runner is
+scored with a constant it helped to choose.
+
+Conditions: the native marker rate (100-150 Hz, clean), 60 Hz clean, 60 Hz with 8 px of
+pixel noise, and 30 Hz with 8 px; both facings; the resampled ones at three frame phases
+(and noise seeds). Targets (issue 9) hold **for every runner and every speed**:
+
+- native: contact and toe-off MAE <= 10 ms, |bias| <= 6 ms, contact-time |bias| <= 10 ms,
+  cadence within 0.5 %;
+- 60 Hz + 8 px: contact and toe-off MAE <= 15 ms, >= 97 % of contacts found, <= 3 % extra.
+
+Command line::
+
+    python bench/events_loro.py                 # calibrate per fold, print every table
+    python bench/events_loro.py --json out.json
+    python bench/events_loro.py --runners RBDS0041 hamner01 hamner02   # a subset
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import format_table
+from mocap import Trial, load_trials, project, runners
+
+#: Detector constants that are calibrated, with the grid searched for each (contact and
+#: toe-off levels are searched independently: each moves only its own event).
+CALIBRATED: dict[str, tuple[float, ...]] = {
+    "contact_level": tuple(float(v) for v in np.round(np.arange(0.0, 0.0401, 0.002), 4)),
+    "toe_off_level": tuple(float(v) for v in np.round(np.arange(0.0, 0.0601, 0.003), 4)),
+}
+
+#: (name, frame rate or None for native, noise px, [(seed, phase), ...])
+CONDITIONS: tuple[tuple[str, float | None, float, tuple[tuple[int, float], ...]], ...] = (
+    ("native", None, 0.0, ((0, 0.0),)),
+    ("60 Hz", 60.0, 0.0, ((0, 0.1), (1, 0.45), (2, 0.8))),
+    ("60 Hz + 8 px", 60.0, 8.0, ((0, 0.1), (1, 0.45), (2, 0.8))),
+    ("30 Hz + 8 px", 30.0, 8.0, ((0, 0.1), (1, 0.45), (2, 0.8))),
+)
+FACINGS = ("left", "right")
+TOLERANCE_S = 0.08
+
+#: (condition, key, limit, "<=" | ">="), checked on every trial (runner x speed).
+TARGETS: tuple[tuple[str, str, float, str], ...] = (
+    ("native", "contact_mae_ms", 10.0, "<="),
+    ("native", "toe_off_mae_ms", 10.0, "<="),
+    ("native", "contact_abs_bias_ms", 6.0, "<="),
+    ("native", "toe_off_abs_bias_ms", 6.0, "<="),
+    ("native", "contact_time_abs_bias_ms", 10.0, "<="),
+    ("native", "cadence_abs_error_pct", 0.5, "<="),
+    ("60 Hz + 8 px", "contact_mae_ms", 15.0, "<="),
+    ("60 Hz + 8 px", "toe_off_mae_ms", 15.0, "<="),
+    ("60 Hz + 8 px", "contact_recall_pct", 97.0, ">="),
+    ("60 Hz + 8 px", "extra_pct", 3.0, "<="),
+)
+
+
+# ----------------------------------------------------------------------------- the engine
+def run_engine(track, params: Mapping[str, float] | None = None) -> dict:
+    """runform's events and cadence for a track, with detector constants ``params``.
+
+    The same stages as :func:`runform.pipeline.analyze_track` up to the events (cleaning
+    with the default options, direction of travel, :class:`FootClearanceDetector`), and the
+    cadence from :func:`runform.metrics.summary.stride_time_fit` over the accepted steps.
+    """
+    from runform.gait.clean import clean_track
+    from runform.gait.direction import detect_travel
+    from runform.gait.events import FootClearanceDetector
+    from runform.metrics.summary import stride_time_fit
+
+    cleaned, _ = clean_track(track)
+    travel = detect_travel(cleaned)
+    detector = FootClearanceDetector(**(params or {})).detect(cleaned, travel.direction)
+    gait = detector.result_
+    speeds = [v for v in detector.stance_speed_.values() if np.isfinite(v)]
+    rows = [
+        {
+            "side": s.side,
+            "contact_s": s.contact_s,
+            "stride_time_ms": (
+                1000.0 * (s.next_same_contact_s - s.contact_s)
+                if s.next_same_contact_s is not None
+                else None
+            ),
+        }
+        for s in gait.steps
+    ]
+    strides = [r["stride_time_ms"] for r in rows if r["stride_time_ms"]]
+    cadence = None
+    if strides:
+        fit = stride_time_fit(rows, float(np.median(strides)) / 1000.0)
+        if fit:
+            cadence = 120.0 / fit
+    events = [{"side": e.side, "kind": e.kind, "time_s": e.time_s} for e in gait.events]
+    return {
+        "events": events,
+        "cadence_spm": cadence,
+        "steps": gait.steps,
+        "stance_speed": float(np.mean(speeds)) if speeds else float("nan"),
+    }
+
+
+def truth_cadence(trial: Trial) -> float:
+    """Steps per minute from the force plate: mean step rate over the trial's contacts."""
+    c = sorted(e["time_s"] for e in trial.events if e["kind"] == "contact")
+    return 60.0 * (len(c) - 1) / (c[-1] - c[0])
+
+
+def score(result: dict, trial: Trial) -> dict:
+    """Errors of one engine run against the trial's force plate."""
+    from runform.evaluation import contact_time_errors, events_inside, match_events
+
+    # stances cut by the ends of the trial cannot be timed: score those wholly inside it
+    lo, hi = float(trial.time[0]), float(trial.time[-1])
+    truth = events_inside(trial.events, lo, hi)
+    found = events_inside(result["events"], lo, hi)
+    m = match_events(found, truth, TOLERANCE_S)
+    ct = contact_time_errors(found, truth, TOLERANCE_S)
+    cad = result["cadence_spm"]
+    true_cad = truth_cadence(trial)
+    c, t = m["contact"], m["toe_off"]
+    n_det = c.n_detected + t.n_detected
+    return {
+        "contact_errors_ms": list(c.errors_ms),
+        "toe_off_errors_ms": list(t.errors_ms),
+        "contact_mae_ms": c.mae_ms,
+        "contact_bias_ms": c.bias_ms,
+        "toe_off_mae_ms": t.mae_ms,
+        "toe_off_bias_ms": t.bias_ms,
+        "contact_time_bias_ms": ct.bias_ms,
+        "contact_time_mae_ms": ct.mae_ms,
+        "contact_recall_pct": 100.0 * c.recall,
+        "toe_off_recall_pct": 100.0 * t.recall,
+        "extra_pct": 100.0 * (c.extra + t.extra) / max(1, n_det),
+        "cadence_error_pct": (100.0 * (cad - true_cad) / true_cad) if cad else float("nan"),
+    }
+
+
+# ----------------------------------------------------------------------------- calibration
+#: The calibrated constants: each event's level is ``base + per_speed * v``, with ``v`` the
+#: stance foot's speed under the hips in leg lengths per second (measured by the detector).
+LEVELS = {
+    "contact": ("contact_level", "contact_level_per_speed"),
+    "toe_off": ("toe_off_level", "toe_off_level_per_speed"),
+}
+
+
+@dataclass
+class Grid:
+    """Native-rate mean signed error (ms) of every trial at every grid level, per event."""
+
+    values: dict[str, tuple[float, ...]]  # event -> levels tried
+    bias: dict[str, dict[str, np.ndarray]]  # event -> trial name -> (len(levels),) ms
+    speed: dict[str, float]  # trial name -> stance speed (leg lengths / s)
+    runner: dict[str, str]
+
+
+def grid_errors(
+    trials: Sequence[Trial],
+    calibrated: Mapping[str, Sequence[float]] = CALIBRATED,
+    progress: Callable[[str], None] | None = None,
+) -> Grid:
+    """Mean signed error (ms) of contacts and toe-offs of every trial at the native rate,
+    both facings, with constant levels taken in step from the two grids (each level moves
+    only its own event)."""
+    from runform.evaluation import match_events
+
+    grids = {"contact": calibrated["contact_level"], "toe_off": calibrated["toe_off_level"]}
+    n = max(len(v) for v in grids.values())
+    bias: dict[str, dict[str, np.ndarray]] = {k: {} for k in grids}
+    speed: dict[str, float] = {}
+    for trial in trials:
+        if progress:
+            progress(f"grid {trial.name}")
+        tracks = [project(trial, None, 0.0, facing) for facing in FACINGS]
+        rows = {k: np.full(n, np.nan) for k in grids}
+        speeds = []
+        for i in range(n):
+            params = {
+                "contact_level": grids["contact"][min(i, len(grids["contact"]) - 1)],
+                "toe_off_level": grids["toe_off"][min(i, len(grids["toe_off"]) - 1)],
+                "contact_level_per_speed": 0.0,
+                "toe_off_level_per_speed": 0.0,
+            }
+            errs: dict[str, list[float]] = {k: [] for k in grids}
+            for track in tracks:
+                res = run_engine(track, params)
+                speeds.append(res["stance_speed"])
+                m = match_events(res["events"], trial.events, TOLERANCE_S)
+                for k in grids:
+                    errs[k] += list(m[k].errors_ms)
+            for k in grids:
+                rows[k][i] = np.mean(errs[k]) if errs[k] else np.nan
+        for k in grids:
+            bias[k][trial.name] = rows[k]
+        speed[trial.name] = float(np.nanmedian(speeds))
+    return Grid(
+        {k: tuple(v) for k, v in grids.items()},
+        bias,
+        speed,
+        {t.name: t.runner for t in trials},
+    )
+
+
+def zero_bias_level(levels: Sequence[float], bias: np.ndarray) -> float:
+    """The level at which a trial's mean error crosses zero (linear between grid values);
+    the level of the smallest |error| when it never does."""
+    x = np.asarray(levels, float)
+    b = np.asarray(bias, float)[: len(x)]
+    ok = np.isfinite(b)
+    x, b = x[ok], b[ok]
+    if x.size == 0:
+        return float("nan")
+    for j in range(len(x) - 1):
+        if b[j] == 0 or (b[j] < 0) != (b[j + 1] < 0):
+            return float(x[j] + b[j] / (b[j] - b[j + 1]) * (x[j + 1] - x[j]))
+    return float(x[int(np.argmin(np.abs(b)))])
+
+
+def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[str, float]:
+    """Constants fitted on the trials ``names``: per trial the level that zeroes its mean
+    error, then a least-squares line of that level against the trial's stance speed
+    (``model="speed"``) or its mean (``"constant"``), each runner weighing the same."""
+    out: dict[str, float] = {}
+    for event, (base_key, slope_key) in LEVELS.items():
+        lv = np.array([zero_bias_level(grid.values[event], grid.bias[event][n]) for n in names])
+        v = np.array([grid.speed[n] for n in names])
+        runner = [grid.runner[n] for n in names]
+        w = np.array([1.0 / runner.count(r) for r in runner])
+        ok = np.isfinite(lv) & np.isfinite(v)
+        if model == "speed" and ok.sum() >= 3 and np.ptp(v[ok]) > 0:
+            slope, base = np.polyfit(v[ok], lv[ok], 1, w=np.sqrt(w[ok]))
+        else:
+            slope, base = 0.0, float(np.sum(w[ok] * lv[ok]) / np.sum(w[ok]))
+        out[base_key] = round(float(base), 5)
+        out[slope_key] = round(float(slope), 6)
+    return out
+
+
+# ----------------------------------------------------------------------------- scoring
+def _agg(runs: Sequence[dict]) -> dict:
+    """One trial's runs (facings, seeds) pooled."""
+    ce = np.concatenate([r["contact_errors_ms"] for r in runs]) if runs else np.array([])
+    te = np.concatenate([r["toe_off_errors_ms"] for r in runs]) if runs else np.array([])
+
+    def mean(key: str) -> float:
+        v = [r[key] for r in runs if r[key] is not None and np.isfinite(r[key])]
+        return float(np.mean(v)) if v else float("nan")
+
+    out = {
+        "contact_mae_ms": float(np.mean(np.abs(ce))) if ce.size else float("nan"),
+        "contact_bias_ms": float(np.mean(ce)) if ce.size else float("nan"),
+        "toe_off_mae_ms": float(np.mean(np.abs(te))) if te.size else float("nan"),
+        "toe_off_bias_ms": float(np.mean(te)) if te.size else float("nan"),
+        "contact_time_bias_ms": mean("contact_time_bias_ms"),
+        "contact_time_mae_ms": mean("contact_time_mae_ms"),
+        "contact_recall_pct": mean("contact_recall_pct"),
+        "toe_off_recall_pct": mean("toe_off_recall_pct"),
+        "extra_pct": mean("extra_pct"),
+        "cadence_error_pct": mean("cadence_error_pct"),
+        "n_runs": len(runs),
+    }
+    out["contact_abs_bias_ms"] = abs(out["contact_bias_ms"])
+    out["toe_off_abs_bias_ms"] = abs(out["toe_off_bias_ms"])
+    out["contact_time_abs_bias_ms"] = abs(out["contact_time_bias_ms"])
+    out["cadence_abs_error_pct"] = (
+        float(
+            np.mean(
+                [abs(r["cadence_error_pct"]) for r in runs if np.isfinite(r["cadence_error_pct"])]
+            )
+        )
+        if runs
+        else float("nan")
+    )
+    return out
+
+
+def score_trial(
+    trial: Trial,
+    params: Mapping[str, float],
+    conditions=CONDITIONS,
+) -> dict[str, dict]:
+    """Every condition of one trial with the given constants: condition -> pooled scores."""
+    out = {}
+    for name, rate, noise, runs in conditions:
+        results = []
+        for facing in FACINGS:
+            for seed, phase in runs:
+                track = project(trial, rate, noise, facing, seed=seed, phase=phase)
+                results.append(score(run_engine(track, params), trial))
+        out[name] = _agg(results)
+    return out
+
+
+def leave_one_runner_out(
+    trials: Sequence[Trial],
+    conditions=CONDITIONS,
+    calibrated: Mapping[str, Sequence[float]] = CALIBRATED,
+    progress: Callable[[str], None] | None = None,
+    model: str = "speed",
+) -> dict:
+    """Calibrate on all runners but one, score that one; every runner in turn.
+
+    Returns ``{"folds": {runner: constants}, "all_runners": constants, "trials": {trial name:
+    {"runner", "speed", "belt_speed", "conditions": {...}}}, "targets": [...]}``.
+    """
+    grid = grid_errors(trials, calibrated, progress)
+    names = runners(trials)
+    folds = {}
+    result_trials: dict[str, dict] = {}
+    for held in names:
+        train = [t.name for t in trials if t.runner != held] or [t.name for t in trials]
+        params = calibrate(grid, train, model)
+        folds[held] = params
+        for t in trials:
+            if t.runner != held:
+                continue
+            if progress:
+                progress(f"score {t.name}")
+            result_trials[t.name] = {
+                "runner": t.runner,
+                "speed": t.speed_label,
+                "belt_speed": t.belt_speed,
+                "n_stances": sum(e["kind"] == "contact" for e in t.events),
+                "conditions": score_trial(t, params, conditions),
+            }
+    return {
+        "conditions": [c[0] for c in conditions],
+        "folds": folds,
+        "model": model,
+        "all_runners": calibrate(grid, [t.name for t in trials], model),
+        "trials": result_trials,
+        "targets": check_targets(result_trials),
+    }
+
+
+def check_targets(result_trials: Mapping[str, dict]) -> list[dict]:
+    """Each target over every trial: the worst trial's value and whether all meet it."""
+    out = []
+    for cond, key, limit, cmp in TARGETS:
+        vals = {
+            name: r["conditions"][cond][key]
+            for name, r in result_trials.items()
+            if cond in r["conditions"]
+        }
+        if not vals:
+            continue
+        finite = {k: v for k, v in vals.items() if np.isfinite(v)}
+        if cmp == "<=":
+            worst = max(finite, key=finite.get) if finite else None
+            met = all(np.isfinite(v) and v <= limit for v in vals.values())
+        else:
+            worst = min(finite, key=finite.get) if finite else None
+            met = all(np.isfinite(v) and v >= limit for v in vals.values())
+        out.append(
+            {
+                "condition": cond,
+                "key": key,
+                "limit": limit,
+                "compare": cmp,
+                "worst_trial": worst,
+                "worst_value": finite.get(worst, float("nan")) if worst else float("nan"),
+                "n_met": sum(
+                    bool(np.isfinite(v) and (v <= limit if cmp == "<=" else v >= limit))
+                    for v in vals.values()
+                ),
+                "n": len(vals),
+                "met": met,
+            }
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- tables
+def per_trial_table(result: dict, condition: str) -> str:
+    header = [
+        "trial",
+        "belt m/s",
+        "contact MAE / bias ms",
+        "toe-off MAE / bias ms",
+        "contact time bias ms",
+        "recall C / TO %",
+        "extra %",
+        "cadence err %",
+    ]
+
+    def worst_key(item):
+        c = item[1]["conditions"][condition]
+        return -max(c["contact_mae_ms"], c["toe_off_mae_ms"])
+
+    rows = []
+    for name, r in sorted(result["trials"].items(), key=worst_key):
+        c = r["conditions"][condition]
+        rows.append(
+            [
+                name,
+                f"{r['belt_speed']:.2f}",
+                f"{c['contact_mae_ms']:.1f} / {c['contact_bias_ms']:+.1f}",
+                f"{c['toe_off_mae_ms']:.1f} / {c['toe_off_bias_ms']:+.1f}",
+                f"{c['contact_time_bias_ms']:+.1f}",
+                f"{c['contact_recall_pct']:.0f} / {c['toe_off_recall_pct']:.0f}",
+                f"{c['extra_pct']:.1f}",
+                f"{c['cadence_error_pct']:+.2f}",
+            ]
+        )
+    return format_table(header, rows)
+
+
+def pooled_table(result: dict) -> str:
+    header = [
+        "condition",
+        "contact MAE / bias ms",
+        "toe-off MAE / bias ms",
+        "contact time bias ms",
+        "recall C %",
+        "extra %",
+        "worst runner (max MAE)",
+    ]
+    rows = []
+    for cond in result["conditions"]:
+        cs = [r["conditions"][cond] for r in result["trials"].values()]
+        if not cs:
+            continue
+        per_runner: dict[str, list[float]] = {}
+        for r in result["trials"].values():
+            c = r["conditions"][cond]
+            per_runner.setdefault(r["runner"], []).append(
+                max(c["contact_mae_ms"], c["toe_off_mae_ms"])
+            )
+        worst = max(per_runner, key=lambda k: max(per_runner[k]))
+        rows.append(
+            [
+                cond,
+                f"{np.mean([c['contact_mae_ms'] for c in cs]):.1f} / "
+                f"{np.mean([c['contact_bias_ms'] for c in cs]):+.1f}",
+                f"{np.mean([c['toe_off_mae_ms'] for c in cs]):.1f} / "
+                f"{np.mean([c['toe_off_bias_ms'] for c in cs]):+.1f}",
+                f"{np.mean([c['contact_time_bias_ms'] for c in cs]):+.1f}",
+                f"{np.mean([c['contact_recall_pct'] for c in cs]):.1f}",
+                f"{np.mean([c['extra_pct'] for c in cs]):.1f}",
+                f"{worst} ({max(per_runner[worst]):.1f} ms)",
+            ]
+        )
+    return format_table(header, rows)
+
+
+def format_result(result: dict) -> str:
+    lines = ["Constants per fold (fitted without the runner named):", ""]
+    keys = list(next(iter(result["folds"].values())).keys())
+    lines.append(
+        format_table(
+            ["held-out runner", *keys],
+            [[k, *[f"{v[x]:.5f}" for x in keys]] for k, v in result["folds"].items()],
+        )
+    )
+    lines += ["", f"Fitted on all runners (the shipped defaults): {result['all_runners']}", ""]
+    lines += ["Pooled over trials (each trial scored by the fold that left its runner out):", ""]
+    lines.append(pooled_table(result))
+    for cond in result["conditions"]:
+        lines += ["", f"### {cond} (worst trial first)", "", per_trial_table(result, cond)]
+    lines += ["", "Targets (every runner and speed):", ""]
+    for t in result["targets"]:
+        verdict = "met" if t["met"] else "NOT MET"
+        lines.append(
+            f"- {t['condition']}: {t['key']} {t['compare']} {t['limit']:g}: worst "
+            f"{t['worst_value']:.2f} ({t['worst_trial']}), {t['n_met']}/{t['n']} trials -> {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runners", nargs="*", help="runner ids (default: all)")
+    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--quick", action="store_true", help="native and 60 Hz + 8 px only")
+    parser.add_argument(
+        "--model",
+        choices=["speed", "constant"],
+        default="speed",
+        help="levels as a line in the stance speed (default) or constants",
+    )
+    args = parser.parse_args(argv)
+    trials = load_trials(
+        only=args.runners, progress=lambda s: print(f"building {s}", file=sys.stderr)
+    )
+    if not trials:
+        print("No trial data found.", file=sys.stderr)
+        return 2
+    conds = (
+        CONDITIONS
+        if not args.quick
+        else tuple(c for c in CONDITIONS if c[0] in ("native", "60 Hz + 8 px"))
+    )
+    result = leave_one_runner_out(
+        trials, conds, progress=lambda s: print(s, file=sys.stderr), model=args.model
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, default=float))
+    print(format_result(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,250 @@
+"""Hamner & Delp 2013 runners for the mocap harness (:mod:`mocap`).
+
+Data: Hamner SR, Delp SL (2013) "Muscle contributions to fore-aft and vertical body mass
+center accelerations over a range of running speeds", J Biomech 46(4):780-787; the SimTK
+project ``nmbl_running`` as processed and redistributed in ``aaronsfox/zmp-opensim``
+(Fox 2024, R Soc Open Sci 11:231909). No licence is stated: used for validation only,
+never committed; cite both papers with any figure.
+
+File facts (checked from the data): OpenSim TRC markers in mm at 100 Hz (120 Hz for
+subject02) with ``Y`` up; the header's frame count is not always the number of rows (the
+reader counts rows). Running trials carry clusters only (pelvis ``ASI``/``PSI``, thigh
+``TH1-3``, shank ``TB1-3``, foot ``CAL``, ``TOE``, ``MT5``); joint centres (``HJC``,
+``KJC``, ``AJC``) come from ``model/static.trc``. The ground reaction force of **each foot**
+(``R_ground_force_vy``...) is at 960-2000 Hz, already low-pass filtered (~15 Hz) and set to
+zero below a floor that differs between trials (0, ~10, 29-79 N): the contact threshold is
+20 N or just above the floor where the floor is higher (see :data:`THRESHOLD_N`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from mocap import (
+    TOE_FRACTION,
+    MarkerSet,
+    PointSpec,
+    Trial,
+    above_intervals,
+    belt_speed,
+    build_keypoints,
+    events_from_stances,
+    finish_trial,
+    force_floor,
+    lower_foot,
+)
+
+SUBJECTS = ("01", "02", "03", "04", "08")
+SPEEDS = (2, 3, 4, 5)
+
+MARKERS = MarkerSet(
+    side_prefix={"left": "L", "right": "R"},
+    pelvis=("RASI", "LASI", "RPSI", "LPSI"),
+    pelvis_front=("RASI", "LASI"),
+    pelvis_back=("RPSI", "LPSI"),
+    clusters={
+        "thigh": ("{S}TH1", "{S}TH2", "{S}TH3"),
+        "shank": ("{S}TB1", "{S}TB2", "{S}TB3"),
+        "foot": ("{S}CAL", "{S}TOE", "{S}MT5"),
+    },
+    keypoints={
+        "hip": PointSpec("{S}HJC", ("pelvis", "thigh")),
+        "knee": PointSpec("{S}LFC", ("thigh", "shank")),
+        "ankle": PointSpec("{S}LMAL", ("shank", "foot")),
+        "heel": PointSpec("{S}CAL", ("foot",), sole=True),
+        # the toes bend at the ball: the shoe's tip is built from the ball and a rigid tip
+        "ball": PointSpec("{S}TOE", ("foot",), sole=True, ball=("{S}CAL", "{S}TOE", "{S}MT5")),
+        "toe_rigid": PointSpec(
+            "{S}TOE",
+            ("foot",),
+            sole=True,
+            ball=("{S}CAL", "{S}TOE", "{S}MT5"),
+            fraction=TOE_FRACTION,
+        ),
+        "shoulder": PointSpec("{S}ACR", measured=True),
+    },
+    feet=("{S}CAL", "{S}TOE"),
+)
+
+ATTRIBUTION = (
+    "Hamner SR & Delp SL (2013) J Biomech 46:780-787; data via Fox 2024, R Soc Open Sci "
+    "11:231909 (subject {subject})"
+)
+
+#: Contact threshold (N) on each foot's vertical force: 20 N, or 1 N above the trial's own
+#: zero floor when that is higher (a threshold below the floor cannot be had).
+THRESHOLD_N = 20.0
+
+#: Fukuchi trials with raw force (markers file, forces file, belt speed m/s) that measure
+#: what the low-pass filter applied to Hamner's force did to its event times.
+RAW_FORCE_TRIALS = (
+    ("fukuchi_rbds0041", "RBDS0041runT252forces.txt", 2.5),
+    ("fukuchi_rbds002", "RBDS002runT25forces.txt", 2.5),
+    ("fukuchi_rbds002", "RBDS002runT45forces.txt", 4.5),
+)
+
+
+def rise_time_ms(t: np.ndarray, f: np.ndarray, lo: float = 20.0, hi: float = 500.0) -> float:
+    """Median time (ms) the vertical force takes from ``lo`` to ``hi`` newtons at contact."""
+    dt = float(np.median(np.diff(t)))
+    above = f >= lo
+    out = []
+    for i in np.flatnonzero(~above[:-1] & above[1:]) + 1:
+        seg = f[i : i + int(0.2 / dt)]
+        if seg.size and seg.max() >= hi:
+            out.append(1000.0 * dt * int(np.argmax(seg >= hi)))
+    return float(np.median(out)) if out else float("nan")
+
+
+@lru_cache(maxsize=1)
+def smear_correction(data_dir: Path) -> tuple[float, float, float, float, float]:
+    """How the authors' low-pass filter moved Hamner's 20 N events, measured on raw force.
+
+    Hamner's force exists only filtered: it rises from 20 to 500 N in ~31 ms where the raw
+    Fukuchi plates take ~25 ms, so its contacts cross 20 N early (the filter spreads the
+    impact backward in time). The Fukuchi raw forces are filtered (2nd-order zero-lag
+    Butterworth) at the cut-off that gives Hamner's rise time, and the shift of their 20 N
+    contacts and toe-offs against the raw ones is fitted as a line in belt speed.
+
+    Returns ``(cutoff_hz, contact_ms_at_0, contact_ms_per_mps, toe_off_ms_at_0,
+    toe_off_ms_per_mps)``: the shift to *add* to a Hamner event at a given belt speed.
+    Zeros when the raw data is absent (then the events stay as read, and say so).
+    """
+    from scipy.signal import butter, filtfilt
+
+    import fukuchi
+
+    raw = []
+    for folder, name, speed in RAW_FORCE_TRIALS:
+        path = data_dir / folder / name
+        if path.is_file():
+            t, cols = fukuchi.load_forces(path)
+            raw.append((t, cols["Fy"], speed))
+    hamner_rise = []
+    for spec in trials(data_dir):
+        grf = _read_grf(spec.folder / "expData" / f"Run_{spec.run}_grf.mot")
+        hamner_rise.append(rise_time_ms(grf[0], grf[1]["right"]))
+    if not raw or not hamner_rise:
+        return (float("nan"), 0.0, 0.0, 0.0, 0.0)
+    target = float(np.nanmedian(hamner_rise))
+
+    def filtered(t: np.ndarray, f: np.ndarray, cutoff: float) -> np.ndarray:
+        rate = 1.0 / float(np.median(np.diff(t)))
+        b, a = butter(2, cutoff / (rate / 2.0))
+        return filtfilt(b, a, f)
+
+    def base(t: np.ndarray, f: np.ndarray) -> np.ndarray:
+        rough = fukuchi.stance_intervals(t, f, 20.0)
+        return f - fukuchi.flight_baseline(t, fukuchi.butter_lowpass(t, f, 50.0), rough)
+
+    cutoffs = np.arange(6.0, 30.01, 0.5)
+    rises = [
+        np.median([rise_time_ms(t, filtered(t, base(t, f), c)) for t, f, _ in raw]) for c in cutoffs
+    ]
+    cutoff = float(cutoffs[int(np.argmin(np.abs(np.asarray(rises) - target)))])
+    speeds, dc, dt_ = [], [], []
+    for t, f, speed in raw:
+        truth = fukuchi.stance_intervals(t, f, 20.0)
+        smooth = above_intervals(t, filtered(t, base(t, f), cutoff), 20.0, 0.5 * float(np.mean(f)))
+        for on, off in truth:
+            j = int(np.argmin([abs(s[0] - on) for s in smooth]))
+            if abs(smooth[j][0] - on) < 0.08:
+                speeds.append(speed)
+                dc.append(1000.0 * (on - smooth[j][0]))
+                dt_.append(1000.0 * (off - smooth[j][1]))
+    c1, c0 = np.polyfit(speeds, dc, 1)
+    t1, t0 = np.polyfit(speeds, dt_, 1)
+    return (cutoff, float(c0), float(c1), float(t0), float(t1))
+
+
+def _read_grf(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    from runform.pose.formats.opensim import read_mot
+
+    grf = read_mot(path)
+    return np.asarray(grf.time, float), {
+        "right": np.asarray(grf.columns["R_ground_force_vy"], float),
+        "left": np.asarray(grf.columns["L_ground_force_vy"], float),
+    }
+
+
+def _trc_markers(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    from runform.pose.formats.opensim import read_trc
+
+    trc = read_trc(path)
+    scale = {"mm": 0.001, "m": 1.0, "cm": 0.01}[trc.units.strip().lower()]
+    return np.asarray(trc.time, float), {
+        k: np.asarray(v, float) * scale for k, v in trc.markers.items() if not np.isnan(v).all()
+    }
+
+
+@dataclass(frozen=True)
+class HamnerSpec:
+    runner: str
+    speed_label: float
+    folder: Path
+    run: int
+
+    def build(self) -> Trial:
+        time, running = _trc_markers(self.folder / "expData" / f"Run_{self.run}.trc")
+        _, static = _trc_markers(self.folder / "model" / "static.trc")
+        points, checks = build_keypoints(running, static, MARKERS)
+        force_t, per_foot = _read_grf(self.folder / "expData" / f"Run_{self.run}_grf.mot")
+        total = per_foot["right"] + per_foot["left"]
+        weight = float(np.mean(total))
+        floor = max(force_floor(f) for f in per_foot.values())
+        threshold = max(THRESHOLD_N, floor + 1.0)
+        cutoff, c0, c1, t0, t1 = smear_correction(self.folder.parents[1])
+        stances = []
+        crossed = 0
+        for side, f in per_foot.items():
+            for on, off in above_intervals(force_t, f, threshold, 0.5 * weight):
+                # a foot that lands on the other belt is measured by the other side's plate:
+                # the foot on the ground is the lower one at mid-stance
+                lower = lower_foot(time, points, 0.5 * (on + off)) or side
+                crossed += lower != side
+                stances.append((lower, on, off))
+        # belt speed from the uncorrected events is good enough to size the correction
+        speed = belt_speed(time, points, events_from_stances(stances))
+        if not np.isfinite(speed):
+            speed = self.speed_label
+        shift_c = (c0 + c1 * speed) / 1000.0
+        shift_t = (t0 + t1 * speed) / 1000.0
+        events = events_from_stances([(s, on + shift_c, off + shift_t) for s, on, off in stances])
+        checks["threshold_n"] = threshold
+        checks["force_floor_n"] = floor
+        checks["stances_on_other_belt"] = crossed
+        checks["filter_shift_ms"] = (1000.0 * shift_c, 1000.0 * shift_t)
+        method = (
+            f"each foot's own vertical force (filtered by the authors), threshold "
+            f"{threshold:.0f} N (force floor {floor:.0f} N), linear interpolation; the filter's "
+            f"spread undone by {1000 * shift_c:+.0f} ms on contacts and {1000 * shift_t:+.0f} ms "
+            f"on toe-offs (measured on raw Fukuchi force filtered at {cutoff:.1f} Hz, the cut-off "
+            "that gives Hamner's rise time)"
+        )
+        trial = Trial(
+            runner=self.runner,
+            dataset="hamner",
+            speed_label=self.speed_label,
+            time=time,
+            points=points,
+            events=events,
+            truth_method=method,
+            attribution=ATTRIBUTION.format(subject=self.runner.removeprefix("hamner")),
+            checks=checks,
+        )
+        return finish_trial(trial, force_t, total)
+
+
+def trials(data_dir: Path, with_forces: bool = True) -> Iterator[HamnerSpec]:
+    """The Hamner trials present under ``data_dir`` (all have forces)."""
+    root = data_dir / "hamner2013"
+    for sub in SUBJECTS:
+        folder = root / f"subject{sub}"
+        for speed in SPEEDS:
+            if (folder / "expData" / f"Run_{speed}_grf.mot").is_file():
+                yield HamnerSpec(f"hamner{sub}", float(speed), folder, speed)

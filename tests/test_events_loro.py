@@ -1,0 +1,85 @@
+"""Leave-one-runner-out validation of contact and toe-off timing, on a subset of the data.
+
+Three runners (RBDS0041, RBDS002 at two speeds, hamner01 at four speeds); the detector's
+levels are fitted on two and the third is scored, in turn. The full benchmark over all
+seven runners and four conditions is ``python bench/events_loro.py`` (its tables are in
+docs/validation.md). Skips when ``../shared/data`` is absent.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO / "bench"))
+
+import events_loro  # noqa: E402
+import mocap  # noqa: E402
+
+RUNNERS = ("RBDS0041", "RBDS002", "hamner01")
+pytestmark = pytest.mark.skipif(
+    not ((SHARED / "hamner2013" / "subject01").is_dir() and (SHARED / "fukuchi_rbds002").is_dir()),
+    reason=f"force-plate running data not found in {SHARED}",
+)
+
+#: a coarser grid than the benchmark's, to keep the test short
+GRID = {k: v[::2] for k, v in events_loro.CALIBRATED.items()}
+CONDITIONS = (
+    ("native", None, 0.0, ((0, 0.0),)),
+    ("60 Hz + 8 px", 60.0, 8.0, ((1, 0.45),)),
+)
+
+
+@pytest.fixture(scope="module")
+def result() -> dict:
+    trials = mocap.load_trials(only=RUNNERS)
+    return events_loro.leave_one_runner_out(trials, CONDITIONS, GRID)
+
+
+def test_every_runner_is_scored_by_constants_fitted_without_it(result):
+    assert set(result["folds"]) == set(RUNNERS)
+    scored = {r["runner"] for r in result["trials"].values()}
+    assert scored == set(RUNNERS)
+    assert len(result["trials"]) == 7
+    # the folds differ: each left a different runner out
+    folds = [tuple(sorted(f.items())) for f in result["folds"].values()]
+    assert len(set(folds)) == len(folds)
+
+
+def test_held_out_runners_events_are_found_and_cadence_holds(result):
+    native = [r["conditions"]["native"] for r in result["trials"].values()]
+    assert np.mean([c["contact_recall_pct"] for c in native]) >= 95.0
+    assert min(c["contact_recall_pct"] for c in native) >= 75.0
+    assert max(c["extra_pct"] for c in native) <= 3.0
+    # issue 9's cadence target holds for every held-out trial
+    assert max(abs(c["cadence_error_pct"]) for c in native) <= 0.5
+
+
+def test_held_out_timing_at_the_native_rate(result):
+    """Pooled over held-out trials; the per-runner figures (and where the issue's 10 ms per
+    runner is not met) are in docs/validation.md."""
+    native = [r["conditions"]["native"] for r in result["trials"].values()]
+    assert np.mean([c["contact_mae_ms"] for c in native]) <= 12.0
+    assert abs(np.mean([c["contact_bias_ms"] for c in native])) <= 6.0
+    # toe-off is the weak event (the toes bend; see docs/algorithms.md): a regression guard
+    assert np.mean([c["toe_off_mae_ms"] for c in native]) <= 30.0
+    assert abs(np.mean([c["contact_time_bias_ms"] for c in native])) <= 15.0
+
+
+def test_noisy_60_hz_stays_usable(result):
+    noisy = [r["conditions"]["60 Hz + 8 px"] for r in result["trials"].values()]
+    assert np.mean([c["contact_recall_pct"] for c in noisy]) >= 85.0
+    assert np.mean([c["contact_mae_ms"] for c in noisy]) <= 25.0
+
+
+def test_targets_are_checked_and_printed(result):
+    text = events_loro.format_result(result)
+    assert "held-out runner" in text and "worst" in text
+    keys = {(t["condition"], t["key"]) for t in result["targets"]}
+    assert ("native", "contact_abs_bias_ms") in keys
+    assert all(t["n"] == 7 for t in result["targets"])

@@ -1,0 +1,241 @@
+"""The mocap -> side-view harness (``bench/mocap.py``): rigid bodies, truth, checks.
+
+Pure tests run everywhere; those that build the real trials skip when ``../shared/data`` is
+absent (Fukuchi et al. 2017, CC BY 4.0; Hamner & Delp 2013 via Fox 2024).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO / "bench"))
+
+import mocap  # noqa: E402
+
+HAVE_ALL = (SHARED / "hamner2013" / "subject08").is_dir() and (
+    SHARED / "fukuchi_rbds002" / "RBDS002runT45forces.txt"
+).is_file()
+needs_data = pytest.mark.skipif(
+    not HAVE_ALL, reason=f"force-plate running data not found in {SHARED}"
+)
+
+
+def _rotation(ax: float, ay: float, az: float) -> np.ndarray:
+    cx, sx, cy, sy, cz, sz = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay), np.cos(az), np.sin(az)
+    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+# ----------------------------------------------------------------------------- rigid bodies
+def test_rigid_fit_recovers_known_rotation_and_translation():
+    rng = np.random.default_rng(3)
+    ref = rng.normal(size=(5, 3))
+    rots = np.stack([_rotation(*rng.uniform(-2, 2, 3)) for _ in range(20)])
+    trans = rng.normal(size=(20, 3))
+    cur = np.einsum("tij,mj->tmi", rots, ref) + trans[:, None, :]
+    r, t = mocap.rigid_fit(ref, cur)
+    assert np.allclose(r, rots, atol=1e-9)
+    assert np.allclose(t, trans, atol=1e-9)
+    assert np.allclose(np.linalg.det(r), 1.0)
+
+
+def _moving_cluster(n: int = 50):
+    """A 4-marker cluster and a target point moved by a known rigid motion per frame."""
+    ref = {
+        "a": np.array([0.0, 0, 0]),
+        "b": np.array([0.15, 0, 0]),
+        "c": np.array([0, 0.1, 0]),
+        "d": np.array([0, 0, 0.1]),
+    }
+    target = np.array([0.05, -0.3, 0.02])
+    rots = np.stack([_rotation(0.01 * k, 0.02 * k, -0.015 * k) for k in range(n)])
+    trans = np.stack([np.array([0.01 * k, 0.5, -0.002 * k]) for k in range(n)])
+    running = {m: np.einsum("tij,j->ti", rots, p) + trans for m, p in ref.items()}
+    truth = np.einsum("tij,j->ti", rots, target) + trans
+    return ref, running, target, truth
+
+
+def test_carry_points_places_a_static_point_in_every_frame():
+    ref, running, target, truth = _moving_cluster()
+    res = mocap.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
+    assert np.allclose(res.points["p"], truth, atol=1e-9)
+    assert res.frames_lost == 0 and np.nanmax(res.residual_m) < 1e-9
+
+
+def test_carry_points_drops_a_marker_that_leaves_the_cluster():
+    """A gap filled with a ramp that leaves the body: the frame is fitted without it."""
+    ref, running, target, truth = _moving_cluster()
+    running["d"] = running["d"].copy()
+    running["d"][20:30] += np.linspace(0.03, 0.06, 10)[:, None] * np.array([1.0, 1.0, 0.0])
+    res = mocap.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
+    assert res.frames_refitted == 10
+    assert np.allclose(res.points["p"], truth, atol=1e-9)
+
+
+def test_carry_points_with_too_few_markers_is_missing():
+    ref, running, target, _ = _moving_cluster()
+    for m in ("b", "c"):
+        running[m] = running[m].copy()
+        running[m][5:8] = np.nan
+    res = mocap.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
+    assert np.isnan(res.points["p"][5:8]).all()
+    assert np.isfinite(res.points["p"][:5]).all()
+
+
+def test_label_swap_is_found_and_undone():
+    ref, running, _, _ = _moving_cluster()
+    original_b = running["b"].copy()
+    running["b"], running["c"] = running["c"].copy(), running["b"].copy()
+    swaps = mocap.fix_label_swaps(ref, running, ("a", "b", "c", "d"))
+    assert swaps == [("b", "c")]
+    assert np.allclose(running["b"], original_b)
+    assert mocap.fix_label_swaps(ref, running, ("a", "b", "c", "d")) == []
+
+
+def test_lab_axes_from_a_lab_with_z_up_and_travel_along_minus_y():
+    """Pelvis above the feet along +Z, ASIS ahead of PSIS along -Y."""
+    n = 10
+    markers = {
+        "ASIS": np.tile([0.0, -0.1, 1.0], (n, 1)),
+        "PSIS": np.tile([0.0, 0.1, 1.05], (n, 1)),
+        "FOOT": np.tile([0.0, 0.0, 0.05], (n, 1)),
+    }
+    axes = mocap.lab_axes(markers, ["ASIS"], ["PSIS"], ["FOOT"])
+    fwd, up, right = axes @ np.array([0.0, -1.0, 0.0]), axes @ np.array([0, 0, 1.0]), None
+    assert np.allclose(fwd, [1, 0, 0]) and np.allclose(up, [0, 1, 0])
+    assert np.isclose(np.linalg.det(axes), 1.0)
+    assert right is None
+
+
+# ----------------------------------------------------------------------------- truth
+def _force_curve(rate: float = 1000.0, floor: float = 0.0):
+    """Two feet alternating, half-sine stances with known on/off times."""
+    t = np.arange(0.0, 2.0, 1.0 / rate)
+    stances = {"right": [(0.2, 0.45), (1.0, 1.25)], "left": [(0.6, 0.85), (1.4, 1.65)]}
+    forces = {}
+    for side, items in stances.items():
+        f = np.zeros_like(t)
+        for on, off in items:
+            sel = (t > on) & (t < off)
+            f[sel] = 1600.0 * np.sin(np.pi * (t[sel] - on) / (off - on))
+        if floor:
+            f[f < floor] = 0.0
+        forces[side] = f
+    return t, forces, stances
+
+
+def test_per_foot_truth_on_a_synthetic_force_curve():
+    t, forces, stances = _force_curve()
+    for side, f in forces.items():
+        found = mocap.above_intervals(t, f, 20.0, 800.0)
+        assert len(found) == len(stances[side])
+        for (on, off), (a, b) in zip(stances[side], found, strict=True):
+            # 20 N on a 1600 N half-sine of 250 ms is reached ~1 ms after the true edge
+            lag = 0.25 / np.pi * np.arcsin(20.0 / 1600.0)
+            assert a - on == pytest.approx(lag, abs=2e-4)
+            assert off - b == pytest.approx(lag, abs=2e-4)
+    events = mocap.events_from_stances(
+        [(s, a, b) for s, f in forces.items() for a, b in mocap.above_intervals(t, f, 20, 800)]
+    )
+    assert [e["side"] for e in events if e["kind"] == "contact"] == [
+        "right",
+        "left",
+        "right",
+        "left",
+    ]
+
+
+def test_force_floor_is_read_from_the_data():
+    _, forces, _ = _force_curve(floor=47.0)
+    step = np.max(np.diff(forces["right"]))  # the most one sample can rise past the floor
+    assert 47.0 <= mocap.force_floor(forces["right"]) <= 47.0 + step
+    # a plate that was never zeroed reads noise in flight, not zeros: no floor
+    _, clean, _ = _force_curve()
+    noisy = clean["right"] + np.random.default_rng(0).normal(0.0, 2.0, clean["right"].size)
+    assert mocap.force_floor(noisy) == 0.0
+
+
+def test_toes_bend_to_stay_on_the_floor_but_no_further_than_the_limit():
+    ball = np.array([[0.0, 0.0, 0.0], [0.0, 0.02, 0.0], [0.0, 0.06, 0.0]])
+    # the foot pitched down 40 deg: the rigid tip (8 cm ahead) would sink under the floor
+    pitch = np.radians(-40)
+    rigid = ball + 0.08 * np.array([np.cos(pitch), np.sin(pitch), 0.0])
+    tip = mocap.hinge_toes(ball, rigid, max_bend_deg=30.0)
+    assert np.allclose(np.linalg.norm(tip - ball, axis=1), 0.08)
+    # on the floor while a bend of at most 30 deg reaches it ...
+    assert tip[1, 1] == pytest.approx(0.0, abs=1e-12)
+    # ... bent by exactly 30 deg when that is not enough (tip still under the floor here)
+    bent = np.degrees(np.arctan2(tip[0, 1] - ball[0, 1], tip[0, 0] - ball[0, 0]))
+    assert bent == pytest.approx(-10.0, abs=1e-9)
+    lift = np.array([0.0, 0.2, 0.0])
+    above = mocap.hinge_toes(ball + lift, rigid + lift)
+    assert np.allclose(above, rigid + lift)
+
+
+# ----------------------------------------------------------------------------- real trials
+@pytest.fixture(scope="module")
+def trials():
+    return mocap.load_trials()
+
+
+@needs_data
+def test_all_23_trials_build_with_checks(trials):
+    assert len(trials) == 23
+    assert len(mocap.runners(trials)) == 7
+    for t in trials:
+        c = t.checks
+        n = {
+            s: sum(e["kind"] == "contact" and e["side"] == s for e in t.events)
+            for s in ("left", "right")
+        }
+        assert min(n.values()) >= 4, t.name
+        contacts = [e["side"] for e in t.events if e["kind"] == "contact"]
+        assert all(a != b for a, b in itertools.pairwise(contacts)), t.name
+        assert c["residual_median_mm"] < 8.0, t.name
+        assert abs(c["clock_lag_ms"]) <= 10.0, t.name
+        # the belt: measured from the stance foot, within 10 % of the label (the README warns
+        # some "5 m/s" trials were run slower; they stay above 4.5 m/s)
+        assert abs(t.belt_speed - t.speed_label) <= 0.1 * t.speed_label, t.name
+    # keypoints are there where the clusters were: hamner04's left foot cluster (three
+    # markers, no spare) loses half of its 4 m/s trial to gaps, which the checks report
+    names = ("left_hip", "right_knee", "left_ankle", "right_heel", "left_foot_index")
+    coverage = {
+        (t.name, n): float(np.isfinite(t.points[n][:, 0]).mean()) for t in trials for n in names
+    }
+    assert min(coverage.values()) > 0.4, min(coverage.items(), key=lambda kv: kv[1])
+    complete = [t for t in trials if all(coverage[(t.name, n)] > 0.95 for n in names)]
+    assert len(complete) >= 20
+    for t in trials:
+        if any(coverage[(t.name, n)] < 0.95 for n in names):
+            assert t.checks["frames_lost"] > 0, t.name
+
+
+@needs_data
+def test_projection_is_a_side_view_of_the_trial(trials):
+    t = next(x for x in trials if x.runner == "hamner02" and x.speed_label == 3)
+    left = mocap.project(t, None, 0.0, "left")
+    right = mocap.project(t, None, 0.0, "right")
+    assert left.frame_rate == pytest.approx(120.0, rel=1e-3)
+    # feet on the belt at y = 1000 px when standing on their soles
+    heel_y = left.point("left_heel")[:, 1]
+    assert np.nanmax(heel_y) == pytest.approx(mocap.GROUND_Y_PX, abs=0.03 * mocap.DEFAULT_PX_PER_M)
+    # facing flips x about the frame centre and keeps y
+    assert np.allclose(
+        left.point("left_knee")[:, 1], right.point("left_knee")[:, 1], equal_nan=True
+    )
+    assert np.allclose(
+        left.point("left_knee")[:, 0] + right.point("left_knee")[:, 0],
+        mocap.FRAME_WIDTH,
+        equal_nan=True,
+    )
+    sixty = mocap.project(t, 60.0, 8.0, "left", seed=1)
+    assert sixty.frame_rate == pytest.approx(60.0, rel=1e-3)
