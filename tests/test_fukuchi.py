@@ -285,7 +285,10 @@ def test_harness_scores_truth_as_perfect_and_shift_as_bias(truth):
     assert "NOT MET" in fukuchi.format_benchmark(late)
 
 
-def test_engine_meets_targets_at_150_hz(clean_left, truth):
+def test_engine_finds_every_stance_at_150_hz(clean_left, truth):
+    """The single-runner benchmark still runs; its accuracy targets now live in the
+    leave-one-runner-out test (tests/test_events_loro.py), where no runner scores constants
+    fitted to itself."""
     try:
         from runform.pipeline import analyze_track  # noqa: F401
     except ImportError as exc:
@@ -295,4 +298,5 @@ def test_engine_meets_targets_at_150_hz(clean_left, truth):
     failed = [r.get("error") for r in cond["runs"] if not r["ok"]]
     assert not failed, failed
     report = fukuchi.format_benchmark(result)
-    assert all(t["met"] for t in cond["targets"]), report
+    met = {t["key"]: t["met"] for t in cond["targets"]}
+    assert met["recall_min"] and met["cadence_abs_error_pct"], report

@@ -22,10 +22,15 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
 4. **Steps.** Contacts and toe-offs are paired per foot and checked: contact time
    plausible, alternation with the other foot, no double support beyond a tolerance.
    Steps that fail are rejected with the reason, not kept.
+5. **Impossible steps** (a step or stride far longer than the clip's median, which spans a
+   missed contact; a duty factor outside running) are rejected with the reason.
 
-The two levels (0.4 % and 0.8 % of leg length) are the only calibrated constants; they were
-set against the force plate of one runner (Fukuchi 2017, RBDS0041 at 2.5 m/s, 150 Hz) and are
-checked on synthetic runners with other strike types in the tests.
+**Calibration.** The two levels grow linearly with the stance foot's speed under the hips,
+measured in the track in leg lengths per second (:func:`stance_speed`): a faster runner's
+foot comes down and lifts off faster, so the same height is passed closer to the event.
+Their four constants are fitted on seven runners at 2-5 m/s against force plates (Fukuchi
+2017; Hamner & Delp 2013) and validated leave-one-runner-out: the constants that score a
+runner were fitted without that runner (``bench/events_loro.py``, ``docs/validation.md``).
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ from runform.geometry import leg_length
 from runform.keypoints import SIDES
 from runform.track import PoseTrack
 
+#: Lowest levels (leg lengths) of the first, frame-by-frame crossing that finds each stance's
+#: extent; the calibrated levels are applied on the stride template.
+PRELIMINARY_LEVELS = (0.004, 0.008)
+
 
 @dataclass
 class FootClearanceDetector:
@@ -59,8 +68,15 @@ class FootClearanceDetector:
         Percentile of a foot point's image ``y`` taken as its ground level.
     min_contact_s, max_contact_s:
         Plausible contact-time range for running; stances outside it are rejected.
+    contact_level, toe_off_level, contact_level_per_speed, toe_off_level_per_speed:
+        The crossing levels (leg lengths above the stance plateau) are ``level +
+        level_per_speed * v`` with ``v`` the stance speed in leg lengths per second;
+        calibrated leave-one-runner-out (see the module docstring).
+    max_interval_ratio, duty_factor_range:
+        A step or stride longer than this many times the median, or a duty factor outside
+        the range, is rejected as impossible.
     contact_offset_s, toe_off_offset_s:
-        Constant corrections added to the refined times (calibrated, see docs).
+        Constant corrections added to the refined times (0: none is needed).
 
     Attributes (after :meth:`detect`)
     ----------
@@ -78,12 +94,16 @@ class FootClearanceDetector:
     ground_percentile: float = 90.0
     min_contact_s: float = 0.08
     max_contact_s: float = 0.60
-    max_double_support_s: float = 0.04
+    max_double_support_s: float = 0.06
     merge_gap_s: float = 0.04
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.004
-    toe_off_level: float = 0.008
+    contact_level: float = 0.00569
+    toe_off_level: float = -0.0055
+    contact_level_per_speed: float = 0.000809
+    toe_off_level_per_speed: float = 0.00635
+    max_interval_ratio: float = 1.5
+    duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
     template_refine: bool = True
     contact_offset_s: float = 0.0
@@ -92,6 +112,9 @@ class FootClearanceDetector:
     clearance_: dict = field(default_factory=dict, init=False)
     heights_: dict = field(default_factory=dict, init=False)
     noise_: dict = field(default_factory=dict, init=False)
+    stance_speed_: dict = field(default_factory=dict, init=False)
+    levels_: dict = field(default_factory=dict, init=False)
+    stride_period_: float | None = field(default=None, init=False)
 
     # ----------------------------------------------------------------- public
     def detect(self, track: PoseTrack, direction: int = 1) -> FootClearanceDetector:
@@ -107,6 +130,13 @@ class FootClearanceDetector:
                 continue
             windows = self._stance_windows(track.time, clear)
             self.noise_[side] = self.noise_["current"] = _plateau_noise(clear, windows)
+            speed = stance_speed(track, side, windows, leg)
+            self.stance_speed_[side] = speed
+            v = speed if np.isfinite(speed) else 0.0
+            self.levels_[side] = self.levels_["current"] = (
+                self.contact_level + self.contact_level_per_speed * v,
+                self.toe_off_level + self.toe_off_level_per_speed * v,
+            )
             for start, stop in windows:
                 refined = self._refine(track.time, clear, start, stop)
                 if refined is None:
@@ -119,9 +149,14 @@ class FootClearanceDetector:
                 tc, fc, tt, ft = refined
                 c = float(np.nanmean(conf[start:stop])) if conf is not None else 1.0
                 stances[side].append((tc, fc, tt, ft, c))
+        periods = [stride_period(track.time, c) for c in self.clearance_.values() if c is not None]
+        periods = [p for p in periods if p is not None]
+        self.stride_period_ = float(np.median(periods)) if periods else None
         if self.template_refine:
             for side, items in stances.items():
-                stances[side] = self._template_refine(track.time, self.clearance_[side], items)
+                stances[side] = self._template_refine(
+                    track.time, self.clearance_[side], items, self.levels_.get(side)
+                )
         steps, more_rejected = self._pair(stances)
         rejected.extend(more_rejected)
         for st in steps:
@@ -211,18 +246,31 @@ class FootClearanceDetector:
         noise = self.noise_.get("current", 0.0)
         centre = start + int(np.nanargmin(clear[start:stop]))
         margin = self.noise_factor * noise
-        tc = _crossing(t, clear, centre, plateau + self.contact_level + margin, backward=True)
-        tt = _crossing(t, clear, centre, plateau + self.toe_off_level + margin, backward=False)
+        c_level, t_level = self.levels_.get("current", (self.contact_level, self.toe_off_level))
+        # the first crossing only has to find the stance's extent: a level at the plateau
+        # would let its wiggles end a stance; the calibrated level is met on the template
+        c_level = max(c_level, PRELIMINARY_LEVELS[0])
+        t_level = max(t_level, PRELIMINARY_LEVELS[1])
+        tc = _crossing(t, clear, centre, plateau + c_level + margin, backward=True)
+        tt = _crossing(t, clear, centre, plateau + t_level + margin, backward=False)
         if tc is None or tt is None:
             return None
         tc += self.contact_offset_s
         tt += self.toe_off_offset_s
         return tc, _frame_of(t, tc), tt, _frame_of(t, tt)
 
-    def _template_refine(self, t: np.ndarray, clear: np.ndarray, items: list) -> list:
+    def _template_refine(
+        self,
+        t: np.ndarray,
+        clear: np.ndarray,
+        items: list,
+        levels: tuple[float, float] | None = None,
+    ) -> list:
         """Re-time one foot's contacts and toe-offs by stride-template alignment."""
         if len(items) < 4 or clear is None:
             return items
+        c_level, t_level = levels or (self.contact_level, self.toe_off_level)
+        c_level, t_level = max(c_level, 0.0), max(t_level, 0.0)
         # scale the windows with the stride time (unbiased by the noise margin, unlike the
         # preliminary contact times)
         stride_s = float(np.median(np.diff([i[0] for i in items])))
@@ -231,14 +279,14 @@ class FootClearanceDetector:
             t,
             clear,
             np.array([i[0] for i in items]),
-            self.contact_level,
+            c_level,
             CONTACT_WINDOW.scaled(factor),
         )
         tt = refine_events(
             t,
             clear,
             np.array([i[2] for i in items]),
-            self.toe_off_level,
+            t_level,
             TOE_OFF_WINDOW.scaled(factor),
         )
         return [
@@ -293,7 +341,56 @@ class FootClearanceDetector:
                     confidence=float(np.clip(conf, 0.0, 1.0)),
                 )
             )
-        return steps, rejected
+        return self._reject_impossible(steps, rejected)
+
+    def _reject_impossible(
+        self, steps: list[Step], rejected: list[RejectedStep]
+    ) -> tuple[list[Step], list[RejectedStep]]:
+        """Drop steps whose timing no runner produces, with the reason.
+
+        A step or stride far longer than the clip's own median spans a contact that was not
+        detected (a 1.5 s "stride" at 170 steps/min); a duty factor (contact time over
+        stride time) outside :attr:`duty_factor_range` is not running.
+        """
+        # the expected stride comes from the feet's rhythm, not from the detected steps: a
+        # split stance would pull a median of detected steps down and reject good steps
+        med_stride = self.stride_period_
+        if med_stride is None:
+            stride_t = [
+                s.next_same_contact_s - s.contact_s
+                for s in steps
+                if s.next_same_contact_s is not None
+            ]
+            med_stride = float(np.median(stride_t)) if len(stride_t) >= 3 else None
+        med_step = med_stride / 2.0 if med_stride is not None else None
+        lo_df, hi_df = self.duty_factor_range
+        kept: list[Step] = []
+        for s in steps:
+            reason = None
+            if s.next_contact_s is not None and med_step is not None:
+                dt = s.next_contact_s - s.contact_s
+                if dt > self.max_interval_ratio * med_step:
+                    reason = (
+                        f"step time {dt * 1000:.0f} ms is {dt / med_step:.1f}x the median "
+                        f"({med_step * 1000:.0f} ms): a contact was missed"
+                    )
+            if reason is None and s.next_same_contact_s is not None:
+                stride = s.next_same_contact_s - s.contact_s
+                if med_stride is not None and stride > self.max_interval_ratio * med_stride:
+                    reason = (
+                        f"stride time {stride * 1000:.0f} ms is {stride / med_stride:.1f}x the "
+                        f"median ({med_stride * 1000:.0f} ms): a contact was missed"
+                    )
+                elif not (lo_df <= s.contact_time_s / stride <= hi_df):
+                    reason = (
+                        f"duty factor {100 * s.contact_time_s / stride:.0f} % is outside running "
+                        f"({100 * lo_df:.0f}–{100 * hi_df:.0f} %)"
+                    )
+            if reason is None:
+                kept.append(s)
+            else:
+                rejected.append(RejectedStep(s.side, s.contact_s, reason))
+        return kept, rejected
 
 
 def ground_line(xy: np.ndarray, percentile: float = 90.0, iterations: int = 3) -> np.ndarray:
@@ -318,6 +415,74 @@ def ground_line(xy: np.ndarray, percentile: float = 90.0, iterations: int = 3) -
         intercept += np.percentile(resid, 100.0 - (100.0 - percentile) * 2)
         ground = slope * x + intercept
     return ground
+
+
+def stride_period(
+    t: np.ndarray, clear: np.ndarray, min_s: float = 0.45, max_s: float = 2.0
+) -> float | None:
+    """A foot's stride time (s) from the rhythm of its clearance: the lag of the highest
+    autocorrelation peak between ``min_s`` and ``max_s`` (running strides last 0.55-1 s),
+    refined by a parabola through the peak. ``None`` when the signal shows no rhythm.
+
+    >>> t = np.arange(0, 10, 0.01)
+    >>> round(stride_period(t, np.maximum(np.sin(2 * np.pi * t / 0.72), 0) ** 4), 3)
+    0.72
+    """
+    ok = np.isfinite(clear)
+    if ok.sum() < 20:
+        return None
+    dt = float(np.median(np.diff(t)))
+    x = np.interp(np.arange(len(clear)), np.flatnonzero(ok), clear[ok])
+    x = x - x.mean()
+    n = len(x)
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(spec * np.conj(spec))[:n]
+    if ac[0] <= 0:
+        return None
+    ac = ac / ac[0] * n / np.maximum(n - np.arange(n), 1)  # unbiased
+    lo, hi = int(min_s / dt), min(int(max_s / dt), n - 2)
+    if hi <= lo + 2:
+        return None
+    seg = ac[lo:hi]
+    best = float(np.max(seg))
+    if best < 0.3:
+        return None
+    # the first peak nearly as high as the highest: multiples of the stride peak too
+    peaks = [
+        i
+        for i in range(1, len(seg) - 1)
+        if seg[i - 1] <= seg[i] >= seg[i + 1] and seg[i] >= 0.8 * best
+    ]
+    k = lo + (peaks[0] if peaks else int(np.argmax(seg)))
+    a, b, c = ac[k - 1], ac[k], ac[k + 1]
+    shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
+    return float((k + shift) * dt)
+
+
+def stance_speed(track: PoseTrack, side: str, windows: list[tuple[int, int]], leg: float) -> float:
+    """How fast the stance foot moves backward under the hips, in leg lengths per second.
+
+    The slope of the foot's horizontal position (mean of its heel and toe, relative to the
+    hips' midpoint) over the middle half of every stance window, median over stances. On a
+    treadmill and overground alike this is the running speed, measured in the image
+    without a scale. NaN when it cannot be measured.
+    """
+    names = [f"{side}_{p}" for p in ("heel", "foot_index", "ankle") if track.has(f"{side}_{p}")]
+    if not names or not (track.has("left_hip") and track.has("right_hip")):
+        return float("nan")
+    xs = np.stack([track.point(n)[:, 0] for n in names[:2]])
+    count = np.isfinite(xs).sum(axis=0)
+    foot = np.where(count > 0, np.nansum(xs, axis=0) / np.maximum(count, 1), np.nan)
+    hip = 0.5 * (track.point("left_hip")[:, 0] + track.point("right_hip")[:, 0])
+    rel = foot - hip
+    speeds = []
+    for start, stop in windows:
+        lo, hi = start + (stop - start) // 4, stop - (stop - start) // 4
+        ok = np.isfinite(rel[lo:hi])
+        if ok.sum() >= 3:
+            slope = np.polyfit(track.time[lo:hi][ok], rel[lo:hi][ok], 1)[0]
+            speeds.append(abs(slope) / leg)
+    return float(np.median(speeds)) if speeds else float("nan")
 
 
 def _plateau_noise(clear: np.ndarray, windows: list[tuple[int, int]]) -> float:
