@@ -12,7 +12,8 @@ from runform.errors import InputError, OptionError
 #: The end of every "cannot read this" message: what runform can read instead.
 SUPPORTED_FORMATS = (
     "a pose CSV (.csv with columns time,<name>_x,<name>_y[,<name>_score]), "
-    "a runform pose JSON (runform.pose/1), an RTMPose Halpe-26 JSON (keypoint_names + frames) "
+    "a runform pose JSON (runform.pose/1), an RTMPose Halpe-26 JSON (keypoint_names + frames), "
+    "a Sports2D/Pose2Sim .trc file "
     "or a folder of OpenPose BODY_25 *_keypoints.json files"
 )
 
