@@ -98,10 +98,10 @@ class FootClearanceDetector:
     merge_gap_s: float = 0.04
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.00569
-    toe_off_level: float = -0.0055
-    contact_level_per_speed: float = 0.000809
-    toe_off_level_per_speed: float = 0.00635
+    contact_level: float = 0.007
+    toe_off_level: float = -0.00756
+    contact_level_per_speed: float = 0.000344
+    toe_off_level_per_speed: float = 0.007104
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
