@@ -40,12 +40,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from runform.colours import LEFT_BGR, RIGHT_BGR
+
 Color = tuple[int, int, int]  # B, G, R
 
-# Okabe-Ito palette (readable for colour-blind viewers): orange for the left side, sky
-# blue for the right side, whichever leg is nearer the camera.
-LEFT_COLOR: Color = (0, 159, 230)
-RIGHT_COLOR: Color = (233, 180, 86)
+# The side colours of every output (runform.colours, Okabe-Ito: readable for colour-blind
+# viewers): orange for the left side, sky blue for the right side, whichever leg is nearer
+# the camera. Here in BGR, OpenCV's order.
+LEFT_COLOR: Color = LEFT_BGR
+RIGHT_COLOR: Color = RIGHT_BGR
 BODY_COLOR: Color = (235, 235, 235)
 WHITE: Color = (255, 255, 255)
 GREY: Color = (200, 200, 200)

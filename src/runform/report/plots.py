@@ -29,12 +29,15 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
+from runform.colours import LEFT_HEX, RIGHT_HEX
 from runform.findings.wording import fmt_band, fmt_edge, fmt_number
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00", "both": "#333333"}
+#: Left orange, right sky blue: the colours of the annotated video and the stills
+#: (:mod:`runform.colours`); ``both`` for whole-body values.
+SIDE_COLOURS = {"left": LEFT_HEX, "right": RIGHT_HEX, "both": "#333333"}
 SIDE_MARKERS = {"left": "o", "right": "s", "both": "D"}
 BAND_GRADED = "#2ca25f"
 BAND_INFO = "#9e9e9e"
