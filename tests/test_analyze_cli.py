@@ -101,7 +101,7 @@ def test_annotated_video_and_stills(
         assert first.format.name == "yuv420p"
     stills = sorted((out / "stills").glob("*.png")) if (out / "stills").is_dir() else []
     if stills:
-        assert any(p.name.startswith("left_") for p in stills)
+        assert any(p.name.endswith("-left.png") for p in stills)  # 01-contact-left.png ...
     else:
         assert "stills" in stdout  # a note says why they are missing
 

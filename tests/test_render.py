@@ -19,6 +19,7 @@ import pytest
 
 from runform.errors import AnalysisError, InputError, OptionError
 from runform.gait.types import GaitEvents, Step
+from runform.keyframes import parse_still_filename, still_filename
 from runform.keypoints import SKELETON
 from runform.metrics.angles import frame_angles
 from runform.render import draw
@@ -307,8 +308,24 @@ def stills(run, clip, tmp_path_factory):
 
 def test_stills_for_every_moment_and_side(stills) -> None:
     names = [p.name for p in stills]
-    assert names == [f"{s}_{k}.png" for s in ("left", "right") for k in KEY_FRAMES]
-    assert "left_contact.png" in names and "right_peak_extension.png" in names
+    assert names == [
+        "01-contact-left.png",
+        "01-contact-right.png",
+        "02-midstance-left.png",
+        "02-midstance-right.png",
+        "03-toe-off-left.png",
+        "03-toe-off-right.png",
+        "04-peak-extension-left.png",
+        "04-peak-extension-right.png",
+        "05-peak-knee-flexion-left.png",
+        "05-peak-knee-flexion-right.png",
+    ]
+    # the file names sort in the order the moments happen in a gait cycle
+    assert sorted(names) == names
+    assert [parse_still_filename(n) for n in names] == [
+        (s, k) for k in KEY_FRAMES for s in ("left", "right")
+    ]
+    assert KEY_FRAMES == ("contact", "midstance", "toe_off", "peak_extension", "peak_knee_flexion")
     width, height = still_size()
     for path in stills:
         img = cv2.imread(str(path))
@@ -317,6 +334,16 @@ def test_stills_for_every_moment_and_side(stills) -> None:
         # title band on top, then the cropped picture with the runner (dark limbs) in it
         picture = img[height - int(width * 4 / 3) :]
         assert (np.linalg.norm(picture.astype(float) - LIMB, axis=-1) < 30).sum() > 500
+
+
+def test_the_report_finds_the_stills_by_their_names(stills) -> None:
+    from runform.report.content import collect_media
+
+    found, _ = collect_media(stills[0].parent, None)
+    assert sorted(s.path.name for s in found) == [p.name for p in stills]
+    by_key = {s.key: s.path.name for s in found}
+    assert by_key["left_midstance"] == "02-midstance-left.png"
+    assert by_key["right_toe_off"] == "03-toe-off-right.png"
 
 
 def test_key_frames_match_the_true_events_and_peaks(run) -> None:
@@ -329,7 +356,7 @@ def test_key_frames_match_the_true_events_and_peaks(run) -> None:
         true_toe_offs = [e.frame for e in run.events if e.side == side and e.kind == "toe_off"]
         assert min(abs(contact - c) for c in true_contacts) <= 0.5
         assert min(abs(frames["toe_off"].frame - t) for t in true_toe_offs) <= 0.5
-        assert contact <= frames["mid_stance"].frame <= frames["toe_off"].frame
+        assert contact <= frames["midstance"].frame <= frames["toe_off"].frame
         # peaks: within sampling error of the generator's fine-grid truth
         ext = angles["thigh"][side][frames["peak_extension"].frame]
         assert -ext == pytest.approx(run.truth["thigh_extension_deg"][side], abs=2.5)
@@ -348,7 +375,7 @@ def test_stills_skip_a_side_without_a_stride(run, clip, tmp_path) -> None:
         tmp_path,
         progress=lambda *a: messages.append(a),
     )
-    assert [p.name for p in paths] == [f"left_{k}.png" for k in KEY_FRAMES]
+    assert [p.name for p in paths] == [still_filename("left", k) for k in KEY_FRAMES]
     assert any("right side skipped" in m[2] for m in messages)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
+from runform.keyframes import still_filename
 from runform.pipeline import analyze_track
 from runform.pose.readers import read_pose
 from runform.render import draw
@@ -61,9 +62,9 @@ def test_real_clip_video(outputs) -> None:
 
 def test_real_clip_stills(outputs) -> None:
     *_, stills = outputs
-    assert [p.name for p in stills] == [
-        f"{s}_{k}.png" for s in ("left", "right") for k in KEY_FRAMES
-    ]
+    assert [p.name for p in stills] == sorted(
+        still_filename(s, k) for s in ("left", "right") for k in KEY_FRAMES
+    )
     width, height = still_size()
     for path in stills:
         img = cv2.imread(str(path))

@@ -26,6 +26,7 @@ def load_analysis(path: Path) -> dict:
 
 def _media_beside(analysis_path: Path, out: Path) -> dict:
     """Stills and annotated video next to the analysis file, when the report goes elsewhere."""
+    from runform.keyframes import still_filename
     from runform.report.content import STILL_EVENTS, VIDEO_NAME, still_folders
 
     media: dict = {}
@@ -33,9 +34,10 @@ def _media_beside(analysis_path: Path, out: Path) -> dict:
     for side in ("left", "right"):
         for event in STILL_EVENTS:
             key = f"{side}_{event}"
-            if any((f / f"{key}.png").is_file() for f in still_folders(out)):
+            names = (still_filename(side, event), f"{key}.png")
+            if any((f / n).is_file() for f in still_folders(out) for n in names):
                 continue
-            there = [f / f"{key}.png" for f in still_folders(folder)]
+            there = [f / n for f in still_folders(folder) for n in names]
             found = next((p for p in there if p.is_file()), None)
             if found is not None:
                 media[key] = found

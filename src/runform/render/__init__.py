@@ -3,9 +3,10 @@
 - :func:`runform.render.annotate.write_annotated_video` — ``annotated.mp4`` (H.264,
   yuv420p): skeleton, live thigh/knee/trunk angles, contact and toe-off markers, step
   counter, real time, slowed down (see ``docs/render.md`` for the slow-motion rule).
-- :func:`runform.render.stills.write_key_frames` — ``<side>_<moment>.png`` for initial
+- :func:`runform.render.stills.write_key_frames` — ``01-contact-left.png`` ... for initial
   contact, mid-stance, toe-off, peak thigh extension and peak swing knee flexion of a
-  representative stride per side, each with its angle drawn.
+  representative stride per side, each with its angle drawn (names sort in gait order,
+  :mod:`runform.keyframes`).
 - :func:`runform.render.stills.write_video_and_key_frames` — both in one decoding pass.
 - :mod:`runform.render.draw` — the drawing helpers they share (BGR or YUV canvas, text,
   skeleton, angle arcs, label placement, colours).

@@ -4,17 +4,20 @@ For each side the stride closest to the median of all complete strides (contact 
 stride time, peak thigh extension, peak swing knee flexion; ties broken by detection
 confidence) is chosen, and five frames are taken from it:
 
-===================  ========================================================  =====================
-key                  frame                                                     angle drawn
-===================  ========================================================  =====================
-``contact``          nearest frame to the detected initial contact             shank vs vertical, knee
-``mid_stance``       the stance frame where the hips pass over the ankle       knee flexion
-``toe_off``          nearest frame to the detected toe-off                     thigh vs vertical
-``peak_extension``   most negative thigh angle (contact to next contact)       thigh vs vertical
-``peak_knee_flexion`` largest knee angle in swing (toe-off to next contact)    knee flexion
-===================  ========================================================  =====================
+=====================  ======================================================  =======================
+key                    frame                                                   angle drawn
+=====================  ======================================================  =======================
+``contact``            nearest frame to the detected initial contact           shank vs vertical, knee
+``midstance``          the stance frame where the hips pass over the ankle     knee flexion
+``toe_off``            nearest frame to the detected toe-off                   thigh vs vertical
+``peak_extension``     most negative thigh angle (contact to next contact)     thigh vs vertical
+``peak_knee_flexion``  largest knee angle in swing (toe-off to next contact)   knee flexion
+=====================  ======================================================  =======================
 
-Files are named ``<side>_<key>.png`` (e.g. ``left_contact.png``). Each shows the skeleton
+Files are named by :func:`runform.keyframes.still_filename`, the moment's number in the gait
+cycle first, so they sort in the order the moments happen: ``01-contact-left.png``,
+``01-contact-right.png``, ``02-midstance-left.png`` ... ``05-peak-knee-flexion-right.png``.
+Each shows the skeleton
 with the chosen leg bright and the other dimmed, the angle as a dashed reference line, a
 filled arc and its value, and a title box with side, moment, time and stride.
 
@@ -35,6 +38,7 @@ import numpy as np
 
 from runform.errors import AnalysisError, InputError
 from runform.geometry import mid_point
+from runform.keyframes import KEY_MOMENTS, still_filename
 from runform.keypoints import SIDES
 from runform.pose.video import probe_video, processing_size, upright
 from runform.progress import ProgressLike, ensure_progress
@@ -44,17 +48,11 @@ from runform.render.draw import SIDE_COLORS, BGRCanvas, Style
 from runform.render.frame_store import FrameStore
 from runform.track import PoseTrack
 
-#: The five moments, in stride order.
-KEY_FRAMES: tuple[str, ...] = (
-    "contact",
-    "mid_stance",
-    "toe_off",
-    "peak_extension",
-    "peak_knee_flexion",
-)
+#: The five moments, in the order they happen in a gait cycle (:mod:`runform.keyframes`).
+KEY_FRAMES: tuple[str, ...] = KEY_MOMENTS
 TITLES = {
     "contact": "initial contact",
-    "mid_stance": "mid-stance",
+    "midstance": "mid-stance",
     "toe_off": "toe-off",
     "peak_extension": "peak thigh extension",
     "peak_knee_flexion": "peak swing knee flexion",
@@ -87,7 +85,8 @@ class KeyFrame:
 
     @property
     def filename(self) -> str:
-        return f"{self.side}_{self.key}.png"
+        """``01-contact-left.png`` ...: names that sort in gait order."""
+        return still_filename(self.side, self.key)
 
 
 def _frame_of_time(track: PoseTrack, t: float) -> float:
@@ -182,7 +181,7 @@ def key_frames(analysis, side: str) -> list[KeyFrame] | str:
     knee = np.asarray(angles["knee"][side], float)
     frames = {
         "contact": c,
-        "mid_stance": _mid_stance(track, side, stride),
+        "midstance": _mid_stance(track, side, stride),
         "toe_off": o,
         "peak_extension": _nan_arg(thigh, c, e, largest=False),
         "peak_knee_flexion": _nan_arg(knee, o, e, largest=True),
@@ -263,7 +262,7 @@ def _draw_angles(
     if kf.key == "contact":
         knee_flexion()
         shank()
-    elif kf.key in ("mid_stance", "peak_knee_flexion"):
+    elif kf.key in ("midstance", "peak_knee_flexion"):
         knee_flexion()
     else:
         thigh()
@@ -386,7 +385,7 @@ class _StillJob:
         self.last = max(self.wanted, default=-1)
         self.out_dir = Path(out_dir)
         self.written: dict[tuple[str, str], Path] = {}
-        self._pending: list[Future] = []
+        self._pending: list[tuple[KeyFrame, Future]] = []
         self._pool: ThreadPoolExecutor | None = None
         if self.wanted:
             self.info = probe_video(video_path)
@@ -413,7 +412,7 @@ class _StillJob:
         if index not in self.wanted or self._pool is None:
             return
         for kf in self.wanted[index]:
-            self._pending.append(self._pool.submit(self._write, image, kf))
+            self._pending.append((kf, self._pool.submit(self._write, image, kf)))
 
     def take_from(self, frames: FrameStore) -> bool:
         """Queue every still from frames kept by the pose pass; ``False`` (nothing queued)
@@ -444,12 +443,12 @@ class _StillJob:
         return path
 
     def finish(self) -> list[Path]:
-        """Wait for the queued stills; the paths, left side first, moments in order."""
+        """Wait for the queued stills; the paths in file-name order (gait order, left
+        before right)."""
         try:
-            for future in self._pending:
+            for kf, future in self._pending:
                 path = future.result()
-                side, key = path.stem.split("_", 1)
-                self.written[(side, key)] = path
+                self.written[(kf.side, kf.key)] = path
                 self.report(_STAGE, len(self.written) / max(self.total, 1), path.name)
         finally:
             if self._pool is not None:
@@ -462,7 +461,7 @@ class _StillJob:
                 f"The video has fewer frames than the pose track (frame {missing[0].frame} is "
                 "missing); use the pose track made from this video."
             )
-        return [self.written[(s, k)] for s in SIDES for k in KEY_FRAMES if (s, k) in self.written]
+        return sorted(self.written.values(), key=lambda p: p.name)
 
     def abandon(self) -> None:
         """Stop without waiting for the queued stills (the pass failed)."""
@@ -496,14 +495,15 @@ def write_key_frames(
     analysis:
         The engine result (``.track``, ``.direction``, ``.gait.steps``, ``.angles``).
     out_dir:
-        Folder for ``<side>_<key>.png`` (created if needed).
+        Folder for the PNGs (created if needed), named ``01-contact-left.png`` ... so that
+        they sort in gait order (:func:`runform.keyframes.still_filename`).
     progress:
         Callback ``(stage, fraction, detail)``; a side without a complete stride is
         reported there (``detail`` says why) and skipped.
 
     Returns
     -------
-    The PNG paths written, left side first, moments in stride order.
+    The PNG paths written, in file-name order: moments in gait order, left before right.
 
     Raises
     ------
@@ -515,7 +515,7 @@ def write_key_frames(
     Examples
     --------
     >>> write_key_frames("run.mp4", track, analysis, "out/stills")  # doctest: +SKIP
-    [PosixPath('out/stills/left_contact.png'), ..., PosixPath('out/stills/right_peak_knee_flexion.png')]
+    [PosixPath('out/stills/01-contact-left.png'), ..., PosixPath('out/stills/05-peak-knee-flexion-right.png')]
     """
     job = _StillJob(video_path, track, analysis, out_dir, ensure_progress(progress))
     if not job.wanted:

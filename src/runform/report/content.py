@@ -17,6 +17,7 @@ from runform.findings import KEY_EVENTS, assess_areas
 from runform.findings.pace import SPEED_REFERENCE_SOURCE, pace_from_analysis
 from runform.findings.scoring import MIN_SEVERITY
 from runform.findings.wording import fmt_band, fmt_value
+from runform.keyframes import still_filename
 from runform.metrics.catalog import CATALOG
 from runform.progress import ProgressCallback, no_progress
 from runform.report import plots
@@ -24,7 +25,8 @@ from runform.report.references import REFERENCES
 
 #: How many findings the summary shows (all of them are listed further down).
 SUMMARY_FINDINGS = 3
-#: Key-frame events written by the render stage as ``{side}_{event}.png``.
+#: Key-frame events written by the render stage as ``01-contact-left.png`` ...
+#: (:func:`runform.keyframes.still_filename`; the older ``{side}_{event}.png`` is found too).
 STILL_EVENTS: tuple[str, ...] = (
     "contact",
     "midstance",
@@ -151,7 +153,11 @@ def collect_media(out_dir: Path, media: dict | None) -> tuple[list[Still], Path 
             candidates = (
                 [Path(given)]
                 if given
-                else [folder / f"{key}.png" for folder in still_folders(out_dir)]
+                else [
+                    folder / name
+                    for folder in still_folders(out_dir)
+                    for name in (still_filename(side, event), f"{key}.png")
+                ]
             )
             path = next((p for p in candidates if p.is_file()), None)
             if path is not None:
