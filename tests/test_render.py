@@ -8,6 +8,7 @@ check below compares the output with an independent truth.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,7 +26,9 @@ from runform.metrics.angles import frame_angles
 from runform.render import draw
 from runform.render.annotate import (
     MAX_PLAYBACK_FPS,
+    SMOOTH_PLAYBACK_FPS,
     default_slow_factor,
+    output_schedule,
     output_size,
     playback_ticks,
     steady_window,
@@ -120,8 +123,37 @@ def decode_bgr(path: Path) -> tuple[list[np.ndarray], list[float], av.video.stre
             width=stream.codec_context.width,
             height=stream.codec_context.height,
             duration=float(stream.duration * stream.time_base) if stream.duration else None,
+            rate=float(stream.average_rate) if stream.average_rate else None,
         )
     return frames, times, info
+
+
+def expected_frames(track, first: int = 0, last: int | None = None) -> int:
+    """How many frames the annotated video of ``track[first:last]`` has (default slow-down)."""
+    fps = track.frame_rate
+    return len(output_schedule(track.time[first:last], default_slow_factor(fps), fps))
+
+
+def real_times(times, track, slow_factor: float = 4.0, first: int = 0) -> np.ndarray:
+    """The real (capture) time each output frame shows, from its on-screen time."""
+    return track.time[first] + np.asarray(times, float) / slow_factor
+
+
+def point_at(track, name: str, t: float) -> np.ndarray:
+    """Keypoint ``name`` at real time ``t``, interpolated between frames."""
+    p = track.point(name)
+    return np.array([np.interp(t, track.time, p[:, 0]), np.interp(t, track.time, p[:, 1])])
+
+
+def distance_to_line(p, points) -> float:
+    """Distance from ``p`` to the polyline through ``points``."""
+    p = np.asarray(p, float)
+    best = np.inf
+    for a, b in itertools.pairwise(points):
+        ab = b - a
+        u = np.clip(np.dot(p - a, ab) / max(np.dot(ab, ab), 1e-9), 0.0, 1.0)
+        best = min(best, float(np.linalg.norm(p - (a + u * ab))))
+    return best
 
 
 def near(img: np.ndarray, xy, color, radius: int = 3, tol: float = 40.0) -> bool:
@@ -164,47 +196,57 @@ def test_video_is_browser_playable_h264(rendered, run) -> None:
     assert info.width % 2 == 0 and info.height % 2 == 0
 
 
-def test_slow_motion_rule_30fps(rendered, run) -> None:
-    # 30 fps capture: default 4x slower, one encoded frame per source frame, each held 4/30 s
+def test_slow_motion_30fps_plays_at_24fps(rendered, run) -> None:
+    # 30 fps capture: default 4x slower, shown at 24 frames a second (in-between frames),
+    # not at the 7.5 a second the source frames alone would give
     assert default_slow_factor(30.0) == 4.0
-    n = run.track.n_frames
-    assert len(rendered.frames) == n
-    steps = np.diff(rendered.times)
-    assert np.allclose(steps, 4 / 30, atol=1e-3)
+    assert SMOOTH_PLAYBACK_FPS == 24
     real = run.track.time[-1] - run.track.time[0]
-    assert rendered.times[-1] - rendered.times[0] == pytest.approx(4 * real, abs=1e-3)
-    # the container's duration covers the last frame too: (n) x 4/30 s
-    assert rendered.info.duration == pytest.approx(n * 4 / 30, abs=2 * 4 / 30)
+    n = int(np.floor(real * 4 * 24 + 1e-6)) + 1
+    assert len(rendered.frames) == n == expected_frames(run.track)
+    assert n > 3 * run.track.n_frames
+    assert rendered.info.rate == pytest.approx(24.0)
+    assert np.allclose(np.diff(rendered.times), 1 / 24, atol=1e-3)
+    assert rendered.times[0] == 0.0
+    assert rendered.times[-1] == pytest.approx(4 * real, abs=1 / 24)
+    # the container's duration covers the last frame too: n x 1/24 s
+    assert rendered.info.duration == pytest.approx(n / 24, abs=2 / 24)
 
 
 def test_skeleton_drawn_at_the_keypoints(rendered, run) -> None:
+    # every output frame, in-between ones included, has the skeleton at the pose of its
+    # real time (keypoints interpolated between the source frames around it)
     near_color = draw.SIDE_COLORS["right"]  # facing right: right leg near, full colour
     far_color = draw.shade(draw.SIDE_COLORS["left"], draw.FAR_SHADE)
+    shown = real_times(rendered.times, run.track)
     checked = 0
-    for i in range(5, run.track.n_frames, 17):
-        img = rendered.frames[i]
-        knee_r = run.track.point("right_knee")[i]
-        knee_l = run.track.point("left_knee")[i]
-        assert near(img, knee_r, near_color), f"frame {i}: no near-leg colour at the right knee"
-        if np.linalg.norm(knee_r - knee_l) > 15:  # far knee not hidden under the near leg
-            assert near(img, knee_l, far_color), f"frame {i}: no far-leg colour at the left knee"
+    for k in range(7, len(rendered.frames), 41):
+        img, t = rendered.frames[k], shown[k]
+        knee_r = point_at(run.track, "right_knee", t)
+        knee_l = point_at(run.track, "left_knee", t)
+        assert near(img, knee_r, near_color), f"frame {k}: no near-leg colour at the right knee"
+        near_leg = [point_at(run.track, f"right_{p}", t) for p in ("hip", "knee", "ankle", "heel")]
+        if distance_to_line(knee_l, near_leg) > 15:  # far knee not hidden under the near leg
+            assert near(img, knee_l, far_color), f"frame {k}: no far-leg colour at the left knee"
         # the source there is a dark limb or grey background, never orange or blue
+        i = int(np.argmin(np.abs(run.track.time - t)))
         source = runner_frames(run.track.select(slice(i, i + 1)))[0]
         assert not near(source, knee_r, near_color)
         checked += 1
-    assert checked >= 4
+    assert checked >= 6
 
 
 def test_event_flash_and_step_counter_region(rendered, run) -> None:
     truth = truth_analysis(run)
+    shown = real_times(rendered.times, run.track)
     for event in truth.gait.events[:4]:
-        i = int(round(event.frame))
-        border = rendered.frames[i][1:3, :, :].reshape(-1, 3).mean(axis=0)
+        k = int(np.argmin(np.abs(shown - event.time_s)))  # the output frame nearest the event
+        border = rendered.frames[k][1:3, :, :].reshape(-1, 3).mean(axis=0)
         expected = 0.85 * np.asarray(draw.SIDE_COLORS[event.side]) + 0.15 * np.asarray(BACKGROUND)
         assert np.linalg.norm(border - expected) < 25, (event, border)
     # a frame far from every event has no flash: the border is the background
-    event_frames = np.array([e.frame for e in truth.gait.events])
-    quiet = next(i for i in range(run.track.n_frames) if np.min(np.abs(event_frames - i)) > 3)
+    event_times = np.array([e.time_s for e in truth.gait.events])
+    quiet = next(k for k, t in enumerate(shown) if np.min(np.abs(event_times - t)) > 3 / 30)
     border = rendered.frames[quiet][1:3, 200:400].reshape(-1, 3).mean(axis=0)
     assert np.linalg.norm(border - np.asarray(BACKGROUND)) < 12
     # the panel (top left) darkens the background and carries text
@@ -250,7 +292,7 @@ def test_no_steps_gives_a_banner_and_no_stills(run, clip, tmp_path) -> None:
     analysis = truth_analysis(run, events=[])
     out = write_annotated_video(clip, run.track, analysis, tmp_path / "a.mp4")
     frames, _, _ = decode_bgr(out)
-    assert len(frames) == run.track.n_frames
+    assert len(frames) == expected_frames(run.track)
     # a red band across the full width (ALERT_COLOR blended over the picture)
     img = frames[10]
     reddish = (img[..., 2].astype(int) - img[..., 1] > 60) & (img[..., 2] > 120)
@@ -285,10 +327,12 @@ def test_rotated_phone_clip_is_drawn_upright(run, tmp_path) -> None:
     analysis.track, analysis.angles = short, frame_angles(short, analysis.direction)
     analysis.gait = GaitEvents()
     out = write_annotated_video(video, short, analysis, tmp_path / "a.mp4")
-    frames, _, info = decode_bgr(out)
+    frames, times, info = decode_bgr(out)
     assert (info.width, info.height) == (run.track.meta.width, run.track.meta.height)
-    for i in (3, 12):
-        assert near(frames[i], short.point("right_knee")[i], draw.SIDE_COLORS["right"])
+    shown = real_times(times, short)
+    for k in (10, 37, 50):
+        knee = point_at(short, "right_knee", shown[k])
+        assert near(frames[k], knee, draw.SIDE_COLORS["right"]), k
 
 
 def test_output_size_is_even_and_bounded() -> None:
@@ -394,7 +438,7 @@ def test_video_and_stills_in_one_pass(run, clip, stills, tmp_path) -> None:
         clip, run.track, truth_analysis(run), tmp_path / "a.mp4", tmp_path / "stills"
     )
     frames, _, info = decode_bgr(video)
-    assert len(frames) == run.track.n_frames and info.codec == "h264"
+    assert len(frames) == expected_frames(run.track) and info.codec == "h264"
     assert [p.name for p in paths] == [p.name for p in stills]
     for mine, theirs in zip(paths, stills, strict=True):
         assert np.array_equal(cv2.imread(str(mine)), cv2.imread(str(theirs)))
@@ -424,8 +468,9 @@ def test_window_shows_the_stretch_with_most_steps(run, clip, stills, tmp_path) -
     assert len(inside) == best >= 3
     out = write_annotated_video(clip, run.track, analysis, tmp_path / "w.mp4", window_s=1.5)
     frames, times, _ = decode_bgr(out)
-    assert len(frames) == last - first
-    assert np.allclose(np.diff(times), 4 / 30, atol=1e-3)
+    assert len(frames) == expected_frames(run.track, first, last)
+    assert len(frames) == int(np.floor((t[last - 1] - t[first]) * 4 * 24 + 1e-6)) + 1
+    assert np.allclose(np.diff(times), 1 / 24, atol=1e-3)
     # the picture is the source's frame `first` onwards: the skeleton sits on its knee
     assert near(frames[0], run.track.point("right_knee")[first], draw.SIDE_COLORS["right"])
     # stills from the same pass still cover the whole clip

@@ -42,22 +42,27 @@ def test_real_clip_video(outputs) -> None:
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
         assert (stream.codec_context.width, stream.codec_context.height) == (720, 1280)
+        assert float(stream.average_rate) == 24  # not 7.5: in-between frames
         frames = []
-        for i, frame in enumerate(container.decode(stream)):
-            if i in (60, 200):
-                frames.append((i, frame.to_ndarray(format="bgr24")))
+        for k, frame in enumerate(container.decode(stream)):
+            if k in (192, 641, 642):  # source frame 60 as it is, and two in-between frames
+                frames.append((float(frame.time), frame.to_ndarray(format="bgr24")))
             last_time = float(frame.time)
-        n = i + 1
-    assert n == track.n_frames == 360
-    # 30 fps played 4x slower: 12 s of running last ~48 s
-    assert last_time == pytest.approx(4 * (track.time[-1] - track.time[0]), abs=0.01)
+        n = k + 1
+    assert track.n_frames == 360
+    # 30 fps played 4x slower: 12 s of running last ~48 s, at 24 frames a second
+    real = track.time[-1] - track.time[0]
+    assert n == int(np.floor(real * 4 * 24 + 1e-6)) + 1 > 3 * track.n_frames
+    assert last_time == pytest.approx(4 * real, abs=1 / 24)
     # the runner faces image-left: the left leg is near, drawn in full orange at its knee
     assert analysis.direction == -1
-    for i, img in frames:
-        knee = analysis.track.point("left_knee")[i]
+    knee_track = analysis.track.point("left_knee")
+    for shown, img in frames:
+        t = track.time[0] + shown / 4  # the real time the frame shows
+        knee = [np.interp(t, analysis.track.time, knee_track[:, j]) for j in (0, 1)]
         x, y = (int(round(v)) for v in knee)
         patch = img[y - 4 : y + 5, x - 4 : x + 5].reshape(-1, 3).astype(int)
-        assert (np.abs(patch - draw.LEFT_COLOR).max(axis=1) < 45).any(), i
+        assert (np.abs(patch - draw.LEFT_COLOR).max(axis=1) < 45).any(), shown
 
 
 def test_real_clip_stills(outputs) -> None:

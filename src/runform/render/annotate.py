@@ -8,15 +8,17 @@ step counter, and the real time in seconds.
 
 Slow motion
 -----------
-Every source frame is encoded once and held on screen for ``slow_factor / capture_fps``
-seconds, so the video's duration is the clip's real duration times ``slow_factor``. The
-default factor is ``max(4, capture_fps / 30)``: a 240 fps capture plays at 30 fps (8x
-slower), a 120 fps capture at 30 fps (4x), a 60 fps clip at 15 fps (4x) and a 30 fps clip
-at 7.5 fps (4x). A 30 fps clip is thus slowed by repeating each frame, expressed through
-timestamps rather than by encoding the same picture four times, which keeps the encoding
-cost at one frame per source frame. If a chosen factor would play faster than 60 frames per
-second, frames are dropped to stay at or below 60 fps. ``window_s`` optionally limits the
-video to the stretch of the clip with the most steps. See ``docs/render.md``.
+The video lasts the clip's real duration times ``slow_factor``; the default factor is
+``max(4, capture_fps / 30)``. A high-speed capture has frames enough: each source frame is
+shown once, a 240 fps capture at 30 fps (8x slower), a 120 fps capture at 30 fps (4x); if a
+chosen factor would play faster than 60 frames per second, frames are dropped to stay at or
+below 60 fps. A clip that would play below :data:`SMOOTH_PLAYBACK_FPS` (24) frames per
+second (a 30 fps clip slowed 4x would show 7.5) gets **in-between frames** instead: the video
+plays at 24 fps, and a frame that falls between two source frames is their cross-fade (a
+weighted blend of the two pictures, by the time between them) with the overlay drawn at the
+pose interpolated in time (keypoints and angles), so the skeleton moves smoothly while fast
+limbs in the picture show a faint double image. ``window_s`` optionally limits the video to
+the stretch of the clip with the most steps. See ``docs/render.md``.
 
 The overlay is drawn straight on the decoded YUV 4:2:0 planes (no RGB round trip), and
 frames are streamed: a few decoded frames are in memory at a time, whatever the length.
@@ -33,6 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from runform.errors import InputError, OptionError
@@ -49,6 +52,10 @@ PLAYBACK_FPS = 30.0
 MIN_SLOW_FACTOR = 4.0
 #: Frames closer together on screen than 1/60 s are dropped.
 MAX_PLAYBACK_FPS = 60.0
+#: Least playback rate: slower clips get in-between frames (cross-fades of their neighbours,
+#: overlay at the interpolated pose) at this rate, film's 24 fps: smooth, and 20 % fewer
+#: frames to draw and encode than 30 fps.
+SMOOTH_PLAYBACK_FPS = 24.0
 #: Clips whose long side is at most this many pixels keep their size (no rescaling cost)...
 MAX_NATIVE_SIDE = 1280
 #: ...larger ones are scaled to this long side (half the encoding work of 1280; plenty for
@@ -58,11 +65,15 @@ SCALED_LONG_SIDE = 960
 TICKS_PER_SECOND = 600
 #: How long (on screen) an event marker stays visible while it fades.
 FLASH_SECONDS = 0.6
-#: libx264 settings: ``ultrafast`` keeps encoding near 2 ms per 720x1280 frame. One encoder
-#: thread: encoding already runs in a thread of its own beside the drawing (and the stills),
-#: which keeps both cores busy; x264's own threads only added overhead (measured), and one
-#: thread makes the output the same on every machine.
-X264_OPTIONS = {"preset": "ultrafast", "crf": "23", "threads": "1"}
+#: libx264 settings: ``ultrafast`` keeps encoding near 2 ms per 720x1280 frame. A constant
+#: quantiser (``qp`` 22) rather than ``crf`` 23: the same picture quality (PSNR 47.8 vs
+#: 47.6 dB re-encoding this video's own frames) and about the same size, for a fifth less
+#: encoding time, as x264 then skips the half-size copy and cost estimate it makes of every
+#: frame for ``crf``. One encoder thread: encoding already runs in a thread of its own
+#: beside the drawing (and the stills), which keeps both cores busy; x264's own threads (frame
+#: or sliced) only added overhead (measured), and one thread makes the output the same on
+#: every machine. No B-frames: with the overlay they cost more time than they save.
+X264_OPTIONS = {"preset": "ultrafast", "qp": "22", "threads": "1"}
 
 _STAGE = "annotated video"
 
@@ -198,6 +209,73 @@ def playback_ticks(time_s: np.ndarray, slow_factor: float) -> tuple[np.ndarray, 
     return ticks, keep
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """What each frame of the annotated video shows, and when.
+
+    Output frame ``k`` shows source frame ``source[k]`` blended with the next one,
+    ``weight[k]`` of the next (0: the source frame as it is), at ``ticks[k]`` (1/600 s).
+    """
+
+    source: np.ndarray  # (K,) int
+    weight: np.ndarray  # (K,) float in [0, 1)
+    ticks: np.ndarray  # (K,) int64
+    fps: float  # playback frames per second
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    @property
+    def needed(self) -> list[int]:
+        """Source frames the video needs, in order: those shown and their blend partners."""
+        partners = self.source[self.weight > 0] + 1
+        return sorted({*self.source.tolist(), *partners.tolist()})
+
+
+def output_schedule(
+    time_s: np.ndarray, slow_factor: float, capture_fps: float | None = None
+) -> Schedule:
+    """The frames of the annotated video for source frames at real times ``time_s``.
+
+    When the source played ``slow_factor`` times slower gives at least
+    :data:`SMOOTH_PLAYBACK_FPS` frames a second, each source frame is shown once (or dropped
+    above 60 fps, :func:`playback_ticks`). Otherwise frames are made at
+    ``SMOOTH_PLAYBACK_FPS``, evenly on screen: each at the real time ``time[0] + screen time /
+    slow_factor``, between the source frames around it, weighted by time (timestamps of a
+    variable-frame-rate clip are followed). A frame within 0.1 % of a source frame's time
+    shows that frame as it is.
+
+    >>> s = output_schedule(np.arange(3) / 30.0, 4.0)  # 30 fps, 4x slower: 24 fps
+    >>> s.fps, s.source.tolist(), s.weight.round(4).tolist(), s.ticks.tolist()
+    (24.0, [0, 0, 0, 0, 1, 1, 1], [0.0, 0.3125, 0.625, 0.9375, 0.25, 0.5625, 0.875], [0, 25, 50, 75, 100, 125, 150])
+    """
+    t = np.asarray(time_s, float)
+    n = len(t)
+    if capture_fps is None:
+        capture_fps = float(1.0 / np.median(np.diff(t))) if n > 1 else PLAYBACK_FPS
+    rate = capture_fps / slow_factor if np.isfinite(capture_fps) else PLAYBACK_FPS
+    if n < 2 or rate >= SMOOTH_PLAYBACK_FPS - 1e-6:
+        ticks, keep = playback_ticks(t, slow_factor)
+        shown = np.nonzero(keep)[0]
+        return Schedule(
+            shown, np.zeros(len(shown)), ticks[shown], float(min(rate, MAX_PLAYBACK_FPS))
+        )
+    fps = SMOOTH_PLAYBACK_FPS
+    screen = (t - t[0]) * slow_factor  # seconds on screen of each source frame
+    k = np.arange(int(np.floor(screen[-1] * fps + 1e-6)) + 1)
+    at = k / fps
+    lower = np.clip(np.searchsorted(screen, at + 1e-9, side="right") - 1, 0, n - 1)
+    upper = np.minimum(lower + 1, n - 1)
+    gap = screen[upper] - screen[lower]
+    weight = np.divide(at - screen[lower], gap, out=np.zeros(len(k)), where=gap > 0)
+    weight = np.clip(weight, 0.0, 1.0)
+    snap_up = (weight > 1 - 1e-3) & (upper > lower)
+    lower[snap_up] += 1
+    weight[snap_up | (weight < 1e-3)] = 0.0
+    ticks = np.round(at * TICKS_PER_SECOND).astype(np.int64)
+    return Schedule(lower.astype(np.int64), weight, ticks, fps)
+
+
 def steady_window(track: PoseTrack, analysis, window_s: float | None) -> tuple[int, int]:
     """Frames ``[start, stop)`` to show: all of them, or the ``window_s`` seconds of real
     time holding the most accepted steps (the earliest such stretch)."""
@@ -276,6 +354,28 @@ class _Event:
     where: np.ndarray | None
 
 
+def _lerp(values: np.ndarray, i: int, weight: float) -> np.ndarray:
+    """``values[i]`` moved ``weight`` of the way to ``values[i + 1]``; where either is
+    missing (NaN), the nearer one's value."""
+    a = values[i]
+    if weight <= 0.0 or i + 1 >= len(values):
+        return a
+    b = values[i + 1]
+    mixed = a + (b - a) * weight
+    return np.where(np.isnan(mixed), a if weight < 0.5 else b, mixed)
+
+
+@dataclass(frozen=True)
+class _Pose:
+    """The runner at one output frame: real time, keypoints (output pixels) and angles."""
+
+    t: float
+    points: dict[str, tuple[float, float]]
+    thigh: dict[str, float]
+    knee: dict[str, float]
+    trunk: float
+
+
 class Overlay:
     """Everything drawn on the video, precomputed per track so drawing a frame is cheap.
 
@@ -293,6 +393,9 @@ class Overlay:
         Used for the on-screen label and for how long event markers stay up.
     frame_size:
         ``(width, height)`` of the output frame.
+
+    :meth:`draw` draws source frame ``i``, or an in-between frame ``weight`` of the way to
+    frame ``i + 1``: keypoints, angles and time are then interpolated linearly in time.
     """
 
     def __init__(
@@ -315,7 +418,15 @@ class Overlay:
         self.thigh = {s: _series(angles, "thigh", s, n) for s in SIDE_COLORS}
         self.knee = {s: _series(angles, "knee", s, n) for s in SIDE_COLORS}
         self.trunk = _series(angles, "trunk", None, n)
+        # the angles of a frame side by side, interpolated in one go: thigh, knee (L, R), trunk
+        self._angles = np.stack(
+            [*self.thigh.values(), *self.knee.values(), self.trunk],
+            axis=1,
+        )
+        self.time = np.asarray(track.time, float)
         dt = float(np.median(np.diff(track.time))) if n > 1 else 1.0 / 30.0
+        # the border flashes for the source frame interval nearest each event, in-between
+        # frames included (as long on screen as the frame nearest the event without them)
         self.half_dt = dt / 2.0
         self.flash_real_s = max(FLASH_SECONDS / slow_factor, 1.5 * dt)
         gait = getattr(analysis, "gait", None)
@@ -351,12 +462,27 @@ class Overlay:
         ]
         return [max(draw.text_size(t, px, box=False)[0] for t in col) for col in widest]
 
-    def points(self, i: int) -> dict[str, tuple[float, float]]:
-        """Keypoint name -> ``(x, y)`` output pixels in frame ``i`` (NaN where missing)."""
-        return dict(zip(self.track.keypoints, map(tuple, self.xy[i].tolist()), strict=True))
+    def points(self, i: int, weight: float = 0.0) -> dict[str, tuple[float, float]]:
+        """Keypoint name -> ``(x, y)`` output pixels in frame ``i`` (NaN where missing), or
+        ``weight`` of the way to frame ``i + 1``."""
+        xy = _lerp(self.xy, i, weight)
+        return dict(zip(self.track.keypoints, map(tuple, xy.tolist()), strict=True))
 
-    def _panel(self, canvas: draw.Canvas, i: int, t: float) -> tuple[int, int, int, int]:
+    def pose(self, i: int, weight: float = 0.0) -> _Pose:
+        """Time, keypoints and angles of frame ``i``, or ``weight`` of the way to ``i + 1``."""
+        t = float(_lerp(self.time, i, weight))
+        thigh_l, thigh_r, knee_l, knee_r, trunk = _lerp(self._angles, i, weight).tolist()
+        return _Pose(
+            t,
+            self.points(i, weight),
+            {"left": thigh_l, "right": thigh_r},
+            {"left": knee_l, "right": knee_r},
+            trunk,
+        )
+
+    def _panel(self, canvas: draw.Canvas, pose: _Pose) -> tuple[int, int, int, int]:
         """Step counter, then a table of live angles, in the top-left corner."""
+        t = pose.t
         m = self.style.margin
         top = m
         if not self.no_steps:
@@ -371,25 +497,25 @@ class Overlay:
             rows.append(
                 [
                     (f"{side.upper()} ({where})", SIDE_COLORS[side]),
-                    (draw.signed_words(self.thigh[side][i], "fwd", "back"), SIDE_COLORS[side]),
-                    (draw.degrees_text(self.knee[side][i]), SIDE_COLORS[side]),
+                    (draw.signed_words(pose.thigh[side], "fwd", "back"), SIDE_COLORS[side]),
+                    (draw.degrees_text(pose.knee[side]), SIDE_COLORS[side]),
                 ]
             )
         rows.append(
             [
                 ("trunk", draw.BODY_COLOR),
-                (draw.signed_words(self.trunk[i], "fwd", "back"), draw.WHITE),
+                (draw.signed_words(pose.trunk, "fwd", "back"), draw.WHITE),
             ]
         )
         return draw.draw_table(
             canvas, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
         )
 
-    def _labels(
-        self, canvas: draw.Canvas, pts: dict, i: int, taken: list, labels: list[tuple]
-    ) -> None:
+    def _labels(self, canvas: draw.Canvas, pose: _Pose, taken: list, labels: list[tuple]) -> None:
         """Event labels by the foot, thigh and knee angles by each leg's hip and knee, trunk
-        angle by the shoulders, each where it hides the least of the runner."""
+        angle by the shoulders, each where it hides the least of the runner and inside the
+        frame."""
+        pts = pose.points
         px = self.style.small_font_px
         gap = self.style.joint_radius * 2.5
         self.labels.start(draw.skeleton_segments(pts), taken)
@@ -398,13 +524,13 @@ class Overlay:
         labels = list(labels)
         shoulders = [pts.get(f"{s}_shoulder") for s in SIDE_COLORS]
         shoulders = [p for p in shoulders if p is not None and math.isfinite(p[0] + p[1])]
-        if shoulders and np.isfinite(self.trunk[i]):
-            text = "trunk " + draw.signed_words(self.trunk[i], "fwd", "back")
+        if shoulders and np.isfinite(pose.trunk):
+            text = "trunk " + draw.signed_words(pose.trunk, "fwd", "back")
             labels.append(("trunk", np.mean(shoulders, axis=0), text, draw.WHITE, behind, 1.0))
         for side in (self.near, far):
             color = SIDE_COLORS[side]
-            thigh = "thigh " + draw.signed_words(self.thigh[side][i], "fwd", "back")
-            knee = "knee " + draw.degrees_text(self.knee[side][i])
+            thigh = "thigh " + draw.signed_words(pose.thigh[side], "fwd", "back")
+            knee = "knee " + draw.degrees_text(pose.knee[side])
             # near-leg labels start behind the runner, far-leg labels in front
             prefer = behind if side == self.near else -behind
             labels.append((f"{side}_hip", pts.get(f"{side}_hip"), thigh, color, prefer, 1.0))
@@ -451,18 +577,18 @@ class Overlay:
         ]
 
     # ------------------------------------------------------------------ frame
-    def draw(self, canvas: draw.Canvas, i: int) -> None:
-        """Draw every annotation of source frame ``i`` (output pixels)."""
-        t = float(self.track.time[i])
-        pts = self.points(i)
+    def draw(self, canvas: draw.Canvas, i: int, weight: float = 0.0) -> None:
+        """Draw every annotation of source frame ``i``, or of the in-between frame
+        ``weight`` of the way to frame ``i + 1`` (output pixels)."""
+        pose = self.pose(i, weight)
         taken = []
         if self.no_steps:  # under the skeleton, so the runner stays visible
             taken.append(draw.banner(canvas, "No steps detected", self.style, y=self._banner_y))
-        draw.draw_skeleton(canvas, pts, self.style, self.near)
-        event_labels = self._events(canvas, t)
-        taken.append(self._panel(canvas, i, t))
-        taken += self._footer(canvas, t, float(self.track.time[0]))
-        self._labels(canvas, pts, i, taken, event_labels)
+        draw.draw_skeleton(canvas, pose.points, self.style, self.near)
+        event_labels = self._events(canvas, pose.t)
+        taken.append(self._panel(canvas, pose))
+        taken += self._footer(canvas, pose.t, float(self.time[0]))
+        self._labels(canvas, pose, taken, event_labels)
 
 
 # -------------------------------------------------------------------------- writer
@@ -552,6 +678,9 @@ def write_annotated_video(
         The ``.mp4`` to write (H.264, yuv420p, even dimensions; see :func:`output_size`).
     slow_factor:
         How many times slower than real time to play; default ``max(4, capture_fps / 30)``.
+        When the source frames would be fewer than 24 a second on screen, in-between frames
+        (cross-fades, overlay at the interpolated pose) make it play at 24 fps
+        (:func:`output_schedule`).
     progress:
         Callback ``(stage, fraction, detail)``.
     window_s:
@@ -578,10 +707,48 @@ def write_annotated_video(
     return render_video(video_path, track, analysis, out_path, slow_factor, progress, window_s)
 
 
+class _OutFrame:
+    """A frame to encode (a PyAV frame) and numpy views of its three planes, to blend and
+    draw into directly: the encoder then takes it without a copy."""
+
+    __slots__ = ("frame", "planes")
+
+    def __init__(self, width: int, height: int) -> None:
+        self.frame = av.VideoFrame(width, height, "yuv420p")
+        sizes = ((height, width), (height // 2, width // 2), (height // 2, width // 2))
+        self.planes = tuple(
+            np.asarray(memoryview(plane)).reshape(h, plane.line_size)[:, :w]
+            for plane, (h, w) in zip(self.frame.planes, sizes, strict=True)
+        )
+
+    def canvas(self, matrix: str) -> YUV420Canvas:
+        return YUV420Canvas(*self.planes, matrix=matrix)
+
+
+class _FramePool:
+    """Frames to encode, handed back by the encoder once it has taken their pixels (libx264
+    copies a picture into its own buffers while encoding it), so that a long video
+    allocates a handful of frames, not one per frame."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.size = (width, height)
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+
+    def take(self) -> _OutFrame:
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            return _OutFrame(*self.size)
+
+    def give(self, out: _OutFrame) -> None:
+        self._free.put(out)
+
+
 class _EncoderThread:
     """Encode and mux frames in a worker thread, so that H.264 encoding (C code, which
     releases the GIL) overlaps the drawing of the next frame. The queue is short, so memory
-    stays flat; an error in the worker is raised in the caller."""
+    stays flat; an error in the worker is raised in the caller. Each frame is given back to
+    its pool once encoded."""
 
     def __init__(self, container, stream, time_base: Fraction, depth: int = 3) -> None:
         self._container, self._stream, self._time_base = container, stream, time_base
@@ -593,12 +760,13 @@ class _EncoderThread:
     def _run(self) -> None:
         try:
             while (item := self._queue.get()) is not None:
-                buf, pts = item
-                frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
+                out, pts, pool = item
+                frame = out.frame
                 frame.pts = pts
                 frame.time_base = self._time_base
                 for packet in self._stream.encode(frame):
                     self._container.mux(packet)
+                pool.give(out)
             for packet in self._stream.encode():
                 self._container.mux(packet)
         except BaseException as exc:  # handed to the caller in put()/finish()
@@ -614,9 +782,9 @@ class _EncoderThread:
         if self._error is not None:
             raise self._error
 
-    def put(self, buf: np.ndarray, pts: int) -> None:
+    def put(self, out: _OutFrame, pts: int, pool: _FramePool) -> None:
         self._check()
-        self._queue.put((buf, pts))
+        self._queue.put((out, pts, pool))
 
     def finish(self) -> None:
         """Flush the encoder and wait for the worker; re-raise its error, if any."""
@@ -634,6 +802,63 @@ class _EncoderThread:
             self._thread.join(timeout=30)
 
 
+def _i420_planes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y, U, V views of an I420 buffer ``(3h/2, w)``."""
+    canvas = YUV420Canvas.from_i420(buf)
+    return canvas.y, canvas.u, canvas.v
+
+
+class _Frames:
+    """Turns source frames, arriving in order, into the frames of a :class:`Schedule`: each
+    source frame copied, or blended with the next one (weighted by time), straight into a
+    frame to encode, annotated there and queued for the encoder in schedule order. The
+    source buffers are only read."""
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        overlay: Overlay,
+        encoder: _EncoderThread,
+        pool: _FramePool,
+        matrix: str,
+        tick: Callable[[], None],
+    ) -> None:
+        self.schedule, self.overlay, self.encoder = schedule, overlay, encoder
+        self.pool, self.matrix, self.tick = pool, matrix, tick
+        self._source = schedule.source  # sorted: a source frame's output frames are a slice
+        self._held: tuple[int, np.ndarray] | None = None
+
+    def add(self, index: int, buf: np.ndarray) -> None:
+        """Source frame ``index`` (the output frames before it are then complete)."""
+        if self._held is not None:
+            held, held_buf = self._held
+            self._emit(held, held_buf, buf if index == held + 1 else None)
+        self._held = (index, buf)
+
+    def finish(self) -> None:
+        if self._held is not None:
+            self._emit(*self._held, None)
+            self._held = None
+
+    def _emit(self, index: int, buf: np.ndarray, following: np.ndarray | None) -> None:
+        lo, hi = np.searchsorted(self._source, [index, index + 1])
+        if lo == hi:  # needed only as the blend partner of the frame before it
+            return
+        planes = _i420_planes(buf)
+        after = None if following is None else _i420_planes(following)
+        for k in range(lo, hi):
+            w = float(self.schedule.weight[k])
+            out = self.pool.take()
+            for src, dst, nxt in zip(planes, out.planes, after or planes, strict=True):
+                if w > 0.0 and after is not None:
+                    cv2.addWeighted(src, 1.0 - w, nxt, w, 0.0, dst=dst)
+                else:  # a source frame as it is (or the video ended before its partner)
+                    np.copyto(dst, src)
+            self.overlay.draw(out.canvas(self.matrix), index, w)
+            self.encoder.put(out, int(self.schedule.ticks[k]), self.pool)
+            self.tick()
+
+
 def render_video(
     video_path: str | Path,
     track: PoseTrack,
@@ -648,9 +873,9 @@ def render_video(
 ) -> Path:
     """:func:`write_annotated_video`, with a ``frame_hook(index, frame)`` on every decoded
     frame up to at least ``hook_until`` (used to write the key-frame stills in the same
-    decoding pass). When ``frames`` (kept by the pose pass) holds every frame shown at the
-    video's size, they are drawn on without decoding the video again (and ``frame_hook``
-    is not called); the frames shown are taken out of ``frames``."""
+    decoding pass). When ``frames`` (kept by the pose pass) holds every frame the video
+    needs at its size, they are drawn on without decoding the video again (and
+    ``frame_hook`` is not called); the frames needed are taken out of ``frames``."""
     report = ensure_progress(progress)
     out_path = Path(out_path)
     clean = getattr(analysis, "track", None)
@@ -673,42 +898,51 @@ def render_video(
     style = Style.for_frame(out_w, out_h)
     overlay = Overlay(clean, analysis, scale, style, slow_factor, (out_w, out_h))
     first, last = steady_window(track, analysis, window_s)
-    keep = np.zeros(track.n_frames, bool)
-    ticks = np.zeros(track.n_frames, np.int64)
-    ticks[first:last], keep[first:last] = playback_ticks(track.time[first:last], slow_factor)
-    playback_fps = min(capture_fps / slow_factor, MAX_PLAYBACK_FPS)
+    window = output_schedule(track.time[first:last], slow_factor, capture_fps)
+    schedule = Schedule(window.source + first, window.weight, window.ticks, window.fps)
+    needed = schedule.needed
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     colour = colour_tags(video_path)
-    container, stream = _open_writer(out_path, out_w, out_h, playback_fps, colour)
-    n = track.n_frames
-    total = int(keep.sum())
-    report(_STAGE, 0.0, f"{total} frames, {slow_factor:.3g}x slower")
+    container, stream = _open_writer(out_path, out_w, out_h, schedule.fps, colour)
+    total = len(schedule)
+    blended = int(np.count_nonzero(schedule.weight))
+    report(
+        _STAGE,
+        0.0,
+        f"{total} frames ({blended} in-between), {slow_factor:.3g}x slower, {schedule.fps:.3g} fps",
+    )
     every = max(1, total // 100)
     written = 0
+
+    def tick() -> None:
+        nonlocal written
+        written += 1
+        if written % every == 0:
+            report(_STAGE, written / total, f"frame {written}/{total}")
+
     time_base = Fraction(1, TICKS_PER_SECOND)
-    shown = [i for i in range(first, last) if keep[i]]
-    if frames is not None and frames.size == (out_w, out_h) and frames.holds(shown):
-        store = frames  # each frame is shown once: draw on the kept buffer itself
-        decoding = ((i, store.pop(i)) for i in shown)
+    if frames is not None and frames.size == (out_w, out_h) and frames.holds(needed):
+        store = frames  # each frame is used once: taken out of the store, freed after use
+        decoding = ((i, store.pop(i)) for i in needed)
     else:
+        wanted = set(needed)
         decoding = iter_i420_frames(
             video_path,
             info,
             (out_w, out_h),
             frame_hook,
-            wanted=lambda index: index < n and bool(keep[index]),
+            wanted=wanted.__contains__,
             stop=max(last, hook_until + 1),
         )
     source = prefetch(decoding, depth=3)
     encoder = _EncoderThread(container, stream, time_base)
     try:
+        pool = _FramePool(out_w, out_h)
+        frames_out = _Frames(schedule, overlay, encoder, pool, colour.matrix, tick)
         for i, buf in source:
-            overlay.draw(YUV420Canvas.from_i420(buf, colour.matrix), i)
-            encoder.put(buf, int(ticks[i]))
-            written += 1
-            if written % every == 0:
-                report(_STAGE, written / total, f"frame {written}/{total}")
+            frames_out.add(i, buf)
+        frames_out.finish()
         encoder.finish()
     finally:
         source.close()

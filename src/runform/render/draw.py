@@ -407,6 +407,22 @@ class Canvas(ABC):
                 thickness if thickness < 0 else max(1, round(thickness * s)), cv2.LINE_AA, _SHIFT,
             )  # fmt: skip
 
+    def polylines(
+        self, chains: Sequence[np.ndarray], color: Color, thickness: int, luma_only: bool = False
+    ) -> None:
+        """Anti-aliased open polylines, each ``(n, 2)`` (finite points), in one call per plane:
+        the same pixels as their segments drawn one by one, for far fewer calls."""
+        if not chains:
+            return
+        ox, oy = self.origin
+        for arr, s, kind in self._drawn_planes(luma_only):
+            k = s * _ONE
+            pts = [np.round((c - (ox, oy)) * k).astype(np.int32) for c in chains]
+            cv2.polylines(
+                arr, pts, False, self._value(color, kind), max(1, round(thickness * s)),
+                cv2.LINE_AA, _SHIFT,
+            )  # fmt: skip
+
     def polygon(self, points: np.ndarray, color: Color) -> None:
         """A filled polygon, ``points`` shape ``(n, 2)``."""
         for arr, s, kind in self.planes():
@@ -421,6 +437,16 @@ class Canvas(ABC):
         if box is None or opacity <= 0:
             return (x0, y0, x0, y0)
         inside = box == (x0, y0, x0 + patch.width, y0 + patch.height)
+        if inside and opacity >= 1.0:  # the common case: whole label, full strength
+            ox, oy = self.origin
+            for (arr, s, _), (values, alpha), inverse in zip(
+                self.planes(), patch.planes, patch.inverse, strict=True
+            ):
+                ph, pw = alpha.shape
+                px, py = (x0 - ox, y0 - oy) if s == 1.0 else ((x0 - ox) // 2, (y0 - oy) // 2)
+                roi = arr[py : py + ph, px : px + pw]
+                cv2.blendLinear(values, roi, alpha, inverse, dst=roi)
+            return box
         planes = zip(self.planes(), patch.planes, patch.inverse, strict=True)
         for (arr, s, _), (values, alpha), inverse in planes:
             roi = self._roi(arr, s, box)
@@ -521,6 +547,8 @@ class YUV420Canvas(Canvas):
         self.origin = origin
         self.matrix = matrix
         self.kind = f"yuv:{matrix}"
+        m = matrix
+        self._planes = [(y, 1.0, f"y:{m}"), (u, 0.5, f"u:{m}"), (v, 0.5, f"v:{m}")]
 
     @classmethod
     def from_i420(cls, buf: np.ndarray, matrix: str = "bt601") -> YUV420Canvas:
@@ -535,8 +563,7 @@ class YUV420Canvas(Canvas):
         return cls(buf[:h], u, v, matrix=matrix)
 
     def planes(self) -> list[tuple[np.ndarray, float, str]]:
-        m = self.matrix
-        return [(self.y, 1.0, f"y:{m}"), (self.u, 0.5, f"u:{m}"), (self.v, 0.5, f"v:{m}")]
+        return self._planes
 
     def _sub(self, box: tuple[int, int, int, int], copy: bool) -> Canvas:
         rois = [self._roi(arr, s, box) for arr, s, _ in self.planes()]
@@ -564,6 +591,7 @@ def put_text(
     anchor: str = "lt",
     box: bool = True,
     opacity: float = 1.0,
+    inside: bool = False,
 ) -> tuple[int, int, int, int]:
     """Draw ``text`` with a dark outline (and a translucent dark box unless ``box=False``).
 
@@ -576,6 +604,8 @@ def put_text(
         of the text box placed at ``xy``.
     opacity:
         1 for full strength, less to fade the label out.
+    inside:
+        Move the text into the canvas when it would cross an edge (instead of cutting it).
 
     Returns
     -------
@@ -592,6 +622,10 @@ def put_text(
         y -= patch.height / 2
     elif anchor[1] == "b":
         y -= patch.height
+    if inside:
+        ox, oy = canvas.origin
+        x = LabelPlacer._inside(x - ox, patch.width, canvas.width) + ox
+        y = LabelPlacer._inside(y - oy, patch.height, canvas.height) + oy
     return canvas.blend(patch, round(x), round(y), opacity)
 
 
@@ -673,6 +707,29 @@ def draw_segment(canvas: Canvas, a, b, color: Color, thickness: int) -> None:
     canvas.line(a, b, color, thickness)
 
 
+def _chains(points: Mapping[str, Sequence[float]], names: Sequence[str]) -> list[np.ndarray]:
+    """The known stretches (two points or more) of the line through ``names``, in order."""
+    chains, run = [], []
+    for name in names:
+        p = points.get(name)
+        if _finite(p):
+            run.append((float(p[0]), float(p[1])))
+            continue
+        if len(run) > 1:
+            chains.append(np.asarray(run))
+        run = []
+    if len(run) > 1:
+        chains.append(np.asarray(run))
+    return chains
+
+
+def draw_chains(canvas: Canvas, chains: Sequence[np.ndarray], color: Color, thickness: int) -> None:
+    """Polylines with a dark outline (:func:`draw_segment` for connected segments): the
+    outlines of all of them first, then the colour, so no outline crosses a joint."""
+    canvas.polylines(chains, BLACK, thickness + max(2, thickness // 2), luma_only=True)
+    canvas.polylines(chains, color, thickness)
+
+
 def draw_joint(canvas: Canvas, p, color: Color, radius: int) -> None:
     """A filled joint marker with a dark rim (skipped if missing)."""
     if not _finite(p):
@@ -710,10 +767,9 @@ def draw_skeleton(
 
     def leg(side: str, thickness: int) -> None:
         color = shade(SIDE_COLORS[side], strength(side))
-        heel = _finite(get(f"{side}_heel"))
-        edges = _LEG_EDGES if heel else (*_LEG_EDGES[:2], ("ankle", "foot_index"))
-        for a, b in edges:
-            draw_segment(canvas, get(f"{side}_{a}"), get(f"{side}_{b}"), color, thickness)
+        foot = ("heel", "foot_index") if _finite(get(f"{side}_heel")) else ("foot_index",)
+        names = [f"{side}_{part}" for part in ("hip", "knee", "ankle", *foot)]
+        draw_chains(canvas, _chains(points, names), color, thickness)
         for part in ("hip", "knee", "ankle"):
             draw_joint(canvas, get(f"{side}_{part}"), color, style.joint_radius)
 
@@ -723,10 +779,11 @@ def draw_skeleton(
     leg(bottom, style.far_line)
     for side in (far_side, near_side):
         arm = shade(BODY_COLOR, 0.8 if side == near_side else 0.55)
-        for a, b in _ARM_EDGES:
-            draw_segment(canvas, get(f"{side}_{a}"), get(f"{side}_{b}"), arm, style.far_line)
-    for a, b in _BODY_EDGES:
-        draw_segment(canvas, get(a), get(b), BODY_COLOR, style.line)
+        names = [f"{side}_{part}" for part in ("shoulder", "elbow", "wrist")]
+        draw_chains(canvas, _chains(points, names), arm, style.far_line)
+    # the trunk: shoulders, hips and the sides between them, as one closed line
+    trunk = ("left_shoulder", "right_shoulder", "right_hip", "left_hip", "left_shoulder")
+    draw_chains(canvas, _chains(points, trunk), BODY_COLOR, style.line)
     draw_joint(canvas, get("nose"), BODY_COLOR, style.joint_radius)
     leg(top, style.line)
 
@@ -797,35 +854,64 @@ class LabelPlacer:
         s = self._integral
         return float(s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0])
 
+    @staticmethod
+    def _inside(start: float, length: float, limit: int) -> float:
+        """``start`` moved so that ``[start, start + length]`` lies within ``[0, limit]``
+        (at 0 when it is longer than the frame); whole even pixels, as labels are drawn."""
+        if start + length > limit:
+            start = math.floor((limit - length) / 2) * 2
+        return float(max(start, 0.0))
+
+    def _spot(
+        self, rank: int, x: float, y: float, w: float, h: float, gap: float, prefer: int
+    ) -> tuple[float, tuple[float, float, float, float]]:
+        """Cost and box of spot ``rank`` (previous-spot bonus not included)."""
+        sx, sy = self._SPOTS[rank]
+        sx *= prefer
+        if sx > 0:
+            x0 = x + gap
+        elif sx < 0:
+            x0 = x - gap - w
+        else:
+            x0 = x - w / 2
+        y0 = y - h / 2 + sy * ((gap + h / 2) if sx == 0 else 0.8 * h)
+        # a spot past a frame edge is pushed back inside (a label is never cut off); the
+        # push costs as much as the label hiding skeleton, so that a spot on the other
+        # side of the joint (the label flipped) wins when there is room for it
+        fx0, fy0 = self._inside(x0, w, self.width), self._inside(y0, h, self.height)
+        shifted = min(abs(fx0 - x0) / w + abs(fy0 - y0) / h, 1.0)
+        box = (fx0, fy0, fx0 + w, fy0 + h)
+        return 0.4 * rank + self._covered(box) + 40.0 * shifted, box
+
     def place(
         self, key: str, size: tuple[int, int], anchor, gap: float, prefer: int = 1
     ) -> tuple[float, float]:
-        """Top-left corner for a label of ``size`` (w, h) near ``anchor``; ``prefer`` = ±1 side."""
-        w, h = size
+        """Top-left corner for a label of ``size`` (w, h) near ``anchor``; ``prefer`` = ±1 side.
+
+        The label lies inside the frame whenever it fits in it."""
+        w, h = max(size[0], 1), max(size[1], 1)
         x, y = float(anchor[0]), float(anchor[1])
         previous = self._previous.get(key)
-        best, best_cost, best_box = 0, math.inf, (x, y, x + w, y + h)
-        for rank, (sx, sy) in enumerate(self._SPOTS):  # 8 candidates: plain Python is fastest
-            sx *= prefer
-            if sx > 0:
-                x0 = x + gap
-            elif sx < 0:
-                x0 = x - gap - w
-            else:
-                x0 = x - w / 2
-            y0 = y - h / 2 + sy * ((gap + h / 2) if sx == 0 else 0.8 * h)
-            box = (x0, y0, x0 + w, y0 + h)
-            inside_w = max(min(box[2], self.width) - max(box[0], 0.0), 0.0)
-            inside_h = max(min(box[3], self.height) - max(box[1], 0.0), 0.0)
-            cost = 0.4 * rank + self._covered(box) + 40.0 * (1.0 - inside_w * inside_h / (w * h))
-            if rank == previous:
-                cost -= 2.0
-            if cost < best_cost:
-                best, best_cost, best_box = rank, cost, box
-        self._previous[key] = best
-        self._mark(best_box, self._TAKEN)
+        chosen = None
+        if previous is not None and previous <= 4:
+            # the previous spot, still free and inside, costs 0.4 x rank - 2 <= 0: no other
+            # spot can cost less (each costs at least 0.4 x its rank), so the search is done
+            cost, box = self._spot(previous, x, y, w, h, gap, prefer)
+            if cost == 0.4 * previous:
+                chosen = previous, box
+        if chosen is None:
+            best, best_cost, best_box = 0, math.inf, (x, y, x + w, y + h)
+            for rank in range(len(self._SPOTS)):  # 8 candidates: plain Python is fastest
+                cost, box = self._spot(rank, x, y, w, h, gap, prefer)
+                if rank == previous:
+                    cost -= 2.0
+                if cost < best_cost:
+                    best, best_cost, best_box = rank, cost, box
+            chosen = best, best_box
+        self._previous[key] = chosen[0]
+        self._mark(chosen[1], self._TAKEN)
         self._integral = cv2.integral(self._grid)
-        return best_box[0], best_box[1]
+        return chosen[1][0], chosen[1][1]
 
 
 # ----------------------------------------------------------------------------- angles
@@ -913,7 +999,7 @@ def draw_angle(
     spot = vertex + bisector * radius
     x = spot[0] + label_side * style.margin
     anchor = ("l" if label_side > 0 else "r") + "m"
-    put_text(canvas, label, (x, spot[1]), style.font_px, color, anchor=anchor)
+    put_text(canvas, label, (x, spot[1]), style.font_px, color, anchor=anchor, inside=True)
 
 
 # ----------------------------------------------------------------------------- events
