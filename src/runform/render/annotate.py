@@ -20,7 +20,7 @@ pose interpolated in time (keypoints and angles), so the skeleton moves smoothly
 limbs in the picture show a faint double image. ``window_s`` optionally limits the video to
 the stretch of the clip with the most steps. See ``docs/render.md``.
 
-The overlay is drawn straight on the decoded YUV 4:2:0 planes (no RGB round trip), and
+The overlay is drawn straight on YUV 4:2:0 planes (no RGB round trip), and
 frames are streamed: a few decoded frames are in memory at a time, whatever the length.
 """
 
