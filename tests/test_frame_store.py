@@ -123,3 +123,41 @@ def test_large_clip_stills_are_decoded_beside_the_kept_frames(tmp_path: Path) ->
     assert output_size(info.width, info.height) == (960, 540)
     store = _assert_kept_frames_change_nothing(path, big, tmp_path)
     assert len(store) == 0  # the video came from the store, the stills from decoding
+
+
+def test_the_stills_are_announced_once_written(run, clip: Path, tmp_path: Path) -> None:
+    # from kept frames the stills are written first; whoever shows them (the report) is told
+    # as soon as they are all on disk, with their paths, once
+    calls: list[list[Path]] = []
+
+    def on_stills(paths: list[Path]) -> None:
+        assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
+        calls.append(paths)
+
+    _, stills = write_video_and_key_frames(
+        clip,
+        run.track,
+        truth_analysis(run),
+        tmp_path / "annotated.mp4",
+        tmp_path / "stills",
+        frames=_filled(clip),
+        on_stills=on_stills,
+    )
+    assert calls == [stills] and len(stills) == 10
+    # by decoding, and with no stride at all (no stills: told at once, with none)
+    calls.clear()
+    _, stills = write_video_and_key_frames(
+        clip,
+        run.track,
+        truth_analysis(run),
+        tmp_path / "b.mp4",
+        tmp_path / "b",
+        on_stills=on_stills,
+    )
+    assert calls == [stills] and len(stills) == 10
+    calls.clear()
+    empty = truth_analysis(run, events=[])
+    write_video_and_key_frames(
+        clip, run.track, empty, tmp_path / "c.mp4", tmp_path / "c", on_stills=on_stills
+    )
+    assert calls == [[]]

@@ -29,6 +29,8 @@ has, the other side is skipped and the reason is sent through the progress callb
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -387,6 +389,10 @@ class _StillJob:
         self.written: dict[tuple[str, str], Path] = {}
         self._pending: list[tuple[KeyFrame, Future]] = []
         self._pool: ThreadPoolExecutor | None = None
+        #: called once with the stills' paths as soon as they are all written (or with
+        #: those written, when the pass fails)
+        self.on_stills: Callable[[list[Path]], None] | None = None
+        self._notified = threading.Lock()
         if self.wanted:
             self.info = probe_video(video_path)
             width, height, reduction = processing_size(self.info, MAX_DECODE_SIDE)
@@ -413,6 +419,17 @@ class _StillJob:
             return
         for kf in self.wanted[index]:
             self._pending.append((kf, self._pool.submit(self._write, image, kf)))
+        if len(self._pending) == self.total:  # runs after them: the pool has one worker
+            self._pool.submit(self._notify_written)
+
+    def _notify_written(self) -> None:
+        done = [f.result() for _, f in self._pending if f.done() and f.exception() is None]
+        self.notify(done)
+
+    def notify(self, paths: list[Path]) -> None:
+        """Hand ``paths`` (sorted by name) to :attr:`on_stills`, the first time only."""
+        if self.on_stills is not None and self._notified.acquire(blocking=False):
+            self.on_stills(sorted(paths, key=lambda p: p.name))
 
     def take_from(self, frames: FrameStore) -> bool:
         """Queue every still from frames kept by the pose pass; ``False`` (nothing queued)
@@ -467,6 +484,7 @@ class _StillJob:
         """Stop without waiting for the queued stills (the pass failed)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self.notify(list(self.written.values()))
 
     def no_stride_error(self) -> AnalysisError:
         return AnalysisError(
@@ -539,11 +557,18 @@ def write_video_and_key_frames(
     progress: ProgressLike = None,
     window_s: float | None = None,
     frames: FrameStore | None = None,
+    on_stills: Callable[[list[Path]], None] | None = None,
 ) -> tuple[Path, list[Path]]:
     """:func:`~runform.render.annotate.write_annotated_video` and :func:`write_key_frames`
     in one decoding pass (the stills then cost little more than their PNG files), or in
     none when ``frames`` holds the frames the pose pass decoded (see
     :mod:`runform.render.frame_store`).
+
+    ``on_stills(paths)``, if given, is called once, from a worker thread, as soon as every
+    still is written, usually long before the video is (from kept frames, the stills are
+    queued before the video's first frame): something that shows the stills, such as the
+    report, can wait for it rather than for the video. It gets ``[]`` when no still can be made, and the stills
+    written so far if the pass fails.
 
     Unlike :func:`write_key_frames` this does not raise when no stride is complete: the
     video is written (with its "No steps detected" banner if there are no steps at all),
@@ -559,6 +584,9 @@ def write_video_and_key_frames(
     """
     report = ensure_progress(progress)
     job = _StillJob(video_path, track, analysis, out_dir, report)
+    job.on_stills = on_stills
+    if not job.wanted:
+        job.notify([])
     try:
         if frames is None or not job.wanted or job.take_from(frames):
             hook = job.take if job.wanted and frames is None else None
@@ -577,7 +605,10 @@ def write_video_and_key_frames(
     except BaseException:
         job.abandon()
         raise
-    return video, job.finish()
+    try:
+        return video, job.finish()
+    finally:
+        job.notify(list(job.written.values()))
 
 
 def stills_unavailable_reason(analysis) -> str | None:
