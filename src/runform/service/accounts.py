@@ -1,0 +1,229 @@
+"""Users, passwords, browser sessions, API tokens, password resets and the login rate limit.
+
+Passwords are hashed with Argon2id (``argon2-cffi``). Session ids, API tokens and reset
+tokens are random 256-bit strings given to the user once; the database keeps only their
+SHA-256, so a copy of it opens no account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from runform.errors import InputError
+from runform.service.models import (
+    ROLES,
+    ApiToken,
+    LoginFailure,
+    PasswordReset,
+    User,
+    WebSession,
+    utcnow,
+)
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+RESET_VALID = timedelta(hours=1)
+SESSION_IDLE = timedelta(days=14)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
+#: password (no timing oracle for who has an account).
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class AccountError(InputError):
+    """Sign-up or sign-in input that cannot be used (one sentence for the user)."""
+
+
+class RateLimited(AccountError):
+    """Too many failed sign-ins."""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise AccountError("Give a valid e-mail address, like name@example.com.")
+    return email
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"Choose a password of at most {MAX_PASSWORD} characters.")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(check_password(password))
+
+
+def create_user(db: Session, email: str, password: str, role: str = "runner") -> User:
+    """A new user; :class:`AccountError` for a bad e-mail, short password, taken e-mail."""
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.")
+    email = normalise_email(email)
+    if db.scalar(select(User).where(User.email == email)) is not None:
+        raise AccountError("An account with this e-mail already exists; sign in instead.")
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+# ---------------------------------------------------------------------------- sign-in
+def _recent_failures(db: Session, key: str, window: timedelta) -> int:
+    since = utcnow() - window
+    return db.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.key == key, LoginFailure.at >= since)
+    )
+
+
+def authenticate(
+    db: Session,
+    email: str,
+    password: str,
+    *,
+    client: str | None = None,
+    limit: int = 5,
+    window_s: float = 900.0,
+) -> User:
+    """The user with this e-mail and password, or :class:`AccountError`.
+
+    More than ``limit`` failures for one e-mail (or ``4 × limit`` from one client address)
+    within ``window_s`` seconds refuse every attempt, right or wrong, until the window has
+    passed (:class:`RateLimited`)."""
+    window = timedelta(seconds=window_s)
+    address = (email or "").strip().lower()[:320]
+    keys = [f"email:{address}"] + ([f"ip:{client}"] if client else [])
+    limits = [limit, 4 * limit]
+    for key, most in zip(keys, limits, strict=False):
+        if _recent_failures(db, key, window) >= most:
+            minutes = max(1, round(window_s / 60))
+            raise RateLimited(
+                f"Too many failed sign-ins; wait {minutes} minutes and try again, or reset "
+                "the password."
+            )
+    user = db.scalar(select(User).where(User.email == address))
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        for key in keys:
+            db.add(LoginFailure(key=key))
+        db.commit()
+        raise AccountError("Wrong e-mail or password.")
+    db.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+# ---------------------------------------------------------------------------- sessions
+def start_session(
+    db: Session, user: User | None, old_token: str | None = None
+) -> tuple[str, WebSession]:
+    """A new browser session (new random id: signing in never keeps the old id, so a
+    planted cookie is worthless). Returns the raw token for the cookie and the row."""
+    if old_token:
+        db.execute(delete(WebSession).where(WebSession.token_hash == digest(old_token)))
+    token = new_token()
+    row = WebSession(
+        token_hash=digest(token),
+        user_id=user.id if user else None,
+        csrf_token=secrets.token_urlsafe(32),
+    )
+    db.add(row)
+    db.flush()
+    return token, row
+
+
+def load_session(db: Session, token: str) -> WebSession | None:
+    row = db.get(WebSession, digest(token))
+    if row is None:
+        return None
+    now = utcnow()
+    if now - row.last_seen > SESSION_IDLE:
+        db.delete(row)
+        return None
+    if (now - row.last_seen).total_seconds() > 60:
+        row.last_seen = now
+    return row
+
+
+def end_session(db: Session, token: str) -> None:
+    db.execute(delete(WebSession).where(WebSession.token_hash == digest(token)))
+
+
+# ---------------------------------------------------------------------------- API tokens
+def issue_api_token(db: Session, user: User) -> str:
+    token = new_token()
+    db.add(ApiToken(user_id=user.id, token_hash=digest(token)))
+    db.flush()
+    return token
+
+
+def user_for_api_token(db: Session, token: str) -> User | None:
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if row is None:
+        return None
+    row.last_used = utcnow()
+    return db.get(User, row.user_id)
+
+
+# ---------------------------------------------------------------------------- resets
+def request_reset(db: Session, email: str) -> str | None:
+    """A one-hour reset token for this e-mail's account, or ``None`` when there is none."""
+    try:
+        address = normalise_email(email)
+    except AccountError:
+        return None
+    user = db.scalar(select(User).where(User.email == address))
+    if user is None:
+        return None
+    token = new_token()
+    db.add(
+        PasswordReset(token_hash=digest(token), user_id=user.id, expires_at=utcnow() + RESET_VALID)
+    )
+    db.flush()
+    return token
+
+
+def reset_password(db: Session, token: str, password: str) -> User:
+    """Set a new password with a reset token (used once); ends every session and API token
+    of the account."""
+    row = db.get(PasswordReset, digest(token or ""))
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        raise AccountError("This reset link is invalid or has expired; ask for a new one.")
+    user = db.get(User, row.user_id)
+    user.password_hash = hash_password(password)
+    row.used_at = utcnow()
+    db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{user.email}"))
+    return user
+
+
+def get_user(db: Session, user_id: uuid.UUID | None) -> User | None:
+    return db.get(User, user_id) if user_id else None

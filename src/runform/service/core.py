@@ -1,0 +1,177 @@
+"""The service in one object: settings, database, storage, queue and the operations on
+analyses that both the web pages and the JSON API use."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from runform.errors import InputError
+from runform.service import jobs
+from runform.service.db import Database
+from runform.service.models import FAILED, AnalysisRecord, Job, User
+from runform.service.queue import JobQueue
+from runform.service.settings import Settings
+from runform.service.storage import LocalStorage, Storage
+from runform.service.uploads import ReceivedUpload, check_video
+
+log = logging.getLogger("runform.service")
+
+
+class Service:
+    def __init__(self, settings: Settings, storage: Storage | None = None):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.storage = storage or LocalStorage(settings.files_dir)
+        self.queue = JobQueue(
+            settings.worker,
+            settings.queue_path,
+            run=lambda job_id: jobs.run_job(self, job_id),
+            sweep=lambda: jobs.sweep_stale(self),
+            workers=settings.worker_threads,
+        )
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        """Migrate the database, start the embedded worker, re-queue what was left."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db.migrate()
+        self.queue.start()
+        if self.settings.worker != "immediate":
+            jobs.sweep_stale(self)
+            for job_id in jobs.queued_job_ids(self):  # duplicates are harmless: claims are atomic
+                self.queue.enqueue(job_id)
+
+    def stop(self) -> None:
+        self.queue.stop()
+        self.db.dispose()
+
+    # ------------------------------------------------------------------ analyses
+    def submit(
+        self,
+        user: User,
+        upload: ReceivedUpload,
+        analysis_id: uuid.UUID,
+        options: dict,
+        submit_key: str | None = None,
+    ) -> tuple[AnalysisRecord, Job, bool]:
+        """Turn a received upload into an analysis and a queued job.
+
+        The video must already be in storage under ``analysis_id``'s input prefix. Returns
+        ``(analysis, job, created)``; a repeated ``submit_key`` gives the earlier analysis
+        (``created`` False) and the new copy of the file is deleted. Raises
+        :class:`InputError` (files deleted) for a missing, empty or non-video file."""
+        try:
+            if not upload.key or not self.storage.exists(upload.key):
+                raise InputError("Choose a video file to upload.")
+            if submit_key:
+                earlier = self._by_submit_key(user, submit_key)
+                if earlier is not None:
+                    self.storage.delete_prefix(jobs.analysis_prefix(analysis_id))
+                    return (*earlier, False)
+            with self.storage.local_file(upload.key) as path:
+                check_video(path, upload.filename or "video")
+            record = AnalysisRecord(
+                id=analysis_id,
+                owner_id=user.id,
+                submit_key=submit_key,
+                video_name=upload.filename or "video",
+                video_key=upload.key,
+                video_bytes=upload.size,
+                options=options,
+            )
+            job = Job(analysis_id=analysis_id, owner_id=user.id)
+            with self.db.session() as s:
+                s.add(record)
+                s.flush()
+                s.add(job)
+        except IntegrityError:  # the same submission raced in twice
+            self.storage.delete_prefix(jobs.analysis_prefix(analysis_id))
+            earlier = self._by_submit_key(user, submit_key)
+            if earlier is None:
+                raise
+            return (*earlier, False)
+        except BaseException:
+            self.storage.delete_prefix(jobs.analysis_prefix(analysis_id))
+            raise
+        log.info("analysis %s: queued job %s", record.id, job.id)
+        self.queue.enqueue(job.id)
+        return record, job, True
+
+    def _by_submit_key(self, user: User, key: str):
+        with self.db.session() as s:
+            record = s.scalar(
+                select(AnalysisRecord).where(
+                    AnalysisRecord.owner_id == user.id, AnalysisRecord.submit_key == key
+                )
+            )
+            if record is None:
+                return None
+            return record, jobs.latest_job(s, record.id)
+
+    def retry(self, record: AnalysisRecord, options: dict | None = None) -> Job:
+        """A new queued job for an analysis whose last job failed (options may change)."""
+        with self.db.session() as s:
+            last = jobs.latest_job(s, record.id)
+            if last is None or last.state != FAILED:
+                raise InputError("Only a failed analysis can be tried again.")
+            if options is not None:
+                s.get(AnalysisRecord, record.id).options = options
+            job = Job(analysis_id=record.id, owner_id=record.owner_id)
+            s.add(job)
+        self.queue.enqueue(job.id)
+        return job
+
+    def delete_analysis(self, record: AnalysisRecord) -> None:
+        """Delete an analysis, its jobs and every file (a running job stops at its next
+        progress report and removes what it wrote)."""
+        with self.db.session() as s:
+            s.execute(delete(Job).where(Job.analysis_id == record.id))
+            s.execute(delete(AnalysisRecord).where(AnalysisRecord.id == record.id))
+        self.storage.delete_prefix(jobs.analysis_prefix(record.id))
+
+    def analysis_for(self, user: User | None, analysis_id) -> AnalysisRecord | None:
+        """The analysis if ``user`` may see it (its owner; admins see all), else ``None``."""
+        ident = parse_uuid(analysis_id)
+        if user is None or ident is None:
+            return None
+        with self.db.session() as s:
+            record = s.get(AnalysisRecord, ident)
+        if record is None or (record.owner_id != user.id and user.role != "admin"):
+            return None
+        return record
+
+    def job_for(self, user: User | None, job_id) -> Job | None:
+        ident = parse_uuid(job_id)
+        if user is None or ident is None:
+            return None
+        with self.db.session() as s:
+            job = s.get(Job, ident)
+        if job is None or (job.owner_id != user.id and user.role != "admin"):
+            return None
+        return job
+
+    def latest_job(self, analysis_id: uuid.UUID) -> Job | None:
+        with self.db.session() as s:
+            return jobs.latest_job(s, analysis_id)
+
+    def analyses_of(self, user: User) -> list[tuple[AnalysisRecord, Job | None]]:
+        with self.db.session() as s:
+            records = s.scalars(
+                select(AnalysisRecord)
+                .where(AnalysisRecord.owner_id == user.id)
+                .order_by(AnalysisRecord.created_at.desc())
+            ).all()
+            return [(r, jobs.latest_job(s, r.id)) for r in records]
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None

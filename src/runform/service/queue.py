@@ -1,0 +1,92 @@
+"""The queue: Huey moves job ids to a worker, and nothing else.
+
+``SqliteHuey`` keeps the messages in ``DATA_DIR/queue.db``; the consumer runs in the web
+server's own process (worker threads, no signal handlers of its own, so the server keeps
+its Ctrl-C handling). A periodic task re-queues jobs whose heartbeat went stale. Redis
+later is a change of the Huey class here, nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from huey import MemoryHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+log = logging.getLogger("runform.service.queue")
+
+
+class _EmbeddedConsumer(Consumer):
+    """A consumer that lives inside another program: it leaves the signal handlers alone."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class JobQueue:
+    """``mode``: ``"embedded"`` (consumer threads in this process), ``"immediate"`` (a job
+    runs as soon as it is queued, in the caller's thread: tests) or ``"none"`` (queue only).
+    """
+
+    def __init__(
+        self,
+        mode: str,
+        queue_path,
+        run: Callable[[uuid.UUID], object],
+        sweep: Callable[[], object],
+        workers: int = 1,
+    ):
+        if mode not in ("embedded", "immediate", "none"):
+            raise ValueError(f"unknown worker mode {mode!r}")
+        self.mode, self.workers = mode, workers
+        if mode == "immediate":
+            self.huey = MemoryHuey("runform", immediate=True, results=False)
+        else:
+            self.huey = SqliteHuey("runform", filename=str(queue_path), results=False)
+        self._consumer: Consumer | None = None
+
+        @self.huey.task(name="run_job")
+        def run_job_task(job_id: str) -> None:
+            run(uuid.UUID(job_id))
+
+        @self.huey.periodic_task(crontab(), name="sweep_stale_jobs")
+        def sweep_task() -> None:
+            sweep()
+
+        self._task = run_job_task
+
+    def enqueue(self, job_id: uuid.UUID) -> None:
+        self._task(str(job_id))
+
+    def pending(self) -> int:
+        return self.huey.pending_count()
+
+    @property
+    def running(self) -> bool:
+        return self._consumer is not None
+
+    def start(self) -> None:
+        if self.mode != "embedded" or self._consumer is not None:
+            return
+        self._consumer = _EmbeddedConsumer(
+            self.huey,
+            workers=self.workers,
+            worker_type="thread",
+            periodic=True,
+            initial_delay=0.1,
+            max_delay=1.0,
+            check_worker_health=False,
+        )
+        self._consumer.start()
+        log.info(
+            "embedded worker started (%d thread%s)", self.workers, "" if self.workers == 1 else "s"
+        )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._consumer is None:
+            return
+        self._consumer.shutdown_timeout = timeout
+        self._consumer.stop(graceful=True)
+        self._consumer = None

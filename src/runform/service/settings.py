@@ -1,0 +1,148 @@
+"""Settings of the service, from arguments first, then ``RUNFORM_*`` environment variables.
+
+========================  ==================================================  =====================
+variable                  meaning                                             default
+========================  ==================================================  =====================
+``RUNFORM_DATA_DIR``      folder for the database, queue, secret and files    ``./runform-data``
+``RUNFORM_DATABASE_URL``  SQLAlchemy URL                                      SQLite in the folder
+``RUNFORM_SECRET_KEY``    key signing cookies and tokens                      generated, stored in
+                                                                              ``DATA_DIR/secret_key``
+``RUNFORM_MAX_UPLOAD_MB`` largest video accepted                              500
+``RUNFORM_SIGNUP``        ``on``/``off``: anyone may create an account        on
+``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                off
+========================  ==================================================  =====================
+
+The secret key is never logged or printed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runform.errors import OptionError
+
+DEFAULT_DATA_DIR = "runform-data"
+DEFAULT_MAX_UPLOAD_MB = 500.0
+SECRET_FILE = "secret_key"
+
+_TRUE = {"1", "on", "true", "yes"}
+_FALSE = {"0", "off", "false", "no"}
+
+
+def _flag(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise OptionError(f"{name}={value!r} must be on or off.")
+
+
+@dataclass
+class Settings:
+    """Everything the service needs to run.
+
+    ``analyze`` is the hook the worker calls to analyse one video (default: the real
+    :func:`runform.pipeline.video.analyze_video` chain, see
+    :func:`runform.service.jobs.default_analyze`); tests pass a lighter one.
+    ``worker``: ``"embedded"`` runs the Huey consumer in the web server's process,
+    ``"immediate"`` runs each job at once in the enqueuing thread (tests), ``"none"`` only
+    queues (a separate consumer would run them).
+    """
+
+    data_dir: Path
+    database_url: str
+    secret_key: str = field(repr=False)
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    signup: bool = True
+    secure_cookies: bool = False
+    worker: str = "embedded"
+    worker_threads: int = 1
+    heartbeat_s: float = 5.0
+    stale_after_s: float = 120.0
+    max_attempts: int = 3
+    login_limit: int = 5
+    login_window_s: float = 900.0
+    analyze: Callable | None = field(default=None, repr=False)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.db"
+
+    @classmethod
+    def load(
+        cls,
+        data_dir: str | os.PathLike | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        create: bool = True,
+        **overrides,
+    ) -> Settings:
+        """Settings from arguments, then the environment, then defaults.
+
+        With ``create`` the data folder is made and, when no secret key is configured, one is
+        generated once and kept in ``DATA_DIR/secret_key`` (mode 0600)."""
+        env = os.environ if env is None else env
+        folder = Path(data_dir or env.get("RUNFORM_DATA_DIR") or DEFAULT_DATA_DIR).expanduser()
+        folder = folder.resolve()
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        url = env.get("RUNFORM_DATABASE_URL") or f"sqlite:///{folder / 'runform.db'}"
+        secret = env.get("RUNFORM_SECRET_KEY") or _stored_secret(folder, create)
+        raw_mb = env.get("RUNFORM_MAX_UPLOAD_MB")
+        max_mb = DEFAULT_MAX_UPLOAD_MB
+        if raw_mb:
+            try:
+                max_mb = float(raw_mb)
+            except ValueError:
+                max_mb = -1.0
+            if not max_mb > 0:
+                raise OptionError(
+                    f"RUNFORM_MAX_UPLOAD_MB={raw_mb!r} must be a positive number of megabytes."
+                )
+        signup = (
+            _flag("RUNFORM_SIGNUP", env["RUNFORM_SIGNUP"]) if env.get("RUNFORM_SIGNUP") else True
+        )
+        secure = (
+            _flag("RUNFORM_SECURE_COOKIES", env["RUNFORM_SECURE_COOKIES"])
+            if env.get("RUNFORM_SECURE_COOKIES")
+            else False
+        )
+        values = dict(
+            data_dir=folder,
+            database_url=url,
+            secret_key=secret,
+            max_upload_mb=max_mb,
+            signup=signup,
+            secure_cookies=secure,
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _stored_secret(folder: Path, create: bool) -> str:
+    path = folder / SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    if create:
+        # O_EXCL: two processes starting at once keep the first key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+    return key

@@ -1,0 +1,212 @@
+"""Receive an uploaded video: stream the multipart body to storage chunk by chunk.
+
+The body is never held in memory (the parser hands over pieces of each network chunk, which
+are written straight to the storage's writer), the size cap is enforced while it streams
+(and at once from ``Content-Length``), and only one file part is taken. What the file *is*
+is then checked with the pipeline's own probe (:func:`runform.pose.video.probe_video`), so a
+non-video is refused with the same sentence the command line gives, before any job exists.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+import anyio
+
+from runform.errors import InputError, RunformError
+from runform.service.storage import Storage
+
+MAX_FIELD_BYTES = 10_000
+MAX_FIELDS = 30
+FILE_FIELD = "file"
+_EXT = re.compile(r"^\.[a-z0-9]{1,5}$")
+
+
+class UploadError(InputError):
+    """An upload refused before analysis; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def too_large(max_bytes: int) -> UploadError:
+    mb = max_bytes / (1024 * 1024)
+    return UploadError(
+        f"The video is larger than the {mb:g} MB limit; trim it to the running part "
+        "(10–20 s of steady running is enough) and upload it again.",
+        status=413,
+    )
+
+
+def safe_name(filename: str | None) -> str:
+    """The file's base name for showing to the user (no folders, printable, ≤ 120 chars)."""
+    name = PurePath((filename or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:120] or "video"
+
+
+def video_key(prefix: str, filename: str | None) -> str:
+    """Storage key of the uploaded video: ``prefix/video.<ext>`` (the user's name is not
+    used in paths)."""
+    ext = PurePath(safe_name(filename)).suffix.lower()
+    return f"{prefix}/video{ext if _EXT.match(ext) else ''}"
+
+
+@dataclass
+class ReceivedUpload:
+    fields: dict[str, str] = field(default_factory=dict)
+    filename: str | None = None
+    key: str | None = None
+    size: int = 0
+
+
+async def receive_upload(
+    headers,
+    stream: AsyncIterator[bytes],
+    storage: Storage,
+    prefix: str,
+    max_bytes: int,
+) -> ReceivedUpload:
+    """Parse a ``multipart/form-data`` body, writing the ``file`` part to storage under
+    ``prefix``. On any error the partial file is deleted and :class:`UploadError` raised."""
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    ctype, params = parse_options_header(headers.get("content-type", ""))
+    if ctype != b"multipart/form-data" or b"boundary" not in params:
+        raise UploadError(
+            "Send the video as a multipart/form-data upload with a 'file' field.", 415
+        )
+    length = headers.get("content-length")
+    if length and length.isdigit() and int(length) > max_bytes + 64 * 1024:
+        raise too_large(max_bytes)
+    charset = params.get(b"charset", b"utf-8")
+    try:
+        charset = codecs.lookup(charset.decode("latin-1")).name
+    except LookupError:
+        charset = "utf-8"
+
+    result = ReceivedUpload()
+    state = {"name": None, "is_file": False, "data": bytearray(), "writer": None, "files": 0}
+    header = {"field": b"", "value": b"", "disposition": b""}
+    pending: list[bytes] = []
+
+    def on_part_begin() -> None:
+        state.update(name=None, is_file=False, data=bytearray())
+        header["disposition"] = b""
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        if header["field"].lower() == b"content-disposition":
+            header["disposition"] = header["value"]
+        header["field"], header["value"] = b"", b""
+
+    def on_headers_finished() -> None:
+        _, options = parse_options_header(header["disposition"])
+        name = options.get(b"name", b"").decode(charset, "replace")
+        state["name"] = name
+        if b"filename" in options:
+            state["is_file"] = True
+            if name != FILE_FIELD:
+                raise UploadError(f"Unexpected file field {name!r}; send the video as 'file'.")
+            state["files"] += 1
+            if state["files"] > 1:
+                raise UploadError("Send one video at a time.")
+            result.filename = safe_name(options[b"filename"].decode(charset, "replace"))
+            result.key = video_key(prefix, result.filename)
+            state["writer"] = storage.writer(result.key)
+        elif len(result.fields) >= MAX_FIELDS:
+            raise UploadError("Too many form fields.")
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if state["is_file"]:
+            result.size += end - start
+            if result.size > max_bytes:
+                raise too_large(max_bytes)
+            pending.append(data[start:end])
+        else:
+            state["data"] += data[start:end]
+            if len(state["data"]) > MAX_FIELD_BYTES:
+                raise UploadError(f"The form field {state['name']!r} is too long.")
+
+    def on_part_end() -> None:
+        if not state["is_file"] and state["name"]:
+            result.fields[state["name"]] = state["data"].decode(charset, "replace")
+
+    callbacks = {
+        "on_part_begin": on_part_begin,
+        "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
+        "on_header_field": on_header_field,
+        "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished,
+    }
+    parser = MultipartParser(params[b"boundary"], callbacks)
+    try:
+        async for chunk in stream:
+            parser.write(chunk)
+            if pending:
+                data = b"".join(pending)
+                pending.clear()
+                await anyio.to_thread.run_sync(state["writer"].write, data)
+        parser.finalize()
+    except BaseException as exc:
+        _discard(storage, state, result)
+        if isinstance(exc, RunformError):
+            raise
+        if isinstance(exc, Exception) and type(exc).__module__.startswith("python_multipart"):
+            raise UploadError("The upload is not valid multipart form data.") from exc
+        raise
+    if state["writer"] is not None:
+        state["writer"].close()
+    return result
+
+
+def _discard(storage: Storage, state: dict, result: ReceivedUpload) -> None:
+    if state["writer"] is not None:
+        state["writer"].close()
+    if result.key:
+        storage.delete(result.key)
+
+
+def check_video(path: Path, display_name: str) -> None:
+    """Refuse a file that is not a readable video, with the command line's sentence (the
+    server's path replaced by the name the user gave it)."""
+    from runform.pose.video import probe_video
+
+    try:
+        probe_video(path)
+    except RunformError as exc:
+        raise UploadError(user_sentence(str(exc), {str(path): display_name}), 422) from None
+
+
+#: Command-line option names as a web form calls them.
+_FORM_WORDS = {
+    "--capture-fps": "capture frame rate",
+    "--height-cm": "height (cm)",
+    "--treadmill-speed": "treadmill speed",
+}
+
+
+def user_sentence(message: str, paths: dict[str, str] | None = None) -> str:
+    """The pipeline's sentence with server paths replaced by the user's file name."""
+    for path, name in sorted((paths or {}).items(), key=lambda item: -len(item[0])):
+        message = message.replace(path, name)
+    return message
+
+
+def form_sentence(message: str) -> str:
+    """The sentence with command-line option names put as a form calls them."""
+    for flag, words in _FORM_WORDS.items():
+        message = message.replace(flag, words)
+    return message

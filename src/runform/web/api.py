@@ -1,0 +1,204 @@
+"""The JSON API under ``/api/v1`` (bearer tokens; errors are ``{"error": sentence}``).
+
+=========================================  ==================================================
+``POST /api/v1/users``                      ``{"email", "password"}`` → 201 (403 when sign-up
+                                            is off)
+``POST /api/v1/tokens``                     ``{"email", "password"}`` → 201 ``{"token"}``
+``POST /api/v1/videos``                     multipart ``file`` (+ ``capture_fps``,
+                                            ``treadmill_speed``, ``height_cm``) → 202
+                                            ``{"job_id", "analysis_id", ...}``; an
+                                            ``Idempotency-Key`` header makes a repeat return
+                                            the first (200)
+``GET /api/v1/jobs/{id}``                   ``state``, ``stage``, ``progress`` 0–1, ``error``
+``GET /api/v1/analyses``                    the caller's analyses
+``GET /api/v1/analyses/{id}``               the ``analysis.json`` (409 until done)
+``GET /api/v1/analyses/{id}/files/{name}``  an output file (range requests)
+``DELETE /api/v1/analyses/{id}``            204; the analysis and all its files
+=========================================  ==================================================
+
+Another user's objects answer 404, as if they did not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from runform.errors import RunformError
+from runform.service import accounts
+from runform.service.jobs import input_prefix, parse_options
+from runform.service.models import DONE
+from runform.service.uploads import form_sentence, receive_upload
+from runform.web import files, security
+from runform.web.views import job_json
+
+router = APIRouter(prefix="/api/v1")
+
+
+def error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+def unauthorised() -> JSONResponse:
+    return error(
+        401,
+        "Send a token: Authorization: Bearer <token> (POST /api/v1/tokens gives one).",
+        **{"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def _json_body(request: Request) -> dict | None:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@router.post("/users")
+async def create_user(request: Request):
+    service = request.app.state.service
+    if not service.settings.signup:
+        return error(403, "Sign-up is closed on this server; ask its administrator for an account.")
+    body = await _json_body(request)
+    if body is None:
+        return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
+    try:
+        with service.db.session() as s:
+            user = accounts.create_user(
+                s, str(body.get("email", "")), str(body.get("password", ""))
+            )
+    except accounts.AccountError as exc:
+        return error(409 if "already exists" in str(exc) else 400, str(exc))
+    return JSONResponse(
+        {"id": str(user.id), "email": user.email, "role": user.role}, status_code=201
+    )
+
+
+@router.post("/tokens")
+async def create_token(request: Request):
+    service = request.app.state.service
+    body = await _json_body(request)
+    if body is None:
+        return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
+    settings = service.settings
+    try:
+        with service.db.session() as s:
+            user = accounts.authenticate(
+                s, str(body.get("email", "")), str(body.get("password", "")),
+                client=security.client_address(request),
+                limit=settings.login_limit, window_s=settings.login_window_s,
+            )  # fmt: skip
+            token = accounts.issue_api_token(s, user)
+    except accounts.RateLimited as exc:
+        return error(429, str(exc))
+    except accounts.AccountError as exc:
+        return error(401, str(exc))
+    return JSONResponse({"token": token}, status_code=201)
+
+
+@router.post("/videos")
+async def upload_video(request: Request):
+    service = request.app.state.service
+    user = security.bearer_user(request)
+    if user is None:  # refused before the body is read
+        return unauthorised()
+    analysis_id = uuid.uuid4()
+    try:
+        received = await receive_upload(
+            request.headers, request.stream(), service.storage,
+            input_prefix(analysis_id), service.settings.max_upload_bytes,
+        )  # fmt: skip
+        try:
+            options = parse_options(received.fields)
+        except RunformError:
+            service.storage.delete_prefix(f"analyses/{analysis_id}")
+            raise
+        key = (request.headers.get("idempotency-key") or "")[:100] or None
+        record, job, created = await run_in_threadpool(
+            service.submit, user, received, analysis_id, options, key
+        )
+    except RunformError as exc:
+        return error(getattr(exc, "status", 400), form_sentence(str(exc)))
+    body = {
+        **job_json(job),
+        "links": {
+            "job": f"/api/v1/jobs/{job.id}",
+            "analysis": f"/api/v1/analyses/{record.id}",
+            "page": f"/analyses/{record.id}",
+        },
+    }
+    return JSONResponse(body, status_code=202 if created else 200)
+
+
+@router.get("/jobs/{job_id}")
+def get_job(request: Request, job_id: str):
+    user = security.bearer_user(request)
+    if user is None:
+        return unauthorised()
+    job = request.app.state.service.job_for(user, job_id)
+    if job is None:
+        return error(404, "No such job.")
+    return JSONResponse(job_json(job), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/analyses")
+def list_analyses(request: Request):
+    user = security.bearer_user(request)
+    if user is None:
+        return unauthorised()
+    rows = request.app.state.service.analyses_of(user)
+    return {
+        "analyses": [
+            {"id": str(r.id), "video_name": r.video_name, "created_at": r.created_at.isoformat() + "Z",
+             "options": r.options, "job": job_json(j)}
+            for r, j in rows
+        ]
+    }  # fmt: skip
+
+
+def _record(request: Request, analysis_id: str):
+    user = security.bearer_user(request)
+    if user is None:
+        return None, unauthorised()
+    record = request.app.state.service.analysis_for(user, analysis_id)
+    if record is None:
+        return None, error(404, "No such analysis.")
+    return record, None
+
+
+@router.get("/analyses/{analysis_id}")
+def get_analysis(request: Request, analysis_id: str):
+    record, refusal = _record(request, analysis_id)
+    if refusal:
+        return refusal
+    service = request.app.state.service
+    job = service.latest_job(record.id)
+    if job is None or job.state != DONE:
+        state = job.state if job else "missing"
+        message = job.error if job and job.error else f"The analysis is not ready (job {state})."
+        return JSONResponse({"error": message, "job": job_json(job)}, status_code=409)
+    response = files.file_response(service.storage, record, "analysis.json")
+    return response or error(404, "The analysis has no analysis.json.")
+
+
+@router.get("/analyses/{analysis_id}/files/{name:path}")
+def get_file(request: Request, analysis_id: str, name: str):
+    record, refusal = _record(request, analysis_id)
+    if refusal:
+        return refusal
+    response = files.file_response(request.app.state.service.storage, record, name)
+    return response or error(404, "No such file.")
+
+
+@router.delete("/analyses/{analysis_id}")
+async def delete_analysis(request: Request, analysis_id: str):
+    record, refusal = _record(request, analysis_id)
+    if refusal:
+        return refusal
+    await run_in_threadpool(request.app.state.service.delete_analysis, record)
+    return Response(status_code=204)

@@ -1,0 +1,55 @@
+"""The FastAPI application: pages, JSON API, static files, security headers, life cycle."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from runform.service.core import Service
+from runform.service.settings import Settings
+from runform.web import api, pages
+from runform.web.security import PAGE_CSP
+
+log = logging.getLogger("runform.web")
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+    """The web app. The service (database migrations, embedded worker) starts with the app's
+    lifespan and stops with it."""
+    service = service or Service(settings or Settings.load())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(
+        title="runform", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.service = service
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static"
+    )
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if "Content-Security-Policy" not in headers:
+            headers["Content-Security-Policy"] = PAGE_CSP
+        if headers.get("content-type", "").startswith("text/html"):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

@@ -1,0 +1,338 @@
+"""Server-rendered pages (Jinja2) with a little JavaScript: accounts, upload, progress,
+result. Every POST checks the session's CSRF token; another runner's analysis is a 404."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from runform.errors import RunformError
+from runform.service import accounts
+from runform.service.jobs import input_prefix, parse_options
+from runform.service.models import DONE, FAILED
+from runform.service.uploads import form_sentence, receive_upload
+from runform.web import files, security
+from runform.web.views import job_json, result_view
+
+log = logging.getLogger("runform.web")
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+router = APIRouter()
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    _token, session = security.ensure_session(request)
+    service = request.app.state.service
+    values = {
+        "user": security.current_user(request),
+        "csrf": session.csrf_token,
+        "signup": service.settings.signup,
+        "max_upload_mb": service.settings.max_upload_mb,
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, values, status_code=status)
+    return security.apply_cookie(request, response)
+
+
+def redirect(request: Request, url: str) -> Response:
+    return security.apply_cookie(request, RedirectResponse(url, status_code=303))
+
+
+def need_login(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def refuse_form(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "message.html",
+        status=403,
+        title="Form expired",
+        message="This form has expired or did not come from this site; reload the page and "
+        "try again.",
+    )
+
+
+def not_found(request: Request) -> HTMLResponse:
+    return render(
+        request, "message.html", status=404, title="Not found",
+        message="There is no such page, or it is not yours.",
+    )  # fmt: skip
+
+
+def safe_next(value: str | None) -> str:
+    value = value or ""
+    return (
+        value
+        if value.startswith("/") and not value.startswith("//") and "\\" not in value
+        else "/analyses"
+    )
+
+
+# ---------------------------------------------------------------------------- accounts
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    if security.current_user(request):
+        return RedirectResponse("/analyses", status_code=303)
+    return render(request, "index.html")
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request):
+    if not request.app.state.service.settings.signup:
+        return render(request, "message.html", status=403, title="Sign-up is closed",
+                      message="New accounts are made by the administrator of this server.")  # fmt: skip
+    return render(request, "signup.html")
+
+
+@router.post("/signup")
+async def signup(request: Request):
+    service = request.app.state.service
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    if not service.settings.signup:
+        return render(request, "message.html", status=403, title="Sign-up is closed",
+                      message="New accounts are made by the administrator of this server.")  # fmt: skip
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    try:
+        with service.db.session() as s:
+            user = accounts.create_user(s, email, password)
+    except accounts.AccountError as exc:
+        return render(request, "signup.html", status=400, error=str(exc), email=email)
+    security.login(request, user)
+    return redirect(request, "/upload")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = ""):
+    return render(request, "login.html", next=safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request):
+    service = request.app.state.service
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    email, target = str(form.get("email", "")), safe_next(str(form.get("next", "")))
+    settings = service.settings
+    try:
+        with service.db.session() as s:
+            user = accounts.authenticate(
+                s, email, str(form.get("password", "")), client=security.client_address(request),
+                limit=settings.login_limit, window_s=settings.login_window_s,
+            )  # fmt: skip
+    except accounts.RateLimited as exc:
+        return render(request, "login.html", status=429, error=str(exc), email=email, next=target)
+    except accounts.AccountError as exc:
+        return render(request, "login.html", status=400, error=str(exc), email=email, next=target)
+    security.login(request, user)
+    return redirect(request, target)
+
+
+@router.post("/logout")
+async def logout(request: Request):
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    response = RedirectResponse("/", status_code=303)
+    security.logout(request, response)
+    return response
+
+
+@router.get("/password/forgot", response_class=HTMLResponse)
+def forgot_form(request: Request):
+    return render(request, "forgot.html")
+
+
+@router.post("/password/forgot")
+async def forgot(request: Request):
+    service = request.app.state.service
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    with service.db.session() as s:
+        token = accounts.request_reset(s, str(form.get("email", "")))
+    if token:
+        # There is no mail server on a laptop: the operator reads the link in the server log
+        # and hands it over. The password itself is never logged.
+        log.warning(
+            "password reset link (valid 1 hour): %s",
+            f"{request.base_url}password/reset?token={token}",
+        )
+    return render(request, "message.html", title="Check with the operator",
+                  message="If an account has this e-mail, a reset link has been written to the "
+                  "server log; ask the person running this server for it.")  # fmt: skip
+
+
+@router.get("/password/reset", response_class=HTMLResponse)
+def reset_form(request: Request, token: str = ""):
+    return render(request, "reset.html", token=token)
+
+
+@router.post("/password/reset")
+async def reset(request: Request):
+    service = request.app.state.service
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    token = str(form.get("token", ""))
+    try:
+        with service.db.session() as s:
+            accounts.reset_password(s, token, str(form.get("password", "")))
+    except accounts.AccountError as exc:
+        return render(request, "reset.html", status=400, error=str(exc), token=token)
+    response = render(request, "message.html", title="Password changed",
+                      message="Your password has been changed; sign in with the new one.",
+                      link=("/login", "Sign in"))  # fmt: skip
+    return response
+
+
+# ---------------------------------------------------------------------------- analyses
+@router.get("/analyses", response_class=HTMLResponse)
+def analyses(request: Request):
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    rows = request.app.state.service.analyses_of(user)
+    return render(request, "analyses.html", rows=rows)
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request):
+    if security.current_user(request) is None:
+        return need_login(request)
+    return render(request, "upload.html", submit_key=str(uuid.uuid4()), values={})
+
+
+@router.post("/upload")
+async def upload(request: Request):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:  # refused before the body is read
+        return need_login(request)
+    analysis_id = uuid.uuid4()
+    fields: dict = {}
+    try:
+        received = await receive_upload(
+            request.headers, request.stream(), service.storage,
+            input_prefix(analysis_id), service.settings.max_upload_bytes,
+        )  # fmt: skip
+        fields = received.fields
+        if not security.csrf_ok(request, fields.get("csrf_token")):
+            service.storage.delete_prefix(f"analyses/{analysis_id}")
+            return refuse_form(request)
+        try:
+            options = parse_options(fields)
+        except RunformError:
+            service.storage.delete_prefix(f"analyses/{analysis_id}")
+            raise
+        key = (fields.get("submit_key") or "")[:100] or None
+        record, _job, _created = await run_in_threadpool(
+            service.submit, user, received, analysis_id, options, key
+        )
+    except RunformError as exc:
+        status = getattr(exc, "status", 400)
+        return render(
+            request, "upload.html", status=status, error=form_sentence(str(exc)),
+            submit_key=str(uuid.uuid4()), values=fields,
+        )  # fmt: skip
+    return redirect(request, f"/analyses/{record.id}")
+
+
+@router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
+def analysis_page(request: Request, analysis_id: str):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    record = service.analysis_for(user, analysis_id)
+    if record is None:
+        return not_found(request)
+    job = service.latest_job(record.id)
+    view = result_view(service.storage, record) if job and job.state == DONE else None
+    return render(request, "analysis.html", record=record, job=job_json(job), view=view,
+                  values={k: "" if v is None else f"{v:g}" for k, v in record.options.items()
+                          if k != "treadmill_speed_mps"}
+                  | {"treadmill_speed": "" if record.options.get("treadmill_speed_mps") is None
+                     else f"{record.options['treadmill_speed_mps']:g}"})  # fmt: skip
+
+
+@router.get("/analyses/{analysis_id}/status")
+def analysis_status(request: Request, analysis_id: str):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:
+        return JSONResponse({"error": "Sign in first."}, status_code=401)
+    record = service.analysis_for(user, analysis_id)
+    if record is None:
+        return JSONResponse({"error": "No such analysis."}, status_code=404)
+    response = JSONResponse(job_json(service.latest_job(record.id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/analyses/{analysis_id}/retry")
+async def retry(request: Request, analysis_id: str):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    record = service.analysis_for(user, analysis_id)
+    if record is None:
+        return not_found(request)
+    job = service.latest_job(record.id)
+    try:
+        options = parse_options({k: str(v) for k, v in form.items()})
+        if job is None or job.state != FAILED:
+            return redirect(request, f"/analyses/{record.id}")
+        service.retry(record, options)
+    except RunformError as exc:
+        return render(request, "analysis.html", status=400, record=record, job=job_json(job),
+                      view=None, error=form_sentence(str(exc)),
+                      values={k: str(v) for k, v in form.items()})  # fmt: skip
+    return redirect(request, f"/analyses/{record.id}")
+
+
+@router.post("/analyses/{analysis_id}/delete")
+async def delete(request: Request, analysis_id: str):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    record = service.analysis_for(user, analysis_id)
+    if record is None:
+        return not_found(request)
+    await run_in_threadpool(service.delete_analysis, record)
+    return redirect(request, "/analyses")
+
+
+@router.get("/analyses/{analysis_id}/files/{name:path}")
+def analysis_file(request: Request, analysis_id: str, name: str):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:
+        return JSONResponse({"error": "Sign in first."}, status_code=401)
+    record = service.analysis_for(user, analysis_id)
+    response = files.file_response(service.storage, record, name) if record else None
+    if response is None:
+        return JSONResponse({"error": "No such file."}, status_code=404)
+    return response
+
+
+@router.get("/healthz")
+def healthz() -> dict:
+    return {"status": "ok"}

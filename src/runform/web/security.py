@@ -1,0 +1,145 @@
+"""Who is asking: signed session cookies, CSRF tokens, bearer tokens, security headers.
+
+- The session cookie holds a random token signed with the secret key (``itsdangerous``);
+  it is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind HTTPS. The database keeps the
+  token's hash, with the session's CSRF token and user.
+- Signing in always starts a new session (new token, new CSRF token): a cookie planted
+  before sign-in is worth nothing after it.
+- Every form carries the session's CSRF token and every POST from a page checks it.
+- The JSON API takes ``Authorization: Bearer <token>`` only (never the cookie), so it needs
+  no CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from runform.service import accounts
+from runform.service.models import User, WebSession
+
+COOKIE = "runform_session"
+
+#: Pages: only this origin's scripts, styles, images and media; frames only from here.
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
+    "script-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+#: Analysis output files shown in the app's origin (the report): no script runs at all
+#: (``sandbox`` without ``allow-scripts``), no form, no plugin; inline styles and data:
+#: images are what the report is made of.
+REPORT_CSP = (
+    "sandbox allow-same-origin; default-src 'none'; img-src 'self' data:; media-src 'self'; "
+    "style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.service.settings.secret_key, salt="session")
+
+
+def _session_token(request: Request) -> str | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        token = _serializer(request).loads(raw)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def web_session(request: Request) -> tuple[str, WebSession] | None:
+    """The browser's session (token, row), or ``None``."""
+    if hasattr(request.state, "web_session"):
+        return request.state.web_session
+    found = None
+    token = _session_token(request)
+    if token:
+        with request.app.state.service.db.session() as s:
+            row = accounts.load_session(s, token)
+            if row is not None:
+                found = (token, row)
+    request.state.web_session = found
+    return found
+
+
+def current_user(request: Request) -> User | None:
+    if hasattr(request.state, "user"):
+        return request.state.user
+    found = web_session(request)
+    user = None
+    if found and found[1].user_id:
+        with request.app.state.service.db.session() as s:
+            user = accounts.get_user(s, found[1].user_id)
+    request.state.user = user
+    return user
+
+
+def ensure_session(request: Request) -> tuple[str, WebSession]:
+    """The browser's session, started (anonymous) when it has none, so forms have a CSRF
+    token; :func:`apply_cookie` then sends it."""
+    found = web_session(request)
+    if found is None:
+        with request.app.state.service.db.session() as s:
+            found = accounts.start_session(s, None)
+        request.state.web_session = found
+        request.state.new_session = found[0]
+    return found
+
+
+def login(request: Request, user: User) -> None:
+    """Replace the browser's session by a new one for ``user`` (session fixation)."""
+    old = web_session(request)
+    with request.app.state.service.db.session() as s:
+        found = accounts.start_session(s, user, old_token=old[0] if old else None)
+    request.state.web_session = found
+    request.state.user = user
+    request.state.new_session = found[0]
+
+
+def logout(request: Request, response: Response) -> None:
+    found = web_session(request)
+    if found:
+        with request.app.state.service.db.session() as s:
+            accounts.end_session(s, found[0])
+    request.state.web_session = None
+    request.state.user = None
+    response.delete_cookie(COOKIE, path="/")
+
+
+def apply_cookie(request: Request, response: Response) -> Response:
+    token = getattr(request.state, "new_session", None)
+    if token:
+        settings = request.app.state.service.settings
+        response.set_cookie(
+            COOKIE,
+            _serializer(request).dumps(token),
+            max_age=int(accounts.SESSION_IDLE.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
+
+
+def csrf_ok(request: Request, token: str | None) -> bool:
+    found = web_session(request)
+    return bool(found and token and hmac.compare_digest(found[1].csrf_token, token))
+
+
+def bearer_user(request: Request) -> User | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    with request.app.state.service.db.session() as s:
+        return accounts.user_for_api_token(s, token.strip())
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None

@@ -1,0 +1,95 @@
+"""What pages and the API show of jobs and results (plain dicts, no HTTP)."""
+
+from __future__ import annotations
+
+from runform.service.models import Job
+from runform.web import files
+
+#: How a graded metric's ``concern`` reads on the result page.
+VERDICTS = {
+    "none": ("in range", "ok"),
+    "low": ("below range", "warn"),
+    "high": ("above range", "warn"),
+    "both": ("outside range", "warn"),
+}
+STAGE_WORDS = {
+    "": "waiting",
+    "starting": "starting",
+    "find runner": "finding the runner",
+    "pose": "tracking the body",
+    "analyse": "detecting steps and measuring",
+    "annotated video": "drawing the slow-motion video",
+    "key frames": "picking key frames",
+    "report": "writing the report",
+    "done": "done",
+}
+
+
+def job_json(job: Job | None) -> dict | None:
+    if job is None:
+        return None
+    return {
+        "job_id": str(job.id),
+        "analysis_id": str(job.analysis_id),
+        "state": job.state,
+        "stage": job.stage,
+        "stage_label": STAGE_WORDS.get(job.stage, job.stage),
+        "detail": job.detail,
+        "progress": round(float(job.progress or 0.0), 4),
+        "attempts": job.attempts,
+        "error": job.error,
+        "created_at": job.created_at.isoformat() + "Z" if job.created_at else None,
+        "finished_at": job.finished_at.isoformat() + "Z" if job.finished_at else None,
+    }
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def result_view(storage, record) -> dict | None:
+    """Findings, graded metrics, warnings and the files of a finished analysis."""
+    doc = files.read_analysis(storage, record)
+    if doc is None:
+        return None
+    outputs = files.list_outputs(storage, record)
+    metrics = []
+    for mid, metric in (doc.get("metrics") or {}).items():
+        if not metric.get("graded"):
+            continue
+        band = metric.get("band") or {}
+        words, tone = VERDICTS.get(metric.get("concern"), ("–", "none"))
+        sides = ("left", "right") if metric.get("per_side") else ("all",)
+        values = {side: _fmt((metric.get(side) or {}).get("median")) for side in sides}
+        metrics.append({
+            "id": mid, "name": metric.get("name", mid), "unit": metric.get("unit", ""),
+            "by_side": values, "band": f"{_fmt(band.get('low'))}–{_fmt(band.get('high'))}",
+            "verdict": words, "tone": tone,
+            "trusted": (metric.get("quality") or {}).get("trusted", True),
+        })  # fmt: skip
+    return {
+        "doc": doc,
+        "summary": doc.get("summary") or {},
+        "findings": doc.get("findings") or [],
+        "metrics": metrics,
+        "warnings": [w for w in doc.get("warnings") or [] if w.get("level") != "info"],
+        "notes": [w for w in doc.get("warnings") or [] if w.get("level") == "info"],
+        "video": "annotated.mp4" in outputs,
+        "stills": [n for n in outputs if n.startswith("stills/")],
+        "report_html": "report.html" in outputs,
+        "report_pdf": "report.pdf" in outputs,
+        "steps_csv": "steps.csv" in outputs,
+        "outputs": outputs,
+    }
+
+
+def still_label(name: str) -> str:
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    parts = stem.split("-")
+    if parts and parts[0].isdigit():
+        parts = parts[1:]
+    return " ".join(parts).replace("toe off", "toe-off")
