@@ -9,10 +9,16 @@ and an easy jogger's "weak". The findings therefore judge those metrics against 
   (162/171/183 steps/min at 2.5/3.5/4.5 m/s). Cadence varies between runners at the same
   speed, so findings that lean on this estimate get a lower confidence.
 
-The speed dependence itself comes from one real runner measured by runform's own engine in
-2-D (Fukuchi et al. 2017, subject RBDS0041, CC BY 4.0; markers projected to a side view,
-``bench/fukuchi.py``). Only the *relative* change with speed is used: the catalogue band is
-taken to describe :data:`REFERENCE_SPEED_MPS` and is shifted or scaled from there.
+The speed dependence comes from seven treadmill runners measured by runform's own engine in
+2-D (markers projected to a side view, ``python bench/references.py``): Fukuchi et al. 2017
+(PeerJ 5:e3298, CC BY 4.0; RBDS0041 at 2.5/3.5/4.5 m/s, RBDS002 at 2.5/4.5 m/s) and Hamner &
+Delp 2013 (J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909; five runners at
+2-5 m/s). Each runner's values are interpolated in speed between that runner's own trials
+(at the belt speed measured from the stance foot), and :data:`SPEED_REFERENCE` holds the
+median across runners at each speed, made monotone in speed; :data:`SPEED_SPREAD` holds
+the spread across runners at the same speeds (``docs/references.md``). Only the *relative*
+change with speed is used by the findings: the catalogue band is taken to describe
+:data:`REFERENCE_SPEED_MPS` and is shifted or scaled from there.
 
 Examples
 --------
@@ -40,18 +46,114 @@ REFERENCE_SPEED_MPS = 3.0
 #: Speeds outside this range are clipped before the reference is interpolated.
 SPEED_RANGE_MPS = (2.0, 6.0)
 
-#: Per-speed values of one real runner (Fukuchi 2017, RBDS0041), medians of both sides,
-#: measured by runform's engine on the markers projected to a side view at 150 Hz.
+#: Per-speed references (m/s, value): the median across runners at each speed of what
+#: runform's engine measures in 2-D on seven treadmill runners (the mean of a runner's two
+#: legs' medians, interpolated between the runner's own trials), made monotone in speed
+#: where physiology says so (drive, swing knee flexion and thigh extension rise with speed,
+#: the heel-to-hip distance falls). Written by ``python bench/references.py``. At 2.0 and
+#: 5.0 m/s five and four runners (Hamner's) are measured; seven in between.
 SPEED_REFERENCE: dict[str, tuple[tuple[float, float], ...]] = {
-    "drive_peak_deg_s": ((2.5, 263.0), (3.5, 354.7), (4.5, 450.8)),
-    "drive_mean_deg_s": ((2.5, 110.5), (3.5, 163.4), (4.5, 219.2)),
-    "knee_flexion_swing_peak_deg": ((2.5, 90.4), (3.5, 110.1), (4.5, 123.7)),
-    "heel_recovery_ratio": ((2.5, 0.675), (3.5, 0.52), (4.5, 0.435)),
+    "drive_peak_deg_s": (
+        (2.0, 201.7),
+        (2.5, 252.0),
+        (3.0, 300.2),
+        (3.5, 341.4),
+        (4.0, 390.7),
+        (4.5, 437.0),
+        (5.0, 472.9),
+    ),
+    "drive_mean_deg_s": (
+        (2.0, 81.2),
+        (2.5, 111.7),
+        (3.0, 145.0),
+        (3.5, 179.3),
+        (4.0, 205.6),
+        (4.5, 240.3),
+        (5.0, 266.3),
+    ),
+    "knee_flexion_swing_peak_deg": (
+        (2.0, 80.8),
+        (2.5, 87.5),
+        (3.0, 96.4),
+        (3.5, 105.0),
+        (4.0, 113.0),
+        (4.5, 116.1),
+        (5.0, 122.5),
+    ),
+    "heel_recovery_ratio": (
+        (2.0, 0.814),
+        (2.5, 0.752),
+        (3.0, 0.682),
+        (3.5, 0.636),
+        (4.0, 0.578),
+        (4.5, 0.531),
+        (5.0, 0.486),
+    ),
+    "thigh_extension_deg": (
+        (2.0, 14.5),
+        (2.5, 18.6),
+        (3.0, 22.5),
+        (3.5, 25.6),
+        (4.0, 28.2),
+        (4.5, 30.0),
+        (5.0, 30.0),
+    ),
+}
+#: Spread across runners at the same speeds: (m/s, runners, lower quartile, upper quartile,
+#: lowest, highest). Written by ``python bench/references.py`` with :data:`SPEED_REFERENCE`.
+SPEED_SPREAD: dict[str, tuple[tuple[float, int, float, float, float, float], ...]] = {
+    "drive_peak_deg_s": (
+        (2.0, 5, 196.8, 211.3, 177.5, 224.6),
+        (2.5, 7, 229.5, 256.2, 214.2, 266.6),
+        (3.0, 7, 276.6, 301.5, 251.0, 308.7),
+        (3.5, 7, 326.9, 346.2, 294.6, 352.5),
+        (4.0, 7, 374.3, 391.4, 340.1, 396.7),
+        (4.5, 7, 425.5, 440.5, 387.2, 446.8),
+        (5.0, 4, 456.2, 483.2, 435.0, 485.2),
+    ),
+    "drive_mean_deg_s": (
+        (2.0, 5, 80.5, 83.4, 69.7, 95.0),
+        (2.5, 7, 105.4, 118.1, 102.9, 123.9),
+        (3.0, 7, 140.1, 150.1, 136.1, 160.1),
+        (3.5, 7, 169.9, 182.6, 166.6, 190.3),
+        (4.0, 7, 198.5, 217.7, 196.5, 223.4),
+        (4.5, 7, 228.4, 255.3, 226.0, 266.8),
+        (5.0, 4, 256.2, 276.9, 255.9, 278.5),
+    ),
+    "knee_flexion_swing_peak_deg": (
+        (2.0, 5, 78.0, 81.9, 76.3, 84.7),
+        (2.5, 7, 86.7, 89.1, 78.5, 93.3),
+        (3.0, 7, 93.2, 99.4, 87.7, 101.9),
+        (3.5, 7, 102.8, 107.1, 96.9, 108.0),
+        (4.0, 7, 110.3, 114.3, 106.1, 116.2),
+        (4.5, 7, 115.6, 120.7, 115.3, 123.3),
+        (5.0, 4, 119.7, 126.1, 118.5, 129.5),
+    ),
+    "heel_recovery_ratio": (
+        (2.0, 5, 0.801, 0.83, 0.782, 0.852),
+        (2.5, 7, 0.74, 0.763, 0.721, 0.863),
+        (3.0, 7, 0.678, 0.698, 0.646, 0.78),
+        (3.5, 7, 0.611, 0.641, 0.572, 0.697),
+        (4.0, 7, 0.544, 0.596, 0.519, 0.614),
+        (4.5, 7, 0.488, 0.548, 0.474, 0.57),
+        (5.0, 4, 0.436, 0.536, 0.43, 0.541),
+    ),
+    "thigh_extension_deg": (
+        (2.0, 5, 10.6, 14.8, 10.2, 17.7),
+        (2.5, 7, 15.6, 19.4, 14.4, 21.1),
+        (3.0, 7, 18.7, 22.9, 18.5, 24.4),
+        (3.5, 7, 21.6, 26.4, 20.8, 26.5),
+        (4.0, 7, 24.3, 28.7, 22.5, 30.1),
+        (4.5, 7, 26.5, 30.9, 24.5, 33.9),
+        (5.0, 4, 27.5, 32.1, 26.5, 33.1),
+    ),
 }
 SPEED_REFERENCE_SOURCE = (
-    "Speed dependence from Fukuchi et al. 2017 (PeerJ 5:e3298, subject RBDS0041, CC BY 4.0), "
-    "measured in 2-D by runform at 2.5/3.5/4.5 m/s; thigh angular velocity rises linearly "
-    "with speed (Clark 2020)"
+    "Speed dependence measured in 2-D by runform on seven treadmill runners at 2-5 m/s: "
+    "Fukuchi et al. 2017 (PeerJ 5:e3298, CC BY 4.0; RBDS0041, RBDS002) and Hamner & Delp 2013 "
+    "(J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909; five runners); "
+    "median across runners at each speed; thigh angular velocity rises linearly with speed "
+    "(Clark 2020)"
 )
 
 #: Confidence multiplier for a finding judged against a speed estimated from cadence.

@@ -71,8 +71,10 @@ class MetricSpec:
 
 
 _FUKUCHI = (
-    "Fukuchi, Fukuchi & Duarte 2017, PeerJ 5:e3298 (treadmill, 2.5–4.5 m/s); values recomputed "
-    "in 2-D from subject RBDS0041 (bench/fukuchi.py)"
+    "runform's 2-D engine on seven treadmill runners at 2–5 m/s (bench/references.py, "
+    "docs/references.md): Fukuchi, Fukuchi & Duarte 2017, PeerJ 5:e3298, CC BY 4.0 (two "
+    "runners); Hamner & Delp 2013, J Biomech 46:780–787, data via Fox 2024, R Soc Open Sci "
+    "11:231909 (five runners)"
 )
 _HEIDERSCHEIT = "Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296 (45 runners, mean ± 2 SD)"
 #: Measurement errors: OpenPose 2-D against markers in treadmill running, RMSE after offset
@@ -176,9 +178,14 @@ METRICS: tuple[MetricSpec, ...] = (
             18.0,
             30.0,
             _FUKUCHI
-            + "; Souza 2016 (≈10° true hip extension ≈ 20–25° thigh angle with pelvic tilt)",
+            + " (18.5–24.4° at 3 m/s, median 22.5°); Souza 2016 (≈10° peak 3-D hip extension): "
+            "on the same runners the 2-D thigh reads 4–20° (median 11°) more extension than the "
+            "authors' 3-D hip angle (the pelvis's anterior tilt), so ≈10° is ≈14–30° of thigh "
+            "extension",
             "Thigh angle ≈ hip angle + forward pelvic tilt; pelvic tilt differs by ~20° between "
-            "runners (Schache 2000). More extension is not better for economy (Moore 2016).",
+            "runners (Schache 2000). More extension is not better for economy (Moore 2016). "
+            "The band describes ~3 m/s: the seven runners' median rises from 14.5° at 2 m/s to "
+            "30° at 4.5–5 m/s.",
         ),
         concern="low",
         needs=("hip", "knee"),
@@ -195,7 +202,9 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             5.0,
             25.0,
-            "Souza 2016 (≈10° peak hip extension); trunk line ≠ pelvis, so the band is wide",
+            "Souza 2016 (≈10° peak hip extension); trunk line ≠ pelvis, so the band is wide; "
+            "five Hamner & Delp 2013 runners in 2-D: 12–17° at 3 m/s, 2–25° at 2–5 m/s "
+            "(bench/references.py)",
         ),
         concern="low",
         needs=("hip", "knee", "shoulder"),
@@ -211,7 +220,8 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             15.0,
             35.0,
-            _FUKUCHI + "; hip flexion at contact ≈ 45–50° in 3-D (Novacheck 1998, approx.)",
+            _FUKUCHI + " (17–24° at 3 m/s, 12–31° at 2–5 m/s); hip flexion at contact "
+            "≈ 45–50° in 3-D (Novacheck 1998, approx.)",
         ),
         graded=False,
         concern="none",
@@ -225,7 +235,12 @@ METRICS: tuple[MetricSpec, ...] = (
         unit="deg",
         definition="Peak angle of the thigh ahead of vertical during swing (knee lift).",
         method="max(thigh angle) from toe-off to the next contact of the same foot.",
-        band=Band(25.0, 55.0, _FUKUCHI + "; hip flexion in swing ≈ 55° in 3-D (approx.)"),
+        band=Band(
+            25.0,
+            55.0,
+            _FUKUCHI + " (30–36° at 3 m/s, 22–48° at 2–5 m/s); hip flexion in swing ≈ 55° in "
+            "3-D (approx.), which the 2-D thigh reads 4–17° lower (pelvic tilt)",
+        ),
         graded=False,
         concern="none",
         needs=("hip", "knee"),
@@ -241,8 +256,9 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             220.0,
             None,
-            _FUKUCHI + " (≈260/350/450 °/s at 2.5/3.5/4.5 m/s); thigh angular velocity rises "
-            "linearly with speed (Clark 2020)",
+            _FUKUCHI + " (median 252/300/341/391/437 °/s at 2.5/3/3.5/4/4.5 m/s; 251–309 °/s "
+            "at 3 m/s, so the edge lies 12 % under the lowest runner); thigh angular velocity "
+            "rises linearly with speed (Clark 2020)",
             "Depends strongly on speed; judged against the runner's cadence/speed.",
         ),
         concern="low",
@@ -258,7 +274,8 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             100.0,
             None,
-            _FUKUCHI + " (112/178/241 °/s at 2.5/3.5/4.5 m/s); Clark 2020",
+            _FUKUCHI + " (median 112/145/179/206/240 °/s at 2.5/3/3.5/4/4.5 m/s; 136–160 °/s "
+            "at 3 m/s); Clark 2020",
             "Depends strongly on speed; judged against the runner's cadence/speed.",
         ),
         concern="low",
@@ -276,8 +293,9 @@ METRICS: tuple[MetricSpec, ...] = (
             6.0,
             26.0,
             _HEIDERSCHEIT + ": 17.8 ± 4.0° (3-D)",
-            "A 2-D knee angle from side-view points reads lower than a 3-D joint-centre angle: "
-            "RBDS0041 measures 5–15° at 2.5–4.5 m/s, so the lower edge is widened to 6°.",
+            "On seven runners the 2-D knee angle at contact reads −3 to +6° (median +3°) from "
+            "the authors' 3-D knee angle and measures 8–25° at 2–5 m/s (docs/references.md); "
+            "RBDS0041 lands with 6–13° in 3-D too, so the lower edge is widened to 6°.",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -294,7 +312,8 @@ METRICS: tuple[MetricSpec, ...] = (
             33.0,
             55.0,
             _HEIDERSCHEIT + ": 46.3 ± 4.5° (3-D); Souza 2016 (well under 45° suggests a stiff "
-            "landing); RBDS0041 in 2-D: 35–47°",
+            "landing); seven runners in 2-D: 34–49° at 2–5 m/s, reading up to 6° (median 2°) "
+            "less than the authors' 3-D knee angle (docs/references.md)",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -310,7 +329,9 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             80.0,
             130.0,
-            _FUKUCHI + "; ≈90° at distance speeds, more when faster (textbook, approx.)",
+            _FUKUCHI + " (88–102° at 3 m/s, median 96°; median 81° at 2 m/s to 123° at 5 m/s; "
+            "2-D reads −6 to +3° from the authors' 3-D knee angle at the swing peak); ≈90° at "
+            "distance speeds, more when faster (textbook, approx.)",
         ),
         concern="both",
         needs=("hip", "knee", "ankle"),
@@ -327,7 +348,8 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             0.35,
             0.75,
-            _FUKUCHI + " (falls as speed rises)",
+            _FUKUCHI + " (falls as speed rises: median 0.81 at 2 m/s to 0.49 at 5 m/s; 0.65–0.78 "
+            "at 3 m/s, median 0.68)",
             "Hamstrings are quiet in early–mid swing (Schache 2013): heel rise should follow speed, "
             "not be pulled. Judged against cadence/speed.",
         ),
@@ -345,7 +367,8 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             12.0,
             30.0,
-            _FUKUCHI + " (22/29/34 % at 2.5/3.5/4.5 m/s: it grows with speed); Wille 2014 "
+            _FUKUCHI + " (median 19/22/24/28 % at 2.5/3/3.5/4.5 m/s, 15–27 % at 3 m/s: it grows "
+            "with speed); Wille 2014 "
             "(distance predicts braking and knee load); Souza 2016 (every runner lands "
             "somewhat ahead: a sliding scale, no cut-off)",
             "A thigh ~25° ahead and a shank ~5° ahead at contact already put the ankle ~25 % of "

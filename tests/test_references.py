@@ -1,0 +1,226 @@
+"""Speed references of ``runform.findings.pace`` and the script that measures them
+(``bench/references.py``).
+
+The tables in ``pace.py`` are checked on their own (monotone where physiology says so, the
+reference inside its spread), then against a fresh run of the script on the seven runners
+of ``../shared/data`` (Fukuchi et al. 2017, PeerJ 5:e3298, CC BY 4.0; Hamner & Delp 2013,
+J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909). The data tests skip
+when the data is absent.
+"""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runform.findings.pace import (
+    SPEED_REFERENCE,
+    SPEED_REFERENCE_SOURCE,
+    SPEED_SPREAD,
+    reference_value,
+)
+from runform.metrics.catalog import CATALOG
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO / "bench"))
+
+import references  # noqa: E402
+
+HAVE_DATA = all(
+    (SHARED / p).exists()
+    for p in (
+        "fukuchi_rbds0041/RBDS0041runT452.txt",
+        "fukuchi_rbds002/RBDS002runT45forces.txt",
+        "hamner2013/subject08/ik/Run_5.mot",
+    )
+)
+needs_data = pytest.mark.skipif(
+    not HAVE_DATA, reason=f"marker running data of the seven runners not found in {SHARED}"
+)
+
+#: Rounding of the committed tables (per metric), with room for the last digit.
+TOLERANCE = {"heel_recovery_ratio": 0.0015}
+
+
+# ----------------------------------------------------------------------------- the tables
+def test_every_reference_has_a_direction_and_a_spread():
+    assert set(SPEED_REFERENCE) == set(references.DIRECTION) == set(SPEED_SPREAD)
+    for metric, points in SPEED_REFERENCE.items():
+        assert [p[0] for p in points] == [s[0] for s in SPEED_SPREAD[metric]]
+        assert points[0][0] <= 2.0 and points[-1][0] >= 5.0, metric
+
+
+@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+def test_references_are_monotone_in_speed_where_physiology_says_so(metric):
+    values = np.array([v for _, v in SPEED_REFERENCE[metric]])
+    step = np.diff(values) * references.DIRECTION[metric]
+    assert (step >= 0).all(), f"{metric} goes the wrong way with speed: {values}"
+    # drive rises with speed at every step (thigh angular velocity, Clark 2020), and so do
+    # swing knee flexion and the heel's approach to the hip from 2 to 5 m/s
+    if metric in ("drive_peak_deg_s", "drive_mean_deg_s"):
+        assert (step > 0).all()
+    assert abs(values[-1] - values[0]) > 0
+
+
+def test_drive_rises_about_linearly_with_speed():
+    """Clark 2020: thigh angular velocity is linear in speed; the medians of seven runners
+    lie within 8 % of their straight line from 2 to 5 m/s."""
+    for metric in ("drive_peak_deg_s", "drive_mean_deg_s"):
+        s, v = np.array(SPEED_REFERENCE[metric]).T
+        fit = np.polyval(np.polyfit(s, v, 1), s)
+        assert np.max(np.abs(v / fit - 1.0)) < 0.08, metric
+
+
+@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+def test_reference_lies_inside_the_runners_spread(metric):
+    for (speed, ref), (s2, n, q25, q75, lo, hi) in zip(
+        SPEED_REFERENCE[metric], SPEED_SPREAD[metric], strict=True
+    ):
+        assert speed == s2 and n >= 4
+        assert lo <= q25 <= q75 <= hi
+        tol = TOLERANCE.get(metric, 0.15)
+        assert q25 - tol <= ref <= q75 + tol, (metric, speed)
+        assert reference_value(metric, speed) == pytest.approx(ref)
+
+
+def test_reference_value_interpolates_between_the_speeds_and_keeps_its_api():
+    for metric, points in SPEED_REFERENCE.items():
+        for (s0, v0), (s1, v1) in itertools.pairwise(points):
+            mid = reference_value(metric, 0.5 * (s0 + s1))
+            assert mid == pytest.approx(0.5 * (v0 + v1))
+    # clipped to 2-6 m/s, extended with the end segment above 5 m/s
+    assert reference_value("drive_peak_deg_s", 1.0) == reference_value("drive_peak_deg_s", 2.0)
+    assert reference_value("drive_peak_deg_s", 5.5) > reference_value("drive_peak_deg_s", 5.0)
+    with pytest.raises(ValueError):
+        reference_value("drive_peak_deg_s", float("nan"))
+
+
+def test_sources_cite_both_data_sets():
+    for text in (SPEED_REFERENCE_SOURCE, CATALOG["drive_peak_deg_s"].band.source):
+        assert "Fukuchi" in text and "PeerJ 5:e3298" in text
+        assert "Hamner" in text and "46:780" in text and "Fox 2024" in text
+    for metric in ("thigh_extension_deg", "heel_recovery_ratio", "knee_flexion_swing_peak_deg"):
+        assert "Hamner" in CATALOG[metric].band.source, metric
+
+
+def test_bench_helpers_docstring_examples():
+    result = doctest.testmod(references, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3 and result.failed == 0
+
+
+def test_runner_curve_reaches_only_a_little_beyond_a_runners_own_speeds():
+    pts = [(2.05, 200.0), (3.1, 300.0)]
+    assert references.runner_curve(pts, 2.0) == pytest.approx(200.0 - 0.05 * 100 / 1.05)
+    assert references.runner_curve(pts, 3.3) is not None
+    assert references.runner_curve(pts, 3.5) is None
+    assert references.runner_curve([], 3.0) is None
+
+
+# ----------------------------------------------------------------------------- real data
+@pytest.fixture(scope="module")
+def fresh() -> dict:
+    """All seven runners measured again (no angle comparison), as ``--json`` gives it."""
+    return references.run(angles=False)
+
+
+@needs_data
+def test_committed_tables_are_what_the_script_measures(fresh):
+    refs = fresh["references"]
+    for metric, points in SPEED_REFERENCE.items():
+        tol = TOLERANCE.get(metric, 0.06)
+        got = refs[metric]["reference"]
+        assert [p[0] for p in got] == [p[0] for p in points], metric
+        np.testing.assert_allclose([p[1] for p in got], [p[1] for p in points], atol=tol)
+        rows = [r for r in refs[metric]["by_speed"] if r["n"]]
+        for row, committed in zip(rows, SPEED_SPREAD[metric], strict=True):
+            assert row["n"] == committed[1]
+            np.testing.assert_allclose(
+                [row[k] for k in ("q25", "q75", "min", "max")], committed[2:], atol=tol
+            )
+
+
+@needs_data
+def test_all_runners_and_speeds_are_measured(fresh):
+    trials = fresh["trials"]
+    assert len({t["runner"] for t in trials}) == 7
+    assert len(trials) == 25  # 3 + 2 Fukuchi, 5 x 4 Hamner
+    ok = [t for t in trials if t["error"] is None]
+    assert len(ok) >= 24
+    for t in ok:
+        # the speed is measured from the stance foot, not taken from the label
+        assert t["speed_basis"] != "label"
+        assert abs(t["belt_speed_mps"] - t["speed_label_mps"]) < 0.4
+        assert set(references.DIRECTION) <= set(t["values"])
+
+
+@needs_data
+def test_reference_at_a_measured_speed_is_within_the_runners_spread(fresh):
+    """``reference_value`` at each trial's measured speed lies inside the spread of the
+    runners at that speed (min-max, interpolated between the table's speeds), and the fresh
+    per-speed median lies within its own interquartile range of the reference."""
+    for metric in references.DIRECTION:
+        spread = np.array([s for s in SPEED_SPREAD[metric]])
+        for t in fresh["trials"]:
+            v = t["belt_speed_mps"]
+            if t["error"] or not 2.0 <= v <= 5.0:
+                continue
+            lo = np.interp(v, spread[:, 0], spread[:, 4])
+            hi = np.interp(v, spread[:, 0], spread[:, 5])
+            assert lo <= reference_value(metric, v) <= hi, (metric, t["runner"], v)
+        for row in fresh["references"][metric]["by_speed"]:
+            if row["n"]:
+                ref = reference_value(metric, row["speed_mps"])
+                half_iqr = 0.5 * (row["q75"] - row["q25"]) + TOLERANCE.get(metric, 0.15)
+                assert abs(ref - row["median"]) <= half_iqr, (metric, row["speed_mps"])
+
+
+@needs_data
+def test_drive_rises_with_speed_within_every_runner(fresh):
+    for metric in ("drive_peak_deg_s", "drive_mean_deg_s", "knee_flexion_swing_peak_deg"):
+        slopes = fresh["references"][metric]["line"]["runner_slopes"]
+        assert len(slopes) == 7 and all(s > 0 for s in slopes.values()), (metric, slopes)
+    slopes = fresh["references"]["heel_recovery_ratio"]["line"]["runner_slopes"]
+    assert all(s < 0 for s in slopes.values())
+
+
+@needs_data
+def test_small_run_of_the_script_prints_the_tables():
+    cmd = [sys.executable, str(REPO / "bench" / "references.py"), "--only", "hamner08", "RBDS002"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True).stdout
+    assert "## Per trial" in out and "## drive peak °/s by speed" in out
+    for trial in ("hamner08 2 m/s", "hamner08 5 m/s", "RBDS002 2.5 m/s", "RBDS002 4.5 m/s"):
+        assert f"| {trial} " in out
+    assert "## 2-D against 3-D" in out and "SPEED_REFERENCE" in out
+    doc = json.loads(
+        subprocess.run(
+            [*cmd, "--json", "--no-angles"], capture_output=True, text=True, timeout=300, check=True
+        ).stdout
+    )
+    assert {t["runner"] for t in doc["trials"]} == {"hamner08", "RBDS002"}
+    assert doc["references"]["drive_peak_deg_s"]["reference"]
+    assert "Hamner" in " ".join(doc["attribution"])
+
+
+@needs_data
+def test_thigh_angle_is_hip_flexion_plus_the_models_pelvic_tilt():
+    """On Hamner's runners the 2-D thigh angle equals the 3-D hip flexion plus the model's
+    pelvis tilt to within a few degrees, frame by frame: the offset between a 2-D thigh
+    band and a 3-D hip band is the pelvis's anterior tilt."""
+    import mocap
+
+    trial = mocap.load_trials(only=["hamner08"])[1]
+    result = references.measure_trial(trial)
+    for side in ("left", "right"):
+        row = result.angles["sides"][side]
+        assert abs(row["thigh_minus_hip_plus_tilt_mean_deg"]) < 4.0
+        assert row["thigh_minus_hip_plus_tilt_sd_deg"] < 2.5
+        # the thigh reads more extension than the hip by about the anterior tilt
+        assert row["offset_ext_deg"] == pytest.approx(-row["model_tilt_ext_deg"], abs=4.0)
