@@ -37,7 +37,7 @@ class UploadError(InputError):
 def too_large(max_bytes: int) -> UploadError:
     mb = max_bytes / (1024 * 1024)
     return UploadError(
-        f"The video is larger than the {mb:g} MB limit; trim it to the running part "
+        f"The video is larger than the {mb:.4g} MB limit; trim it to the running part "
         "(10–20 s of steady running is enough) and upload it again.",
         status=413,
     )

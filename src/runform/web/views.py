@@ -5,13 +5,51 @@ from __future__ import annotations
 from runform.service.models import Job
 from runform.web import files
 
-#: How a graded metric's ``concern`` reads on the result page.
-VERDICTS = {
-    "none": ("in range", "ok"),
-    "low": ("below range", "warn"),
-    "high": ("above range", "warn"),
-    "both": ("outside range", "warn"),
-}
+#: Which side of its band is a concern, per the metric's ``concern`` (catalogue).
+CONCERNING = {"low": {"below"}, "high": {"above"}, "both": {"below", "above"}, "none": set()}
+
+
+def position(value, band: dict) -> str:
+    """``below``, ``above`` or ``in`` the band (as the report places a value)."""
+    low, high = band.get("low"), band.get("high")
+    if low is not None and value < low:
+        return "below"
+    if high is not None and value > high:
+        return "above"
+    return "in"
+
+
+def band_text(band: dict) -> str:
+    low, high = band.get("low"), band.get("high")
+    if low is not None and high is not None:
+        return f"{_fmt(low)}–{_fmt(high)}"
+    if low is not None:
+        return f"≥ {_fmt(low)}"
+    return f"≤ {_fmt(high)}" if high is not None else "–"
+
+
+def verdict(metric: dict, sides: tuple[str, ...]) -> tuple[str, str]:
+    """Words and tone (``ok``, ``warn``, ``note``) for a graded metric's medians."""
+    band = metric.get("band") or {}
+    places = {}
+    for side in sides:
+        median = (metric.get(side) or {}).get("median")
+        if isinstance(median, int | float):
+            places[side] = position(median, band)
+    if not places:
+        return "–", "none"
+    concern = CONCERNING.get(metric.get("concern"), {"below", "above"})
+    tone = (
+        "warn"
+        if set(places.values()) & concern
+        else ("ok" if set(places.values()) == {"in"} else "note")
+    )
+    if len(set(places.values())) == 1:
+        where = next(iter(places.values()))
+        return ("in range" if where == "in" else f"{where} range"), tone
+    return ", ".join(f"{side} {'in range' if w == 'in' else w}" for side, w in places.items()), tone
+
+
 STAGE_WORDS = {
     "": "waiting",
     "starting": "starting",
@@ -61,13 +99,12 @@ def result_view(storage, record) -> dict | None:
     for mid, metric in (doc.get("metrics") or {}).items():
         if not metric.get("graded"):
             continue
-        band = metric.get("band") or {}
-        words, tone = VERDICTS.get(metric.get("concern"), ("–", "none"))
         sides = ("left", "right") if metric.get("per_side") else ("all",)
+        words, tone = verdict(metric, sides)
         values = {side: _fmt((metric.get(side) or {}).get("median")) for side in sides}
         metrics.append({
             "id": mid, "name": metric.get("name", mid), "unit": metric.get("unit", ""),
-            "by_side": values, "band": f"{_fmt(band.get('low'))}–{_fmt(band.get('high'))}",
+            "by_side": values, "band": band_text(metric.get("band") or {}),
             "verdict": words, "tone": tone,
             "trusted": (metric.get("quality") or {}).get("trusted", True),
         })  # fmt: skip
