@@ -4,12 +4,12 @@ known faults and for the real treadmill clip."""
 from __future__ import annotations
 
 import csv
-import html
 import json
 import re
 from functools import cache
 from pathlib import Path
 
+import markupsafe
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -21,6 +21,12 @@ from runform.pipeline import AnalysisOptions, analyze_track
 from runform.report import write_report
 from runform.report.content import STILL_EVENTS
 from runform.synthetic import RunnerSpec, synthetic_runner
+
+
+def escape(text: str) -> str:
+    """Text as the page's template escapes it (``'`` becomes ``&#39;``)."""
+    return str(markupsafe.escape(text))
+
 
 DATA_URI = re.compile(r"data:[a-z+/.-]+;base64,[A-Za-z0-9+/=]+")
 
@@ -109,15 +115,41 @@ def test_html_shows_the_findings_with_their_key_frames(overstrider_report):
     ids = [f["id"] for f in findings]
     assert "overstriding" in ids
     for f in findings:
-        assert html.escape(f["title"]) in page
+        assert escape(f["title"]) in page
     summary = page[page.index('id="summary"') : page.index('id="areas"')]
     card = summary[summary.index('id="summary-overstriding"') :]
     card = card[: card.index("</article>")]
-    assert "data:image/png;base64," in card  # the contact still
+    assert "data:image/jpeg;base64," in card  # the contact still, as a light JPEG
     assert "initial contact" in card
     assert len(stills) == 10
     gallery = page[page.index('id="media"') : page.index('id="quality"')]
     assert gallery.count("<img") == len(stills)
+    assert "data:image/png" not in gallery  # PNG stills are embedded as JPEG
+
+
+def test_every_finding_has_its_key_frame_beside_it(overstrider_report):
+    """Under "All findings" each finding shows the moment KEY_EVENTS names for it
+    (contact for overstriding, peak extension for extension findings...), on its side."""
+    from runform.findings import KEY_EVENTS
+    from runform.report.content import STILL_LABELS
+
+    _, findings, paths, _ = overstrider_report
+    page = paths["html"].read_text(encoding="utf-8")
+    assert KEY_EVENTS["overstriding"] == "contact"
+    assert KEY_EVENTS["limited_extension"] == "peak_extension"
+    for f in findings:
+        card = page[page.index(f'id="finding-{f["id"]}"') :]
+        card = card[: card.index("</article>")]
+        figure = re.search(
+            r'<figure class="finding-still"><img src="data:image/jpeg;base64,'
+            r'[A-Za-z0-9+/=]+" alt="([^"]+)">',
+            card,
+        )
+        assert figure, f["id"]
+        label = figure.group(1)
+        assert label.endswith(STILL_LABELS[KEY_EVENTS[f["id"]]]), (f["id"], label)
+        if f["side"] in ("left", "right"):
+            assert label.startswith(f["side"].capitalize()), (f["id"], label)
     assert '<video controls preload="none" src="annotated.mp4"' in page
 
 
@@ -127,9 +159,9 @@ def test_every_metric_is_in_the_scorecard_with_band_source_and_quality(overstrid
     card = page[page.index('id="scorecard"') : page.index("</table>", page.index('id="scorecard"'))]
     assert card.count("<tr>") == len(doc["metrics"]) + 1  # + the header row
     for entry in doc["metrics"].values():
-        assert html.escape(entry["name"]) in card
+        assert escape(entry["name"]) in card
         if entry["band"]:
-            assert html.escape(entry["band"]["source"]) in card
+            assert escape(entry["band"]["source"]) in card
         assert f'class="q-{entry["quality"]["level"]}"' in card
 
 
@@ -139,14 +171,17 @@ def test_plots_are_matplotlib_figures_inline(overstrider_report):
     plots = re.findall(
         r'<img class="plot" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page
     )
-    assert len(plots) == 4  # angle curves, per-step, symmetry, timeline
+    # angle curves, per-step, timeline; no left-against-right chart from one camera (the far
+    # leg is seen from the other side)
+    assert len(plots) == 3
     import base64
 
     for encoded in plots:
         svg = base64.b64decode(encoded).decode("utf-8")
         assert "<dc:title>Matplotlib v" in svg  # drawn by the charting library
-    for section in ("curves", "steps", "symmetry", "timeline"):
+    for section in ("curves", "steps", "timeline"):
         assert f'id="{section}"' in page
+    assert 'id="symmetry"' not in page
 
 
 def test_areas_show_no_finding_where_nothing_stands_out(overstrider_report):
@@ -154,7 +189,10 @@ def test_areas_show_no_finding_where_nothing_stands_out(overstrider_report):
     page = paths["html"].read_text(encoding="utf-8")
     areas = page[page.index('id="areas"') : page.index('id="findings"')]
     assert areas.count('class="status finding"') == len(findings)
-    assert areas.count('class="status no-finding"') == len(AREAS) - len(findings)
+    # left/right symmetry needs each leg filmed as the near leg: one clip says so instead
+    assert areas.count('class="status not-assessed"') == 1
+    assert "Film the other side to compare legs" in areas
+    assert areas.count('class="status no-finding"') == len(AREAS) - len(findings) - 1
 
 
 def test_clean_runner_report_says_no_finding(tmp_path):
@@ -163,7 +201,7 @@ def test_clean_runner_report_says_no_finding(tmp_path):
     page = paths["html"].read_text(encoding="utf-8")
     assert "<b>No finding.</b>" in page
     assert 'class="card finding' not in page
-    assert page.count('class="status no-finding"') == len(AREAS)
+    assert page.count('class="status no-finding"') == len(AREAS) - 1  # symmetry: not assessed
     assert "No key-frame stills were found" in page and "<video" not in page
 
 
@@ -268,11 +306,12 @@ def test_report_for_the_real_treadmill_clip(male_side_pose_path, tmp_path):
     assert "30 fps: one frame = 33 ms" in page  # the frame rate and its timing limit
     assert "runner faces image left" in page
     for f in findings:
-        assert html.escape(f["title"]) in page
-    # the right leg is the far leg here (runner faces left): its findings say so
+        assert escape(f["title"]) in page
+    # the right leg is the far leg here (runner faces left): it is shown, greyed, as seen
+    # from the other side, and no finding rests on it or names a side
+    assert "seen from the other side" in page
     for f in findings:
-        if f["side"] == "right" and f["id"] != "asymmetry":
-            assert "further from the camera" in f["explanation"]
+        assert f["side"] == "both" and "right" not in f["measured_on"]
     with open(paths["steps_csv"], encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == len(doc["steps"]) + 1
     assert paths["pdf"].read_bytes().startswith(b"%PDF-")

@@ -51,7 +51,7 @@ def test_report_rebuilds_from_a_saved_analysis_beside_it(saved_analysis, tmp_pat
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Title edited in the saved file" in page
     card = page[page.index('id="summary-trunk_lean_forward"') :]
-    assert "data:image/png;base64," in card[: card.index("</article>")]
+    assert "data:image/jpeg;base64," in card[: card.index("</article>")]
 
 
 def test_report_into_another_folder_recomputing_findings(saved_analysis, tmp_path):
@@ -67,7 +67,7 @@ def test_report_into_another_folder_recomputing_findings(saved_analysis, tmp_pat
     assert "Title edited in the saved file" not in page
     assert "Large forward trunk lean" in page
     card = page[page.index('id="summary-trunk_lean_forward"') :]
-    assert "data:image/png;base64," in card[: card.index("</article>")]
+    assert "data:image/jpeg;base64," in card[: card.index("</article>")]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from runform.cli.common import (
     console,
     rich_progress,
 )
+from runform.cli.report import SingleFileFlag
 
 
 def analyze(
@@ -67,6 +68,7 @@ def analyze(
         ),
     ] = 1024.0,
     report: ReportFlag = True,
+    single_file: SingleFileFlag = False,
     plan: PlanFlag = False,
     quiet: Quiet = False,
 ) -> None:
@@ -92,6 +94,7 @@ def analyze(
             frame_memory_mb=frame_memory_mb,
             write_report=report,
             plan_profile=profile_from_options() if plan else None,
+            single_file=single_file,
         )
     if not quiet:
         print_video_line(result.document.get("video", {}))

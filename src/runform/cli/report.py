@@ -9,6 +9,16 @@ import typer
 
 from runform.cli.common import read_analysis_json
 
+#: ``--single-file``, shared by ``runform analyze`` and ``runform report``.
+SingleFileFlag = Annotated[
+    bool,
+    typer.Option(
+        "--single-file",
+        help="Also write report-with-video.html: the report with the annotated video inside, "
+        "one file to send (refused when the video is over 50 MB).",
+    ),
+]
+
 
 def load_analysis(path: Path) -> dict:
     """Read a saved ``runform.analysis/1`` document.
@@ -64,6 +74,7 @@ def report_command(
             help="Recompute the findings from the metrics instead of using those in the file.",
         ),
     ] = False,
+    single_file: SingleFileFlag = False,
 ) -> None:
     """Rebuild report.html, report.pdf and steps.csv from a saved analysis (no pose re-run)."""
     from runform.cli.common import console, rich_progress
@@ -80,6 +91,7 @@ def report_command(
             findings=findings,
             media=_media_beside(analysis, out_dir),
             progress=progress,
+            single_file=single_file,
         )
     n = len(findings if findings is not None else findings_from_analysis(doc))
     console.print(f"Report with {n} finding{'' if n == 1 else 's'}:")

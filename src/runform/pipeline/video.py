@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,7 @@ OUTPUT_ORDER = (
     "report_html",
     "report_pdf",
     "steps_csv",
+    "report_single_file",
     "plan_html",
     "plan_ics",
     "plan_json",
@@ -103,6 +106,7 @@ def analyze_video(
     write_report: bool = True,
     plan_profile: Profile | None = None,
     video_window_s: float | None = DEFAULT_VIDEO_WINDOW_S,
+    single_file: bool = False,
 ) -> VideoAnalysis:
     """Analyse a running video and (with ``out_dir``) write its outputs.
 
@@ -118,7 +122,13 @@ def analyze_video(
     annotate:
         Also write ``annotated.mp4`` and the key-frame stills.
     write_report:
-        Also write ``report.html``, ``report.pdf`` and ``steps.csv``.
+        Also write ``report.html``, ``report.pdf`` and ``steps.csv``. With ``annotate`` the
+        report is written as soon as the key-frame stills are (it shows them), while the
+        video is still being encoded.
+    single_file:
+        Also write ``report-with-video.html``, the report with the annotated video inside
+        (see :func:`runform.report.write_report`); when the video is too big for it, a
+        note says so and the other files stand.
     video_window_s:
         The annotated video shows at most this many seconds: the steadiest stretch with the
         most steps (``None``: the whole clip). Slowed down 4–8×, a long clip would make a
@@ -156,6 +166,11 @@ def analyze_video(
     if cache:
         folder = Path(cache_dir) if cache_dir is not None else (out / ".cache" if out else None)
 
+    if single_file and not (annotate and write_report):
+        raise OptionError(
+            "--single-file puts the annotated video inside the report, so it needs both: drop "
+            f"{'--no-video' if not annotate else '--no-report'} or --single-file."
+        )
     if not (isinstance(frame_memory_mb, int | float) and math.isfinite(frame_memory_mb)) or (
         frame_memory_mb < 0
     ):
@@ -180,7 +195,7 @@ def analyze_video(
         )
         return _analyze_pose(
             path, track, opts, out, annotate, report, write_report, plan_profile,
-            video_window_s, frames,
+            video_window_s, frames, single_file,
         )  # fmt: skip
     finally:
         if frames is not None:
@@ -198,6 +213,7 @@ def _analyze_pose(
     plan_profile: Profile | None,
     video_window_s: float | None,
     frames: FrameStore | None,
+    single_file: bool = False,
 ) -> VideoAnalysis:
     """Everything after the pose pass: checks, engine, documents and outputs."""
     outputs: dict[str, Path] = {}
@@ -225,13 +241,24 @@ def _analyze_pose(
 
     result = VideoAnalysis(analysis=analysis, pose=track, document={}, outputs=outputs)
     # The annotated video is mostly decoding, drawing and encoding in C (the GIL is released),
-    # the documents and report mostly Python: start the video first, in a worker thread.
+    # the documents and report mostly Python: start the video first, in a worker thread. The
+    # report shows the stills, which the render writes first: it waits for them (not for the
+    # video), told by the render's on_stills callback or, failing that, by its end.
+    stills_ready = threading.Event()
+    stills_written: list[Path] = []
+
+    def on_stills(paths: list[Path]) -> None:
+        stills_written[:] = [Path(p) for p in paths]
+        stills_ready.set()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         rendering = None
         if annotate and out is not None:
             rendering = pool.submit(
-                _render, path, track, analysis, out, result, report, video_window_s, frames
-            )
+                _render, path, track, analysis, out, result, report, video_window_s, frames,
+                on_stills,
+            )  # fmt: skip
+            rendering.add_done_callback(lambda _: stills_ready.set())
         document = analysis_document(analysis)
         document["video"] = video_block(track, assessment.to_dict())
         result.document = document
@@ -240,15 +267,32 @@ def _analyze_pose(
         outputs["analysis"] = out / "analysis.json"
         outputs["analysis"].write_text(json.dumps(document, indent=1, allow_nan=False))
         if write_report:
+            from runform.report import SingleFileError
             from runform.report import write_report as _write_report
 
-            media = {"video": out / "annotated.mp4"} if annotate else None
-            paths = _write_report(
-                document, out, findings=document.get("findings"), media=media, progress=report
-            )
-            outputs.update(
-                report_html=paths["html"], report_pdf=paths["pdf"], steps_csv=paths["steps_csv"]
-            )
+            media = None
+            if rendering is not None:
+                stills_ready.wait()
+                media = {"video": out / "annotated.mp4", **_still_media(stills_written)}
+            try:
+                paths = _write_report(
+                    document,
+                    out,
+                    findings=document.get("findings"),
+                    media=media,
+                    progress=report,
+                    single_file=single_file,
+                    video_ready=None if rendering is None else rendering.result,
+                )
+            except SingleFileError as exc:
+                paths = exc.paths
+                result.notes.append(f"report-with-video.html not written: {exc}")
+            names = {
+                "html": "report_html",
+                "pdf": "report_pdf",
+                "single_file": "report_single_file",
+            }
+            outputs.update({names.get(k, k): v for k, v in paths.items()})
         if rendering is not None:
             rendering.result()
     # the video is written in a thread of its own: list the files in pipeline order
@@ -394,10 +438,12 @@ def _render(
     report: ProgressCallback,
     window_s: float | None,
     frames: FrameStore | None = None,
+    on_stills: Callable[[list[Path]], None] | None = None,
 ) -> None:
     """Annotated video and key-frame stills (in ``out/stills``) in one decoding pass, or
     from the frames kept by the pose pass. A render step that cannot be done is noted, not
-    fatal: the analysis stands."""
+    fatal: the analysis stands. ``on_stills(paths)`` is called once the stills are written,
+    before the video is finished."""
     from runform.render.stills import stills_unavailable_reason, write_video_and_key_frames
 
     try:
@@ -410,6 +456,7 @@ def _render(
             progress=report,
             window_s=window_s if window_s and window_s < track.duration else None,
             frames=frames,
+            on_stills=on_stills,
         )
     except RunformError as exc:
         result.notes.append(f"annotated.mp4 not written: {exc}")
@@ -420,3 +467,15 @@ def _render(
     else:
         reason = stills_unavailable_reason(analysis) or "no key frame could be chosen"
         result.notes.append(f"key-frame stills not written: {reason}")
+
+
+def _still_media(paths: list[Path]) -> dict[str, Path]:
+    """``{"left_contact": path, ...}`` for the report, from the stills the render wrote."""
+    from runform.keyframes import parse_still_filename
+
+    media = {}
+    for path in paths:
+        parsed = parse_still_filename(path.name)
+        if parsed is not None:
+            media[f"{parsed[0]}_{parsed[1]}"] = path
+    return media

@@ -3,12 +3,18 @@
 Text uses DejaVu Sans, which ships inside matplotlib (so no system font and no download is
 needed, and symbols such as °, ±, ≈, − print). Figures are the same matplotlib figures as
 in the HTML, embedded as PNG.
+
+Page breaks: a heading never ends a page (it moves to the next page with room for what
+follows it), and a figure with its heading and caption, a finding with its key frame, or a
+row of stills is drawn on one page (:meth:`_ReportPDF.keep_together` tries the block first
+and starts a new page when it would not fit).
 """
 
 from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -18,7 +24,8 @@ from fpdf.fonts import FontFace
 
 from runform import __version__
 from runform.findings.wording import fmt_band, fmt_value
-from runform.report.content import ReportContent, side_text
+from runform.report.content import ReportContent, Still, side_text
+from runform.report.images import still_jpeg
 
 FONT = "DejaVu"
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -62,9 +69,23 @@ class _ReportPDF(FPDF):
     def width(self) -> float:
         return self.w - self.l_margin - self.r_margin
 
-    def heading(self, text: str, size: float = 13) -> None:
-        if self.get_y() > self.h - 45:
+    def room(self, height: float) -> None:
+        """Start a new page unless ``height`` mm fit below the current line."""
+        if self.get_y() + height > self.page_break_trigger and self.get_y() > self.t_margin + 1:
             self.add_page()
+
+    def keep_together(self, draw: Callable[[], object]) -> None:
+        """Draw a block on one page: rendered once on trial (then undone), and on a new page
+        when it did not fit on this one. A block taller than a page breaks as usual."""
+        with self.offset_rendering() as trial:
+            draw()
+        if trial.page_break_triggered and self.get_y() > self.t_margin + 1:
+            self.add_page()
+        draw()
+
+    def heading(self, text: str, size: float = 13, keep: float = 30.0) -> None:
+        """A section heading, on a new page unless ``keep`` mm of what follows fit under it."""
+        self.room(size * 0.5 + 8 + keep)
         self.start_section(text, level=0)
         self.ln(3)
         self.set_font(FONT, "B", size)
@@ -103,12 +124,10 @@ def _finding_block(pdf: _ReportPDF, finding: dict, still, evidence_line: str, nu
     image_w = 42.0 if still else 0.0
     text_x = pdf.l_margin + (image_w + 4 if still else 0)
     text_w = pdf.w - pdf.r_margin - text_x
-    if pdf.get_y() > pdf.h - 70:
-        pdf.add_page()
     top = pdf.get_y()
     bottom = top
     if still:
-        pdf.image(str(still.path), x=pdf.l_margin, y=top, w=image_w)
+        pdf.image(io.BytesIO(still_jpeg(still.path)), x=pdf.l_margin, y=top, w=image_w)
         bottom = top + image_w * png_aspect(still.path)
         pdf.set_xy(pdf.l_margin, bottom + 0.5)
         pdf.set_font(FONT, "", 6.5)
@@ -147,7 +166,7 @@ def _finding_block(pdf: _ReportPDF, finding: dict, still, evidence_line: str, nu
 
 
 def _areas(pdf: _ReportPDF, content: ReportContent) -> None:
-    pdf.heading("Areas of form")
+    pdf.heading("Areas of form", keep=40)
     pdf.set_font(FONT, "", 8)
     head = FontFace(emphasis="BOLD", fill_color=(244, 246, 248))
     with pdf.table(
@@ -171,46 +190,76 @@ def _areas(pdf: _ReportPDF, content: ReportContent) -> None:
             row.cell(area["note"])
 
 
-def _findings_detail(pdf: _ReportPDF, content: ReportContent) -> None:
-    pdf.heading("All findings")
+#: Width (mm) of the key frame beside a finding under "All findings".
+DETAIL_STILL_W = 27.0
+
+
+def _finding_detail(pdf: _ReportPDF, f: dict, still: Still | None) -> None:
+    """One finding of "All findings": title, labels, evidence table, explanation and advice,
+    with its key frame on the right."""
+    head = FontFace(emphasis="BOLD", fill_color=(244, 246, 248))
+    text_w = pdf.width - (DETAIL_STILL_W + 4 if still else 0)
+    top = bottom = pdf.get_y()
+    if still:
+        x = pdf.w - pdf.r_margin - DETAIL_STILL_W
+        pdf.image(io.BytesIO(still_jpeg(still.path)), x=x, y=top + 1, w=DETAIL_STILL_W)
+        pdf.set_xy(x, top + 1.5 + DETAIL_STILL_W * png_aspect(still.path))
+        pdf.set_font(FONT, "", 6.5)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(DETAIL_STILL_W, 3, still.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        bottom = pdf.get_y()
+        pdf.set_xy(pdf.l_margin, top)
+    pdf.para(f"{f['title']} ({f['id']})", size=10, style="B", w=text_w)
+    pdf.para(
+        f"severity {f['severity_label']} ({f['severity']:.2f}) · {f['confidence_label']} "
+        f"confidence ({f['confidence']:.2f}) · {side_text(f)}",
+        size=8,
+        colour=SEVERITY_COLOURS.get(f["severity_label"], INK),
+        w=text_w,
+    )
+    pdf.set_font(FONT, "", 7.5)
+    with pdf.table(
+        text_align="LEFT",
+        col_widths=(34, 10, 16, 18, 8, 34),
+        headings_style=head,
+        line_height=3.4,
+        borders_layout="HORIZONTAL_LINES",
+        padding=0.8,
+        width=text_w,
+        align="LEFT",
+    ) as table:
+        row = table.row()
+        for text in ("Metric", "Side", "Value", "Band used", "Steps", "Note"):
+            row.cell(text)
+        for e in f["evidence"]:
+            row = table.row()
+            row.cell(e["name"])
+            row.cell(e["side"])
+            row.cell(fmt_value(e["value"], e["unit"], short=True))
+            row.cell(fmt_band(e["band"][0], e["band"][1], e["unit"], short=True))
+            row.cell(str(e["n"]))
+            row.cell("; ".join([e.get("note", ""), *e.get("flags", [])]).strip("; "))
+    pdf.ln(1)
+    pdf.para(f["explanation"], size=8.5, w=text_w)
+    pdf.para("What to work on: " + f["advice"], size=8.5, colour=(27, 107, 60), w=text_w)
+    pdf.set_y(max(pdf.get_y(), bottom) + 3)
+
+
+def _findings_detail(pdf: _ReportPDF, content: ReportContent, stills: dict[str, Still]) -> None:
     if not content.findings:
+        pdf.heading("All findings", keep=10)
         pdf.para("No finding.")
         return
-    head = FontFace(emphasis="BOLD", fill_color=(244, 246, 248))
-    for f in content.findings:
-        if pdf.get_y() > pdf.h - 60:
-            pdf.add_page()
-        pdf.para(f"{f['title']} ({f['id']})", size=10, style="B")
-        pdf.para(
-            f"severity {f['severity_label']} ({f['severity']:.2f}) · {f['confidence_label']} "
-            f"confidence ({f['confidence']:.2f}) · {side_text(f)}",
-            size=8,
-            colour=SEVERITY_COLOURS.get(f["severity_label"], INK),
-        )
-        pdf.set_font(FONT, "", 7.5)
-        with pdf.table(
-            text_align="LEFT",
-            col_widths=(34, 10, 16, 18, 8, 34),
-            headings_style=head,
-            line_height=3.4,
-            borders_layout="HORIZONTAL_LINES",
-            padding=0.8,
-        ) as table:
-            row = table.row()
-            for text in ("Metric", "Side", "Value", "Band used", "Steps", "Note"):
-                row.cell(text)
-            for e in f["evidence"]:
-                row = table.row()
-                row.cell(e["name"])
-                row.cell(e["side"])
-                row.cell(fmt_value(e["value"], e["unit"], short=True))
-                row.cell(fmt_band(e["band"][0], e["band"][1], e["unit"], short=True))
-                row.cell(str(e["n"]))
-                row.cell("; ".join([e.get("note", ""), *e.get("flags", [])]).strip("; "))
-        pdf.ln(1)
-        pdf.para(f["explanation"], size=8.5)
-        pdf.para("What to work on: " + f["advice"], size=8.5, colour=(27, 107, 60))
-        pdf.ln(2)
+    for k, f in enumerate(content.findings):
+        still = stills.get(f["id"])
+
+        def block(f=f, still=still, first=k == 0) -> None:
+            if first:
+                pdf.heading("All findings", keep=0)
+            _finding_detail(pdf, f, still)
+
+        pdf.keep_together(block)
 
 
 def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
@@ -265,7 +314,7 @@ def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
 
 
 def _quality(pdf: _ReportPDF, content: ReportContent) -> None:
-    pdf.heading("Data quality")
+    pdf.heading("Data quality", keep=40)
     pdf.set_font(FONT, "", 8)
     with pdf.table(
         text_align="LEFT",
@@ -280,24 +329,54 @@ def _quality(pdf: _ReportPDF, content: ReportContent) -> None:
             row.cell(key, style=FontFace(color=MUTED))
             row.cell(value)
     if content.warnings:
+        pdf.room(16)
         pdf.para("Warnings", size=9, style="B")
         for w in content.warnings:
             pdf.para(f"• {w['message']}", size=8)
     if content.rejected:
+        pdf.room(16)
         pdf.para("Rejected steps", size=9, style="B")
         for line in content.rejected:
             pdf.para(f"• {line}", size=8)
 
 
-def write_pdf(content: ReportContent, path: Path) -> Path:
-    """Write ``report.pdf`` from the report content and return its path."""
+def _figure(pdf: _ReportPDF, fig) -> None:
+    pdf.heading(fig.title, keep=0)
+    pdf.png(fig.image.png, pdf.width, fig.image.height_in / fig.image.width_in)
+    pdf.para(fig.caption, size=7.5, colour=MUTED)
+
+
+def _stills_row(pdf: _ReportPDF, chunk: list[Still], w: float, gap: float) -> None:
+    height = max(w * png_aspect(s.path) for s in chunk)
+    pdf.room(height + 8)
+    y = pdf.get_y()
+    for j, still in enumerate(chunk):
+        pdf.image(io.BytesIO(still_jpeg(still.path)), x=pdf.l_margin + j * (w + gap), y=y, w=w)
+    pdf.set_font(FONT, "", 6.5)
+    pdf.set_text_color(*MUTED)
+    for j, still in enumerate(chunk):
+        pdf.set_xy(pdf.l_margin + j * (w + gap), y + height + 0.5)
+        pdf.multi_cell(w, 3, still.label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.set_text_color(*INK)
+    pdf.set_xy(pdf.l_margin, y + height + 8)
+
+
+def write_pdf(
+    content: ReportContent, path: Path, finding_stills: dict[str, Still] | None = None
+) -> Path:
+    """Write ``report.pdf`` from the report content and return its path.
+
+    ``finding_stills`` maps a finding id to the key frame drawn beside it under "All
+    findings" (default: the summary's)."""
+    if finding_stills is None:
+        finding_stills = {i.finding["id"]: i.still for i in content.summary if i.still}
     pdf = _ReportPDF(content.subtitle)
     pdf.add_page()
     pdf.set_font(FONT, "B", 20)
     pdf.cell(0, 10, content.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.para(content.subtitle, size=8.5, colour=MUTED)
 
-    pdf.heading("Summary: what matters most")
+    pdf.heading("Summary: what matters most", keep=70)
     if content.summary:
         pdf.para(
             f"{len(content.findings)} finding(s), ordered by severity × confidence. Severity "
@@ -308,7 +387,11 @@ def write_pdf(content: ReportContent, path: Path) -> Path:
         )
         pdf.ln(1)
         for i, item in enumerate(content.summary, start=1):
-            _finding_block(pdf, item.finding, item.still, item.evidence_line, i)
+            pdf.keep_together(
+                lambda item=item, i=i: _finding_block(
+                    pdf, item.finding, item.still, item.evidence_line, i
+                )
+            )
     else:
         pdf.para(
             "No finding. Every area of form that could be measured is within its reference "
@@ -316,46 +399,39 @@ def write_pdf(content: ReportContent, path: Path) -> Path:
             style="B",
         )
     _areas(pdf, content)
-    _findings_detail(pdf, content)
+    _findings_detail(pdf, content, finding_stills)
     _scorecard(pdf, content)
     for fig in content.figures:
-        pdf.heading(fig.title)
-        pdf.png(fig.image.png, pdf.width, fig.image.height_in / fig.image.width_in)
-        pdf.para(fig.caption, size=7.5, colour=MUTED)
+        pdf.keep_together(lambda fig=fig: _figure(pdf, fig))
     if content.stills:
-        pdf.heading("Key frames")
         per_row, gap = 4, 3.0
         w = (pdf.width - gap * (per_row - 1)) / per_row
+        first = content.stills[:per_row]
+        pdf.heading("Key frames", keep=max(w * png_aspect(s.path) for s in first) + 8)
         for start in range(0, len(content.stills), per_row):
-            chunk = content.stills[start : start + per_row]
-            height = max(w * png_aspect(s.path) for s in chunk)
-            if pdf.get_y() + height + 8 > pdf.h - pdf.b_margin:
-                pdf.add_page()
-            y = pdf.get_y()
-            for j, still in enumerate(chunk):
-                pdf.image(str(still.path), x=pdf.l_margin + j * (w + gap), y=y, w=w)
-            pdf.set_font(FONT, "", 6.5)
-            pdf.set_text_color(*MUTED)
-            for j, still in enumerate(chunk):
-                pdf.set_xy(pdf.l_margin + j * (w + gap), y + height + 0.5)
-                pdf.multi_cell(w, 3, still.label, new_x=XPos.RIGHT, new_y=YPos.TOP)
-            pdf.set_text_color(*INK)
-            pdf.set_xy(pdf.l_margin, y + height + 8)
+            _stills_row(pdf, content.stills[start : start + per_row], w, gap)
     if content.video_href:
         pdf.para(f"Annotated slow-motion video beside this file: {content.video_href}", size=8)
     _quality(pdf, content)
     pdf.heading("Methods")
-    for p in content.methods:
-        pdf.para(p, size=8.5)
-        pdf.ln(1)
+    for p in content.methods:  # a paragraph is not split over two pages
+        pdf.keep_together(lambda p=p: (pdf.para(p, size=8.5), pdf.ln(1)))
     pdf.heading("References")
-    for key, cite, use in content.references:
+    *refs, last = content.references or [("", "", "")]
+    for key, cite, use in refs:
         pdf.para(f"{key}: {cite}. {use}.", size=7.8)
-    pdf.ln(2)
-    pdf.para(
-        "This report describes running form from one 2-D video; it is not a medical assessment.",
-        size=7.5,
-        colour=MUTED,
-    )
+
+    def closing() -> None:  # the last reference and the closing line share a page
+        if last[0]:
+            pdf.para(f"{last[0]}: {last[1]}. {last[2]}.", size=7.8)
+        pdf.ln(2)
+        pdf.para(
+            "This report describes running form from one 2-D video; it is not a medical "
+            "assessment.",
+            size=7.5,
+            colour=MUTED,
+        )
+
+    pdf.keep_together(closing)
     pdf.output(str(path))
     return path
