@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from runform.cli import analyze, analyze_pose, plan, report, serve, users
+from runform.cli import analyze, analyze_pose, compare, plan, report, serve, users
 from runform.cli.common import err_console
 from runform.errors import RunformError
 
@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (analyze, analyze_pose, report, plan, serve, users):
+for _module in (analyze, analyze_pose, report, plan, compare, serve, users):
     _module.register(app)
 
 

@@ -1,0 +1,409 @@
+"""Were the two runs filmed and run alike? What makes a before/after comparison unfair.
+
+A re-test compares form only when everything else stayed the same. This module reads both
+analyses and lists what differs, each item naming the metrics it makes unfair:
+
+- **speed**: the treadmill speed given with ``--treadmill-speed``; on overground clips the
+  hips' measured travel (leg lengths per second); otherwise the speed estimated from
+  cadence (:mod:`runform.findings.pace`), which cannot tell a cadence change from a speed
+  change. Speed by itself moves cadence, timing, thigh extension, touchdown distance,
+  drive and heel recovery (Fukuchi 2017; Clark 2020).
+- **frame rate**: timing is known to about a frame, and the event detector's biases differ
+  between frame rates (``docs/validation.md``).
+- **camera side**: the leg nearer the camera changes, and the far leg is measured less well.
+- **treadmill or overground**.
+- **pose model**: two pose models disagree by several degrees on the same clip.
+
+It also gives each speed-dependent metric its band adjusted to each session's pace, with
+the findings' own rule (:func:`band_at_pace`), so a value can be judged against the band
+for the speed it was run at.
+
+Examples
+--------
+>>> low, high = band_at_pace("drive_peak_deg_s", (220.0, None), Pace(4.5, "treadmill"))
+>>> low > 220.0, high
+(True, None)
+>>> band_at_pace("trunk_lean_deg", (2.0, 11.0), Pace(4.5, "treadmill"))
+(2.0, 11.0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from runform.findings.pace import Pace, pace_from_analysis, speed_from_cadence
+from runform.findings.specs import CADENCE_TOLERANCE, SPECS
+from runform.metrics.catalog import CATALOG
+
+#: How each speed-dependent metric's band moves with pace in the findings ("scale" or "shift").
+PACE_MODES: dict[str, str] = {
+    crit.metric: crit.pace for spec in SPECS for crit in spec.criteria if crit.pace is not None
+}
+
+#: Metrics that change with running speed by themselves (Fukuchi 2017 treadmill data at
+#: 2.5–4.5 m/s; Clark 2020): a change in them between runs at different speeds is not a
+#: change in form.
+SPEED_SENSITIVE: tuple[str, ...] = (
+    "cadence_spm",
+    "step_time_ms",
+    "stride_time_ms",
+    "contact_time_ms",
+    "flight_time_ms",
+    "duty_factor_pct",
+    "step_length_m",
+    "thigh_extension_deg",
+    "thigh_flexion_contact_deg",
+    "thigh_flexion_swing_peak_deg",
+    "touchdown_distance_pct",
+    "drive_peak_deg_s",
+    "drive_mean_deg_s",
+    "knee_flexion_swing_peak_deg",
+    "heel_recovery_ratio",
+)
+
+#: Speeds (m/s) differing by more than this fraction make speed-dependent comparisons unfair.
+SPEED_TOLERANCE = 0.05
+#: ... and by more than this, or :data:`SPEED_GAP_MPS`, the runs are at very different speeds.
+SPEED_VERY_DIFFERENT = 0.2
+SPEED_GAP_MPS = 0.8
+#: Cadence differing by more than this (when the speed is unknown) is more than retraining
+#: usually changes it (plans aim at +5–10 %), so the pace probably changed too.
+CADENCE_PACE_CHANGE = 0.15
+#: Frame rates differing by more than this fraction are different timing conditions.
+FPS_TOLERANCE = 0.1
+
+#: Metrics timed by events, whose precision and bias follow the frame rate.
+TIMING_SENSITIVE: tuple[str, ...] = (
+    *(m.id for m in CATALOG.values() if m.coarse_fps > 0 or m.good_fps > 25),
+    "touchdown_distance_pct",
+    "step_time_ms",
+    "stride_time_ms",
+)
+
+#: Angle metrics (degrees): what a different pose model measures differently.
+ANGLE_METRICS: tuple[str, ...] = tuple(m.id for m in CATALOG.values() if m.unit == "deg")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One thing that differs between the sessions: a stable ``code``, ``level``
+    (``"warning"`` makes the listed metrics unfair to compare, ``"info"`` is context), one
+    plain sentence, and the metrics and sides it concerns."""
+
+    code: str
+    level: str
+    message: str
+    metrics: tuple[str, ...] = ()
+    sides: tuple[str, ...] = ("left", "right", "all")
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "level": self.level,
+            "message": self.message,
+            "metrics": list(self.metrics),
+        }
+
+
+@dataclass
+class SessionConditions:
+    """What one session was: speed (and its basis), frame rate, side filmed, setting."""
+
+    pace: Pace
+    speed_mps: float | None
+    speed_basis: str  # "treadmill" | "overground (measured)" | "cadence" | "unknown"
+    fps: float
+    facing: str | None
+    near_side: str | None
+    setting: str | None
+    pose_source: str | None
+    hip_speed_legs_per_s: float | None
+    cadence: float | None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "speed_mps": _r(self.speed_mps, 2),
+            "speed_basis": self.speed_basis,
+            "frame_rate": _r(self.fps, 3),
+            "facing": self.facing,
+            "near_side": self.near_side,
+            "setting": self.setting,
+            "pose_source": self.pose_source,
+            "cadence_spm": _r(self.cadence, 1),
+        }
+
+
+def _r(x: float | None, digits: int) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
+
+
+def _num(x: object) -> float | None:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def session_conditions(analysis: dict) -> SessionConditions:
+    """Read one analysis's conditions."""
+    inp = analysis.get("input") or {}
+    ctx = analysis.get("context") or {}
+    pace = pace_from_analysis(analysis)
+    cadence_entry = (analysis.get("metrics") or {}).get("cadence_spm") or {}
+    cadence = _num((cadence_entry.get("all") or {}).get("median"))
+    basis = {"treadmill": "treadmill", "cadence": "cadence"}.get(pace.basis, "unknown")
+    backend = ((analysis.get("video") or {}).get("pose_backend") or {}).get("backend")
+    return SessionConditions(
+        pace=pace,
+        speed_mps=pace.speed_mps,
+        speed_basis=basis,
+        fps=_num(inp.get("frame_rate")) or 0.0,
+        facing=ctx.get("facing"),
+        near_side=ctx.get("near_side"),
+        setting=ctx.get("setting"),
+        pose_source=backend or inp.get("source"),
+        hip_speed_legs_per_s=_num(ctx.get("hip_speed_legs_per_s")),
+        cadence=cadence,
+    )
+
+
+def band_at_pace(
+    metric: str, band: tuple[float | None, float | None], pace: Pace
+) -> tuple[float | None, float | None]:
+    """The band of ``metric`` moved to ``pace`` the way the findings move it (scaled or
+    shifted with the reference runner's speed curve); unchanged for metrics that do not move
+    with pace, or when the pace is unknown."""
+    low, high = band
+    mode = PACE_MODES.get(metric)
+    if mode is None or pace.speed_mps is None:
+        return low, high
+    if mode == "scale":
+        k = pace.scale(metric)
+        return (
+            None if low is None else round(low * k, 3),
+            None if high is None else round(high * k, 3),
+        )
+    d = pace.shift(metric)
+    return (
+        None if low is None else round(low + d, 3),
+        None if high is None else round(high + d, 3),
+    )
+
+
+def cadence_band(entry: dict | None) -> tuple[tuple[float | None, float | None], str]:
+    """The cadence band the findings judge against: from 5 % below the speed's expected
+    cadence when the treadmill speed is known, else the catalogue band."""
+    entry = entry or {}
+    expected = _num(entry.get("expected"))
+    if expected:
+        return (round(expected * (1.0 - CADENCE_TOLERANCE), 1), None), (
+            f"from {CADENCE_TOLERANCE:.0%} below the {expected:.0f} steps/min expected at the "
+            "treadmill speed (Fukuchi 2017)"
+        )
+    band = entry.get("band") or {}
+    return (band.get("low"), band.get("high")), "distance-pace band (speed unknown)"
+
+
+def _speed_text(s: SessionConditions) -> str:
+    if s.speed_mps is None:
+        return "unknown"
+    kmh = 3.6 * s.speed_mps
+    if s.speed_basis == "treadmill":
+        return f"{s.speed_mps:.2f} m/s ({kmh:.1f} km/h, treadmill)"
+    return f"about {s.speed_mps:.1f} m/s (estimated from cadence)"
+
+
+def compare_conditions(before: dict, after: dict) -> tuple[list[Condition], dict]:
+    """What differs between the two sessions.
+
+    Returns
+    -------
+    conditions
+        :class:`Condition` items, warnings first.
+    sessions
+        ``{"before": SessionConditions, "after": SessionConditions}``.
+    """
+    b, a = session_conditions(before), session_conditions(after)
+    out: list[Condition] = []
+    out += _speed_conditions(b, a)
+
+    if b.fps > 0 and a.fps > 0 and abs(a.fps - b.fps) / min(a.fps, b.fps) > FPS_TOLERANCE:
+        out.append(
+            Condition(
+                "frame_rate_different",
+                "warning",
+                f"The frame rates differ ({b.fps:g} fps before, {a.fps:g} fps after): contact "
+                f"and flight times are timed to about one frame ({1000 / b.fps:.0f} against "
+                f"{1000 / a.fps:.0f} ms) and the event detector's biases differ between frame "
+                "rates (docs/validation.md), so timing and touchdown changes are not a fair "
+                "comparison; angles and cadence are. Film the re-test at the same frame rate.",
+                TIMING_SENSITIVE,
+            )
+        )
+    if b.facing and a.facing and b.facing != a.facing:
+        per_side = tuple(m.id for m in CATALOG.values() if m.per_side)
+        out.append(
+            Condition(
+                "camera_side_different",
+                "warning",
+                f"The runner was filmed from the other side (facing {b.facing} before, "
+                f"{a.facing} after): the leg nearer the camera changed, and the far leg is "
+                "measured less well, so left and right values are not comparable one to one "
+                "(whole-body values are). Film the re-test from the same side.",
+                per_side,
+                ("left", "right"),
+            )
+        )
+    if b.setting and a.setting and b.setting != a.setting:
+        out.append(
+            Condition(
+                "setting_different",
+                "warning",
+                f"{b.setting.capitalize()} before, {a.setting} after: running on a belt and over "
+                "ground differ, and so does how the camera sees the runner; compare like with "
+                "like and film the re-test on the same surface.",
+                tuple(CATALOG),
+            )
+        )
+    if b.pose_source and a.pose_source and b.pose_source != a.pose_source:
+        out.append(
+            Condition(
+                "pose_model_different",
+                "warning",
+                f"The pose came from different sources ({b.pose_source} before, "
+                f"{a.pose_source} after): two pose models disagree by several degrees on the "
+                "same clip (about 7° on stance knee flexion in runform's example), so angle "
+                "changes are not a fair comparison.",
+                ANGLE_METRICS,
+            )
+        )
+    hb = _num((before.get("options") or {}).get("height_cm"))
+    ha = _num((after.get("options") or {}).get("height_cm"))
+    if (hb is None) != (ha is None):
+        out.append(
+            Condition(
+                "height_given_once",
+                "info",
+                "The runner's height was given for one session only, so vertical oscillation in "
+                "centimetres is compared in one session only (the % of leg length is compared).",
+                ("vertical_oscillation_cm",),
+            )
+        )
+    vb, va = before.get("runform_version"), after.get("runform_version")
+    if vb and va and vb != va:
+        out.append(
+            Condition(
+                "version_different",
+                "info",
+                f"The analyses were made by different runform versions ({vb} and {va}); re-run "
+                "`runform analyze` on the first video with this version for the fairest "
+                "comparison.",
+            )
+        )
+    out.sort(key=lambda c: c.level != "warning")
+    return out, {"before": b, "after": a}
+
+
+def _speed_conditions(b: SessionConditions, a: SessionConditions) -> list[Condition]:
+    metrics = SPEED_SENSITIVE
+    if b.speed_basis == "treadmill" and a.speed_basis == "treadmill":
+        assert b.speed_mps is not None and a.speed_mps is not None
+        gap = abs(a.speed_mps - b.speed_mps)
+        rel = gap / min(a.speed_mps, b.speed_mps)
+        if rel > SPEED_VERY_DIFFERENT or gap > SPEED_GAP_MPS:
+            return [
+                Condition(
+                    "speed_very_different",
+                    "warning",
+                    f"The runs were at very different speeds ({_speed_text(b)} before, "
+                    f"{_speed_text(a)} after): speed by itself changes cadence, timing, thigh "
+                    "extension, touchdown distance, drive and heel recovery, so changes in those "
+                    "say little about form. Re-test at the speed of the first run.",
+                    metrics,
+                )
+            ]
+        if rel > SPEED_TOLERANCE:
+            return [
+                Condition(
+                    "speed_different",
+                    "warning",
+                    f"The treadmill speed differs ({_speed_text(b)} before, {_speed_text(a)} "
+                    "after): speed-dependent metrics are judged against bands adjusted to each "
+                    "speed, but their raw changes partly come from the speed. Re-test at the "
+                    "same speed.",
+                    metrics,
+                )
+            ]
+        return []
+    if b.setting == "overground" and a.setting == "overground":
+        hb, ha = b.hip_speed_legs_per_s, a.hip_speed_legs_per_s
+        if hb and ha:
+            rel = abs(ha - hb) / min(ha, hb)
+            if rel > SPEED_TOLERANCE:
+                level_code = (
+                    "speed_very_different" if rel > SPEED_VERY_DIFFERENT else "speed_different"
+                )
+                return [
+                    Condition(
+                        level_code,
+                        "warning",
+                        f"The runner crossed the frame at different speeds ({hb:.2f} before and "
+                        f"{ha:.2f} after, in leg lengths per second; {100 * rel:.0f} % apart): "
+                        "speed by itself changes cadence, timing, thigh extension, touchdown "
+                        "distance, drive and heel recovery. Re-test at the same pace.",
+                        metrics,
+                    )
+                ]
+            return []
+    if b.speed_basis == "treadmill" or a.speed_basis == "treadmill":
+        given = "before" if b.speed_basis == "treadmill" else "after"
+        return [
+            Condition(
+                "speed_given_once",
+                "warning",
+                f"The treadmill speed was given for the {given} session only, so the other "
+                "session's speed is estimated from its cadence and the two cannot be compared; "
+                "re-run `runform analyze` with --treadmill-speed for both.",
+                metrics,
+            )
+        ]
+    out = []
+    cb, ca = b.cadence, a.cadence
+    if cb and ca and abs(ca - cb) / min(ca, cb) > CADENCE_PACE_CHANGE:
+        vb, va = speed_from_cadence(cb), speed_from_cadence(ca)
+        out.append(
+            Condition(
+                "speed_very_different",
+                "warning",
+                f"Cadence differs by {100 * abs(ca - cb) / min(ca, cb):.0f} % ({cb:.0f} and "
+                f"{ca:.0f} steps/min), more than retraining usually changes it (5–10 %): the "
+                f"runs were probably at different speeds (about {vb:.1f} and {va:.1f} m/s if "
+                "estimated from cadence), and speed by itself changes cadence, timing, thigh "
+                "extension, drive and heel recovery. Give --treadmill-speed, or re-test at the "
+                "pace of the first run.",
+                metrics,
+            )
+        )
+    out.append(
+        Condition(
+            "speed_unknown",
+            "info",
+            "The running speed is not known for both sessions (no --treadmill-speed), so it "
+            "is estimated from cadence: a change in cadence cannot be told apart from a change "
+            "in speed. Run the re-test at the same pace, and give --treadmill-speed on a "
+            "treadmill.",
+        )
+    )
+    return out
+
+
+def unfair_reasons(conditions: list[Condition], metric: str, side: str) -> list[str]:
+    """Codes of the warning-level conditions that make ``metric`` on ``side`` unfair."""
+    return [
+        c.code
+        for c in conditions
+        if c.level == "warning" and metric in c.metrics and side in c.sides
+    ]

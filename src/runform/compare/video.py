@@ -1,0 +1,700 @@
+"""Side by side: the two annotated videos in one clip, aligned on a contact, in sync.
+
+``compare.mp4`` shows the ``annotated.mp4`` of each analysis (each with its own overlay)
+next to each other (portrait clips) or one above the other (landscape clips), with a label
+strip above each. Both are played at the **same slow motion** from a contact of the **same
+leg**, for a few strides, and the loop is repeated: at the start of every loop the aligned
+contacts fall on the same output frame, and from there each panel runs in its own real
+time, so a higher cadence shows as contacts coming sooner.
+
+How a frame of an annotated video maps to real time
+---------------------------------------------------
+:mod:`runform.render.annotate` puts source frame ``i`` (real time ``t[i]``) on screen at
+``(t[i] - t[first]) * slow_factor``, with ``slow_factor = max(4, frame_rate / 30)`` and
+``first`` the first frame shown (0, or the start of the steadiest stretch when
+``runform analyze`` limited the video to 20 s). Neither number is stored in
+``analysis.json``, so :func:`annotated_timing` recovers them: the slow factor from the
+frame rate, the clip's time axis from the frame rate and the events' frame numbers, the
+window with the renderer's own :func:`~runform.render.annotate.steady_window` over the
+accepted steps; and it checks the result against the annotated video's own duration. When
+no reading fits (a video rendered with another slow factor or window), the comparison says
+so and writes no side-by-side video rather than a misaligned one.
+
+Key-frame stills side by side (:func:`write_still_pairs`) put each session's still of the
+same moment and leg next to each other (peak thigh extension, contact) with the numbers.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+
+import av
+import cv2
+import numpy as np
+
+from runform.errors import InputError
+from runform.findings.wording import fmt_value
+from runform.keyframes import still_filename
+from runform.progress import ProgressLike, ensure_progress
+from runform.render import draw
+from runform.render.annotate import (
+    MAX_PLAYBACK_FPS,
+    SMOOTH_PLAYBACK_FPS,
+    TICKS_PER_SECOND,
+    X264_OPTIONS,
+    colour_tags,
+    default_slow_factor,
+    steady_window,
+)
+from runform.render.frame_store import upright_i420
+
+#: Window (s) ``runform analyze`` limits the annotated video to (the pipeline's default).
+PIPELINE_WINDOW_S = 20.0
+#: Longest side of each panel (pixels): two panels fit a phone screen and stay small to encode.
+PANEL_LONG_SIDE = 640
+#: Real time shown before the aligned contact, as a share of a stride.
+PRE_ROLL_STRIDES = 0.25
+#: Strides shown per loop by default, and how many times the loop is written.
+DEFAULT_STRIDES = 3
+DEFAULT_REPEATS = 2
+VIDEO_NAME = "compare.mp4"
+_STAGE = "side-by-side video"
+STRIP_BGR = (37, 33, 29)  # the report's ink colour, #1d2125
+
+
+@dataclass(frozen=True)
+class PanelTiming:
+    """How an annotated video's frames map to real time.
+
+    ``frame_times[j]`` is the real time shown by output frame ``j`` (presentation order).
+    """
+
+    path: Path
+    slow_factor: float
+    start_s: float
+    frame_times: np.ndarray
+    playback_fps: float
+    width: int
+    height: int
+    rotation: int
+    window: str  # "whole clip" | "steadiest N s"
+
+    @property
+    def end_s(self) -> float:
+        return float(self.frame_times[-1])
+
+
+@dataclass
+class SideBySide:
+    """What :func:`write_side_by_side` made: the file, and how the panels were aligned."""
+
+    path: Path
+    leg: str
+    contacts: dict[str, float]  # session -> real time of the aligned contact
+    strides: int
+    repeats: int
+    slow_factor: float
+    fps: float
+    frames_per_loop: int
+    contact_frame: int  # output frame of the aligned contacts within each loop
+    layout: str  # "side by side" | "stacked"
+    size: tuple[int, int]
+    panel_times: dict[str, np.ndarray]  # session -> real time shown at each output frame
+    panels: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # x, y, w, h
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.path.name,
+            "leg": self.leg,
+            "aligned_contacts_s": {k: round(v, 4) for k, v in self.contacts.items()},
+            "strides": self.strides,
+            "repeats": self.repeats,
+            "slow_factor": round(self.slow_factor, 3),
+            "fps": round(self.fps, 3),
+            "frames_per_loop": self.frames_per_loop,
+            "contact_frame": self.contact_frame,
+            "layout": self.layout,
+            "width": self.size[0],
+            "height": self.size[1],
+            "panels": {k: list(v) for k, v in self.panels.items()},
+            "notes": list(self.notes),
+        }
+
+
+# ------------------------------------------------------------------------------ timing
+
+
+def _num(x: object) -> float | None:
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+
+
+def _frame_pts(path: Path) -> tuple[np.ndarray, float, int, int, int]:
+    """Presentation times (s) of every frame, playback fps, display size and rotation."""
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(
+            f"{path} cannot be read as a video ({exc}); re-run runform analyze."
+        ) from None
+    try:
+        if not container.streams.video:
+            raise InputError(f"{path} holds no video stream; re-run runform analyze.")
+        stream = container.streams.video[0]
+        tb = float(stream.time_base)
+        pts = sorted(p.pts for p in container.demux(stream) if p.pts is not None)
+        ctx = stream.codec_context
+        width, height = int(ctx.width), int(ctx.height)
+        rate = float(stream.average_rate) if stream.average_rate else 0.0
+    finally:
+        container.close()
+    if len(pts) < 2:
+        raise InputError(f"{path} has fewer than two frames; re-run runform analyze.")
+    times = (np.asarray(pts, float) - pts[0]) * tb
+    if not rate:
+        rate = 1.0 / float(np.median(np.diff(times)))
+    return times, rate, width, height, 0
+
+
+def _clip_time(analysis: dict) -> np.ndarray:
+    """The analysed clip's real time axis, rebuilt from its frame rate and the events'
+    (time, fractional frame) pairs (constant frame rate assumed)."""
+    inp = analysis.get("input") or {}
+    fps = _num(inp.get("frame_rate")) or 30.0
+    n = int(inp.get("n_frames") or 0)
+    offsets = [
+        e["time_s"] - e["frame"] / fps
+        for e in analysis.get("events") or []
+        if _num(e.get("time_s")) is not None and _num(e.get("frame")) is not None
+    ]
+    t0 = float(np.median(offsets)) if offsets else 0.0
+    return t0 + np.arange(max(n, 2)) / fps
+
+
+def annotated_timing(analysis: dict, video: str | Path) -> PanelTiming:
+    """Recover the real time of every frame of an analysis's ``annotated.mp4``.
+
+    Raises
+    ------
+    InputError
+        When the video cannot be read or its length matches no way runform renders it.
+    """
+    path = Path(video)
+    times, rate, width, height, rotation = _frame_pts(path)
+    inp = analysis.get("input") or {}
+    fps = _num(inp.get("frame_rate")) or 30.0
+    slow = default_slow_factor(fps)
+    clip = _clip_time(analysis)
+    duration = float(clip[-1] - clip[0])
+    shown = float(times[-1])  # on-screen time of the last frame
+    # the renderer plays a clip at capture_fps / slow frames a second, within 24-60 fps
+    expected_rate = min(max(fps / slow, SMOOTH_PLAYBACK_FPS), MAX_PLAYBACK_FPS)
+    measured_rate = 1.0 / float(np.median(np.diff(times)))
+    if abs(measured_rate - expected_rate) > 0.03 * expected_rate:
+        raise InputError(
+            f"{path.name} plays at {measured_rate:.3g} frames a second where runform renders "
+            f"this analysis at {expected_rate:.3g} ({slow:g}x slow motion), so it cannot be "
+            "aligned; re-run runform analyze to write it again."
+        )
+    tolerance = 1.5 / rate + slow / fps
+    steps = [
+        SimpleNamespace(contact_s=s["contact_s"], toe_off_s=s["toe_off_s"])
+        for s in analysis.get("steps") or []
+        if _num(s.get("contact_s")) is not None and _num(s.get("toe_off_s")) is not None
+    ]
+    stub_track = SimpleNamespace(n_frames=len(clip), duration=duration, time=clip)
+    stub_analysis = SimpleNamespace(gait=SimpleNamespace(steps=steps))
+    candidates: list[tuple[str, float | None]] = [("whole clip", None)]
+    for window in (PIPELINE_WINDOW_S, shown / slow):
+        if 0 < window < duration:
+            candidates.append((f"steadiest {window:.3g} s", window))
+    for label, window in candidates:
+        first, last = steady_window(stub_track, stub_analysis, window)  # type: ignore[arg-type]
+        expected = float(clip[last - 1] - clip[first]) * slow
+        if abs(expected - shown) <= tolerance:
+            start = float(clip[first])
+            return PanelTiming(
+                path, slow, start, start + times / slow, rate, width, height, rotation, label
+            )
+    raise InputError(
+        f"{path.name} lasts {shown:.1f} s, which matches no way runform renders this "
+        f"analysis ({duration:.1f} s at {slow:g}x slow motion, or its steadiest 20 s), so it "
+        "cannot be aligned; re-run runform analyze to write it again."
+    )
+
+
+# ------------------------------------------------------------------------ alignment
+
+
+def _near_leg(analysis: dict) -> str:
+    ctx = analysis.get("context") or {}
+    near = ctx.get("near_side")
+    if near in ("left", "right"):
+        return near
+    return "right" if (ctx.get("direction") or 1) > 0 else "left"
+
+
+def _contacts(analysis: dict, leg: str) -> np.ndarray:
+    return np.sort(
+        np.asarray(
+            [
+                s["contact_s"]
+                for s in analysis.get("steps") or []
+                if s.get("side") == leg and _num(s.get("contact_s")) is not None
+            ],
+            float,
+        )
+    )
+
+
+def _stride_s(analysis: dict, leg: str) -> float:
+    strides = [
+        s["stride_time_ms"] / 1000.0
+        for s in analysis.get("steps") or []
+        if s.get("side") == leg and _num(s.get("stride_time_ms"))
+    ]
+    if strides:
+        return float(np.median(strides))
+    cadence = _num((((analysis.get("metrics") or {}).get("cadence_spm") or {}).get("all") or {}).get("median"))  # fmt: skip
+    return 120.0 / cadence if cadence else 0.7
+
+
+def _regularity(contacts: np.ndarray, c: float, stride: float, n: int) -> int:
+    """How many of the ``n`` strides after contact ``c`` end on an accepted contact."""
+    hits = 0
+    for k in range(1, n + 1):
+        if contacts.size and np.min(np.abs(contacts - (c + k * stride))) < 0.25 * stride:
+            hits += 1
+    return hits
+
+
+def _choose(
+    contacts: np.ndarray, timing: PanelTiming, pre: float, length: float, stride: float, n: int
+) -> float | None:
+    lo, hi = float(timing.frame_times[0]), timing.end_s
+    fits = [c for c in contacts if c - pre >= lo - 1e-9 and c - pre + length <= hi + 1e-9]
+    if not fits:
+        return None
+    # the most regular stretch (every stride ends on an accepted contact), earliest first
+    return max(fits, key=lambda c: (_regularity(contacts, c, stride, n), -c))
+
+
+def _nearest(times: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    j = np.clip(np.searchsorted(times, targets), 1, len(times) - 1)
+    left_closer = (targets - times[j - 1]) <= (times[j] - targets)
+    return np.where(left_closer, j - 1, j)
+
+
+# -------------------------------------------------------------------------- drawing
+
+
+def _even(x: float) -> int:
+    return max(2, int(round(x / 2.0)) * 2)
+
+
+def _panel_sizes(timings: list[PanelTiming]) -> tuple[str, list[tuple[int, int]]]:
+    aspects = [t.width / t.height for t in timings]
+    if all(a <= 1.05 for a in aspects):
+        height = _even(min(PANEL_LONG_SIDE, *(t.height for t in timings)))
+        return "side by side", [(_even(height * a), height) for a in aspects]
+    width = _even(min(PANEL_LONG_SIDE, *(t.width for t in timings)))
+    return "stacked", [(width, _even(width / a)) for a in aspects]
+
+
+def _decode_panel(timing: PanelTiming, indices: np.ndarray, size: tuple[int, int]) -> dict:
+    """The annotated frames ``indices`` (presentation order) as I420 buffers at ``size``;
+    only those are converted and kept, so memory stays at the frames shown."""
+    wanted = {int(i) for i in indices}
+    last = max(wanted)
+    frames: dict[int, np.ndarray] = {}
+    with av.open(str(timing.path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for j, frame in enumerate(_in_order(container, stream)):
+            if j in wanted:
+                frames[j] = upright_i420(frame, size, timing.rotation)
+            if j >= last:
+                break
+    if not frames:
+        raise InputError(f"{timing.path.name} has no decodable frames; re-run runform analyze.")
+    have = np.array(sorted(frames))
+    for j in wanted - set(frames):  # a damaged tail: show the nearest good frame
+        frames[j] = frames[int(have[np.argmin(np.abs(have - j))])]
+    return frames
+
+
+def _in_order(container, stream, depth: int = 8):
+    """Decoded frames in presentation order (a short reorder buffer, for B-frames); stops
+    quietly at a damaged tail."""
+    held: list = []
+    counter = 0
+    try:
+        for frame in container.decode(stream):
+            heapq.heappush(held, (frame.pts if frame.pts is not None else counter, counter, frame))
+            counter += 1
+            if len(held) > depth:
+                yield heapq.heappop(held)[2]
+    except av.error.FFmpegError:
+        pass
+    while held:
+        yield heapq.heappop(held)[2]
+
+
+def _fill(planes, box, yuv) -> None:
+    """Fill ``box`` (x0, y0, x1, y1; even) of the Y, U, V planes with one colour."""
+    y, u, v = planes
+    x0, y0, x1, y1 = box
+    y[y0:y1, x0:x1] = round(yuv[0])
+    u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = round(yuv[1])
+    v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = round(yuv[2])
+
+
+def _paste(planes, buf: np.ndarray, x0: int, y0: int) -> None:
+    src = draw.YUV420Canvas.from_i420(buf)
+    y, u, v = planes
+    h, w = src.y.shape
+    y[y0 : y0 + h, x0 : x0 + w] = src.y
+    u[y0 // 2 : (y0 + h) // 2, x0 // 2 : (x0 + w) // 2] = src.u
+    v[y0 // 2 : (y0 + h) // 2, x0 // 2 : (x0 + w) // 2] = src.v
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width: int
+    height: int
+    strip: int
+    footer: int
+    origins: tuple[tuple[int, int], tuple[int, int]]  # panel picture top-left
+    strips: tuple[tuple[int, int, int, int], tuple[int, int, int, int]]
+    style: draw.Style
+
+
+def _layout(layout: str, sizes: list[tuple[int, int]]) -> _Layout:
+    (wb, hb), (wa, ha) = sizes
+    gap = 4
+    if layout == "side by side":
+        width, pic_h = wb + gap + wa, max(hb, ha)
+    else:
+        width, pic_h = max(wb, wa), hb + ha
+    style = draw.Style.for_frame(width, pic_h)
+    text_h = draw.text_size("Ag°", style.font_px, box=False)[1]
+    strip = _even(text_h + style.margin)
+    footer = _even(draw.text_size("Ag", style.small_font_px, box=False)[1] + style.margin)
+    if layout == "side by side":
+        origins = ((0, strip), (wb + gap, strip))
+        strips = ((0, 0, wb, strip), (wb + gap, 0, width, strip))
+        height = strip + pic_h + footer
+    else:
+        origins = ((0, strip), (0, 2 * strip + hb))
+        strips = ((0, 0, width, strip), (0, strip + hb, width, 2 * strip + hb))
+        height = 2 * strip + pic_h + footer
+    return _Layout(width, height, strip, footer, origins, strips, style)
+
+
+def _background(
+    lay: _Layout, labels: list[tuple[str, str]], footer: str, matrix: str
+) -> np.ndarray:
+    """The output frame without pictures: dark strips with each panel's label, and a footer."""
+    buf = np.zeros((lay.height * 3 // 2, lay.width), np.uint8)
+    canvas = draw.YUV420Canvas.from_i420(buf, matrix)
+    planes = (canvas.y, canvas.u, canvas.v)
+    _fill(planes, (0, 0, lay.width, lay.height), draw.bgr_to_yuv(STRIP_BGR, matrix))
+    px = lay.style.font_px
+    m = lay.style.margin // 2
+    for (x0, y0, x1, y1), (title, detail) in zip(lay.strips, labels, strict=True):
+        box = draw.put_text(
+            canvas, title, (x0 + m, (y0 + y1) / 2), px, draw.WHITE, anchor="lm", box=False
+        )
+        small = lay.style.small_font_px
+        if detail and box[2] + 2 * m + draw.text_size(detail, small, box=False)[0] < x1 - m:
+            draw.put_text(
+                canvas, detail, (x1 - m, (y0 + y1) / 2), small, draw.GREY, anchor="rm", box=False
+            )
+    draw.put_text(
+        canvas, footer, (lay.width / 2, lay.height - lay.footer / 2), lay.style.small_font_px,
+        draw.GREY, anchor="cm", box=False, inside=True,
+    )  # fmt: skip
+    return buf
+
+
+def _label(which: str, analysis: dict, contact: float, leg: str) -> tuple[str, str]:
+    created = str(analysis.get("created") or "")[:10]
+    return which.upper(), created
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_side_by_side(
+    before: dict,
+    after: dict,
+    before_video: str | Path,
+    after_video: str | Path,
+    out_path: str | Path,
+    *,
+    strides: int = DEFAULT_STRIDES,
+    repeats: int = DEFAULT_REPEATS,
+    leg: str | None = None,
+    progress: ProgressLike = None,
+) -> SideBySide:
+    """Write ``compare.mp4``: both annotated videos in one H.264/yuv420p clip, aligned on a
+    contact of the same leg and played in sync at the same slow motion for ``strides``
+    strides, the loop written ``repeats`` times.
+
+    Raises
+    ------
+    InputError
+        A video cannot be read or aligned, or the two runs share no leg with a contact
+        inside both videos.
+    """
+    cb = ensure_progress(progress)
+    cb(_STAGE, 0.0, "reading the annotated videos")
+    timings = [annotated_timing(before, before_video), annotated_timing(after, after_video)]
+    docs = (before, after)
+    notes: list[str] = []
+    legs = (
+        [leg] if leg else [_near_leg(before), "left" if _near_leg(before) == "right" else "right"]
+    )
+    if not leg and _near_leg(before) != _near_leg(after):
+        notes.append(
+            f"The {legs[0]} leg is the near leg before and the far leg after (filmed from the "
+            "other side), so its panels are not seen alike."
+        )
+    slow = max(t.slow_factor for t in timings)
+    fps = max(t.playback_fps for t in timings)
+    chosen = None
+    for side in legs:
+        contacts = [_contacts(d, side) for d in docs]
+        if not all(c.size for c in contacts):
+            continue
+        stride = [_stride_s(d, side) for d in docs]
+        pre = PRE_ROLL_STRIDES * max(stride)
+        for n in range(max(1, int(strides)), 0, -1):
+            length = pre + n * max(stride)
+            picks = [
+                _choose(c, t, pre, length, s, n)
+                for c, t, s in zip(contacts, timings, stride, strict=True)
+            ]
+            if all(p is not None for p in picks):
+                chosen = (side, picks, pre, length, n)
+                break
+        if chosen:
+            break
+    if chosen is None:
+        raise InputError(
+            "The two annotated videos share no leg with a contact and a whole stride inside "
+            "both, so they cannot be shown side by side; film at least 10 seconds of steady "
+            "running."
+        )
+    side, picks, pre, length, n = chosen
+    if n < strides:
+        notes.append(f"Only {n} stride{'' if n == 1 else 's'} fit inside both videos.")
+    frames_per_loop = max(1, int(math.ceil(length * slow * fps)))
+    # output frame ``contact_frame`` shows each panel's frame nearest its aligned contact
+    # (where the annotated video flashes it), whatever the frame grids' phases
+    contact_frame = int(round(pre * slow * fps))
+    offsets = (np.arange(frames_per_loop) - contact_frame) / (slow * fps)
+    indices = [_nearest(t.frame_times, c + offsets) for t, c in zip(timings, picks, strict=True)]
+    layout, sizes = _panel_sizes(timings)
+    lay = _layout(layout, sizes)
+    matrix = colour_tags(timings[0].path).matrix
+    footer = (
+        f"Aligned on a {side}-foot contact · {slow:g}× slow motion · {n} stride"
+        f"{'' if n == 1 else 's'}, looping"
+    )
+    labels = [
+        _label(w, d, c, side) for w, d, c in zip(("before", "after"), docs, picks, strict=True)
+    ]
+    background = _background(lay, labels, footer, matrix)
+
+    panels = []
+    for k, (timing, idx, size) in enumerate(zip(timings, indices, sizes, strict=True)):
+        cb(_STAGE, 0.1 + 0.3 * k, f"decoding {('BEFORE', 'AFTER')[k]}")
+        panels.append(_decode_panel(timing, idx, size))
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    container = av.open(str(out), "w", options={"movflags": "+faststart"})
+    try:
+        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        stream.width, stream.height = lay.width, lay.height
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = Fraction(1, TICKS_PER_SECOND)
+        stream.options = {**X264_OPTIONS, "g": str(max(1, int(round(2 * fps))))}
+        tags = colour_tags(timings[0].path)
+        try:
+            ctx = stream.codec_context
+            ctx.color_range = 1
+            if tags.colorspace != 2:
+                ctx.colorspace = tags.colorspace
+            if tags.primaries != 2:
+                ctx.color_primaries = tags.primaries
+            if tags.transfer != 2:
+                ctx.color_trc = tags.transfer
+        except (AttributeError, TypeError, ValueError):  # pragma: no cover - older PyAV
+            pass
+        total = frames_per_loop * repeats
+        for k in range(total):
+            j = k % frames_per_loop
+            buf = background.copy()
+            canvas = draw.YUV420Canvas.from_i420(buf, matrix)
+            planes = (canvas.y, canvas.u, canvas.v)
+            for panel, idx, (x0, y0) in zip(panels, indices, lay.origins, strict=True):
+                _paste(planes, panel[int(idx[j])], x0, y0)
+            frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
+            frame.pts = int(round(k * TICKS_PER_SECOND / fps))
+            frame.time_base = Fraction(1, TICKS_PER_SECOND)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            if k % max(1, total // 20) == 0:
+                cb(_STAGE, 0.7 + 0.3 * k / total, f"frame {k + 1}/{total}")
+        for packet in stream.encode():
+            container.mux(packet)
+    except BaseException:
+        container.close()
+        out.unlink(missing_ok=True)
+        raise
+    container.close()
+    cb(_STAGE, 1.0, f"{total} frames")
+    return SideBySide(
+        path=out,
+        leg=side,
+        contacts={"before": float(picks[0]), "after": float(picks[1])},
+        strides=n,
+        repeats=repeats,
+        slow_factor=slow,
+        fps=fps,
+        frames_per_loop=frames_per_loop,
+        contact_frame=contact_frame,
+        layout=layout,
+        size=(lay.width, lay.height),
+        panel_times={
+            w: np.tile(t.frame_times[i], repeats)
+            for w, t, i in zip(("before", "after"), timings, indices, strict=True)
+        },
+        panels={
+            w: (x, y, size[0], size[1])
+            for w, (x, y), size in zip(("before", "after"), lay.origins, sizes, strict=True)
+        },
+        notes=notes,
+    )
+
+
+# ----------------------------------------------------------------------------- stills
+
+#: Still moments shown side by side, with the metrics named under them.
+STILL_PAIRS: dict[str, tuple[str, ...]] = {
+    "peak_extension": ("thigh_extension_deg", "hip_extension_trunk_deg"),
+    "contact": ("touchdown_distance_pct", "shank_angle_contact_deg", "knee_flexion_contact_deg"),
+}
+STILL_TITLES = {"peak_extension": "peak thigh extension", "contact": "initial contact"}
+STILL_WIDTH = 540
+
+
+def still_pair_name(moment: str, side: str) -> str:
+    """``compare-peak-extension-left.png``."""
+    return f"compare-{moment.replace('_', '-')}-{side}.png"
+
+
+def _find_still(folder: Path, side: str, moment: str) -> Path | None:
+    for sub in (folder / "stills", folder):
+        for name in (still_filename(side, moment), f"{side}_{moment}.png"):
+            if (sub / name).is_file():
+                return sub / name
+    return None
+
+
+def _caption(rows: list[dict], metrics: tuple[str, ...], side: str) -> list[str]:
+    lines = []
+    for metric in metrics:
+        row = next((r for r in rows if r["metric"] == metric and r["side"] == side), None)
+        if row is None or row["change"] is None:
+            continue
+        unit = row["unit"]
+        lines.append(
+            f"{row['name']}: {fmt_value(row['before']['value'], unit, short=True)} → "
+            f"{fmt_value(row['after']['value'], unit, short=True)} ({row['verdict']})"
+        )
+    return lines
+
+
+def write_still_pairs(
+    before_folder: Path | None, after_folder: Path | None, rows: list[dict], out_dir: Path
+) -> tuple[list[Path], list[str]]:
+    """Each session's key-frame still of the same moment and leg side by side, labelled, with
+    the numbers underneath: ``compare-peak-extension-<side>.png`` and
+    ``compare-contact-<side>.png``. Returns the files written and notes on what was missing."""
+    written: list[Path] = []
+    notes: list[str] = []
+    if before_folder is None or after_folder is None:
+        return [], ["Key-frame stills are compared only from analysis folders."]
+    for moment, metrics in STILL_PAIRS.items():
+        for side in ("left", "right"):
+            pair = [
+                _find_still(before_folder, side, moment),
+                _find_still(after_folder, side, moment),
+            ]
+            if not all(pair):
+                continue
+            images = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in pair]
+            if any(img is None for img in images):
+                notes.append(f"A {STILL_TITLES[moment]} still of the {side} leg could not be read.")
+                continue
+            scaled = [
+                cv2.resize(img, (STILL_WIDTH, _even(img.shape[0] * STILL_WIDTH / img.shape[1])),
+                           interpolation=cv2.INTER_AREA)
+                for img in images
+            ]  # fmt: skip
+            h = max(img.shape[0] for img in scaled)
+            gap = 6
+            width = 2 * STILL_WIDTH + gap
+            style = draw.Style.for_frame(width, h)
+            px, small = style.font_px, style.small_font_px
+            line_h = draw.text_size("Ag°", small, box=False)[1]
+            strip = draw.text_size("Ag°", px, box=False)[1] + style.margin
+            captions = _caption(rows, metrics, side)
+            bottom = (len(captions) * (line_h + 4)) + style.margin if captions else 0
+            canvas_img = np.full((strip + h + bottom, width, 3), STRIP_BGR, np.uint8)
+            canvas = draw.BGRCanvas(canvas_img)
+            for k, (img, which) in enumerate(zip(scaled, ("BEFORE", "AFTER"), strict=True)):
+                x0 = k * (STILL_WIDTH + gap)
+                canvas_img[strip : strip + img.shape[0], x0 : x0 + STILL_WIDTH] = img
+                draw.put_text(
+                    canvas, which,
+                    (x0 + style.margin // 2, strip / 2), px, draw.WHITE, anchor="lm", box=False,
+                )  # fmt: skip
+            y = strip + h + style.margin // 2
+            for text in captions:
+                draw.put_text(
+                    canvas, text, (style.margin // 2, y), small, draw.WHITE, box=False, inside=True
+                )
+                y += line_h + 4
+            path = out_dir / still_pair_name(moment, side)
+            if not cv2.imwrite(str(path), canvas_img):
+                notes.append(f"{path.name} could not be written.")
+                continue
+            written.append(path)
+    if not written:
+        notes.append(
+            "No key-frame stills to compare: each analysis folder needs its stills/ "
+            "(written by runform analyze with the video)."
+        )
+    return written, notes
+
+
+__all__ = [
+    "DEFAULT_REPEATS",
+    "DEFAULT_STRIDES",
+    "VIDEO_NAME",
+    "PanelTiming",
+    "SideBySide",
+    "annotated_timing",
+    "still_pair_name",
+    "write_side_by_side",
+    "write_still_pairs",
+]
