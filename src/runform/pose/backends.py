@@ -51,11 +51,15 @@ class PoseDetection:
     """One person's keypoints in one picture.
 
     ``xy``: ``(K, 2)`` normalised coordinates (may fall outside ``[0, 1]`` for points the
-    model places beyond the picture); ``score``: ``(K,)`` confidence in ``[0, 1]``.
+    model places beyond the picture); ``score``: ``(K,)`` confidence in ``[0, 1]``;
+    ``depth``: ``(K,)`` relative depth when the model gives one (BlazePose's landmark ``z``:
+    smaller is nearer the camera), else ``None``. runform uses it only to tell which leg is
+    nearer the camera.
     """
 
     xy: np.ndarray
     score: np.ndarray
+    depth: np.ndarray | None = None
 
 
 @runtime_checkable
@@ -311,6 +315,8 @@ class BlazePoseBackend:
         if landmarks is None:
             return None
         values = np.array(
-            [(lm.x, lm.y, lm.visibility) for lm in landmarks.landmark], dtype=np.float64
+            [(lm.x, lm.y, lm.visibility, lm.z) for lm in landmarks.landmark], dtype=np.float64
         )
-        return PoseDetection(xy=values[:, :2], score=np.clip(values[:, 2], 0.0, 1.0))
+        return PoseDetection(
+            xy=values[:, :2], score=np.clip(values[:, 2], 0.0, 1.0), depth=values[:, 3]
+        )

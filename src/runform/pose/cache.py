@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 #: Bump when a change to video reading, runner finding/following or mapping changes results.
-POSE_STAGE_VERSION = "2"
+POSE_STAGE_VERSION = "3"
 
 _HEADER = "__header__"
 

@@ -121,22 +121,28 @@ class RawPose:
     score: np.ndarray
     keypoints: tuple[str, ...]
     header: dict = field(default_factory=dict)
+    depth: np.ndarray | None = None  # (T, K) the model's relative depth, when it gives one
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
+        arrays = {
             "playback_time": self.playback_time,
             "xy": self.xy.astype(np.float32),
             "score": self.score.astype(np.float32),
         }
+        if self.depth is not None:
+            arrays["depth"] = self.depth.astype(np.float32)
+        return arrays
 
     @classmethod
     def from_cache(cls, arrays: dict[str, np.ndarray], header: dict) -> RawPose:
+        depth = arrays.get("depth")
         return cls(
             playback_time=arrays["playback_time"].astype(float),
             xy=arrays["xy"].astype(float),
             score=arrays["score"].astype(float),
             keypoints=tuple(header["keypoints"]),
             header=header,
+            depth=None if depth is None else depth.astype(float),
         )
 
 
@@ -452,6 +458,7 @@ class _Part:
     times: list[float] = field(default_factory=list)
     xy: list[np.ndarray] = field(default_factory=list)
     score: list[np.ndarray] = field(default_factory=list)
+    depth: list[np.ndarray] = field(default_factory=list)
     boxes: list[Box | None] = field(default_factory=list)
     searches: int = 0
     reacquired: int = 0
@@ -499,6 +506,7 @@ def _follow_part(
     k = len(backend.keypoints)
     missing_xy = np.full((k, 2), np.nan, dtype=np.float32)
     missing_score = np.zeros(k, dtype=np.float32)
+    missing_depth = np.full(k, np.nan, dtype=np.float32)
     scale = reader.scale
     frames = prefetch(reader.frames(part.first, part.stop, frame_tap))
     try:
@@ -510,10 +518,14 @@ def _follow_part(
             if person is None:
                 part.xy.append(missing_xy)
                 part.score.append(missing_score)
+                part.depth.append(missing_depth)
                 part.boxes.append(None)
             else:
                 part.xy.append((person.xy * scale).astype(np.float32))
                 part.score.append(person.score.astype(np.float32))
+                part.depth.append(
+                    missing_depth if person.depth is None else person.depth.astype(np.float32)
+                )
                 part.boxes.append(person.box)
             counter.add()
     finally:  # also on an error: stop the decoding thread and close the file now
@@ -688,11 +700,13 @@ def follow_runner(
     times: list[float] = []
     xy_rows: list[np.ndarray] = []
     score_rows: list[np.ndarray] = []
+    depth_rows: list[np.ndarray] = []
     for part in parts:
         skip = part.start - part.first
         times += part.times[skip:]
         xy_rows += part.xy[skip:]
         score_rows += part.score[skip:]
+        depth_rows += part.depth[skip:]
     n = len(times)
     elapsed = _time.perf_counter() - started
     report("pose", 1.0, f"{n} frames · {n_done / max(elapsed, 1e-9):.0f} frames/s")
@@ -771,6 +785,7 @@ def follow_runner(
         score=np.stack(score_rows).astype(float),
         keypoints=tuple(backend.keypoints),
         header=header,
+        depth=np.stack(depth_rows).astype(float) if np.isfinite(depth_rows).any() else None,
     )
 
 
@@ -784,6 +799,40 @@ def _ends_early(playback: np.ndarray, info: VideoInfo) -> bool:
 
 def _scaled_box(box, scale: float) -> dict:
     return {k: round(v * scale, 1) for k, v in box.to_dict().items()}
+
+
+#: Points whose depth tells which side of the body is nearer the camera.
+DEPTH_PARTS: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")
+
+
+def landmark_depth_extra(raw: RawPose) -> dict:
+    """``{"landmark_depth": {...}}`` for ``meta.extra`` when the model gave depths, else ``{}``.
+
+    Per frame, the mean depth of the left shoulder, hip, knee and ankle minus that of the
+    right ones (smaller = nearer the camera); the summary says in what share of frames the
+    left side was nearer. The analysis uses it to tell the near leg from the far one.
+    """
+    if raw.depth is None:
+        return {}
+    names = list(raw.keypoints)
+    try:
+        left = [names.index(f"left_{p}") for p in DEPTH_PARTS]
+        right = [names.index(f"right_{p}") for p in DEPTH_PARTS]
+    except ValueError:
+        return {}
+    diff = raw.depth[:, left].mean(axis=1) - raw.depth[:, right].mean(axis=1)
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0:
+        return {}
+    return {
+        "landmark_depth": {
+            "frames": int(diff.size),
+            "left_nearer_fraction": round(float(np.mean(diff < 0)), 4),
+            "left_minus_right_median": round(float(np.median(diff)), 4),
+            "parts": list(DEPTH_PARTS),
+            "meaning": "the pose model's relative depth (smaller = nearer the camera)",
+        }
+    }
 
 
 def _to_track(raw: RawPose, info: VideoInfo, capture_fps: float | None, cache: str) -> PoseTrack:
@@ -810,6 +859,7 @@ def _to_track(raw: RawPose, info: VideoInfo, capture_fps: float | None, cache: s
             "decode": header.get("decode", {}),
             "warnings": list(header.get("warnings", [])),
             "pose_cache": cache,
+            **landmark_depth_extra(raw),
         },
     )
     return PoseTrack(time=time, xy=raw.xy, score=raw.score, keypoints=raw.keypoints, meta=meta)

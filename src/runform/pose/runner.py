@@ -113,6 +113,7 @@ class Person:
     xy: np.ndarray
     score: np.ndarray
     box: Box
+    depth: np.ndarray | None = None  # the model's relative depth per keypoint, if it gives one
 
     def point(self, name: str) -> np.ndarray:
         return self.xy[_IDX[name]]
@@ -190,7 +191,7 @@ def person_from(detection: PoseDetection | None, window: Box) -> Person | None:
     box = pose_box(xy, detection.score)
     if box is None:
         return None
-    person = Person(xy=xy, score=detection.score, box=box)
+    person = Person(xy=xy, score=detection.score, box=box, depth=detection.depth)
     return person if person.leg_score >= MIN_LEG_SCORE else None
 
 
