@@ -62,6 +62,8 @@ class Analysis:
     warnings: list[Warning_] = field(default_factory=list)
     keypoint_confidence: dict = field(default_factory=dict)
     near_side: str | None = None
+    near_evidence: dict = field(default_factory=dict)
+    event_error_ms: float | None = None
 
     @property
     def direction(self) -> int:
@@ -92,6 +94,8 @@ class Analysis:
             "context": {
                 **self.travel.to_dict(),
                 "near_side": self.near_side,
+                "near_side_evidence": self.near_evidence,
+                "event_timing_error_ms": self.event_error_ms,
                 "leg_length": round(self.leg_length, 3),
                 "leg_length_units": meta.units,
             },

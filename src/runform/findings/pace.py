@@ -255,3 +255,112 @@ def _positive(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return x if np.isfinite(x) and x > 0 else None
+
+
+# ----------------------------------------------------------------------------- bands at pace
+#: How the band of each speed-dependent metric moves with the runner's pace: ``"scale"``
+#: (multiplied by the ratio of the reference values at the runner's speed and at
+#: :data:`REFERENCE_SPEED_MPS`) or ``"shift"`` (moved by their difference). Thigh speeds
+#: grow in proportion with speed (Clark 2020); knee fold and heel rise move by degrees and
+#: leg lengths. The one table every output reads, through :func:`band_at_pace`.
+PACE_MODES: dict[str, str] = {
+    "drive_peak_deg_s": "scale",
+    "drive_mean_deg_s": "scale",
+    "knee_flexion_swing_peak_deg": "shift",
+    "heel_recovery_ratio": "shift",
+}
+
+#: Cadence this far below the speed's expected cadence is the edge of "low" (runners vary).
+CADENCE_TOLERANCE = 0.05
+
+
+def round_edge(value: float | None) -> float | None:
+    """A band edge as stored in ``analysis.json``: 3 decimals under 5, else 1 decimal.
+
+    >>> round_edge(239.64), round_edge(0.55287), round_edge(None)
+    (239.6, 0.553, None)
+    """
+    if value is None:
+        return None
+    return round(float(value), 3 if abs(value) < 5 else 1)
+
+
+def band_at_pace(
+    metric: str, low: float | None, high: float | None, pace: Pace
+) -> tuple[float | None, float | None, str]:
+    """``(low, high, note)``: the catalogue band of ``metric`` moved to the runner's pace.
+
+    Unchanged (and an empty note) for metrics that do not move with pace, or when the speed
+    is unknown. The edges are rounded as stored (:func:`round_edge`).
+
+    >>> band_at_pace("drive_peak_deg_s", 220.0, None, Pace(3.0, "treadmill"))[:2]
+    (220.0, None)
+    >>> band_at_pace("trunk_lean_deg", 2.0, 11.0, Pace(4.5, "treadmill"))
+    (2.0, 11.0, '')
+    """
+    mode = PACE_MODES.get(metric)
+    if mode is None or pace.speed_mps is None or metric not in SPEED_REFERENCE:
+        return round_edge(low), round_edge(high), ""
+    if mode == "scale":
+        k = pace.scale(metric)
+        low = None if low is None else low * k
+        high = None if high is None else high * k
+        how = f"scaled ×{k:.2f}"
+    else:
+        d = pace.shift(metric)
+        low = None if low is None else low + d
+        high = None if high is None else high + d
+        how = f"shifted by {d:+.3g}"
+    note = (
+        f"moved to your pace ({pace.describe()}): the catalogue band describes "
+        f"{REFERENCE_SPEED_MPS:g} m/s and is {how}, as the reference runners' values change "
+        "with speed"
+    )
+    return round_edge(low), round_edge(high), note
+
+
+def cadence_band(
+    low: float | None, high: float | None, expected: float | None, pace: Pace
+) -> tuple[float | None, float | None, str]:
+    """``(low, high, note)`` of cadence: from :data:`CADENCE_TOLERANCE` below the cadence
+    expected at the treadmill speed (Fukuchi 2017) when it is known, else the catalogue band.
+
+    >>> cadence_band(160.0, 185.0, 171.0, Pace(3.5, "treadmill"))[:2]
+    (162.4, None)
+    """
+    if expected:
+        edge = expected * (1.0 - CADENCE_TOLERANCE)
+        note = (
+            f"expected ≈ {expected:.0f} steps/min at {pace.describe()} (Fukuchi 2017); judged "
+            f"from {CADENCE_TOLERANCE:.0%} below it"
+        )
+        return round_edge(edge), None, note
+    return round_edge(low), round_edge(high), ""
+
+
+def metric_band(
+    metric: str, catalogue: dict | None, pace: Pace, expected: float | None = None
+) -> dict | None:
+    """The band a metric is judged against, as stored with it in ``analysis.json``.
+
+    ``catalogue`` is the catalogue band as a dict (``low``, ``high``, ``source``, ``note``).
+    The result adds ``catalogue_low``/``catalogue_high`` (the declared band) and
+    ``adjusted`` (how it was moved, or ``None``). Every output (terminal table,
+    ``analysis.json``, report, PDF, findings, plan) shows ``low``/``high`` as stored, so one
+    metric has one band everywhere.
+    """
+    if not catalogue:
+        return None
+    low, high = catalogue.get("low"), catalogue.get("high")
+    if metric == "cadence_spm":
+        new_low, new_high, how = cadence_band(low, high, expected, pace)
+    else:
+        new_low, new_high, how = band_at_pace(metric, low, high, pace)
+    return {
+        **catalogue,
+        "low": new_low,
+        "high": new_high,
+        "catalogue_low": low,
+        "catalogue_high": high,
+        "adjusted": how or None,
+    }

@@ -63,6 +63,12 @@ class MetricSpec:
     #: metric's unit. Findings subtract it from the distance beyond the band, so that a
     #: value within measurement error of the band edge is not called a fault.
     measurement_error: float = 0.0
+    #: A further error proportional to the value (a fraction of it), for quantities whose
+    #: error scales with their size (thigh speeds, cadence). Added in quadrature.
+    relative_error: float = 0.0
+    #: The per-side value also uses the other foot's contact (step time, flight time): from
+    #: one camera it is then reliable only when both feet are (one of them is the far foot).
+    other_foot: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -79,6 +85,13 @@ _FUKUCHI = (
 _HEIDERSCHEIT = "Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296 (45 runners, mean ± 2 SD)"
 #: Measurement errors: OpenPose 2-D against markers in treadmill running, RMSE after offset
 #: removal: hip 5.0–5.9°, knee 7.5–7.8°, ankle 5.7–5.8° (Van Hooren 2023, SJMSS 33:966).
+#: Quantities without a published video-against-markers figure carry an estimate: thigh
+#: speeds 10 % (the example clip and its mirror image differ by up to 9 % at 30 fps); the
+#: heel-to-hip distance 0.04 leg (a 5–8° joint error moves the heel that far); touchdown
+#: distance 2 % leg and vertical oscillation 1 % leg (a keypoint placed ~1–2 cm off); trunk
+#: lean 3° (shoulder and hip points ~2 cm off over a ~50 cm trunk); cadence 1 %
+#: (docs/validation.md). Values read at a foot event also carry the event's timing error
+#: (:func:`event_timing_error_ms`), propagated by the pipeline.
 
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
@@ -101,6 +114,7 @@ METRICS: tuple[MetricSpec, ...] = (
         concern="low",
         symmetry=False,
         tags=("timing",),
+        relative_error=0.01,
     ),
     MetricSpec(
         id="step_time_ms",
@@ -111,6 +125,7 @@ METRICS: tuple[MetricSpec, ...] = (
         graded=False,
         concern="none",
         tags=("timing",),
+        other_foot=True,
     ),
     MetricSpec(
         id="stride_time_ms",
@@ -121,6 +136,7 @@ METRICS: tuple[MetricSpec, ...] = (
         graded=False,
         concern="none",
         tags=("timing",),
+        relative_error=0.01,
     ),
     MetricSpec(
         id="contact_time_ms",
@@ -153,6 +169,7 @@ METRICS: tuple[MetricSpec, ...] = (
         good_fps=100.0,
         coarse_fps=59.0,
         tags=("timing",),
+        other_foot=True,
     ),
     MetricSpec(
         id="duty_factor_pct",
@@ -264,6 +281,7 @@ METRICS: tuple[MetricSpec, ...] = (
         concern="low",
         needs=("hip", "knee"),
         tags=("hip_extension", "drive"),
+        relative_error=0.10,
     ),
     MetricSpec(
         id="drive_mean_deg_s",
@@ -282,6 +300,7 @@ METRICS: tuple[MetricSpec, ...] = (
         good_fps=50.0,
         needs=("hip", "knee"),
         tags=("hip_extension", "drive"),
+        relative_error=0.10,
     ),
     MetricSpec(
         id="knee_flexion_contact_deg",
@@ -356,6 +375,7 @@ METRICS: tuple[MetricSpec, ...] = (
         concern="both",
         needs=("hip", "heel"),
         tags=("heel_recovery",),
+        measurement_error=0.04,
     ),
     MetricSpec(
         id="touchdown_distance_pct",
@@ -377,6 +397,7 @@ METRICS: tuple[MetricSpec, ...] = (
         concern="high",
         needs=("hip", "ankle"),
         tags=("landing", "overstriding"),
+        measurement_error=2.0,
     ),
     MetricSpec(
         id="shank_angle_contact_deg",
@@ -413,6 +434,7 @@ METRICS: tuple[MetricSpec, ...] = (
         needs=("hip", "shoulder"),
         symmetry=False,
         tags=("trunk",),
+        measurement_error=3.0,
     ),
     MetricSpec(
         id="vertical_oscillation_pct",
@@ -431,6 +453,7 @@ METRICS: tuple[MetricSpec, ...] = (
         needs=("hip",),
         symmetry=False,
         tags=("bounce",),
+        measurement_error=1.0,
     ),
     MetricSpec(
         id="vertical_oscillation_cm",
@@ -444,6 +467,7 @@ METRICS: tuple[MetricSpec, ...] = (
         needs=("hip",),
         symmetry=False,
         tags=("bounce",),
+        measurement_error=1.0,
     ),
     MetricSpec(
         id="step_length_m",
@@ -454,6 +478,7 @@ METRICS: tuple[MetricSpec, ...] = (
         graded=False,
         concern="none",
         tags=("timing",),
+        other_foot=True,
     ),
 )
 
@@ -462,9 +487,70 @@ CATALOG: dict[str, MetricSpec] = {m.id: m for m in METRICS}
 #: Symmetry index above which a bilateral difference is worth mentioning.
 SYMMETRY_THRESHOLD_PCT = 10.0
 SYMMETRY_SOURCE = (
-    "Robinson et al. 1987 symmetry index, 100·|L−R|/mean(L,R); ~10 % is a common screening "
-    "threshold, not an injury cut-off"
+    "Robinson et al. 1987 symmetry index, written here with magnitudes, 100·|L−R|/mean(|L|, |R|), "
+    "so that signed values stay positive; ~10 % is a common screening threshold, not an "
+    "injury cut-off"
 )
+
+# ----------------------------------------------------------------------------- event timing
+#: Floor of the timing error of a detected foot event: BlazePose on a phone video places the
+#: near foot's events within 10–14 ms (Young 2023, Sensors 23:696).
+EVENT_ERROR_FLOOR_MS = 12.0
+#: Frames of timing error on top of that floor. The pose model's foot in the frames around
+#: contact moves by more than a frame's worth from run to run: on the example clip (30 fps)
+#: BlazePose on the clip and on its mirror image puts the near foot's contacts a median of
+#: 2.1 frames apart (docs/decisions.md, issue 10), so one run is off by about
+#: 2.1 / sqrt(2) ≈ 1.5 frames; on force-plate runners resampled to 60 Hz with pixel noise the
+#: detector's contact error is 1–2 frames (docs/validation.md).
+EVENT_ERROR_FRAMES = 1.5
+
+
+def event_timing_error_ms(fps: float) -> float:
+    """Timing error (ms) of one detected contact or toe-off at a frame rate: the floor and
+    :data:`EVENT_ERROR_FRAMES` frames, added in quadrature.
+
+    >>> round(event_timing_error_ms(30.0)), round(event_timing_error_ms(120.0))
+    (51, 17)
+    """
+    frame_ms = 1000.0 / fps if fps and fps > 0 else 1000.0 / 30.0
+    return float((EVENT_ERROR_FLOOR_MS**2 + (EVENT_ERROR_FRAMES * frame_ms) ** 2) ** 0.5)
+
+
+def combined_error(spec: MetricSpec, value: float | None, timing: float = 0.0) -> float:
+    """A metric's measurement error for one value: the declared error, the part proportional
+    to the value and the part carried in from event timing (``timing``, in the metric's
+    unit), added in quadrature.
+
+    >>> round(combined_error(CATALOG["drive_peak_deg_s"], 250.0), 1)
+    25.0
+    >>> round(combined_error(CATALOG["knee_flexion_contact_deg"], 12.0, timing=4.0), 1)
+    8.5
+    """
+    relative = spec.relative_error * abs(value) if value is not None else 0.0
+    return float((spec.measurement_error**2 + relative**2 + timing**2) ** 0.5)
+
+
+def resolvable(spec: MetricSpec, error: float, value: float | None) -> bool:
+    """Whether a value with this measurement error can be placed against the metric's band.
+
+    Not when the error is as large as the band is wide (below, within and above could all
+    be true); for a one-sided band, when the error reaches half the edge; without a band,
+    when it reaches a quarter of the value.
+
+    >>> resolvable(CATALOG["touchdown_distance_pct"], 24.0, 16.0)
+    False
+    >>> resolvable(CATALOG["thigh_extension_deg"], 5.5, 18.0)
+    True
+    """
+    band = spec.band
+    if band is not None and band.low is not None and band.high is not None:
+        return error < band.high - band.low
+    if band is not None and (band.low is not None or band.high is not None):
+        edge = band.low if band.low is not None else band.high
+        return error < 0.5 * abs(edge)
+    if value is None:
+        return True
+    return error < 0.25 * abs(value)
 
 
 def expected_cadence(speed_mps: float) -> float:

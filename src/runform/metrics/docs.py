@@ -29,6 +29,7 @@ from runform.metrics.catalog import (
     SYMMETRY_THRESHOLD_PCT,
     Band,
     MetricSpec,
+    event_timing_error_ms,
 )
 
 #: Where the generated file lives, relative to the repository root.
@@ -69,9 +70,26 @@ the findings use, and how its 2-D angles compare with 3-D joint angles are in
   coarse (one frame's duration); otherwise below its *good* rate → `fair`;
 - mean keypoint confidence below 0.5 → `fair` (`poor` below 0.3).
 
+**Per leg: band, error, reliability, verdict.** Each metric in `analysis.json` also
+carries, per leg (`left`/`right`) or for the whole body (`all`):
+
+- `band`: the band it is judged against, moved to the runner's pace once per analysis
+  (speed-dependent metrics) and shown unchanged by every output;
+- `measurement_error`: the error below, the part proportional to the value, and what the
+  foot events' timing error (±{ev30:.0f} ms at 30 fps, ±{ev120:.0f} ms at 120 fps) does to a
+  value read at an event, worked out per analysis by moving each event and re-measuring;
+- `reliability` (`view`, `reliable`, `reason`): the leg further from the camera is never
+  reliable (seen from the other side, partly hidden); nor a value of a `poor` metric, nor one
+  whose error is as large as its band is wide (for a one-sided band, half its edge; without
+  a band, a quarter of the value); step and flight time use the other foot's contact, so
+  they are reliable only when both feet are;
+- `verdict`: `below`, `within` or `above` the band, `not measured reliably`, or `no band`.
+
 **Symmetry.** For bilateral metrics the summary gives the right − left difference of
 the per-side medians and the symmetry index {symmetry}. A symmetry index above
-{threshold:g} % is worth mentioning ({source}).
+{threshold:g} % is worth mentioning ({source}). From one camera the two legs are not
+measured alike (one is the far leg), so the findings compare legs only when both were
+measured as the near leg.
 """
 
 
@@ -144,7 +162,21 @@ def metric_section(spec: MetricSpec) -> str:
         sym = "yes" if spec.symmetry else "no"
         lines.append(f"| left/right symmetry reported | {sym} |")
     lines.append("| quality rules | " + "; ".join(_quality_rules(spec)) + " |")
+    lines.append(f"| measurement error | {_error_text(spec)} |")
     return "\n".join(lines) + "\n"
+
+
+def _error_text(spec: MetricSpec) -> str:
+    parts = []
+    if spec.measurement_error:
+        parts.append(f"±{_fmt_number(spec.measurement_error)} {spec.unit}")
+    if spec.relative_error:
+        parts.append(f"±{100 * spec.relative_error:g} % of the value")
+    base = " and ".join(parts) if parts else "none declared"
+    extra = "; plus the foot events' timing error carried into the value (per analysis)"
+    if spec.other_foot:
+        extra += "; uses the other foot's contact"
+    return base + extra
 
 
 def render_metrics_markdown(metrics: Iterable[MetricSpec] = METRICS) -> str:
@@ -154,6 +186,8 @@ def render_metrics_markdown(metrics: Iterable[MetricSpec] = METRICS) -> str:
         symmetry="100·|L−R| / mean(|L|, |R|)",
         threshold=SYMMETRY_THRESHOLD_PCT,
         source=SYMMETRY_SOURCE,
+        ev30=event_timing_error_ms(30.0),
+        ev120=event_timing_error_ms(120.0),
     )
     index = ["| metric | id | unit | band | graded |", "| --- | --- | --- | --- | --- |"]
     for spec in metrics:

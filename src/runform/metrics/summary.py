@@ -4,13 +4,24 @@ Every metric result carries a quality verdict built from the catalogue's declara
 enough steps? frame rate good enough for this metric? keypoints confident? A metric with
 ``quality.level == "poor"`` is still reported, but marked as not trusted, and the findings
 layer gives it no weight.
+
+:func:`assess` then adds, per leg (or for the whole body), the band the metric is judged
+against, its measurement error, whether the value is reliable (the leg further from the
+camera never is: it is seen from the other side, partly hidden) and the verdict: below,
+within or above the band, or not measured reliably.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from runform.metrics.catalog import CATALOG, MetricSpec, expected_cadence
+from runform.metrics.catalog import (
+    CATALOG,
+    MetricSpec,
+    combined_error,
+    expected_cadence,
+    resolvable,
+)
 
 #: Leg (hip joint → ankle joint) as a fraction of body height (thigh 0.245 H + shank
 #: 0.246 H; Winter 2009, Biomechanics and Motor Control of Human Movement, segment lengths).
@@ -110,13 +121,17 @@ def summarise(
     scale_m_per_unit: float | None = None,
     leg_units: float | None = None,
     treadmill_speed: float | None = None,
+    near_side: str | None = None,
 ) -> tuple[dict, dict]:
     """Summarise per-step rows into ``(metrics, summary)``.
 
     ``metrics`` maps every catalogue id that could be computed to
     ``{"name", "unit", "per_side", "left", "right", "all", "difference", "symmetry_pct",
     "quality", "band", "graded"}``; ``summary`` is the short form (medians; per side as
-    ``{"left": x, "right": y}``) used at the top of ``analysis.json``.
+    ``{"left": x, "right": y}``) used at the top of ``analysis.json``. ``near_side`` is the
+    leg nearer the camera, when known: a problem of the far leg alone (implausible timing,
+    dropped steps) then does not make the metric untrusted, since the far leg's values are
+    not used anyway (:func:`assess`).
     """
     metrics: dict = {}
     summary: dict = {}
@@ -130,14 +145,14 @@ def summarise(
         overall = _stats([r.get(spec.id) for r in rows])
         if overall is None:
             continue
-        entry = _entry(spec, per, overall, fps, n_side, confidence)
+        entry = _entry(spec, per, overall, fps, n_side, confidence, near_side)
         metrics[spec.id] = entry
         if spec.per_side:
             summary[spec.id] = {s: (per[s]["median"] if per[s] else None) for s in per}
         else:
             summary[spec.id] = overall["median"]
 
-    _flag_implausible_timing_asymmetry(metrics)
+    _flag_implausible_timing_asymmetry(metrics, near_side)
 
     # Cadence from same-foot stride times: a side-specific timing bias (the far foot is
     # often detected a little late) cancels within a stride but not within a step.
@@ -188,11 +203,22 @@ IMPLAUSIBLE_TIMING_ASYMMETRY_PCT = 25.0
 _TIMING_METRICS = ("contact_time_ms", "flight_time_ms", "duty_factor_pct", "step_time_ms")
 
 
-def _flag_implausible_timing_asymmetry(metrics: dict) -> None:
+def _flag_implausible_timing_asymmetry(metrics: dict, near_side: str | None = None) -> None:
     ct = metrics.get("contact_time_ms")
     if not ct or ct.get("symmetry_pct") is None:
         return
     if ct["symmetry_pct"] <= IMPLAUSIBLE_TIMING_ASYMMETRY_PCT:
+        return
+    if near_side in ("left", "right"):
+        # The far foot is the one half hidden; its timing is not used anyway.
+        far = "right" if near_side == "left" else "left"
+        flag = (
+            f"contact times of the two feet differ by {ct['symmetry_pct']:.0f} %, far more than "
+            f"in healthy running: the {far} (far) foot is probably poorly tracked around contact"
+        )
+        for mid in _TIMING_METRICS:
+            if metrics.get(mid):
+                metrics[mid]["quality"]["flags"].append(flag)
         return
     flag = (
         f"contact times of the two feet differ by {ct['symmetry_pct']:.0f} %, far more than in "
@@ -207,11 +233,13 @@ def _flag_implausible_timing_asymmetry(metrics: dict) -> None:
             m["quality"]["trusted"] = False
 
 
-def _flag_dropped_steps(entry: dict, per: dict, n_side: dict) -> None:
+def _flag_dropped_steps(entry: dict, per: dict, n_side: dict, near_side: str | None = None) -> None:
     """Mark a per-side metric untrusted when most of a side's steps gave no value: the
     pose was distorted where the metric is read (a leg segment much shorter than its
     length, typically a motion-blurred foot at 30 fps), so the remaining steps are a
-    biased sample."""
+    biased sample. The far leg (when the near side is known) only gets the flag: its values
+    are not used anyway."""
+    far = {"left": "right", "right": "left"}.get(near_side or "")
     for side in ("left", "right"):
         total = n_side.get(side, 0)
         kept = per[side]["n"] if per.get(side) else 0
@@ -220,20 +248,32 @@ def _flag_dropped_steps(entry: dict, per: dict, n_side: dict) -> None:
                 f"{side}: only {kept} of {total} steps usable: the pose model distorted the leg "
                 "where this is read (often a motion-blurred foot; film at 120 fps or more)"
             )
+            if side == far:
+                continue
             entry["quality"]["level"] = "poor"
             entry["quality"]["trusted"] = False
 
 
 def _entry(
-    spec: MetricSpec, per: dict, overall: dict, fps: float, n_side: dict, confidence: dict
+    spec: MetricSpec,
+    per: dict,
+    overall: dict,
+    fps: float,
+    n_side: dict,
+    confidence: dict,
+    near_side: str | None = None,
 ) -> dict:
-    if spec.per_side:
+    conf = float(np.mean([confidence.get(s, 1.0) for s in ("left", "right")]))
+    if spec.per_side and near_side in ("left", "right"):
+        # Only the near leg's values are used: its steps and its keypoints decide.
+        n_min = per[near_side]["n"] if per.get(near_side) else 0
+        conf = float(confidence.get(near_side, 1.0))
+    elif spec.per_side:
         present = [s for s in ("left", "right") if per[s]]
         n_min = min(per[s]["n"] for s in present) if len(present) == 2 else 0
     else:
         n_min = min(n_side.values()) if n_side else 0
         n_min = max(n_min, overall["n"] // 2)
-    conf = float(np.mean([confidence.get(s, 1.0) for s in ("left", "right")]))
     entry = {
         "name": spec.name,
         "unit": spec.unit,
@@ -249,11 +289,143 @@ def _entry(
         "quality": _quality(spec, fps, n_min, conf),
     }
     if spec.per_side:
-        _flag_dropped_steps(entry, per, n_side)
+        _flag_dropped_steps(entry, per, n_side, near_side)
     if spec.per_side and spec.symmetry and per.get("left") and per.get("right"):
         left, right = per["left"]["median"], per["right"]["median"]
         entry["difference"] = round(right - left, 2)
-        denom = 0.5 * (abs(left) + abs(right))
-        if denom > 1e-9:
-            entry["symmetry_pct"] = round(100.0 * abs(left - right) / denom, 1)
+        entry["symmetry_pct"] = symmetry_index(left, right)
     return entry
+
+
+def symmetry_index(left: float, right: float) -> float | None:
+    """Robinson's symmetry index with magnitudes: ``100·|L − R| / mean(|L|, |R|)``, in %
+    (``None`` when both values are zero).
+
+    >>> symmetry_index(250.0, 200.0)
+    22.2
+    >>> symmetry_index(2.0, -2.0)
+    200.0
+    """
+    denom = 0.5 * (abs(left) + abs(right))
+    if denom <= 1e-9:
+        return None
+    return round(100.0 * abs(left - right) / denom, 1)
+
+
+# ----------------------------------------------------------------------------- per-leg verdicts
+#: Verdicts of a value against its band.
+VERDICTS: tuple[str, ...] = ("below", "within", "above", "not measured reliably", "no band")
+
+
+def leg_views(near_side: str | None) -> dict[str, str]:
+    """``{"left": view, "right": view}``: ``"near"``/``"far"`` when the leg nearer the camera
+    is known, else ``"unknown"`` for both.
+
+    >>> leg_views("left")
+    {'left': 'near', 'right': 'far'}
+    """
+    if near_side in ("left", "right"):
+        far = "right" if near_side == "left" else "left"
+        return {near_side: "near", far: "far"}
+    return {"left": "unknown", "right": "unknown"}
+
+
+def far_leg_reason(side: str) -> str:
+    """Why a far leg's value is not used, in words the report shows."""
+    near = "right" if side == "left" else "left"
+    return (
+        f"seen from the other side: the {side} leg was the far leg, partly hidden behind the "
+        f"{near} leg and the body; film the runner's {side} side to measure it"
+    )
+
+
+def position(value: float, low: float | None, high: float | None) -> str:
+    """``"below"``, ``"within"`` or ``"above"`` a band, or ``"no band"``.
+
+    >>> position(17.9, 18.0, 30.0), position(240.0, 220.0, None), position(3.0, None, None)
+    ('below', 'within', 'no band')
+    """
+    if low is None and high is None:
+        return "no band"
+    if low is not None and value < low:
+        return "below"
+    if high is not None and value > high:
+        return "above"
+    return "within"
+
+
+def assess(
+    metrics: dict,
+    *,
+    near_side: str | None,
+    fps: float,
+    bands: dict[str, dict | None] | None = None,
+    timing_errors: dict[tuple[str, str], float] | None = None,
+) -> dict:
+    """Add to every metric entry (in place, and return ``metrics``):
+
+    - ``band``: the band it is judged against (``bands[metric]`` when given: the pace-adjusted
+      band of :func:`runform.findings.pace.metric_band`), one band for every output;
+    - ``measurement_error``: per leg (``left``/``right``) or ``all``, in the metric's unit:
+      the catalogue's error, the part proportional to the value and the event-timing part
+      ``timing_errors[(metric, side)]``, in quadrature;
+    - ``reliability``: per leg or ``all``: ``{"view", "reliable", "reason"}``. The far leg is
+      never reliable (seen from the other side); a metric that uses the other foot's contact
+      (``MetricSpec.other_foot``) is reliable only when both legs are; nor is a value of an
+      untrusted metric, a missing value, or one whose error is too large to place it against
+      its band (:func:`runform.metrics.catalog.resolvable`);
+    - ``verdict``: per leg or ``all``: one of :data:`VERDICTS`.
+    """
+    views = leg_views(near_side)
+    timing_errors = timing_errors or {}
+    for mid, entry in metrics.items():
+        spec = CATALOG.get(mid)
+        if spec is None:
+            continue
+        if bands is not None and mid in bands:
+            entry["band"] = bands[mid]
+        band = entry.get("band") or {}
+        keys = ("left", "right") if entry.get("per_side") else ("all",)
+        quality = entry.get("quality") or {}
+        errors, reliability, verdicts = {}, {}, {}
+        for key in keys:
+            stats = entry.get(key)
+            median = stats.get("median") if stats else None
+            finite = isinstance(median, int | float) and bool(np.isfinite(median))
+            error = combined_error(
+                spec, median if finite else None, timing_errors.get((mid, key), 0.0)
+            )
+            errors[key] = round(error, 3 if error < 5 else 1)
+            view = views[key] if key in views else "whole body"
+            reason = ""
+            if view == "far":
+                reason = far_leg_reason(key)
+            elif entry.get("per_side") and spec.other_foot and "far" in views.values():
+                far = next(s for s, v in views.items() if v == "far")
+                reason = (
+                    f"uses the other foot's contact, and the {far} foot was the far foot, "
+                    "partly hidden"
+                )
+            elif not quality.get("trusted", True):
+                reason = "; ".join(quality.get("flags") or ["poor data quality"])
+            elif not finite:
+                reason = "not measured in this video"
+            elif not resolvable(spec, error, median):
+                reason = (
+                    f"the measurement error (±{_fmt(error)} {spec.unit} at {fps:.0f} fps) is too "
+                    "large to place the value against its band; film at a higher frame rate"
+                )
+            reliable = not reason
+            reliability[key] = {"view": view, "reliable": reliable, "reason": reason}
+            if not reliable:
+                verdicts[key] = "not measured reliably"
+            else:
+                verdicts[key] = position(float(median), band.get("low"), band.get("high"))
+        entry["measurement_error"] = errors
+        entry["reliability"] = reliability
+        entry["verdict"] = verdicts
+    return metrics
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}" if abs(x) < 5 else f"{x:.0f}"

@@ -13,20 +13,23 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from runform.analysis import Analysis, Warning_
 from runform.errors import AnalysisError, InputError, OptionError
+from runform.findings.pace import metric_band, pace_from_analysis
 from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
 from runform.gait.events import FootClearanceDetector
+from runform.gait.types import Step
 from runform.geometry import leg_length
 from runform.keypoints import SIDES, required_keypoints
 from runform.metrics.angles import frame_angles
+from runform.metrics.catalog import CATALOG, event_timing_error_ms
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
-from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, summarise
+from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
 from runform.progress import ProgressLike, ensure_progress
 from runform.track import PoseTrack
 
@@ -110,16 +113,188 @@ def _confidence(track: PoseTrack) -> dict[str, float]:
 
 
 def near_side(confidence: dict[str, float], margin: float = 0.03) -> str | None:
-    """The leg nearer the camera, judged by keypoint confidence (the fallback).
-
-    A pose backend that knows depth (BlazePose's per-landmark z) states the near side in
-    ``track.meta.extra["near_side"]``, which takes precedence. ``None`` when scores are
-    unknown or too close to call.
+    """The leg nearer the camera judged by keypoint confidence alone (one of the votes of
+    :func:`decide_near_side`). ``None`` when scores are unknown or too close to call.
     """
     left, right = confidence.get("left"), confidence.get("right")
     if left is None or right is None or abs(left - right) < margin:
         return None
     return "left" if left > right else "right"
+
+
+@dataclass(frozen=True)
+class NearSide:
+    """Which leg was nearer the camera, and the evidence.
+
+    ``votes``: positive for the left leg, negative for the right; ``agreement``: the share
+    of the evidence that points the way decided (1 = all of it).
+    """
+
+    side: str | None
+    basis: str
+    agreement: float
+    votes: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "side": self.side,
+            "basis": self.basis,
+            "agreement": round(self.agreement, 3),
+            "votes": {k: round(v, 3) for k, v in self.votes.items()},
+        }
+
+
+#: Evidence needed to name the near leg: the votes' sum, and the share pointing that way.
+NEAR_MIN_TOTAL = 1.0
+NEAR_MIN_AGREEMENT = 0.6
+#: Parts whose scores drop when the far leg passes behind the near one.
+OCCLUSION_PARTS: tuple[str, ...] = ("knee", "ankle", "heel", "foot_index")
+
+
+def _mean_score(track: PoseTrack, names: list[str]) -> float | None:
+    cols = [track.point_score(n) for n in names if track.has(n)]
+    if not cols:
+        return None
+    s = np.stack(cols)
+    finite = s[np.isfinite(s)]
+    return float(finite.mean()) if finite.size else None
+
+
+def _occlusion_vote(track: PoseTrack, leg: float) -> float | None:
+    """How much more the right leg's scores fall than the left's while the legs overlap in
+    the picture (the far leg passes behind the near one), against while they are apart.
+    Positive: the right leg is the hidden one, so the left is near."""
+    if not (np.isfinite(leg) and leg > 0):
+        return None
+    deltas = []
+    for part in OCCLUSION_PARTS:
+        ln, rn = f"left_{part}", f"right_{part}"
+        if not (track.has(ln) and track.has(rn)):
+            continue
+        dx = np.abs(track.point(ln)[:, 0] - track.point(rn)[:, 0])
+        ds = track.point_score(ln) - track.point_score(rn)
+        ok = np.isfinite(dx) & np.isfinite(ds)
+        overlap, apart = ok & (dx < 0.1 * leg), ok & (dx > 0.3 * leg)
+        if overlap.sum() >= 10 and apart.sum() >= 10:
+            deltas.append(float(ds[overlap].mean() - ds[apart].mean()))
+    return float(np.mean(deltas)) if deltas else None
+
+
+def decide_near_side(track: PoseTrack, confidence: dict[str, float]) -> NearSide:
+    """Which leg is nearer the camera, from the picture itself.
+
+    A pose source may state it (``meta.extra["near_side"]``). Otherwise votes, each scaled
+    to about ±1 (positive = left nearer):
+
+    - ``landmark_depth`` (weight 3): the share of frames where the model's depth puts the
+      left shoulder, hip, knee and ankle nearer than the right ones (BlazePose's ``z``;
+      ``meta.extra["landmark_depth"]``, written by :mod:`runform.pose.estimate`);
+    - ``occlusion``: the far leg's scores fall while it passes behind the near leg (legs
+      overlapping in the picture) more than while the legs are apart;
+    - ``arm_visibility``: the far arm is hidden behind the trunk (elbow and wrist scores);
+    - ``leg_confidence``: the mean score of each leg's points.
+
+    The direction of travel is not used: the labels come from the pose model, which names
+    the legs from how they look, so a mirrored video gets the near leg named the other way
+    and the evidence follows it. The near leg is named when the votes add up to at least
+    :data:`NEAR_MIN_TOTAL` and :data:`NEAR_MIN_AGREEMENT` of them agree; otherwise it is
+    ``None`` (both legs are then treated alike and no finding names a side).
+    """
+    stated = track.meta.extra.get("near_side")
+    if stated in ("left", "right"):
+        return NearSide(stated, "stated by the pose source", 1.0, {})
+    votes: dict[str, float] = {}
+    depth = track.meta.extra.get("landmark_depth") or {}
+    frac = depth.get("left_nearer_fraction")
+    if isinstance(frac, int | float) and depth.get("frames", 0) >= 10:
+        votes["landmark_depth"] = 3.0 * (2.0 * float(frac) - 1.0)
+    occlusion = _occlusion_vote(track, leg_length(track))
+    if occlusion is not None:
+        votes["occlusion"] = float(np.clip(occlusion / 0.05, -1.5, 1.5))
+    arms = {s: _mean_score(track, [f"{s}_elbow", f"{s}_wrist"]) for s in SIDES}
+    if arms["left"] is not None and arms["right"] is not None:
+        votes["arm_visibility"] = float(np.clip((arms["left"] - arms["right"]) / 0.1, -1, 1))
+    left, right = confidence.get("left"), confidence.get("right")
+    if _known_scores(track) and left is not None and right is not None:
+        votes["leg_confidence"] = float(np.clip((left - right) / 0.05, -1, 1))
+    total = sum(votes.values())
+    magnitude = sum(abs(v) for v in votes.values())
+    agreement = abs(total) / magnitude if magnitude > 0 else 0.0
+    if abs(total) >= NEAR_MIN_TOTAL and agreement >= NEAR_MIN_AGREEMENT:
+        return NearSide("left" if total > 0 else "right", "image evidence", agreement, votes)
+    return NearSide(None, "undecided", agreement, votes)
+
+
+def _known_scores(track: PoseTrack) -> bool:
+    return bool(np.isfinite(track.score).any())
+
+
+# ----------------------------------------------------------------------------- timing errors
+#: The events a per-step metric reads, each shifted on its own to see what its timing error
+#: does to the metric: this foot's contacts (this one and its next, together: a bias of the
+#: foot's contacts), this foot's toe-off, and the other foot's contact that ends the step.
+_EVENT_SHIFTS = ("own contact", "own toe-off", "other contact")
+
+
+def _shifted(step: Step, event: str, d: float) -> Step:
+    if event == "own contact":
+        nxt = step.next_same_contact_s
+        return replace(
+            step,
+            contact_s=step.contact_s + d,
+            next_same_contact_s=None if nxt is None else nxt + d,
+        )
+    if event == "own toe-off":
+        return replace(step, toe_off_s=step.toe_off_s + d)
+    nxt = step.next_contact_s
+    return replace(step, next_contact_s=None if nxt is None else nxt + d)
+
+
+def timing_errors(
+    steps: list[Step], ctx: StepContext, sigma_s: float, treadmill_speed: float | None = None
+) -> dict[tuple[str, str], float]:
+    """What the timing error of the foot events carries into each metric, per leg.
+
+    Each event (:data:`_EVENT_SHIFTS`) is moved by ``±sigma_s`` in every step and the step's
+    metrics recomputed; half the change is that event's share, its median over the leg's
+    steps the leg's. The shares add in quadrature. Keys ``(metric, side)``, and
+    ``(metric, "all")`` for whole-body metrics (over all steps).
+    """
+    if not steps or sigma_s <= 0:
+        return {}
+    changes: dict[tuple[str, str, str], list[float]] = {}
+    for st in steps:
+        for event in _EVENT_SHIFTS:
+            plus = step_metrics(_shifted(st, event, sigma_s), ctx, treadmill_speed)
+            minus = step_metrics(_shifted(st, event, -sigma_s), ctx, treadmill_speed)
+            for metric, spec in CATALOG.items():
+                a, b = plus.get(metric), minus.get(metric)
+                if a is None or b is None:
+                    continue
+                key = st.side if spec.per_side else "all"
+                changes.setdefault((metric, key, event), []).append(abs(a - b) / 2.0)
+    out: dict[tuple[str, str], float] = {}
+    for (metric, key, _event), values in changes.items():
+        share = float(np.median(values))
+        out[(metric, key)] = float(np.hypot(out.get((metric, key), 0.0), share))
+    return out
+
+
+# ----------------------------------------------------------------------------- short clips
+#: Strides of the measured leg, and seconds of steady running, below which a clip is short.
+SHORT_CLIP_STRIDES = 8
+SHORT_CLIP_SECONDS = 10.0
+
+
+def _steady_running(steps: list[Step], near: str | None) -> tuple[int, float]:
+    """(strides of the measured leg, seconds from the first accepted contact to the last)."""
+    sides = [near] if near in SIDES else list(SIDES)
+    strides = min(
+        sum(1 for st in steps if st.side == s and st.next_same_contact_s is not None) for s in sides
+    )
+    contacts = [st.contact_s for st in steps]
+    span = (max(contacts) - min(contacts)) if contacts else 0.0
+    return strides, float(span)
 
 
 def analyze_track(
@@ -189,16 +364,26 @@ def analyze_track(
     if not np.isfinite(leg) or leg <= 0:
         raise AnalysisError("Leg length could not be measured; hips, knees and ankles are needed.")
 
-    near = track.meta.extra.get("near_side") or near_side(confidence)
+    near_info = decide_near_side(track, confidence)
+    near = near_info.side
     if near is not None:
         far = "right" if near == "left" else "left"
         warnings.append(
             Warning_(
                 "far_leg",
-                f"The {far} leg is the far leg in this view: its "
-                f"values are less reliable than the {near} leg's. For a left/right comparison, "
-                "film the other side too.",
+                f"The {near} leg was nearer the camera and is the one measured; the {far} leg "
+                "was the far leg, partly hidden, so its values are shown greyed and not used. "
+                f"To measure the {far} leg and compare legs, film the runner's {far} side too.",
                 "info",
+            )
+        )
+    else:
+        warnings.append(
+            Warning_(
+                "near_leg_unknown",
+                "Which leg was nearer the camera could not be told from the picture; both legs "
+                "are used, no finding names a side, and a leg that was partly hidden may "
+                "distort the values. Film square to the runner's side.",
             )
         )
 
@@ -216,7 +401,9 @@ def analyze_track(
     report("analyse", 0.6, "metrics")
     angles = frame_angles(cleaned, travel.direction)
     ctx = StepContext.build(cleaned, angles, travel.direction, leg)
-    rows = [step_metrics(st, ctx, opts.treadmill_speed_mps) for st in gait.steps]
+    rows = [
+        _no_negative_durations(step_metrics(st, ctx, opts.treadmill_speed_mps)) for st in gait.steps
+    ]
     scale = None
     if cleaned.meta.units == "m":
         scale = 1.0
@@ -230,7 +417,24 @@ def analyze_track(
         scale_m_per_unit=scale,
         leg_units=leg,
         treadmill_speed=opts.treadmill_speed_mps,
+        near_side=near,
     )
+    sigma_s = event_timing_error_ms(fps) / 1000.0
+    errors = timing_errors(gait.steps, ctx, sigma_s, opts.treadmill_speed_mps)
+    if "vertical_oscillation_cm" in metrics and ("vertical_oscillation_pct", "all") in errors:
+        leg_cm = metrics["vertical_oscillation_cm"]["all"]["median"] / max(
+            metrics["vertical_oscillation_pct"]["all"]["median"], 1e-9
+        )
+        errors[("vertical_oscillation_cm", "all")] = (
+            errors[("vertical_oscillation_pct", "all")] * leg_cm
+        )
+    # One band per metric, moved to the runner's pace once, stored with the metric.
+    pace = pace_from_analysis({"options": opts.to_dict(), "metrics": metrics})
+    bands = {
+        mid: metric_band(mid, entry.get("band"), pace, entry.get("expected"))
+        for mid, entry in metrics.items()
+    }
+    assess(metrics, near_side=near, fps=fps, bands=bands, timing_errors=errors)
     cycles = gait_cycle_curves(cleaned, angles, gait.steps)
 
     cad = summary.get("cadence_spm")
@@ -251,6 +455,18 @@ def analyze_track(
                 "are coarse (about ±1 frame); cadence and angles are fine. Film at 120–240 fps for "
                 "contact timing.",
                 "info",
+            )
+        )
+    strides, span = _steady_running(gait.steps, near)
+    if strides < SHORT_CLIP_STRIDES or span < SHORT_CLIP_SECONDS:
+        leg_words = f"of the {near} leg " if near else ""
+        warnings.append(
+            Warning_(
+                "short_clip",
+                f"Only {strides} strides {leg_words}over {span:.1f} s of steady running were "
+                f"measured; at least {SHORT_CLIP_STRIDES} strides and {SHORT_CLIP_SECONDS:.0f} s "
+                "are needed for stable medians. Findings that rest on too few steps are "
+                "withheld; film at least 10 s of steady running.",
             )
         )
     if gait.rejected:
@@ -278,4 +494,16 @@ def analyze_track(
         warnings=warnings,
         keypoint_confidence=confidence,
         near_side=near,
+        near_evidence=near_info.to_dict(),
+        event_error_ms=round(event_timing_error_ms(fps), 1),
     )
+
+
+def _no_negative_durations(row: dict) -> dict:
+    """Flight time is the time with neither foot on the ground: when the other foot lands
+    before this one leaves (a short overlap the step detector allows), it is 0, not
+    negative."""
+    flight = row.get("flight_time_ms")
+    if flight is not None and flight < 0:
+        row["flight_time_ms"] = 0.0
+    return row
