@@ -21,7 +21,12 @@ from runform.findings import (
     findings_from_analysis,
 )
 from runform.findings.pace import pace_from_analysis, reference_value, speed_from_cadence
-from runform.findings.scoring import MIN_SEVERITY, band_distance, severity_from_distance
+from runform.findings.scoring import (
+    MIN_FINDING_STEPS,
+    MIN_SEVERITY,
+    band_distance,
+    severity_from_distance,
+)
 from runform.metrics.catalog import CATALOG, expected_cadence
 
 FINDING_KEYS = {
@@ -32,6 +37,7 @@ FINDING_KEYS = {
     "confidence",
     "confidence_label",
     "side",
+    "measured_on",
     "metrics",
     "evidence",
     "explanation",
@@ -89,9 +95,15 @@ def make_analysis(
     speed: float | None = None,
     untrusted: tuple[str, ...] = (),
     iqr_fraction: float = 0.03,
+    near_side: str | None = None,
+    both_near: bool = False,
 ) -> dict:
     """A ``runform.analysis/1`` document with the given medians (``(left, right)`` tuples for
-    per-side metrics that differ), ``n`` steps per side and ``fps`` frames per second."""
+    per-side metrics that differ), ``n`` steps per side and ``fps`` frames per second.
+
+    ``near_side``: the leg nearer the camera (``None``: not known, both legs used);
+    ``both_near``: both legs measured as the near leg (one clip from each side merged), the
+    only case in which legs are compared."""
     values = {**CLEAN, **(overrides or {})}
     metrics = {}
     for metric, value in values.items():
@@ -119,6 +131,10 @@ def make_analysis(
         }
         if metric == "cadence_spm" and speed:
             entry["expected"] = round(expected_cadence(speed), 1)
+        if both_near and spec.per_side:
+            entry["reliability"] = {
+                s: {"view": "near", "reliable": True, "reason": ""} for s in ("left", "right")
+            }
         metrics[metric] = entry
     return {
         "schema": "runform.analysis/1",
@@ -138,6 +154,7 @@ def make_analysis(
             "facing": "right" if direction > 0 else "left",
             "setting": "treadmill",
             "leg_length": 400.0,
+            "near_side": near_side,
         },
         "summary": {},
         "metrics": metrics,
@@ -165,8 +182,13 @@ def test_clean_runner_gets_no_finding_and_every_area_says_so():
     assert findings_from_analysis(doc) == []
     areas = assess_areas(doc)
     assert [a["area"] for a in areas] == [a.id for a in AREAS]
-    assert all(a["status"] == "no finding" for a in areas), areas
+    # every area but symmetry: one clip cannot compare legs, and says so
+    statuses = {a["area"]: a["status"] for a in areas}
+    assert statuses.pop("symmetry") == "not assessed"
+    assert set(statuses.values()) == {"no finding"}, areas
     assert all(a["note"] for a in areas)
+    both = {a["area"]: a["status"] for a in assess_areas(make_analysis(speed=3.5, both_near=True))}
+    assert both["symmetry"] == "no finding"  # two near legs, alike
 
 
 def test_finding_dicts_have_exactly_the_documented_shape():
@@ -179,7 +201,8 @@ def test_finding_dicts_have_exactly_the_documented_shape():
         assert 0.0 < f["severity"] <= 1.0 and 0.0 < f["confidence"] <= 1.0
         assert f["severity_label"] in ("mild", "moderate", "marked")
         assert f["confidence_label"] in ("low", "moderate", "high")
-        assert f["side"] in ("left", "right", "both")
+        assert f["side"] == "both"  # one clip never names a side
+        assert f["measured_on"] in ([], ["left", "right"])  # near leg unknown: both used
         assert f["explanation"] and f["advice"]
         for item in f["evidence"]:
             assert {"metric", "side", "value", "band", "unit"} <= set(item)
@@ -239,26 +262,37 @@ def test_a_value_just_past_the_edge_is_within_measurement_error():
 def test_confidence_falls_with_few_steps_low_fps_and_low_keypoint_confidence():
     fault = {"knee_flexion_stance_peak_deg": 20.0}
     full = by_id(make_analysis(fault))["stiff_landing"]["confidence"]
-    few = by_id(make_analysis(fault, n=2))["stiff_landing"]["confidence"]
+    few = by_id(make_analysis(fault, n=6))["stiff_landing"]["confidence"]
     blurry = by_id(make_analysis(fault, keypoint_confidence=0.45))["stiff_landing"]["confidence"]
     slow = by_id(
         make_analysis({"drive_mean_deg_s": 80.0, "drive_peak_deg_s": 150.0}, fps=30, speed=3.0)
     )["weak_drive"]["confidence"]
     assert full == 1.0
-    assert few == pytest.approx(0.5)  # sqrt(2 / 8)
+    assert few == pytest.approx(0.87, abs=0.01)  # sqrt(6 / 8)
     assert blurry == pytest.approx(0.56, abs=0.01)  # 0.3 + 0.7·0.15/0.4
     assert slow < 1.0  # drive_mean needs 50 fps for full weight
     labels = {
         f["id"]: f["confidence_label"]
-        for f in findings_from_analysis(make_analysis(fault, n=2, keypoint_confidence=0.4))
+        for f in findings_from_analysis(make_analysis(fault, n=6, keypoint_confidence=0.4))
     }
-    assert labels["stiff_landing"] == "low"
+    assert labels["stiff_landing"] == "low"  # 0.87 · 0.475
 
 
 def test_low_confidence_findings_say_so_in_plain_words():
-    f = by_id(make_analysis({"knee_flexion_stance_peak_deg": 20.0}, n=1))["stiff_landing"]
+    doc = make_analysis({"knee_flexion_stance_peak_deg": 20.0}, keypoint_confidence=0.35)
+    f = by_id(doc)["stiff_landing"]
     assert f["confidence_label"] == "low"
     assert "Low confidence" in f["explanation"]
+
+
+def test_a_finding_on_too_few_steps_is_withheld_with_the_reason():
+    doc = make_analysis({"knee_flexion_stance_peak_deg": 20.0}, n=MIN_FINDING_STEPS - 1)
+    assert "stiff_landing" not in ids(doc)
+    area = next(a for a in assess_areas(doc) if a["area"] == "knee_stance")
+    assert area["status"] == "not assessed"
+    assert f"only {MIN_FINDING_STEPS - 1} step(s)" in area["note"]
+    assert "withheld" in area["note"] and "10 s" in area["note"]
+    assert "stiff_landing" in ids(make_analysis({"knee_flexion_stance_peak_deg": 20.0}, n=6))
 
 
 def test_an_untrusted_metric_gives_no_finding_and_the_area_is_not_assessed():
@@ -271,16 +305,38 @@ def test_an_untrusted_metric_gives_no_finding_and_the_area_is_not_assessed():
     assert "only 1 step" in area["note"]
 
 
-def test_a_problem_only_on_the_far_leg_is_less_certain_and_says_why():
-    # direction +1: the runner moves toward image right, so the camera sees the right leg.
-    far_only = by_id(make_analysis({"thigh_extension_deg": (10.0, 23.0)}, direction=1))
-    near_only = by_id(make_analysis({"thigh_extension_deg": (23.0, 10.0)}, direction=1))
-    far, near = far_only["limited_extension"], near_only["limited_extension"]
-    assert far["side"] == "left" and near["side"] == "right"
-    assert far["severity"] == near["severity"]
-    assert far["confidence"] == pytest.approx(0.75 * near["confidence"])
-    assert "further from the camera" in far["explanation"]
-    assert "further from the camera" not in near["explanation"]
+def test_the_far_leg_is_never_judged_and_the_near_leg_names_no_side():
+    # The right leg was nearer the camera (whichever way the runner faced).
+    fault = {"thigh_extension_deg": (10.0, 23.0)}  # only the far (left) leg is short
+    assert "limited_extension" not in ids(make_analysis(fault, near_side="right"))
+    area = next(
+        a
+        for a in assess_areas(make_analysis(fault, near_side="right"))
+        if a["area"] == "hip_extension"
+    )
+    assert area["status"] == "no finding" and "(left)" not in area["note"]
+    near = by_id(make_analysis({"thigh_extension_deg": (23.0, 10.0)}, near_side="right"))
+    f = near["limited_extension"]
+    assert f["side"] == "both"  # no side preference from one camera (the plan reads this)
+    assert f["measured_on"] == ["right"]
+    assert {e["side"] for e in f["evidence"]} == {"right"}
+    assert "nearer the camera" in f["explanation"]
+    assert "film the runner's left side" in f["explanation"]
+    # the same problem on the near leg, whichever way the runner faces: same finding
+    other = by_id(make_analysis({"thigh_extension_deg": (10.0, 23.0)}, near_side="left"))
+    assert other["limited_extension"]["severity"] == f["severity"]
+    assert other["limited_extension"]["confidence"] == f["confidence"]
+
+
+def test_stored_reliability_is_obeyed():
+    doc = make_analysis({"knee_flexion_stance_peak_deg": 20.0}, near_side="left")
+    doc["metrics"]["knee_flexion_stance_peak_deg"]["reliability"] = {
+        "left": {"view": "near", "reliable": False, "reason": "error too large"},
+        "right": {"view": "far", "reliable": False, "reason": "seen from the other side"},
+    }
+    assert "stiff_landing" not in ids(doc)
+    area = next(a for a in assess_areas(doc) if a["area"] == "knee_stance")
+    assert area["status"] == "not assessed" and "error too large" in area["note"]
 
 
 # ----------------------------------------------------------------------------- each family
@@ -348,7 +404,9 @@ def test_cadence_is_judged_against_the_speed_when_it_is_known():
     finding = fast["low_cadence"]
     expected = expected_cadence(4.8)
     edge = 0.95 * expected
-    assert finding["severity"] == pytest.approx((edge - 165.0) / (0.10 * edge), abs=0.01)
+    error = 0.01 * 165.0  # cadence is known to 1 %: that much comes off first
+    assert finding["severity"] == pytest.approx((edge - 165.0 - error) / (0.10 * edge), abs=0.01)
+    assert finding["evidence"][0]["band"][0] == pytest.approx(edge, abs=0.05)
     assert finding["evidence"][0]["expected"] == pytest.approx(round(expected, 1), abs=0.05)
     # slow treadmill speed: 150 steps/min is normal at 1.6 m/s (expected ≈ 154)
     assert "low_cadence" not in ids(make_analysis({"cadence_spm": 150.0}, speed=1.6))
@@ -357,7 +415,7 @@ def test_cadence_is_judged_against_the_speed_when_it_is_known():
 def test_cadence_without_speed_uses_the_band_and_lowers_confidence():
     f = by_id(make_analysis({"cadence_spm": 148.0}))["low_cadence"]
     low = band_low("cadence_spm")
-    assert f["severity"] == pytest.approx((low - 148) / (0.1 * low), abs=0.01)
+    assert f["severity"] == pytest.approx((low - 148 - 1.48) / (0.1 * low), abs=0.01)
     assert f["confidence"] == pytest.approx(0.8)
     assert "--treadmill-speed" in f["explanation"]
 
@@ -396,8 +454,19 @@ def test_pace_comes_from_the_treadmill_else_from_cadence():
 # ----------------------------------------------------------------------------- asymmetry
 
 
+def test_one_clip_says_film_the_other_side_instead_of_comparing_legs():
+    for near in ("left", "right", None):
+        doc = make_analysis({"step_time_ms": (390.0, 300.0)}, near_side=near)
+        assert "asymmetry" not in ids(doc)
+        area = next(a for a in assess_areas(doc) if a["area"] == "symmetry")
+        assert area["status"] == "not assessed"
+        assert area["note"].startswith("Film the other side to compare legs")
+
+
 def test_asymmetry_is_found_and_lists_the_differing_metrics():
-    doc = make_analysis({"step_time_ms": (390.0, 300.0), "thigh_extension_deg": (24.0, 23.5)})
+    doc = make_analysis(
+        {"step_time_ms": (390.0, 300.0), "thigh_extension_deg": (24.0, 23.5)}, both_near=True
+    )
     f = by_id(doc)["asymmetry"]
     assert f["metrics"] == ["step_time_ms"]
     # the difference beyond one frame (8.3 ms at 120 fps), over the mean step time
@@ -411,14 +480,18 @@ def test_asymmetry_is_found_and_lists_the_differing_metrics():
 def test_differences_within_one_frame_are_not_asymmetry():
     # 70 ms apart at 120 fps (one frame = 8 ms): a clear asymmetry. 32 ms apart at 30 fps is
     # less than one 33-ms frame: the video cannot tell the legs apart.
-    assert "asymmetry" in ids(make_analysis({"step_time_ms": (400.0, 330.0)}, fps=120))
-    assert "asymmetry" not in ids(make_analysis({"step_time_ms": (365.0, 333.0)}, fps=30))
+    assert "asymmetry" in ids(
+        make_analysis({"step_time_ms": (400.0, 330.0)}, fps=120, both_near=True)
+    )
+    assert "asymmetry" not in ids(
+        make_analysis({"step_time_ms": (365.0, 333.0)}, fps=30, both_near=True)
+    )
 
 
 def test_signed_values_near_zero_do_not_fake_an_asymmetry():
     # Touchdown 1 % vs −1 % of leg length: the Robinson index would say 200 %, but the legs
     # differ by 2 % of leg length on a 20 %-wide band.
-    doc = make_analysis({"touchdown_distance_pct": (1.0, -1.0)})
+    doc = make_analysis({"touchdown_distance_pct": (1.0, -1.0)}, both_near=True)
     assert "asymmetry" not in ids(doc)
 
 
@@ -426,8 +499,8 @@ def test_noisy_differences_are_not_called_asymmetry():
     # 17 % apart: an asymmetry with consistent steps, but not when the step-to-step spread
     # is huge and there are only 3 steps per side (the medians are not distinguishable).
     values = {"step_time_ms": (380.0, 320.0)}
-    assert "asymmetry" in ids(make_analysis(values, n=10, iqr_fraction=0.03))
-    assert "asymmetry" not in ids(make_analysis(values, n=3, iqr_fraction=0.5))
+    assert "asymmetry" in ids(make_analysis(values, n=10, iqr_fraction=0.03, both_near=True))
+    assert "asymmetry" not in ids(make_analysis(values, n=6, iqr_fraction=0.6, both_near=True))
 
 
 # ----------------------------------------------------------------------------- order, areas

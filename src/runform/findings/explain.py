@@ -1,8 +1,10 @@
 """Plain-language explanations of the declared findings, built from their evidence.
 
 Each function takes the :class:`~runform.findings.scoring.Context`, the evidence records and
-the affected sides, and returns the mechanics in a few sentences with the runner's own
-numbers and the sources behind the bands (``shared/docs/biomechanics.md``).
+the legs the text is about (those whose values lie beyond the band), and returns the
+mechanics in a few sentences with the runner's own numbers and the sources behind the bands
+(``shared/docs/biomechanics.md``). A sentence about a metric is written only when that
+metric is in the evidence, so no text prints a placeholder for a missing number.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ def has(evidence: list[dict], metric: str) -> bool:
 
 
 def explain_limited_extension(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"As the foot leaves the ground your thigh reaches "
-        f"{values_phrase(ev, 'thigh_extension_deg')} behind vertical; the reference range in "
-        f"this side view is {band_text(ev, 'thigh_extension_deg')}, and "
-        f"{side_clause(sides, 'falls', 'fall')} short of it. "
-    )
+    text = ""
+    if has(ev, "thigh_extension_deg"):
+        text = (
+            f"As the foot leaves the ground your thigh reaches "
+            f"{values_phrase(ev, 'thigh_extension_deg')} behind vertical; the reference range "
+            f"in this side view is {band_text(ev, 'thigh_extension_deg')}, and "
+            f"{side_clause(sides, 'falls', 'fall')} short of it. "
+        )
     if any(i["metric"] == "thigh_extension_deg" and i["value"] < 0 for i in ev):
         text += "A negative value means the thigh never gets behind vertical at all. "
     if has(ev, "hip_extension_trunk_deg"):
@@ -49,15 +53,17 @@ def explain_limited_extension(ctx: Context, ev: list[dict], sides: list[str]) ->
 
 
 def explain_weak_drive(ctx: Context, ev: list[dict], sides: list[str]) -> str:
+    speeds, refs = [], []
+    if has(ev, "drive_peak_deg_s"):
+        speeds.append(f"at a peak of {values_phrase(ev, 'drive_peak_deg_s')}")
+        refs.append(f"{band_text(ev, 'drive_peak_deg_s')} at peak")
+    if has(ev, "drive_mean_deg_s"):
+        speeds.append(f"on average {values_phrase(ev, 'drive_mean_deg_s')}")
+        refs.append(f"{band_text(ev, 'drive_mean_deg_s')} on average")
     text = (
-        f"During stance your thigh sweeps backwards at a peak of "
-        f"{values_phrase(ev, 'drive_peak_deg_s')}"
+        f"During stance your thigh sweeps backwards {' and '.join(speeds)}; the reference "
+        f"for your pace is {' and '.join(refs)}"
     )
-    if has(ev, "drive_mean_deg_s"):
-        text += f" and on average {values_phrase(ev, 'drive_mean_deg_s')}"
-    text += f"; the reference for your pace is {band_text(ev, 'drive_peak_deg_s')} at peak"
-    if has(ev, "drive_mean_deg_s"):
-        text += f" and {band_text(ev, 'drive_mean_deg_s')} on average"
     return text + (
         f" (pace: {ctx.pace.describe()}). {side_clause(sides, 'pulls', 'pull').capitalize()} "
         "back slowly under the body, leaving more of the push to the calf and knee. How much this matters depends on speed: at "
@@ -90,12 +96,15 @@ def explain_overstriding(ctx: Context, ev: list[dict], sides: list[str]) -> str:
 
 
 def explain_stiff_landing(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"While the foot is on the ground your knee bends at most "
-        f"{values_phrase(ev, 'knee_flexion_stance_peak_deg')} "
-        f"(range {band_text(ev, 'knee_flexion_stance_peak_deg')}; Heiderscheit 2011 measured "
-        "46 ± 4.5° in 45 runners, and well under 45° suggests a stiff landing, Souza 2016). "
-    )
+    text = ""
+    if has(ev, "knee_flexion_stance_peak_deg"):
+        text = (
+            f"While the foot is on the ground your knee bends at most "
+            f"{values_phrase(ev, 'knee_flexion_stance_peak_deg')} "
+            f"(range {band_text(ev, 'knee_flexion_stance_peak_deg')}; Heiderscheit 2011 "
+            "measured 46 ± 4.5° in 45 runners, and well under 45° suggests a stiff landing, "
+            "Souza 2016). "
+        )
     if has(ev, "knee_flexion_contact_deg"):
         text += f"At contact the knee is bent {values_phrase(ev, 'knee_flexion_contact_deg')}. "
     return text + (
@@ -107,17 +116,20 @@ def explain_stiff_landing(ctx: Context, ev: list[dict], sides: list[str]) -> str
 
 def explain_heel(direction: str) -> Callable[[Context, list[dict], list[str]], str]:
     def explain(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-        text = (
-            f"In swing your knee folds to at most "
-            f"{values_phrase(ev, 'knee_flexion_swing_peak_deg')}"
-        )
-        if has(ev, "heel_recovery_ratio"):
-            text += (
-                f" and the heel comes within {values_phrase(ev, 'heel_recovery_ratio')} of the hip"
+        seen, predicted = [], []
+        if has(ev, "knee_flexion_swing_peak_deg"):
+            seen.append(
+                f"your knee folds to at most {values_phrase(ev, 'knee_flexion_swing_peak_deg')}"
             )
-        text += (
-            ". Knee fold in swing rises with speed, so this is compared with what your pace "
-            f"predicts, a knee fold of {band_text(ev, 'knee_flexion_swing_peak_deg')} "
+            predicted.append(f"a knee fold of {band_text(ev, 'knee_flexion_swing_peak_deg')}")
+        if has(ev, "heel_recovery_ratio"):
+            seen.append(
+                f"the heel comes within {values_phrase(ev, 'heel_recovery_ratio')} of the hip"
+            )
+            predicted.append(f"a heel-to-hip distance of {band_text(ev, 'heel_recovery_ratio')}")
+        text = (
+            f"In swing {' and '.join(seen)}. Heel recovery rises with speed, so this is "
+            f"compared with what your pace predicts, {' and '.join(predicted)} "
             f"(pace: {ctx.pace.describe()}). "
         )
         if direction == "low":
@@ -137,14 +149,14 @@ def explain_heel(direction: str) -> Callable[[Context, list[dict], list[str]], s
 
 
 def explain_bounce(ctx: Context, ev: list[dict], sides: list[str]) -> str:
-    text = (
-        f"Your hips rise and fall {values_phrase(ev, 'vertical_oscillation_pct')} per step "
-        f"(range {band_text(ev, 'vertical_oscillation_pct')}"
-    )
-    if has(ev, "vertical_oscillation_cm"):
-        text += f"; about {values_phrase(ev, 'vertical_oscillation_cm')}"
+    parts = [
+        f"{values_phrase(ev, m)} (range {band_text(ev, m)})"
+        for m in ("vertical_oscillation_pct", "vertical_oscillation_cm")
+        if has(ev, m)
+    ]
+    text = f"Your hips rise and fall {' or '.join(parts)} per step"
     return text + (
-        "). Some bounce is part of running, but larger vertical oscillation has been linked "
+        ". Some bounce is part of running, but larger vertical oscillation has been linked "
         "with poorer running economy (Moore 2016), and a 5–10 % higher step rate reduces it "
         "(Heiderscheit 2011)."
     )

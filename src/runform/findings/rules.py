@@ -9,6 +9,12 @@ their own logic here: ``forced_extension`` (thigh far behind *together with* bac
 or a large trunk-to-thigh angle), ``low_cadence`` (judged against the speed's expected
 cadence when known) and ``asymmetry`` (left/right differences across metrics).
 
+Only reliable values are judged (:meth:`~runform.findings.scoring.Context.values`): from one
+camera that is the leg nearer the camera, never the far one. So a finding never names a
+side from one clip (``side`` is ``"both"``, ``measured_on`` says which leg was measured),
+and the legs are compared (``asymmetry``) only when both were measured as the near leg; a
+one-clip analysis says "film the other side to compare legs" instead.
+
 Wording and numbers follow ``shared/docs/biomechanics.md``: continuous scores, bands with
 their sources, no claim beyond the evidence. Contact time is reported but never graded.
 """
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from runform.findings.pace import REFERENCE_SPEED_MPS
 from runform.findings.scoring import (
     MIN_SEVERITY,
+    SIDES,
     Context,
     SideValue,
     band_distance,
@@ -43,7 +50,7 @@ from runform.findings.specs import (
     make_finding,
 )
 from runform.findings.wording import fmt_band, fmt_value, values_phrase
-from runform.metrics.catalog import CATALOG, SYMMETRY_THRESHOLD_PCT
+from runform.metrics.catalog import SYMMETRY_THRESHOLD_PCT
 
 #: Leg length (m) assumed to turn belt travel per frame into % of leg length.
 TYPICAL_LEG_M = 0.9
@@ -64,30 +71,42 @@ def affected_sides(severity: dict[str, float]) -> list[str]:
     return sorted(s for s, v in severity.items() if v >= floor)
 
 
-def _far_side_note(ctx: Context, sides: list[str]) -> str:
-    """A caveat when only the leg further from the camera shows the problem."""
+FILM_OTHER_SIDE = (
+    "Film the other side to compare legs: one camera sees the far leg partly hidden, so a "
+    "left/right comparison needs each leg filmed as the near leg (one clip from each side)."
+)
+
+
+def measured_note(ctx: Context, evidence: list[dict]) -> str:
+    """Which leg the finding rests on, and why the other is not judged (one sentence)."""
+    legs = sorted({i["side"] for i in evidence if i["side"] in SIDES})
     far = ctx.far_side()
-    if far and sides == [far]:
+    if far and legs == [ctx.near_side]:
         return (
-            f" Only the {far} leg shows this, and it was further from the camera and partly "
-            "hidden, where video measures less well (Young 2023): film the other side to confirm."
+            f" Measured on your {ctx.near_side} leg, the one nearer the camera; the {far} leg "
+            "was partly hidden (seen from the other side), so it is not judged: film the "
+            f"runner's {far} side to check it."
+        )
+    if legs and ctx.near_side is None:
+        return (
+            " Which leg was nearer the camera could not be told, so both legs are used and "
+            "neither is singled out."
         )
     return ""
 
 
-def _adjusted_band(ctx: Context, crit: Criterion) -> tuple[float | None, float | None, str]:
-    low, high = ctx.band(crit.metric)
-    if not crit.pace or ctx.pace.speed_mps is None:
-        return low, high, ""
-    if crit.pace == "scale":
-        k = ctx.pace.scale(crit.metric)
-        low = None if low is None else low * k
-        high = None if high is None else high * k
-    else:
-        d = ctx.pace.shift(crit.metric)
-        low = None if low is None else low + d
-        high = None if high is None else high + d
-    return low, high, f"band adjusted to {ctx.pace.describe()}"
+def _outside_sides(evidence: list[dict], concern_of: dict[str, str]) -> list[str]:
+    """The legs whose value lies beyond the band edge that matters, in any primary metric:
+    the legs a text names, so it never contradicts the table of values."""
+    out = set()
+    for item in evidence:
+        concern = concern_of.get(item["metric"])
+        if concern is None:
+            continue
+        low, high = item["band"]
+        if band_distance(item["value"], low, high, concern) > 0:
+            out.add(item["side"])
+    return sorted(out)
 
 
 def _full_scale(crit: Criterion, low: float | None, high: float | None) -> float:
@@ -114,9 +133,10 @@ def _score_spec(ctx: Context, spec: FindingSpec) -> _Scored:
     pace_used = False
     past_edge = False
     for crit in spec.criteria:
-        low, high, note = _adjusted_band(ctx, crit)
+        low, high = ctx.band(crit.metric)
+        note = ctx.band_note(crit.metric)
         values = ctx.values(crit.metric)
-        if crit.weight > 0 and values and crit.pace:
+        if crit.weight > 0 and values and crit.pace and note:
             pace_used = True
         full = _full_scale(crit, low, high)
         for sv in values:
@@ -128,7 +148,7 @@ def _score_spec(ctx: Context, spec: FindingSpec) -> _Scored:
             beyond = band_distance(sv.value, low, high, crit.concern)
             past_edge = past_edge or beyond > 0
             # a value within the video measurement error of the band edge is not a fault
-            beyond = max(0.0, beyond - CATALOG[crit.metric].measurement_error)
+            beyond = max(0.0, beyond - ctx.error(crit.metric, sv.side, sv.value))
             s = severity_from_distance(beyond, full)
             acc.setdefault(sv.side, []).append((crit.weight, s, sv.confidence))
     severity, confidence = {}, {}
@@ -153,10 +173,8 @@ def _in_range_note(items: list[dict]) -> str:
 def _not_assessed(area: Area, ctx: Context) -> Outcome:
     reasons = []
     for metric in area.metrics:
-        entry = ctx.entry(metric)
-        if entry and not ctx.trusted(metric):
-            flags = (entry.get("quality") or {}).get("flags") or ["poor data quality"]
-            reasons.append(f"{entry.get('name', metric)}: {'; '.join(flags)}")
+        if ctx.entry(metric):
+            reasons += ctx.unreliable_notes(metric)
     why = "; ".join(reasons) if reasons else "the metrics could not be measured in this video"
     return Outcome(area.id, "not assessed", f"Not assessed: {why}.")
 
@@ -184,16 +202,24 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
             return Outcome(
                 area.id,
                 "no finding",
-                f"Close to the edge of the range, within measurement error: {in_range}.",
+                "Close to the edge of the range, too close to call a finding given the "
+                f"measurement error: {in_range}.",
             )
         return Outcome(area.id, "no finding", f"Within the reference range: {in_range}.")
     sides = affected_sides(scored.severity)
     worst_side = max(scored.severity, key=lambda s: scored.severity[s])
-    confidence = scored.confidence[worst_side] * ctx.side_factor(sides)
+    confidence = scored.confidence[worst_side]
     if scored.pace_used:
         confidence *= ctx.pace.confidence_factor
-    explanation = spec.explain(ctx, scored.evidence, sides) + _far_side_note(ctx, sides)
-    finding = make_finding(spec.id, worst, confidence, sides, scored.evidence, explanation)
+    concern_of = {c.metric: c.concern for c in spec.criteria if c.weight > 0}
+    text_sides = _outside_sides(scored.primary, concern_of) or sides
+    explanation = spec.explain(ctx, scored.evidence, text_sides) + measured_note(
+        ctx, scored.evidence
+    )
+    name_side = all(ctx.legs_measured_as_near(c.metric) for c in spec.criteria)
+    finding = make_finding(
+        spec.id, worst, confidence, sides, scored.evidence, explanation, name_side=name_side
+    )
     return Outcome(area.id, "finding", finding["title"], finding)
 
 
@@ -264,9 +290,12 @@ def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
         "with hip extension (Schache 2000). More leg extension at toe-off is not better for "
         "economy (Moore 2016)."
     )
-    explanation += _far_side_note(ctx, sides)
-    conf = confidence[worst_side] * ctx.side_factor(sides)
-    finding = make_finding("forced_extension", worst, conf, sides, evidence, explanation)
+    explanation += measured_note(ctx, evidence)
+    conf = confidence[worst_side]
+    name_side = ctx.legs_measured_as_near("thigh_extension_deg")
+    finding = make_finding(
+        "forced_extension", worst, conf, sides, evidence, explanation, name_side=name_side
+    )
     return Outcome(area.id, "finding", finding["title"], finding)
 
 
@@ -276,30 +305,35 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         return _not_assessed(area, ctx)
     sv: SideValue = values[0]
     expected = (ctx.entry("cadence_spm") or {}).get("expected")
+    # the band stored with the metric: from 5 % below the expected cadence when the speed is
+    # known (CADENCE_TOLERANCE), else the distance-pace band
     low, high = ctx.band("cadence_spm")
+    band = (low, high)
     confidence = sv.confidence
+    edge = low if low is not None else 160.0
     if expected:
-        edge = expected * (1.0 - CADENCE_TOLERANCE)
-        band = (edge, None)
-        note = (
-            f"expected ≈ {expected:.0f} steps/min at {ctx.pace.describe()} (Fukuchi 2017); "
-            f"judged from {CADENCE_TOLERANCE:.0%} below it"
+        note = ctx.band_note("cadence_spm") or (
+            f"expected ≈ {expected:.0f} steps/min (Fukuchi 2017); judged from "
+            f"{CADENCE_TOLERANCE:.0%} below it"
         )
     else:
-        edge = low if low is not None else 160.0
-        band = (low, high)
         note = "speed unknown: judged against the distance-pace band"
         confidence *= ctx.pace.confidence_factor
     item = evidence_item(ctx, sv, band, note=note, expected=expected)
-    severity = severity_from_distance(edge - sv.value, CADENCE_FULL_SCALE * edge)
+    error = ctx.error("cadence_spm", "all", sv.value)
+    severity = severity_from_distance(edge - sv.value - error, CADENCE_FULL_SCALE * edge)
     value_text = fmt_value(sv.value, "steps/min")
     if severity < MIN_SEVERITY:
         where = (
-            f"expected ≈ {expected:.0f} for the speed"
+            f"expected ≈ {expected:.0f} for the speed, range {fmt_band(low, high, 'steps/min')}"
             if expected
             else (f"range {fmt_band(low, high, 'steps/min')}")
         )
-        status = "Close to the edge, within measurement error" if severity > 0 else "Within range"
+        status = (
+            "Close to the edge, within measurement error"
+            if severity > 0 or sv.value < edge
+            else "Within range"
+        )
         return Outcome(area.id, "no finding", f"{status}: cadence {value_text} ({where}).")
     if expected:
         context = (
@@ -363,8 +397,11 @@ def _distinguishable(left: SideValue, right: SideValue) -> bool:
 
 
 def _asymmetry(ctx: Context, area: Area) -> Outcome:
+    comparable = [m for m in ASYMMETRY_METRICS if ctx.legs_measured_as_near(m)]
+    if not comparable:
+        return Outcome(area.id, "not assessed", FILM_OTHER_SIDE)
     rows = []
-    for metric in ASYMMETRY_METRICS:
+    for metric in comparable:
         per = {sv.side: sv for sv in ctx.values(metric)}
         if "left" not in per or "right" not in per:
             continue
@@ -405,12 +442,9 @@ def _asymmetry(ctx: Context, area: Area) -> Outcome:
             f"(symmetry index {si:.0f} %)"
         )
     severity, _, confidence, _, _ = flagged[0]
-    far = ctx.far_side()
     caveat = (
-        f" The {far} leg was further from the camera and partly hidden, so part of a "
-        "difference can come from the view: film the other side to confirm."
-        if far
-        else " One camera sees the far leg less well: film the other side to confirm."
+        " Each leg was measured as the near leg, in its own clip: a different speed or camera "
+        "set-up between the clips also shows up here."
     )
     explanation = (
         f"Your legs differ: {'; '.join(phrases[:4])}.{caveat} A difference on its own is not "

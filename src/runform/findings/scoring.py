@@ -13,12 +13,19 @@ from the metric's quality record and the input:
 - steps: ``sqrt(n / 8)`` capped at 1 (8 steps per side give full weight);
 - frame rate: 1 at or above the metric's ``good_fps``; 0.75 below it; 0.55 below its
   ``coarse_fps`` (timing metrics at 30 fps);
-- keypoint confidence of that side: 1 at ≥ 0.7, falling linearly to 0.3 at 0.3;
-- the far leg (the one further from the camera, partly hidden): 0.75 when only the far leg
-  shows the problem (event and angle errors are larger there; Young 2023).
+- keypoint confidence of that side: 1 at ≥ 0.7, falling linearly to 0.3 at 0.3.
 
-A metric whose quality record says ``trusted: false`` is not used at all: its area is
-reported as "not assessed" instead.
+**Which values count.** Only reliable ones (``metrics[id]["reliability"][side]``, written
+by :func:`runform.metrics.summary.assess`): never the leg further from the camera (seen from
+the other side, partly hidden; Young 2023), never a metric whose quality record says
+``trusted: false``, never a value too imprecise to place against its band. A value resting
+on fewer than :data:`MIN_FINDING_STEPS` steps is withheld, with the reason. An area with no
+value left is reported as "not assessed" instead.
+
+**Bands.** Every metric is judged against the band stored with it in ``analysis.json``
+(moved to the runner's pace once, by :func:`runform.findings.pace.metric_band`), so the
+findings, the report and the terminal show the same band. A document written before bands
+were stored gets them computed here the same way.
 
 Examples
 --------
@@ -35,16 +42,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from runform.findings.pace import Pace, pace_from_analysis
-from runform.metrics.catalog import CATALOG
+from runform.findings.pace import Pace, metric_band, pace_from_analysis
+from runform.metrics.catalog import CATALOG, combined_error
 
 #: A finding is listed only from this severity on (smaller distances are within
 #: measurement error of the band edge).
 MIN_SEVERITY = 0.1
 #: Steps per side that give a metric full weight.
 FULL_STEPS = 8
-#: Multiplier when only the leg further from the camera shows the problem.
-FAR_SIDE_FACTOR = 0.75
+#: Fewer steps than this on the measured leg and a value is withheld from the findings.
+MIN_FINDING_STEPS = 6
 SIDES = ("left", "right")
 
 
@@ -115,6 +122,7 @@ class SideValue:
     confidence: float
     quality: str
     flags: tuple[str, ...]
+    view: str = "unknown"  # "near", "unknown" (which leg was nearer is not known), "whole body"
 
 
 @dataclass
@@ -129,18 +137,55 @@ class Context:
     pace: Pace
     notes: list[str] = field(default_factory=list)
 
+    withheld: dict[str, str] = field(default_factory=dict)  # metric -> why it was withheld
+
     @classmethod
     def from_analysis(cls, analysis: dict) -> Context:
         inp = analysis.get("input") or {}
-        direction = (analysis.get("context") or {}).get("direction")
-        near = {1: "right", -1: "left"}.get(direction)  # a runner moving right shows the right
+        near = (analysis.get("context") or {}).get("near_side")
         return cls(
             analysis=analysis,
             metrics=analysis.get("metrics") or {},
             fps=float(inp.get("frame_rate") or 0.0),
             keypoint_confidence=inp.get("keypoint_confidence") or {},
-            near_side=near,
+            near_side=near if near in SIDES else None,
             pace=pace_from_analysis(analysis),
+        )
+
+    # ------------------------------------------------------------------ legs
+    def view(self, side: str) -> str:
+        """``"near"``, ``"far"`` or ``"unknown"`` for a leg; ``"whole body"`` for ``both``."""
+        if side not in SIDES:
+            return "whole body"
+        if self.near_side is None:
+            return "unknown"
+        return "near" if side == self.near_side else "far"
+
+    def reliability(self, metric: str, side: str) -> tuple[bool, str]:
+        """Whether one leg's (or the whole body's, ``side="all"``) value of a metric may be
+        used, and why not. Read from the document; for documents without the record, the
+        far leg and untrusted metrics are excluded the same way."""
+        entry = self.entry(metric) or {}
+        record = (entry.get("reliability") or {}).get(side)
+        if isinstance(record, dict) and "reliable" in record:
+            return bool(record["reliable"]), str(record.get("reason") or "")
+        if side in SIDES and self.view(side) == "far":
+            return False, f"seen from the other side: the {side} leg was the far leg"
+        if not self.trusted(metric):
+            flags = (entry.get("quality") or {}).get("flags") or ["poor data quality"]
+            return False, "; ".join(flags)
+        return True, ""
+
+    def legs_measured_as_near(self, metric: str) -> bool:
+        """Whether both legs' values of a metric were measured as the near leg (two clips,
+        one from each side, merged into one document): only then can the legs be compared
+        or one of them named as the worse. Never true for one clip."""
+        records = (self.entry(metric) or {}).get("reliability") or {}
+        return all(
+            isinstance(records.get(s), dict)
+            and records[s].get("view") == "near"
+            and records[s].get("reliable", False)
+            for s in SIDES
         )
 
     # ------------------------------------------------------------------ reading metrics
@@ -152,12 +197,36 @@ class Context:
         entry = self.entry(metric)
         return bool(entry) and bool((entry.get("quality") or {}).get("trusted", True))
 
+    def band_record(self, metric: str) -> dict:
+        """The band the metric is judged against: as stored in the document (already moved
+        to the runner's pace), or for an older document computed the same way."""
+        entry = self.entry(metric) or {}
+        band = entry.get("band") or {}
+        if not band or "catalogue_low" in band:
+            return band
+        return metric_band(metric, band, self.pace, entry.get("expected")) or {}
+
     def band(self, metric: str) -> tuple[float | None, float | None]:
-        band = (self.entry(metric) or {}).get("band") or {}
+        band = self.band_record(metric)
         return band.get("low"), band.get("high")
 
+    def error(self, metric: str, side: str, value: float) -> float:
+        """The measurement error of one leg's (or the whole body's) value, as stored with the
+        metric (catalogue error, proportional part and event timing, in quadrature); for an
+        older document without it, the catalogue's part alone."""
+        errors = (self.entry(metric) or {}).get("measurement_error")
+        key = side if side in SIDES else "all"
+        if isinstance(errors, dict) and isinstance(errors.get(key), int | float):
+            return float(errors[key])
+        spec = CATALOG.get(metric)
+        return combined_error(spec, value) if spec is not None else 0.0
+
+    def band_note(self, metric: str) -> str:
+        """How the band was moved to the runner's pace ("" when it was not)."""
+        return self.band_record(metric).get("adjusted") or ""
+
     def band_source(self, metric: str) -> str:
-        return ((self.entry(metric) or {}).get("band") or {}).get("source", "")
+        return self.band_record(metric).get("source", "")
 
     def unit(self, metric: str) -> str:
         return (self.entry(metric) or {}).get("unit", "")
@@ -166,9 +235,11 @@ class Context:
         return (self.entry(metric) or {}).get("name", metric)
 
     def values(self, metric: str) -> list[SideValue]:
-        """Per-side values (left, right) of a per-side metric, or the whole-body value.
+        """The reliable per-side values of a per-side metric, or the whole-body value.
 
-        Empty when the metric is missing or not trusted.
+        Empty when the metric is missing or not trusted; the far leg's value is never
+        returned (:meth:`reliability`), nor one resting on fewer than
+        :data:`MIN_FINDING_STEPS` steps (recorded in :attr:`withheld`).
         """
         entry = self.entry(metric)
         if not entry or not self.trusted(metric):
@@ -181,7 +252,9 @@ class Context:
         if entry.get("per_side"):
             for side in SIDES:
                 stats = entry.get(side)
-                if not _usable(stats):
+                if not _usable(stats) or not self.reliability(metric, side)[0]:
+                    continue
+                if not self._enough_steps(metric, side, int(stats.get("n") or 0)):
                     continue
                 conf = base * _steps_factor(int(stats.get("n") or 0))
                 conf *= _keypoint_factor(self.keypoint_confidence.get(side))
@@ -195,11 +268,14 @@ class Context:
                         conf,
                         level,
                         flags,
+                        self.view(side),
                     )
                 )
         else:
             stats = entry.get("all")
-            if _usable(stats):
+            reliable = self.reliability(metric, "all")[0]
+            n_all = int((stats or {}).get("n") or 0)
+            if _usable(stats) and reliable and self._enough_steps(metric, "all", n_all // 2):
                 n_side = max(1, int(stats.get("n") or 0) // 2)
                 kp = [self.keypoint_confidence.get(s) for s in SIDES]
                 kp_mean = (
@@ -218,15 +294,36 @@ class Context:
                         conf,
                         level,
                         flags,
+                        "whole body",
                     )
                 )
         return out
 
-    def side_factor(self, sides: list[str]) -> float:
-        """:data:`FAR_SIDE_FACTOR` when the only affected side is the far leg, else 1."""
-        if self.near_side and sides and all(s not in (self.near_side, "both") for s in sides):
-            return FAR_SIDE_FACTOR
-        return 1.0
+    def _enough_steps(self, metric: str, side: str, n: int) -> bool:
+        if metric == "cadence_spm" or n >= MIN_FINDING_STEPS:
+            return True
+        leg = f"the {side} leg" if side in SIDES else "the clip"
+        self.withheld[metric] = (
+            f"{self.name(metric)}: withheld, only {n} step(s) of {leg} were measured and a "
+            f"finding needs at least {MIN_FINDING_STEPS} (film at least 10 s of steady running)"
+        )
+        return False
+
+    def unreliable_notes(self, metric: str) -> list[str]:
+        """Why values of a metric were left out: the far leg, imprecision, too few steps."""
+        entry = self.entry(metric) or {}
+        keys = SIDES if entry.get("per_side") else ("all",)
+        notes = []
+        for key in keys:
+            if not entry.get(key):
+                continue
+            ok, reason = self.reliability(metric, key)
+            if not ok and reason:
+                who = f"{key} leg" if key in SIDES else "value"
+                notes.append(f"{self.name(metric)} ({who}): {reason}")
+        if metric in self.withheld:
+            notes.append(self.withheld[metric])
+        return notes
 
     def far_side(self) -> str | None:
         if self.near_side is None:
@@ -263,6 +360,7 @@ def evidence_item(
         "metric": sv.metric,
         "name": ctx.name(sv.metric),
         "side": sv.side,
+        "view": sv.view,
         "value": round(sv.value, 3 if abs(sv.value) < 5 else 1),
         "band": [_round(band[0]), _round(band[1])],
         "unit": ctx.unit(sv.metric),

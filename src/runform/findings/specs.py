@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from runform.findings import explain as ex
+from runform.findings.pace import CADENCE_TOLERANCE as CADENCE_TOLERANCE
+from runform.findings.pace import PACE_MODES
 from runform.findings.scoring import Context, confidence_label, severity_label
 
 
@@ -27,8 +29,10 @@ class Criterion:
     full_scale: distance beyond the band edge that gives severity 1 (in the metric's unit,
         or as a fraction of the band edge when ``relative``).
     weight: share in the finding's severity; 0 = shown as evidence only.
-    pace: ``"scale"`` / ``"shift"`` to move the band with the runner's pace
-        (:mod:`runform.findings.pace`), or ``None``.
+    pace: how the metric's band moves with the runner's pace (``"scale"`` / ``"shift"``,
+        from :data:`runform.findings.pace.PACE_MODES`, the one table), or ``None``. The band
+        itself is moved once per analysis and stored with the metric; this only says the
+        finding leans on the speed (its confidence falls when the speed was estimated).
     """
 
     metric: str
@@ -128,8 +132,6 @@ ASYMMETRY_METRICS: tuple[str, ...] = (
 ASYMMETRY_FULL_SCALE_PCT = 30.0
 #: A one-camera view sees the far leg worse, so every left/right comparison is less certain.
 ONE_CAMERA_SYMMETRY_FACTOR = 0.75
-#: Cadence this far below the speed's expected cadence is the edge of "low" (runners vary).
-CADENCE_TOLERANCE = 0.05
 #: Fraction of the edge value that gives full low-cadence severity.
 CADENCE_FULL_SCALE = 0.10
 #: A side counts as affected when its severity is at least this share of the worst side's.
@@ -157,8 +159,22 @@ SPECS: tuple[FindingSpec, ...] = (
         area="drive",
         title="Weak drive: the thigh sweeps back slowly in stance",
         criteria=(
-            Criterion("drive_peak_deg_s", "low", 0.4, 0.6, pace="scale", relative=True),
-            Criterion("drive_mean_deg_s", "low", 0.4, 0.4, pace="scale", relative=True),
+            Criterion(
+                "drive_peak_deg_s",
+                "low",
+                0.4,
+                0.6,
+                pace=PACE_MODES["drive_peak_deg_s"],
+                relative=True,
+            ),
+            Criterion(
+                "drive_mean_deg_s",
+                "low",
+                0.4,
+                0.4,
+                pace=PACE_MODES["drive_mean_deg_s"],
+                relative=True,
+            ),
         ),
         advice="Build hip-extensor strength and speed: hip thrusts, single-leg Romanian "
         "deadlifts, and short hill sprints or strides with the foot pulled back under the hip. "
@@ -200,8 +216,16 @@ SPECS: tuple[FindingSpec, ...] = (
         area="heel_recovery",
         title="Low heel recovery for your pace",
         criteria=(
-            Criterion("knee_flexion_swing_peak_deg", "low", 20.0, 0.7, pace="shift"),
-            Criterion("heel_recovery_ratio", "high", 0.15, 0.3, pace="shift"),
+            Criterion(
+                "knee_flexion_swing_peak_deg",
+                "low",
+                20.0,
+                0.7,
+                pace=PACE_MODES["knee_flexion_swing_peak_deg"],
+            ),
+            Criterion(
+                "heel_recovery_ratio", "high", 0.15, 0.3, pace=PACE_MODES["heel_recovery_ratio"]
+            ),
         ),
         advice="Let the heel rise as the push finishes rather than lifting it; easy butt-kicks, "
         "A-skips and relaxed strides a little faster than your usual pace; hamstring and "
@@ -214,8 +238,16 @@ SPECS: tuple[FindingSpec, ...] = (
         area="heel_recovery",
         title="Heel pulled up more than your pace needs",
         criteria=(
-            Criterion("knee_flexion_swing_peak_deg", "high", 20.0, 0.7, pace="shift"),
-            Criterion("heel_recovery_ratio", "low", 0.15, 0.3, pace="shift"),
+            Criterion(
+                "knee_flexion_swing_peak_deg",
+                "high",
+                20.0,
+                0.7,
+                pace=PACE_MODES["knee_flexion_swing_peak_deg"],
+            ),
+            Criterion(
+                "heel_recovery_ratio", "low", 0.15, 0.3, pace=PACE_MODES["heel_recovery_ratio"]
+            ),
         ),
         advice="Relax the lower leg in swing and let the heel follow the push; drills that "
         "bring the foot forward under the hip (A-skips, wall drills) rather than kicking the "
@@ -283,9 +315,9 @@ ADVICE: dict[str, str] = {
     "hip, not from arching the lower back.",
     "low_cadence": "Raise the step rate about 5 % at a time at the same speed, with a metronome "
     "or music at the target tempo; hold each new rate for 1–2 weeks before the next step.",
-    "asymmetry": "Re-film from the other side to confirm. If it holds, train each leg on its "
-    "own (single-leg squats, step-ups, single-leg bridges, hops) and check mobility and any "
-    "old injury on the weaker side.",
+    "asymmetry": "Train each leg on its own (single-leg squats, step-ups, single-leg bridges, "
+    "hops) and check mobility and any old injury on the weaker side; re-film both sides to "
+    "see it change.",
 }
 
 
@@ -304,7 +336,18 @@ def make_finding(
     sides: list[str],
     evidence: list[dict],
     explanation: str,
+    *,
+    name_side: bool = False,
 ) -> dict:
+    """A finding dict (``docs/findings.md``).
+
+    ``sides`` are the affected legs; ``side`` names one of them only when ``name_side`` is
+    true, that is when both legs were measured as the near leg and one is clearly worse.
+    From one camera it is ``"both"`` (no side singled out: the far leg is not measured), so
+    nothing downstream (the plan's "start with this side") prefers a side on no evidence.
+    ``measured_on`` lists the legs whose values the finding rests on (``[]`` for whole-body
+    metrics).
+    """
     confidence = round(max(0.0, min(1.0, confidence)), 2)
     if confidence < 0.5:
         note = _low_confidence_note(evidence)
@@ -314,10 +357,9 @@ def make_finding(
             + (f" {note}" if note else "")
         )
     metrics = list(dict.fromkeys(item["metric"] for item in evidence))
-    if ("left" in sides and "right" in sides) or "both" in sides or not sides:
-        side = "both"
-    else:
-        side = sides[0]
+    legs = [s for s in sides if s in ("left", "right")]
+    side = legs[0] if name_side and len(legs) == 1 else "both"
+    measured_on = sorted({item["side"] for item in evidence if item["side"] in ("left", "right")})
     return {
         "id": finding_id,
         "title": TITLES[finding_id],
@@ -326,6 +368,7 @@ def make_finding(
         "confidence": confidence,
         "confidence_label": confidence_label(confidence),
         "side": side,
+        "measured_on": measured_on,
         "metrics": metrics,
         "evidence": evidence,
         "explanation": explanation,
