@@ -104,9 +104,13 @@ def test_male_side_contact_time_in_the_physiological_band(male_side: Analysis):
         if side == "left":
             assert in_band, (side, ct, duty)
         elif not in_band:
-            assert not quality["trusted"], (side, ct, quality)
+            # the right foot is the far foot: never used, and the reason is recorded
+            assert male_side.near_side == "left"
+            for metric in ("contact_time_ms", "duty_factor_pct"):
+                record = male_side.metrics[metric]["reliability"]["right"]
+                assert record["view"] == "far" and not record["reliable"], (side, ct, record)
+                assert "seen from the other side" in record["reason"]
             assert any("poorly tracked" in f for f in quality["flags"])
-            assert not male_side.metrics["duty_factor_pct"]["quality"]["trusted"]
 
 
 def test_male_side_kept_steps_are_possible_steps(male_side: Analysis):

@@ -192,7 +192,19 @@ def _summary_reading(metric: str, raw: Any, info: Any) -> Reading | None:
     if isinstance(quality, Mapping) and quality.get("trusted") is False:
         return None
     if isinstance(raw, Mapping):
-        values = {s: v for s in ("left", "right") if (v := _finite(raw.get(s))) is not None}
+        # a leg whose value is not reliable (the far leg, seen from the other side) is not
+        # quoted back to the runner
+        reliability = (
+            info.get("reliability") if isinstance(info.get("reliability"), Mapping) else {}
+        )
+        values = {
+            s: v
+            for s in ("left", "right")
+            if (v := _finite(raw.get(s))) is not None
+            and not (
+                isinstance(reliability.get(s), Mapping) and reliability[s].get("reliable") is False
+            )
+        }
     else:
         value = _finite(raw)
         values = {"both": value} if value is not None else {}

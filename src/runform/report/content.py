@@ -16,7 +16,15 @@ from pathlib import Path
 from runform.findings import KEY_EVENTS, assess_areas
 from runform.findings.pace import SPEED_REFERENCE_SOURCE, pace_from_analysis
 from runform.findings.scoring import MIN_SEVERITY
-from runform.findings.wording import fmt_band, fmt_value
+from runform.findings.wording import (
+    band_of,
+    entry_keys,
+    fmt_band,
+    fmt_value,
+    is_far,
+    is_reliable,
+    verdict_text,
+)
 from runform.keyframes import still_filename
 from runform.metrics.catalog import CATALOG
 from runform.progress import ProgressCallback, no_progress
@@ -82,7 +90,9 @@ class ScoreRow:
     name: str
     unit: str
     definition: str
-    values: list[tuple[str, str, str]]  # (side, formatted value, position: below/in/above/"")
+    #: (side, value with its verdict, class): the class is the verdict's position
+    #: (below/in/above/""), or "far" (seen from the other side) / "unreliable", shown greyed.
+    values: list[tuple[str, str, str]]
     spread: str
     band: str
     band_source: str
@@ -123,10 +133,16 @@ class ReportContent:
 
 
 def side_text(finding: dict) -> str:
-    """``"left leg"``, ``"right leg"``, ``"both legs"`` or ``"whole body"`` (whole-body metrics)."""
+    """``"left leg"`` (a side named), ``"left leg, nearer the camera"`` (the only leg
+    measured), ``"both legs"`` or ``"whole body"`` (whole-body metrics)."""
     side = finding.get("side", "both")
     if side in ("left", "right"):
         return f"{side} leg"
+    legs = [s for s in finding.get("measured_on") or [] if s in ("left", "right")]
+    if len(legs) == 1:
+        views = {e.get("side"): e.get("view") for e in finding.get("evidence", [])}
+        near = ", nearer the camera" if views.get(legs[0]) == "near" else ""
+        return f"measured on the {legs[0]} leg{near}"
     per_leg = any(e.get("side") in ("left", "right") for e in finding.get("evidence", []))
     return "both legs" if per_leg else "whole body"
 
@@ -186,14 +202,25 @@ def _finite(x: object) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
-def _position(value: float, entry: dict) -> str:
-    band = entry.get("band") or {}
-    low, high = band.get("low"), band.get("high")
-    if low is not None and value < low:
-        return "below"
-    if high is not None and value > high:
-        return "above"
-    return "in" if (low is not None or high is not None) else ""
+_VERDICT_CLASS = {"below": "below", "above": "above", "within": "in"}
+
+
+def _value_class(entry: dict, key: str) -> str:
+    if is_far(entry, key):
+        return "far"
+    if not is_reliable(entry, key):
+        return "unreliable"
+    return _VERDICT_CLASS.get((entry.get("verdict") or {}).get(key, ""), "")
+
+
+def measured_only(entry: dict) -> dict:
+    """A copy of a metric entry without the values that are not reliable (the far leg's),
+    for the charts, which would otherwise place them like any other."""
+    out = dict(entry)
+    for key in entry_keys(entry):
+        if not is_reliable(entry, key):
+            out[key] = None
+    return out
 
 
 def _score_rows(metrics: dict) -> list[ScoreRow]:
@@ -206,28 +233,36 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
         unit = entry.get("unit", "")
         values, spreads = [], []
         sides = ("left", "right") if entry.get("per_side") else ("all",)
+        errors = entry.get("measurement_error") or {}
         for side in sides:
             stats = entry.get(side)
             if not stats or not _finite(stats.get("median")):
                 continue
             label = "both" if side == "all" else side
+            text = fmt_value(stats["median"], unit, short=True)
+            verdict = verdict_text(entry, side)
             values.append(
-                (
-                    label,
-                    fmt_value(stats["median"], unit, short=True),
-                    _position(stats["median"], entry),
-                )
+                (label, f"{text} · {verdict}" if verdict else text, _value_class(entry, side))
             )
+            error = errors.get(side)
             spreads.append(
                 f"{label[0].upper() if label != 'both' else ''}"
                 f"{' ' if label != 'both' else ''}IQR {fmt_value(stats['iqr'], unit, True)}"
                 f", n = {stats['n']}"
+                + (f", error ±{fmt_value(error, unit, True)}" if _finite(error) else "")
             )
         band = entry.get("band") or {}
         if entry.get("expected") is not None:
             spreads.append(f"expected ≈ {fmt_value(entry['expected'], unit, True)} for the speed")
         quality = entry.get("quality") or {}
-        fig = plots.gauge_figure(entry)
+        flags = list(quality.get("flags") or [])
+        for key in sides:
+            record = (entry.get("reliability") or {}).get(key) or {}
+            if entry.get(key) and record.get("reason") and not is_far(entry, key):
+                who = f"{key}: " if key != "all" else ""
+                if record["reason"] not in flags:
+                    flags.append(f"{who}not measured reliably: {record['reason']}")
+        fig = plots.gauge_figure(measured_only(entry))
         spec = CATALOG.get(metric)
         rows.append(
             ScoreRow(
@@ -237,22 +272,46 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
                 definition=spec.definition if spec else "",
                 values=values,
                 spread="; ".join(spreads),
-                band=fmt_band(band.get("low"), band.get("high"), unit, short=True),
+                band=band_of(entry) or "no reference band",
                 band_source=band.get("source", ""),
-                band_note=band.get("note", ""),
+                band_note="; ".join(x for x in (band.get("adjusted"), band.get("note")) if x),
                 graded=bool(entry.get("graded", True)),
                 quality=quality.get("level", "good"),
-                flags=list(quality.get("flags") or []),
+                flags=flags,
                 gauge=plots.render(fig, dpi=200, svg=False) if fig is not None else None,
             )
         )
     return rows
 
 
+def _measured_legs(analysis: dict) -> list[str]:
+    """The legs whose values are reliable: the near leg (both when it is not known)."""
+    near = (analysis.get("context") or {}).get("near_side")
+    return [near] if near in ("left", "right") else ["left", "right"]
+
+
+def _legs_note(analysis: dict) -> str:
+    near = (analysis.get("context") or {}).get("near_side")
+    if near not in ("left", "right"):
+        return ""
+    far = "right" if near == "left" else "left"
+    return (
+        f" Only the {near} leg, nearer the camera, is drawn: the {far} leg was seen from the "
+        "other side, partly hidden."
+    )
+
+
 def _figures(analysis: dict) -> list[FigureItem]:
-    metrics = analysis.get("metrics") or {}
+    metrics = {m: measured_only(e) for m, e in (analysis.get("metrics") or {}).items()}
+    legs = _measured_legs(analysis)
+    note = _legs_note(analysis)
+    cycles = {
+        angle: {s: c for s, c in (per or {}).items() if s in legs}
+        for angle, per in (analysis.get("cycles") or {}).items()
+    }
+    steps = [r for r in analysis.get("steps") or [] if r.get("side") in legs]
     out = []
-    fig = plots.angle_curves_figure(analysis.get("cycles") or {}, metrics)
+    fig = plots.angle_curves_figure(cycles, metrics)
     if fig is not None:
         out.append(
             FigureItem(
@@ -261,23 +320,24 @@ def _figures(analysis: dict) -> list[FigureItem]:
                 "Mean ± SD of each side's strides, normalised from contact (0 %) to the next contact "
                 "of the same foot (100 %); dashed lines mark toe-off. Shaded boxes are the reference "
                 "bands of the metrics at the phase where each applies (green graded, grey only "
-                "informative).",
+                "informative)." + note,
                 plots.render(fig),
             )
         )
-    fig = plots.step_metrics_figure(analysis.get("steps") or [], metrics)
+    fig = plots.step_metrics_figure(steps, metrics)
     if fig is not None:
         out.append(
             FigureItem(
                 "steps",
-                "Step by step: consistency and left/right",
+                "Step by step: consistency",
                 "Every accepted step (left circles, right squares) over the clip; dashed lines are "
                 "each side's median, shading the reference band. A tight cloud means a consistent "
-                "stride; two separate clouds mean the legs differ.",
+                "stride." + note,
                 plots.render(fig),
             )
         )
-    fig = plots.symmetry_figure(metrics)
+    # Left against right only when both legs were measured as the near leg.
+    fig = plots.symmetry_figure(metrics) if len(legs) == 2 and not note else None
     if fig is not None:
         out.append(
             FigureItem(
@@ -356,14 +416,38 @@ def _quality(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
             ),
         ),
     ]
-    near = {1: "right", -1: "left"}.get(ctx.get("direction"))
-    if near:
+    near = ctx.get("near_side")
+    evidence = ctx.get("near_side_evidence") or {}
+    votes = ", ".join(
+        f"{k.replace('_', ' ')} {v:+.1f}" for k, v in (evidence.get("votes") or {}).items()
+    )
+    if near in ("left", "right"):
         far = "left" if near == "right" else "right"
         items.append(
             (
                 "Camera side",
-                f"{near} leg nearer the camera; the {far} leg is further away and "
-                "partly hidden, so its values are less certain",
+                f"{near} leg nearer the camera (from the picture: {votes or evidence.get('basis', '')}); "
+                f"the {far} leg was partly hidden, so its values are shown greyed, marked "
+                f"'seen from the other side', and not judged. Film the runner's {far} side to "
+                "measure it and compare legs",
+            )
+        )
+    else:
+        items.append(
+            (
+                "Camera side",
+                "which leg was nearer the camera could not be told from the picture"
+                + (f" ({votes})" if votes else "")
+                + "; both legs are used and no finding names a side",
+            )
+        )
+    if ctx.get("event_timing_error_ms"):
+        items.append(
+            (
+                "Event timing",
+                f"each contact and toe-off is known to about ±{ctx['event_timing_error_ms']:.0f} ms "
+                "at this frame rate; values read at an event carry that error (shown as ± in the "
+                "scorecard)",
             )
         )
     kp = inp.get("keypoint_confidence") or {}
@@ -427,8 +511,10 @@ def _methods(analysis: dict) -> list[str]:
         "trunk = hip→shoulder against vertical (positive forward). The 2-D thigh angle is not "
         "the 3-D hip angle: it includes pelvic tilt, which differs ~20° between runners "
         "(Schache 2000). Video angles carry errors of about 5–8° against motion capture "
-        "(Van Hooren 2023), and the leg further from the camera is measured less well "
-        "(Young 2023).",
+        "(Van Hooren 2023). The leg further from the camera is partly hidden and measured less "
+        "well (Young 2023): which leg was nearer is read from the picture (the pose model's "
+        "depth where it gives one, which leg's points fade when the legs overlap, the far "
+        "arm hidden behind the trunk, keypoint confidence), and only the near leg is judged.",
         "Reference bands are typical ranges from the literature, with their sources in the "
         "scorecard; they are not pass/fail limits. Contact time and other informative metrics "
         "are reported but not graded (Van Hooren 2024). Bands of speed-dependent metrics (thigh "
@@ -437,10 +523,11 @@ def _methods(analysis: dict) -> list[str]:
         "Findings: severity is 0 at the band edge and grows linearly with the distance beyond "
         f"it to 1; a finding is listed from severity {MIN_SEVERITY:g}, since smaller distances "
         "are within measurement error. Confidence multiplies the number of steps "
-        "(full weight from 8 per side), the frame rate against what the metric needs, the "
-        "keypoint confidence, and a discount when only the far leg shows the problem or the "
-        "speed had to be estimated from cadence. Findings are ordered by severity × "
-        "confidence.",
+        "(full weight from 8 per side; a finding needs at least 6), the frame rate against what "
+        "the metric needs, the keypoint confidence, and a discount when the speed had to be "
+        "estimated from cadence. Findings are ordered by severity × confidence. A left/right "
+        "comparison needs each leg filmed as the near leg, so one clip never names a weaker "
+        "side.",
     ]
 
 
@@ -457,7 +544,7 @@ def build_content(
     """Assemble the report's content (figures rendered, stills located)."""
     inp = analysis.get("input") or {}
     ctx = analysis.get("context") or {}
-    near = {1: "right", -1: "left"}.get(ctx.get("direction"))
+    near = ctx.get("near_side")
     stills, video = collect_media(out_dir, media)
     progress("report", 0.1, "figures")
     figures = _figures(analysis)
