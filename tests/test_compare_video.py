@@ -40,6 +40,7 @@ from runform.synthetic import RunnerSpec, synthetic_runner
 BACKGROUND = (110, 110, 110)
 LIMB = (25, 25, 25)
 FPS = 120.0
+DURATION = 4.0
 
 
 def encode(path: Path, frames, fps: float) -> Path:
@@ -76,7 +77,7 @@ def make_folder(root: Path, name: str, spec: RunnerSpec, seed: int, stills: bool
     """An analysis folder like `runform analyze` writes: analysis.json, annotated.mp4, stills."""
     folder = root / name
     folder.mkdir()
-    run = synthetic_runner(spec, fps=FPS, duration_s=4.0, px_per_m=150, seed=seed)
+    run = synthetic_runner(spec, fps=FPS, duration_s=DURATION, px_per_m=150, seed=seed)
     clip = encode(folder / "clip.mp4", runner_frames(run.track), FPS)
     analysis = analyze_track(run.track, AnalysisOptions(treadmill_speed_mps=spec.speed_mps))
     if stills:

@@ -32,7 +32,7 @@ Examples
 >>> after = [26.0 + 0.1 * (k % 5) for k in range(20)]
 >>> c = metric_change("thigh_extension_deg", "deg", before, after, 20.2, 26.2, fps=120)
 >>> round(c.change, 1), c.real_change, round(c.sdc, 1)
-(6.0, True, 3.4)
+(6.0, True, 4.3)
 >>> same = metric_change("thigh_extension_deg", "deg", before, before, 20.2, 20.2, fps=120)
 >>> same.real_change, same.change
 (False, 0.0)

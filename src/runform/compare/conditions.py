@@ -81,6 +81,9 @@ TIMING_SENSITIVE: tuple[str, ...] = (
     "stride_time_ms",
 )
 
+#: Pose sources that name a file format, not the pose model that made the points.
+UNNAMED_POSE_SOURCES = frozenset({"csv", "pose-model", "unknown"})
+
 #: Angle metrics (degrees): what a different pose model measures differently.
 ANGLE_METRICS: tuple[str, ...] = tuple(m.id for m in CATALOG.values() if m.unit == "deg")
 
@@ -268,7 +271,19 @@ def compare_conditions(before: dict, after: dict) -> tuple[list[Condition], dict
                 tuple(CATALOG),
             )
         )
-    if b.pose_source and a.pose_source and b.pose_source != a.pose_source:
+    known = [x for x in (b.pose_source, a.pose_source) if x and x not in UNNAMED_POSE_SOURCES]
+    if len(known) == 1:
+        out.append(
+            Condition(
+                "pose_model_unknown",
+                "info",
+                "One session's pose file does not say which pose model made it "
+                f"({b.pose_source or 'unknown'} before, {a.pose_source or 'unknown'} after): if "
+                "the two come from different pose models, angle changes are not a fair "
+                "comparison.",
+            )
+        )
+    elif len(known) == 2 and b.pose_source != a.pose_source:
         out.append(
             Condition(
                 "pose_model_different",

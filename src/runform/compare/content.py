@@ -70,6 +70,7 @@ class CompareContent:
     notes: list[str]
     method: list[str]
     identical: bool = False
+    fair_real: int = 0
     extra: dict = field(default_factory=dict)
 
 
@@ -121,7 +122,7 @@ def _row(r: dict) -> Row:
         sign = "+" if change > 0 else ""
         change_text = sign + fmt_value(change, unit, short=True)
         if r.get("change_pct") is not None and unit not in ("%", "% leg"):
-            change_text += f" ({'+' if r['change_pct'] > 0 else ''}{r['change_pct']:.1f} %)"
+            change_text += f" ({r['change_pct']:+.1f} %)".replace("-", "−")
     sdc = r["sdc"]["value"]
     bb, ba = r["band"]["before"], r["band"]["after"]
     band = fmt_band(bb[0], bb[1], unit, short=True)
@@ -216,6 +217,7 @@ def build_content(
         notes=notes,
         method=_method(doc),
         identical=bool(doc.get("identical")),
+        fair_real=int(doc["summary"]["fair_real_changes"]),
     )
 
 

@@ -267,6 +267,41 @@ def _rows(before: dict, after: dict, conditions: list[Condition], sessions: dict
     return rows
 
 
+def _signed(value: float, unit: str) -> str:
+    return ("+" if value > 0 else "") + fmt_value(value, unit, short=True)
+
+
+def _metric_line(rows: list[dict]) -> str:
+    """One line for a metric with a real change: each side's values and change, and how the
+    change sits against the band, e.g. ``"Thigh extension: left 25.3° → 30.2° (+4.9°),
+    right ...; within the range both times."``."""
+    first = rows[0]
+    unit = first["unit"]
+    parts = []
+    for r in rows:
+        side = "" if r["side"] == "all" else f"{r['side']} "
+        values = (
+            f"{fmt_value(r['before']['value'], unit, short=True)} → "
+            f"{fmt_value(r['after']['value'], unit, short=True)}"
+        )
+        if r["real_change"]:
+            change = _signed(r["change"], unit)
+            if r["change_pct"] is not None and unit in ("steps/min", "ms", "deg/s", "m"):
+                change += f", {r['change_pct']:+.1f} %".replace("-", "−")
+            parts.append(f"{side}{values} ({change})")
+        else:
+            parts.append(f"{side}no real change")
+    line = f"{first['name']}: " + ", ".join(parts)
+    real = [r for r in rows if r["real_change"]]
+    towards = {r["toward_band"] for r in real if r["graded"] and r["toward_band"]}
+    if len(towards) == 1:
+        line += f"; {towards.pop()}"
+    unfair = sorted({code for r in real for code in r["unfair_because"]})
+    if unfair:
+        line += " (not a fair comparison: " + ", ".join(c.replace("_", " ") for c in unfair) + ")"
+    return line + "."
+
+
 def _headline(rows: list[dict], identical: bool, conditions: list[Condition]) -> dict:
     real = [r for r in rows if r["real_change"]]
     fair_real = [r for r in real if r["fair"]]
@@ -284,15 +319,20 @@ def _headline(rows: list[dict], identical: bool, conditions: list[Condition]) ->
         if len(fair_real) < n:
             headline += f" ({len(fair_real)} under the same conditions)"
         headline += "; everything else: no real change."
-        ranked = sorted(
-            real, key=lambda r: -abs(r["change"]) / max(r["sdc"]["value"] or 1e-9, 1e-9)
-        )
-        for r in ranked:
-            side = "" if r["side"] == "all" else f" ({r['side']})"
-            lines.append(
-                f"{r['name']}{side}: {fmt_value(r['before']['value'], r['unit'], short=True)} → "
-                f"{fmt_value(r['after']['value'], r['unit'], short=True)}, {r['verdict']}."
+        by_metric: dict[str, list[dict]] = {}
+        for r in rows:
+            by_metric.setdefault(r["metric"], []).append(r)
+        changed = [rs for rs in by_metric.values() if any(r["real_change"] for r in rs)]
+        # graded metrics (those that judge form) first, then by how far past the threshold
+        changed.sort(
+            key=lambda rs: (
+                not rs[0]["graded"],
+                -max(
+                    abs(r["change"]) / (r["sdc"]["value"] or 1e-9) for r in rs if r["real_change"]
+                ),
             )
+        )
+        lines = [_metric_line(rs) for rs in changed]
     warnings = [c for c in conditions if c.level == "warning"]
     if warnings and not identical:
         headline += (

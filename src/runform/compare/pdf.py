@@ -90,6 +90,8 @@ class _ComparePDF(FPDF):
 
 
 def _metrics_table(pdf: _ComparePDF, content: CompareContent) -> None:
+    if pdf.get_y() > pdf.h - 70:  # keep the heading with the start of the table
+        pdf.add_page()
     pdf.heading("Every metric, before and after")
     pdf.para(
         "Per leg or whole body. ± = the smallest detectable change for that line; bands of "
@@ -123,6 +125,8 @@ def _metrics_table(pdf: _ComparePDF, content: CompareContent) -> None:
 
 
 def _findings(pdf: _ComparePDF, content: CompareContent) -> None:
+    if pdf.get_y() > pdf.h - 60:
+        pdf.add_page()
     pdf.heading("Findings: resolved, new, still there")
     if not content.findings:
         pdf.para("No finding before, none after.")
@@ -217,8 +221,8 @@ def write_pdf(content: CompareContent, path: Path) -> Path:
         content.headline,
         size=10.5,
         style="B",
-        colour=REAL if content.lines else INK,
-        fill=REAL_FILL if content.lines else SOFT,
+        colour=REAL if content.fair_real else INK,
+        fill=REAL_FILL if content.fair_real else SOFT,
     )
     for line in content.lines:
         pdf.para(f"• {line}", size=8.5)
@@ -271,8 +275,14 @@ def write_pdf(content: CompareContent, path: Path) -> Path:
     elif content.video_note:
         pdf.para(content.video_note, size=8, colour=MUTED)
     for fig in content.figures:
+        aspect = fig.image.height_in / fig.image.width_in
+        # a tall chart is narrowed to fit a page; it starts a page with its heading when the
+        # rest of this one cannot hold both
+        width = min(pdf.width, 0.62 * (pdf.h - pdf.t_margin - pdf.b_margin) / aspect)
+        if pdf.get_y() + 14 + width * aspect > pdf.h - pdf.b_margin:
+            pdf.add_page()
         pdf.heading(fig.title)
-        pdf.png(fig.image.png, pdf.width, fig.image.height_in / fig.image.width_in)
+        pdf.png(fig.image.png, width, aspect)
         pdf.para(fig.caption, size=7.5, colour=MUTED)
     _metrics_table(pdf, content)
     _findings(pdf, content)
