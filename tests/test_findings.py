@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -557,3 +558,50 @@ def test_findings_do_not_modify_the_analysis():
 
 def test_min_severity_is_small():
     assert 0.0 < MIN_SEVERITY <= 0.15
+
+
+# ----------------------------------------------------------------------------- texts
+
+FAULTS = [
+    {"thigh_extension_deg": 9.0, "hip_extension_trunk_deg": 2.0},
+    {"drive_peak_deg_s": 150.0, "drive_mean_deg_s": 60.0},
+    {"touchdown_distance_pct": 40.0, "shank_angle_contact_deg": 18.0},
+    {"knee_flexion_stance_peak_deg": 20.0, "knee_flexion_contact_deg": 2.0},
+    {"knee_flexion_swing_peak_deg": 55.0, "heel_recovery_ratio": 0.95},
+    {"knee_flexion_swing_peak_deg": 150.0, "heel_recovery_ratio": 0.15},
+    {"vertical_oscillation_pct": 16.0},
+    {"trunk_lean_deg": 19.0},
+]
+#: An en dash standing alone: the placeholder of a missing number (a range such as 18–30°
+#: has digits on both sides).
+PLACEHOLDER = re.compile(r"(?<![\d.])–(?![\d])")
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: "+".join(f))
+def test_no_text_prints_a_placeholder_when_a_metric_is_missing(fault):
+    """Each fault with each of its metrics missing in turn (not measured, or untrusted): the
+    explanation and the area notes are written from what is there, never with a blank."""
+    variants = [make_analysis(fault)]
+    for metric in fault:
+        gone = make_analysis(fault)
+        del gone["metrics"][metric]
+        variants += [gone, make_analysis(fault, untrusted=(metric,))]
+    for doc in variants:
+        for f in findings_from_analysis(doc):
+            assert not PLACEHOLDER.search(f["explanation"]), f["explanation"]
+        for area in assess_areas(doc):
+            assert not PLACEHOLDER.search(area["note"]), area["note"]
+
+
+def test_a_text_names_every_leg_that_is_outside_the_band():
+    """Left 17°, right 8° of thigh extension (band from 18°), near leg not known: the left
+    value is within measurement error of the edge, so only the right carries severity, but
+    the text must not say the right leg alone falls short while the table shows the left
+    below the band too."""
+    doc = make_analysis({"thigh_extension_deg": (17.0, 8.0)})
+    f = by_id(doc)["limited_extension"]
+    assert "both legs fall short" in f["explanation"]
+    assert "the right leg falls short" not in f["explanation"]
+    assert f["side"] == "both"
+    clean_left = by_id(make_analysis({"thigh_extension_deg": (23.0, 8.0)}))["limited_extension"]
+    assert "the right leg falls short" in clean_left["explanation"]

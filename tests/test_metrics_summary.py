@@ -11,9 +11,9 @@ import math
 import pytest
 
 from conftest import REPO_ROOT
-from runform.metrics.catalog import CATALOG, METRICS, expected_cadence
+from runform.metrics.catalog import CATALOG, METRICS, expected_cadence, resolvable
 from runform.metrics.docs import DOC_PATH, main, metric_section, render_metrics_markdown
-from runform.metrics.summary import summarise
+from runform.metrics.summary import VERDICTS, assess, summarise, symmetry_index
 
 
 def rows_for(n_per_side: int, left_ct: float = 250.0, right_ct: float = 200.0) -> list[dict]:
@@ -191,3 +191,90 @@ def test_cadence_is_finite_when_no_stride_is_near_the_median():
     ]
     _, summary = summarise(rows, fps=30.0, confidence={"left": 1.0, "right": 1.0})
     assert summary["cadence_spm"] == pytest.approx(120000.0 / 1050.0, abs=0.01)
+
+
+# ----------------------------------------------------------------------------- per leg
+
+
+def test_assess_marks_the_far_leg_and_gives_every_value_a_verdict():
+    metrics, _ = summarise(
+        rows_for(8), fps=240.0, confidence={"left": 0.9, "right": 0.9}, near_side="left"
+    )
+    assess(metrics, near_side="left", fps=240.0)
+    knee = metrics["knee_flexion_contact_deg"]  # 18° left, 22° right, band 6–26°
+    assert knee["reliability"]["left"] == {"view": "near", "reliable": True, "reason": ""}
+    assert knee["reliability"]["right"]["view"] == "far"
+    assert not knee["reliability"]["right"]["reliable"]
+    assert "seen from the other side" in knee["reliability"]["right"]["reason"]
+    assert knee["verdict"] == {"left": "within", "right": "not measured reliably"}
+    assert (
+        knee["measurement_error"]["left"] == CATALOG["knee_flexion_contact_deg"].measurement_error
+    )
+    ct = metrics["contact_time_ms"]  # 250 ms left: within 180–320
+    assert ct["verdict"]["left"] == "within"
+    vo = metrics["vertical_oscillation_pct"]  # 8 % leg, whole body
+    assert vo["reliability"]["all"]["view"] == "whole body" and vo["verdict"]["all"] == "within"
+    for entry in metrics.values():
+        for key, verdict in entry["verdict"].items():
+            assert verdict in VERDICTS, (key, verdict)
+
+
+def test_step_and_flight_time_need_both_feet():
+    rows = rows_for(8)
+    for r in rows:
+        r["step_time_ms"] = 350.0
+    metrics, _ = summarise(rows, fps=240.0, confidence={}, near_side="right")
+    assess(metrics, near_side="right", fps=240.0)
+    step = metrics["step_time_ms"]
+    assert not step["reliability"]["right"]["reliable"]  # the near leg, but it needs the far foot
+    assert "other foot" in step["reliability"]["right"]["reason"]
+    # without a known near leg both feet count alike, and step time is reliable
+    metrics, _ = summarise(rows, fps=240.0, confidence={})
+    assess(metrics, near_side=None, fps=240.0)
+    assert metrics["step_time_ms"]["reliability"]["left"]["reliable"]
+    assert metrics["step_time_ms"]["verdict"]["left"] == "no band"
+
+
+def test_a_value_too_imprecise_for_its_band_is_not_measured_reliably():
+    metrics, _ = summarise(rows_for(8), fps=30.0, confidence={}, near_side="left")
+    # contact timing carried into touchdown distance at 30 fps: ±20 % of leg on a band
+    # 18 % wide cannot say below, within or above
+    metrics["touchdown_distance_pct"] = {
+        **metrics["knee_flexion_contact_deg"],
+        "name": "Touchdown distance",
+        "unit": "% leg",
+    }
+    assess(
+        metrics,
+        near_side="left",
+        fps=30.0,
+        timing_errors={("touchdown_distance_pct", "left"): 20.0},
+    )
+    td = metrics["touchdown_distance_pct"]
+    assert td["measurement_error"]["left"] == pytest.approx((2.0**2 + 20.0**2) ** 0.5, abs=0.1)
+    assert td["verdict"]["left"] == "not measured reliably"
+    assert "measurement error" in td["reliability"]["left"]["reason"]
+    assert resolvable(CATALOG["touchdown_distance_pct"], 5.0, 16.0)
+
+
+def test_far_leg_trouble_does_not_untrust_the_near_leg():
+    """Only 1 usable step on the far leg (a blurred, hidden foot): the near leg's 8 steps
+    keep the metric trusted; without a known near leg the metric is untrusted as before."""
+    rows = rows_for(8)
+    for r in rows:
+        if r["side"] == "right":
+            r["knee_flexion_contact_deg"] = None
+    rows[1]["knee_flexion_contact_deg"] = 22.0
+    near, _ = summarise(rows, fps=240.0, confidence={}, near_side="left")
+    assert near["knee_flexion_contact_deg"]["quality"]["trusted"]
+    unknown, _ = summarise(rows, fps=240.0, confidence={})
+    assert not unknown["knee_flexion_contact_deg"]["quality"]["trusted"]
+
+
+def test_symmetry_index_is_robinsons_with_magnitudes_as_documented():
+    assert symmetry_index(250.0, 200.0) == pytest.approx(100 * 50 / 225, abs=0.05)
+    assert symmetry_index(-2.0, 2.0) == pytest.approx(200.0)  # magnitudes: mean(|L|, |R|) = 2
+    assert symmetry_index(0.0, 0.0) is None
+    text = render_metrics_markdown()
+    assert "100·|L−R| / mean(|L|, |R|)" in text and "100·|L−R|/mean(|L|, |R|)" in text
+    assert "mean(L,R)" not in text

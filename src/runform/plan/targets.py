@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runform.findings.wording import fmt_edge
+
 #: The metric each finding is judged on first, and which side of its band is the concern.
 FINDING_METRIC: dict[str, tuple[str, str | None]] = {
     "limited_extension": ("thigh_extension_deg", "low"),
@@ -88,14 +90,18 @@ class Reading:
         return ", ".join(parts)
 
     def band_text(self) -> str:
-        """``18–30°``, ``220°/s or more`` or ``30 % of leg length or less`` (or empty)."""
+        """``18–30°``, ``220°/s or more`` or ``30 % of leg length or less`` (or empty).
+
+        The edges are written as the report and the terminal write them
+        (:func:`runform.findings.wording.fmt_edge`), so a band reads the same everywhere.
+        """
         low, high = self.band
         if low is not None and high is not None:
-            return f"{_number(low, self.unit)}–{format_value(high, self.unit)}"
+            return f"{fmt_edge(low, self.unit)}–{format_edge(high, self.unit)}"
         if low is not None:
-            return f"{format_value(low, self.unit)} or more"
+            return f"{format_edge(low, self.unit)} or more"
         if high is not None:
-            return f"{format_value(high, self.unit)} or less"
+            return f"{format_edge(high, self.unit)} or less"
         return ""
 
 
@@ -106,6 +112,11 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.0f}"
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def format_edge(value: float, unit: str) -> str:
+    """A band edge with its unit in words, rounded as every output rounds band edges."""
+    return fmt_edge(value, unit) + _UNIT_WORDS.get(unit, f" {unit}" if unit else "")
 
 
 def format_value(value: float, unit: str) -> str:
@@ -363,5 +374,5 @@ def finding_numbers(
         return FindingNumbers(measured=measured, goal=worded)
     words = "or more" if concern == "low" else "or less"
     return FindingNumbers(
-        measured, f"{_lower_first(name)} {format_value(edge, reading.unit)} {words}"
+        measured, f"{_lower_first(name)} {format_edge(edge, reading.unit)} {words}"
     )
