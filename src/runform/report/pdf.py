@@ -267,7 +267,9 @@ def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
     pdf.heading("Scorecard: every metric")
     pdf.para(
         "Median per side (left ●, right ■, whole body ◆). Green band = reference range used to "
-        "grade form; grey = typical range for information only. ▼/▲ = below/above the band. "
+        "grade form; grey = typical range for information only. ▼/▲ = below/above the band; "
+        "each value carries its verdict; values of the leg further from the camera are marked "
+        "'seen from the other side' and not judged. "
         "Sources are numbered below the table.",
         size=7.5,
         colour=MUTED,
@@ -285,7 +287,7 @@ def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
         v_align="MIDDLE",
     ) as table:
         row = table.row()
-        for text in ("Metric", "Value", "Band", "Where you sit", "Quality"):
+        for text in ("Metric", "Value", "Band", "Where you sit", "Data quality"):
             row.cell(text)
         for r in content.scorecard:
             note = ""
