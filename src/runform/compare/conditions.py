@@ -14,17 +14,18 @@ analyses and lists what differs, each item naming the metrics it makes unfair:
 - **treadmill or overground**.
 - **pose model**: two pose models disagree by several degrees on the same clip.
 
-It also gives each speed-dependent metric its band adjusted to each session's pace, with
-the findings' own rule (:func:`band_at_pace`), so a value can be judged against the band
-for the speed it was run at.
+It also gives each metric the band each session's value is judged against
+(:func:`session_band`): the band stored with the analysis, moved to that session's pace by
+the findings' rule, so a value is judged against the band for the speed it was run at.
 
 Examples
 --------
->>> low, high = band_at_pace("drive_peak_deg_s", (220.0, None), Pace(4.5, "treadmill"))
->>> low > 220.0, high
-(True, None)
->>> band_at_pace("trunk_lean_deg", (2.0, 11.0), Pace(4.5, "treadmill"))
-(2.0, 11.0)
+>>> entry = {"band": {"low": 220.0, "high": None}}
+>>> (low, high), basis = session_band("drive_peak_deg_s", entry, Pace(4.5, "treadmill"))
+>>> low > 220.0, high, basis
+(True, None, 'speed-adjusted')
+>>> session_band("trunk_lean_deg", {"band": {"low": 2.0, "high": 11.0}}, Pace(4.5, "treadmill"))
+((2.0, 11.0), 'fixed')
 """
 
 from __future__ import annotations
@@ -32,14 +33,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from runform.findings.pace import Pace, pace_from_analysis, speed_from_cadence
-from runform.findings.specs import CADENCE_TOLERANCE, SPECS
+from runform.findings.pace import (
+    Pace,
+    band_at_pace,
+    cadence_band,
+    pace_from_analysis,
+    speed_from_cadence,
+)
 from runform.metrics.catalog import CATALOG
-
-#: How each speed-dependent metric's band moves with pace in the findings ("scale" or "shift").
-PACE_MODES: dict[str, str] = {
-    crit.metric: crit.pace for spec in SPECS for crit in spec.criteria if crit.pace is not None
-}
 
 #: Metrics that change with running speed by themselves (Fukuchi 2017 treadmill data at
 #: 2.5–4.5 m/s; Clark 2020): a change in them between runs at different speeds is not a
@@ -173,41 +174,34 @@ def session_conditions(analysis: dict) -> SessionConditions:
     )
 
 
-def band_at_pace(
-    metric: str, band: tuple[float | None, float | None], pace: Pace
-) -> tuple[float | None, float | None]:
-    """The band of ``metric`` moved to ``pace`` the way the findings move it (scaled or
-    shifted with the reference runner's speed curve); unchanged for metrics that do not move
-    with pace, or when the pace is unknown."""
-    low, high = band
-    mode = PACE_MODES.get(metric)
-    if mode is None or pace.speed_mps is None:
-        return low, high
-    if mode == "scale":
-        k = pace.scale(metric)
-        return (
-            None if low is None else round(low * k, 3),
-            None if high is None else round(high * k, 3),
-        )
-    d = pace.shift(metric)
-    return (
-        None if low is None else round(low + d, 3),
-        None if high is None else round(high + d, 3),
-    )
+def session_band(
+    metric: str, entry: dict | None, pace: Pace
+) -> tuple[tuple[float | None, float | None], str]:
+    """The band a session's value of ``metric`` is judged against, and how it was made.
 
-
-def cadence_band(entry: dict | None) -> tuple[tuple[float | None, float | None], str]:
-    """The cadence band the findings judge against: from 5 % below the speed's expected
-    cadence when the treadmill speed is known, else the catalogue band."""
+    An analysis stores with each metric the band every output judges it against, already
+    moved to the session's pace by the findings' rule (``band.adjusted``); that band is used
+    as stored. An analysis written before bands were stored has the catalogue band: it is
+    moved here with the same rule (:func:`runform.findings.pace.band_at_pace`,
+    :func:`~runform.findings.pace.cadence_band`). The basis is ``"speed-adjusted"``,
+    ``"expected cadence"`` or ``"fixed"``.
+    """
     entry = entry or {}
-    expected = _num(entry.get("expected"))
-    if expected:
-        return (round(expected * (1.0 - CADENCE_TOLERANCE), 1), None), (
-            f"from {CADENCE_TOLERANCE:.0%} below the {expected:.0f} steps/min expected at the "
-            "treadmill speed (Fukuchi 2017)"
-        )
     band = entry.get("band") or {}
-    return (band.get("low"), band.get("high")), "distance-pace band (speed unknown)"
+    if not band and metric in CATALOG and CATALOG[metric].band is not None:
+        band = CATALOG[metric].band.to_dict()
+    low, high = band.get("low"), band.get("high")
+    if "catalogue_low" in band or "adjusted" in band:  # stored as judged
+        adjusted = bool(band.get("adjusted"))
+    elif metric == "cadence_spm":
+        low, high, how = cadence_band(low, high, _num(entry.get("expected")), pace)
+        adjusted = bool(how)
+    else:
+        low, high, how = band_at_pace(metric, low, high, pace)
+        adjusted = bool(how)
+    if not adjusted:
+        return (low, high), "fixed"
+    return (low, high), ("expected cadence" if metric == "cadence_spm" else "speed-adjusted")
 
 
 def _speed_text(s: SessionConditions) -> str:

@@ -121,7 +121,7 @@ def _row(r: dict) -> Row:
     else:
         sign = "+" if change > 0 else ""
         change_text = sign + fmt_value(change, unit, short=True)
-        if r.get("change_pct") is not None and unit not in ("%", "% leg"):
+        if r.get("change_pct") is not None and change != 0 and unit not in ("%", "% leg"):
             change_text += f" ({r['change_pct']:+.1f} %)".replace("-", "−")
     sdc = r["sdc"]["value"]
     bb, ba = r["band"]["before"], r["band"]["after"]
@@ -135,9 +135,9 @@ def _row(r: dict) -> Row:
     verdict = r["verdict"]
     if r["real_change"]:
         pill, pill_class = "real change", "real"
-    elif verdict.startswith("not trusted"):
-        pill, pill_class = "not trusted", "noreal"
-        verdict = verdict.removeprefix("not trusted ")
+    elif verdict.startswith("not measured reliably"):
+        pill, pill_class = "not reliable", "noreal"
+        verdict = _short_reasons(r) or verdict
     elif verdict.startswith("too few"):
         pill, pill_class = "too few steps", "noreal"
     elif verdict.startswith("not measured"):
@@ -160,6 +160,32 @@ def _row(r: dict) -> Row:
         pill_class=pill_class,
         detail="" if verdict == pill else verdict,
     )
+
+
+def _short_reason(reason: str) -> str:
+    """A few words for why a value is not measured reliably (the full sentence is in the
+    JSON's notes)."""
+    text = reason.lower()
+    if "far leg" in text or "seen from the other side" in text:
+        return "far leg"
+    if "other foot" in text:
+        return "needs the far foot's contact"
+    if "too large" in text:
+        return "error too large for the band"
+    if "not measured" in text:
+        return "not measured"
+    return "data quality"
+
+
+def _short_reasons(r: dict) -> str:
+    parts = []
+    for which in ("before", "after"):
+        q = r[which]
+        if not q.get("reliable", True):
+            parts.append((which, _short_reason(q.get("reason") or "")))
+    if len(parts) == 2 and parts[0][1] == parts[1][1]:
+        return f"{parts[0][1]}, before and after"
+    return "; ".join(f"{reason} {which}" for which, reason in parts)
 
 
 def _method(doc: dict) -> list[str]:

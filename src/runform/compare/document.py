@@ -22,11 +22,9 @@ from runform.compare.change import (
     summary_se,
 )
 from runform.compare.conditions import (
-    PACE_MODES,
     Condition,
-    band_at_pace,
-    cadence_band,
     compare_conditions,
+    session_band,
     unfair_reasons,
 )
 from runform.compare.findings_diff import diff_areas, diff_findings, findings_of
@@ -105,12 +103,25 @@ def _value(metric: str, stats: dict | None, steps: list[float]) -> float | None:
     return float(np.median(steps))
 
 
-def _quality(doc: dict, metric: str) -> dict:
-    q = ((doc.get("metrics") or {}).get(metric) or {}).get("quality") or {}
+def _quality(doc: dict, metric: str, side: str) -> dict:
+    """Quality and reliability of one session's value. The analysis states per leg whether a
+    value is measured reliably (not the far leg seen from the other side, not untrusted, error
+    small enough); an analysis written before that has only the metric's quality."""
+    entry = (doc.get("metrics") or {}).get(metric) or {}
+    q = entry.get("quality") or {}
+    trusted = bool(q.get("trusted", True))
+    rel = (entry.get("reliability") or {}).get(side)
+    if isinstance(rel, dict) and "reliable" in rel:
+        reliable, reason = bool(rel["reliable"]), str(rel.get("reason") or "")
+    else:
+        reliable = trusted
+        reason = "" if trusted else "; ".join(q.get("flags") or ["poor data quality"])
     return {
         "level": q.get("level"),
-        "trusted": bool(q.get("trusted", True)),
+        "trusted": trusted,
         "flags": list(q.get("flags") or []),
+        "reliable": reliable,
+        "reason": reason,
     }
 
 
@@ -148,33 +159,23 @@ def _toward(before: float | None, after: float | None, bands: tuple, concern: st
 
 
 def _bands(metric: str, before: dict, after: dict, sessions: dict) -> tuple[tuple, tuple, str]:
-    """Bands of ``metric`` for each session: speed-adjusted where the findings adjust them."""
-    eb = (before.get("metrics") or {}).get(metric) or {}
-    ea = (after.get("metrics") or {}).get(metric) or {}
-    if metric == "cadence_spm":
-        bb, basis_b = cadence_band(eb)
-        ba, basis_a = cadence_band(ea)
-        basis = "expected cadence" if "expected" in basis_b and "expected" in basis_a else "fixed"
-        return bb, ba, basis
-    band = (eb.get("band") or ea.get("band") or (CATALOG[metric].band.to_dict() if metric in CATALOG and CATALOG[metric].band else {})) or {}  # fmt: skip
-    low, high = band.get("low"), band.get("high")
-    if metric in PACE_MODES:
-        pb, pa = sessions["before"].pace, sessions["after"].pace
-        if pb.speed_mps is not None and pa.speed_mps is not None:
-            return (
-                band_at_pace(metric, (low, high), pb),
-                band_at_pace(metric, (low, high), pa),
-                "speed-adjusted",
-            )
-    return (low, high), (low, high), "fixed"
+    """Bands of ``metric`` for each session (each at its own pace), and their basis."""
+    bb, basis_b = session_band(
+        metric, (before.get("metrics") or {}).get(metric), sessions["before"].pace
+    )
+    ba, basis_a = session_band(
+        metric, (after.get("metrics") or {}).get(metric), sessions["after"].pace
+    )
+    basis = basis_b if basis_b == basis_a else next(b for b in (basis_b, basis_a) if b != "fixed")
+    return bb, ba, basis
 
 
 def _verdict(row: dict, change: Change, unit: str) -> str:
     if change.before is None or change.after is None:
         return change.notes[0] if change.notes else "not measured in both sessions"
-    untrusted = [w for w in ("before", "after") if not row[w]["trusted"]]
-    if untrusted:
-        return f"not trusted {' and '.join(untrusted)} (data quality)"
+    unreliable = [w for w in ("before", "after") if not row[w]["reliable"]]
+    if unreliable:
+        return f"not measured reliably {' and '.join(unreliable)}"
     if change.sdc is None:
         return "too few steps to tell"
     if not change.real_change:
@@ -233,9 +234,16 @@ def _rows(before: dict, after: dict, conditions: list[Condition], sessions: dict
                 contact_time_ms=ct,
                 stride_time_ms=st,
             )
-            qb, qa = _quality(before, metric), _quality(after, metric)
+            qb, qa = _quality(before, metric, side), _quality(after, metric, side)
             unfair = unfair_reasons(conditions, metric, side)
-            real = change.real_change and qb["trusted"] and qa["trusted"]
+            real = change.real_change and qb["reliable"] and qa["reliable"]
+            notes = list(change.notes)
+            if not (qb["reliable"] or qa["reliable"]) and qb["reason"] == qa["reason"]:
+                notes.append(f"before and after: {qb['reason']}")
+            else:
+                for which, q in (("before", qb), ("after", qa)):
+                    if not q["reliable"] and q["reason"]:
+                        notes.append(f"{which}: {q['reason']}")
             row = {
                 "metric": metric,
                 "name": spec.name,
@@ -260,7 +268,7 @@ def _rows(before: dict, after: dict, conditions: list[Condition], sessions: dict
                 "toward_band": _toward(vb, va, (band_b, band_a), spec.concern),
                 "fair": not unfair,
                 "unfair_because": unfair,
-                "notes": list(change.notes),
+                "notes": notes,
             }
             row["verdict"] = _verdict(row, change, spec.unit)
             rows.append(row)

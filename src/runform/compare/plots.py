@@ -99,6 +99,7 @@ def change_figure(rows: list[dict]) -> Figure | None:
             side = _side_key(r["side"])
             colour = SIDE_COLOURS[side]
             offset = {"left": 0.12, "right": -0.12}.get(side, 0.0)
+            reliable = r["before"]["reliable"] and r["after"]["reliable"]
             ax.plot(
                 shown,
                 yi + offset,
@@ -107,6 +108,7 @@ def change_figure(rows: list[dict]) -> Figure | None:
                 mec=colour,
                 mfc=colour if r["real_change"] else "white",
                 mew=1.4,
+                alpha=1.0 if reliable else 0.3,
                 zorder=3,
             )
             if abs(ratio) > MAX_RATIO:
@@ -282,8 +284,8 @@ def comparison_figures(
                 "Each change against what the videos can detect",
                 "Change of each metric divided by its smallest detectable change (SDC). Inside "
                 "the grey zone (−1 to 1) the difference is within step-to-step variation and "
-                "video error: no real change. Filled = real change; hollow = not; † = the runs' "
-                "conditions differ for this metric.",
+                "video error: no real change. Filled = real change; hollow = not; faint = not "
+                "measured reliably (the far leg); † = the runs' conditions differ for this metric.",
                 render(fig),
             )
         )
