@@ -34,6 +34,9 @@ def verdict(metric: dict, sides: tuple[str, ...]) -> tuple[str, str]:
     places = {}
     for side in sides:
         median = (metric.get(side) or {}).get("median")
+        record = (metric.get("reliability") or {}).get(side) or {}
+        if record.get("reliable") is False:
+            continue  # the far leg (seen from the other side) or an imprecise value: not judged
         if isinstance(median, int | float):
             places[side] = position(median, band)
     if not places:
