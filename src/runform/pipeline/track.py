@@ -113,8 +113,9 @@ def _confidence(track: PoseTrack) -> dict[str, float]:
 
 
 def near_side(confidence: dict[str, float], margin: float = 0.03) -> str | None:
-    """The leg nearer the camera judged by keypoint confidence alone (one of the votes of
-    :func:`decide_near_side`). ``None`` when scores are unknown or too close to call.
+    """The leg nearer the camera judged by keypoint confidence alone: the ``leg_confidence``
+    vote of :func:`decide_near_side` on its own, which decides with all the evidence.
+    ``None`` when scores are unknown or too close to call.
     """
     left, right = confidence.get("left"), confidence.get("right")
     if left is None or right is None or abs(left - right) < margin:
