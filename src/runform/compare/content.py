@@ -49,6 +49,7 @@ class Row:
     pill: str = ""
     pill_class: str = "noreal"
     detail: str = ""
+    caveat: bool = False
 
 
 @dataclass
@@ -158,6 +159,7 @@ def _row(r: dict) -> Row:
         graded=bool(r["graded"]),
         pill=pill,
         pill_class=pill_class,
+        caveat=bool(r.get("timing_caveat")),
         detail="" if verdict == pill else verdict,
     )
 

@@ -125,6 +125,24 @@ def _quality(doc: dict, metric: str, side: str) -> dict:
     }
 
 
+def _timing_part(doc: dict, metric: str, side: str, value: float | None) -> float | None:
+    """The part of a session value's stored measurement error that comes from where the foot
+    events were placed (``metrics[id].measurement_error`` holds the catalogue error, the part
+    proportional to the value and the event-timing part in quadrature; the first two are
+    taken off). ``None`` when the analysis stores no error or the metric is not timed by
+    events."""
+    entry = (doc.get("metrics") or {}).get(metric) or {}
+    stored = _num((entry.get("measurement_error") or {}).get(side))
+    spec = CATALOG.get(metric)
+    if stored is None or spec is None:
+        return None
+    relative = float(getattr(spec, "relative_error", 0.0) or 0.0) * abs(value or 0.0)
+    rest = stored**2 - spec.measurement_error**2 - relative**2
+    # a part under a quarter of the error is rounding, or a whole-step value barely moved by
+    # its window's ends (trunk lean): only values read at a foot event carry a real one
+    return math.sqrt(rest) if rest > (0.25 * stored) ** 2 else None
+
+
 def _position(value: float | None, band: tuple[float | None, float | None]) -> str | None:
     low, high = band
     if value is None or (low is None and high is None):
@@ -185,6 +203,8 @@ def _verdict(row: dict, change: Change, unit: str) -> str:
     text = f"{'up' if change.change > 0 else 'down'} {size}"
     if row["toward_band"] and row["graded"]:
         text += f", {row['toward_band']}"
+    if row["timing_caveat"]:
+        text += " (within the contact-timing uncertainty between two videos)"
     if not row["fair"]:
         text += " (not a fair comparison)"
     return text
@@ -268,8 +288,24 @@ def _rows(before: dict, after: dict, conditions: list[Condition], sessions: dict
                 "toward_band": _toward(vb, va, (band_b, band_a), spec.concern),
                 "fair": not unfair,
                 "unfair_because": unfair,
+                "timing_caveat": False,
                 "notes": notes,
             }
+            tb, ta = _timing_part(before, metric, side, vb), _timing_part(after, metric, side, va)
+            timing = None
+            if tb is not None and ta is not None:
+                limit = Z95 * math.hypot(tb, ta)
+                timing = {"before": _round(tb), "after": _round(ta), "threshold": _round(limit)}
+                if real and change.change is not None and abs(change.change) <= limit:
+                    row["timing_caveat"] = True
+                    notes.append(
+                        "larger than the step-to-step spread and the video error, but within "
+                        f"±{fmt_value(limit, spec.unit, short=True)}, what the pose model's "
+                        "placing of the foot events (about 1.5 frames per video, runform's "
+                        "mirror test) can shift this value by between two videos: confirm "
+                        "with a re-test filmed the same way at a higher frame rate"
+                    )
+            row["contact_timing"] = timing
             row["verdict"] = _verdict(row, change, spec.unit)
             rows.append(row)
     return rows
@@ -292,6 +328,8 @@ def _metric_line(rows: list[dict]) -> str:
             f"{fmt_value(r['before']['value'], unit, short=True)} → "
             f"{fmt_value(r['after']['value'], unit, short=True)}"
         )
+        if not (r["before"]["reliable"] and r["after"]["reliable"]):
+            continue  # a leg not measured reliably is not reported as changed or unchanged
         if r["real_change"]:
             change = _signed(r["change"], unit)
             if r["change_pct"] is not None and unit in ("steps/min", "ms", "deg/s", "m"):
@@ -304,6 +342,8 @@ def _metric_line(rows: list[dict]) -> str:
     towards = {r["toward_band"] for r in real if r["graded"] and r["toward_band"]}
     if len(towards) == 1:
         line += f"; {towards.pop()}"
+    if any(r["timing_caveat"] for r in real):
+        line += " (within the contact-timing uncertainty between two videos: confirm)"
     unfair = sorted({code for r in real for code in r["unfair_because"]})
     if unfair:
         line += " (not a fair comparison: " + ", ".join(c.replace("_", " ") for c in unfair) + ")"

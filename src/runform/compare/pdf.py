@@ -121,6 +121,8 @@ def _metrics_table(pdf: _ComparePDF, content: CompareContent) -> None:
             row.cell(f"{r.before} → {r.after}")
             row.cell(f"{r.change}\n{r.sdc}")
             verdict = ("REAL CHANGE: " if r.real else "") + r.verdict
+            if r.caveat:
+                verdict = verdict.replace("REAL CHANGE: ", "REAL CHANGE (confirm): ")
             row.cell(verdict, style=FontFace(color=REAL if r.real else INK, fill_color=fill))
 
 
@@ -243,7 +245,9 @@ def write_pdf(content: CompareContent, path: Path) -> Path:
         "A change counts as real only when it is larger than the smallest change these two "
         "videos can detect for that metric (step-to-step spread of both runs and the typical "
         "error of 2-D video, or one frame or 2°, whichever is larger). Everything else is "
-        "reported plainly as no real change.",
+        "reported plainly as no real change. A real change marked 'confirm' is read at a foot "
+        "contact, and the pose model's placing of the contact can move it that much between two "
+        "videos: re-test at a higher frame rate to be sure.",
         size=7.8,
         colour=MUTED,
     )
