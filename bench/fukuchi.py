@@ -63,6 +63,8 @@ from scipy.signal import butter, filtfilt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import SHARED_DATA, format_table
+from mocap import _crossing, draw_points
+from mocap import above_intervals as _above_threshold
 from mocap import rigid_fit as _rigid_fit
 from runform.track import PoseTrack, TrackMeta
 
@@ -209,33 +211,6 @@ def load_forces(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     data = np.loadtxt(path, skiprows=1)
     time = (data[:, 0] - 1.0) / FORCE_RATE_HZ
     return time, {name: data[:, i] for i, name in enumerate(header) if i > 0}
-
-
-def _crossing(t: np.ndarray, f: np.ndarray, i: int, threshold: float) -> float:
-    """Linear sub-sample time at which ``f`` crosses ``threshold`` between samples i-1 and i."""
-    f0, f1 = f[i - 1], f[i]
-    frac = (threshold - f0) / (f1 - f0) if f1 != f0 else 0.5
-    return float(t[i - 1] + frac * (t[i] - t[i - 1]))
-
-
-def _above_threshold(
-    time: np.ndarray, force: np.ndarray, threshold_n: float, min_peak_n: float
-) -> list[tuple[float, float]]:
-    above = force >= threshold_n
-    rises = np.flatnonzero(~above[:-1] & above[1:]) + 1
-    falls = np.flatnonzero(above[:-1] & ~above[1:]) + 1
-    stances = []
-    for r in rises:
-        later = falls[falls > r]
-        if len(later) == 0:
-            break
-        fall = later[0]
-        if force[r:fall].max() < min_peak_n:
-            continue
-        stances.append(
-            (_crossing(time, force, r, threshold_n), _crossing(time, force, fall, threshold_n))
-        )
-    return stances
 
 
 def flight_baseline(
@@ -469,22 +444,9 @@ def project_markers(
     rng = np.random.default_rng(seed)
     if score is None:
         score = 1.0 if noise_px == 0 else 0.9
-    xy_points, scores = {}, {}
-    for name, xyz in points.items():
-        missing = np.isnan(xyz[:, 0])
-        x_m = np.interp(frames, time[~missing], xyz[~missing, 0])
-        y_m = np.interp(frames, time[~missing], xyz[~missing, 1])
-        in_gap = np.interp(frames, time, missing.astype(float)) > 0
-        x_m[in_gap] = np.nan
-        y_m[in_gap] = np.nan
-        xy = np.stack(
-            [FRAME_WIDTH / 2 + direction * (x_m - x_ref) * px_per_m, GROUND_Y_PX - y_m * px_per_m],
-            axis=1,
-        )
-        if noise_px > 0:
-            xy = xy + rng.normal(0.0, noise_px, size=xy.shape)
-        xy_points[name] = xy
-        scores[name] = np.where(np.isnan(xy[:, 0]), 0.0, score)
+    xy_points, scores = draw_points(
+        time, points, frames, direction, x_ref, px_per_m, noise_px, rng, score
+    )
     rate = MARKER_RATE_HZ if rate_hz is None else float(rate_hz)
     meta = TrackMeta(
         source="fukuchi-markers",

@@ -696,6 +696,44 @@ def finish_trial(trial: Trial, force_t: np.ndarray | None, total_force: np.ndarr
 
 
 # ----------------------------------------------------------------------------- projection
+def draw_points(
+    time: np.ndarray,
+    points: Mapping[str, np.ndarray],
+    frames: np.ndarray,
+    direction: float,
+    x_ref: float,
+    px_per_m: float,
+    noise_px: float,
+    rng: np.random.Generator,
+    score: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Lab points (forward, up; metres) at ``frames`` as image pixels and scores.
+
+    Linear in time between samples, missing inside gaps; x along the travel about the frame
+    centre (``direction`` +1 faces right), y down from the belt at :data:`GROUND_Y_PX`;
+    Gaussian noise of ``noise_px``. Points missing throughout are left out.
+    """
+    xy_points, scores = {}, {}
+    for name, xyz in points.items():
+        missing = np.isnan(xyz[:, 0])
+        if missing.all():
+            continue
+        x_m = np.interp(frames, time[~missing], xyz[~missing, 0])
+        y_m = np.interp(frames, time[~missing], xyz[~missing, 1])
+        in_gap = np.interp(frames, time, missing.astype(float)) > 0
+        x_m[in_gap] = np.nan
+        y_m[in_gap] = np.nan
+        xy = np.stack(
+            [FRAME_WIDTH / 2 + direction * (x_m - x_ref) * px_per_m, GROUND_Y_PX - y_m * px_per_m],
+            axis=1,
+        )
+        if noise_px > 0:
+            xy = xy + rng.normal(0.0, noise_px, size=xy.shape)
+        xy_points[name] = xy
+        scores[name] = np.where(np.isnan(xy[:, 0]), 0.0, score)
+    return xy_points, scores
+
+
 def project(
     trial: Trial,
     rate_hz: float | None = None,
@@ -743,24 +781,9 @@ def project(
         frames = np.arange(time[0] + phase / rate_hz, time[-1] + 1e-9, 1.0 / rate_hz)
     rng = np.random.default_rng(seed)
     score = 1.0 if noise_px == 0 else 0.9
-    xy_points, scores = {}, {}
-    for name, xyz in trial.points.items():
-        missing = np.isnan(xyz[:, 0])
-        if missing.all():
-            continue
-        x_m = np.interp(frames, time[~missing], xyz[~missing, 0])
-        y_m = np.interp(frames, time[~missing], xyz[~missing, 1])
-        in_gap = np.interp(frames, time, missing.astype(float)) > 0
-        x_m[in_gap] = np.nan
-        y_m[in_gap] = np.nan
-        xy = np.stack(
-            [FRAME_WIDTH / 2 + direction * (x_m - x_ref) * px_per_m, GROUND_Y_PX - y_m * px_per_m],
-            axis=1,
-        )
-        if noise_px > 0:
-            xy = xy + rng.normal(0.0, noise_px, size=xy.shape)
-        xy_points[name] = xy
-        scores[name] = np.where(np.isnan(xy[:, 0]), 0.0, score)
+    xy_points, scores = draw_points(
+        time, trial.points, frames, direction, x_ref, px_per_m, noise_px, rng, score
+    )
     meta = TrackMeta(
         source=f"{trial.dataset}-markers",
         width=FRAME_WIDTH,
