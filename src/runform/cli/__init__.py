@@ -8,6 +8,7 @@ exit non-zero; nothing else is caught, so a real bug still shows its traceback.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -28,8 +29,26 @@ for _module in (analyze, analyze_pose, report, plan, compare, serve, users):
     _module.register(app)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from runform import __version__
+
+        typer.echo(f"runform {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
     """runform: running-form analysis."""
 
 

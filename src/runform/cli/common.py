@@ -19,7 +19,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from runform.errors import InputError
+from runform.errors import InputError, OptionError
+from runform.units import parse_speed
+
+
+def _speed_option(text: str) -> float:
+    """``--treadmill-speed`` in any unit people write (:func:`runform.units.parse_speed`)."""
+    try:
+        return parse_speed(text)
+    except ValueError as exc:
+        raise OptionError(f"--treadmill-speed {text}: {exc}") from None
+
 
 # Options shared by the analysing commands (declared once, used by analyze and analyze-pose).
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
@@ -29,7 +39,11 @@ HeightCm = Annotated[
 TreadmillSpeed = Annotated[
     float | None,
     typer.Option(
-        "--treadmill-speed", help="Treadmill belt speed in m/s (step length, expected cadence)."
+        "--treadmill-speed",
+        parser=_speed_option,
+        metavar="SPEED",
+        help="Treadmill belt speed: 3.2 (m/s), 3.2m/s, 11.5km/h, 7.2mph, or a pace such as "
+        "5:15/km or 8:27/mi (step length, expected cadence).",
     ),
 ]
 ReportFlag = Annotated[

@@ -16,6 +16,7 @@ Examples
 --------
 >>> import tempfile, pathlib, numpy as np
 >>> from runform.track import PoseTrack
+
 >>> track = PoseTrack.from_points(np.arange(3) / 30, {"left_hip": np.ones((3, 2))})
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "pose.csv"
 >>> write_pose_csv(track, path)
@@ -34,6 +35,9 @@ from runform.pose.formats import csv_contract, openpose, opensim, rtmpose, runfo
 from runform.pose.formats._common import check_fps, read_bytes, unsupported
 from runform.pose.formats.runform_json import POSE_JSON_SCHEMA_ID
 from runform.track import PoseTrack
+
+#: Video files: `runform analyze` reads those, not this module.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp", ".mts")
 
 __all__ = ["POSE_JSON_SCHEMA_ID", "read_pose", "write_pose_csv", "write_pose_json"]
 
@@ -82,6 +86,10 @@ def read_pose(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         raise InputError(
             f"{path} is an OpenSim motion file (joint angles or forces), not keypoint "
             "positions; give the .trc marker file of the trial or another pose file."
+        )
+    if suffix in VIDEO_SUFFIXES:
+        raise InputError(
+            f"{path} is a video, not a pose file; analyse it with `runform analyze {path}`."
         )
     raise unsupported(path, f"has an unsupported extension {suffix or '(none)'!r}")
 

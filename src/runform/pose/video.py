@@ -148,11 +148,22 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
+#: Files (and folders) that hold pose made elsewhere: the other command reads them.
+POSE_SUFFIXES = (".csv", ".json", ".trc")
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path} does not exist; give the path of {VIDEO_KINDS}.")
+    pose_hint = f"analyse it with `runform analyze-pose {path}`, or give {VIDEO_KINDS}"
     if path.is_dir():
+        if any(path.glob("*_keypoints.json")):
+            raise InputError(
+                f"{path} is a folder of OpenPose pose files, not a video; {pose_hint}."
+            )
         raise InputError(f"{path} is a folder; give the path of {VIDEO_KINDS}.")
+    if path.suffix.lower() in POSE_SUFFIXES:
+        raise InputError(f"{path} is a pose file, not a video; {pose_hint}.")
     if path.stat().st_size == 0:
         raise InputError(
             f"{path} is empty (0 bytes); copy the video from the phone again and check the "
@@ -176,7 +187,7 @@ def _open(path: Path):
                 "again."
             ) from exc
         raise InputError(
-            f"{path} is not a video runform can read ({exc.__class__.__name__}); give "
+            f"{path} is not a video runform can read (FFmpeg finds no video in it); give "
             f"{VIDEO_KINDS} straight from the phone."
         ) from exc
 
