@@ -43,3 +43,32 @@ def test_the_charts_use_the_colours_of_the_video() -> None:
         bar = 0.85 * np.asarray(colours.SIDE_BGR[side], float) + 0.15 * 255.0  # alpha 0.85
         close = np.linalg.norm(png.astype(float) - bar, axis=-1) < 12
         assert close.sum() > 200, side
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(hex_colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_report_text_uses_the_same_hues_readably() -> None:
+    """The side names in report.css (and compare.html, which includes it) are the side
+    colours darkened, with AA contrast on white; the plan's pictures use the side colours."""
+    import re
+    from importlib import resources
+
+    from runform.plan import figures
+
+    css = resources.files("runform.report").joinpath("templates/report.css").read_text()
+    found = dict(re.findall(r"--(left|right):\s*(#[0-9A-Fa-f]{6})", css))
+    assert found == {"left": colours.LEFT_TEXT_HEX, "right": colours.RIGHT_TEXT_HEX}
+    for side, text in (("left", colours.LEFT_TEXT_HEX), ("right", colours.RIGHT_TEXT_HEX)):
+        assert _contrast_on_white(text) >= 4.5
+        base = colours.SIDE_RGB[side]
+        darker = tuple(int(text[i : i + 2], 16) for i in (1, 3, 5))
+        ratios = [d / b for d, b in zip(darker, base, strict=True) if b > 50]
+        assert max(ratios) - min(ratios) < 0.02, (side, ratios)  # same hue, only darker
+    assert figures.SIDE_HEX["near"].upper() == colours.RIGHT_HEX
+    assert figures.SIDE_HEX["far"].upper() == colours.LEFT_HEX

@@ -33,6 +33,12 @@ RIGHT_RGB: tuple[int, int, int] = (86, 180, 233)
 LEFT_BGR: tuple[int, int, int] = (0, 159, 230)
 RIGHT_BGR: tuple[int, int, int] = (233, 180, 86)
 
+#: The same hues darkened to 60 % for text on white (contrast ≥ 4.5:1, WCAG AA): the side
+#: names in the report, the comparison and the web pages. ``report.css`` and
+#: ``compare.css`` state these values; a test checks they agree.
+LEFT_TEXT_HEX = "#8A5F00"
+RIGHT_TEXT_HEX = "#336C8B"
+
 #: ``{"left": ..., "right": ...}`` in each form.
 SIDE_HEX: Mapping[str, str] = {"left": LEFT_HEX, "right": RIGHT_HEX}
 SIDE_RGB: Mapping[str, tuple[int, int, int]] = {"left": LEFT_RGB, "right": RIGHT_RGB}
@@ -48,9 +54,11 @@ __all__ = [
     "LEFT_BGR",
     "LEFT_HEX",
     "LEFT_RGB",
+    "LEFT_TEXT_HEX",
     "RIGHT_BGR",
     "RIGHT_HEX",
     "RIGHT_RGB",
+    "RIGHT_TEXT_HEX",
     "SIDE_BGR",
     "SIDE_HEX",
     "SIDE_RGB",

@@ -19,8 +19,8 @@ Angles (degrees), for a figure facing right (+x), y up:
 
 Limb angles are ``[near, far]`` pairs. The near limbs are the runner's right side and the
 far limbs the left (a runner facing right shows the right side to the camera); they are
-drawn in the project's side colours (:data:`runform.render.draw.RIGHT_COLOR` and
-:data:`~runform.render.draw.LEFT_COLOR`, the colours of the annotated video), the far side
+drawn in the project's side colours (:data:`runform.colours.RIGHT_HEX` and
+:data:`~runform.colours.LEFT_HEX`, the colours of the annotated video), the far side
 first so the near side is in front.
 
 ``contacts`` names the points that rest on the floor (default: the lowest point); the
@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from runform.render.draw import LEFT_COLOR, RIGHT_COLOR
+from runform.colours import LEFT_HEX, RIGHT_HEX
 
 Point = tuple[float, float]
 
@@ -86,10 +86,10 @@ POINT_NAMES: tuple[str, ...] = (
     ),
 )
 
-#: Side colours as CSS hex, from the BGR constants the annotated video uses.
+#: Side colours as CSS hex (runform.colours, the colours of the annotated video).
 SIDE_HEX: dict[str, str] = {
-    "near": "#{2:02x}{1:02x}{0:02x}".format(*RIGHT_COLOR),
-    "far": "#{2:02x}{1:02x}{0:02x}".format(*LEFT_COLOR),
+    "near": RIGHT_HEX.lower(),
+    "far": LEFT_HEX.lower(),
 }
 INK = "#1d2327"  # the plan page's text colour: trunk and head
 PROP = "#7b868e"  # props: bench, step, wall, band

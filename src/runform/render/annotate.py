@@ -411,7 +411,8 @@ class Overlay:
         self.style = style
         self.slow_factor = slow_factor
         self.direction = 1 if getattr(analysis, "direction", 1) >= 0 else -1
-        self.near = near_side(self.direction)
+        # The leg the engine decided is near (image evidence), else the facing's guess.
+        self.near = getattr(analysis, "near_side", None) or near_side(self.direction)
         self.xy = track.xy * np.asarray(scale, float)
         n = track.n_frames
         angles = analysis_angles(analysis)

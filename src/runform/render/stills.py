@@ -316,7 +316,12 @@ def crop_box(points: dict, width: int, height: int) -> tuple[float, float, float
 
 
 def render_key_frame(
-    img: np.ndarray, points: dict, kf: KeyFrame, angles: dict, direction: int
+    img: np.ndarray,
+    points: dict,
+    kf: KeyFrame,
+    angles: dict,
+    direction: int,
+    near: str | None = None,
 ) -> np.ndarray:
     """The still of one key frame: a title band over a crop around the runner.
 
@@ -349,7 +354,7 @@ def render_key_frame(
     )
     moved = {k: (np.asarray(p, float) - (x0, y0)) * scale for k, p in points.items()}
     picture = BGRCanvas(still[header_h:])
-    draw.draw_skeleton(picture, moved, style, near_side(direction), emphasis=kf.side)
+    draw.draw_skeleton(picture, moved, style, near or near_side(direction), emphasis=kf.side)
     lines = _draw_angles(picture, moved, kf, angles, style)
     header = still[:header_h]
     header[:] = (32, 32, 32)
@@ -453,7 +458,14 @@ class _StillJob:
 
     def _write(self, image: np.ndarray, kf: KeyFrame) -> Path:
         points = dict(zip(self.clean.keypoints, self.clean.xy[kf.frame] * self.scale, strict=True))
-        still = render_key_frame(image.copy(), points, kf, self.angles, self.analysis.direction)
+        still = render_key_frame(
+            image.copy(),
+            points,
+            kf,
+            self.angles,
+            self.analysis.direction,
+            getattr(self.analysis, "near_side", None),
+        )
         path = self.out_dir / kf.filename
         if not cv2.imwrite(str(path), still, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
             raise InputError(f"Could not write {path}; check the folder is writable.")
