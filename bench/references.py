@@ -64,13 +64,15 @@ from _common import SHARED_DATA, format_table
 
 #: Metrics whose reference follows the speed, with the direction physiology gives them:
 #: +1 rises with speed, -1 falls (drive: Clark 2020; swing knee flexion and heel recovery:
-#: Fukuchi 2017; thigh extension: hip extension grows with speed, Fukuchi 2017).
+#: Fukuchi 2017; thigh extension: hip extension grows with speed, Fukuchi 2017; touchdown
+#: distance: stride length grows with speed and the foot lands further ahead).
 DIRECTION: dict[str, int] = {
     "drive_peak_deg_s": +1,
     "drive_mean_deg_s": +1,
     "knee_flexion_swing_peak_deg": +1,
     "heel_recovery_ratio": -1,
     "thigh_extension_deg": +1,
+    "touchdown_distance_pct": +1,
 }
 #: Other metrics reported by speed for context (no reference is fitted for them).
 CONTEXT_METRICS: tuple[str, ...] = (
@@ -80,7 +82,6 @@ CONTEXT_METRICS: tuple[str, ...] = (
     "hip_extension_trunk_deg",
     "knee_flexion_contact_deg",
     "knee_flexion_stance_peak_deg",
-    "touchdown_distance_pct",
 )
 #: Grid of speeds (m/s) the references are given at.
 SPEED_GRID: tuple[float, ...] = (2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)

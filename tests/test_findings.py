@@ -21,7 +21,13 @@ from runform.findings import (
     assess_areas,
     findings_from_analysis,
 )
-from runform.findings.pace import pace_from_analysis, reference_value, speed_from_cadence
+from runform.findings.pace import (
+    REFERENCE_SPEED_MPS,
+    band_at_pace,
+    pace_from_analysis,
+    reference_value,
+    speed_from_cadence,
+)
 from runform.findings.scoring import (
     MIN_FINDING_STEPS,
     MIN_SEVERITY,
@@ -229,7 +235,9 @@ def test_severity_is_continuous_and_grows_with_distance_beyond_the_band():
     assert severity_from_distance(30.0, 12.0) == 1.0
     severities = []
     for value in (11.0, 9.0, 7.0, 5.0, 3.0, 1.0):
-        f = by_id(make_analysis({"thigh_extension_deg": value})).get("limited_extension")
+        # at the catalogue's reference pace (3 m/s) the thigh band is not moved
+        doc = make_analysis({"thigh_extension_deg": value}, speed=REFERENCE_SPEED_MPS)
+        f = by_id(doc).get("limited_extension")
         severities.append(f["severity"] if f else 0.0)
     assert severities == sorted(severities) and len(set(severities)) == len(severities)
     # thigh weight 0.75, full scale 12°, counted beyond the 2-D video measurement error of
@@ -389,7 +397,8 @@ def test_forced_extension_needs_both_parts():
     assert "forced_extension" not in ids(lean_back_short_thigh)
     both = by_id(
         make_analysis(
-            {"thigh_extension_deg": 35.0, "trunk_lean_deg": -8.0, "hip_extension_trunk_deg": 22.0}
+            {"thigh_extension_deg": 35.0, "trunk_lean_deg": -8.0, "hip_extension_trunk_deg": 22.0},
+            speed=REFERENCE_SPEED_MPS,  # the thigh band as catalogued (it moves with pace)
         )
     )
     # far-behind score (35 − 25)/10 = 1, backward lean 8/8 = 1 → severity 1
@@ -605,3 +614,29 @@ def test_a_text_names_every_leg_that_is_outside_the_band():
     assert f["side"] == "both"
     clean_left = by_id(make_analysis({"thigh_extension_deg": (23.0, 8.0)}))["limited_extension"]
     assert "the right leg falls short" in clean_left["explanation"]
+
+
+def test_thigh_extension_and_touchdown_are_judged_at_the_runners_pace():
+    """The seven treadmill runners' thigh extension rises from 14.5° at 2 m/s to 30° at
+    4.5 m/s and touchdown distance from 16 to 28 % of leg: 10° of thigh extension is limited
+    at 3 m/s but what a 2 m/s jogger does, and landing 36 % ahead is overstriding at 3 m/s
+    but within what runners do at 5 m/s."""
+    slow = by_id(make_analysis({"thigh_extension_deg": 10.0}, speed=2.0))
+    usual = by_id(make_analysis({"thigh_extension_deg": 10.0}, speed=3.0))
+    assert "limited_extension" in usual and "limited_extension" not in slow
+    spec = CATALOG["thigh_extension_deg"].band
+    low_2, _, note = band_at_pace(
+        "thigh_extension_deg", spec.low, spec.high, pace_from_analysis(make_analysis({}, speed=2.0))
+    )
+    shift = reference_value("thigh_extension_deg", 2.0) - reference_value(
+        "thigh_extension_deg", 3.0
+    )
+    assert shift < -5
+    assert low_2 == pytest.approx(spec.low + shift, abs=0.06)
+    assert "shifted" in note
+
+    def landing(speed: float) -> set[str]:
+        return set(by_id(make_analysis({"touchdown_distance_pct": 36.0}, speed=speed)))
+
+    assert any("overstrid" in f or "landing" in f for f in landing(3.0))
+    assert not any("overstrid" in f or "landing" in f for f in landing(5.0))

@@ -98,6 +98,15 @@ SPEED_REFERENCE: dict[str, tuple[tuple[float, float], ...]] = {
         (4.5, 30.0),
         (5.0, 30.0),
     ),
+    "touchdown_distance_pct": (
+        (2.0, 16.2),
+        (2.5, 19.2),
+        (3.0, 22.2),
+        (3.5, 24.4),
+        (4.0, 26.3),
+        (4.5, 27.9),
+        (5.0, 27.9),
+    ),
 }
 #: Spread across runners at the same speeds: (m/s, runners, lower quartile, upper quartile,
 #: lowest, highest). Written by ``python bench/references.py`` with :data:`SPEED_REFERENCE`.
@@ -146,6 +155,15 @@ SPEED_SPREAD: dict[str, tuple[tuple[float, int, float, float, float, float], ...
         (4.0, 7, 24.3, 28.7, 22.5, 30.1),
         (4.5, 7, 26.5, 30.9, 24.5, 33.9),
         (5.0, 4, 27.5, 32.1, 26.5, 33.1),
+    ),
+    "touchdown_distance_pct": (
+        (2.0, 5, 15.1, 18.8, 9.2, 20.1),
+        (2.5, 7, 18.2, 22.9, 12.1, 23.7),
+        (3.0, 7, 19.4, 25.5, 15.1, 26.9),
+        (3.5, 7, 21.7, 27.9, 17.3, 29.0),
+        (4.0, 7, 24.0, 30.1, 19.2, 30.9),
+        (4.5, 7, 24.9, 32.1, 21.0, 33.5),
+        (5.0, 4, 23.9, 31.7, 22.8, 36.3),
     ),
 }
 SPEED_REFERENCE_SOURCE = (
@@ -268,6 +286,8 @@ PACE_MODES: dict[str, str] = {
     "drive_mean_deg_s": "scale",
     "knee_flexion_swing_peak_deg": "shift",
     "heel_recovery_ratio": "shift",
+    "thigh_extension_deg": "shift",
+    "touchdown_distance_pct": "shift",
 }
 
 #: Cadence this far below the speed's expected cadence is the edge of "low" (runners vary).
