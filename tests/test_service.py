@@ -183,6 +183,15 @@ def test_options_are_checked_with_the_engine_rules():
         jobs.parse_options({"height_cm": "300"})
     with pytest.raises(OptionError, match="capture frame rate must be a number"):
         jobs.parse_options({"capture_fps": "fast"})
+    # the treadmill speed in any unit the CLI reads; a bare 12 asks for the unit
+    assert jobs.parse_options({"treadmill_speed": "11.5 km/h"})["treadmill_speed_mps"] == (
+        pytest.approx(11.5 / 3.6)
+    )
+    assert jobs.parse_options({"treadmill_speed": "5:00/km"})["treadmill_speed_mps"] == (
+        pytest.approx(1000 / 300)
+    )
+    with pytest.raises(OptionError, match="write the unit, for example 12km/h"):
+        jobs.parse_options({"treadmill_speed": "12"})
 
 
 # ---------------------------------------------------------------------------- jobs

@@ -73,8 +73,8 @@ def analysis_prefix(analysis_id: uuid.UUID) -> str:
 # ---------------------------------------------------------------------------- options
 def parse_options(fields: dict[str, str]) -> dict:
     """Analysis options from form fields (empty means not given), checked with the engine's
-    own rules. Keys: ``capture_fps``, ``treadmill_speed`` (m/s, or any unit
-    ``runform.units.parse_speed`` reads when it exists), ``height_cm``."""
+    own rules. Keys: ``capture_fps``, ``treadmill_speed`` (any unit
+    :func:`runform.units.parse_speed` reads: ``3.2``, ``11.5km/h``, ``5:15/km``...), ``height_cm``."""
     from runform.pipeline import AnalysisOptions
 
     def number(name: str, words: str) -> float | None:
@@ -105,29 +105,16 @@ def parse_options(fields: dict[str, str]) -> dict:
 
 
 def _speed(raw: str | None) -> float | None:
+    """The treadmill speed as typed in the form, in any unit the CLI reads."""
+    from runform.units import parse_speed
+
     raw = (raw or "").strip()
     if not raw:
         return None
     try:
-        from runform.units import parse_speed  # written alongside; used when present
-    except ImportError:
-        parse_speed = None
-    if parse_speed is not None:
-        try:
-            return float(parse_speed(raw))
-        except RunformError as exc:
-            raise OptionError(form_sentence(str(exc))) from None
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise OptionError(
-            f"The treadmill speed must be a number of metres per second, got {raw!r}."
-        ) from None
-    if not math.isfinite(value):
-        raise OptionError(
-            f"The treadmill speed must be a number of metres per second, got {raw!r}."
-        )
-    return value
+        return parse_speed(raw)
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------- analyse
