@@ -155,3 +155,39 @@ def test_reports_show_the_far_leg_as_seen_from_the_other_side(runs):
         assert (
             f"film the runner&#39;s {far} side" in page or f"film the runner's {far} side" in page
         )
+
+
+def test_the_clip_and_its_mirror_as_both_sides_find_no_asymmetry(runs):
+    """Passed as a clip of each side (issue 11), the example clip and its mirror measure
+    the same physical leg twice: no asymmetry may come of it, nor of a far-leg value."""
+    from runform.compare.sides import merge_sides
+
+    a, b = load(runs["original"]), load(runs["mirror"])
+    both = merge_sides(a, b, names=("male_side.mp4", "mirror.mp4"))
+    assert both["sides"]["left"]["clip"] == "male_side.mp4"
+    assert both["sides"]["right"]["clip"] == "mirror.mp4"
+    assert "asymmetry" not in [f["id"] for f in both["findings"]]
+    assert not any(row["real"] for row in both["sides"]["symmetry"].values())
+    for entry in both["metrics"].values():
+        if entry["per_side"]:
+            assert all(entry["reliability"][s]["view"] == "near" for s in SIDES)
+    assert all(c["ok"] for c in both["sides"]["checks"])
+
+
+def test_runform_analyze_with_both_clips_writes_one_two_sided_analysis(
+    runs, tmp_path, tmp_path_factory
+):
+    """``runform analyze CLIP OTHER_SIDE_CLIP``: each clip in its side's folder, one merged
+    analysis.json and report (pose from the cache the first runs filled)."""
+    mirror = runs["original"].parent / "male_side_mirrored.mp4"
+    cache = session_pose_cache(tmp_path_factory)
+    out = tmp_path / "both"
+    args = ["analyze", str(EXAMPLE), str(mirror), "--out", str(out), "--no-video", "-q"]
+    assert main([*args, "--cache-dir", str(cache)]) == 0
+    doc = load(out)
+    assert doc["schema"] == "runform.analysis/2"
+    assert (out / "left-side" / "analysis.json").is_file()
+    assert (out / "right-side" / "analysis.json").is_file()
+    assert (out / "report.html").is_file() and (out / "report.pdf").is_file()
+    assert doc["sides"]["left"]["folder"] == "left-side"
+    assert "asymmetry" not in [f["id"] for f in doc["findings"]]

@@ -17,6 +17,9 @@ from runform.gait.types import GaitEvents
 from runform.track import PoseTrack
 
 SCHEMA_ID = "runform.analysis/1"
+#: Every analysis document runform reads: one clip (``/1``), or two clips of the same run
+#: filmed from each side and merged (``/2``, :func:`runform.compare.sides.merge_sides`).
+SCHEMA_IDS = (SCHEMA_ID, "runform.analysis/2")
 
 
 @dataclass(frozen=True)

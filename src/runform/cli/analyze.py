@@ -23,13 +23,29 @@ from runform.cli.common import (
     rich_progress,
 )
 from runform.cli.report import SingleFileFlag
+from runform.errors import OptionError
 
 
 def analyze(
     video: Annotated[
         Path, typer.Argument(help="The running video (mp4, mov, m4v, avi, mkv, webm).")
     ],
+    other_video: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Optional: a clip of the same run filmed from the runner's other side; each "
+            "leg is then measured from the clip where it is nearer the camera.",
+            show_default=False,
+        ),
+    ] = None,
     out: OutDir = Path("runform-out"),
+    other_side: Annotated[
+        Path | None,
+        typer.Option(
+            "--other-side",
+            help="The same as a second VIDEO: a clip filmed from the runner's other side.",
+        ),
+    ] = None,
     capture_fps: Annotated[
         float | None,
         typer.Option(
@@ -80,6 +96,31 @@ def analyze(
     from runform.plan import profile_from_options
 
     options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
+    if other_video is not None and other_side is not None:
+        raise OptionError(
+            "Give the other side's clip once: as a second VIDEO or with --other-side, not both."
+        )
+    second = other_video or other_side
+    if second is not None:
+        from runform.cli.both_sides import analyze_both_sides
+
+        analyze_both_sides(
+            (video, second),
+            out,
+            options,
+            quiet=quiet,
+            plan=plan,
+            video_kwargs=dict(
+                annotate=not no_video,
+                capture_fps=capture_fps,
+                cache=not no_cache,
+                cache_dir=cache_dir,
+                pose_workers=pose_workers,
+                frame_memory_mb=frame_memory_mb,
+                write_report=report,
+            ),
+        )
+        return
     with rich_progress(enabled=not quiet) as progress:
         result = analyze_video(
             video,

@@ -36,6 +36,7 @@ from runform.progress import ProgressLike, ensure_progress
 
 SCHEMA_ID = "runform.compare/1"
 ANALYSIS_SCHEMA_ID = "runform.analysis/1"
+ANALYSIS_SCHEMA_IDS = (ANALYSIS_SCHEMA_ID, "runform.analysis/2")
 SIDES = ("left", "right")
 _STAGE = "compare"
 
@@ -54,7 +55,7 @@ METHOD_TEXT = (
 
 
 def _check(doc: object, which: str) -> dict:
-    if not isinstance(doc, dict) or doc.get("schema") != ANALYSIS_SCHEMA_ID:
+    if not isinstance(doc, dict) or doc.get("schema") not in ANALYSIS_SCHEMA_IDS:
         raise InputError(
             f"The {which} analysis is not a runform analysis (expected schema "
             f"'{ANALYSIS_SCHEMA_ID}'); pass the analysis folder or analysis.json written by "

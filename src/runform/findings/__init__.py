@@ -36,10 +36,12 @@ FINDING_IDS: tuple[str, ...] = (
 )
 
 SCHEMA_ID = "runform.analysis/1"
+#: One clip (``/1``) or both sides merged (``/2``).
+SCHEMA_IDS = (SCHEMA_ID, "runform.analysis/2")
 
 
 def _check(analysis: dict) -> None:
-    if not isinstance(analysis, dict) or analysis.get("schema") != SCHEMA_ID:
+    if not isinstance(analysis, dict) or analysis.get("schema") not in SCHEMA_IDS:
         raise InputError(
             f"This is not a runform analysis (expected schema '{SCHEMA_ID}'); pass the "
             "analysis.json written by 'runform analyze'."

@@ -87,6 +87,11 @@ def measured_note(ctx: Context, evidence: list[dict]) -> str:
             "was partly hidden (seen from the other side), so it is not judged: film the "
             f"runner's {far} side to check it."
         )
+    if legs and (ctx.analysis.get("context") or {}).get("two_sided"):
+        return (
+            " Both sides were filmed: each leg is measured from the clip in which it is "
+            "nearer the camera."
+        )
     if legs and ctx.near_side is None:
         return (
             " Which leg was nearer the camera could not be told, so both legs are used and "
@@ -406,9 +411,15 @@ def _asymmetry(ctx: Context, area: Area) -> Outcome:
         if "left" not in per or "right" not in per:
             continue
         si = _symmetry_index(ctx, metric, per["left"], per["right"])
-        resolved = _symmetry_index(
-            ctx, metric, per["left"], per["right"], _resolution(ctx, ctx.unit(metric))
+        # Each leg was measured in its own clip, with its own camera set-up: the difference
+        # carries both legs' measurement errors (in quadrature), and never less than what
+        # the video can resolve.
+        difference_error = math.hypot(
+            ctx.error(metric, "left", per["left"].value),
+            ctx.error(metric, "right", per["right"].value),
         )
+        resolution = max(_resolution(ctx, ctx.unit(metric)), difference_error)
+        resolved = _symmetry_index(ctx, metric, per["left"], per["right"], resolution)
         sev = 0.0
         if _distinguishable(per["left"], per["right"]):
             sev = severity_from_distance(

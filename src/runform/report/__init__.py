@@ -34,6 +34,8 @@ from runform.report.pdf import write_pdf
 from runform.report.steps_csv import write_steps_csv
 
 SCHEMA_ID = "runform.analysis/1"
+#: One clip (``/1``) or both sides merged (``/2``).
+SCHEMA_IDS = (SCHEMA_ID, "runform.analysis/2")
 REQUIRED_SECTIONS = ("input", "context", "metrics", "steps", "events", "cycles")
 #: The page with the annotated video embedded (``single_file=True``).
 SINGLE_FILE_NAME = "report-with-video.html"
@@ -88,7 +90,7 @@ def check_analysis(analysis: object) -> dict:
             f"This is not a runform analysis (expected a JSON object with schema '{SCHEMA_ID}'); "
             "pass the analysis.json written by 'runform analyze'."
         )
-    if analysis.get("schema") != SCHEMA_ID:
+    if analysis.get("schema") not in SCHEMA_IDS:
         found = f"schema {analysis['schema']!r}" if "schema" in analysis else "no 'schema' field"
         raise InputError(
             f"This is not a runform analysis ({found}, expected '{SCHEMA_ID}'); pass the "

@@ -421,7 +421,21 @@ def _quality(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
     votes = ", ".join(
         f"{k.replace('_', ' ')} {v:+.1f}" for k, v in (evidence.get("votes") or {}).items()
     )
-    if near in ("left", "right"):
+    sides = analysis.get("sides") or {}
+    if ctx.get("two_sided") and sides.get("left") and sides.get("right"):
+        items.append(
+            (
+                "Camera side",
+                f"both sides filmed: the left leg is measured from {sides['left'].get('clip')} "
+                f"and the right leg from {sides['right'].get('clip')}, each where it is nearer "
+                "the camera; left and right are compared only beyond both legs' measurement "
+                "errors and their step-to-step spread",
+            )
+        )
+        for check in sides.get("checks") or []:
+            if not check.get("ok", True):
+                items.append(("Two clips", check.get("message", "")))
+    elif near in ("left", "right"):
         far = "left" if near == "right" else "right"
         items.append(
             (

@@ -1,0 +1,145 @@
+"""Two clips of one run, one filmed from each side: analyse each, merge them, write one
+two-sided analysis (``runform analyze LEFT_VIEW RIGHT_VIEW``; the web app calls the same).
+
+Each clip is analysed into its own folder with every output of a one-clip analysis; the
+folders are then named for the side each clip shows (``left-side/``: the runner's left leg
+nearer the camera). The merged ``analysis.json`` (``runform.analysis/2``,
+:func:`runform.compare.sides.merge_sides`), the report built from it, and the key-frame
+stills of each leg taken from the clip where that leg is near go in the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runform.compare.sides import SIDES, merge_sides
+from runform.errors import InputError
+from runform.pipeline.track import AnalysisOptions
+from runform.progress import ProgressLike, ensure_progress
+
+#: Folder of the clip in which ``side`` is the near leg.
+SIDE_FOLDER = "{side}-side"
+
+
+@dataclass
+class BothSidesResult:
+    """``document``: the two-sided ``analysis.json``; ``outputs``: files written by name;
+    ``clips``: each side's one-clip result (``runform.pipeline.video.VideoAnalysis``);
+    ``notes``: outputs skipped and why."""
+
+    document: dict
+    outputs: dict[str, Path] = field(default_factory=dict)
+    clips: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def analyze_both_sides(
+    videos: Sequence[str | os.PathLike],
+    options: AnalysisOptions,
+    out_dir: str | os.PathLike,
+    *,
+    progress: ProgressLike = None,
+    write_report: bool = True,
+    **video_kwargs,
+) -> BothSidesResult:
+    """Analyse two clips of one run filmed from each side and merge them.
+
+    Parameters
+    ----------
+    videos
+        The two clips, in any order.
+    options
+        Engine options, the same for both clips.
+    out_dir
+        Output folder: ``analysis.json`` (two-sided), ``report.html``/``.pdf``, ``stills/``
+        (each leg from its near side), and ``left-side/`` and ``right-side/`` with each clip's
+        own outputs.
+    progress
+        Callback ``(stage, fraction, detail)``; each clip's stages are prefixed with its name.
+    write_report
+        Write each clip's report and the merged one.
+    video_kwargs
+        Passed to :func:`runform.pipeline.video.analyze_video` for each clip (``annotate``,
+        ``capture_fps``, ``cache``, ``pose_workers``...).
+    """
+    from runform.pipeline.video import analyze_video
+
+    if len(videos) != 2:
+        raise InputError("Give two clips: one filmed from each side of the runner.")
+    paths = [Path(v) for v in videos]
+    if paths[0].resolve() == paths[1].resolve():
+        raise InputError(
+            f"{paths[0]} was given twice; the second clip must be filmed from the runner's "
+            "other side."
+        )
+    for path in paths:  # before a minute of pose on the first clip
+        if not path.is_file():
+            what = "does not exist" if not path.exists() else "is not a file"
+            raise InputError(
+                f"{path} {what}; give two video clips of the same run, one filmed from each "
+                "side of the runner."
+            )
+    report = ensure_progress(progress)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for i, path in enumerate(paths, 1):
+        folder = out / f"clip-{i}"
+
+        def clip_progress(stage, fraction, detail="", _name=path.name):
+            report(f"{_name}: {stage}", fraction, detail)
+
+        results.append(
+            analyze_video(
+                path,
+                options,
+                out_dir=folder,
+                progress=clip_progress,
+                write_report=write_report,
+                **video_kwargs,
+            )
+        )
+    merged = merge_sides(
+        results[0].document,
+        results[1].document,
+        names=(paths[0].name, paths[1].name),
+        progress=report,
+    )
+    result = BothSidesResult(document=merged)
+    for i, res in enumerate(results, 1):
+        side = res.document["context"]["near_side"]
+        target = out / SIDE_FOLDER.format(side=side)
+        if target.exists():
+            shutil.rmtree(target)
+        (out / f"clip-{i}").rename(target)
+        result.clips[side] = res
+        merged["sides"][side]["folder"] = target.name
+        result.notes += [f"{target.name}: {n}" for n in res.notes]
+        result.outputs[f"{side}_side"] = target
+    stills = out / "stills"
+    if stills.exists():
+        shutil.rmtree(stills)
+    for side in SIDES:
+        source = out / SIDE_FOLDER.format(side=side) / "stills"
+        for still in sorted(source.glob(f"*{side}*.png")) if source.is_dir() else []:
+            stills.mkdir(exist_ok=True)
+            shutil.copy2(still, stills / still.name)
+    if stills.is_dir():
+        result.outputs["stills"] = stills
+    target = out / "analysis.json"
+    target.write_text(json.dumps(merged, indent=1, allow_nan=False), encoding="utf-8")
+    result.outputs["analysis"] = target
+    if write_report:
+        from runform.report import write_report as write
+
+        for name, path in write(merged, out, progress=report).items():
+            result.outputs[f"report_{name}"] = path
+    return result
+
+
+__all__ = ["SIDE_FOLDER", "BothSidesResult", "analyze_both_sides"]

@@ -1,0 +1,166 @@
+"""Both sides of the body (issue 11): two clips of one run, one filmed from each side,
+merged so each leg comes from the clip in which it is the near leg.
+
+Truth: synthetic runners with known per-leg geometry (``runform.synthetic``), filmed "from
+each side" (facing left: the left leg near; facing right: the right leg near). The far leg
+is degraded as a camera sees it — its knee, ankle and foot pulled by occlusion and noisier —
+so a one-clip left/right comparison would show an artefact. The real example clip and its
+mirror image passed as both sides are in ``tests/test_mirror_video.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runform.cli import main
+from runform.compare.sides import TWO_SIDED_SCHEMA, merge_sides
+from runform.errors import InputError
+from runform.findings import findings_from_analysis
+from runform.pipeline import AnalysisOptions, analyze_track
+from runform.report import validate_analysis, write_report
+from runform.synthetic import Asymmetry, RunnerSpec, synthetic_runner
+
+SIDES = ("left", "right")
+#: Touchdown distance 1.7× on the right: 23 % → 38 % of leg length.
+LONG_RIGHT_REACH = Asymmetry(touchdown_distance=1.7)
+
+
+def far_leg_as_a_camera_sees_it(track, far: str, seed: int):
+    """The far leg's knee, ankle, heel and toe pulled 25 px by occlusion, with 6 px noise."""
+    rng = np.random.default_rng(seed)
+    xy = track.xy.copy()
+    names = list(track.keypoints)
+    for joint in ("knee", "ankle", "heel", "foot_index"):
+        name = f"{far}_{joint}"
+        if name in names:
+            i = names.index(name)
+            xy[:, i, 0] += 25.0 + rng.normal(0.0, 6.0, len(xy))
+            xy[:, i, 1] += rng.normal(0.0, 6.0, len(xy))
+    return track.replace(xy=xy)
+
+
+def filmed_from(side: str, seed: int, spec: RunnerSpec | None = None):
+    """The runner filmed from ``side`` (that leg near), far leg degraded; the track."""
+    base = spec or RunnerSpec()
+    facing = "right" if side == "right" else "left"
+    spec = RunnerSpec(**{**base.__dict__, "facing": facing})
+    run = synthetic_runner(spec, fps=120, duration_s=10, seed=seed, noise_px=1.5, dropout_frac=0.02)
+    far = "left" if side == "right" else "right"
+    return far_leg_as_a_camera_sees_it(run.track, far, seed), run.truth
+
+
+def analyse(track) -> dict:
+    doc = analyze_track(track, AnalysisOptions(treadmill_speed_mps=3.2)).to_dict()
+    doc["findings"] = findings_from_analysis(doc)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def symmetric() -> tuple[dict, dict]:
+    return analyse(filmed_from("left", 3)[0]), analyse(filmed_from("right", 4)[0])
+
+
+@pytest.fixture(scope="module")
+def asymmetric() -> tuple[dict, dict, dict]:
+    spec = RunnerSpec(asymmetry=LONG_RIGHT_REACH)
+    left_track, truth = filmed_from("left", 3, spec)
+    right_track, _ = filmed_from("right", 4, spec)
+    return analyse(left_track), analyse(right_track), truth
+
+
+def test_each_leg_comes_from_the_clip_where_it_is_near(symmetric):
+    left_view, right_view = symmetric
+    assert left_view["context"]["near_side"] == "left"
+    assert right_view["context"]["near_side"] == "right"
+    both = merge_sides(right_view, left_view, names=("R.mp4", "L.mp4"))  # any order
+    assert both["schema"] == TWO_SIDED_SCHEMA
+    assert both["sides"]["left"]["clip"] == "L.mp4" and both["sides"]["right"]["clip"] == "R.mp4"
+    for mid, entry in both["metrics"].items():
+        if not entry["per_side"]:
+            continue
+        for side, source in (("left", left_view), ("right", right_view)):
+            record = entry["reliability"][side]
+            assert record["view"] == "near" and record["clip"] == side, (mid, side)
+            got, want = entry[side], source["metrics"][mid][side]
+            assert (got is None) == (want is None)
+            if got:
+                assert got["median"] == want["median"], (mid, side)
+    validate_analysis(both)  # the JSON schema of runform.analysis/2
+
+
+def test_symmetric_runner_no_asymmetry_although_each_far_leg_is_off(symmetric):
+    left_view, right_view = symmetric
+    # the far-leg artefact is there in each clip: the far leg lands ≥ 4 % of leg elsewhere
+    for doc, near, far in ((left_view, "left", "right"), (right_view, "right", "left")):
+        td = doc["metrics"]["touchdown_distance_pct"]
+        assert abs(td[far]["median"] - td[near]["median"]) > 4.0
+        assert td["reliability"][far]["reliable"] is False
+    both = merge_sides(left_view, right_view)
+    assert "asymmetry" not in [f["id"] for f in both["findings"]]
+    assert not any(row["real"] for row in both["sides"]["symmetry"].values())
+    td = both["sides"]["symmetry"]["touchdown_distance_pct"]
+    assert abs(td["difference"]) < td["measurement_error"]
+    assert all(c["ok"] for c in both["sides"]["checks"])
+
+
+def test_true_asymmetry_is_found_from_the_near_legs(asymmetric):
+    left_view, right_view, truth = asymmetric
+    both = merge_sides(left_view, right_view)
+    findings = {f["id"]: f for f in both["findings"]}
+    assert "asymmetry" in findings
+    td = both["sides"]["symmetry"]["touchdown_distance_pct"]
+    true_diff = truth["touchdown_distance_pct"]["right"] - truth["touchdown_distance_pct"]["left"]
+    assert true_diff > 10
+    assert td["real"] and td["difference"] > td["measurement_error"] > 0
+    assert td["difference"] > 2 * td["steps_se"]
+    assert td["difference"] == pytest.approx(true_diff, abs=0.5 * true_diff)
+    evidence_metrics = {e["metric"] for e in findings["asymmetry"]["evidence"]}
+    assert "touchdown_distance_pct" in evidence_metrics
+
+
+def test_the_same_side_twice_and_bad_documents_are_refused(symmetric):
+    left_view, _ = symmetric
+    with pytest.raises(InputError, match="Both clips show the runner's left side"):
+        merge_sides(left_view, left_view)
+    with pytest.raises(InputError, match="is not a one-sided runform analysis"):
+        merge_sides(left_view, {"schema": "something/1"}, names=("a", "b.json"))
+    unknown = json.loads(json.dumps(left_view))
+    unknown["context"]["near_side"] = None
+    with pytest.raises(InputError, match="could not be decided"):
+        merge_sides(unknown, left_view, names=("x.mp4", "y.mp4"))
+
+
+def test_two_different_runs_are_warned_about(symmetric):
+    left_view, _ = symmetric
+    faster, _ = filmed_from("right", 5, RunnerSpec(cadence_spm=186.0))
+    both = merge_sides(left_view, analyse(faster))
+    failed = {c["code"]: c for c in both["sides"]["checks"] if not c["ok"]}
+    assert "cadence" in failed
+    assert "do not look like the same run" in failed["cadence"]["message"]
+    assert any(w["code"] == "sides_cadence" for w in both["warnings"])
+
+
+def test_two_sided_report_names_each_legs_clip(symmetric, tmp_path: Path):
+    both = merge_sides(*symmetric, names=("left.mp4", "right.mp4"))
+    paths = write_report(both, tmp_path)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "both sides filmed" in html
+    assert "could not be told" not in html
+
+
+def test_cli_refuses_one_clip_twice_and_a_missing_other_side(tmp_path, capsys):
+    """``runform analyze A A``: the second clip must be the other side (one sentence)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "male_side.mp4"
+    code = main(["analyze", str(example), str(example), "--out", str(tmp_path / "o"), "-q"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "was given twice" in err
+    code = main(
+        ["analyze", str(example), "--other-side", str(tmp_path / "missing.mp4"), "--out",
+         str(tmp_path / "o2"), "-q", "--no-cache"]
+    )  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "missing.mp4 does not exist" in err
