@@ -164,3 +164,20 @@ def test_cli_refuses_one_clip_twice_and_a_missing_other_side(tmp_path, capsys):
     )  # fmt: skip
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and "missing.mp4 does not exist" in err
+
+
+def test_compare_takes_two_sided_analyses(symmetric, asymmetric):
+    """``runform compare`` reads single or two-sided documents: the same two-sided session
+    twice is no real change; one-sided before, two-sided after compares the legs it can."""
+    from runform.compare import compare_analyses
+
+    both = merge_sides(*symmetric)
+    same = compare_analyses(both, both)
+    rows = same["metrics"]
+    assert rows and not any(r["real_change"] for r in rows)
+    assert {r["side"] for r in rows} >= {"left", "right", "all"}
+    later = merge_sides(asymmetric[0], asymmetric[1])
+    moved = compare_analyses(both, later)
+    td = {r["side"]: r for r in moved["metrics"] if r["metric"] == "touchdown_distance_pct"}
+    assert td["right"]["real_change"] and td["right"]["change"] > 5
+    assert not td["left"]["real_change"]
