@@ -341,7 +341,8 @@ def test_non_video_empty_and_oversized_uploads_are_refused_at_once(tmp_path, cli
         answer = upload(client, b"just some text\n" * 10, name="notes.txt")
         assert answer.status_code == 422
         assert alert(answer.text) == (
-            "notes.txt is not a video runform can read (InvalidDataError); give an mp4, mov, m4v, "
+            "notes.txt is not a video runform can read (FFmpeg finds no video in it); give an mp4, "
+            "mov, m4v, "
             "avi, mkv or webm video straight from the phone."
         )
         answer = upload(client, b"", name="empty.mp4")

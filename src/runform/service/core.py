@@ -144,6 +144,23 @@ class Service:
             return None
         return record
 
+    def analysis_visible_to(self, user: User | None, analysis_id) -> AnalysisRecord | None:
+        """The analysis if ``user`` may *look at* it: its owner, an admin, or a coach the
+        owner has accepted (an active link). Changes stay with :meth:`analysis_for`."""
+        record = self.analysis_for(user, analysis_id)
+        if record is not None or user is None:
+            return record
+        ident = parse_uuid(analysis_id)
+        if ident is None:
+            return None
+        with self.db.session() as s:
+            record = s.get(AnalysisRecord, ident)
+        from runform.service.coaching import coaches_runner
+
+        if record is not None and coaches_runner(self, user, record.owner_id):
+            return record
+        return None
+
     def job_for(self, user: User | None, job_id) -> Job | None:
         ident = parse_uuid(job_id)
         if user is None or ident is None:

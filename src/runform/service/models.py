@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -142,3 +143,108 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Course(Base):
+    """A runner's six-week course: the plan built from one analysis and a profile.
+
+    The plan itself is not stored: :func:`runform.plan.build_plan` gives the same plan for
+    the same findings, profile and analysis, so the course keeps those (the analysis by id,
+    the profile as JSON) and the plan is rebuilt when shown. The coach's changes are stored
+    beside it (:class:`PlanChange`) and applied on top."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    analysis_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: SHA-256 of the private calendar token (``None``: no calendar link, or revoked).
+    calendar_token_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, index=True, nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SessionLog(Base):
+    """One course session marked done (optionally with the effort felt and a note). Keyed
+    by week and session number, with the session's title and date as they were when done,
+    so a regenerated plan keeps what was done."""
+
+    __tablename__ = "session_logs"
+    __table_args__ = (UniqueConstraint("course_id", "week", "number", name="uq_session_logs"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    week: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    planned_date: Mapped[str] = mapped_column(String(10), default="")
+    effort: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CoachLink(Base):
+    """A coach following a runner: invited by link, active once the runner accepts, ended by
+    either side. Only an active link lets the coach see the runner."""
+
+    __tablename__ = "coach_links"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    coach_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    runner_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    #: SHA-256 of the invitation token (cleared once accepted).
+    invite_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, index=True, nullable=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="invited", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class VideoComment(Base):
+    """A comment pinned to a moment of an analysis's annotated video."""
+
+    __tablename__ = "video_comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    analysis_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    at_s: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PlanChange(Base):
+    """A change a coach made to a runner's course (swap an exercise, change a dose),
+    recorded with who made it and when; applied on top of the rebuilt plan."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    change: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

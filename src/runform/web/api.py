@@ -1,7 +1,7 @@
 """The JSON API under ``/api/v1`` (bearer tokens; errors are ``{"error": sentence}``).
 
 =========================================  ==================================================
-``POST /api/v1/users``                      ``{"email", "password"}`` → 201 (403 when sign-up
+``POST /api/v1/users``                      ``{"email", "password", "role"}`` → 201 (403 when sign-up
                                             is off)
 ``POST /api/v1/tokens``                     ``{"email", "password"}`` → 201 ``{"token"}``
 ``POST /api/v1/videos``                     multipart ``file`` (+ ``capture_fps``,
@@ -59,6 +59,10 @@ async def _json_body(request: Request) -> dict | None:
     return body if isinstance(body, dict) else None
 
 
+#: Roles anyone may sign up as (an admin is made with ``runform users create``).
+SIGNUP_ROLES = ("runner", "coach")
+
+
 @router.post("/users")
 async def create_user(request: Request):
     service = request.app.state.service
@@ -69,8 +73,13 @@ async def create_user(request: Request):
         return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
     try:
         with service.db.session() as s:
+            role = str(body.get("role") or "runner")
+            if role not in SIGNUP_ROLES:
+                raise accounts.AccountError(
+                    "The role must be runner or coach; administrators are made from the shell."
+                )
             user = accounts.create_user(
-                s, str(body.get("email", "")), str(body.get("password", ""))
+                s, str(body.get("email", "")), str(body.get("password", "")), role
             )
     except accounts.AccountError as exc:
         return error(409 if "already exists" in str(exc) else 400, str(exc))
@@ -165,7 +174,7 @@ def _record(request: Request, analysis_id: str):
     user = security.bearer_user(request)
     if user is None:
         return None, unauthorised()
-    record = request.app.state.service.analysis_for(user, analysis_id)
+    record = request.app.state.service.analysis_visible_to(user, analysis_id)
     if record is None:
         return None, error(404, "No such analysis.")
     return record, None

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from runform.service.core import Service
 from runform.service.settings import Settings
-from runform.web import api, pages
+from runform.web import api, coach_pages, course_pages, pages
 from runform.web.security import PAGE_CSP
 
 log = logging.getLogger("runform.web")
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         "/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static"
     )
     app.include_router(pages.router)
+    app.include_router(course_pages.router)
+    app.include_router(coach_pages.router)
     app.include_router(api.router)
 
     @app.middleware("http")

@@ -101,13 +101,14 @@ async def signup(request: Request):
         return render(request, "message.html", status=403, title="Sign-up is closed",
                       message="New accounts are made by the administrator of this server.")  # fmt: skip
     email, password = str(form.get("email", "")), str(form.get("password", ""))
+    role = "coach" if form.get("role") == "coach" else "runner"
     try:
         with service.db.session() as s:
-            user = accounts.create_user(s, email, password)
+            user = accounts.create_user(s, email, password, role)
     except accounts.AccountError as exc:
         return render(request, "signup.html", status=400, error=str(exc), email=email)
     security.login(request, user)
-    return redirect(request, "/upload")
+    return redirect(request, "/coach" if role == "coach" else "/upload")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -253,12 +254,15 @@ def analysis_page(request: Request, analysis_id: str):
     user = security.current_user(request)
     if user is None:
         return need_login(request)
-    record = service.analysis_for(user, analysis_id)
+    record = service.analysis_visible_to(user, analysis_id)
     if record is None:
         return not_found(request)
     job = service.latest_job(record.id)
     view = result_view(service.storage, record) if job and job.state == DONE else None
+    from runform.service import coaching
+
     return render(request, "analysis.html", record=record, job=job_json(job), view=view,
+                  owner=record.owner_id == user.id, comments=coaching.comments(service, record),
                   values={k: "" if v is None else f"{v:g}" for k, v in record.options.items()
                           if k != "treadmill_speed_mps"}
                   | {"treadmill_speed": "" if record.options.get("treadmill_speed_mps") is None
@@ -271,7 +275,7 @@ def analysis_status(request: Request, analysis_id: str):
     user = security.current_user(request)
     if user is None:
         return JSONResponse({"error": "Sign in first."}, status_code=401)
-    record = service.analysis_for(user, analysis_id)
+    record = service.analysis_visible_to(user, analysis_id)
     if record is None:
         return JSONResponse({"error": "No such analysis."}, status_code=404)
     response = JSONResponse(job_json(service.latest_job(record.id)))
@@ -326,7 +330,7 @@ def analysis_file(request: Request, analysis_id: str, name: str):
     user = security.current_user(request)
     if user is None:
         return JSONResponse({"error": "Sign in first."}, status_code=401)
-    record = service.analysis_for(user, analysis_id)
+    record = service.analysis_visible_to(user, analysis_id)
     response = files.file_response(service.storage, record, name) if record else None
     if response is None:
         return JSONResponse({"error": "No such file."}, status_code=404)

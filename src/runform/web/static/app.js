@@ -17,6 +17,34 @@
     });
   });
 
+  // Comments pinned to the video: a button seeks to its moment, the form takes the
+  // player's current time, and marks on a bar show where comments are.
+  var player = document.getElementById("annotated");
+  document.querySelectorAll("[data-seek]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      if (!player) return;
+      player.currentTime = parseFloat(b.getAttribute("data-seek")) || 0;
+      player.pause();
+      player.scrollIntoView({ block: "nearest" });
+    });
+  });
+  var at = document.querySelector("[data-current-time]");
+  if (player && at) {
+    player.addEventListener("timeupdate", function () { at.value = player.currentTime.toFixed(2); });
+  }
+  var line = document.querySelector("[data-timeline]");
+  if (player && line) {
+    var place = function () {
+      if (!player.duration) return;
+      line.querySelectorAll(".mark").forEach(function (m) {
+        var t = parseFloat(m.getAttribute("data-at")) || 0;
+        m.style.left = Math.min(100, 100 * t / player.duration) + "%";
+      });
+    };
+    player.addEventListener("loadedmetadata", place);
+    place();
+  }
+
   // The progress card polls the job's small JSON endpoint and reloads when it is over.
   var status = document.querySelector("[data-status-url]");
   if (!status) return;

@@ -1,0 +1,254 @@
+"""Coaches and their runners: invitation links, the roster, comments pinned to a moment of
+a video.
+
+A coach invites a runner with a link (an unguessable token; only its SHA-256 is stored);
+the link becomes active when a runner accepts it, and either side can end it. Only an
+active link lets a coach see a runner's analyses, videos and course, and change the
+course; a runner never sees another runner, and a coach never sees a runner who has not
+accepted (or after the link ended).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from runform.errors import OptionError
+from runform.service.models import (
+    AnalysisRecord,
+    CoachLink,
+    User,
+    VideoComment,
+    utcnow,
+)
+
+INVITED, ACTIVE, ENDED = "invited", "active", "ended"
+#: Longest comment kept (characters).
+MAX_COMMENT = 1000
+
+
+class CoachingError(OptionError):
+    """A coaching action that cannot be done as asked (one sentence, a 400)."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(service, coach: User) -> tuple[CoachLink, str]:
+    """A new invitation by ``coach``; returns the link row and its secret token."""
+    if coach.role not in ("coach", "admin"):
+        raise CoachingError("Only a coach account can invite runners.")
+    token = secrets.token_urlsafe(24)
+    with service.db.session() as s:
+        link = CoachLink(coach_id=coach.id, invite_hash=_hash(token), state=INVITED)
+        s.add(link)
+    return link, token
+
+
+def invitation(service, token: str) -> CoachLink | None:
+    """The open invitation with this token, or ``None``."""
+    if not token or len(token) > 200:
+        return None
+    with service.db.session() as s:
+        return s.scalars(
+            select(CoachLink).where(
+                CoachLink.invite_hash == _hash(token), CoachLink.state == INVITED
+            )
+        ).first()
+
+
+def accept(service, runner: User, token: str) -> CoachLink:
+    """The runner accepts the invitation: the link becomes active (the token is spent)."""
+    link = invitation(service, token)
+    if link is None:
+        raise CoachingError("This invitation is not valid any more; ask your coach for a new link.")
+    if link.coach_id == runner.id:
+        raise CoachingError("This is your own invitation; send the link to your runner.")
+    with service.db.session() as s:
+        row = s.get(CoachLink, link.id)
+        existing = s.scalars(
+            select(CoachLink).where(
+                CoachLink.coach_id == row.coach_id,
+                CoachLink.runner_id == runner.id,
+                CoachLink.state == ACTIVE,
+            )
+        ).first()
+        if existing is not None:
+            s.delete(row)
+            return existing
+        row.runner_id, row.state, row.invite_hash = runner.id, ACTIVE, None
+        row.accepted_at = utcnow()
+    return row
+
+
+def end(service, user: User, link_id) -> bool:
+    """End a link (its coach or its runner); ``False`` when ``user`` is neither."""
+    with service.db.session() as s:
+        try:
+            link = s.get(CoachLink, uuid.UUID(str(link_id)))
+        except ValueError:
+            return False
+        if link is None or user.id not in (link.coach_id, link.runner_id):
+            return False
+        link.state, link.ended_at, link.invite_hash = ENDED, utcnow(), None
+    return True
+
+
+def coaches(service, runner_id: uuid.UUID) -> list[tuple[CoachLink, User]]:
+    with service.db.session() as s:
+        rows = s.execute(
+            select(CoachLink, User)
+            .join(User, User.id == CoachLink.coach_id)
+            .where(CoachLink.runner_id == runner_id, CoachLink.state == ACTIVE)
+        ).all()
+        return [(link, user) for link, user in rows]
+
+
+def runners(service, coach_id: uuid.UUID) -> list[tuple[CoachLink, User]]:
+    with service.db.session() as s:
+        rows = s.execute(
+            select(CoachLink, User)
+            .join(User, User.id == CoachLink.runner_id)
+            .where(CoachLink.coach_id == coach_id, CoachLink.state == ACTIVE)
+            .order_by(User.email)
+        ).all()
+        return [(link, user) for link, user in rows]
+
+
+def coaches_runner(service, coach: User | None, runner_id) -> bool:
+    """Whether ``coach`` has an active link with the runner ``runner_id``."""
+    if coach is None or coach.role not in ("coach", "admin"):
+        return False
+    try:
+        ident = uuid.UUID(str(runner_id))
+    except ValueError:
+        return False
+    with service.db.session() as s:
+        return (
+            s.scalars(
+                select(CoachLink.id).where(
+                    CoachLink.coach_id == coach.id,
+                    CoachLink.runner_id == ident,
+                    CoachLink.state == ACTIVE,
+                )
+            ).first()
+            is not None
+        )
+
+
+# ---------------------------------------------------------------------------- roster
+@dataclass
+class RosterRow:
+    link: CoachLink
+    runner: User
+    last_analysis: AnalysisRecord | None
+    top_findings: list[str]
+    adherence: dict | None
+    retest_due: str | None
+
+
+def roster(service, coach: User, today: date | None = None) -> list[RosterRow]:
+    """Each runner the coach follows: last analysis, its top findings, course adherence and
+    when the re-test is due (the last session of week 6)."""
+    from runform.service import course as courses
+
+    today = today or date.today()
+    rows = []
+    for link, runner in runners(service, coach.id):
+        with service.db.session() as s:
+            last = s.scalars(
+                select(AnalysisRecord)
+                .where(AnalysisRecord.owner_id == runner.id)
+                .order_by(AnalysisRecord.created_at.desc())
+            ).first()
+        top: list[str] = []
+        if last is not None:
+            doc = courses.analysis_document(service.storage, last)
+            top = [f.get("title", f.get("id", "")) for f in (doc or {}).get("findings", [])[:3]]
+        adherence = retest = None
+        course = courses.active_course(service, runner.id)
+        if course is not None:
+            built = courses.build_course_plan(service, course)
+            if built is not None:
+                logs = courses.session_logs(service, course.id)
+                adherence = courses.adherence(built.plan, logs, today)
+                retest = next(
+                    (s["date"] for s in courses.sessions_of(built.plan) if s["kind"] == "retest"),
+                    None,
+                )
+        rows.append(RosterRow(link, runner, last, top, adherence, retest))
+    return rows
+
+
+# ---------------------------------------------------------------------------- comments
+def add_comment(
+    service, author: User, record: AnalysisRecord, at_s: str, text: str
+) -> VideoComment:
+    try:
+        moment = float(str(at_s).replace(",", "."))
+    except ValueError:
+        raise CoachingError("The moment of the video must be a number of seconds.") from None
+    if not (0.0 <= moment <= 24 * 3600):
+        raise CoachingError("The moment of the video must be within the video.")
+    words = (text or "").strip()
+    if not words:
+        raise CoachingError("Write the comment first.")
+    with service.db.session() as s:
+        row = VideoComment(
+            analysis_id=record.id,
+            author_id=author.id,
+            at_s=round(moment, 2),
+            text=words[:MAX_COMMENT],
+        )
+        s.add(row)
+    return row
+
+
+def comments(service, record: AnalysisRecord) -> list[dict]:
+    with service.db.session() as s:
+        rows = s.execute(
+            select(VideoComment, User.email)
+            .join(User, User.id == VideoComment.author_id)
+            .where(VideoComment.analysis_id == record.id)
+            .order_by(VideoComment.at_s, VideoComment.created_at)
+        ).all()
+    return [
+        {
+            "id": str(c.id),
+            "at_s": c.at_s,
+            "text": c.text,
+            "author": email,
+            "mine": c.author_id == record.owner_id,
+            "created": c.created_at.isoformat(timespec="seconds"),
+        }
+        for c, email in rows
+    ]
+
+
+def invite_expired(link: CoachLink, days: int = 14) -> bool:
+    return link.state == INVITED and utcnow() - link.created_at > timedelta(days=days)
+
+
+__all__ = [
+    "ACTIVE",
+    "ENDED",
+    "INVITED",
+    "CoachingError",
+    "RosterRow",
+    "accept",
+    "add_comment",
+    "coaches",
+    "coaches_runner",
+    "comments",
+    "end",
+    "invitation",
+    "invite",
+    "roster",
+    "runners",
+]

@@ -1,0 +1,263 @@
+"""The course and the coach in the web app (issue 12): plan by week, sessions done,
+adherence, the private calendar, the profile that re-generates the plan; invitations,
+the roster, comments pinned to the video, plan changes; and who may do what — every new
+route × (anonymous, the owner, another runner, the owner's coach, another coach)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import date
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from runform.service import course as courses
+from runform.service.testing import synthetic_analyze
+from test_web import PASSWORD, clip, csrf_of, make_app, sign_up, upload  # noqa: F401
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def sign_up_coach(client: TestClient, email: str):
+    return client.post(
+        "/signup",
+        data={"email": email, "password": PASSWORD, "role": "coach",
+              "csrf_token": csrf_of(client, "/signup")},
+        follow_redirects=False,
+    )  # fmt: skip
+
+
+def post(client: TestClient, url: str, **data):
+    token = csrf_of(client, "/analyses")
+    return client.post(url, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+def start_course(client: TestClient, analysis_id: str, **fields):
+    return post(client, "/course", analysis_id=analysis_id, **fields)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, clip):  # noqa: F811
+    """Owner with a finished analysis and a course, another runner, the owner's coach
+    (accepted), another coach (never accepted), a stranger."""
+    tmp = tmp_path_factory.mktemp("course")
+    app = make_app(tmp, analyze=synthetic_analyze())
+    with TestClient(app) as owner:
+        sign_up(owner, "owner@c.org")
+        analysis = upload(owner, clip).headers["location"].rsplit("/", 1)[1]
+        assert start_course(owner, analysis).status_code == 303
+        other, coach, other_coach, anonymous = (TestClient(app) for _ in range(4))
+        sign_up(other, "other@c.org")
+        assert sign_up_coach(coach, "coach@c.org").headers["location"] == "/coach"
+        sign_up_coach(other_coach, "coach2@c.org")
+        page = post(coach, "/coach/invite")
+        invite = re.search(r'id="invite-url">[^<]*/invite/([^<\s]+)<', page.text).group(1)
+        assert post(owner, f"/invite/{invite}").status_code == 303
+        post(other_coach, "/coach/invite")  # an invitation nobody accepted
+        service = app.state.service
+        owner_id = courses.active_course(service, _user_id(service, "owner@c.org")).owner_id
+        yield {
+            "app": app, "service": service, "owner": owner, "other": other, "coach": coach,
+            "other_coach": other_coach, "anonymous": anonymous, "analysis": analysis,
+            "owner_id": str(owner_id),
+        }  # fmt: skip
+
+
+def _user_id(service, email: str):
+    from sqlalchemy import select
+
+    from runform.service.models import User
+
+    with service.db.session() as s:
+        return s.scalars(select(User.id).where(User.email == email)).one()
+
+
+# ---------------------------------------------------------------------------- the course
+def test_course_by_week_this_week_first_with_its_lesson(world):
+    page = world["owner"].get("/course")
+    assert page.status_code == 200
+    text = page.text
+    assert "My six-week course" in text and "Adherence" in text
+    weeks = re.findall(r'id="week-(\d)"', text)
+    assert sorted(weeks) == ["1", "2", "3", "4", "5", "6"]
+    assert 'class="week current"' in text
+    first = weeks[0]
+    assert f'id="week-{first}-title">Week {first}' in text and "(this week)" in text
+    assert "Lesson:" in text and "<details open>" in text
+    assert "re-test" in text  # week 6's re-test session
+
+
+def test_mark_done_with_effort_and_note_then_adherence_and_undo(world):
+    owner, service = world["owner"], world["service"]
+    course = courses.active_course(service, _user_id(service, "owner@c.org"))
+    assert post(owner, "/course/sessions/1/done", effort="7", note="felt good").status_code == 303
+    text = owner.get("/course").text
+    assert "effort 7/10" in text and "felt good" in text
+    assert "<strong>1</strong> of 18 sessions done" in text
+    built = courses.build_course_plan(service, course)
+    first_date = date.fromisoformat(courses.sessions_of(built.plan)[0]["date"])
+    stats = courses.adherence(built.plan, courses.session_logs(service, course.id), first_date)
+    assert stats == {"done": 1, "due": 1, "total": 18, "percent": 100}
+    later = courses.adherence(
+        built.plan, courses.session_logs(service, course.id), date.fromisoformat(built.plan["end"])
+    )
+    assert later["due"] == 18 and later["percent"] == 6  # 1 of 18
+    bad = post(owner, "/course/sessions/2/done", effort="11")
+    assert bad.status_code == 400 and "from 1 to 10" in bad.text
+    assert post(owner, "/course/sessions/99/done").status_code == 400
+    assert post(owner, "/course/sessions/2/done").status_code == 303
+    assert post(owner, "/course/sessions/2/undo").status_code == 303
+    assert [log.number for log in courses.session_logs(service, course.id)] == [1]
+
+
+def test_a_new_profile_rebuilds_the_plan_and_keeps_what_was_done(world):
+    owner, service = world["owner"], world["service"]
+    user_id = _user_id(service, "owner@c.org")
+    before = courses.active_course(service, user_id)
+    start = before.profile["start"]
+    answer = post(owner, "/course/profile", level="beginner", sessions_per_week="2", minutes="30",
+                  avoid_days="mon")  # fmt: skip
+    assert answer.status_code == 303
+    after = courses.active_course(service, user_id)
+    assert after.id == before.id and after.profile["sessions_per_week"] == 2
+    assert after.profile["start"] == start  # a session was done: the dates stay
+    built = courses.build_course_plan(service, after)
+    assert len(courses.sessions_of(built.plan)) == 12
+    assert all(s["weekday"] != "mon" for s in courses.sessions_of(built.plan))
+    assert [log.number for log in courses.session_logs(service, after.id)] == [1]
+    assert "<strong>1</strong> of 12 sessions done" in owner.get("/course").text
+    bad = post(owner, "/course/profile", level="olympian")
+    assert bad.status_code == 400 and "level" in bad.text.lower()
+
+
+def test_private_calendar_link_works_until_revoked(world):
+    owner, anonymous = world["owner"], world["anonymous"]
+    page = post(owner, "/course/calendar")
+    url = re.search(r'id="calendar-url">([^<]+)<', page.text).group(1)
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    ics = anonymous.get("/" + path)
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    assert b"BEGIN:VCALENDAR" in ics.content and ics.content.count(b"BEGIN:VEVENT") >= 12
+    # a new link replaces the old one; revoking ends it
+    second = post(owner, "/course/calendar")
+    new_path = re.search(r'id="calendar-url">[^<]*?(/calendar/[^<]+)<', second.text).group(1)
+    assert anonymous.get("/" + path).status_code == 404
+    assert anonymous.get(new_path).status_code == 200
+    assert post(owner, "/course/calendar/revoke").status_code == 303
+    assert anonymous.get(new_path).status_code == 404
+    assert anonymous.get("/calendar/guess.ics").status_code == 404
+
+
+def test_start_date_in_the_past_and_an_unfinished_analysis_are_refused(world):
+    past = start_course(world["owner"], world["analysis"], start="2020-01-06")
+    assert past.status_code == 400 and "is in the past" in past.text
+    other = start_course(world["other"], world["analysis"])
+    assert other.status_code == 400 and "Choose one of your finished analyses" in other.text
+
+
+# ---------------------------------------------------------------------------- the coach
+def test_roster_shows_the_runner_who_accepted_only(world):
+    coach = world["coach"].get("/coach").text
+    assert "owner@c.org" in coach and "Re-test due" in coach
+    assert re.search(r"owner@c\.org.*?\d+/12", coach, re.S)  # adherence column
+    assert "owner@c.org" not in world["other_coach"].get("/coach").text
+    assert world["owner"].get("/coach").status_code == 403  # runners have no roster
+
+
+def test_comment_pinned_to_a_moment_is_seen_by_the_runner(world):
+    a = world["analysis"]
+    answer = post(
+        world["coach"], f"/analyses/{a}/comments", at_s="1.25", text="Look at the knee here"
+    )
+    assert answer.status_code == 303
+    runner_page = world["owner"].get(f"/analyses/{a}").text
+    assert "Look at the knee here" in runner_page and 'data-seek="1.25"' in runner_page
+    assert 'data-at="1.25"' in runner_page  # the mark on the player's timeline
+    assert (
+        post(world["owner"], f"/analyses/{a}/comments", at_s="2", text="Thanks").status_code == 303
+    )
+    bad = post(world["coach"], f"/analyses/{a}/comments", at_s="soon", text="x")
+    assert bad.status_code == 400 and "number of seconds" in bad.text
+
+
+def test_coach_changes_the_plan_and_the_runner_sees_the_change(world):
+    service = world["service"]
+    course = courses.active_course(service, _user_id(service, "owner@c.org"))
+    built = courses.build_course_plan(service, course)
+    target = courses.sessions_of(built.plan)[0]["exercises"][0]
+    runner_url = f"/coach/runners/{world['owner_id']}"
+    answer = post(world["coach"], f"{runner_url}/plan", kind="dose", exercise=target["id"],
+                  sets="4", reps="8")  # fmt: skip
+    assert answer.status_code == 303
+    rebuilt = courses.build_course_plan(service, course)
+    changed = [e for s in courses.sessions_of(rebuilt.plan) for e in s["exercises"]
+               if e["id"] == target["id"]]  # fmt: skip
+    assert changed and all(e["dose"]["sets"] == 4 and e["dose"]["reps"] == 8 for e in changed)
+    assert "Changes by your coach" in world["owner"].get("/course").text
+    bad = post(world["coach"], f"{runner_url}/plan", kind="swap", exercise=target["id"], to="nope")
+    assert bad.status_code == 400 and "library" in bad.text
+
+
+# ---------------------------------------------------------------------------- who may do what
+ROUTES = [
+    ("GET", "/course"),
+    ("GET", "/course/profile"),
+    ("GET", "/coach"),
+    ("GET", "/coaches"),
+    ("GET", "/coach/runners/{o}"),
+    ("GET", "/analyses/{a}"),
+    ("GET", "/analyses/{a}/files/analysis.json"),
+    ("POST", "/analyses/{a}/comments"),
+    ("POST", "/coach/runners/{o}/plan"),
+    ("POST", "/analyses/{a}/delete"),
+]
+#: Expected status by route and who asks (303 = sent to sign in, or done and redirected).
+EXPECTED = {
+    "/course": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
+    "/course/profile": {"anonymous": 303, "owner": 200, "other": 303, "coach": 303, "other_coach": 303},
+    "/coach": {"anonymous": 303, "owner": 403, "other": 403, "coach": 200, "other_coach": 200},
+    "/coaches": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
+    "/coach/runners/{o}": {"anonymous": 303, "owner": 403, "other": 403, "coach": 200, "other_coach": 404},
+    "/analyses/{a}": {"anonymous": 303, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/analyses/{a}/files/analysis.json": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/analyses/{a}/comments": {"anonymous": 303, "owner": 303, "other": 404, "coach": 303, "other_coach": 404},
+    "/coach/runners/{o}/plan": {"anonymous": 303, "owner": 403, "other": 403, "coach": 400, "other_coach": 404},
+    "/analyses/{a}/delete": {"anonymous": 303, "other": 404, "coach": 404, "other_coach": 404},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["anonymous", "owner", "other", "coach", "other_coach"])
+@pytest.mark.parametrize(("method", "route"), ROUTES)
+def test_every_route_by_who_asks(world, who, method, route):
+    expected = EXPECTED[route].get(who)
+    if expected is None:  # the owner deleting is tested elsewhere (it would end the world)
+        return
+    url = route.format(a=world["analysis"], o=world["owner_id"])
+    client = world[who]
+    if method == "GET":
+        answer = client.get(url, follow_redirects=False)
+    else:
+        token = csrf_of(client, "/login" if who == "anonymous" else "/analyses")
+        data = {"csrf_token": token, "at_s": "0.5", "text": f"by {who}", "kind": "dose",
+                "exercise": "no_such_exercise", "sets": "2"}  # fmt: skip
+        answer = client.post(url, data=data, follow_redirects=False)
+    assert answer.status_code == expected, (who, method, url, answer.text[:300])
+    if who == "anonymous" and expected == 303:
+        assert answer.headers["location"].startswith("/login")
+
+
+def test_an_ended_link_shuts_the_coach_out(world, clip):  # noqa: F811
+    """Last: the runner ends the link; the coach no longer sees the runner or the video."""
+    a = world["analysis"]
+    assert world["coach"].get(f"/analyses/{a}").status_code == 200
+    page = world["owner"].get("/coaches").text
+    link_id = re.search(r'action="/links/([0-9a-f-]+)/end"', page).group(1)
+    assert post(world["other"], f"/links/{link_id}/end").status_code == 404  # not theirs
+    assert post(world["owner"], f"/links/{link_id}/end").status_code == 303
+    assert world["coach"].get(f"/analyses/{a}").status_code == 404
+    assert world["coach"].get(f"/coach/runners/{world['owner_id']}").status_code == 404
+    assert "owner@c.org" not in world["coach"].get("/coach").text
