@@ -242,6 +242,14 @@ def run_job(service, job_id: uuid.UUID) -> str | None:
         ):
             try:
                 analyze(Path(video), Path(out), options, progress)
+                if options.get("retest_of"):
+                    from runform.service.retest import write_comparison
+
+                    note = write_comparison(
+                        storage, options["retest_of"], Path(out), progress=progress
+                    )
+                    if note:
+                        log.info("job %s: %s", job_id, note)
             except RunformError as exc:
                 error = form_sentence(
                     user_sentence(str(exc), {str(video): video_name, str(out): "the output folder"})

@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from runform.errors import RunformError
+from runform.errors import OptionError, RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
-from runform.service.models import DONE, FAILED
+from runform.service.models import DONE, FAILED, AnalysisRecord
 from runform.service.uploads import form_sentence, receive_upload
 from runform.web import files, security
 from runform.web.views import job_json, result_view
@@ -206,11 +206,31 @@ def analyses(request: Request):
     return render(request, "analyses.html", rows=rows)
 
 
+def _retest_base(request: Request, user, value) -> AnalysisRecord | None:
+    """The earlier analysis a re-test is compared with: the user's own, finished."""
+    if not value:
+        return None
+    service = request.app.state.service
+    record = service.analysis_for(user, value)
+    job = service.latest_job(record.id) if record else None
+    if record is None or job is None or job.state != DONE:
+        raise OptionError(
+            "A re-test is compared with one of your own finished analyses; choose it from "
+            "its result page."
+        )
+    return record
+
+
 @router.get("/upload", response_class=HTMLResponse)
-def upload_form(request: Request):
-    if security.current_user(request) is None:
+def upload_form(request: Request, retest_of: str = ""):
+    user = security.current_user(request)
+    if user is None:
         return need_login(request)
-    return render(request, "upload.html", submit_key=str(uuid.uuid4()), values={})
+    try:
+        retest = _retest_base(request, user, retest_of)
+    except RunformError as exc:
+        return render(request, "message.html", status=404, title="Re-test", message=str(exc))
+    return render(request, "upload.html", submit_key=str(uuid.uuid4()), values={}, retest=retest)
 
 
 @router.post("/upload")
@@ -232,6 +252,9 @@ async def upload(request: Request):
             return refuse_form(request)
         try:
             options = parse_options(fields)
+            base = _retest_base(request, user, fields.get("retest_of"))
+            if base is not None:
+                options["retest_of"] = str(base.id)
         except RunformError:
             service.storage.delete_prefix(f"analyses/{analysis_id}")
             raise
@@ -264,7 +287,7 @@ def analysis_page(request: Request, analysis_id: str):
     return render(request, "analysis.html", record=record, job=job_json(job), view=view,
                   owner=record.owner_id == user.id, comments=coaching.comments(service, record),
                   values={k: "" if v is None else f"{v:g}" for k, v in record.options.items()
-                          if k != "treadmill_speed_mps"}
+                          if k != "treadmill_speed_mps" and (v is None or isinstance(v, float | int))}
                   | {"treadmill_speed": "" if record.options.get("treadmill_speed_mps") is None
                      else f"{record.options['treadmill_speed_mps']:g}"})  # fmt: skip
 
@@ -298,6 +321,8 @@ async def retry(request: Request, analysis_id: str):
     job = service.latest_job(record.id)
     try:
         options = parse_options({k: str(v) for k, v in form.items()})
+        if record.options.get("retest_of"):
+            options["retest_of"] = record.options["retest_of"]
         if job is None or job.state != FAILED:
             return redirect(request, f"/analyses/{record.id}")
         service.retry(record, options)
