@@ -68,6 +68,14 @@ class Settings:
     login_limit: int = 5
     login_window_s: float = 900.0
     analyze: Callable | None = field(default=None, repr=False)
+    #: Outgoing mail for password resets (``RUNFORM_SMTP_*``); without a host the reset link
+    #: goes to the server log. The password is never shown in ``repr`` or logs.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "runform@localhost"
+    smtp_starttls: bool = True
 
     @property
     def max_upload_bytes(self) -> int:
@@ -120,7 +128,18 @@ class Settings:
             if env.get("RUNFORM_SECURE_COOKIES")
             else False
         )
+        smtp_port = env.get("RUNFORM_SMTP_PORT") or "587"
+        if not smtp_port.isdigit():
+            raise OptionError(f"RUNFORM_SMTP_PORT={smtp_port!r} must be a port number, e.g. 587.")
         values = dict(
+            smtp_host=env.get("RUNFORM_SMTP_HOST") or None,
+            smtp_port=int(smtp_port),
+            smtp_user=env.get("RUNFORM_SMTP_USER") or None,
+            smtp_password=env.get("RUNFORM_SMTP_PASSWORD") or None,
+            smtp_from=env.get("RUNFORM_SMTP_FROM") or "runform@localhost",
+            smtp_starttls=_flag("RUNFORM_SMTP_STARTTLS", env["RUNFORM_SMTP_STARTTLS"])
+            if env.get("RUNFORM_SMTP_STARTTLS")
+            else True,
             data_dir=folder,
             database_url=url,
             secret_key=secret,

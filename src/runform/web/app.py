@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from runform.service.core import Service
 from runform.service.settings import Settings
-from runform.web import api, coach_pages, course_pages, pages, retest_pages
+from runform.web import account_pages, api, coach_pages, course_pages, pages, retest_pages
 from runform.web.security import PAGE_CSP
 
 log = logging.getLogger("runform.web")
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(course_pages.router)
     app.include_router(coach_pages.router)
     app.include_router(retest_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(api.router)
 
     @app.middleware("http")

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from runform.errors import OptionError, RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
+from runform.service.mail import send_reset
 from runform.service.models import DONE, FAILED, AnalysisRecord
 from runform.service.uploads import form_sentence, receive_upload
 from runform.web import files, security
@@ -159,15 +160,18 @@ async def forgot(request: Request):
     form = await request.form()
     if not security.csrf_ok(request, form.get("csrf_token")):
         return refuse_form(request)
+    email = str(form.get("email", "")).strip().lower()
     with service.db.session() as s:
-        token = accounts.request_reset(s, str(form.get("email", "")))
+        token = accounts.request_reset(s, email)
+    settings = service.settings
     if token:
-        # There is no mail server on a laptop: the operator reads the link in the server log
-        # and hands it over. The password itself is never logged.
-        log.warning(
-            "password reset link (valid 1 hour): %s",
-            f"{request.base_url}password/reset?token={token}",
-        )
+        link = f"{request.base_url}password/reset?token={token}"
+        await run_in_threadpool(send_reset, settings, email, link)
+    # The same answer whether or not the account exists (no account probing).
+    if settings.smtp_host:
+        return render(request, "message.html", title="Check your e-mail",
+                      message="If an account has this e-mail, a reset link has been sent to it; "
+                      "it works for one hour.")  # fmt: skip
     return render(request, "message.html", title="Check with the operator",
                   message="If an account has this e-mail, a reset link has been written to the "
                   "server log; ask the person running this server for it.")  # fmt: skip

@@ -1,0 +1,68 @@
+"""The account page: export everything as a zip, delete the whole account."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from runform.service import accounts
+from runform.service.export import delete_account, export_zip
+from runform.web import security
+from runform.web.pages import need_login, redirect, refuse_form, render
+
+router = APIRouter()
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request):
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    return render(request, "account.html")
+
+
+@router.get("/account/export")
+async def export(request: Request):
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    path = await run_in_threadpool(export_zip, request.app.state.service, user)
+    response = FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"runform-{user.email.split('@')[0]}.zip",
+        background=BackgroundTask(os.unlink, path),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/delete")
+async def delete(request: Request):
+    service = request.app.state.service
+    user = security.current_user(request)
+    if user is None:
+        return need_login(request)
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    try:
+        with service.db.session() as s:
+            accounts.authenticate(
+                s, user.email, str(form.get("password", "")),
+                client=security.client_address(request),
+                limit=service.settings.login_limit, window_s=service.settings.login_window_s,
+            )  # fmt: skip
+    except accounts.AccountError:
+        return render(
+            request, "account.html", status=400,
+            error="That is not your password; the account was not deleted.",
+        )  # fmt: skip
+    await run_in_threadpool(delete_account, service, user)
+    response = redirect(request, "/")
+    security.logout(request, response)
+    return response

@@ -1,0 +1,194 @@
+"""Export and delete in the web app (issue 12), and the password reset by SMTP: the zip
+holds every file and record of the runner; deleting the account removes its rows and every
+stored file and nothing of anyone else's; a reset mail goes through the configured SMTP
+server and the SMTP password is never logged."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import socketserver
+import threading
+import warnings
+import zipfile
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from runform.service.testing import synthetic_analyze
+from test_web import (  # noqa: F401
+    PASSWORD,
+    clip,
+    csrf_of,
+    files_under,
+    make_app,
+    sign_up,
+    upload,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_export_holds_every_file_and_record(tmp_path, clip):  # noqa: F811
+    with TestClient(make_app(tmp_path, analyze=synthetic_analyze())) as client:
+        sign_up(client, "runner@e.org")
+        analysis = upload(client, clip, name="run.mp4").headers["location"].rsplit("/", 1)[1]
+        token = csrf_of(client, "/analyses")
+        assert client.post("/course", data={"csrf_token": token, "analysis_id": analysis},
+                           follow_redirects=False).status_code == 303  # fmt: skip
+        client.post("/course/sessions/1/done", data={"csrf_token": token, "effort": "6"})
+        answer = client.get("/account/export")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/zip"
+        assert "attachment" in answer.headers["content-disposition"]
+        archive = zipfile.ZipFile(io.BytesIO(answer.content))
+        names = set(archive.namelist())
+        stored = {f"analyses/{p.split('/', 1)[1]}" for p in files_under(tmp_path)}
+        assert stored <= names, stored - names  # every stored file, input video included
+        assert any(n.endswith(".mp4") and "/input/" in n for n in names)
+        account = json.loads(archive.read("account.json"))
+        assert account["email"] == "runner@e.org" and account["analyses"][0]["video"] == "run.mp4"
+        assert account["courses"][0]["sessions_done"][0]["effort"] == 6
+        assert any(n.endswith("plan.ics") for n in names)
+        assert client.get("/account/export", cookies={}).status_code == 200  # still signed in
+        assert (
+            TestClient(client.app).get("/account/export", follow_redirects=False).status_code == 303
+        )
+
+
+def test_delete_account_removes_every_file_and_row_and_nothing_else(tmp_path, clip):  # noqa: F811
+    app = make_app(tmp_path, analyze=synthetic_analyze())
+    with TestClient(app) as runner, TestClient(app) as other:
+        sign_up(runner, "gone@e.org")
+        sign_up(other, "stays@e.org")
+        mine = upload(runner, clip).headers["location"].rsplit("/", 1)[1]
+        theirs = upload(other, clip).headers["location"].rsplit("/", 1)[1]
+        assert any(mine in p for p in files_under(tmp_path))
+        wrong = runner.post("/account/delete",
+                            data={"csrf_token": csrf_of(runner, "/account"), "password": "nope"})  # fmt: skip
+        assert wrong.status_code == 400 and "not your password" in wrong.text
+        assert any(mine in p for p in files_under(tmp_path))
+        answer = runner.post(
+            "/account/delete",
+            data={"csrf_token": csrf_of(runner, "/account"), "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        left = files_under(tmp_path)
+        assert not any(mine in p for p in left)
+        assert any(theirs in p for p in left)
+        assert runner.get("/analyses", follow_redirects=False).status_code == 303  # signed out
+        login = runner.post("/login", data={"email": "gone@e.org", "password": PASSWORD,
+                                            "csrf_token": csrf_of(runner, "/login")})  # fmt: skip
+        assert "Wrong e-mail or password" in login.text
+        assert other.get(f"/analyses/{theirs}").status_code == 200
+        from sqlalchemy import select
+
+        from runform.service.models import AnalysisRecord, Job
+
+        with app.state.service.db.session() as s:
+            owners = {r.video_name for r in s.scalars(select(AnalysisRecord))}
+            assert len(list(s.scalars(select(AnalysisRecord)))) == 1 and owners
+            assert len(list(s.scalars(select(Job)))) == 1
+
+
+# ---------------------------------------------------------------------------- SMTP
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: EHLO (with AUTH PLAIN), AUTH, MAIL, RCPT, DATA, QUIT."""
+
+    def handle(self) -> None:
+        out = self.wfile
+        out.write(b"220 test ESMTP\r\n")
+        while line := self.rfile.readline():
+            command = line.decode().strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                out.write(b"250-test\r\n250 AUTH PLAIN\r\n")
+            elif verb == "AUTH":
+                self.server.auth.append(command)
+                out.write(b"235 ok\r\n")
+            elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
+                out.write(b"250 ok\r\n")
+            elif verb == "DATA":
+                out.write(b"354 go\r\n")
+                body = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    body.append(data)
+                self.server.messages.append(b"".join(body).decode())
+                out.write(b"250 queued\r\n")
+            elif verb == "QUIT":
+                out.write(b"221 bye\r\n")
+                return
+            else:
+                out.write(b"502 no\r\n")
+
+
+@pytest.fixture
+def smtp_server():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.messages, server.auth = [], []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
+    tmp_path, smtp_server, caplog
+):
+    host, port = smtp_server.server_address
+    app = make_app(
+        tmp_path, smtp_host=host, smtp_port=port, smtp_starttls=False, smtp_user="mailer",
+        smtp_password="smtp-secret-xyz", smtp_from="coach-club@example.org",
+    )  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    with TestClient(app) as client:
+        sign_up(client, "forgot@e.org")
+        client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
+        page = client.post("/password/forgot", data={"email": "forgot@e.org",
+                                                     "csrf_token": csrf_of(client, "/password/forgot")})  # fmt: skip
+        assert "Check your e-mail" in page.text
+        unknown = client.post("/password/forgot", data={"email": "nobody@e.org",
+                                                        "csrf_token": csrf_of(client, "/password/forgot")})  # fmt: skip
+        assert "Check your e-mail" in unknown.text  # same answer: no account probing
+    assert len(smtp_server.messages) == 1
+    from email import message_from_string, policy
+
+    mail = message_from_string(smtp_server.messages[0], policy=policy.default)
+    assert mail["To"] == "forgot@e.org" and mail["From"] == "coach-club@example.org"
+    token = mail.get_content().split("token=", 1)[1].split()[0]
+    assert len(token) > 20
+    assert smtp_server.auth and smtp_server.auth[0].startswith("AUTH PLAIN")
+    assert "smtp-secret-xyz" not in caplog.text
+    assert token not in caplog.text  # mailed, not logged
+    assert "smtp-secret-xyz" not in repr(app.state.service.settings)
+    # the mailed link works
+    with TestClient(app) as client:
+        reset = client.post("/password/reset", data={"token": token, "password": "a new long password",
+                                                      "csrf_token": csrf_of(client, "/password/reset")})  # fmt: skip
+        assert reset.status_code == 200
+
+
+def test_smtp_settings_come_from_the_environment(tmp_path):
+    from runform.errors import OptionError
+    from runform.service.settings import Settings
+
+    env = {"RUNFORM_SMTP_HOST": "mail.example.org", "RUNFORM_SMTP_PORT": "2525",
+           "RUNFORM_SMTP_USER": "u", "RUNFORM_SMTP_PASSWORD": "p", "RUNFORM_SMTP_FROM": "a@b.c",
+           "RUNFORM_SMTP_STARTTLS": "false"}  # fmt: skip
+    s = Settings.load(tmp_path, env=env)
+    assert (s.smtp_host, s.smtp_port, s.smtp_user, s.smtp_from, s.smtp_starttls) == (
+        "mail.example.org",
+        2525,
+        "u",
+        "a@b.c",
+        False,
+    )
+    assert "'p'" not in repr(s)
+    with pytest.raises(OptionError, match="RUNFORM_SMTP_PORT"):
+        Settings.load(tmp_path, env={"RUNFORM_SMTP_PORT": "smtp"})
