@@ -201,6 +201,160 @@ def test_sign_up_upload_watch_and_seek_in_chromium(server, browser, tmp_path):
         "return [...document.querySelectorAll('.stills img')].filter(i => i.naturalWidth > 0).length"
     )
     assert loaded == len(stills)  # every key frame was served to the browser
-    for name in ("upload-390.png", "result-390.png", "result-1280.png"):
+    analysis_id = driver.current_url.rstrip("/").rsplit("/", 1)[1]
+
+    # the course: built from this analysis; this week first; a session marked done
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Start my six-week course").click()
+    WebDriverWait(driver, 30).until(lambda d: "/course" in d.current_url)
+    assert unlabelled_inputs(driver) == []
+    driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    WebDriverWait(driver, 60).until(lambda d: d.current_url.endswith("/course"))
+    session = driver.find_element(By.CSS_SELECTOR, ".week.current form[action$='/done']")
+    session.find_element(By.CSS_SELECTOR, "input[name=effort]").send_keys("6")
+    session.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".session.done"))
+    assert "effort 6/10" in driver.page_source
+    assert unlabelled_inputs(driver) == []
+    screenshot(driver, tmp_path / "course-390.png", 390)
+    assert no_sideways_scroll(driver)
+    screenshot(driver, tmp_path / "course-1280.png", 1280)
+    assert no_sideways_scroll(driver)
+
+    # the re-test: the same clip again, compared with the first
+    driver.get(f"{server}/analyses/{analysis_id}")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Upload a re-test").click()
+    WebDriverWait(driver, 30).until(lambda d: "retest_of=" in d.current_url)
+    driver.find_element(By.ID, "file").send_keys(str(CLIP))
+    driver.find_element(By.CSS_SELECTOR, "form[data-once] button[type=submit]").click()
+    WebDriverWait(driver, 60).until(
+        lambda d: "/analyses/" in d.current_url and analysis_id not in d.current_url
+    )
+    WebDriverWait(driver, 400, poll_frequency=1).until(
+        lambda d: (
+            d.find_elements(By.PARTIAL_LINK_TEXT, "Compare with the first analysis")
+            or d.find_elements(By.CSS_SELECTOR, ".failed")
+        )
+    )
+    assert not driver.find_elements(By.CSS_SELECTOR, ".failed")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Compare with the first analysis").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/comparison"))
+    page = driver.page_source
+    assert "Before and after" in page and "no real change" in page
+    screenshot(driver, tmp_path / "comparison-390.png", 390)
+    assert no_sideways_scroll(driver)
+    screenshot(driver, tmp_path / "comparison-1280.png", 1280)
+    assert no_sideways_scroll(driver)
+    for name in ("upload-390.png", "result-390.png", "result-1280.png", "course-390.png",
+                 "comparison-390.png"):  # fmt: skip
         assert (tmp_path / name).stat().st_size > 10_000
+    print("screenshots:", tmp_path)
+
+
+@pytest.fixture
+def quick_server(tmp_path):
+    """The same server with the synthetic analyse hook (no MediaPipe): the coach path."""
+    from runform.service.testing import synthetic_analyze
+
+    uvicorn = pytest.importorskip("uvicorn")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings.load(tmp_path / "data", env={}, analyze=synthetic_analyze(report=True))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=60)
+
+
+def sign_up_as(driver, server: str, email: str, role: str = "runner") -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.delete_all_cookies()
+    driver.get(f"{server}/signup")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys("a long password")
+    driver.find_element(By.CSS_SELECTOR, f"input[name=role][value={role}]").click()
+    driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: "/signup" not in d.current_url)
+
+
+def sign_in_as(driver, server: str, email: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.delete_all_cookies()
+    driver.get(f"{server}/login")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys("a long password")
+    driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
+
+
+def test_coach_invites_comments_on_a_moment_and_the_runner_sees_it(quick_server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver, server = browser, quick_server
+    driver.set_window_size(390, 844)
+    sign_up_as(driver, server, "coach@example.org", "coach")
+    assert driver.current_url.endswith("/coach")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/coach/invite'] button").click()
+    invite = WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "invite-url")).text
+    screenshot(driver, tmp_path / "coach-invite-390.png", 390)
+    assert no_sideways_scroll(driver)
+
+    sign_up_as(driver, server, "athlete@example.org")
+    driver.find_element(By.ID, "file").send_keys(str(CLIP))
+    driver.find_element(By.CSS_SELECTOR, "form[data-once] button[type=submit]").click()
+    WebDriverWait(driver, 120, poll_frequency=1).until(
+        lambda d: d.find_elements(By.ID, "annotated")
+    )
+    analysis_url = driver.current_url
+    driver.get(invite)
+    assert "coach@example.org" in driver.page_source
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: d.current_url.endswith("/coaches"))
+    assert "coach@example.org" in driver.page_source
+
+    sign_in_as(driver, server, "coach@example.org")
+    driver.get(f"{server}/coach")
+    assert "athlete@example.org" in driver.page_source
+    screenshot(driver, tmp_path / "roster-1280.png", 1280)
+    assert no_sideways_scroll(driver)
+    driver.find_element(By.LINK_TEXT, "athlete@example.org").click()
+    driver.find_element(By.CSS_SELECTOR, "ul.list a").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "annotated"))
+    moment = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const v = document.getElementById('annotated');
+        const go = () => { v.addEventListener('seeked', () => done(v.currentTime), {once: true});
+                           v.currentTime = Math.min(1.5, v.duration / 2); };
+        if (v.readyState >= 1) go(); else { v.addEventListener('loadedmetadata', go, {once: true}); v.load(); }
+        setTimeout(() => done(-1), 20000);
+    """)
+    assert moment > 0
+    assert abs(float(driver.find_element(By.ID, "at_s").get_attribute("value")) - moment) < 0.1
+    driver.find_element(By.ID, "comment_text").send_keys("Watch the knee at landing")
+    driver.find_element(By.CSS_SELECTOR, "form.comment-form button").click()
+    WebDriverWait(driver, 20).until(lambda d: "Watch the knee at landing" in d.page_source)
+
+    sign_in_as(driver, server, "athlete@example.org")
+    driver.get(analysis_url)
+    assert "Watch the knee at landing" in driver.page_source
+    assert driver.find_elements(By.CSS_SELECTOR, "[data-timeline] .mark")
+    driver.find_element(By.CSS_SELECTOR, "[data-seek]").click()
+    time.sleep(1.0)
+    now = driver.execute_script("return document.getElementById('annotated').currentTime")
+    assert abs(now - moment) < 0.2
+    screenshot(driver, tmp_path / "runner-comment-390.png", 390)
+    assert no_sideways_scroll(driver)
     print("screenshots:", tmp_path)
