@@ -616,3 +616,19 @@ def test_measure_verdicts_place_medians_against_the_band():
         band_text({"low": 220.0, "high": None}) == "≥ 220"
         and band_text({"low": 5.0, "high": 11.0}) == "5–11"
     )
+
+
+def test_the_api_is_documented_by_its_openapi_schema(client):
+    """FastAPI's OpenAPI schema lists the JSON API (and only it): scripts can be generated
+    from it; no docs page is served (it would load scripts from a CDN)."""
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path, method in (("/api/v1/users", "post"), ("/api/v1/tokens", "post"),
+                         ("/api/v1/videos", "post"), ("/api/v1/jobs/{job_id}", "get"),
+                         ("/api/v1/analyses/{analysis_id}", "get"),
+                         ("/api/v1/analyses/{analysis_id}/files/{name}", "get"),
+                         ("/api/v1/analyses/{analysis_id}/comparison", "get")):  # fmt: skip
+        assert method in paths.get(path, {}), path
+    assert all(p.startswith("/api/v1/") for p in paths)
+    assert client.get("/docs").status_code == 404

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from runform import __version__
 from runform.service.core import Service
 from runform.service.settings import Settings
 from runform.web import account_pages, api, coach_pages, course_pages, pages, retest_pages
@@ -30,18 +31,26 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         finally:
             service.stop()
 
+    # The OpenAPI schema documents the JSON API (pages are left out of it); no docs UI is
+    # served, since it would load scripts from a CDN (offline, and the pages' CSP).
     app = FastAPI(
-        title="runform", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+        title="runform API",
+        version=__version__,
+        summary="Running-form analysis from a side-view video: upload, jobs, analyses.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
     )
     app.state.service = service
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static"
     )
-    app.include_router(pages.router)
-    app.include_router(course_pages.router)
-    app.include_router(coach_pages.router)
+    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(course_pages.router, include_in_schema=False)
+    app.include_router(coach_pages.router, include_in_schema=False)
     app.include_router(retest_pages.router)
-    app.include_router(account_pages.router)
+    app.include_router(account_pages.router, include_in_schema=False)
     app.include_router(api.router)
 
     @app.middleware("http")

@@ -12,7 +12,9 @@ from runform.web.pages import need_login, not_found, render
 router = APIRouter()
 
 
-@router.get("/analyses/{analysis_id}/comparison", response_class=HTMLResponse)
+@router.get(
+    "/analyses/{analysis_id}/comparison", response_class=HTMLResponse, include_in_schema=False
+)
 def comparison_page(request: Request, analysis_id: str):
     service = request.app.state.service
     user = security.current_user(request)
