@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from runform.cli import analyze, analyze_pose, compare, plan, report, serve, users
+from runform.cli import analyze, analyze_pose, compare, plan, report, serve, users, worker
 from runform.cli.common import err_console
 from runform.errors import RunformError
 
@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (analyze, analyze_pose, report, plan, compare, serve, users):
+for _module in (analyze, analyze_pose, report, plan, compare, serve, worker, users):
     _module.register(app)
 
 

@@ -39,6 +39,14 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     data_dir: DataDir = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Serve the web app only; `runform worker` processes (here or on other "
+            "machines) run the analyses.",
+        ),
+    ] = False,
 ) -> None:
     """Run the web app: runners upload videos, follow the analysis and read the result."""
     import uvicorn
@@ -47,12 +55,13 @@ def serve(
     from runform.web import create_app
 
     configure_logging()
-    settings = Settings.load(data_dir)
+    settings = Settings.load(data_dir, worker="none" if no_worker else None)
     app = create_app(settings)
     shown = f"[{host}]" if ":" in host else host
     console.print(
         f"runform is serving at [bold]http://{shown}:{port}/[/] "
-        f"(data in {settings.data_dir}; sign-up {'on' if settings.signup else 'off'}; Ctrl-C stops)"
+        f"(data in {settings.data_dir}; sign-up {'on' if settings.signup else 'off'}; "
+        f"{'no worker here' if no_worker else 'worker included'}; Ctrl-C stops)"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 

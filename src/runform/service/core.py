@@ -15,7 +15,7 @@ from runform.service.db import Database
 from runform.service.models import FAILED, AnalysisRecord, Job, User
 from runform.service.queue import JobQueue
 from runform.service.settings import Settings
-from runform.service.storage import LocalStorage, Storage
+from runform.service.storage import Storage, make_storage
 from runform.service.uploads import ReceivedUpload, check_video
 
 log = logging.getLogger("runform.service")
@@ -25,13 +25,14 @@ class Service:
     def __init__(self, settings: Settings, storage: Storage | None = None):
         self.settings = settings
         self.db = Database(settings.database_url)
-        self.storage = storage or LocalStorage(settings.files_dir)
+        self.storage = storage or make_storage(settings)
         self.queue = JobQueue(
             settings.worker,
             settings.queue_path,
             run=lambda job_id: jobs.run_job(self, job_id),
-            sweep=lambda: jobs.sweep_stale(self),
+            sweep=lambda: self.sweep(),
             workers=settings.worker_threads,
+            url=settings.queue_url,
         )
 
     # ------------------------------------------------------------------ life cycle
@@ -48,6 +49,15 @@ class Service:
     def stop(self) -> None:
         self.queue.stop()
         self.db.dispose()
+
+    def sweep(self) -> None:
+        """Re-queue jobs whose worker died (stale heartbeat) and queued jobs the broker
+        lost: the jobs table is the truth, and claims are atomic, so a job queued twice
+        still runs once."""
+        jobs.sweep_stale(self)
+        if self.settings.worker != "immediate" and self.queue.pending() == 0:
+            for job_id in jobs.queued_job_ids(self):
+                self.queue.enqueue(job_id)
 
     # ------------------------------------------------------------------ analyses
     def submit(

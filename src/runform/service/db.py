@@ -13,6 +13,20 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def engine_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` use psycopg 3 (``postgresql+psycopg://``).
+
+    >>> engine_url("postgres://u@db/runform")
+    'postgresql+psycopg://u@db/runform'
+    >>> engine_url("sqlite:///x.db")
+    'sqlite:///x.db'
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout so the web
     threads and the worker share the file."""
@@ -29,7 +43,8 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # pool_pre_ping: a connection the server dropped (a restart) is replaced, not used.
+    return create_engine(engine_url(url), pool_pre_ping=True, pool_recycle=1800)
 
 
 def alembic_config(url: str):

@@ -1,9 +1,11 @@
 """The queue: Huey moves job ids to a worker, and nothing else.
 
-``SqliteHuey`` keeps the messages in ``DATA_DIR/queue.db``; the consumer runs in the web
-server's own process (worker threads, no signal handlers of its own, so the server keeps
-its Ctrl-C handling). A periodic task re-queues jobs whose heartbeat went stale. Redis
-later is a change of the Huey class here, nothing else.
+``SqliteHuey`` keeps the messages in ``DATA_DIR/queue.db`` by default; with a Redis URL
+(``RUNFORM_QUEUE_URL``) ``RedisHuey`` carries them, so workers on other machines
+(``runform worker``) take jobs. The embedded consumer runs in the web server's own process
+(worker threads, no signal handlers of its own, so the server keeps its Ctrl-C handling).
+A periodic task re-queues jobs whose heartbeat went stale and queued jobs the broker lost
+(a Redis restart): the jobs table, not the broker, is the source of truth.
 """
 
 from __future__ import annotations
@@ -37,12 +39,17 @@ class JobQueue:
         run: Callable[[uuid.UUID], object],
         sweep: Callable[[], object],
         workers: int = 1,
+        url: str | None = None,
     ):
         if mode not in ("embedded", "immediate", "none"):
             raise ValueError(f"unknown worker mode {mode!r}")
         self.mode, self.workers = mode, workers
         if mode == "immediate":
             self.huey = MemoryHuey("runform", immediate=True, results=False)
+        elif url:
+            from huey import RedisHuey
+
+            self.huey = RedisHuey("runform", url=url, results=False)
         else:
             self.huey = SqliteHuey("runform", filename=str(queue_path), results=False)
         self._consumer: Consumer | None = None
@@ -83,6 +90,21 @@ class JobQueue:
         log.info(
             "embedded worker started (%d thread%s)", self.workers, "" if self.workers == 1 else "s"
         )
+
+    def run_forever(self, threads: int = 1) -> None:
+        """Consume in this process until SIGINT or SIGTERM (``runform worker``): Huey's own
+        consumer, with its signal handling (a job in progress is finished on SIGTERM...
+        unless the process is killed, which the heartbeat sweep covers)."""
+        consumer = Consumer(
+            self.huey,
+            workers=threads,
+            worker_type="thread",
+            periodic=True,
+            initial_delay=0.1,
+            max_delay=1.0,
+            check_worker_health=True,
+        )
+        consumer.run()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._consumer is None:

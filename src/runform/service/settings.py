@@ -70,6 +70,12 @@ class Settings:
     analyze: Callable | None = field(default=None, repr=False)
     #: Outgoing mail for password resets (``RUNFORM_SMTP_*``); without a host the reset link
     #: goes to the server log. The password is never shown in ``repr`` or logs.
+    #: ``redis://host:port/db``: jobs go through Redis (``runform worker`` on any machine);
+    #: ``None``: the SQLite queue file in the data folder.
+    queue_url: str | None = None
+    #: ``s3://bucket/prefix``: uploads and results in S3-compatible object storage
+    #: (endpoint and credentials from boto3's usual settings); ``None``: the data folder.
+    storage_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -131,7 +137,23 @@ class Settings:
         smtp_port = env.get("RUNFORM_SMTP_PORT") or "587"
         if not smtp_port.isdigit():
             raise OptionError(f"RUNFORM_SMTP_PORT={smtp_port!r} must be a port number, e.g. 587.")
+        timing = {}
+        for name, key in (("RUNFORM_HEARTBEAT_S", "heartbeat_s"),
+                          ("RUNFORM_STALE_AFTER_S", "stale_after_s")):  # fmt: skip
+            if env.get(name):
+                try:
+                    timing[key] = float(env[name])
+                except ValueError:
+                    timing[key] = -1.0
+                if not timing[key] > 0:
+                    raise OptionError(f"{name}={env[name]!r} must be a positive number of seconds.")
+        hook = env.get("RUNFORM_ANALYZE_HOOK")
+        if hook:
+            timing["analyze"] = _load_hook(hook)
         values = dict(
+            **timing,
+            queue_url=env.get("RUNFORM_QUEUE_URL") or None,
+            storage_url=env.get("RUNFORM_STORAGE_URL") or None,
             smtp_host=env.get("RUNFORM_SMTP_HOST") or None,
             smtp_port=int(smtp_port),
             smtp_user=env.get("RUNFORM_SMTP_USER") or None,
@@ -149,6 +171,22 @@ class Settings:
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _load_hook(spec: str) -> Callable:
+    """``module:factory``: the analyse hook a worker calls instead of the real pipeline
+    (``RUNFORM_ANALYZE_HOOK``, for tests and for sites with their own pipeline); the
+    factory is called with no argument and returns ``(video, out_dir, options, progress)``."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        raise OptionError(
+            f"RUNFORM_ANALYZE_HOOK={spec!r} names no function; write module:function."
+        ) from None
+    return factory()
 
 
 def _stored_secret(folder: Path, create: bool) -> str:

@@ -49,7 +49,13 @@ class Storage(Protocol):
 
     def work_dir(self, prefix: str): ...
 
-    def response(self, key: str, media_type: str | None = None, filename: str | None = None): ...
+    def response(
+        self,
+        key: str,
+        media_type: str | None = None,
+        filename: str | None = None,
+        range_header: str | None = None,
+    ): ...
 
     def delete(self, key: str) -> None: ...
 
@@ -101,7 +107,14 @@ class LocalStorage:
         path.mkdir(parents=True)
         yield path
 
-    def response(self, key: str, media_type: str | None = None, filename: str | None = None):
+    def response(
+        self,
+        key: str,
+        media_type: str | None = None,
+        filename: str | None = None,
+        range_header: str | None = None,
+    ):
+        """A ``FileResponse``: Starlette answers the request's own ``Range`` header."""
         from starlette.responses import FileResponse
 
         return FileResponse(
@@ -120,3 +133,12 @@ class LocalStorage:
             shutil.rmtree(path, ignore_errors=True)
         elif path.exists():
             path.unlink()
+
+
+def make_storage(settings) -> Storage:
+    """The storage the settings name: S3 for ``s3://bucket/prefix``, else the data folder."""
+    if settings.storage_url:
+        from runform.service.s3storage import S3Storage
+
+        return S3Storage(settings.storage_url)
+    return LocalStorage(settings.files_dir)

@@ -88,3 +88,14 @@ def failing_analyze(error: Exception) -> Callable:
         raise error
 
     return analyze
+
+
+def slow_synthetic_analyze() -> Callable:
+    """The synthetic hook that first waits 4 s (``RUNFORM_ANALYZE_HOOK`` in the fault tests:
+    long enough to kill a worker in the middle of a job)."""
+    return synthetic_analyze(delay_s=4.0)
+
+
+def quick_synthetic_analyze() -> Callable:
+    """The synthetic hook as a factory for ``RUNFORM_ANALYZE_HOOK``."""
+    return synthetic_analyze()

@@ -200,7 +200,9 @@ def get_file(request: Request, analysis_id: str, name: str):
     record, refusal = _record(request, analysis_id)
     if refusal:
         return refusal
-    response = files.file_response(request.app.state.service.storage, record, name)
+    response = files.file_response(
+        request.app.state.service.storage, record, name, request.headers.get("range")
+    )
     return response or error(404, "No such file.")
 
 

@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 
 from runform import __version__
 from runform.service.core import Service
@@ -52,6 +54,20 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(retest_pages.router)
     app.include_router(account_pages.router, include_in_schema=False)
     app.include_router(api.router)
+
+    @app.exception_handler(DBAPIError)
+    async def database_unreachable(request: Request, exc: DBAPIError):
+        """The database went away (a restart, the network): one sentence and a 503; the
+        pool replaces the dead connections (pre-ping) once it is back."""
+        log.warning("database error on %s: %s", request.url.path, type(exc.orig).__name__)
+        sentence = "The database is not reachable just now; try again in a moment."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": sentence}, status_code=503, headers={"Retry-After": "5"})
+        return HTMLResponse(
+            f"<!doctype html><title>runform</title><p>{sentence}</p>",
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -38,7 +38,7 @@ def output_key(record: AnalysisRecord, name: str) -> str | None:
     return f"{output_prefix(record.id)}/{name}"
 
 
-def file_response(storage, record: AnalysisRecord, name: str):
+def file_response(storage, record: AnalysisRecord, name: str, range_header: str | None = None):
     """The response for one output file, or ``None`` when there is no such file."""
     key = output_key(record, name)
     if key is None or not storage.exists(key):
@@ -46,7 +46,10 @@ def file_response(storage, record: AnalysisRecord, name: str):
     ext = "." + name.rsplit(".", 1)[-1]
     download = f"{record.video_name.rsplit('.', 1)[0]}-{name.replace('/', '-')}"
     response = storage.response(
-        key, media_type=MEDIA_TYPES.get(ext), filename=download if ext in DOWNLOADS else None
+        key,
+        media_type=MEDIA_TYPES.get(ext),
+        filename=download if ext in DOWNLOADS else None,
+        range_header=range_header,
     )
     if ext == ".html":
         response.headers["Content-Security-Policy"] = REPORT_CSP

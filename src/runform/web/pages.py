@@ -360,7 +360,11 @@ def analysis_file(request: Request, analysis_id: str, name: str):
     if user is None:
         return JSONResponse({"error": "Sign in first."}, status_code=401)
     record = service.analysis_visible_to(user, analysis_id)
-    response = files.file_response(service.storage, record, name) if record else None
+    response = (
+        files.file_response(service.storage, record, name, request.headers.get("range"))
+        if record
+        else None
+    )
     if response is None:
         return JSONResponse({"error": "No such file."}, status_code=404)
     return response

@@ -1,0 +1,7 @@
+"""``python -m runform``: the command line."""
+
+import sys
+
+from runform.cli import main
+
+sys.exit(main())
