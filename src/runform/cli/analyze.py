@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from runform.cli.common import (
+    FilmedSide,
     HeightCm,
     OutDir,
     PlanFlag,
@@ -56,6 +57,7 @@ def analyze(
     ] = None,
     height_cm: HeightCm = None,
     treadmill_speed: TreadmillSpeed = None,
+    filmed_side: FilmedSide = None,
     no_video: Annotated[
         bool, typer.Option("--no-video", help="Skip the annotated video and key-frame stills.")
     ] = False,
@@ -95,7 +97,9 @@ def analyze(
     from runform.pipeline.video import analyze_video
     from runform.plan import profile_from_options
 
-    options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
+    options = AnalysisOptions(
+        height_cm=height_cm, treadmill_speed_mps=treadmill_speed, filmed_side=filmed_side
+    ).validate()
     if other_video is not None and other_side is not None:
         raise OptionError(
             "Give the other side's clip once: as a second VIDEO or with --other-side, not both."

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from runform.cli.common import (
+    FilmedSide,
     HeightCm,
     OutDir,
     PlanFlag,
@@ -37,6 +38,7 @@ def analyze_pose(
     ] = None,
     height_cm: HeightCm = None,
     treadmill_speed: TreadmillSpeed = None,
+    filmed_side: FilmedSide = None,
     report: ReportFlag = True,
     plan: PlanFlag = False,
     quiet: Quiet = False,
@@ -45,7 +47,9 @@ def analyze_pose(
     from runform.pipeline import analyze_track
     from runform.pose.readers import read_pose
 
-    options = AnalysisOptions(height_cm=height_cm, treadmill_speed_mps=treadmill_speed).validate()
+    options = AnalysisOptions(
+        height_cm=height_cm, treadmill_speed_mps=treadmill_speed, filmed_side=filmed_side
+    ).validate()
     track = read_pose(path, fps=fps)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -46,6 +46,15 @@ TreadmillSpeed = Annotated[
         "5:15/km or 8:27/mi (step length, expected cadence).",
     ),
 ]
+FilmedSide = Annotated[
+    str | None,
+    typer.Option(
+        "--filmed-side",
+        metavar="left|right",
+        help="The runner's side that faced the camera: decides the near leg when the "
+        "picture cannot (the picture wins when it clearly shows the other leg nearer).",
+    ),
+]
 ReportFlag = Annotated[
     bool, typer.Option("--report/--no-report", help="Write report.html, report.pdf and steps.csv.")
 ]

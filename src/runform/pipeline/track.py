@@ -47,6 +47,9 @@ class AnalysisOptions:
     cutoff_hz: low-pass cut-off; ``None`` adapts it to the frame rate.
     fix_swaps: correct left/right label swaps.
     min_steps_per_side: fewer accepted steps on a side than this is an error.
+    filmed_side: the runner's side the camera faced, as the user says (``"left"`` or
+        ``"right"``): decides the near leg when the picture cannot; when the picture
+        clearly shows the other leg nearer, the picture wins and a warning says so.
     """
 
     height_cm: float | None = None
@@ -56,8 +59,14 @@ class AnalysisOptions:
     cutoff_hz: float | None = None
     fix_swaps: bool = True
     min_steps_per_side: int = 2
+    filmed_side: str | None = None
 
     def validate(self) -> AnalysisOptions:
+        if self.filmed_side not in (None, "left", "right"):
+            raise OptionError(
+                f"--filmed-side {self.filmed_side} is not a side; give left or right (the "
+                "runner's side that faced the camera)."
+            )
         if self.height_cm is not None and not (80.0 <= self.height_cm <= 250.0):
             raise OptionError(
                 f"--height-cm {self.height_cm:g} is not a human height; give it in centimetres "
@@ -366,6 +375,19 @@ def analyze_track(
         raise AnalysisError("Leg length could not be measured; hips, knees and ankles are needed.")
 
     near_info = decide_near_side(track, confidence)
+    said = opts.filmed_side
+    if said and near_info.side is None:
+        near_info = NearSide(said, "stated by the user (the picture was undecided)", 1.0,
+                             near_info.votes)  # fmt: skip
+    elif said and near_info.side != said and near_info.basis == "image evidence":
+        warnings.append(
+            Warning_(
+                "filmed_side_contradicted",
+                f"You said the runner's {said} side was filmed, but the picture shows the "
+                f"{near_info.side} leg nearer the camera, so that is the leg measured; check "
+                "the side you gave.",
+            )
+        )
     near = near_info.side
     if near is not None:
         far = "right" if near == "left" else "left"
