@@ -632,3 +632,45 @@ def test_the_api_is_documented_by_its_openapi_schema(client):
         assert method in paths.get(path, {}), path
     assert all(p.startswith("/api/v1/") for p in paths)
     assert client.get("/docs").status_code == 404
+
+
+def test_both_sides_uploaded_together_give_one_two_sided_analysis(tmp_path, clip):
+    """A second clip of the other side in the same form: both are checked as videos, the job
+    analyses both and merges them (runform.analysis/2), the result shows each side's video,
+    and the side-filmed choice is kept."""
+    with TestClient(make_app(tmp_path)) as client:
+        sign_up(client, "both@b.org")
+        data = {"csrf_token": csrf_of(client, "/upload"), "filmed_side": "left"}
+        answer = client.post(
+            "/upload", data=data, follow_redirects=False,
+            files=[("file", ("left.mp4", clip, "video/mp4")),
+                   ("other_side", ("right.mp4", clip, "video/mp4"))],
+        )  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        page = answer.headers["location"]
+        assert client.get(f"{page}/status").json()["state"] == "done"
+        doc = client.get(f"{page}/files/analysis.json").json()
+        assert doc["schema"] == "runform.analysis/2"
+        assert {doc["sides"][s]["clip"] for s in ("left", "right")} == {"left.mp4", "right.mp4"}
+        html = client.get(page).text
+        assert "Filmed from the runner's left side" in html and "right-side/annotated.mp4" in html
+        video = client.get(f"{page}/files/right-side/annotated.mp4", headers={"Range": "bytes=0-9"})
+        assert video.status_code == 206
+        # a second file that is not a video is refused at once, and nothing is kept
+        bad = client.post(
+            "/upload", data={"csrf_token": csrf_of(client, "/upload")},
+            files=[("file", ("a.mp4", clip, "video/mp4")),
+                   ("other_side", ("notes.txt", b"text\n" * 20, "text/plain"))],
+        )  # fmt: skip
+        assert bad.status_code == 422 and "notes.txt is not a video" in bad.text
+        # an empty second file input (no file chosen) is no second clip
+        plain = client.post(
+            "/upload", data={"csrf_token": csrf_of(client, "/upload")}, follow_redirects=False,
+            files=[("file", ("a.mp4", clip, "video/mp4")),
+                   ("other_side", ("", b"", "application/octet-stream"))],
+        )  # fmt: skip
+        assert plain.status_code == 303
+        one = client.get(f"{plain.headers['location']}/files/analysis.json").json()
+        assert one["schema"] == "runform.analysis/1"
+        bad_side = upload(client, clip, filmed_side="front")
+        assert bad_side.status_code == 400 and "give left or right" in bad_side.text

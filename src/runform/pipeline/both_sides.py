@@ -45,6 +45,7 @@ def analyze_both_sides(
     *,
     progress: ProgressLike = None,
     write_report: bool = True,
+    names: tuple[str, str] | None = None,
     **video_kwargs,
 ) -> BothSidesResult:
     """Analyse two clips of one run filmed from each side and merge them.
@@ -63,6 +64,8 @@ def analyze_both_sides(
         Callback ``(stage, fraction, detail)``; each clip's stages are prefixed with its name.
     write_report
         Write each clip's report and the merged one.
+    names
+        How the clips are named in the document (default: their file names).
     video_kwargs
         Passed to :func:`runform.pipeline.video.analyze_video` for each clip (``annotate``,
         ``capture_fps``, ``cache``, ``pose_workers``...).
@@ -107,7 +110,7 @@ def analyze_both_sides(
     merged = merge_sides(
         results[0].document,
         results[1].document,
-        names=(paths[0].name, paths[1].name),
+        names=names or (paths[0].name, paths[1].name),
         progress=report,
     )
     result = BothSidesResult(document=merged)

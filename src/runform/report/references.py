@@ -31,8 +31,7 @@ REFERENCES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "Hamner 2013",
-        "Hamner & Delp 2013, J Biomech 46:780 (data via Fox et al. 2024, R Soc Open Sci "
-        "11:231909)",
+        "Hamner & Delp 2013, J Biomech 46:780 (data via Fox et al. 2024, R Soc Open Sci 11:231909)",
         "five of the seven treadmill runners (2–5 m/s) behind the speed-adjusted bands; "
         "foot-contact timing checked against each foot's force",
     ),

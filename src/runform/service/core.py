@@ -84,6 +84,16 @@ class Service:
                     return (*earlier, False)
             with self.storage.local_file(upload.key) as path:
                 check_video(path, upload.filename or "video")
+            if upload.other_key:
+                if not self.storage.exists(upload.other_key):
+                    raise InputError("The clip of the other side did not arrive; upload it again.")
+                with self.storage.local_file(upload.other_key) as path:
+                    check_video(path, upload.other_filename or "other-side video")
+                options = {
+                    **options,
+                    "other_side_key": upload.other_key,
+                    "other_side_name": upload.other_filename,
+                }
             record = AnalysisRecord(
                 id=analysis_id,
                 owner_id=user.id,

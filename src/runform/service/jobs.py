@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,11 +98,15 @@ def parse_options(fields: dict[str, str]) -> dict:
         )
     speed = _speed(fields.get("treadmill_speed"))
     height = number("height_cm", "height (cm)")
+    side = (fields.get("filmed_side") or "").strip() or None
     try:
-        AnalysisOptions(height_cm=height, treadmill_speed_mps=speed).validate()
+        AnalysisOptions(height_cm=height, treadmill_speed_mps=speed, filmed_side=side).validate()
     except OptionError as exc:
         raise OptionError(form_sentence(str(exc))) from None
-    return {"capture_fps": capture, "treadmill_speed_mps": speed, "height_cm": height}
+    options = {"capture_fps": capture, "treadmill_speed_mps": speed, "height_cm": height}
+    if side:
+        options["filmed_side"] = side
+    return options
 
 
 def _speed(raw: str | None) -> float | None:
@@ -118,18 +123,51 @@ def _speed(raw: str | None) -> float | None:
 
 
 # ---------------------------------------------------------------------------- analyse
+@contextmanager
+def _other_side(storage, options: dict):
+    """The clip of the runner's other side as a local file, when one was uploaded."""
+    key = options.get("other_side_key")
+    if not key:
+        yield None
+        return
+    with storage.local_file(key) as path:
+        yield path
+
+
 def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callable) -> None:
-    """The real work: :func:`runform.pipeline.video.analyze_video` with the report, one pose
-    worker per core, the pose cache in the output folder."""
+    """The real work: :func:`runform.pipeline.video.analyze_video` with the report (or, with
+    a clip of the other side, :func:`runform.pipeline.both_sides.analyze_both_sides`)."""
     from runform.pipeline import AnalysisOptions
     from runform.pipeline.video import analyze_video
 
+    engine = AnalysisOptions(
+        height_cm=options.get("height_cm"),
+        treadmill_speed_mps=options.get("treadmill_speed_mps"),
+        filmed_side=options.get("filmed_side"),
+    )
+    if options.get("other_side_path"):
+        from runform.pipeline.both_sides import analyze_both_sides
+
+        # each clip says which side it shows from its own picture
+        engine = AnalysisOptions(
+            height_cm=engine.height_cm, treadmill_speed_mps=engine.treadmill_speed_mps
+        )
+        analyze_both_sides(
+            (video, Path(options["other_side_path"])),
+            engine,
+            out_dir,
+            progress=progress,
+            names=(
+                options.get("video_name") or video.name,
+                options.get("other_side_name") or Path(options["other_side_path"]).name,
+            ),
+            capture_fps=options.get("capture_fps"),
+            cache=False,
+        )
+        return
     analyze_video(
         video,
-        AnalysisOptions(
-            height_cm=options.get("height_cm"),
-            treadmill_speed_mps=options.get("treadmill_speed_mps"),
-        ),
+        engine,
         out_dir=out_dir,
         progress=progress,
         capture_fps=options.get("capture_fps"),
@@ -238,9 +276,12 @@ def run_job(service, job_id: uuid.UUID) -> str | None:
     try:
         with (
             storage.local_file(video_key) as video,
+            _other_side(storage, options) as other,
             storage.work_dir(output_prefix(analysis_id)) as out,
         ):
             try:
+                if other is not None:
+                    options = {**options, "other_side_path": str(other), "video_name": video_name}
                 analyze(Path(video), Path(out), options, progress)
                 if options.get("retest_of"):
                     from runform.service.retest import write_comparison

@@ -46,21 +46,37 @@ def synthetic_analyze(
 
         from runform.pipeline import AnalysisOptions, analyze_track
         from runform.pipeline.document import analysis_document
-        from runform.synthetic import synthetic_runner
+        from runform.synthetic import RunnerSpec, synthetic_runner
 
         progress("pose", 0.0, "synthetic runner")
         if delay_s:
             time.sleep(delay_s)
+        engine = AnalysisOptions(
+            height_cm=options.get("height_cm"),
+            treadmill_speed_mps=options.get("treadmill_speed_mps"),
+        )
+        if options.get("other_side_path"):
+            # both sides: the runner filmed facing left (left leg near) and facing right,
+            # merged by the real library call; each clip's video in its side's folder
+            from runform.compare.sides import merge_sides
+
+            docs = []
+            for facing, clip in (("left", video), ("right", Path(options["other_side_path"]))):
+                run = synthetic_runner(RunnerSpec(facing=facing), duration_s=6.0, fps=60.0, seed=1)
+                docs.append(analysis_document(analyze_track(run.track, engine)))
+                (out_dir / f"{facing}-side").mkdir()
+                shutil.copyfile(clip, out_dir / f"{facing}-side" / "annotated.mp4")
+            names = (
+                options.get("video_name") or video.name,
+                options.get("other_side_name") or Path(options["other_side_path"]).name,
+            )
+            document = merge_sides(*docs, names=names)
+            progress("pose", 1.0, "done")
+            (out_dir / "analysis.json").write_text(json.dumps(document, indent=1, allow_nan=False))
+            return
         track = synthetic_runner(duration_s=6.0, fps=60.0, seed=1).track
         progress("pose", 1.0, "done")
-        analysis = analyze_track(
-            track,
-            AnalysisOptions(
-                height_cm=options.get("height_cm"),
-                treadmill_speed_mps=options.get("treadmill_speed_mps"),
-            ),
-            progress=progress,
-        )
+        analysis = analyze_track(track, engine, progress=progress)
         document = analysis_document(analysis)
         (out_dir / "analysis.json").write_text(json.dumps(document, indent=1, allow_nan=False))
         shutil.copyfile(video, out_dir / "annotated.mp4")

@@ -23,6 +23,8 @@ from runform.service.storage import Storage
 MAX_FIELD_BYTES = 10_000
 MAX_FIELDS = 30
 FILE_FIELD = "file"
+#: The optional second clip: the same run filmed from the runner's other side.
+OTHER_FIELD = "other_side"
 _EXT = re.compile(r"^\.[a-z0-9]{1,5}$")
 
 
@@ -63,6 +65,9 @@ class ReceivedUpload:
     filename: str | None = None
     key: str | None = None
     size: int = 0
+    other_filename: str | None = None
+    other_key: str | None = None
+    other_size: int = 0
 
 
 async def receive_upload(
@@ -91,12 +96,14 @@ async def receive_upload(
         charset = "utf-8"
 
     result = ReceivedUpload()
-    state = {"name": None, "is_file": False, "data": bytearray(), "writer": None, "files": 0}
+    state = {"name": None, "is_file": False, "data": bytearray(), "writer": None,
+             "sizes": {}, "seen": set()}  # fmt: skip
+    writers: list = []
     header = {"field": b"", "value": b"", "disposition": b""}
-    pending: list[bytes] = []
+    pending: list[tuple[object, bytes]] = []
 
     def on_part_begin() -> None:
-        state.update(name=None, is_file=False, data=bytearray())
+        state.update(name=None, is_file=False, data=bytearray(), writer=None)
         header["disposition"] = b""
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
@@ -116,23 +123,36 @@ async def receive_upload(
         state["name"] = name
         if b"filename" in options:
             state["is_file"] = True
-            if name != FILE_FIELD:
+            if name not in (FILE_FIELD, OTHER_FIELD):
                 raise UploadError(f"Unexpected file field {name!r}; send the video as 'file'.")
-            state["files"] += 1
-            if state["files"] > 1:
+            if name in state["seen"]:
                 raise UploadError("Send one video at a time.")
-            result.filename = safe_name(options[b"filename"].decode(charset, "replace"))
-            result.key = video_key(prefix, result.filename)
-            state["writer"] = storage.writer(result.key)
+            state["seen"].add(name)
+            filename = options[b"filename"].decode(charset, "replace")
+            if name == OTHER_FIELD and not filename:
+                return  # the form's optional second clip left empty
+            shown = safe_name(filename)
+            if name == FILE_FIELD:
+                result.filename, result.key = shown, video_key(prefix, filename)
+                key = result.key
+            else:
+                result.other_filename = shown
+                result.other_key = video_key(prefix, filename).replace("/video", "/other-side", 1)
+                key = result.other_key
+            state["writer"] = storage.writer(key)
+            writers.append((state["writer"], key))
         elif len(result.fields) >= MAX_FIELDS:
             raise UploadError("Too many form fields.")
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if state["is_file"]:
-            result.size += end - start
-            if result.size > max_bytes:
+            if state["writer"] is None:
+                return
+            sizes = state["sizes"]
+            sizes[state["name"]] = sizes.get(state["name"], 0) + end - start
+            if sizes[state["name"]] > max_bytes:
                 raise too_large(max_bytes)
-            pending.append(data[start:end])
+            pending.append((state["writer"], data[start:end]))
         else:
             state["data"] += data[start:end]
             if len(state["data"]) > MAX_FIELD_BYTES:
@@ -141,6 +161,16 @@ async def receive_upload(
     def on_part_end() -> None:
         if not state["is_file"] and state["name"]:
             result.fields[state["name"]] = state["data"].decode(charset, "replace")
+
+    def flush() -> list:
+        batches: list[tuple[object, bytes]] = []
+        for writer, data in pending:
+            if batches and batches[-1][0] is writer:
+                batches[-1] = (writer, batches[-1][1] + data)
+            else:
+                batches.append((writer, data))
+        pending.clear()
+        return batches
 
     callbacks = {
         "on_part_begin": on_part_begin,
@@ -155,28 +185,30 @@ async def receive_upload(
     try:
         async for chunk in stream:
             parser.write(chunk)
-            if pending:
-                data = b"".join(pending)
-                pending.clear()
-                await anyio.to_thread.run_sync(state["writer"].write, data)
+            for writer, data in flush():
+                await anyio.to_thread.run_sync(writer.write, data)
         parser.finalize()
     except BaseException as exc:
-        _discard(storage, state, result)
+        _discard(storage, writers)
         if isinstance(exc, RunformError):
             raise
         if isinstance(exc, Exception) and type(exc).__module__.startswith("python_multipart"):
             raise UploadError("The upload is not valid multipart form data.") from exc
         raise
-    if state["writer"] is not None:
-        state["writer"].close()
+    for writer, _key in writers:
+        writer.close()
+    result.size = state["sizes"].get(FILE_FIELD, 0)
+    result.other_size = state["sizes"].get(OTHER_FIELD, 0)
     return result
 
 
-def _discard(storage: Storage, state: dict, result: ReceivedUpload) -> None:
-    if state["writer"] is not None:
-        state["writer"].close()
-    if result.key:
-        storage.delete(result.key)
+def _discard(storage: Storage, writers: list) -> None:
+    """A broken upload leaves nothing behind."""
+    for writer, key in writers:
+        try:
+            writer.close()
+        finally:
+            storage.delete(key)
 
 
 def check_video(path: Path, display_name: str) -> None:
@@ -195,6 +227,7 @@ _FORM_WORDS = {
     "--capture-fps": "capture frame rate",
     "--height-cm": "height (cm)",
     "--treadmill-speed": "treadmill speed",
+    "--filmed-side": "side filmed",
 }
 
 

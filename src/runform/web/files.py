@@ -17,7 +17,8 @@ from runform.web.security import REPORT_CSP
 OUTPUT_NAME = re.compile(
     r"^(analysis\.json|annotated\.mp4|report\.html|report\.pdf|steps\.csv|pose\.csv"
     r"|plan\.html|plan\.ics|plan\.json|stills/[A-Za-z0-9][A-Za-z0-9._-]*\.png"
-    r"|compare/compare\.(?:json|html|pdf|mp4)|compare/[A-Za-z0-9][A-Za-z0-9._-]*\.png)$"
+    r"|compare/compare\.(?:json|html|pdf|mp4)|compare/[A-Za-z0-9][A-Za-z0-9._-]*\.png"
+    r"|(?:left|right)-side/(?:annotated\.mp4|analysis\.json|report\.html|report\.pdf))$"
 )
 MEDIA_TYPES = {
     ".json": "application/json",

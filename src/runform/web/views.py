@@ -119,6 +119,12 @@ def result_view(storage, record) -> dict | None:
         "warnings": [w for w in doc.get("warnings") or [] if w.get("level") != "info"],
         "notes": [w for w in doc.get("warnings") or [] if w.get("level") == "info"],
         "video": "annotated.mp4" in outputs,
+        # both sides filmed: each clip's annotated video, in its side's folder
+        "side_videos": [
+            (side, f"{side}-side/annotated.mp4")
+            for side in ("left", "right")
+            if f"{side}-side/annotated.mp4" in outputs
+        ],
         "stills": [n for n in outputs if n.startswith("stills/")],
         "report_html": "report.html" in outputs,
         "report_pdf": "report.pdf" in outputs,
