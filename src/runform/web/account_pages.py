@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from runform.service import accounts
 from runform.service.export import delete_account, export_zip
 from runform.web import security
-from runform.web.pages import need_login, redirect, refuse_form, render
+from runform.web.pages import need_login, posted_form, redirect, render
 
 router = APIRouter()
 
@@ -44,12 +44,9 @@ async def export(request: Request):
 @router.post("/account/delete")
 async def delete(request: Request):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
     try:
         with service.db.session() as s:
             accounts.authenticate(

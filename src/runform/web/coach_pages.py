@@ -17,7 +17,7 @@ from runform.service.models import AnalysisRecord, User
 from runform.service.uploads import form_sentence
 from runform.web import security
 from runform.web.course_pages import course_context
-from runform.web.pages import need_login, not_found, redirect, refuse_form, render
+from runform.web.pages import need_login, not_found, posted_form, redirect, refuse_form, render
 
 router = APIRouter()
 
@@ -76,12 +76,9 @@ def invitation_page(request: Request, token: str):
 
 @router.post("/invite/{token}")
 async def accept(request: Request, token: str):
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, _form, refused = await posted_form(request)
+    if refused:
+        return refused
     try:
         coaching.accept(request.app.state.service, user, token)
     except RunformError as exc:
@@ -102,12 +99,9 @@ def my_coaches(request: Request):
 
 @router.post("/links/{link_id}/end")
 async def end_link(request: Request, link_id: str):
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, _form, refused = await posted_form(request)
+    if refused:
+        return refused
     if not coaching.end(request.app.state.service, user, link_id):
         return not_found(request)
     return redirect(request, "/coach" if user.role == "coach" else "/coaches")
@@ -176,12 +170,9 @@ async def change_plan(request: Request, runner_id: str):
 @router.post("/analyses/{analysis_id}/comments")
 async def comment(request: Request, analysis_id: str):
     """A comment pinned to a moment of the video, by the runner or their coach."""
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
     service = request.app.state.service
     record = service.analysis_visible_to(user, analysis_id)
     if record is None:

@@ -13,7 +13,7 @@ from runform.errors import RunformError
 from runform.service import course as courses
 from runform.service.uploads import form_sentence
 from runform.web import security
-from runform.web.pages import need_login, not_found, redirect, refuse_form, render
+from runform.web.pages import need_login, not_found, posted_form, redirect, render
 
 router = APIRouter()
 
@@ -88,12 +88,9 @@ def course_page(request: Request, analysis: str = ""):
 @router.post("/course")
 async def start(request: Request):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
     record = service.analysis_for(user, form.get("analysis_id"))
     try:
         if record is None:
@@ -110,12 +107,9 @@ async def start(request: Request):
 
 async def _session_action(request: Request, number: int, done: bool) -> Response:
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
     course = courses.active_course(service, user.id)
     if course is None:
         return not_found(request)
@@ -166,12 +160,9 @@ def profile_form(request: Request):
 @router.post("/course/profile")
 async def profile_save(request: Request):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
     course = courses.active_course(service, user.id)
     if course is None:
         return redirect(request, "/course")
@@ -189,12 +180,9 @@ async def profile_save(request: Request):
 @router.post("/course/calendar")
 async def calendar_new(request: Request):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, _form, refused = await posted_form(request)
+    if refused:
+        return refused
     course = courses.active_course(service, user.id)
     if course is None:
         return not_found(request)
@@ -206,12 +194,9 @@ async def calendar_new(request: Request):
 @router.post("/course/calendar/revoke")
 async def calendar_revoke(request: Request):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, _form, refused = await posted_form(request)
+    if refused:
+        return refused
     course = courses.active_course(service, user.id)
     if course is None:
         return not_found(request)

@@ -60,6 +60,18 @@ def refuse_form(request: Request) -> HTMLResponse:
     )
 
 
+async def posted_form(request: Request):
+    """``(user, form, None)`` for a signed-in user's form with a valid CSRF token, else
+    ``(None, None, response)``: sign in first, or the form expired."""
+    user = security.current_user(request)
+    if user is None:
+        return None, None, need_login(request)
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return None, None, refuse_form(request)
+    return user, form, None
+
+
 def not_found(request: Request) -> HTMLResponse:
     return render(
         request, "message.html", status=404, title="Not found",
@@ -313,12 +325,9 @@ def analysis_status(request: Request, analysis_id: str):
 @router.post("/analyses/{analysis_id}/retry")
 async def retry(request: Request, analysis_id: str):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
     record = service.analysis_for(user, analysis_id)
     if record is None:
         return not_found(request)
@@ -340,12 +349,9 @@ async def retry(request: Request, analysis_id: str):
 @router.post("/analyses/{analysis_id}/delete")
 async def delete(request: Request, analysis_id: str):
     service = request.app.state.service
-    user = security.current_user(request)
-    if user is None:
-        return need_login(request)
-    form = await request.form()
-    if not security.csrf_ok(request, form.get("csrf_token")):
-        return refuse_form(request)
+    user, _form, refused = await posted_form(request)
+    if refused:
+        return refused
     record = service.analysis_for(user, analysis_id)
     if record is None:
         return not_found(request)
