@@ -211,6 +211,13 @@ ROUTES = [
     ("GET", "/coach/runners/{o}"),
     ("GET", "/analyses/{a}"),
     ("GET", "/analyses/{a}/files/analysis.json"),
+    ("GET", "/analyses/{a}/status"),
+    ("GET", "/analyses/{a}/files/annotated.mp4"),
+    ("GET", "/analyses/{a}/files/stills/01-contact-left.png"),
+    ("GET", "/analyses/{a}/comparison"),
+    ("POST", "/analyses/{a}/retry"),
+    ("POST", "/course/sessions/1/done"),
+    ("GET", "/account"),
     ("POST", "/analyses/{a}/comments"),
     ("POST", "/coach/runners/{o}/plan"),
     ("POST", "/analyses/{a}/delete"),
@@ -227,6 +234,16 @@ EXPECTED = {
     "/analyses/{a}/comments": {"anonymous": 303, "owner": 303, "other": 404, "coach": 303, "other_coach": 404},
     "/coach/runners/{o}/plan": {"anonymous": 303, "owner": 403, "other": 403, "coach": 400, "other_coach": 404},
     "/analyses/{a}/delete": {"anonymous": 303, "other": 404, "coach": 404, "other_coach": 404},
+    "/analyses/{a}/status": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/analyses/{a}/files/annotated.mp4": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/analyses/{a}/files/stills/01-contact-left.png": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    # not a re-test: no comparison, for those who may look; a 404 for the others
+    "/analyses/{a}/comparison": {"anonymous": 303, "owner": 404, "other": 404, "coach": 404, "other_coach": 404},
+    # a finished job is not retried (back to the page); nobody else may touch it
+    "/analyses/{a}/retry": {"anonymous": 303, "owner": 303, "other": 404, "coach": 404, "other_coach": 404},
+    # only one's own course: the others have none (404), the owner marks a session done
+    "/course/sessions/1/done": {"anonymous": 303, "owner": 303, "other": 404, "coach": 404, "other_coach": 404},
+    "/account": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
 }  # fmt: skip
 
 
@@ -248,6 +265,36 @@ def test_every_route_by_who_asks(world, who, method, route):
     assert answer.status_code == expected, (who, method, url, answer.text[:300])
     if who == "anonymous" and expected == 303:
         assert answer.headers["location"].startswith("/login")
+
+
+API_ROUTES = [
+    "/api/v1/analyses/{a}",
+    "/api/v1/analyses/{a}/files/annotated.mp4",
+    "/api/v1/analyses/{a}/comparison",
+    "/api/v1/jobs/{j}",
+]
+#: What each role gets from the API (the coach reads, the job stays the owner's).
+API_EXPECTED = {
+    "/api/v1/analyses/{a}": {"owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/api/v1/analyses/{a}/files/annotated.mp4": {"owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/api/v1/analyses/{a}/comparison": {"owner": 404, "other": 404, "coach": 404, "other_coach": 404},
+    "/api/v1/jobs/{j}": {"owner": 200, "other": 404, "coach": 404, "other_coach": 404},
+}  # fmt: skip
+EMAILS = {"owner": "owner@c.org", "other": "other@c.org", "coach": "coach@c.org",
+          "other_coach": "coach2@c.org"}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["anonymous", "owner", "other", "coach", "other_coach"])
+@pytest.mark.parametrize("route", API_ROUTES)
+def test_every_api_route_by_who_asks(world, who, route):
+    from test_web import token_for
+
+    job = world["owner"].get(f"/analyses/{world['analysis']}/status").json()["job_id"]
+    url = route.format(a=world["analysis"], j=job)
+    headers = token_for(world[who], EMAILS[who]) if who != "anonymous" else {}
+    answer = world["anonymous"].get(url, headers=headers)
+    expected = 401 if who == "anonymous" else API_EXPECTED[route][who]
+    assert answer.status_code == expected, (who, url)
 
 
 def test_an_ended_link_shuts_the_coach_out(world, clip):  # noqa: F811
