@@ -1,7 +1,8 @@
-"""``python -m runform``: the command line."""
+"""``python -m runform``: the command line (what ``runform worker`` starts its copies with)."""
 
 import sys
 
 from runform.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
