@@ -118,7 +118,8 @@ def through_queue(jobs: int, workers: int) -> dict:
         "failed": states.count("failed"),
         "clips_per_min": 60.0 * jobs / wall,
         "cpu_per_clip": cpu / jobs,
-        "peak_mb": max(usage.ru_maxrss, after.ru_maxrss) / 1024.0,
+        # the worker process and the copies it started and waited for (not earlier children)
+        "peak_mb": usage.ru_maxrss / 1024.0,
     }
 
 

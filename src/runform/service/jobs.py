@@ -134,9 +134,16 @@ def _other_side(storage, options: dict):
         yield path
 
 
+#: How a worker runs a job: one model instance and the frames streamed from the file (not
+#: kept in memory), so a machine runs one job per core without swapping
+#: (``python bench/worker_cost.py``: about 620 MB instead of 2 GB for the 12 s example).
+WORKER_PROFILE = {"pose_workers": 1, "frame_memory_mb": 0.0}
+
+
 def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callable) -> None:
     """The real work: :func:`runform.pipeline.video.analyze_video` with the report (or, with
-    a clip of the other side, :func:`runform.pipeline.both_sides.analyze_both_sides`)."""
+    a clip of the other side, :func:`runform.pipeline.both_sides.analyze_both_sides`), in
+    the :data:`WORKER_PROFILE`."""
     from runform.pipeline import AnalysisOptions
     from runform.pipeline.video import analyze_video
 
@@ -163,6 +170,7 @@ def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callabl
             ),
             capture_fps=options.get("capture_fps"),
             cache=False,
+            **WORKER_PROFILE,
         )
         return
     analyze_video(
@@ -172,6 +180,7 @@ def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callabl
         progress=progress,
         capture_fps=options.get("capture_fps"),
         cache=False,
+        **WORKER_PROFILE,
     )
 
 
