@@ -36,13 +36,13 @@ def _chromium() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
-@pytest.fixture
-def server(tmp_path):
+def serve(settings: Settings):
+    """The app on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     uvicorn = pytest.importorskip("uvicorn")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = create_app(Settings.load(tmp_path / "data", env={}, heartbeat_s=1.0))
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -54,6 +54,12 @@ def server(tmp_path):
     server.should_exit = True
     thread.join(timeout=60)
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The real pipeline (MediaPipe) behind the app."""
+    yield from serve(Settings.load(tmp_path / "data", env={}, heartbeat_s=1.0))
 
 
 @pytest.fixture
@@ -255,23 +261,8 @@ def quick_server(tmp_path):
     """The same server with the synthetic analyse hook (no MediaPipe): the coach path."""
     from runform.service.testing import synthetic_analyze
 
-    uvicorn = pytest.importorskip("uvicorn")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     settings = Settings.load(tmp_path / "data", env={}, analyze=synthetic_analyze(report=True))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=60)
+    yield from serve(settings)
 
 
 def sign_up_as(driver, server: str, email: str, role: str = "runner") -> None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,7 +49,7 @@ from runform.compare.sides_checks import cross_check, step_values, symmetry
 from runform.errors import InputError
 from runform.findings import findings_from_analysis
 from runform.findings.pace import metric_band, pace_from_analysis
-from runform.metrics.summary import position, symmetry_index
+from runform.metrics.summary import position, step_stats, symmetry_index
 
 ONE_SIDED_SCHEMA = "runform.analysis/1"
 TWO_SIDED_SCHEMA = "runform.analysis/2"
@@ -58,22 +58,6 @@ SIDES = ("left", "right")
 #: A far-leg value further than this many measurement errors from the same leg measured
 
 Progress = Callable[..., None]
-
-
-def _stats(values: Sequence[float]) -> dict | None:
-    a = np.asarray([v for v in values if isinstance(v, int | float) and math.isfinite(v)], float)
-    if a.size == 0:
-        return None
-    q25, med, q75 = np.percentile(a, [25, 50, 75])
-    return {
-        "median": round(float(med), 2),
-        "iqr": round(float(q75 - q25), 2),
-        "q25": round(float(q25), 2),
-        "q75": round(float(q75), 2),
-        "mean": round(float(a.mean()), 2),
-        "sd": round(float(a.std(ddof=1)) if a.size > 1 else 0.0, 2),
-        "n": int(a.size),
-    }
 
 
 def _pooled(first: dict | None, second: dict | None) -> dict | None:
@@ -165,7 +149,7 @@ def _per_side_entry(metric: str, docs: dict[str, dict]) -> dict | None:
         record["clip"] = side
         base.setdefault("reliability", {})[side] = record
     values = step_values(docs["left"], metric, "left") + step_values(docs["right"], metric, "right")
-    base["all"] = _stats(values)
+    base["all"] = step_stats(values)
     lm = (base.get("left") or {}).get("median")
     rm = (base.get("right") or {}).get("median")
     if isinstance(lm, int | float) and isinstance(rm, int | float):

@@ -28,7 +28,8 @@ from runform.metrics.catalog import (
 LEG_FRACTION_OF_HEIGHT = 0.491
 
 
-def _stats(values: list[float]) -> dict | None:
+def step_stats(values: list[float]) -> dict | None:
+    """Median, IQR, quartiles, mean, SD and count of the finite values (``None`` if none)."""
     v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
     if v.size == 0:
         return None
@@ -140,9 +141,10 @@ def summarise(
         if spec.id in ("cadence_spm", "vertical_oscillation_cm"):
             continue
         per = {
-            s: _stats([r.get(spec.id) for r in rows if r["side"] == s]) for s in ("left", "right")
+            s: step_stats([r.get(spec.id) for r in rows if r["side"] == s])
+            for s in ("left", "right")
         }
-        overall = _stats([r.get(spec.id) for r in rows])
+        overall = step_stats([r.get(spec.id) for r in rows])
         if overall is None:
             continue
         entry = _entry(spec, per, overall, fps, n_side, confidence, near_side)
@@ -159,7 +161,7 @@ def summarise(
     stride_ms = [r["stride_time_ms"] for r in rows if r.get("stride_time_ms") is not None]
     if stride_ms:
         spec = CATALOG["cadence_spm"]
-        cad = _stats([120000.0 / x for x in stride_ms])
+        cad = step_stats([120000.0 / x for x in stride_ms])
         assert cad is not None
         # The stride time is the slope of a line through every contact of both feet against
         # its stride number (one line per foot, one common slope): the error of each contact
@@ -186,7 +188,7 @@ def summarise(
             for r in rows
             if r.get("vertical_oscillation_pct") is not None
         ]
-        overall = _stats(vals)
+        overall = step_stats(vals)
         if overall:
             metrics[spec.id] = _entry(
                 spec, {"left": None, "right": None}, overall, fps, n_side, confidence

@@ -177,30 +177,31 @@ async def profile_save(request: Request):
     return redirect(request, "/course")
 
 
+async def _my_course(request: Request):
+    """``(course, None)`` for a signed-in runner's valid form, else ``(None, response)``."""
+    _user, _form, refused = await posted_form(request)
+    if refused:
+        return None, refused
+    course = courses.active_course(request.app.state.service, _user.id)
+    return (course, None) if course is not None else (None, not_found(request))
+
+
 @router.post("/course/calendar")
 async def calendar_new(request: Request):
-    service = request.app.state.service
-    user, _form, refused = await posted_form(request)
+    course, refused = await _my_course(request)
     if refused:
         return refused
-    course = courses.active_course(service, user.id)
-    if course is None:
-        return not_found(request)
-    token = courses.new_calendar_token(service, course)
+    token = courses.new_calendar_token(request.app.state.service, course)
     url = str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
     return render(request, "calendar_link.html", url=url)
 
 
 @router.post("/course/calendar/revoke")
 async def calendar_revoke(request: Request):
-    service = request.app.state.service
-    user, _form, refused = await posted_form(request)
+    course, refused = await _my_course(request)
     if refused:
         return refused
-    course = courses.active_course(service, user.id)
-    if course is None:
-        return not_found(request)
-    courses.revoke_calendar(service, course)
+    courses.revoke_calendar(request.app.state.service, course)
     return redirect(request, "/course")
 
 
