@@ -573,7 +573,7 @@ class Overlay:
         clock = f"t = {t - t0:.3f} s"
         slow = f"{self.slow_factor:.3g}× slow motion"
         return [
-            draw.put_text(canvas, clock, (m, h - m), self.style.font_px, anchor="lb"),
+            draw.put_text(canvas, clock, (m, h - m), self.style.font_px, anchor="lb", cache=False),
             draw.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb"),
         ]
 

@@ -282,7 +282,19 @@ def _text_patch(text: str, size_px: int, color: Color, box_alpha: float, kind: s
     Its pixels are the colour scaled by ``ink`` (black outline and box elsewhere); as the
     colour transform is affine, each YUV plane is ``offset + ink x (M @ color)``.
     """
-    ink, alpha = _coverage(text, size_px, box_alpha)
+    return _build_patch(*_coverage(text, size_px, box_alpha), color, kind)
+
+
+def _fresh_text_patch(
+    text: str, size_px: int, color: Color, box_alpha: float, kind: str
+) -> _Patch:
+    """:func:`_text_patch` without caching, for a label that will not be drawn again (a
+    clock that changes every frame): it would only push reusable labels out of the caches,
+    and hold memory (a cached label is tens of kB)."""
+    return _build_patch(*_coverage.__wrapped__(text, size_px, box_alpha), color, kind)
+
+
+def _build_patch(ink: np.ndarray, alpha: np.ndarray, color: Color, kind: str) -> _Patch:
     if kind == "bgr":
         bgr = (ink[..., None] * np.asarray(color, np.float32) + 0.5).astype(np.uint8)
         return _Patch([(bgr, alpha)])
@@ -592,6 +604,7 @@ def put_text(
     box: bool = True,
     opacity: float = 1.0,
     inside: bool = False,
+    cache: bool = True,
 ) -> tuple[int, int, int, int]:
     """Draw ``text`` with a dark outline (and a translucent dark box unless ``box=False``).
 
@@ -606,13 +619,17 @@ def put_text(
         1 for full strength, less to fade the label out.
     inside:
         Move the text into the canvas when it would cross an edge (instead of cutting it).
+    cache:
+        Keep the rendered label for the next frames (``False`` for text that changes every
+        frame, such as a clock).
 
     Returns
     -------
     The covered box ``(x0, y0, x1, y1)``, clipped to the canvas.
     """
     rgb = tuple(int(c) for c in color)
-    patch = _text_patch(text, size_px, rgb, 0.6 if box else 0.0, canvas.kind)
+    make = _text_patch if cache else _fresh_text_patch
+    patch = make(text, size_px, rgb, 0.6 if box else 0.0, canvas.kind)
     x, y = xy
     if anchor[0] == "c":
         x -= patch.width / 2

@@ -12,6 +12,7 @@ and starts a new page when it would not fit).
 
 from __future__ import annotations
 
+import copy
 import io
 import struct
 from collections.abc import Callable
@@ -75,11 +76,26 @@ class _ReportPDF(FPDF):
             self.add_page()
 
     def keep_together(self, draw: Callable[[], object]) -> None:
-        """Draw a block on one page: rendered once on trial (then undone), and on a new page
-        when it did not fit on this one. A block taller than a page breaks as usual."""
-        with self.offset_rendering() as trial:
-            draw()
-        if trial.page_break_triggered and self.get_y() > self.t_margin + 1:
+        """Draw a block on one page: drawn where it stands and, when it did not fit there,
+        undone and drawn again on a new page. A block taller than a page breaks as usual.
+
+        This is fpdf2's ``offset_rendering`` idea (a deep copy of the document's state, put
+        back when the block must move) with two savings: the block is drawn twice only when
+        it moves, and the copy shares the fonts and the image cache instead of copying them
+        (they are most of the state, and what the block adds to them, its glyphs and
+        images, it uses on the new page too). The trial copies and renders were a third of
+        the report's CPU time."""
+        state = vars(self)
+        shared: dict[int, object] = {id(self.image_cache): self.image_cache}
+        shared.update({id(font): font for font in self.fonts.values()})
+        saved = copy.deepcopy(state, shared)
+        page = self.page
+        draw()
+        if self.page == page and self.y <= self.page_break_trigger:
+            return
+        state.clear()
+        state.update(saved)
+        if self.get_y() > self.t_margin + 1:
             self.add_page()
         draw()
 

@@ -41,6 +41,7 @@ class Service:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db.migrate()
         self.queue.start()
+        self.drop_interrupted_uploads()
         if self.settings.worker != "immediate":
             jobs.sweep_stale(self)
             for job_id in jobs.queued_job_ids(self):  # duplicates are harmless: claims are atomic
@@ -55,9 +56,24 @@ class Service:
         lost: the jobs table is the truth, and claims are atomic, so a job queued twice
         still runs once."""
         jobs.sweep_stale(self)
+        self.drop_interrupted_uploads()
         if self.settings.worker != "immediate" and self.queue.pending() == 0:
             for job_id in jobs.queued_job_ids(self):
                 self.queue.enqueue(job_id)
+
+    def drop_interrupted_uploads(self) -> list[str]:
+        """Remove what uploads cut off by a killed web process left (``.part`` files not
+        written to for ``stale_after_s``); no analysis is ever made of them. Returns their
+        keys. (An object store keeps nothing of an unfinished upload.)"""
+        drop = getattr(self.storage, "drop_stale_parts", None)
+        try:
+            dropped = drop(self.settings.stale_after_s) if drop is not None else []
+        except OSError:  # housekeeping: never a reason not to start or sweep
+            log.exception("interrupted uploads not removed")
+            return []
+        for key in dropped:
+            log.info("interrupted upload removed: %s", key)
+        return dropped
 
     # ------------------------------------------------------------------ analyses
     def submit(

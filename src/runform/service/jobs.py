@@ -35,6 +35,7 @@ from runform.service.models import (
     Job,
     utcnow,
 )
+from runform.service.storage import storage_failure_sentence
 from runform.service.uploads import form_sentence, user_sentence
 
 log = logging.getLogger("runform.service.jobs")
@@ -308,15 +309,23 @@ def run_job(service, job_id: uuid.UUID) -> str | None:
         log.info("job %s: deleted or taken over; attempt %d stopped", job_id, attempt)
         _drop_orphan_files(service, analysis_id)
         return None
-    except Exception:
-        log.exception("job %s: attempt %d crashed", job_id, attempt)
-        error = CRASH_SENTENCE
+    except Exception as exc:
+        error = storage_failure_sentence(exc)
+        if error is None:
+            log.exception("job %s: attempt %d crashed", job_id, attempt)
+            error = CRASH_SENTENCE
+        else:  # a full disk or an unreachable store: the job can be tried again later
+            log.warning("job %s: attempt %d could not store its results: %r", job_id, attempt, exc)
     finally:
         heartbeat.stop()
 
     state = DONE if error is None else FAILED
     if state == FAILED:  # a failed analysis keeps its video (to try again), no half outputs
-        storage.delete_prefix(output_prefix(analysis_id))
+        try:
+            storage.delete_prefix(output_prefix(analysis_id))
+        except Exception:  # the storage is down: the job is failed all the same (nothing
+            # under a failed job's outputs is ever served) and a retry replaces them
+            log.exception("job %s: outputs of the failed attempt not removed", job_id)
     with db.session() as s:
         values = dict(state=state, finished_at=utcnow(), heartbeat_at=utcnow(), error=error)
         if state == DONE:

@@ -19,9 +19,22 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from runform.errors import OptionError
-from runform.service.storage import check_key
+from runform.service.storage import STORAGE_UNAVAILABLE_SENTENCE, StorageUnavailable, check_key
 
 CHUNK = 1 << 20
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn the object store's connection and service errors into
+    :class:`~runform.service.storage.StorageUnavailable` (one sentence for the user; the
+    details go to the log with the exception chain)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise StorageUnavailable(STORAGE_UNAVAILABLE_SENTENCE) from exc
 
 
 class _Upload:
@@ -39,11 +52,17 @@ class _Upload:
             return
         self._file.close()
         try:
-            self.storage.client.upload_file(
-                self._file.name, self.storage.bucket, self.storage.full(self.key)
-            )
+            with _reachable():
+                self.storage.client.upload_file(
+                    self._file.name, self.storage.bucket, self.storage.full(self.key)
+                )
         finally:
             Path(self._file.name).unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        """Drop what was received: nothing reaches S3."""
+        self._file.close()
+        Path(self._file.name).unlink(missing_ok=True)
 
     def __enter__(self) -> _Upload:
         return self
@@ -52,8 +71,7 @@ class _Upload:
         if kind is None:
             self.close()
         else:  # a broken upload leaves nothing behind
-            self._file.close()
-            Path(self._file.name).unlink(missing_ok=True)
+            self.abort()
 
 
 class S3Storage:
@@ -114,7 +132,8 @@ class S3Storage:
         folder = Path(tempfile.mkdtemp(prefix="runform-dl-"))
         try:
             path = folder / Path(key).name
-            self.client.download_file(self.bucket, self.full(key), str(path))
+            with _reachable():
+                self.client.download_file(self.bucket, self.full(key), str(path))
             yield path
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -126,11 +145,14 @@ class S3Storage:
         folder = Path(tempfile.mkdtemp(prefix="runform-work-"))
         try:
             yield folder
-            self.delete_prefix(prefix)
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    rel = path.relative_to(folder).as_posix()
-                    self.client.upload_file(str(path), self.bucket, self.full(f"{prefix}/{rel}"))
+            with _reachable():
+                self.delete_prefix(prefix)
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        rel = path.relative_to(folder).as_posix()
+                        self.client.upload_file(
+                            str(path), self.bucket, self.full(f"{prefix}/{rel}")
+                        )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -14,15 +14,51 @@ only uses the :class:`Storage` methods, so a later object store (S3) replaces
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from runform.errors import RunformError
+
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+#: A file being received is written under its key plus this suffix and renamed into place
+#: when complete, so a process killed mid-upload leaves no file under the real key.
+PART_SUFFIX = ".part"
+
+#: Errors of a full or read-only disk (on the server or a worker's temporary folder).
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+STORAGE_FULL_SENTENCE = (
+    "The server's storage is full, so the results could not be saved; nothing was kept. "
+    "Try again later (the club's administrator needs to free some space)."
+)
+STORAGE_UNAVAILABLE_SENTENCE = (
+    "The storage that keeps videos and results could not be reached, so the results could "
+    "not be saved; nothing was kept. Try again in a few minutes."
+)
+
+
+class StorageUnavailable(RunformError):
+    """The storage (disk or object store) cannot take or give files just now: the
+    message is the sentence to show."""
+
+
+def storage_failure_sentence(exc: BaseException) -> str | None:
+    """The sentence for a storage failure (a full disk, an unreachable object store), or
+    ``None`` when ``exc`` is something else."""
+    if isinstance(exc, StorageUnavailable):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        return STORAGE_FULL_SENTENCE
+    return None
 
 
 class StorageKeyError(ValueError):
@@ -62,6 +98,47 @@ class Storage(Protocol):
     def delete_prefix(self, prefix: str) -> None: ...
 
 
+class _LocalUpload:
+    """A file received chunk by chunk: written as ``name.part``, renamed to ``name`` by
+    :meth:`close`; :meth:`abort` (or an error inside ``with``) removes it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.part = path.with_name(path.name + PART_SUFFIX)
+        self._file = open(self.part, "xb")
+
+    def write(self, data: bytes) -> int:
+        return self._file.write(data)
+
+    def close(self) -> None:
+        if self._file.closed:
+            return
+        self._file.close()
+        os.replace(self.part, self.path)
+
+    def abort(self) -> None:
+        self._file.close()
+        self.part.unlink(missing_ok=True)
+
+    def __enter__(self) -> _LocalUpload:
+        return self
+
+    def __exit__(self, kind, _value, _tb) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): stop
+            return
+        folder = folder.parent
+
+
 class LocalStorage:
     """Files in a local folder (the default: ``DATA_DIR/files``)."""
 
@@ -75,10 +152,28 @@ class LocalStorage:
             raise StorageKeyError(f"bad storage key {key!r}")
         return path
 
-    def writer(self, key: str) -> BinaryIO:
+    def writer(self, key: str) -> _LocalUpload:
+        """A file to write ``key`` into: it appears under ``key`` only when closed (until
+        then it is ``key.part``; :meth:`abort` removes it)."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "xb")
+        return _LocalUpload(path)
+
+    def drop_stale_parts(self, older_than_s: float) -> list[str]:
+        """Remove ``.part`` files not written to for ``older_than_s`` seconds: uploads whose
+        process was killed (an upload in progress writes to its file all the time).
+        Returns their keys."""
+        limit = time.time() - older_than_s
+        dropped = []
+        for part in list(self.root.rglob(f"*{PART_SUFFIX}")):  # listed first: folders go
+            try:
+                if part.is_file() and part.stat().st_mtime <= limit:
+                    part.unlink()
+                    dropped.append(part.relative_to(self.root).as_posix())
+                    _remove_empty_parents(part.parent, self.root)
+            except FileNotFoundError:  # another process got there first
+                continue
+        return dropped
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -91,7 +186,9 @@ class LocalStorage:
         if not base.is_dir():
             return []
         return sorted(
-            f"{prefix}/{p.relative_to(base).as_posix()}" for p in base.rglob("*") if p.is_file()
+            f"{prefix}/{p.relative_to(base).as_posix()}"
+            for p in base.rglob("*")
+            if p.is_file() and not p.name.endswith(PART_SUFFIX)
         )
 
     @contextmanager

@@ -10,7 +10,6 @@ non-video is refused with the same sentence the command line gives, before any j
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -25,7 +24,6 @@ MAX_FIELDS = 30
 FILE_FIELD = "file"
 #: The optional second clip: the same run filmed from the runner's other side.
 OTHER_FIELD = "other_side"
-_EXT = re.compile(r"^\.[a-z0-9]{1,5}$")
 
 
 class UploadError(InputError):
@@ -53,10 +51,16 @@ def safe_name(filename: str | None) -> str:
 
 
 def video_key(prefix: str, filename: str | None) -> str:
-    """Storage key of the uploaded video: ``prefix/video.<ext>`` (the user's name is not
-    used in paths)."""
+    """Storage key of the uploaded video: ``prefix/video.<ext>``, the extension kept only
+    when it is a video's (the user's name is never used in paths).
+
+    >>> video_key("a", "../../x.MOV"), video_key("a", "clip.mp4.php"), video_key("a", None)
+    ('a/video.mov', 'a/video', 'a/video')
+    """
+    from runform.pose.readers import VIDEO_SUFFIXES
+
     ext = PurePath(safe_name(filename)).suffix.lower()
-    return f"{prefix}/video{ext if _EXT.match(ext) else ''}"
+    return f"{prefix}/video{ext if ext in VIDEO_SUFFIXES else ''}"
 
 
 @dataclass
@@ -205,6 +209,10 @@ async def receive_upload(
 def _discard(storage: Storage, writers: list) -> None:
     """A broken upload leaves nothing behind."""
     for writer, key in writers:
+        abort = getattr(writer, "abort", None)
+        if abort is not None:
+            abort()
+            continue
         try:
             writer.close()
         finally:

@@ -71,16 +71,20 @@ async def create_user(request: Request):
     body = await _json_body(request)
     if body is None:
         return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
-    try:
+
+    def create():  # Argon2 hashing: off the event loop, so other requests go on
         with service.db.session() as s:
             role = str(body.get("role") or "runner")
             if role not in SIGNUP_ROLES:
                 raise accounts.AccountError(
                     "The role must be runner or coach; administrators are made from the shell."
                 )
-            user = accounts.create_user(
+            return accounts.create_user(
                 s, str(body.get("email", "")), str(body.get("password", "")), role
             )
+
+    try:
+        user = await run_in_threadpool(create)
     except accounts.AccountError as exc:
         return error(409 if "already exists" in str(exc) else 400, str(exc))
     return JSONResponse(
@@ -95,14 +99,18 @@ async def create_token(request: Request):
     if body is None:
         return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
     settings = service.settings
-    try:
+    client = security.client_address(request)
+
+    def issue() -> str:  # Argon2 verification: off the event loop, so other requests go on
         with service.db.session() as s:
             user = accounts.authenticate(
-                s, str(body.get("email", "")), str(body.get("password", "")),
-                client=security.client_address(request),
+                s, str(body.get("email", "")), str(body.get("password", "")), client=client,
                 limit=settings.login_limit, window_s=settings.login_window_s,
             )  # fmt: skip
-            token = accounts.issue_api_token(s, user)
+            return accounts.issue_api_token(s, user)
+
+    try:
+        token = await run_in_threadpool(issue)
     except accounts.RateLimited as exc:
         return error(429, str(exc))
     except accounts.AccountError as exc:

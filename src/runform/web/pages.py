@@ -115,9 +115,13 @@ async def signup(request: Request):
                       message="New accounts are made by the administrator of this server.")  # fmt: skip
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     role = "coach" if form.get("role") == "coach" else "runner"
-    try:
+
+    def create():  # Argon2 hashing: off the event loop, so other requests go on
         with service.db.session() as s:
-            user = accounts.create_user(s, email, password, role)
+            return accounts.create_user(s, email, password, role)
+
+    try:
+        user = await run_in_threadpool(create)
     except accounts.AccountError as exc:
         return render(request, "signup.html", status=400, error=str(exc), email=email)
     security.login(request, user)
@@ -137,12 +141,17 @@ async def login(request: Request):
         return refuse_form(request)
     email, target = str(form.get("email", "")), safe_next(str(form.get("next", "")))
     settings = service.settings
-    try:
+    password, client = str(form.get("password", "")), security.client_address(request)
+
+    def check():  # Argon2 verification: off the event loop, so other requests go on
         with service.db.session() as s:
-            user = accounts.authenticate(
-                s, email, str(form.get("password", "")), client=security.client_address(request),
+            return accounts.authenticate(
+                s, email, password, client=client,
                 limit=settings.login_limit, window_s=settings.login_window_s,
             )  # fmt: skip
+
+    try:
+        user = await run_in_threadpool(check)
     except accounts.RateLimited as exc:
         return render(request, "login.html", status=429, error=str(exc), email=email, next=target)
     except accounts.AccountError as exc:

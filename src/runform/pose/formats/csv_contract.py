@@ -21,6 +21,7 @@ import difflib
 import io
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,32 +73,38 @@ def read_pose_csv(path: Path, fps: float | None = None) -> PoseTrack:
         Unreadable file, unknown keypoint names, bad cells, missing or non-increasing time.
     """
     fps = check_fps(fps)
-    rows = _csv_rows(path)
-    header = rows[0][1]
+    rows, most = _csv_rows(path)
+    line, header = next(rows, (0, []))
+    if not header:
+        raise unsupported(path, "has no header row")
     columns = _parse_header(path, header)
-    data = rows[1:]
-    if not data:
-        raise InputError(f"{path} has a header but no data rows; export at least one frame.")
 
+    # rows are parsed one at a time into arrays sized for the most rows the text can hold
+    # (its line count), so a long track never exists as lists of strings
     names = tuple(columns.points)
-    n = len(data)
-    xy = np.full((n, len(names), 2), np.nan)
-    score = np.full((n, len(names)), np.nan)
-    raw_time = np.full(n, np.nan)
-    for i, (line, row) in enumerate(data):
+    xy = np.full((most, len(names), 2), np.nan)
+    score = np.full((most, len(names)), np.nan)
+    raw_time = np.full(most, np.nan)
+    lines: list[int] = []
+    where = [columns.points[name] for name in names]
+    for i, (line, row) in enumerate(rows):
         if len(row) != len(header):
             raise InputError(
                 f"Row {line} of {path} has {len(row)} cells but the header has {len(header)}; "
                 "give every row one cell per column (empty for a missing value)."
             )
+        lines.append(line)
         cell = _cell_reader(path, header, row, line)
         if columns.time is not None and fps is None:
             raw_time[i] = cell(columns.time)
-        for k, name in enumerate(names):
-            where = columns.points[name]
-            xy[i, k] = cell(where["x"]), cell(where["y"])
-            if "score" in where:
-                score[i, k] = cell(where["score"])
+        for k, at in enumerate(where):
+            xy[i, k] = cell(at["x"]), cell(at["y"])
+            if "score" in at:
+                score[i, k] = cell(at["score"])
+    n = len(lines)
+    if not n:
+        raise InputError(f"{path} has a header but no data rows; export at least one frame.")
+    xy, score, raw_time = xy[:n].copy(), score[:n].copy(), raw_time[:n].copy()
     xy[np.isnan(xy).any(axis=2)] = np.nan  # a point is missing when x or y is
     score, max_raw = clip_scores(
         score, str(path), "rescale the _score columns to 0-1 or leave them out"
@@ -106,7 +113,7 @@ def read_pose_csv(path: Path, fps: float | None = None) -> PoseTrack:
     if fps is not None:
         time, time_base, track_fps = np.arange(n) / fps, fps_time_base("row index", fps), fps
     else:
-        time = _time_column(path, columns, raw_time, [line for line, _ in data])
+        time = _time_column(path, columns, raw_time, lines)
         time_base, track_fps = "csv time column", median_rate(time)
 
     extra: dict = {}
@@ -118,23 +125,26 @@ def read_pose_csv(path: Path, fps: float | None = None) -> PoseTrack:
     return PoseTrack(time=time, xy=xy, score=score, keypoints=names, meta=meta)
 
 
-def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """Non-blank rows with their line numbers (header first)."""
+def _csv_rows(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int]:
+    """Non-blank rows with their line numbers (header first), read one at a time, and the
+    most rows there can be (the text's line count)."""
     try:
         text = read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise unsupported(path, "is not a UTF-8 text CSV file") from None
     if "\x00" in text:
         raise unsupported(path, "is not a text CSV file (it holds binary data)")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise unsupported(path, f"is not a well-formed CSV file ({exc})") from None
-    return rows
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    yield reader.line_num, row
+        except csv.Error as exc:
+            raise unsupported(path, f"is not a well-formed CSV file ({exc})") from None
+
+    return rows(), text.count("\n") + text.count("\r") + 1
 
 
 def _parse_header(path: Path, header: list[str]) -> _Columns:
