@@ -2,12 +2,12 @@
 
 Starts ``runform serve`` (SQLite, the embedded queue and worker) in a temporary folder and,
 with an asyncio client (httpx), makes ``--users`` runners (50) who each upload one clip and
-wait for it (the seed). Then, for ``--seconds`` (60), the runners arriving over the first ``--ramp`` seconds (10),
-every runner loops: sign in through
-the form (a new session), list their analyses, open one, poll its status and stream its
-annotated video with three HTTP range requests (start, middle, end), signing in again
-every tenth round, while ``--uploads``
-(20) of them upload another clip that queues behind the others. At the end it checks:
+wait for it (the seed). Then, for ``--seconds`` (60), with the runners arriving over the
+first ``--ramp`` seconds (10), every runner loops: list their analyses, open one, poll its
+status and stream its annotated video with three HTTP range requests (start, middle, end),
+signing in through the form (a new session) on the first round and every tenth, while
+``--uploads`` (20) of them upload another clip that queues behind the others. At the end
+it checks:
 
 - no error response (every answer is the one expected: 200, 206 or 303);
 - every job completes (the seed and the uploads under load);

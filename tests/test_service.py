@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -127,13 +128,19 @@ def test_passwords_are_argon2_and_accounts_checked(service):
         accounts.authenticate(s, "runner@example.org", "wrong password")
 
 
-def test_login_rate_limit_blocks_even_the_right_password(service):
+def test_login_rate_limit_blocks_even_the_right_password(service, caplog):
     add_user(service)
+    caplog.set_level(logging.INFO, logger="runform.service.accounts")
     for _ in range(service.settings.login_limit):
         with service.db.session() as s, pytest.raises(accounts.AccountError):
             accounts.authenticate(s, "runner@example.org", "bad guess", client="1.2.3.4")
     with service.db.session() as s, pytest.raises(accounts.RateLimited, match="Too many failed"):
         accounts.authenticate(s, "runner@example.org", "long enough", client="1.2.3.4")
+    # failures and the block are logged (for fail2ban and the operator), never a password
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("failed sign-in for 'runner@example.org' from 1.2.3.4" in m for m in messages) == 5
+    assert any("refused by the rate limit (email)" in m for m in messages)
+    assert not any("bad guess" in m or "long enough" in m for m in messages)
     # the window passes: the right password works again
     with service.db.session() as s:
         accounts.authenticate(

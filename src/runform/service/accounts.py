@@ -8,6 +8,7 @@ SHA-256, so a copy of it opens no account.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import uuid
@@ -35,6 +36,7 @@ RESET_VALID = timedelta(hours=1)
 SESSION_IDLE = timedelta(days=14)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+log = logging.getLogger("runform.service.accounts")
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
 #: password (no timing oracle for who has an account).
@@ -120,6 +122,8 @@ def authenticate(
     for key, most in zip(keys, limits, strict=False):
         if _recent_failures(db, key, window) >= most:
             minutes = max(1, round(window_s / 60))
+            log.warning("sign-in refused by the rate limit (%s) for %r from %s", key.split(":")[0],
+                        address, client or "an unknown address")  # fmt: skip
             raise RateLimited(
                 f"Too many failed sign-ins; wait {minutes} minutes and try again, or reset "
                 "the password."
@@ -133,6 +137,7 @@ def authenticate(
         for key in keys:
             db.add(LoginFailure(key=key))
         db.commit()
+        log.info("failed sign-in for %r from %s", address, client or "an unknown address")
         raise AccountError("Wrong e-mail or password.")
     db.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
     if _hasher.check_needs_rehash(user.password_hash):
