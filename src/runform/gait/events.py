@@ -72,6 +72,9 @@ class FootClearanceDetector:
         The crossing levels (leg lengths above the stance plateau) are ``level +
         level_per_speed * v`` with ``v`` the stance speed in leg lengths per second;
         calibrated leave-one-runner-out (see the module docstring).
+    merge_gap_s, same_stance_fraction:
+        Stance windows closer than ``merge_gap_s``, or starting within this fraction of
+        the foot's stride time of the previous one, are one stance (noise split it).
     max_interval_ratio, duty_factor_range:
         A step or stride longer than this many times the median, or a duty factor outside
         the range, is rejected as impossible.
@@ -96,6 +99,7 @@ class FootClearanceDetector:
     max_contact_s: float = 0.60
     max_double_support_s: float = 0.06
     merge_gap_s: float = 0.04
+    same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
     contact_level: float = 0.007
@@ -128,7 +132,7 @@ class FootClearanceDetector:
             stances[side] = []
             if clear is None:
                 continue
-            windows = self._stance_windows(track.time, clear)
+            windows = self._stance_windows(track.time, clear, stride_period(track.time, clear))
             self.noise_[side] = self.noise_["current"] = _plateau_noise(clear, windows)
             speed = stance_speed(track, side, windows, leg)
             self.stance_speed_[side] = speed
@@ -203,7 +207,15 @@ class FootClearanceDetector:
         conf = np.where(np.isfinite(s), s, 1.0).mean(axis=0)
         return clear, conf
 
-    def _stance_windows(self, t: np.ndarray, clear: np.ndarray) -> list[tuple[int, int]]:
+    def _stance_windows(
+        self, t: np.ndarray, clear: np.ndarray, period: float | None = None
+    ) -> list[tuple[int, int]]:
+        """Stance windows: runs of low smoothed clearance, with short gaps merged.
+
+        With the foot's stride ``period``, windows that start within
+        ``same_stance_fraction`` of a stride of the previous one are one stance split by
+        noise (a foot lands once per stride), so they are joined, unless the joined window
+        would last longer than any contact (``max_contact_s``)."""
         finite = clear[np.isfinite(clear)]
         if finite.size < 10:
             return []
@@ -223,6 +235,18 @@ class FootClearanceDetector:
                 merged[-1][1] = e
             else:
                 merged.append([s, e])
+        if period is not None and self.same_stance_fraction > 0:
+            joined: list[list[int]] = []
+            for s, e in merged:
+                if (
+                    joined
+                    and t[s] - t[joined[-1][0]] < self.same_stance_fraction * period
+                    and t[e - 1] - t[joined[-1][0]] <= self.max_contact_s
+                ):
+                    joined[-1][1] = e
+                else:
+                    joined.append([s, e])
+            merged = joined
         return [(s, e) for s, e in merged if (t[e - 1] - t[s]) >= 0.5 * self.min_contact_s - dt]
 
     def _refine(
