@@ -134,7 +134,11 @@ def weak_points(result: dict) -> str:
             "toes: the harness's toe point is a model (bending at the ball to stay on the floor), "
             "and runners differ in how far their toes bend before the foot leaves. Toe-off "
             "errors of both signs at the same speed are runner differences the levels cannot "
-            "absorb.",
+            "absorb. A feature that does not use height, the toe leaving the belt's speed "
+            "(after Zeni 2008), spreads as much from trial to trial (SD of trial biases "
+            "14-16 ms against 17 ms) and puts the same trials early or late "
+            "(`python bench/toe_off_features.py`): the spread is in the feet, not the "
+            "feature.",
             f"- *Slow running* (≤ 2.6 m/s): mean |toe-off bias| {slow_to:.0f} ms against "
             f"{fast_to:.0f} ms faster; long, soft landings leave the foot close to the floor "
             f"for long. The worst contact ({c_name}, {c_bias:+.0f} ms) is a slow trial too.",

@@ -94,10 +94,10 @@ def test_postgres_restart_fails_cleanly_and_recovers_without_restarting_runform(
 
 
 # ---------------------------------------------------------------------------- Redis + workers
-def start_worker(data_dir: Path, env: dict, concurrency: int = 1) -> subprocess.Popen:
+def start_worker(data_dir: Path, env: dict, concurrency: int = 1, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "runform", "worker", "--concurrency", str(concurrency),
-         "--data-dir", str(data_dir)],
+         "--data-dir", str(data_dir), *extra],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
     )  # fmt: skip
@@ -222,3 +222,33 @@ def test_s3_storage_holds_uploads_and_results_and_serves_ranges(tmp_path, s3, cl
         client.post(f"/analyses/{analysis}/delete", data={"csrf_token": token})
         keys = [o["Key"] for o in bucket.list_objects_v2(Bucket="runform-test").get("Contents", [])]
         assert not any(analysis in k for k in keys)
+
+
+@pytest.mark.parametrize("per_process", [1, 0])
+def test_each_job_gets_a_fresh_worker_process_unless_told_otherwise(
+    tmp_path,
+    redis_server,  # noqa: F811
+    clip,
+    per_process,
+):
+    """Memory never builds up from job to job: by default every job runs in a new worker
+    process (the supervisor replaces a process after its job); ``--jobs-per-process 0``
+    keeps one process for all."""
+    data = tmp_path / "data"
+    env = club_env(tmp_path, redis_server.url, "pid_recording_analyze",
+                   f"sqlite:///{data / 'runform.db'}")  # fmt: skip
+    app = create_app(Settings.load(data, env=env, worker="none"))
+    with TestClient(app) as client:
+        sign_up(client, "fresh@club.org")
+        for _ in range(3):
+            upload(client, clip)
+        worker = start_worker(data, env, 1, "--jobs-per-process", str(per_process))
+        try:
+            states = wait_jobs(app, lambda st: all(s == "done" for s, _ in st), 120)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+        assert states == [("done", 1)] * 3  # each ran once
+        pids = {p.read_text() for p in (data / "files").rglob("worker_pid.txt")}
+        assert len(pids) == (3 if per_process == 1 else 1)
+        assert str(worker.pid) not in pids or per_process == 0

@@ -285,9 +285,7 @@ def _text_patch(text: str, size_px: int, color: Color, box_alpha: float, kind: s
     return _build_patch(*_coverage(text, size_px, box_alpha), color, kind)
 
 
-def _fresh_text_patch(
-    text: str, size_px: int, color: Color, box_alpha: float, kind: str
-) -> _Patch:
+def _fresh_text_patch(text: str, size_px: int, color: Color, box_alpha: float, kind: str) -> _Patch:
     """:func:`_text_patch` without caching, for a label that will not be drawn again (a
     clock that changes every frame): it would only push reusable labels out of the caches,
     and hold memory (a cached label is tens of kB)."""
@@ -585,6 +583,14 @@ class YUV420Canvas(Canvas):
 
 
 # ------------------------------------------------------------------------------- text
+
+
+def clear_caches() -> None:
+    """Forget the rendered labels and glyphs kept for the next frames (tens of MB after a
+    video): a process that renders many videos, such as a worker, calls this between jobs.
+    """
+    for cached in (_text_patch, _coverage, _patch_size, _glyph, _advance, _plane_value):
+        cached.cache_clear()
 
 
 def text_size(text: str, size_px: int, box: bool = True) -> tuple[int, int]:

@@ -318,6 +318,7 @@ def run_job(service, job_id: uuid.UUID) -> str | None:
             log.warning("job %s: attempt %d could not store its results: %r", job_id, attempt, exc)
     finally:
         heartbeat.stop()
+        release_memory()
 
     state = DONE if error is None else FAILED
     if state == FAILED:  # a failed analysis keeps its video (to try again), no half outputs
@@ -340,6 +341,26 @@ def run_job(service, job_id: uuid.UUID) -> str | None:
         return None
     log.info("job %s: %s", job_id, state)
     return state
+
+
+def release_memory() -> None:
+    """Give back what a finished job held: the video renderer's label caches, Python's
+    garbage, and the C heap's free pages (glibc's ``malloc_trim``). A worker process lives
+    for many jobs; without this each job started from the previous one's high-water mark
+    (two clips in one worker peaked at 820 MB against 545 MB for one)."""
+    import ctypes
+    import gc
+    import sys
+
+    for module, name in (("runform.render.draw", "clear_caches"),):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            getattr(loaded, name)()
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the caches are cleared anyway
+        pass
 
 
 def _drop_orphan_files(service, analysis_id: uuid.UUID) -> None:

@@ -11,11 +11,14 @@ A periodic task re-queues jobs whose heartbeat went stale and queued jobs the br
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import uuid
 from collections.abc import Callable
 
 from huey import MemoryHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from huey.exceptions import CancelExecution
 
 log = logging.getLogger("runform.service.queue")
 
@@ -54,9 +57,32 @@ class JobQueue:
             self.huey = SqliteHuey("runform", filename=str(queue_path), results=False)
         self._consumer: Consumer | None = None
 
+        #: ``run_forever(max_jobs=...)``: the process stops after that many jobs
+        self._max_jobs: int | None = None
+        self._jobs_done = 0
+
         @self.huey.task(name="run_job")
         def run_job_task(job_id: str) -> None:
-            run(uuid.UUID(job_id))
+            try:
+                run(uuid.UUID(job_id))
+            finally:
+                self._jobs_done += 1
+                if self._max_jobs and self._jobs_done >= self._max_jobs:
+                    # Huey's consumer stops gracefully on SIGTERM (this job is finished)
+                    os.kill(os.getpid(), signal.SIGTERM)
+
+        @self.huey.pre_execute()
+        def hand_back_over_quota(task) -> None:
+            # a job taken after this process's last one (Huey's worker fetches the next
+            # message before the stop signal is seen) goes back to the queue for a fresh
+            # process instead of running here
+            if (
+                getattr(task, "name", "") == "run_job"
+                and self._max_jobs
+                and (self._jobs_done >= self._max_jobs)
+            ):
+                self._task(*task.args)
+                raise CancelExecution()
 
         @self.huey.periodic_task(crontab(), name="sweep_stale_jobs")
         def sweep_task() -> None:
@@ -91,10 +117,12 @@ class JobQueue:
             "embedded worker started (%d thread%s)", self.workers, "" if self.workers == 1 else "s"
         )
 
-    def run_forever(self, threads: int = 1) -> None:
+    def run_forever(self, threads: int = 1, max_jobs: int | None = None) -> None:
         """Consume in this process until SIGINT or SIGTERM (``runform worker``): Huey's own
         consumer, with its signal handling (a job in progress is finished on SIGTERM...
-        unless the process is killed, which the heartbeat sweep covers)."""
+        unless the process is killed, which the heartbeat sweep covers). With ``max_jobs``,
+        stop after that many jobs (the process is then replaced by its supervisor)."""
+        self._max_jobs = max_jobs
         consumer = Consumer(
             self.huey,
             workers=threads,
@@ -103,6 +131,7 @@ class JobQueue:
             initial_delay=0.1,
             max_delay=1.0,
             check_worker_health=True,
+            graceful_signal="TERM",  # SIGTERM lets the job in progress finish (Huey: SIGINT)
         )
         consumer.run()
 

@@ -112,6 +112,20 @@ def slow_synthetic_analyze() -> Callable:
     return synthetic_analyze(delay_s=4.0)
 
 
+def pid_recording_analyze() -> Callable:
+    """The synthetic hook, also writing the id of the process that ran the job
+    (``worker_pid.txt``): the tests see which worker process ran what."""
+    inner = synthetic_analyze()
+
+    def analyze(video: Path, out_dir: Path, options: dict, progress) -> None:
+        import os
+
+        inner(video, out_dir, options, progress)
+        (Path(out_dir) / "worker_pid.txt").write_text(str(os.getpid()))
+
+    return analyze
+
+
 def quick_synthetic_analyze() -> Callable:
     """The synthetic hook as a factory for ``RUNFORM_ANALYZE_HOOK``."""
     return synthetic_analyze()

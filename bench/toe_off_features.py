@@ -1,0 +1,128 @@
+"""Does another toe-off feature generalise better across runners? (issue 9)
+
+runform times toe-off where the foot's lowest point rises a small height above its
+stance plateau. Its worst held-out runners are 30-40 ms off, in both directions at the
+same speed. This script asks whether a feature that does not depend on height would
+spread less from runner to runner: the toe leaving the belt's speed (its forward velocity
+departing from the stance velocity by a fraction of it, the idea behind Zeni et al. 2008's
+toe-off, which uses the toe's most backward position relative to the pelvis).
+
+For every force-plate stance of every trial (native rate, no noise, the harness's side
+view), both features are computed from the projected toe point (``foot_index``, low-passed
+at 12 Hz) at several levels, and compared with the force plate's toe-off. It prints, per
+feature and level: the pooled bias, the SD of the trials' mean biases (what no single
+constant can remove), the worst trial's distance from the pooled bias, and the mean
+within-trial SD (stance-to-stance scatter). A feature generalises better if its
+between-trial SD is clearly smaller.
+
+Usage: ``python bench/toe_off_features.py`` (needs ``../shared/data``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import format_table
+
+
+def _lowpass(t: np.ndarray, y: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    from scipy.signal import butter, filtfilt
+
+    fs = 1.0 / float(np.median(np.diff(t)))
+    b, a = butter(2, cutoff_hz / (fs / 2))
+    return filtfilt(b, a, y)
+
+
+def _first_rise(t: np.ndarray, y: np.ndarray, start: int, level: float) -> float:
+    for i in range(start, len(y) - 1):
+        if y[i] <= level < y[i + 1]:
+            return float(t[i] + (level - y[i]) / (y[i + 1] - y[i]) * (t[i + 1] - t[i]))
+    return float("nan")
+
+
+VELOCITY_LEVELS = (0.1, 0.2, 0.3, 0.5)  # fraction of the stance velocity
+HEIGHT_LEVELS = (0.005, 0.01, 0.015, 0.02)  # leg lengths above the plateau
+
+
+def stance_errors(trials) -> list[dict]:
+    from mocap import project
+
+    rows = []
+    for trial in trials:
+        track = project(trial, None, 0.0, "left")  # forward is image -x
+        t = track.time
+        for side in ("left", "right"):
+            toe = track.point(f"{side}_foot_index")
+            hip, ankle = track.point(f"{side}_hip"), track.point(f"{side}_ankle")
+            ok = np.isfinite(toe[:, 0])
+            if ok.mean() < 0.7:
+                continue  # markers missing for most of the trial
+            leg = float(np.nanmedian(np.hypot(*(hip - ankle).T)))
+            x = _lowpass(t, np.interp(t, t[ok], toe[ok, 0]), 12.0)
+            y = _lowpass(t, np.interp(t, t[ok], toe[ok, 1]), 12.0)
+            forward_v = -np.gradient(x, t) / leg
+            height = (np.percentile(y, 99) - y) / leg
+            events = [e for e in trial.events if e["side"] == side]
+            for a, b in itertools.pairwise(events):
+                if a["kind"] != "contact" or b["kind"] != "toe_off":
+                    continue
+                if a["time_s"] < t[5] or b["time_s"] > t[-5]:
+                    continue
+                ic, it = np.searchsorted(t, [a["time_s"], b["time_s"]])
+                core = slice(ic + (it - ic) // 4, it - (it - ic) // 4)
+                v_stance, plateau = (
+                    float(np.median(forward_v[core])),
+                    float(np.median(height[core])),
+                )
+                mid = (ic + it) // 2
+                row = {"trial": trial.name}
+                for f in VELOCITY_LEVELS:
+                    rel = (forward_v - v_stance) / abs(v_stance)
+                    row[f"velocity {f:g}"] = _first_rise(t, rel, mid, f) - b["time_s"]
+                for h in HEIGHT_LEVELS:
+                    row[f"height {h:g}"] = _first_rise(t, height - plateau, mid, h) - b["time_s"]
+                rows.append(row)
+    return rows
+
+
+def summary(rows: list[dict]) -> list[list[object]]:
+    per_trial: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        per_trial[row["trial"]].append(row)
+    table = []
+    for key in [k for k in rows[0] if k != "trial"]:
+        means = np.array([np.nanmean([r[key] for r in rs]) for rs in per_trial.values()]) * 1000
+        within = [np.nanstd([r[key] for r in rs]) * 1000 for rs in per_trial.values()]
+        pooled = float(np.nanmean(means))
+        table.append([key, f"{pooled:+.1f}", f"{np.nanstd(means):.1f}",
+                      f"{np.nanmax(np.abs(means - pooled)):.1f}", f"{np.nanmean(within):.1f}"])  # fmt: skip
+    return table
+
+
+def main() -> int:
+    from mocap import load_trials
+
+    warnings.simplefilter("ignore", RuntimeWarning)
+    trials = load_trials()
+    if not trials:
+        print("no force-plate trials in ../shared/data", file=sys.stderr)
+        return 1
+    rows = stance_errors(trials)
+    print(f"{len(rows)} stances of {len(trials)} trials; errors of each feature against the "
+          "force plate's toe-off (ms)")  # fmt: skip
+    header = ["feature", "pooled bias", "SD of trial biases", "worst trial from pooled",
+              "within-trial SD"]  # fmt: skip
+    print(format_table(header, summary(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
