@@ -5,9 +5,10 @@ On ``examples/male_side.mp4`` (12 s, 360 frames) this script measures, in the sa
 - **MediaPipe alone** — the reference: BlazePose in tracking mode over the clip's frames,
   decoded beforehand (``bench/video_speed.py``'s raw loop), in a child process so its CPU
   time and peak memory are the process's own;
-- **one job as a worker runs it** — ``runform analyze`` with one model instance
-  (``--pose-workers 1``: a worker machine runs one job per core) and the frames streamed
-  from the file (``--frame-memory-mb 0``), annotated video, stills and report included;
+- **one job as a worker runs it** — :func:`runform.service.jobs.default_analyze` in its
+  ``WORKER_PROFILE``: one model instance (a worker machine runs one job per core), the
+  frames streamed from the file rather than kept, and the report written after the
+  annotated video rather than beside it; video, stills and report included;
 - **through the queue** — K uploads through ``runform serve --no-worker``'s service layer
   and ``runform worker --concurrency W`` processes on the SQLite queue, for W = 1 and 2:
   clips per minute, CPU seconds per clip and each worker process's peak memory.
@@ -45,6 +46,17 @@ sys.path.insert(0, {bench!r})
 from video_speed import decode_all, raw_loop
 frames = decode_all(__import__("pathlib").Path({clip!r}))
 raw_loop(frames)
+"""
+
+
+#: One job exactly as a worker runs it (:func:`runform.service.jobs.default_analyze`, in
+#: its ``WORKER_PROFILE``), without the queue.
+JOB = """
+from pathlib import Path
+from runform.cli import limit_malloc_arenas
+limit_malloc_arenas()  # as every runform process does first
+from runform.service.jobs import default_analyze
+default_analyze(Path({clip!r}), Path({out!r}), {{}}, lambda *a: None)
 """
 
 
@@ -130,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     raw = child_cost([sys.executable, "-c", RAW.format(bench=str(ROOT / "bench"), clip=str(CLIP))])
     out = tempfile.mkdtemp(prefix="runform-job-")
-    job = child_cost(
-        [*RUNFORM, "analyze", str(CLIP), "--out", out, "--no-cache", "-q",
-         "--pose-workers", "1", "--frame-memory-mb", "0"]
-    )  # fmt: skip
+    job = child_cost([sys.executable, "-c", JOB.format(clip=str(CLIP), out=out)])
     rows = [
         ["MediaPipe alone (reference)", f"{raw[1]:.1f}", "1.00", f"{raw[2]:.0f}", "–"],
         ["one job, worker profile", f"{job[1]:.1f}", f"{job[1] / raw[1]:.2f}", f"{job[2]:.0f}",

@@ -138,7 +138,7 @@ def _other_side(storage, options: dict):
 #: How a worker runs a job: one model instance and the frames streamed from the file (not
 #: kept in memory), so a machine runs one job per core without swapping
 #: (``python bench/worker_cost.py``: about 620 MB instead of 2 GB for the 12 s example).
-WORKER_PROFILE = {"pose_workers": 1, "frame_memory_mb": 0.0}
+WORKER_PROFILE = {"pose_workers": 1, "frame_memory_mb": 0.0, "overlap_outputs": False}
 
 
 def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callable) -> None:
