@@ -2,9 +2,9 @@
 
 Makes a long 1080p clip by looping ``examples/male_side.mp4`` (scaled to 1080 px wide,
 so a 1920-pixel-tall portrait frame) for ``--seconds`` seconds, then runs the worker's
-job (``runform analyze`` with one model instance and the frames streamed from the file,
-as ``runform worker`` runs it) on the original 12 s clip and on the long one, and prints
-each run's peak resident memory, CPU time and the ratio long / short.
+job as ``runform worker`` runs it (:func:`runform.service.jobs.default_analyze`: one model
+instance, the frames streamed from the file) on the original 12 s clip and on the long one, and prints each run's peak resident memory, CPU time, the
+ratio long / short, and how live the progress was (reports, and the longest silence).
 
 Usage: ``python bench/long_clip_memory.py [--seconds 600]``
 """
@@ -55,23 +55,43 @@ def looped_clip(source: Path, target: Path, seconds: float, width: int = 1080) -
     return target
 
 
-def job(video: Path) -> tuple[float, float, float]:
-    """(wall s, CPU s, peak MB) of the worker's job on ``video``."""
+#: The worker's own job (:func:`runform.service.jobs.default_analyze` in its profile), its
+#: progress reports timed: how many, and the longest silence between two.
+JOB = """
+import sys, time
+from pathlib import Path
+from runform.cli import limit_malloc_arenas
+limit_malloc_arenas()  # as every runform process does first
+from runform.service.jobs import default_analyze
+last, gaps, count = [time.monotonic()], [0.0], [0]
+def progress(stage, fraction, detail=""):
+    now = time.monotonic()
+    gaps[0] = max(gaps[0], now - last[0])
+    last[0] = now
+    count[0] += 1
+default_analyze(Path(sys.argv[1]), Path(sys.argv[2]), {}, progress)
+print(count[0], round(gaps[0], 1))
+"""
+
+
+def job(video: Path) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, peak MB, progress) of the worker's job on ``video``."""
     out = tempfile.mkdtemp(prefix="runform-long-")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runform", "analyze", str(video), "--out", out, "--no-cache",
-         "--pose-workers", "1", "--frame-memory-mb", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-c", JOB, str(video), out],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
+    printed = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if status != 0:
         print(f"warning: the job on {video.name} exited with status {status}", file=sys.stderr)
-    return wall, cpu, usage.ru_maxrss / 1024.0
+    count, gap = [*printed.split(), "?", "?"][:2]
+    return wall, cpu, usage.ru_maxrss / 1024.0, f"{count} updates, longest gap {gap} s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,11 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     short = job(CLIP)
     long = job(long_clip)
     rows = [
-        [f"{CLIP.name} (12 s, 720×1280)", f"{short[0]:.0f}", f"{short[1]:.0f}", f"{short[2]:.0f}", "1.00"],
-        [f"looped {args.seconds:.0f} s, 1080×1920", f"{long[0]:.0f}", f"{long[1]:.0f}", f"{long[2]:.0f}",
-         f"{long[2] / short[2]:.2f}"],
+        [f"{CLIP.name} (12 s, 720×1280)", f"{short[0]:.0f}", f"{short[1]:.0f}", f"{short[2]:.0f}",
+         "1.00", short[3]],
+        [f"looped {args.seconds:.0f} s, 1080×1920", f"{long[0]:.0f}", f"{long[1]:.0f}",
+         f"{long[2]:.0f}", f"{long[2] / short[2]:.2f}", long[3]],
     ]  # fmt: skip
-    print(format_table(["clip", "wall s", "CPU s", "peak MB", "peak × 12 s clip"], rows))
+    print(format_table(["clip", "wall s", "CPU s", "peak MB", "peak × 12 s clip", "progress"],
+                       rows))  # fmt: skip
     return 0
 
 

@@ -135,9 +135,10 @@ def _other_side(storage, options: dict):
         yield path
 
 
-#: How a worker runs a job: one model instance and the frames streamed from the file (not
-#: kept in memory), so a machine runs one job per core without swapping
-#: (``python bench/worker_cost.py``: about 620 MB instead of 2 GB for the 12 s example).
+#: How a worker runs a job: one model instance, the frames streamed from the file (not
+#: kept in memory) and the report written after the annotated video (not beside it), so a
+#: machine runs one job per core without swapping (``python bench/worker_cost.py``: about
+#: 520 MB instead of 2 GB for the 12 s example).
 WORKER_PROFILE = {"pose_workers": 1, "frame_memory_mb": 0.0, "overlap_outputs": False}
 
 
