@@ -217,6 +217,9 @@ ROUTES = [
     ("GET", "/analyses/{a}/comparison"),
     ("POST", "/analyses/{a}/retry"),
     ("POST", "/course/sessions/1/done"),
+    ("POST", "/course/sessions/1/undo"),
+    ("GET", "/invite/not-a-real-token"),
+    ("POST", "/invite/no-such-token"),
     ("GET", "/account"),
     ("POST", "/analyses/{a}/comments"),
     ("POST", "/coach/runners/{o}/plan"),
@@ -243,6 +246,10 @@ EXPECTED = {
     "/analyses/{a}/retry": {"anonymous": 303, "owner": 303, "other": 404, "coach": 404, "other_coach": 404},
     # only one's own course: the others have none (404), the owner marks a session done
     "/course/sessions/1/done": {"anonymous": 303, "owner": 303, "other": 404, "coach": 404, "other_coach": 404},
+    "/course/sessions/1/undo": {"anonymous": 303, "owner": 303, "other": 404, "coach": 404, "other_coach": 404},
+    # an invitation that does not exist opens nothing, for anyone
+    "/invite/not-a-real-token": {"anonymous": 303, "owner": 404, "other": 404, "coach": 404, "other_coach": 404},
+    "/invite/no-such-token": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
     "/account": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
 }  # fmt: skip
 
@@ -308,3 +315,47 @@ def test_an_ended_link_shuts_the_coach_out(world, clip):  # noqa: F811
     assert world["coach"].get(f"/analyses/{a}").status_code == 404
     assert world["coach"].get(f"/coach/runners/{world['owner_id']}").status_code == 404
     assert "owner@c.org" not in world["coach"].get("/coach").text
+
+
+#: Routes with an id or token in the path whose "who may" tests live elsewhere (route →
+#: the test that covers it), besides ROUTES and API_ROUTES above and test_web's lists.
+COVERED_ELSEWHERE = {
+    ("POST", "/analyses/{analysis_id}/retry"): "test_web.test_others_cannot_change_an_analysis",
+    ("GET", "/calendar/{token}.ics"): "test_private_calendar_link_works_until_revoked",
+    ("POST", "/links/{link_id}/end"): "test_an_ended_link_shuts_the_coach_out",
+    ("DELETE", "/api/v1/analyses/{analysis_id}"): "test_web.test_others_cannot_change_an_analysis",
+}
+
+
+def _app_routes(app):
+    for route in app.routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            prefix = route.include_context.prefix
+            for sub in inner.routes:
+                for method in sorted((getattr(sub, "methods", None) or set()) - {"HEAD"}):
+                    yield method, prefix + sub.path
+        else:
+            for method in sorted((getattr(route, "methods", None) or set()) - {"HEAD"}):
+                yield method, route.path
+
+
+def test_every_route_with_an_id_has_an_authorisation_test(tmp_path):
+    """A new route that takes an id, a token or a file name must join a "who may" test:
+    this fails until it does."""
+    from test_web import API_GETS, PAGE_GETS, make_app
+
+    def canonical(path: str) -> str:
+        path = path.replace("{a}", "{analysis_id}").replace("{o}", "{runner_id}")
+        path = path.replace("{j}", "{job_id}").replace("/sessions/1/", "/sessions/{number}/")
+        path = re.sub(r"/invite/[a-z-]+$", "/invite/{token}", path)
+        return re.sub(r"/files/.+$", "/files/{name:path}", path)
+
+    tested = {(m, canonical(p)) for m, p in ROUTES}
+    tested |= {("GET", canonical(p)) for p in [*API_ROUTES, *PAGE_GETS, *API_GETS]}
+    tested |= set(COVERED_ELSEWHERE)
+    with TestClient(make_app(tmp_path)) as client:
+        routes = {(m, p) for m, p in _app_routes(client.app) if "{" in p}
+    assert routes, "no route with a parameter found: the route walk is broken"
+    untested = sorted(routes - tested)
+    assert not untested, f"routes without an authorisation test: {untested}"
