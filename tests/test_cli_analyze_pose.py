@@ -200,3 +200,18 @@ def test_usage_errors_exit_2_without_traceback(capsys, argv: list[str]):
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err and err.strip()
+
+
+def test_the_console_script_limits_c_heaps_unless_the_operator_did(monkeypatch):
+    """Every runform process shares one C heap between its threads (glibc's
+    M_ARENA_MAX), which keeps a worker's peak memory down; an operator's
+    MALLOC_ARENA_MAX wins."""
+    import platform
+
+    from runform.cli import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert limit_malloc_arenas() is True

@@ -149,3 +149,23 @@ def test_words_for_signed_angles() -> None:
     assert draw.signed_words(0.2, "fwd", "back") == "0°"
     assert draw.signed_words(float("nan"), "fwd", "back") == "–"
     assert draw.degrees_text(89.5) == "90°"
+
+
+def test_a_per_frame_clock_does_not_fill_the_label_cache_and_caches_can_be_cleared() -> None:
+    """Text that changes every frame is drawn without being cached (it would push the
+    reusable labels out and hold memory); ``clear_caches`` empties what is kept (a worker
+    calls it between jobs)."""
+    from runform.service.jobs import release_memory
+
+    draw.clear_caches()
+    image = np.zeros((120, 320, 3), np.uint8)
+    canvas = BGRCanvas(image)
+    for k in range(50):
+        draw.put_text(canvas, f"t = {k / 30:.3f} s", (10, 100), 16, cache=False)
+    assert draw._text_patch.cache_info().currsize == 0
+    assert draw._coverage.cache_info().currsize == 0
+    assert image[60:120].any()  # the uncached clock was drawn all the same
+    draw.put_text(canvas, "42°", (10, 40), 16)
+    assert draw._text_patch.cache_info().currsize == 1
+    release_memory()
+    assert draw._text_patch.cache_info().currsize == 0
