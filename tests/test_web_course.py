@@ -359,3 +359,23 @@ def test_every_route_with_an_id_has_an_authorisation_test(tmp_path):
     assert routes, "no route with a parameter found: the route walk is broken"
     untested = sorted(routes - tested)
     assert not untested, f"routes without an authorisation test: {untested}"
+
+
+def test_every_form_post_without_its_csrf_token_is_refused(world):
+    """Every state-changing page route (the API takes bearer tokens, never the cookie)
+    answers 403 to a signed-in user's POST that lacks the form's CSRF token, whoever the
+    user: found by walking the app's routes, so a new form cannot forget it."""
+    import uuid
+
+    values = {"analysis_id": world["analysis"], "runner_id": world["owner_id"], "number": "1",
+              "token": "some-token", "link_id": str(uuid.uuid4())}  # fmt: skip
+    posts = sorted({p for m, p in _app_routes(world["owner"].app)
+                    if m == "POST" and not p.startswith("/api/")})  # fmt: skip
+    assert len(posts) > 15, posts
+    for who in ("owner", "coach"):
+        client = world[who]
+        for path in posts:
+            url = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values[m.group(1)], path)
+            answer = client.post(url, data={"csrf_token": "forged"}, follow_redirects=False,
+                                 files={"file": ("a.mp4", b"x", "video/mp4")})  # fmt: skip
+            assert answer.status_code == 403, (who, url, answer.status_code)
