@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 from pathlib import Path
 
 import numpy as np
@@ -408,3 +409,27 @@ def test_real_model_in_two_parts_at_once_gives_the_same_pose(
     np.testing.assert_array_equal(together.score, in_turn.score)
     legs = np.isfinite(together.point("left_knee")).all(axis=1)
     assert legs.mean() > 0.95  # the runner is followed across the seam
+
+
+class SlowFrontViewBackend(FrontViewBackend):
+    """The front-view fake, taking 20 ms a frame like a slow model."""
+
+    def track(self, image):
+        time.sleep(0.02)
+        return super().track(image)
+
+
+def test_pose_progress_is_live_with_one_model_instance(clips: ClipFactory) -> None:
+    """A worker runs one model instance (one lane): the pose pass still reports progress
+    every 0.1 s or so, not only at its end (a 10-minute clip said nothing for 7 minutes)."""
+    reports: list[float] = []
+
+    def progress(stage: str, fraction: float | None, detail: str = "") -> None:
+        if stage == "pose" and fraction is not None:
+            reports.append(fraction)
+
+    estimate_pose(clips.get("short"), backend=SlowFrontViewBackend(), progress=progress,
+                  workers=1)  # fmt: skip
+    during = [f for f in reports if 0.0 < f < 1.0]
+    assert len(during) >= 3, reports
+    assert during == sorted(during) and reports[-1] == 1.0

@@ -538,16 +538,15 @@ def _follow_part(
 def _run_lanes(
     run: Callable[[int], None], lanes: int, tick: Callable[[], None], stop: threading.Event
 ) -> None:
-    """``run(lane)`` for each lane, in threads when there are several; ``tick()`` every 0.1 s
+    """``run(lane)`` for each lane, each in a thread of its own; ``tick()`` every 0.1 s
     from this thread meanwhile (so progress is reported from the caller's thread).
 
     When a lane fails, or this thread is interrupted (Ctrl-C), ``stop`` is set so the other
     lanes end at their next frame, and they are waited for before the error is raised here:
     no model is closed while a lane still uses it.
     """
-    if lanes == 1:
-        run(0)
-        return
+    # one lane runs in a thread too: the caller's thread reports progress meanwhile (a
+    # worker runs one lane, and a 10-minute clip said nothing for minutes otherwise)
     errors: list[BaseException] = []
 
     def guarded(lane: int) -> None:
