@@ -299,3 +299,18 @@ def test_json_document_has_no_nan_and_validates():
             assert math.isfinite(x)
 
     walk(doc)
+
+
+def test_a_stance_cut_by_the_clip_says_so_not_that_points_are_missing():
+    """What a runner reads about a rejected stance is its real reason: a stance cut by the
+    start or end of the clip is not "foot points missing"."""
+    from runform.gait.events import MISSING_POINTS, FootClearanceDetector
+    from runform.synthetic import synthetic_runner
+
+    track = synthetic_runner(duration_s=4.0, fps=120.0, seed=3).track
+    # start the clip in the middle of a stance of some foot: cut the first 0.2 s away
+    cut = track.select(slice(int(np.searchsorted(track.time, 0.2)), None))
+    result = FootClearanceDetector().detect(cut, direction=1).result_
+    reasons = {r.reason for r in result.rejected}
+    assert MISSING_POINTS not in reasons, reasons
+    assert any("cut by the start or end of the clip" in r for r in reasons), reasons

@@ -51,6 +51,9 @@ from runform.geometry import leg_length
 from runform.keypoints import SIDES
 from runform.track import PoseTrack
 
+#: Why a stance could not be timed when the foot's points are lost around it.
+MISSING_POINTS = "foot points missing around the event"
+
 #: Lowest levels (leg lengths) of the first, frame-by-frame crossing that finds each stance's
 #: extent; the calibrated levels are applied on the stride template.
 PRELIMINARY_LEVELS = (0.004, 0.008)
@@ -143,12 +146,8 @@ class FootClearanceDetector:
             )
             for start, stop in windows:
                 refined = self._refine(track.time, clear, start, stop)
-                if refined is None:
-                    rejected.append(
-                        RejectedStep(
-                            side, float(track.time[start]), "foot points missing around the event"
-                        )
-                    )
+                if isinstance(refined, str):
+                    rejected.append(RejectedStep(side, float(track.time[start]), refined))
                     continue
                 tc, fc, tt, ft = refined
                 c = float(np.nanmean(conf[start:stop])) if conf is not None else 1.0
@@ -251,21 +250,22 @@ class FootClearanceDetector:
 
     def _refine(
         self, t: np.ndarray, clear: np.ndarray, start: int, stop: int
-    ) -> tuple[float, float, float, float] | None:
+    ) -> tuple[float, float, float, float] | str:
         """Sub-frame contact and toe-off of one stance window.
 
         The stance plateau is the median clearance over the middle of the window; contact is
         where the clearance, going back from mid-stance, rises above plateau +
         ``contact_level`` and toe-off where, going forward, it rises above plateau +
         ``toe_off_level`` (both in leg lengths), linearly interpolated between frames.
+        A stance that cannot be timed gives the reason instead, for the rejected steps.
         """
         n = len(t)
         if start == 0 or stop >= n:
-            return None  # stance cut by the start or end of the track
+            return "the stance is cut by the start or end of the clip"
         mid_lo, mid_hi = start + (stop - start) // 4, stop - (stop - start) // 4
         core = clear[mid_lo : max(mid_hi, mid_lo + 1)]
         if not np.isfinite(core).any():
-            return None
+            return MISSING_POINTS
         plateau = float(np.nanmedian(core))
         noise = self.noise_.get("current", 0.0)
         centre = start + int(np.nanargmin(clear[start:stop]))
@@ -278,7 +278,10 @@ class FootClearanceDetector:
         tc = _crossing(t, clear, centre, plateau + c_level + margin, backward=True)
         tt = _crossing(t, clear, centre, plateau + t_level + margin, backward=False)
         if tc is None or tt is None:
-            return None
+            lo, hi = max(start - 3, 0), min(stop + 3, n)
+            if not np.isfinite(clear[lo:hi]).all():
+                return MISSING_POINTS
+            return "no clear landing or lift-off (the foot stays close to the ground)"
         tc += self.contact_offset_s
         tt += self.toe_off_offset_s
         return tc, _frame_of(t, tc), tt, _frame_of(t, tt)
