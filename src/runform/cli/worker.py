@@ -68,7 +68,7 @@ def worker(
     if data_dir is not None:
         command += ["--data-dir", str(Path(data_dir))]
     fork = None
-    if hasattr(os, "fork"):
+    if sys.platform.startswith("linux"):  # macOS frameworks are not fork-safe: start copies
         # The pipeline is imported once, here, and each worker process is forked from this
         # one: a fresh process per job then costs no imports (about 2 s of CPU each). This
         # process starts no thread and no model before forking, so the copies are clean.
