@@ -27,6 +27,11 @@ from runform.errors import OptionError
 #: database or the queue is away).
 QUICK_EXIT_S = 10.0
 
+#: Fork worker processes from the supervisor (Linux); elsewhere (macOS frameworks are not
+#: fork-safe), or with ``RUNFORM_WORKER_FORK=0``, each is started as ``runform worker
+#: --child`` (the same, plus the imports of each new process).
+FORK_WORKERS = sys.platform.startswith("linux") and os.environ.get("RUNFORM_WORKER_FORK") != "0"
+
 
 def worker(
     concurrency: Annotated[
@@ -68,7 +73,7 @@ def worker(
     if data_dir is not None:
         command += ["--data-dir", str(Path(data_dir))]
     fork = None
-    if sys.platform.startswith("linux"):  # macOS frameworks are not fork-safe: start copies
+    if FORK_WORKERS:
         # The pipeline is imported once, here, and each worker process is forked from this
         # one: a fresh process per job then costs no imports (about 2 s of CPU each). This
         # process starts no thread and no model before forking, so the copies are clean.
