@@ -224,22 +224,19 @@ def test_s3_storage_holds_uploads_and_results_and_serves_ranges(tmp_path, s3, cl
         assert not any(analysis in k for k in keys)
 
 
-@pytest.mark.parametrize(("per_process", "fork"), [(1, "1"), (1, "0"), (0, "1")])
+@pytest.mark.parametrize("per_process", [1, 0])
 def test_each_job_gets_a_fresh_worker_process_unless_told_otherwise(
     tmp_path,
     redis_server,  # noqa: F811
     clip,
     per_process,
-    fork,
 ):
     """Memory never builds up from job to job: by default every job runs in a new worker
     process (the supervisor replaces a process after its job); ``--jobs-per-process 0``
-    keeps one process for all. Worker processes are forked from the supervisor (Linux) or
-    started as commands (``RUNFORM_WORKER_FORK=0``, and on other systems)."""
+    keeps one process for all."""
     data = tmp_path / "data"
     env = club_env(tmp_path, redis_server.url, "pid_recording_analyze",
                    f"sqlite:///{data / 'runform.db'}")  # fmt: skip
-    env["RUNFORM_WORKER_FORK"] = fork
     app = create_app(Settings.load(data, env=env, worker="none"))
     with TestClient(app) as client:
         sign_up(client, "fresh@club.org")

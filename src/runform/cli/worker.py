@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,11 +25,6 @@ from runform.errors import OptionError
 #: than having done its jobs, is replaced only after a pause (no restart storm while the
 #: database or the queue is away).
 QUICK_EXIT_S = 10.0
-
-#: Fork worker processes from the supervisor (Linux); elsewhere (macOS frameworks are not
-#: fork-safe), or with ``RUNFORM_WORKER_FORK=0``, each is started as ``runform worker
-#: --child`` (the same, plus the imports of each new process).
-FORK_WORKERS = sys.platform.startswith("linux") and os.environ.get("RUNFORM_WORKER_FORK") != "0"
 
 
 def worker(
@@ -72,20 +66,7 @@ def worker(
                "--jobs-per-process", str(jobs_per_process)]  # fmt: skip
     if data_dir is not None:
         command += ["--data-dir", str(Path(data_dir))]
-    fork = None
-    if FORK_WORKERS:
-        # The pipeline is imported once, here, and each worker process is forked from this
-        # one: a fresh process per job then costs no imports (about 2 s of CPU each). This
-        # process starts no thread and no model before forking, so the copies are clean.
-        import runform.pipeline.video
-        import runform.render.stills
-        import runform.report
-        import runform.service.core  # noqa: F401
-
-        def fork() -> None:
-            _consume(settings, jobs_per_process or None)
-
-    _supervise(command, count, fork)
+    _supervise(command, count)
 
 
 def _consume(settings, max_jobs: int | None) -> None:
@@ -114,59 +95,13 @@ def _consume(settings, max_jobs: int | None) -> None:
         service.db.dispose()
 
 
-class _Forked:
-    """A worker process forked from this one, with the bits of ``Popen`` the supervisor
-    uses."""
-
-    def __init__(self, run: Callable[[], None]):
-        pid = os.fork()
-        if pid == 0:  # the worker: run, then leave without this process's clean-up
-            code = 0
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                run()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:
-                logging.getLogger("runform.service").exception("worker process failed")
-                code = 1
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        self.pid, self.returncode = pid, None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def wait(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        while self.poll() is None:
-            if time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.1)
-        return self.returncode  # type: ignore[return-value]
-
-
-def _supervise(command: list[str], count: int, fork: Callable[[], None] | None = None) -> None:
-    """Keep ``count`` worker processes running: one that stops (after its jobs, or
-    crashed) is replaced; SIGTERM or Ctrl-C is passed on to them, and their jobs in
-    progress are finished before this returns. Workers are forked running ``fork`` when
-    given, else started as ``command``."""
+def _supervise(command: list[str], count: int) -> None:
+    """Keep ``count`` worker processes (``command``) running: one that stops (after its
+    jobs, or crashed) is replaced; SIGTERM or Ctrl-C is passed on to them, and their jobs
+    in progress are finished before this returns."""
     log = logging.getLogger("runform.service")
     stopping = threading.Event()
-    children: list = []
+    children: list[subprocess.Popen] = []
     started: list[float] = []
 
     def stop(signum, _frame) -> None:
@@ -175,8 +110,8 @@ def _supervise(command: list[str], count: int, fork: Callable[[], None] | None =
             if child.poll() is None:
                 child.send_signal(signum)
 
-    def start():
-        return _Forked(fork) if fork is not None else subprocess.Popen(command)
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(command)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
