@@ -19,7 +19,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from runform.errors import OptionError
-from runform.service.storage import STORAGE_UNAVAILABLE_SENTENCE, StorageUnavailable, check_key
+from runform.service.storage import (
+    STORAGE_UNAVAILABLE_SENTENCE,
+    ReceivedFile,
+    StorageUnavailable,
+    check_key,
+)
 
 CHUNK = 1 << 20
 
@@ -37,41 +42,24 @@ def _reachable() -> Iterator[None]:
         raise StorageUnavailable(STORAGE_UNAVAILABLE_SENTENCE) from exc
 
 
-class _Upload:
-    """A writable file whose content goes to S3 when it is closed."""
+class _Upload(ReceivedFile):
+    """Waits in a temporary file; goes to S3 when complete."""
 
     def __init__(self, storage: S3Storage, key: str):
         self.storage, self.key = storage, key
         self._file = tempfile.NamedTemporaryFile(prefix="runform-up-", delete=False)
 
-    def write(self, data: bytes) -> int:
-        return self._file.write(data)
-
-    def close(self) -> None:
-        if self._file.closed:
-            return
-        self._file.close()
+    def _commit(self) -> None:
         try:
             with _reachable():
                 self.storage.client.upload_file(
                     self._file.name, self.storage.bucket, self.storage.full(self.key)
                 )
         finally:
-            Path(self._file.name).unlink(missing_ok=True)
+            self._drop()
 
-    def abort(self) -> None:
-        """Drop what was received: nothing reaches S3."""
-        self._file.close()
+    def _drop(self) -> None:
         Path(self._file.name).unlink(missing_ok=True)
-
-    def __enter__(self) -> _Upload:
-        return self
-
-    def __exit__(self, kind, _value, _tb) -> None:
-        if kind is None:
-            self.close()
-        else:  # a broken upload leaves nothing behind
-            self.abort()
 
 
 class S3Storage:

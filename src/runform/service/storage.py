@@ -73,7 +73,7 @@ def check_key(key: str) -> str:
 
 
 class Storage(Protocol):
-    def writer(self, key: str) -> BinaryIO: ...
+    def writer(self, key: str) -> ReceivedFile: ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -98,14 +98,12 @@ class Storage(Protocol):
     def delete_prefix(self, prefix: str) -> None: ...
 
 
-class _LocalUpload:
-    """A file received chunk by chunk: written as ``name.part``, renamed to ``name`` by
-    :meth:`close`; :meth:`abort` (or an error inside ``with``) removes it."""
+class ReceivedFile:
+    """A file received chunk by chunk (``write``): it reaches its key only when complete
+    (:meth:`close`); :meth:`abort`, or an error inside ``with``, drops it. Each storage says
+    where the bytes wait (``_file``) and how they reach the key (:meth:`_commit`)."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.part = path.with_name(path.name + PART_SUFFIX)
-        self._file = open(self.part, "xb")
+    _file: BinaryIO
 
     def write(self, data: bytes) -> int:
         return self._file.write(data)
@@ -114,20 +112,41 @@ class _LocalUpload:
         if self._file.closed:
             return
         self._file.close()
-        os.replace(self.part, self.path)
+        self._commit()
 
     def abort(self) -> None:
         self._file.close()
-        self.part.unlink(missing_ok=True)
+        self._drop()
 
-    def __enter__(self) -> _LocalUpload:
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _drop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> ReceivedFile:
         return self
 
     def __exit__(self, kind, _value, _tb) -> None:
         if kind is None:
             self.close()
-        else:
+        else:  # a broken upload leaves nothing behind
             self.abort()
+
+
+class _LocalUpload(ReceivedFile):
+    """Written as ``name.part`` beside its key, renamed to the key when complete."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.part = path.with_name(path.name + PART_SUFFIX)
+        self._file = open(self.part, "xb")
+
+    def _commit(self) -> None:
+        os.replace(self.part, self.path)
+
+    def _drop(self) -> None:
+        self.part.unlink(missing_ok=True)
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

@@ -193,7 +193,7 @@ async def receive_upload(
                 await anyio.to_thread.run_sync(writer.write, data)
         parser.finalize()
     except BaseException as exc:
-        _discard(storage, writers)
+        _discard(writers)
         if isinstance(exc, RunformError):
             raise
         if isinstance(exc, Exception) and type(exc).__module__.startswith("python_multipart"):
@@ -206,17 +206,10 @@ async def receive_upload(
     return result
 
 
-def _discard(storage: Storage, writers: list) -> None:
+def _discard(writers: list) -> None:
     """A broken upload leaves nothing behind."""
-    for writer, key in writers:
-        abort = getattr(writer, "abort", None)
-        if abort is not None:
-            abort()
-            continue
-        try:
-            writer.close()
-        finally:
-            storage.delete(key)
+    for writer, _key in writers:
+        writer.abort()
 
 
 def check_video(path: Path, display_name: str) -> None:
