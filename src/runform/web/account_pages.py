@@ -47,17 +47,8 @@ async def delete(request: Request):
     user, form, refused = await posted_form(request)
     if refused:
         return refused
-    password, client = str(form.get("password", "")), security.client_address(request)
-
-    def check() -> None:  # Argon2 verification: off the event loop
-        with service.db.session() as s:
-            accounts.authenticate(
-                s, user.email, password, client=client,
-                limit=service.settings.login_limit, window_s=service.settings.login_window_s,
-            )  # fmt: skip
-
     try:
-        await run_in_threadpool(check)
+        await security.check_password(request, user.email, str(form.get("password", "")))
     except accounts.AccountError:
         return render(
             request, "account.html", status=400,

@@ -98,23 +98,16 @@ async def create_token(request: Request):
     body = await _json_body(request)
     if body is None:
         return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
-    settings = service.settings
-    client = security.client_address(request)
-
-    def issue() -> str:  # Argon2 verification: off the event loop, so other requests go on
-        with service.db.session() as s:
-            user = accounts.authenticate(
-                s, str(body.get("email", "")), str(body.get("password", "")), client=client,
-                limit=settings.login_limit, window_s=settings.login_window_s,
-            )  # fmt: skip
-            return accounts.issue_api_token(s, user)
-
     try:
-        token = await run_in_threadpool(issue)
+        user = await security.check_password(
+            request, str(body.get("email", "")), str(body.get("password", ""))
+        )
     except accounts.RateLimited as exc:
         return error(429, str(exc))
     except accounts.AccountError as exc:
         return error(401, str(exc))
+    with service.db.session() as s:
+        token = accounts.issue_api_token(s, user)
     return JSONResponse({"token": token}, status_code=201)
 
 

@@ -135,23 +135,12 @@ def login_form(request: Request, next: str = ""):
 
 @router.post("/login")
 async def login(request: Request):
-    service = request.app.state.service
     form = await request.form()
     if not security.csrf_ok(request, form.get("csrf_token")):
         return refuse_form(request)
     email, target = str(form.get("email", "")), safe_next(str(form.get("next", "")))
-    settings = service.settings
-    password, client = str(form.get("password", "")), security.client_address(request)
-
-    def check():  # Argon2 verification: off the event loop, so other requests go on
-        with service.db.session() as s:
-            return accounts.authenticate(
-                s, email, password, client=client,
-                limit=settings.login_limit, window_s=settings.login_window_s,
-            )  # fmt: skip
-
     try:
-        user = await run_in_threadpool(check)
+        user = await security.check_password(request, email, str(form.get("password", "")))
     except accounts.RateLimited as exc:
         return render(request, "login.html", status=429, error=str(exc), email=email, next=target)
     except accounts.AccountError as exc:

@@ -16,6 +16,7 @@ import hmac
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
 
 from runform.service import accounts
 from runform.service.models import User, WebSession
@@ -143,3 +144,21 @@ def bearer_user(request: Request) -> User | None:
 
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+async def check_password(request: Request, email: str, password: str) -> User:
+    """The user with this e-mail and password (:func:`runform.service.accounts.authenticate`
+    with the server's sign-in rate limit and the client's address), checked in a worker
+    thread: Argon2 costs about 0.1 s of CPU, and on the event loop every other request
+    would wait for it. Raises ``AccountError`` or ``RateLimited``."""
+    service = request.app.state.service
+    settings, client = service.settings, client_address(request)
+
+    def check() -> User:
+        with service.db.session() as s:
+            return accounts.authenticate(
+                s, email, password, client=client,
+                limit=settings.login_limit, window_s=settings.login_window_s,
+            )  # fmt: skip
+
+    return await run_in_threadpool(check)
