@@ -67,7 +67,10 @@ class Service:
         keys. (An object store keeps nothing of an unfinished upload.)"""
         drop = getattr(self.storage, "drop_stale_parts", None)
         try:
-            dropped = drop(self.settings.stale_after_s) if drop is not None else []
+            # only where uploads are received (jobs.input_prefix), not every result file:
+            # this runs with every sweep
+            under = jobs.input_prefix("*")  # type: ignore[arg-type]
+            dropped = drop(self.settings.stale_after_s, under) if drop is not None else []
         except OSError:  # housekeeping: never a reason not to start or sweep
             log.exception("interrupted uploads not removed")
             return []

@@ -178,13 +178,14 @@ class LocalStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         return _LocalUpload(path)
 
-    def drop_stale_parts(self, older_than_s: float) -> list[str]:
+    def drop_stale_parts(self, older_than_s: float, under: str = "**") -> list[str]:
         """Remove ``.part`` files not written to for ``older_than_s`` seconds: uploads whose
         process was killed (an upload in progress writes to its file all the time).
-        Returns their keys."""
+        ``under`` is a glob of the folders to look in (default: all). Returns their keys."""
         limit = time.time() - older_than_s
         dropped = []
-        for part in list(self.root.rglob(f"*{PART_SUFFIX}")):  # listed first: folders go
+        # listed first: emptied folders are removed on the way
+        for part in list(self.root.glob(f"{under}/*{PART_SUFFIX}")):
             try:
                 if part.is_file() and part.stat().st_mtime <= limit:
                     part.unlink()
