@@ -110,13 +110,10 @@ def _supervise(command: list[str], count: int) -> None:
             if child.poll() is None:
                 child.send_signal(signum)
 
-    def start() -> subprocess.Popen:
-        return subprocess.Popen(command)
-
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for _ in range(count):
-        children.append(start())
+        children.append(subprocess.Popen(command))
         started.append(time.monotonic())
     try:
         while not stopping.is_set():
@@ -132,7 +129,7 @@ def _supervise(command: list[str], count: int) -> None:
                     stopping.wait(QUICK_EXIT_S)
                     if stopping.is_set():
                         break
-                children[k] = start()
+                children[k] = subprocess.Popen(command)
                 started[k] = time.monotonic()
             stopping.wait(0.2)
     finally:

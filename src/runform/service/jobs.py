@@ -353,10 +353,9 @@ def release_memory() -> None:
     import gc
     import sys
 
-    for module, name in (("runform.render.draw", "clear_caches"),):
-        loaded = sys.modules.get(module)
-        if loaded is not None:
-            getattr(loaded, name)()
+    draw = sys.modules.get("runform.render.draw")  # loaded only if a video was rendered
+    if draw is not None:
+        draw.clear_caches()
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
