@@ -98,7 +98,9 @@ def start_worker(data_dir: Path, env: dict, concurrency: int = 1, *extra: str) -
     return subprocess.Popen(
         [sys.executable, "-m", "runform", "worker", "--concurrency", str(concurrency),
          "--data-dir", str(data_dir), *extra],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # the log goes to a file: a pipe nobody reads fills up and blocks the workers
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+        stderr=(data_dir.parent / "worker.log").open("ab"),
         start_new_session=True,
     )  # fmt: skip
 
