@@ -24,10 +24,11 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -114,10 +115,72 @@ def run_engine(track, params: Mapping[str, float] | None = None) -> dict:
     }
 
 
-def truth_cadence(trial: Trial) -> float:
-    """Steps per minute from the force plate: mean step rate over the trial's contacts."""
-    c = sorted(e["time_s"] for e in trial.events if e["kind"] == "contact")
-    return 60.0 * (len(c) - 1) / (c[-1] - c[0])
+def truth_cadence(trial: Trial, steps: Sequence | None = None) -> float:
+    """Steps per minute from the force plate's contacts, by the engine's own estimator
+    (:func:`runform.metrics.summary.stride_time_fit`), over the strides the engine's
+    ``steps`` span (all the trial's contacts without them).
+
+    Cadence changes from stride to stride; an engine that kept fewer strides (markers lost,
+    a step rejected) reports the cadence of those strides, which is what its error is
+    measured on, not the other strides' variation.
+    """
+    from runform.metrics.summary import stride_time_fit
+
+    contacts = [e for e in trial.events if e["kind"] == "contact"]
+    if steps:
+        lo = min(s.contact_s for s in steps) - TOLERANCE_S
+        hi = max((s.next_same_contact_s or s.contact_s) for s in steps) + TOLERANCE_S
+        contacts = [e for e in contacts if lo <= e["time_s"] <= hi]
+    times = sorted(e["time_s"] for e in contacts)
+    if len(times) < 3:
+        return float("nan")
+    rows = [{"side": e["side"], "contact_s": e["time_s"], "stride_time_ms": None} for e in contacts]
+    fit = stride_time_fit(rows, 2.0 * float(np.median(np.diff(times))))
+    return 120.0 / fit if fit else float("nan")
+
+
+#: Points a side view needs to time a stance, and how long before its contact and after
+#: its toe-off they must be there (s).
+STANCE_POINTS = ("hip", "knee", "ankle", "heel", "foot_index")
+UNSEEN_MARGIN_S = 0.1
+
+
+def unseen_events(trial: Trial, margin_s: float = UNSEEN_MARGIN_S) -> list[dict]:
+    """True events of the stances the markers do not show: a point of that leg
+    (:data:`STANCE_POINTS`) is missing somewhere from ``margin_s`` before the contact to
+    ``margin_s`` after the toe-off (the motion capture lost it, ``python bench/mocap.py``'s
+    "frames lost"). No pose, from a camera or markers, holds these stances, so they are
+    left out of the score rather than counted as missed: a camera would see that foot.
+
+    >>> import numpy as np
+    >>> t = np.arange(0, 1, 0.01)
+    >>> pts = {f"left_{p}": np.zeros((100, 3)) for p in STANCE_POINTS}
+    >>> pts["left_heel"][60:65] = np.nan
+    >>> ev = [{"side": "left", "kind": "contact", "time_s": 0.2},
+    ...       {"side": "left", "kind": "toe_off", "time_s": 0.4},
+    ...       {"side": "left", "kind": "contact", "time_s": 0.7},
+    ...       {"side": "left", "kind": "toe_off", "time_s": 0.9}]
+    >>> trial = Trial("r", "d", 3.0, t, pts, ev, "", "")
+    >>> [e["time_s"] for e in unseen_events(trial)]
+    [0.7, 0.9]
+    """
+    t = trial.time
+    out: list[dict] = []
+    for side in ("left", "right"):
+        arrays = [trial.points.get(f"{side}_{p}") for p in STANCE_POINTS]
+        arrays = [a for a in arrays if a is not None]
+        if not arrays:
+            continue
+        seen = np.logical_and.reduce([np.isfinite(a).all(axis=1) for a in arrays])
+        events = [e for e in trial.events if e["side"] == side]
+        for a, b in itertools.pairwise(events):
+            if a["kind"] != "contact" or b["kind"] != "toe_off":
+                continue
+            i0 = int(np.searchsorted(t, a["time_s"] - margin_s))
+            i1 = int(np.searchsorted(t, b["time_s"] + margin_s, side="right"))
+            if not seen[i0:i1].all():
+                out += [a, b]
+    return out
 
 
 def score(result: dict, trial: Trial) -> dict:
@@ -126,12 +189,25 @@ def score(result: dict, trial: Trial) -> dict:
 
     # stances cut by the ends of the trial cannot be timed: score those wholly inside it
     lo, hi = float(trial.time[0]), float(trial.time[-1])
-    truth = events_inside(trial.events, lo, hi)
-    found = events_inside(result["events"], lo, hi)
+    unseen = unseen_events(trial)
+    truth = [e for e in events_inside(trial.events, lo, hi) if e not in unseen]
+    # a detection of a stance that is not scored (unseen, or cut by the trial's ends) is
+    # neither a hit nor an extra, even when it falls just inside the scored span
+    skipped = [e for e in trial.events if e not in truth]
+    found = [
+        e
+        for e in events_inside(result["events"], lo, hi)
+        if not any(
+            u["side"] == e["side"]
+            and u["kind"] == e["kind"]
+            and abs(u["time_s"] - e["time_s"]) <= TOLERANCE_S
+            for u in skipped
+        )
+    ]
     m = match_events(found, truth, TOLERANCE_S)
     ct = contact_time_errors(found, truth, TOLERANCE_S)
     cad = result["cadence_spm"]
-    true_cad = truth_cadence(trial)
+    true_cad = truth_cadence(trial, result.get("steps"))
     c, t = m["contact"], m["toe_off"]
     n_det = c.n_detected + t.n_detected
     return {
@@ -147,6 +223,7 @@ def score(result: dict, trial: Trial) -> dict:
         "toe_off_recall_pct": 100.0 * t.recall,
         "extra_pct": 100.0 * (c.extra + t.extra) / max(1, n_det),
         "cadence_error_pct": (100.0 * (cad - true_cad) / true_cad) if cad else float("nan"),
+        "unseen_events": len(unseen),
     }
 
 
@@ -159,6 +236,17 @@ LEVELS = {
 }
 
 
+#: Weight of the knee's own time in each event (fixed, not fitted; 0.5: the mean of the
+#: two), and the detector's parameters for the weight and the knee's offset.
+KNEE_WEIGHTS = {"contact": 0.5, "toe_off": 0.5}
+KNEE_PARAMS = {
+    "contact": ("contact_knee_weight", "contact_knee_offset_s"),
+    "toe_off": ("knee_weight", "knee_offset_s"),
+}
+#: The knee's times alone (weight 1), to measure their bias.
+KNEE_ONLY = {"contact_knee_weight": 1.0, "knee_weight": 1.0}
+
+
 @dataclass
 class Grid:
     """Native-rate mean signed error (ms) of every trial at every grid level, per event."""
@@ -167,6 +255,8 @@ class Grid:
     bias: dict[str, dict[str, np.ndarray]]  # event -> trial name -> (len(levels),) ms
     speed: dict[str, float]  # trial name -> stance speed (leg lengths / s)
     runner: dict[str, str]
+    knee_bias: dict[str, dict[str, float]]  # trial -> event -> mean error (ms), knee alone
+    knee_weights: dict[str, float] = field(default_factory=lambda: dict(KNEE_WEIGHTS))
 
 
 def grid_errors(
@@ -183,6 +273,7 @@ def grid_errors(
     n = max(len(v) for v in grids.values())
     bias: dict[str, dict[str, np.ndarray]] = {k: {} for k in grids}
     speed: dict[str, float] = {}
+    knee_bias: dict[str, dict[str, float]] = {}
     for trial in trials:
         if progress:
             progress(f"grid {trial.name}")
@@ -195,6 +286,8 @@ def grid_errors(
                 "toe_off_level": grids["toe_off"][min(i, len(grids["toe_off"]) - 1)],
                 "contact_level_per_speed": 0.0,
                 "toe_off_level_per_speed": 0.0,
+                "knee_weight": 0.0,
+                "contact_knee_weight": 0.0,
             }
             errs: dict[str, list[float]] = {k: [] for k in grids}
             for track in tracks:
@@ -208,11 +301,24 @@ def grid_errors(
         for k in grids:
             bias[k][trial.name] = rows[k]
         speed[trial.name] = float(np.nanmedian(speeds))
+        # the knee's own times (weight 1, no offset): they do not depend on the levels
+        knee_errs: dict[str, list[float]] = {k: [] for k in grids}
+        for track in tracks:
+            res = run_engine(
+                track, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
+            )
+            m = match_events(res["events"], trial.events, TOLERANCE_S)
+            for k in grids:
+                knee_errs[k] += list(m[k].errors_ms)
+        knee_bias[trial.name] = {
+            k: float(np.mean(v)) if v else float("nan") for k, v in knee_errs.items()
+        }
     return Grid(
         {k: tuple(v) for k, v in grids.items()},
         bias,
         speed,
         {t.name: t.runner for t in trials},
+        knee_bias,
     )
 
 
@@ -236,11 +342,25 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
     error, then a least-squares line of that level against the trial's stance speed
     (``model="speed"``) or its mean (``"constant"``), each runner weighing the same."""
     out: dict[str, float] = {}
+    runner = [grid.runner[n] for n in names]
+    w = np.array([1.0 / runner.count(r) for r in runner])
     for event, (base_key, slope_key) in LEVELS.items():
-        lv = np.array([zero_bias_level(grid.values[event], grid.bias[event][n]) for n in names])
+        # the knee's offset: what makes its own time unbiased on these runners
+        weight_key, offset_key = KNEE_PARAMS[event]
+        kw = grid.knee_weights.get(event, 0.0)
+        kb = np.array([grid.knee_bias[n][event] for n in names])
+        okk = np.isfinite(kb)
+        knee_offset_ms = -float(np.sum(w[okk] * kb[okk]) / np.sum(w[okk])) if okk.any() else 0.0
+        out[weight_key] = kw
+        out[offset_key] = round(knee_offset_ms / 1000.0, 4)
+
+        def blended(n: str, event: str = event, kw: float = kw, off: float = knee_offset_ms):
+            b = np.asarray(grid.bias[event][n], float)
+            k = grid.knee_bias[n][event]
+            return b if kw == 0 or not np.isfinite(k) else (1 - kw) * b + kw * (k + off)
+
+        lv = np.array([zero_bias_level(grid.values[event], blended(n)) for n in names])
         v = np.array([grid.speed[n] for n in names])
-        runner = [grid.runner[n] for n in names]
-        w = np.array([1.0 / runner.count(r) for r in runner])
         ok = np.isfinite(lv) & np.isfinite(v)
         if model == "speed" and ok.sum() >= 3 and np.ptp(v[ok]) > 0:
             slope, base = np.polyfit(v[ok], lv[ok], 1, w=np.sqrt(w[ok]))
@@ -336,6 +456,7 @@ def leave_one_runner_out(
                 "speed": t.speed_label,
                 "belt_speed": t.belt_speed,
                 "n_stances": sum(e["kind"] == "contact" for e in t.events),
+                "n_unseen": len(unseen_events(t)) // 2,
                 "conditions": score_trial(t, params, conditions),
             }
     return {
@@ -390,6 +511,7 @@ def per_trial_table(result: dict, condition: str) -> str:
     header = [
         "trial",
         "belt m/s",
+        "stances (unseen)",
         "contact MAE / bias ms",
         "toe-off MAE / bias ms",
         "contact time bias ms",
@@ -409,6 +531,7 @@ def per_trial_table(result: dict, condition: str) -> str:
             [
                 name,
                 f"{r['belt_speed']:.2f}",
+                f"{r['n_stances']} ({r.get('n_unseen', 0)})",
                 f"{c['contact_mae_ms']:.1f} / {c['contact_bias_ms']:+.1f}",
                 f"{c['toe_off_mae_ms']:.1f} / {c['toe_off_bias_ms']:+.1f}",
                 f"{c['contact_time_bias_ms']:+.1f}",
@@ -458,6 +581,18 @@ def pooled_table(result: dict) -> str:
     return format_table(header, rows)
 
 
+def unseen_note(result: dict) -> str:
+    """One sentence: how many stances were left out of the score, and why."""
+    n = sum(r["n_stances"] for r in result["trials"].values())
+    unseen = sum(r.get("n_unseen", 0) for r in result["trials"].values())
+    return (
+        f"Stances the motion capture lost are not scored: {unseen} of {n}, where a point of "
+        f"that leg (hip, knee, ankle, heel, toe) is missing from {UNSEEN_MARGIN_S:g} s before "
+        "the contact to as long after the toe-off. No pose holds them, and a camera would "
+        "see that foot; the engine's detections there are neither hits nor extras."
+    )
+
+
 def format_result(result: dict) -> str:
     lines = ["Constants per fold (fitted without the runner named):", ""]
     keys = list(next(iter(result["folds"].values())).keys())
@@ -468,6 +603,7 @@ def format_result(result: dict) -> str:
         )
     )
     lines += ["", f"Fitted on all runners (the shipped defaults): {result['all_runners']}", ""]
+    lines += [unseen_note(result), ""]
     lines += ["Pooled over trials (each trial scored by the fold that left its runner out):", ""]
     lines.append(pooled_table(result))
     for cond in result["conditions"]:

@@ -135,7 +135,7 @@ def test_annotated_timing_is_recovered(folders) -> None:
     (doc,) = docs(folders["before"])
     timing = annotated_timing(doc, folders["before"] / "annotated.mp4")
     assert timing.slow_factor == 4.0 and timing.window == "whole clip"
-    assert timing.frame_times[0] == pytest.approx(0.0, abs=1e-6)
+    assert timing.frame_times[0] == pytest.approx(0.0, abs=1e-4)  # events' times are rounded
     assert np.median(np.diff(timing.frame_times)) == pytest.approx(1 / FPS, rel=1e-3)
 
 

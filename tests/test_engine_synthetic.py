@@ -43,8 +43,12 @@ from runform.synthetic import RunnerSpec, SyntheticRun, synthetic_runner
 #: offset's size and, above all, its consistency (the spread), which is what the synthetic
 #: truth can check; accuracy against real contacts is the force-plate benchmark's.
 CONTACT_EARLY_MS = (0.0, 20.0)
+#: Toe-off is averaged with the knee's peak extension plus an offset calibrated on those
+#: runners, whose knees straighten most about 13 ms before the foot leaves. The synthetic
+#: knee straightens most at toe-off itself (+0.7 ms), so on this stride the averaged
+#: toe-off comes a fixed 10-15 ms late; again the spread is what the synthetic truth checks.
+TOE_OFF_LATE_MS = (0.0, 20.0)
 EVENT_SD_MS = 2.0
-TOE_OFF_MAE_MS = 10.0
 CONTACT_TIME_TOL_MS = 30.0
 CADENCE_CLEAN_PCT = 0.5
 CADENCE_DEGRADED_PCT = 1.0
@@ -126,7 +130,8 @@ def test_events_match_truth_at_high_frame_rates(fps: float, strike: str):
     lo, hi = CONTACT_EARLY_MS
     assert lo <= -scores["contact"].bias_ms <= hi, scores["contact"]
     assert scores["contact"].sd_ms <= EVENT_SD_MS, scores["contact"]
-    assert scores["toe_off"].mae_ms <= TOE_OFF_MAE_MS, scores["toe_off"]
+    lo, hi = TOE_OFF_LATE_MS
+    assert lo <= scores["toe_off"].bias_ms <= hi, scores["toe_off"]
     assert scores["toe_off"].sd_ms <= EVENT_SD_MS, scores["toe_off"]
 
 

@@ -1,0 +1,95 @@
+"""The knee's extension peaks (``gait/knee_extension.py``) and how the detector averages
+them with the foot-clearance times. Their accuracy against force plates, held out runner by
+runner, is ``tests/test_events_loro.py``'s."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from runform.gait.clean import clean_track
+from runform.gait.direction import detect_travel
+from runform.gait.events import FootClearanceDetector
+from runform.gait.knee_extension import extension_peak, knee_included_angle, knee_peaks
+from runform.synthetic import synthetic_runner
+from runform.track import PoseTrack
+
+
+def _leg(time: np.ndarray, angle_deg: np.ndarray) -> PoseTrack:
+    """A left leg whose included knee angle is ``angle_deg``: thigh vertical, shank turned
+    by ``180 - angle`` degrees."""
+    hip = np.zeros((len(time), 2))
+    knee = np.column_stack([np.zeros(len(time)), np.full(len(time), 200.0)])
+    bend = np.radians(180.0 - angle_deg)
+    ankle = knee + 200.0 * np.column_stack([np.sin(bend), np.cos(bend)])
+    return PoseTrack.from_points(time, {"left_hip": hip, "left_knee": knee, "left_ankle": ankle})
+
+
+def test_included_angle_is_measured() -> None:
+    t = np.arange(0, 1, 1 / 100)
+    angle = 150 + 20 * np.sin(2 * np.pi * t)
+    measured = knee_included_angle(_leg(t, angle), "left")
+    # low-passed at 12 Hz: a 1 Hz swing passes unchanged
+    assert np.abs(measured[10:-10] - angle[10:-10]).max() < 0.2
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0, 120.0])
+def test_peak_is_found_between_frames(fps: float) -> None:
+    t = np.arange(0, 1, 1 / fps) + 0.3 / fps  # frames not on the peak
+    true = 0.437
+    angle = 170 - 400 * (t - true) ** 2
+    got = extension_peak(t, angle, 0.3, 0.6)
+    assert got == pytest.approx(true, abs=1e-3)  # a parabola is recovered exactly
+
+
+def test_no_peak_inside_the_window_gives_nan() -> None:
+    t = np.arange(0, 1, 0.01)
+    rising = 120 + 50 * t
+    assert np.isnan(extension_peak(t, rising, 0.2, 0.5))  # largest value on the edge
+    gap = 170 - 400 * (t - 0.4) ** 2
+    gap[38] = np.nan
+    assert np.isnan(extension_peak(t, gap, 0.2, 0.6))  # a point missing in the window
+
+
+def test_both_peaks_of_a_stance() -> None:
+    """A knee that straightens before landing (0.30 s), bends under load and straightens
+    again before the foot leaves (0.52 s)."""
+    t = np.arange(0, 1.2, 1 / 120)
+    angle = (
+        140 + 35 * np.exp(-(((t - 0.30) / 0.05) ** 2)) + 30 * np.exp(-(((t - 0.52) / 0.05) ** 2))
+    )
+    before, after = knee_peaks(_leg(t, angle), "left", [(0.33, 0.55)])
+    assert before[0] == pytest.approx(0.30, abs=0.004)
+    assert after[0] == pytest.approx(0.52, abs=0.004)
+    none_before, none_after = knee_peaks(_leg(t, angle), "right", [(0.33, 0.55)])
+    assert np.isnan(none_before[0]) and np.isnan(none_after[0])  # no right leg
+
+
+def test_detector_averages_the_clearance_and_knee_times() -> None:
+    run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
+    track = clean_track(run.track)[0]
+    direction = detect_travel(track).direction
+    foot = FootClearanceDetector(knee_weight=0.0, contact_knee_weight=0.0)
+    foot_steps = foot.detect(track, direction).result_.steps
+    both = FootClearanceDetector(
+        knee_weight=0.5, knee_offset_s=0.01, contact_knee_weight=0.5, contact_knee_offset_s=0.02
+    ).detect(track, direction)
+    assert len(both.result_.steps) == len(foot_steps) >= 4
+    checked = 0
+    for side in ("left", "right"):
+        before, peaks = both.knee_peaks_[side]
+        mine = [s for s in foot_steps if s.side == side]
+        blended = [s for s in both.result_.steps if s.side == side]
+        for f, b in zip(mine, blended, strict=True):
+            k = int(np.argmin([abs(p - f.toe_off_s) for p in peaks]))
+            assert np.isfinite(peaks[k])
+            assert b.toe_off_s == pytest.approx(0.5 * f.toe_off_s + 0.5 * (peaks[k] + 0.01))
+            if np.isfinite(before[k]):
+                assert b.contact_s == pytest.approx(0.5 * f.contact_s + 0.5 * (before[k] + 0.02))
+            else:  # the swing before it is cut by the clip's start: the clearance time stands
+                assert b.contact_s == f.contact_s
+            assert b.toe_off_frame == pytest.approx(
+                np.interp(b.toe_off_s, track.time, np.arange(track.n_frames))
+            )
+            checked += 1
+    assert checked >= 4
