@@ -132,25 +132,24 @@ def weak_points(result: dict) -> str:
             "",
             f"- *Toe-off* (worst held-out trial {to_name}, {to_bias:+.0f} ms). No marker follows the "
             "toes: the harness's toe point is a model (bending at the ball to stay on the floor), "
-            "and runners differ in how far their toes bend before the foot leaves. Toe-off "
-            "errors of both signs at the same speed are runner differences the levels cannot "
-            "absorb. A feature that does not use height, the toe leaving the belt's speed "
-            "(after Zeni 2008), spreads as much from trial to trial (SD of trial biases "
-            "14-16 ms against 17 ms) and puts the same trials early or late "
-            "(`python bench/toe_off_features.py`): the spread is in the feet, not the "
-            "feature.",
+            "and runners differ in how far their toes bend before the foot leaves. Every "
+            "foot-based feature puts the same trials early or late (SD of trial biases "
+            "15-18 ms, `python bench/toe_off_features.py`); averaging with the knee's peak "
+            "extension brings that to 11 ms, but at 2 m/s the knee's peak comes 30-60 ms "
+            "before the foot leaves, in runner-specific ways.",
             f"- *Slow running* (≤ 2.6 m/s): mean |toe-off bias| {slow_to:.0f} ms against "
             f"{fast_to:.0f} ms faster; long, soft landings leave the foot close to the floor "
             f"for long. The worst contact ({c_name}, {c_bias:+.0f} ms) is a slow trial too.",
-            f"- *Noisy 60 Hz*: {pooled('60 Hz + 8 px', 'contact_recall_pct'):.0f} % of contacts "
-            f"found (target 97 %) and {pooled('60 Hz + 8 px', 'extra_pct'):.0f} % extra; 8 px "
-            "at this scale is 18 mm of noise on every point, as much as a sole's last "
-            "centimetres of descent.",
+            f"- *Noisy 60 Hz*: {pooled('60 Hz + 8 px', 'contact_recall_pct'):.1f} % of contacts "
+            f"found (target 97 % for every trial) and {pooled('60 Hz + 8 px', 'extra_pct'):.1f} "
+            "% extra; 8 px at this scale is 18 mm of noise on every point, as much as a sole's "
+            "last centimetres of descent. Slow runners lose most: their feet skim the belt "
+            "in late swing, a stance then seems to overlap the other foot's and is rejected, "
+            "and the stride around it with it.",
             "- *30 Hz*: one frame is 33 ms, about an eighth of a stance: contact time is coarse "
             "there (the report says so), cadence is not.",
-            "- *Gaps*: where a foot's markers are missing (hamner04 at 3 and 4 m/s) its stances "
-            "are not timed; recall there says how much of the trial the markers covered, not "
-            "what the detector missed.",
+            "- *Gaps*: where a foot's markers are missing (hamner04 at 3 and 4 m/s) no pose "
+            "holds its stances; they are left out of the score (counted above the tables).",
             "- The targets of issue 9 per runner and speed are not met yet (the lines above); "
             "pooled over held-out runners the native-rate contact is within them.",
         ]

@@ -119,10 +119,10 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.00952
-    toe_off_level: float = 0.01524
-    contact_level_per_speed: float = -0.000175
-    toe_off_level_per_speed: float = 0.000103
+    contact_level: float = 0.00954
+    toe_off_level: float = 0.01523
+    contact_level_per_speed: float = -0.000183
+    toe_off_level_per_speed: float = 0.000108
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
