@@ -93,3 +93,25 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
             )
             checked += 1
     assert checked >= 4
+
+
+def test_an_overlapping_stance_is_kept_when_the_knees_contact_ends_the_overlap() -> None:
+    """A right stance whose clearance contact comes 100 ms before the left toe-off (not
+    running) is kept with the knee's contact when that one comes after it, and rejected
+    with its reason when it does not."""
+    left = [(0.70, 70.0, 1.05, 105.0, 1.0)]
+    right = [(0.95, 95.0, 1.25, 125.0, 1.0)]
+
+    def pair(knee_contact: float | None):
+        det = FootClearanceDetector()
+        det._knee_contact = {} if knee_contact is None else {("right", 0.95): (knee_contact, 104.0)}
+        return det._pair({"left": list(left), "right": list(right)})
+
+    steps, rejected = pair(1.04)
+    assert [(s.side, s.contact_s) for s in steps] == [("left", 0.70), ("right", 1.04)]
+    assert steps[1].contact_frame == 104.0 and not rejected
+    steps, rejected = pair(0.96)  # the knee's contact overlaps too: rejected
+    assert [s.side for s in steps] == ["left"]
+    assert "double support" in rejected[0].reason
+    steps, rejected = pair(None)  # no knee peak
+    assert [s.side for s in steps] == ["left"] and "double support" in rejected[0].reason

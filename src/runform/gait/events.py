@@ -28,6 +28,8 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    the average narrows the spread of event bias between runners (``docs/validation.md``).
 5. **Steps.** Contacts and toe-offs are paired per foot and checked: contact time
    plausible, alternation with the other foot, no double support beyond a tolerance.
+   A stance that overlaps the other foot's is kept with the knee's contact alone when
+   that one ends the overlap (a slow foot skimming the belt looks landed early).
    Steps that fail are rejected with the reason, not kept.
 6. **Impossible steps** (a step or stride far longer than the clip's median, which spans a
    missed contact; a duty factor outside running) are rejected with the reason.
@@ -139,6 +141,7 @@ class FootClearanceDetector:
     noise_: dict = field(default_factory=dict, init=False)
     stance_speed_: dict = field(default_factory=dict, init=False)
     knee_peaks_: dict = field(default_factory=dict, init=False)
+    _knee_contact: dict = field(default_factory=dict, init=False, repr=False)
     levels_: dict = field(default_factory=dict, init=False)
     stride_period_: float | None = field(default=None, init=False)
 
@@ -179,6 +182,7 @@ class FootClearanceDetector:
                 stances[side] = self._template_refine(
                     track.time, self.clearance_[side], items, self.levels_.get(side)
                 )
+        self._knee_contact = {}
         if self.knee_weight > 0 or self.contact_knee_weight > 0:
             for side, items in stances.items():
                 stances[side] = self._knee_blend(track, side, items)
@@ -358,8 +362,10 @@ class FootClearanceDetector:
                 tt = (1.0 - w) * tt + w * (peak + self.knee_offset_s)
                 ft = _frame_of(track.time, tt)
             if wc > 0 and np.isfinite(early):
-                tc = (1.0 - wc) * tc + wc * (early + self.contact_knee_offset_s)
+                knee = early + self.contact_knee_offset_s
+                tc = (1.0 - wc) * tc + wc * knee
                 fc = _frame_of(track.time, tc)
+                self._knee_contact[(side, tc)] = (knee, _frame_of(track.time, knee))
             out.append((tc, fc, tt, ft, conf))
         return out
 
@@ -386,6 +392,15 @@ class FootClearanceDetector:
                 kept.append(g)
                 continue
             if kept and g[1] < kept[-1][3] - self.max_double_support_s:
+                # a slow foot skimming the belt in late swing can look landed early; the
+                # knee has not straightened for the landing yet: its contact alone may end
+                # the overlap
+                knee = self._knee_contact.get((g[0], g[1]))
+                if knee is not None and knee[0] >= kept[-1][3] - self.max_double_support_s:
+                    g = (g[0], knee[0], knee[1], *g[3:])
+                    if self.min_contact_s <= g[3] - g[1] <= self.max_contact_s:
+                        kept.append(g)
+                        continue
                 rejected.append(
                     RejectedStep(g[0], g[1], "overlaps the other foot's stance (double support)")
                 )
