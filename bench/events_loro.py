@@ -28,7 +28,7 @@ import itertools
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -256,7 +256,6 @@ class Grid:
     speed: dict[str, float]  # trial name -> stance speed (leg lengths / s)
     runner: dict[str, str]
     knee_bias: dict[str, dict[str, float]]  # trial -> event -> mean error (ms), knee alone
-    knee_weights: dict[str, float] = field(default_factory=lambda: dict(KNEE_WEIGHTS))
 
 
 def grid_errors(
@@ -347,7 +346,7 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
     for event, (base_key, slope_key) in LEVELS.items():
         # the knee's offset: what makes its own time unbiased on these runners
         weight_key, offset_key = KNEE_PARAMS[event]
-        kw = grid.knee_weights.get(event, 0.0)
+        kw = KNEE_WEIGHTS[event]
         kb = np.array([grid.knee_bias[n][event] for n in names])
         okk = np.isfinite(kb)
         knee_offset_ms = -float(np.sum(w[okk] * kb[okk]) / np.sum(w[okk])) if okk.any() else 0.0

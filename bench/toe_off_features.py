@@ -59,6 +59,7 @@ HEIGHT_LEVELS = (0.005, 0.01, 0.015, 0.02)  # leg lengths above the plateau
 
 def stance_errors(trials) -> list[dict]:
     from mocap import project
+    from runform.gait.knee_extension import knee_included_angle
 
     rows = []
     for trial in trials:
@@ -95,7 +96,7 @@ def stance_errors(trials) -> list[dict]:
                 for h in HEIGHT_LEVELS:
                     row[f"height {h:g}"] = _first_rise(t, height - plateau, mid, h) - b["time_s"]
                 win = slice(mid, min(len(t) - 1, it + int(0.12 / float(np.median(np.diff(t))))))
-                knee = _knee_angle(track, side, t)
+                knee = knee_included_angle(track, side)  # as the detector measures it
                 ok_win = knee is not None and np.isfinite(knee[win]).all()
                 row["knee peak"] = (
                     float(t[win.start + int(np.argmax(knee[win]))] - b["time_s"])
@@ -104,17 +105,6 @@ def stance_errors(trials) -> list[dict]:
                 )
                 rows.append(row)
     return rows
-
-
-def _knee_angle(track, side: str, t: np.ndarray) -> np.ndarray | None:
-    """Included hip-knee-ankle angle (degrees), low-passed at 12 Hz."""
-    hip, knee, ankle = (track.point(f"{side}_{p}") for p in ("hip", "knee", "ankle"))
-    u, w = hip - knee, ankle - knee
-    angle = np.degrees(np.arctan2(np.abs(u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0]), (u * w).sum(1)))
-    ok = np.isfinite(angle)
-    if ok.mean() < 0.7:
-        return None
-    return _lowpass(t, np.interp(t, t[ok], angle[ok]), 12.0)
 
 
 def with_average(rows: list[dict], a: str, b: str) -> list[dict]:

@@ -103,9 +103,8 @@ def test_an_overlapping_stance_is_kept_when_the_knees_contact_ends_the_overlap()
     right = [(0.95, 95.0, 1.25, 125.0, 1.0)]
 
     def pair(knee_contact: float | None):
-        det = FootClearanceDetector()
-        det._knee_contact = {} if knee_contact is None else {("right", 0.95): (knee_contact, 104.0)}
-        return det._pair({"left": list(left), "right": list(right)})
+        knees = {"right": [None if knee_contact is None else (knee_contact, 104.0)]}
+        return FootClearanceDetector()._pair({"left": list(left), "right": list(right)}, knees)
 
     steps, rejected = pair(1.04)
     assert [(s.side, s.contact_s) for s in steps] == [("left", 0.70), ("right", 1.04)]

@@ -37,9 +37,9 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
 **Calibration.** The two levels grow linearly with the stance foot's speed under the hips,
 measured in the track in leg lengths per second (:func:`stance_speed`): a faster runner's
 foot comes down and lifts off faster, so the same height is passed closer to the event.
-Their four constants, and the knee's two offsets, are fitted on seven runners at 2-5 m/s against force plates (Fukuchi
-2017; Hamner & Delp 2013) and validated leave-one-runner-out: the constants that score a
-runner were fitted without that runner (``bench/events_loro.py``, ``docs/validation.md``).
+Their four constants, and the knee's two offsets, are fitted on seven runners at 2-5 m/s
+against force plates (Fukuchi 2017; Hamner & Delp 2013) and validated leave-one-runner-out:
+the constants that score a runner were fitted without that runner (``bench/events_loro.py``, ``docs/validation.md``).
 """
 
 from __future__ import annotations
@@ -141,7 +141,6 @@ class FootClearanceDetector:
     noise_: dict = field(default_factory=dict, init=False)
     stance_speed_: dict = field(default_factory=dict, init=False)
     knee_peaks_: dict = field(default_factory=dict, init=False)
-    _knee_contact: dict = field(default_factory=dict, init=False, repr=False)
     levels_: dict = field(default_factory=dict, init=False)
     stride_period_: float | None = field(default=None, init=False)
 
@@ -182,11 +181,11 @@ class FootClearanceDetector:
                 stances[side] = self._template_refine(
                     track.time, self.clearance_[side], items, self.levels_.get(side)
                 )
-        self._knee_contact = {}
+        knee_contacts: dict[str, list] = {}
         if self.knee_weight > 0 or self.contact_knee_weight > 0:
             for side, items in stances.items():
-                stances[side] = self._knee_blend(track, side, items)
-        steps, more_rejected = self._pair(stances)
+                stances[side], knee_contacts[side] = self._knee_blend(track, side, items)
+        steps, more_rejected = self._pair(stances, knee_contacts)
         rejected.extend(more_rejected)
         for st in steps:
             events.append(
@@ -347,17 +346,19 @@ class FootClearanceDetector:
             for c, o, item in zip(tc, tt, items, strict=True)
         ]
 
-    def _knee_blend(self, track: PoseTrack, side: str, items: list) -> list:
+    def _knee_blend(self, track: PoseTrack, side: str, items: list) -> tuple[list, list]:
         """Contact and toe-off averaged with the knee's extension peaks (see the class
-        parameters); where the knee shows no peak the clearance time stands."""
+        parameters); where the knee shows no peak the clearance time stands. Also returns,
+        per stance, the knee's own contact ``(time, frame)`` (``None`` without one)."""
         if not items:
-            return items
+            return items, []
         before, peaks = knee_peaks(track, side, [(i[0], i[2]) for i in items])
         self.knee_peaks_[side] = (before, peaks)
         w = float(np.clip(self.knee_weight, 0.0, 1.0))
         wc = float(np.clip(self.contact_knee_weight, 0.0, 1.0))
-        out = []
+        out, knees = [], []
         for (tc, fc, tt, ft, conf), early, peak in zip(items, before, peaks, strict=True):
+            knee_contact = None
             if w > 0 and np.isfinite(peak):
                 tt = (1.0 - w) * tt + w * (peak + self.knee_offset_s)
                 ft = _frame_of(track.time, tt)
@@ -365,15 +366,21 @@ class FootClearanceDetector:
                 knee = early + self.contact_knee_offset_s
                 tc = (1.0 - wc) * tc + wc * knee
                 fc = _frame_of(track.time, tc)
-                self._knee_contact[(side, tc)] = (knee, _frame_of(track.time, knee))
+                knee_contact = (knee, _frame_of(track.time, knee))
             out.append((tc, fc, tt, ft, conf))
-        return out
+            knees.append(knee_contact)
+        return out, knees
 
-    def _pair(self, stances: dict) -> tuple[list[Step], list[RejectedStep]]:
+    def _pair(
+        self, stances: dict, knee_contacts: dict | None = None
+    ) -> tuple[list[Step], list[RejectedStep]]:
+        """Pair and check the stances; ``knee_contacts`` (side -> per stance, the knee's own
+        contact ``(time, frame)`` or ``None``) may rescue one that overlaps the other foot's."""
         rejected: list[RejectedStep] = []
-        good: list[tuple[str, float, float, float, float, float]] = []
+        good: list[tuple] = []  # (side, tc, fc, tt, ft, conf, knee contact)
         for side, items in stances.items():
-            for tc, fc, tt, ft, conf in items:
+            knees = (knee_contacts or {}).get(side) or [None] * len(items)
+            for (tc, fc, tt, ft, conf), knee in zip(items, knees, strict=True):
                 ct = tt - tc
                 if not (self.min_contact_s <= ct <= self.max_contact_s):
                     rejected.append(
@@ -382,7 +389,7 @@ class FootClearanceDetector:
                         )
                     )
                     continue
-                good.append((side, tc, fc, tt, ft, conf))
+                good.append((side, tc, fc, tt, ft, conf, knee))
         good.sort(key=lambda g: g[1])
         # double support: a contact before the other foot's toe-off is not running.
         kept: list[tuple] = []
@@ -395,7 +402,7 @@ class FootClearanceDetector:
                 # a slow foot skimming the belt in late swing can look landed early; the
                 # knee has not straightened for the landing yet: its contact alone may end
                 # the overlap
-                knee = self._knee_contact.get((g[0], g[1]))
+                knee = g[6]
                 if knee is not None and knee[0] >= kept[-1][3] - self.max_double_support_s:
                     g = (g[0], knee[0], knee[1], *g[3:])
                     if self.min_contact_s <= g[3] - g[1] <= self.max_contact_s:
@@ -407,7 +414,7 @@ class FootClearanceDetector:
                 continue
             kept.append(g)
         steps: list[Step] = []
-        for i, (side, tc, fc, tt, ft, conf) in enumerate(kept):
+        for i, (side, tc, fc, tt, ft, conf, _knee) in enumerate(kept):
             nxt_other = next((k[1] for k in kept[i + 1 :] if k[0] != side), None)
             nxt_same = next((k[1] for k in kept[i + 1 :] if k[0] == side), None)
             # the other foot's contact must come before this foot's next contact

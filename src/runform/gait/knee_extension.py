@@ -1,12 +1,14 @@
-"""Toe-off from the knee: the moment of peak knee extension at the end of stance.
+"""Contact and toe-off from the knee: its extension peaks around each stance.
 
-In running the knee flexes after contact, extends through the second half of stance and
-starts to flex again as the foot leaves the ground: its most extended moment lies close to
-toe-off (Fellin et al. 2010 found peak knee extension the most accurate kinematic toe-off
-on a treadmill). It does not depend on how high a foot point sits above the belt, which is
-what makes a clearance-level toe-off early for one runner and late for another (shoe,
+In running the knee straightens in late swing as the leg reaches for the ground, flexes
+after contact, extends through the second half of stance and starts to flex again as the
+foot leaves the ground: its most extended moments lie close to contact and to toe-off
+(Fellin et al. 2010 found peak knee extension the most accurate kinematic toe-off on a
+treadmill). They do not depend on how high a foot point sits above the belt, which is
+what makes a clearance-level event early for one runner and late for another (shoe,
 marker or keypoint placement), so the detector averages the two
-(:class:`runform.gait.events.FootClearanceDetector`, ``knee_weight``).
+(:class:`runform.gait.events.FootClearanceDetector`, ``knee_weight`` and
+``contact_knee_weight``).
 
 >>> import numpy as np
 >>> t = np.arange(0, 1, 0.01)

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,7 +99,7 @@ class Storage(Protocol):
     def delete_prefix(self, prefix: str) -> None: ...
 
 
-class ReceivedFile:
+class ReceivedFile(ABC):
     """A file received chunk by chunk (``write``): it reaches its key only when complete
     (:meth:`close`); :meth:`abort`, or an error inside ``with``, drops it. Each storage says
     where the bytes wait (``_file``) and how they reach the key (:meth:`_commit`)."""
@@ -118,11 +119,13 @@ class ReceivedFile:
         self._file.close()
         self._drop()
 
+    @abstractmethod
     def _commit(self) -> None:
-        raise NotImplementedError
+        """Move the complete file to its key (``_file`` is closed)."""
 
+    @abstractmethod
     def _drop(self) -> None:
-        raise NotImplementedError
+        """Remove what was received (``_file`` is closed)."""
 
     def __enter__(self) -> ReceivedFile:
         return self
