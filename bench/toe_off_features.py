@@ -10,7 +10,11 @@ leg's peak knee extension at the end of stance (Fellin et al. 2010), alone and a
 with the height crossing (each feature's pooled bias removed first: what a calibrated
 offset does). The knee alone spreads as much as the height over all speeds (at 2 m/s its
 peak comes 30-60 ms early), but its errors are not the height's: the average of the two
-spreads far less, which is why the detector uses it (``knee_weight``).
+spreads far less, which is why the detector uses it (``knee_weight``). Two more were tried
+as a third witness and not adopted (session 5): the toe's most backward position behind
+the hip (Zeni et al. 2008's toe-off itself; it comes ~90 ms after toe-off and its errors
+follow the knee's, so the three-way average spreads no less than height + knee), and the
+peak of the toe's upward acceleration (its errors follow the height's).
 
 For every force-plate stance of every trial (native rate, no noise, the harness's side
 view), both features are computed from the projected toe point (``foot_index``, low-passed
@@ -103,8 +107,29 @@ def stance_errors(trials) -> list[dict]:
                     if ok_win
                     else float("nan")
                 )
+                hip_x = _lowpass(t, np.interp(t, t[ok], hip[ok, 0]), 12.0)
+                behind = (x - hip_x) / leg  # forward is image -x: toe behind the hip > 0
+                row["toe behind hip"] = _peak_time(t, behind, win) - b["time_s"]
+                rise = np.gradient(np.gradient(-y / leg, t), t)  # upward acceleration
+                lift = slice(mid, it + (it - ic) // 3)
+                row["toe lift accel"] = _peak_time(t, rise, lift) - b["time_s"]
                 rows.append(row)
     return rows
+
+
+def _peak_time(t: np.ndarray, y: np.ndarray, win: slice) -> float:
+    """Time of the largest value of ``y`` in ``win``, refined by a parabola."""
+    seg = y[win]
+    if not np.isfinite(seg).all() or len(seg) < 3:
+        return float("nan")
+    k = int(np.argmax(seg))
+    i = win.start + k
+    if 0 < k < len(seg) - 1:
+        a, b0, c = y[i - 1], y[i], y[i + 1]
+        den = a - 2 * b0 + c
+        off = 0.5 * (a - c) / den if den < 0 else 0.0
+        return float(t[i] + off * (t[i + 1] - t[i]))
+    return float(t[i])
 
 
 def with_average(rows: list[dict], a: str, b: str) -> list[dict]:
@@ -144,6 +169,10 @@ def main() -> int:
         print("no force-plate trials in ../shared/data", file=sys.stderr)
         return 1
     rows = with_average(stance_errors(trials), "height 0.015", "knee peak")
+    rows = with_average(rows, "height 0.015", "toe behind hip")
+    rows = with_average(rows, "knee peak", "toe behind hip")
+    rows = with_average(rows, "height 0.015", "toe lift accel")
+    rows = with_average(rows, "height 0.015 + knee peak", "toe behind hip")
     print(f"{len(rows)} stances of {len(trials)} trials; errors of each feature against the "
           "force plate's toe-off (ms)")  # fmt: skip
     header = ["feature", "pooled bias", "SD of trial biases", "worst trial from pooled",

@@ -253,10 +253,12 @@ def test_a_video_that_matches_no_rendering_is_not_aligned(folders, tmp_path) -> 
     assert any("cannot be aligned" in n for n in out.notes)
 
 
-def test_the_20_second_window_of_a_long_clip_is_recovered(tmp_path) -> None:
+@pytest.mark.parametrize("smooth", [False, True], ids=["filmed frames", "in-between frames"])
+def test_the_20_second_window_of_a_long_clip_is_recovered(tmp_path, smooth: bool) -> None:
     """`runform analyze` shows the steadiest 20 s of a longer clip: the comparison finds which
     20 s from the analysis alone (a stand-in video with the renderer's timestamps, tiny
-    frames)."""
+    frames), whether the video shows the filmed frames only (7.5 fps) or in-between frames
+    too (24 fps, ``--smooth-video``)."""
     run = synthetic_runner(RunnerSpec(), fps=30.0, duration_s=26.0, noise_px=1.0, seed=2)
     analysis = analyze_track(run.track, AnalysisOptions(treadmill_speed_mps=3.2))
     doc = analysis_document(analysis)
@@ -267,7 +269,10 @@ def test_the_20_second_window_of_a_long_clip_is_recovered(tmp_path) -> None:
     )
     first, last = steady_window(run.track, kept, 20.0)
     assert first > 0
-    schedule = output_schedule(run.track.time[first:last], default_slow_factor(30.0), 30.0)
+    schedule = output_schedule(
+        run.track.time[first:last], default_slow_factor(30.0), 30.0, smooth=smooth
+    )
+    assert schedule.fps == (24.0 if smooth else 7.5)
     path = tmp_path / "annotated.mp4"
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=Fraction(24))

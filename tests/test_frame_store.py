@@ -7,9 +7,15 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from runform.pose.video import probe_video
-from runform.render.annotate import decoded_frames, output_size
+from runform.render.annotate import (
+    decoded_frames,
+    default_slow_factor,
+    output_schedule,
+    output_size,
+)
 from runform.render.frame_store import FrameStore, upright_i420
 from runform.render.stills import write_video_and_key_frames
 from runform.synthetic import RunnerSpec, synthetic_runner
@@ -67,12 +73,19 @@ def test_store_refuses_frames_past_its_budget(clip: Path) -> None:
     assert store.holds(range(10)) and not store.holds(range(11))
 
 
-def _assert_kept_frames_change_nothing(clip: Path, run, tmp_path: Path) -> FrameStore:
+def _assert_kept_frames_change_nothing(
+    clip: Path, run, tmp_path: Path, smooth: bool = False
+) -> FrameStore:
     """Render video and stills by decoding, then from a filled store: the same pictures,
     bit for bit (video frames and PNG files). Returns the store after its use."""
     analysis = truth_analysis(run)
     fresh = write_video_and_key_frames(
-        clip, run.track, analysis, tmp_path / "a" / "annotated.mp4", tmp_path / "a" / "stills"
+        clip,
+        run.track,
+        analysis,
+        tmp_path / "a" / "annotated.mp4",
+        tmp_path / "a" / "stills",
+        smooth=smooth,
     )
     store = _filled(clip)
     kept = write_video_and_key_frames(
@@ -82,9 +95,13 @@ def _assert_kept_frames_change_nothing(clip: Path, run, tmp_path: Path) -> Frame
         tmp_path / "b" / "annotated.mp4",
         tmp_path / "b" / "stills",
         frames=store,
+        smooth=smooth,
     )
     a, b = _decode_i420(fresh[0]), _decode_i420(kept[0])
-    assert len(a) == len(b) == expected_frames(run.track) > run.track.n_frames
+    fps = run.track.frame_rate
+    n_out = len(output_schedule(run.track.time, default_slow_factor(fps), fps, smooth))
+    assert len(a) == len(b) == n_out
+    assert (n_out > run.track.n_frames) if smooth else (n_out == run.track.n_frames)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
     assert [p.name for p in fresh[1]] == [p.name for p in kept[1]] and fresh[1]
@@ -93,10 +110,11 @@ def _assert_kept_frames_change_nothing(clip: Path, run, tmp_path: Path) -> Frame
     return store
 
 
+@pytest.mark.parametrize("smooth", [False, True], ids=["filmed frames", "in-between frames"])
 def test_video_and_stills_from_kept_frames_equal_a_fresh_decoding(
-    run, clip: Path, tmp_path: Path
+    run, clip: Path, tmp_path: Path, smooth: bool
 ) -> None:
-    store = _assert_kept_frames_change_nothing(clip, run, tmp_path)
+    store = _assert_kept_frames_change_nothing(clip, run, tmp_path, smooth)
     assert len(store) == 0  # every frame was used, taken out of the store
 
 

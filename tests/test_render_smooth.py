@@ -1,7 +1,8 @@
-"""The annotated video plays smoothly, and its labels stay inside the frame.
+"""Asked for (``smooth``), the annotated video plays smoothly; its labels stay inside the
+frame.
 
-A clip that would play below 24 frames a second once slowed down (30 fps at 4x: 7.5) gets
-in-between frames at 24 fps: cross-fades of the two source frames around each one,
+With ``smooth``, a clip that would play below 24 frames a second once slowed down (30 fps at
+4x: 7.5) gets in-between frames at 24 fps: cross-fades of the two source frames around each one,
 weighted by time, with the overlay drawn at the pose interpolated in time. Checked on a
 synthetic runner whose background brightness changes from frame to frame, so that the
 blend of every output frame can be read off the picture.
@@ -32,9 +33,16 @@ PATCH = (slice(150, 200), slice(560, 620))  # rows, columns of the 640x360 frame
 
 
 # ----------------------------------------------------------------------------- schedule
-def test_a_slowed_30fps_clip_gets_in_between_frames_at_24fps() -> None:
+def test_by_default_every_filmed_frame_is_shown_once() -> None:
     t = np.arange(31) / 30.0  # one second at 30 fps
     s = output_schedule(t, 4.0)
+    assert s.fps == 7.5 and s.source.tolist() == list(range(31)) and not s.weight.any()
+    assert np.all(np.diff(s.ticks) == 80)  # 4/30 s in ticks of 1/600 s
+
+
+def test_a_slowed_30fps_clip_gets_in_between_frames_at_24fps() -> None:
+    t = np.arange(31) / 30.0  # one second at 30 fps
+    s = output_schedule(t, 4.0, smooth=True)
     assert s.fps == SMOOTH_PLAYBACK_FPS == 24
     assert len(s) == 4 * 24 + 1  # 4 s on screen, both ends included
     assert np.all(np.diff(s.ticks) == 25)  # 1/24 s in ticks of 1/600 s
@@ -50,14 +58,14 @@ def test_a_slowed_30fps_clip_gets_in_between_frames_at_24fps() -> None:
 
 def test_high_speed_and_variable_rate_clips() -> None:
     # 120 fps at 4x is 30 fps on screen already: one output frame per source frame
-    s = output_schedule(np.arange(40) / 120.0, 4.0)
+    s = output_schedule(np.arange(40) / 120.0, 4.0, smooth=True)
     assert s.fps == pytest.approx(30) and len(s) == 40 and not s.weight.any()
     # 60 fps at 4x would be 15 fps: in-between frames at 24
-    s = output_schedule(np.arange(61) / 60.0, 4.0)
+    s = output_schedule(np.arange(61) / 60.0, 4.0, smooth=True)
     assert s.fps == 24 and len(s) == 97 and s.weight.any()
     # a variable frame rate: the weights follow the timestamps, not the frame numbers
     t = np.array([0.0, 0.03, 0.07, 0.10, 0.16, 0.20])
-    s = output_schedule(t, 4.0, capture_fps=30.0)
+    s = output_schedule(t, 4.0, capture_fps=30.0, smooth=True)
     real = s.ticks / 600.0 / 4.0
     nxt = np.minimum(s.source + 1, len(t) - 1)
     between = t[s.source] + s.weight * (t[nxt] - t[s.source])
@@ -87,7 +95,9 @@ def ramp(tmp_path_factory):
         img[np.all(img == BACKGROUND, axis=-1)] = 30 + 12 * i
     folder = tmp_path_factory.mktemp("ramp")
     clip = encode(folder / "ramp.mp4", frames, 30)
-    out = write_annotated_video(clip, run.track, truth_analysis(run), folder / "annotated.mp4")
+    out = write_annotated_video(
+        clip, run.track, truth_analysis(run), folder / "annotated.mp4", smooth=True
+    )
     source, _, _ = _decode_luma(clip)
     video, times, rate = _decode_luma(out)
     return run, source, video, times, rate
@@ -96,7 +106,7 @@ def ramp(tmp_path_factory):
 def test_in_between_frames_are_cross_fades_of_their_neighbours(ramp) -> None:
     run, source, video, times, rate = ramp
     assert rate >= 24 and np.allclose(np.diff(times), 1 / 24, atol=1e-3)
-    schedule = output_schedule(run.track.time, 4.0)
+    schedule = output_schedule(run.track.time, 4.0, smooth=True)
     assert len(video) == len(schedule) > 3 * len(source)
     level = [float(np.median(f[PATCH])) for f in source]  # background of each source frame
     seen = [float(np.median(f[PATCH])) for f in video]
@@ -160,7 +170,7 @@ def test_labels_never_cross_the_frame_edge(monkeypatch) -> None:
         return put_text(canvas, text, xy, size_px, *args, **kwargs)
 
     monkeypatch.setattr(draw, "put_text", spy)
-    schedule = output_schedule(track.time, 4.0)
+    schedule = output_schedule(track.time, 4.0, smooth=True)
     buf = np.full((height * 3 // 2, width), 128, np.uint8)
     for i, w in zip(schedule.source, schedule.weight, strict=True):
         overlay.draw(YUV420Canvas.from_i420(buf), int(i), float(w))

@@ -61,6 +61,15 @@ def analyze(
     no_video: Annotated[
         bool, typer.Option("--no-video", help="Skip the annotated video and key-frame stills.")
     ] = False,
+    smooth_video: Annotated[
+        bool,
+        typer.Option(
+            "--smooth-video",
+            help="Give a slowed clip that would play below 24 frames a second in-between "
+            "frames (cross-fades, skeleton at the interpolated pose), so it plays at 24 fps. "
+            "By default every picture is a filmed frame (a 30 fps clip plays at 7.5 fps).",
+        ),
+    ] = False,
     cache_dir: Annotated[
         Path | None,
         typer.Option("--cache-dir", help="Pose cache folder (default: OUT/.cache)."),
@@ -122,6 +131,7 @@ def analyze(
                 pose_workers=pose_workers,
                 frame_memory_mb=frame_memory_mb,
                 write_report=report,
+                smooth_video=smooth_video,
             ),
         )
         return
@@ -138,6 +148,7 @@ def analyze(
             pose_workers=pose_workers,
             frame_memory_mb=frame_memory_mb,
             write_report=report,
+            smooth_video=smooth_video,
             plan_profile=profile_from_options() if plan else None,
             single_file=single_file,
         )

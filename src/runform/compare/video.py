@@ -192,13 +192,16 @@ def annotated_timing(analysis: dict, video: str | Path) -> PanelTiming:
     clip = _clip_time(analysis)
     duration = float(clip[-1] - clip[0])
     shown = float(times[-1])  # on-screen time of the last frame
-    # the renderer plays a clip at capture_fps / slow frames a second, within 24-60 fps
-    expected_rate = min(max(fps / slow, SMOOTH_PLAYBACK_FPS), MAX_PLAYBACK_FPS)
+    # the renderer plays a clip at capture_fps / slow frames a second (at most 60 fps), or,
+    # asked for in-between frames (or before they became optional), at 24 fps at least
+    real_rate = min(fps / slow, MAX_PLAYBACK_FPS)
+    smooth_rate = min(max(fps / slow, SMOOTH_PLAYBACK_FPS), MAX_PLAYBACK_FPS)
     measured_rate = 1.0 / float(np.median(np.diff(times)))
-    if abs(measured_rate - expected_rate) > 0.03 * expected_rate:
+    if all(abs(measured_rate - r) > 0.03 * r for r in (real_rate, smooth_rate)):
+        expected = " or ".join(f"{r:.3g}" for r in sorted({real_rate, smooth_rate}))
         raise InputError(
             f"{path.name} plays at {measured_rate:.3g} frames a second where runform renders "
-            f"this analysis at {expected_rate:.3g} ({slow:g}x slow motion), so it cannot be "
+            f"this analysis at {expected} ({slow:g}x slow motion), so it cannot be "
             "aligned; re-run runform analyze to write it again."
         )
     tolerance = 1.5 / rate + slow / fps

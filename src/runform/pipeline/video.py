@@ -108,6 +108,7 @@ def analyze_video(
     video_window_s: float | None = DEFAULT_VIDEO_WINDOW_S,
     single_file: bool = False,
     overlap_outputs: bool = True,
+    smooth_video: bool = False,
 ) -> VideoAnalysis:
     """Analyse a running video and (with ``out_dir``) write its outputs.
 
@@ -138,6 +139,12 @@ def analyze_video(
         The annotated video shows at most this many seconds: the steadiest stretch with the
         most steps (``None``: the whole clip). Slowed down 4–8×, a long clip would make a
         video nobody watches to the end, and cost as much to render as the pose itself.
+    smooth_video:
+        Give a slowed clip that would play below 24 frames a second in-between frames
+        (cross-fades, the skeleton at the interpolated pose) so it plays at 24 fps. Off by
+        default: every picture is then a filmed frame with its measured pose (a 30 fps clip
+        plays at 7.5 frames a second), for a third of the CPU
+        (:func:`runform.render.annotate.output_schedule`).
     plan_profile:
         When given, also write the 6-week plan (``plan.html``, ``plan.ics``, ``plan.json``).
     progress:
@@ -200,7 +207,7 @@ def analyze_video(
         )
         return _analyze_pose(
             path, track, opts, out, annotate, report, write_report, plan_profile,
-            video_window_s, frames, single_file, overlap_outputs,
+            video_window_s, frames, single_file, overlap_outputs, smooth_video,
         )  # fmt: skip
     finally:
         if frames is not None:
@@ -220,6 +227,7 @@ def _analyze_pose(
     frames: FrameStore | None,
     single_file: bool = False,
     overlap_outputs: bool = True,
+    smooth_video: bool = False,
 ) -> VideoAnalysis:
     """Everything after the pose pass: checks, engine, documents and outputs."""
     outputs: dict[str, Path] = {}
@@ -262,7 +270,7 @@ def _analyze_pose(
         if annotate and out is not None:
             rendering = pool.submit(
                 _render, path, track, analysis, out, result, report, video_window_s, frames,
-                on_stills,
+                on_stills, smooth_video,
             )  # fmt: skip
             rendering.add_done_callback(lambda _: stills_ready.set())
             if not overlap_outputs:
@@ -447,6 +455,7 @@ def _render(
     window_s: float | None,
     frames: FrameStore | None = None,
     on_stills: Callable[[list[Path]], None] | None = None,
+    smooth: bool = False,
 ) -> None:
     """Annotated video and key-frame stills (in ``out/stills``) in one decoding pass, or
     from the frames kept by the pose pass. A render step that cannot be done is noted, not
@@ -465,6 +474,7 @@ def _render(
             window_s=window_s if window_s and window_s < track.duration else None,
             frames=frames,
             on_stills=on_stills,
+            smooth=smooth,
         )
     except RunformError as exc:
         result.notes.append(f"annotated.mp4 not written: {exc}")

@@ -9,15 +9,20 @@ step counter, and the real time in seconds.
 Slow motion
 -----------
 The video lasts the clip's real duration times ``slow_factor``; the default factor is
-``max(4, capture_fps / 30)``. A high-speed capture has frames enough: each source frame is
-shown once, a 240 fps capture at 30 fps (8x slower), a 120 fps capture at 30 fps (4x); if a
-chosen factor would play faster than 60 frames per second, frames are dropped to stay at or
-below 60 fps. A clip that would play below :data:`SMOOTH_PLAYBACK_FPS` (24) frames per
-second (a 30 fps clip slowed 4x would show 7.5) gets **in-between frames** instead: the video
-plays at 24 fps, and a frame that falls between two source frames is their cross-fade (a
-weighted blend of the two pictures, by the time between them) with the overlay drawn at the
-pose interpolated in time (keypoints and angles), so the skeleton moves smoothly while fast
-limbs in the picture show a faint double image. ``window_s`` optionally limits the video to
+``max(4, capture_fps / 30)``. Every picture is a real frame of the clip with the pose
+measured on it: a high-speed capture is shown at 30 fps (240 fps 8x slower, 120 fps 4x), a
+30 fps clip 4x slower at 7.5 frames a second, each frame held on screen for its share of
+the slowed time, as coaching tools step through a clip. If a chosen factor would play
+faster than 60 frames per second, frames are dropped to stay at or below 60 fps.
+
+``smooth=True`` asks for **in-between frames** instead, for clips that would play below
+:data:`SMOOTH_PLAYBACK_FPS` (24) frames per second: the video plays at 24 fps, and a frame
+that falls between two source frames is their cross-fade (a weighted blend of the two
+pictures, by the time between them) with the overlay drawn at the pose interpolated in time
+(keypoints and angles), so the skeleton moves smoothly while fast limbs in the picture show
+a faint double image. It costs three times the frames (a third of a worker's CPU for a
+30 fps clip), and the in-between pictures and skeletons were never filmed or measured, so
+it is not the default (``docs/decisions.md``). ``window_s`` optionally limits the video to
 the stretch of the clip with the most steps. See ``docs/render.md``.
 
 The overlay is drawn straight on YUV 4:2:0 planes (no RGB round trip), and
@@ -52,9 +57,9 @@ PLAYBACK_FPS = 30.0
 MIN_SLOW_FACTOR = 4.0
 #: Frames closer together on screen than 1/60 s are dropped.
 MAX_PLAYBACK_FPS = 60.0
-#: Least playback rate: slower clips get in-between frames (cross-fades of their neighbours,
-#: overlay at the interpolated pose) at this rate, film's 24 fps: smooth, and 20 % fewer
-#: frames to draw and encode than 30 fps.
+#: Playback rate of ``smooth`` videos whose frames would play slower: in-between frames
+#: (cross-fades of their neighbours, overlay at the interpolated pose) at this rate, film's
+#: 24 fps: smooth, and 20 % fewer frames to draw and encode than 30 fps.
 SMOOTH_PLAYBACK_FPS = 24.0
 #: Clips whose long side is at most this many pixels keep their size (no rescaling cost)...
 MAX_NATIVE_SIDE = 1280
@@ -233,19 +238,24 @@ class Schedule:
 
 
 def output_schedule(
-    time_s: np.ndarray, slow_factor: float, capture_fps: float | None = None
+    time_s: np.ndarray,
+    slow_factor: float,
+    capture_fps: float | None = None,
+    smooth: bool = False,
 ) -> Schedule:
     """The frames of the annotated video for source frames at real times ``time_s``.
 
-    When the source played ``slow_factor`` times slower gives at least
-    :data:`SMOOTH_PLAYBACK_FPS` frames a second, each source frame is shown once (or dropped
-    above 60 fps, :func:`playback_ticks`). Otherwise frames are made at
-    ``SMOOTH_PLAYBACK_FPS``, evenly on screen: each at the real time ``time[0] + screen time /
-    slow_factor``, between the source frames around it, weighted by time (timestamps of a
-    variable-frame-rate clip are followed). A frame within 0.1 % of a source frame's time
-    shows that frame as it is.
+    Each source frame is shown once, at its real time slowed ``slow_factor`` times (or
+    dropped above 60 fps, :func:`playback_ticks`). With ``smooth``, a clip that would then
+    play below :data:`SMOOTH_PLAYBACK_FPS` gets frames made at ``SMOOTH_PLAYBACK_FPS``,
+    evenly on screen: each at the real time ``time[0] + screen time / slow_factor``, between
+    the source frames around it, weighted by time (timestamps of a variable-frame-rate clip
+    are followed). A frame within 0.1 % of a source frame's time shows that frame as it is.
 
-    >>> s = output_schedule(np.arange(3) / 30.0, 4.0)  # 30 fps, 4x slower: 24 fps
+    >>> s = output_schedule(np.arange(3) / 30.0, 4.0)  # 30 fps, 4x slower: 7.5 fps
+    >>> s.fps, s.source.tolist(), s.weight.tolist(), s.ticks.tolist()
+    (7.5, [0, 1, 2], [0.0, 0.0, 0.0], [0, 80, 160])
+    >>> s = output_schedule(np.arange(3) / 30.0, 4.0, smooth=True)  # in-between frames: 24 fps
     >>> s.fps, s.source.tolist(), s.weight.round(4).tolist(), s.ticks.tolist()
     (24.0, [0, 0, 0, 0, 1, 1, 1], [0.0, 0.3125, 0.625, 0.9375, 0.25, 0.5625, 0.875], [0, 25, 50, 75, 100, 125, 150])
     """
@@ -254,12 +264,11 @@ def output_schedule(
     if capture_fps is None:
         capture_fps = float(1.0 / np.median(np.diff(t))) if n > 1 else PLAYBACK_FPS
     rate = capture_fps / slow_factor if np.isfinite(capture_fps) else PLAYBACK_FPS
-    if n < 2 or rate >= SMOOTH_PLAYBACK_FPS - 1e-6:
+    if n < 2 or not smooth or rate >= SMOOTH_PLAYBACK_FPS - 1e-6:
         ticks, keep = playback_ticks(t, slow_factor)
         shown = np.nonzero(keep)[0]
-        return Schedule(
-            shown, np.zeros(len(shown)), ticks[shown], float(min(rate, MAX_PLAYBACK_FPS))
-        )
+        fps = round(float(min(rate, MAX_PLAYBACK_FPS)), 6)  # 7.5, not 7.500000000000002
+        return Schedule(shown, np.zeros(len(shown)), ticks[shown], fps)
     fps = SMOOTH_PLAYBACK_FPS
     screen = (t - t[0]) * slow_factor  # seconds on screen of each source frame
     k = np.arange(int(np.floor(screen[-1] * fps + 1e-6)) + 1)
@@ -661,6 +670,7 @@ def write_annotated_video(
     slow_factor: float | None = None,
     progress: ProgressLike = None,
     window_s: float | None = None,
+    smooth: bool = False,
 ) -> Path:
     """Write ``annotated.mp4``: skeleton, live angles, events, steps, in slow motion.
 
@@ -679,9 +689,11 @@ def write_annotated_video(
         The ``.mp4`` to write (H.264, yuv420p, even dimensions; see :func:`output_size`).
     slow_factor:
         How many times slower than real time to play; default ``max(4, capture_fps / 30)``.
-        When the source frames would be fewer than 24 a second on screen, in-between frames
-        (cross-fades, overlay at the interpolated pose) make it play at 24 fps
-        (:func:`output_schedule`).
+        Every source frame is shown once (a 30 fps clip plays at 7.5 frames a second).
+    smooth:
+        When the source frames would be fewer than 24 a second on screen, add in-between
+        frames (cross-fades, overlay at the interpolated pose) to play at 24 fps
+        (:func:`output_schedule`): three times the frames to draw and encode.
     progress:
         Callback ``(stage, fraction, detail)``.
     window_s:
@@ -705,7 +717,9 @@ def write_annotated_video(
     >>> write_annotated_video("run.mp4", track, analysis, "out/annotated.mp4")  # doctest: +SKIP
     PosixPath('out/annotated.mp4')
     """
-    return render_video(video_path, track, analysis, out_path, slow_factor, progress, window_s)
+    return render_video(
+        video_path, track, analysis, out_path, slow_factor, progress, window_s, smooth=smooth
+    )
 
 
 class _OutFrame:
@@ -871,6 +885,7 @@ def render_video(
     frame_hook: FrameHook | None = None,
     hook_until: int = -1,
     frames: FrameStore | None = None,
+    smooth: bool = False,
 ) -> Path:
     """:func:`write_annotated_video`, with a ``frame_hook(index, frame)`` on every decoded
     frame up to at least ``hook_until`` (used to write the key-frame stills in the same
@@ -899,7 +914,7 @@ def render_video(
     style = Style.for_frame(out_w, out_h)
     overlay = Overlay(clean, analysis, scale, style, slow_factor, (out_w, out_h))
     first, last = steady_window(track, analysis, window_s)
-    window = output_schedule(track.time[first:last], slow_factor, capture_fps)
+    window = output_schedule(track.time[first:last], slow_factor, capture_fps, smooth)
     schedule = Schedule(window.source + first, window.weight, window.ticks, window.fps)
     needed = schedule.needed
 

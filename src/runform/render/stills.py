@@ -570,6 +570,7 @@ def write_video_and_key_frames(
     window_s: float | None = None,
     frames: FrameStore | None = None,
     on_stills: Callable[[list[Path]], None] | None = None,
+    smooth: bool = False,
 ) -> tuple[Path, list[Path]]:
     """:func:`~runform.render.annotate.write_annotated_video` and :func:`write_key_frames`
     in one decoding pass (the stills then cost little more than their PNG files), or in
@@ -587,8 +588,8 @@ def write_video_and_key_frames(
     the list of stills is empty, and the reason is sent through ``progress`` (see also
     :func:`stills_unavailable_reason`).
 
-    ``window_s`` limits the video as in ``write_annotated_video``; the stills always come from
-    the whole clip.
+    ``window_s`` and ``smooth`` shape the video as in ``write_annotated_video``; the stills
+    always come from the whole clip.
 
     Returns
     -------
@@ -604,14 +605,14 @@ def write_video_and_key_frames(
             hook = job.take if job.wanted and frames is None else None
             video = render_video(
                 video_path, track, analysis, out_path, slow_factor, report, window_s, hook,
-                job.last, frames=frames,
+                job.last, frames=frames, smooth=smooth,
             )  # fmt: skip
         else:  # the video from the kept frames, the stills (another size) decoded meanwhile
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="runform-stills") as pool:
                 decoding = pool.submit(job.take_decoded, video_path)
                 video = render_video(
                     video_path, track, analysis, out_path, slow_factor, report, window_s,
-                    frames=frames,
+                    frames=frames, smooth=smooth,
                 )  # fmt: skip
                 decoding.result()
     except BaseException:
