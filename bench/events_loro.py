@@ -244,7 +244,13 @@ KNEE_PARAMS = {
     "toe_off": ("knee_weight", "knee_offset_s"),
 }
 #: The knee's times alone (weight 1), to measure their bias.
-KNEE_ONLY = {"contact_knee_weight": 1.0, "knee_weight": 1.0}
+KNEE_ONLY = {"contact_knee_weight": 1.0, "knee_weight": 1.0, "contact_speed_weight": 0.0}
+#: Weight of the foot-speed contact (:mod:`runform.gait.foot_speed`) in the contact (fixed,
+#: not fitted), and the detector's parameters for it; its offset is fitted per fold.
+SPEED_WEIGHT = 0.75
+SPEED_PARAMS = ("contact_speed_weight", "contact_speed_offset_s")
+#: The foot-speed contact alone (weight 1, no offset), to measure its bias.
+SPEED_ONLY = {"contact_speed_weight": 1.0, "contact_speed_offset_s": 0.0}
 
 
 @dataclass
@@ -256,6 +262,7 @@ class Grid:
     speed: dict[str, float]  # trial name -> stance speed (leg lengths / s)
     runner: dict[str, str]
     knee_bias: dict[str, dict[str, float]]  # trial -> event -> mean error (ms), knee alone
+    speed_bias: dict[str, float]  # trial -> mean contact error (ms), foot speed alone
 
 
 def grid_errors(
@@ -273,6 +280,7 @@ def grid_errors(
     bias: dict[str, dict[str, np.ndarray]] = {k: {} for k in grids}
     speed: dict[str, float] = {}
     knee_bias: dict[str, dict[str, float]] = {}
+    speed_bias: dict[str, float] = {}
     for trial in trials:
         if progress:
             progress(f"grid {trial.name}")
@@ -287,6 +295,7 @@ def grid_errors(
                 "toe_off_level_per_speed": 0.0,
                 "knee_weight": 0.0,
                 "contact_knee_weight": 0.0,
+                "contact_speed_weight": 0.0,
             }
             errs: dict[str, list[float]] = {k: [] for k in grids}
             for track in tracks:
@@ -312,12 +321,19 @@ def grid_errors(
         knee_bias[trial.name] = {
             k: float(np.mean(v)) if v else float("nan") for k, v in knee_errs.items()
         }
+        speed_errs: list[float] = []
+        for track in tracks:
+            res = run_engine(track, SPEED_ONLY)
+            m = match_events(res["events"], trial.events, TOLERANCE_S)
+            speed_errs += list(m["contact"].errors_ms)
+        speed_bias[trial.name] = float(np.mean(speed_errs)) if speed_errs else float("nan")
     return Grid(
         {k: tuple(v) for k, v in grids.items()},
         bias,
         speed,
         {t.name: t.runner for t in trials},
         knee_bias,
+        speed_bias,
     )
 
 
@@ -352,11 +368,30 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
         knee_offset_ms = -float(np.sum(w[okk] * kb[okk]) / np.sum(w[okk])) if okk.any() else 0.0
         out[weight_key] = kw
         out[offset_key] = round(knee_offset_ms / 1000.0, 4)
+        sw, speed_offset_ms = 0.0, 0.0
+        if event == "contact":  # the foot-speed contact's offset, likewise
+            sb = np.array([grid.speed_bias[n] for n in names])
+            oks = np.isfinite(sb)
+            sw = SPEED_WEIGHT
+            speed_offset_ms = (
+                -float(np.sum(w[oks] * sb[oks]) / np.sum(w[oks])) if oks.any() else 0.0
+            )
+            out[SPEED_PARAMS[0]] = sw
+            out[SPEED_PARAMS[1]] = round(speed_offset_ms / 1000.0, 4)
 
-        def blended(n: str, event: str = event, kw: float = kw, off: float = knee_offset_ms):
+        def blended(
+            n: str,
+            event: str = event,
+            kw: float = kw,
+            off: float = knee_offset_ms,
+            sw: float = sw,
+            soff: float = speed_offset_ms,
+        ) -> np.ndarray:
             b = np.asarray(grid.bias[event][n], float)
             k = grid.knee_bias[n][event]
-            return b if kw == 0 or not np.isfinite(k) else (1 - kw) * b + kw * (k + off)
+            b = b if kw == 0 or not np.isfinite(k) else (1 - kw) * b + kw * (k + off)
+            sp = grid.speed_bias.get(n, float("nan")) if event == "contact" else float("nan")
+            return b if sw == 0 or not np.isfinite(sp) else (1 - sw) * b + sw * (sp + soff)
 
         lv = np.array([zero_bias_level(grid.values[event], blended(n)) for n in names])
         v = np.array([grid.speed[n] for n in names])

@@ -126,6 +126,11 @@ def weak_points(result: dict) -> str:
     )
     to_name, to_bias = worst("native", "toe_off_bias_ms")
     c_name, c_bias = worst("native", "contact_bias_ms")
+    r_name = min(
+        trials, key=lambda n: trials[n]["conditions"]["60 Hz + 8 px"]["contact_recall_pct"]
+    )
+    r_noisy = trials[r_name]["conditions"]["60 Hz + 8 px"]["contact_recall_pct"]
+    r_native = trials[r_name]["conditions"]["native"]["contact_recall_pct"]
     return "\n".join(
         [
             "**What is still weak.**",
@@ -139,13 +144,19 @@ def weak_points(result: dict) -> str:
             "before the foot leaves, in runner-specific ways.",
             f"- *Slow running* (≤ 2.6 m/s): mean |toe-off bias| {slow_to:.0f} ms against "
             f"{fast_to:.0f} ms faster; long, soft landings leave the foot close to the floor "
-            f"for long. The worst contact ({c_name}, {c_bias:+.0f} ms) is a slow trial too.",
+            "for long.",
+            f"- *Contact* (worst held-out trial {c_name}, {c_bias:+.0f} ms). "
+            "The foot's speed (`python bench/contact_features.py`) spreads least between trials "
+            "of all the contact features tried, yet this runner's contacts come early with "
+            "every one of them (height, knee, foot speed): a property of the runner or of the "
+            "summed-force truth that no witness corrects.",
             f"- *Noisy 60 Hz*: {pooled('60 Hz + 8 px', 'contact_recall_pct'):.1f} % of contacts "
             f"found (target 97 % for every trial) and {pooled('60 Hz + 8 px', 'extra_pct'):.1f} "
             "% extra; 8 px at this scale is 18 mm of noise on every point, as much as a sole's "
-            "last centimetres of descent. Slow runners lose most: their feet skim the belt "
-            "in late swing, a stance then seems to overlap the other foot's and is rejected, "
-            "and the stride around it with it.",
+            f"last centimetres of descent. The lowest, {r_name} ({r_noisy:.0f} %; "
+            f"{r_native:.0f} % at the native rate), loses stances where a foot skims the belt "
+            "in late swing, so that its stance seems to overlap the other foot's, or where "
+            "markers are lost around it.",
             "- *30 Hz*: one frame is 33 ms, about an eighth of a stance: contact time is coarse "
             "there (the report says so), cadence is not.",
             "- *Gaps*: where a foot's markers are missing (hamner04 at 3 and 4 m/s) no pose "

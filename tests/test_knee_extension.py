@@ -69,10 +69,14 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
     run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
     track = clean_track(run.track)[0]
     direction = detect_travel(track).direction
-    foot = FootClearanceDetector(knee_weight=0.0, contact_knee_weight=0.0)
+    foot = FootClearanceDetector(knee_weight=0.0, contact_knee_weight=0.0, contact_speed_weight=0.0)
     foot_steps = foot.detect(track, direction).result_.steps
     both = FootClearanceDetector(
-        knee_weight=0.5, knee_offset_s=0.01, contact_knee_weight=0.5, contact_knee_offset_s=0.02
+        knee_weight=0.5,
+        knee_offset_s=0.01,
+        contact_knee_weight=0.5,
+        contact_knee_offset_s=0.02,
+        contact_speed_weight=0.0,
     ).detect(track, direction)
     assert len(both.result_.steps) == len(foot_steps) >= 4
     checked = 0
@@ -95,22 +99,28 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
     assert checked >= 4
 
 
-def test_an_overlapping_stance_is_kept_when_the_knees_contact_ends_the_overlap() -> None:
-    """A right stance whose clearance contact comes 100 ms before the left toe-off (not
-    running) is kept with the knee's contact when that one comes after it, and rejected
-    with its reason when it does not."""
+def test_an_overlapping_stance_is_kept_when_a_witness_contact_ends_the_overlap() -> None:
+    """A right stance whose averaged contact comes 100 ms before the left toe-off (not
+    running) is kept with a single witness's contact (the foot speed's, else the knee's)
+    when that one comes after it, and rejected with its reason when none does."""
     left = [(0.70, 70.0, 1.05, 105.0, 1.0)]
     right = [(0.95, 95.0, 1.25, 125.0, 1.0)]
 
-    def pair(knee_contact: float | None):
-        knees = {"right": [None if knee_contact is None else (knee_contact, 104.0)]}
-        return FootClearanceDetector()._pair({"left": list(left), "right": list(right)}, knees)
+    def pair(*contacts: float):
+        own = {"right": [[(c, 100 * c) for c in contacts]]}
+        return FootClearanceDetector()._pair({"left": list(left), "right": list(right)}, own)
 
     steps, rejected = pair(1.04)
     assert [(s.side, s.contact_s) for s in steps] == [("left", 0.70), ("right", 1.04)]
     assert steps[1].contact_frame == 104.0 and not rejected
-    steps, rejected = pair(0.96)  # the knee's contact overlaps too: rejected
+    steps, rejected = pair(0.96, 1.03)  # the foot speed's overlaps, the knee's does not
+    assert [(s.side, s.contact_s) for s in steps] == [("left", 0.70), ("right", 1.03)]
+    steps, rejected = pair(1.02, 1.04)  # both end it: the first (the foot speed's) is taken
+    assert steps[1].contact_s == 1.02
+    steps, rejected = pair(1.24)  # ends the overlap, but leaves a 10 ms contact: rejected
+    assert [s.side for s in steps] == ["left"] and "double support" in rejected[0].reason
+    steps, rejected = pair(0.96)  # the witness's contact overlaps too: rejected
     assert [s.side for s in steps] == ["left"]
     assert "double support" in rejected[0].reason
-    steps, rejected = pair(None)  # no knee peak
+    steps, rejected = pair()  # no witness
     assert [s.side for s in steps] == ["left"] and "double support" in rejected[0].reason

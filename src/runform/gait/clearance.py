@@ -1,0 +1,179 @@
+"""The foot's clearance signal and what the event detector measures on it.
+
+Helpers of :class:`runform.gait.events.FootClearanceDetector`: the ground line under a foot
+point (:func:`ground_line`), slow drift removed from a height (:func:`remove_drift`), the
+stride period from the clearance's rhythm (:func:`stride_period`), the stance foot's speed
+under the hips (:func:`stance_speed`), the clearance's noise on the stance plateau
+(:func:`plateau_noise`), and a level crossing interpolated between frames
+(:func:`crossing`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from runform.gait.clean import lowpass_series
+from runform.track import PoseTrack
+
+
+def ground_line(xy: np.ndarray, percentile: float = 90.0, iterations: int = 3) -> np.ndarray:
+    """Image ``y`` of the ground under a foot point, per frame, as a line in ``x``.
+
+    A camera that is rolled, or the perspective of a belt seen slightly from above, makes
+    the ground a sloping line in the image: a stance foot then slides along that slope. The
+    line is fitted to the frames where the point is near its lowest (a high percentile of
+    ``y`` first, then the frames within a band above the current line), a few times over.
+    """
+    x, y = xy[:, 0], xy[:, 1]
+    ok = np.isfinite(x) & np.isfinite(y)
+    ground = np.full_like(y, np.nanpercentile(y[ok], percentile))
+    span = np.nanpercentile(y[ok], 95) - np.nanpercentile(y[ok], 5)
+    for _ in range(iterations):
+        near = ok & (ground - y < 0.08 * span)
+        if near.sum() < 6 or np.ptp(x[near]) < 1e-9:
+            break
+        slope, intercept = np.polyfit(x[near], y[near], 1)
+        resid = y[near] - (slope * x[near] + intercept)
+        # shift so the line sits at the same percentile of the near-ground points
+        intercept += np.percentile(resid, 100.0 - (100.0 - percentile) * 2)
+        ground = slope * x + intercept
+    return ground
+
+
+def stride_period(
+    t: np.ndarray, clear: np.ndarray, min_s: float = 0.45, max_s: float = 2.0
+) -> float | None:
+    """A foot's stride time (s) from the rhythm of its clearance: the lag of the highest
+    autocorrelation peak between ``min_s`` and ``max_s`` (running strides last 0.55-1 s),
+    refined by a parabola through the peak. ``None`` when the signal shows no rhythm.
+
+    >>> t = np.arange(0, 10, 0.01)
+    >>> round(stride_period(t, np.maximum(np.sin(2 * np.pi * t / 0.72), 0) ** 4), 3)
+    0.72
+    """
+    ok = np.isfinite(clear)
+    if ok.sum() < 20:
+        return None
+    dt = float(np.median(np.diff(t)))
+    x = np.interp(np.arange(len(clear)), np.flatnonzero(ok), clear[ok])
+    x = x - x.mean()
+    n = len(x)
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(spec * np.conj(spec))[:n]
+    if ac[0] <= 0:
+        return None
+    ac = ac / ac[0] * n / np.maximum(n - np.arange(n), 1)  # unbiased
+    lo, hi = int(min_s / dt), min(int(max_s / dt), n - 2)
+    if hi <= lo + 2:
+        return None
+    seg = ac[lo:hi]
+    best = float(np.max(seg))
+    if best < 0.3:
+        return None
+    # the first peak nearly as high as the highest: multiples of the stride peak too
+    peaks = [
+        i
+        for i in range(1, len(seg) - 1)
+        if seg[i - 1] <= seg[i] >= seg[i + 1] and seg[i] >= 0.8 * best
+    ]
+    k = lo + (peaks[0] if peaks else int(np.argmax(seg)))
+    a, b, c = ac[k - 1], ac[k], ac[k + 1]
+    shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
+    return float((k + shift) * dt)
+
+
+def stance_speed(track: PoseTrack, side: str, windows: list[tuple[int, int]], leg: float) -> float:
+    """How fast the stance foot moves backward under the hips, in leg lengths per second.
+
+    The slope of the foot's horizontal position (mean of its heel and toe, relative to the
+    hips' midpoint) over the middle half of every stance window, median over stances. On a
+    treadmill and overground alike this is the running speed, measured in the image
+    without a scale. NaN when it cannot be measured.
+    """
+    names = [f"{side}_{p}" for p in ("heel", "foot_index", "ankle") if track.has(f"{side}_{p}")]
+    if not names or not (track.has("left_hip") and track.has("right_hip")):
+        return float("nan")
+    xs = np.stack([track.point(n)[:, 0] for n in names[:2]])
+    count = np.isfinite(xs).sum(axis=0)
+    foot = np.where(count > 0, np.nansum(xs, axis=0) / np.maximum(count, 1), np.nan)
+    hip = 0.5 * (track.point("left_hip")[:, 0] + track.point("right_hip")[:, 0])
+    rel = foot - hip
+    speeds = []
+    for start, stop in windows:
+        lo, hi = start + (stop - start) // 4, stop - (stop - start) // 4
+        ok = np.isfinite(rel[lo:hi])
+        if ok.sum() >= 3:
+            slope = np.polyfit(track.time[lo:hi][ok], rel[lo:hi][ok], 1)[0]
+            speeds.append(abs(slope) / leg)
+    return float(np.median(speeds)) if speeds else float("nan")
+
+
+def plateau_noise(clear: np.ndarray, windows: list[tuple[int, int]]) -> float:
+    """Noise of the clearance while the foot is flat: robust SD (MAD) of the middle half of
+    every stance around its own straight-line trend. After low-pass filtering, pixel noise
+    shows up as slow wiggles, which this measures and second differences would not."""
+    resid = []
+    for start, stop in windows:
+        lo, hi = start + (stop - start) // 4, stop - (stop - start) // 4
+        seg = clear[lo:hi]
+        x = np.arange(seg.size, dtype=float)
+        ok = np.isfinite(seg)
+        if ok.sum() >= 3:
+            coef = np.polyfit(x[ok], seg[ok], 1)
+            resid.append(seg[ok] - np.polyval(coef, x[ok]))
+    if not resid:
+        return 0.0
+    r = np.concatenate(resid)
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
+def smooth_series(t: np.ndarray, y: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    """Zero-lag low-pass of a 1-D series with gaps (runs filtered separately)."""
+    return lowpass_series(y, 1.0 / float(np.median(np.diff(t))), cutoff_hz)
+
+
+def crossing(
+    t: np.ndarray, y: np.ndarray, centre: int, level: float, *, backward: bool
+) -> float | None:
+    """Time where ``y`` first exceeds ``level`` walking from ``centre`` backward or forward,
+    linearly interpolated between the two frames around the crossing; ``None`` if it never
+    does or a missing sample interrupts the walk."""
+    step = -1 if backward else 1
+    i = centre
+    while 0 <= i + step < len(y):
+        j = i + step
+        if not (np.isfinite(y[i]) and np.isfinite(y[j])):
+            return None
+        if y[j] > level >= y[i] or (y[i] > level and i == centre):
+            if y[i] > level:  # the centre itself is above: no stance here
+                return None
+            w = (level - y[i]) / (y[j] - y[i])
+            return float(t[i] + w * (t[j] - t[i]))
+        i = j
+    return None
+
+
+def remove_drift(
+    t: np.ndarray, h: np.ndarray, window_s: float, percentile: float = 5.0
+) -> np.ndarray:
+    """Subtract a rolling low percentile of a foot point's height (window ``window_s``).
+
+    The ground line is fitted once per clip, but the ground level seen by a pose model
+    drifts: the runner moves forward and back on the belt, the model's idea of the heel
+    changes with lighting. Every window longer than a stride contains a stance, whose
+    plateau is the window's low percentile, so subtracting it re-zeroes each stance
+    without touching the shape of the clearance around contact and toe-off.
+    """
+    from scipy.ndimage import percentile_filter, uniform_filter1d
+
+    ok = np.isfinite(h)
+    if ok.sum() < 3:
+        return h
+    filled = np.interp(np.arange(h.size), np.flatnonzero(ok), h[ok])
+    size = max(3, int(round(window_s / float(np.median(np.diff(t))))) | 1)
+    if size >= h.size:
+        return h - np.nanpercentile(h, percentile)
+    base = percentile_filter(filled, percentile, size=size, mode="nearest")
+    # smooth the baseline over the same window so it only follows slow drift
+    base = uniform_filter1d(base, size=size, mode="nearest")
+    return np.where(ok, h - base, np.nan)

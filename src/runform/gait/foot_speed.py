@@ -1,0 +1,131 @@
+"""Foot contact from the foot's horizontal speed: a witness that does not depend on height.
+
+When a running foot lands, friction stops it sliding: within a few milliseconds its
+horizontal velocity drops from its late-swing value to the stance value, which is zero
+overground with a fixed camera, the belt's speed on a treadmill and the runner's speed in a
+panning shot. The contact is where, walking back from mid-stance, the foot's horizontal
+velocity first departs from its stance velocity by more than ``fraction`` of the largest
+departure in the late swing before it (the foot-velocity idea of O'Connor et al. 2007, for
+running and on the horizontal, normalised by the swing so that no belt speed or scale is
+needed).
+
+Why a third witness: the foot's *height* above the ground depends on the shoe and on where
+the model (or marker) puts the heel and toe, so a height crossing comes early for one
+runner and late for another; the knee's last extension before landing depends on how the
+runner reaches for the ground. The moment the foot stops sliding depends on neither. On
+seven force-plate runners at 2-5 m/s its trial biases spread half as much as the height's,
+with or without 8 px of noise at 60 Hz (``bench/contact_features.py``).
+
+>>> import numpy as np
+>>> from runform.synthetic import synthetic_runner
+>>> run = synthetic_runner(fps=120, duration_s=3, seed=1)
+>>> left = [e for e in run.events if e.side == "left"]
+>>> stances = [(a.time_s, b.time_s) for a, b in zip(left, left[1:]) if a.kind == "contact"]
+>>> found = speed_contacts(run.track, "left", stances, direction=int(run.truth["direction"]))
+>>> errors_ms = 1000 * (np.array(found) - [c for c, _ in stances])
+>>> bool(np.all(np.abs(errors_ms[np.isfinite(errors_ms)]) < 30))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from runform.gait.clean import lowpass_series
+from runform.track import PoseTrack
+
+#: Low-pass cut-off of the foot's position (Hz), at most a quarter of the frame rate.
+CUTOFF_HZ = 12.0
+#: How far the velocity must depart from the stance velocity, as a fraction of its largest
+#: departure in the late swing, for the foot to be taken as still sliding (in the air).
+FRACTION = 0.2
+#: The late swing searched for that largest departure: this long before the contact.
+SWING_S = 0.25
+#: A crossing further back than this before the given contact is not this landing.
+MAX_SHIFT_S = 0.15
+#: A stance foot moves backward under the runner (on a treadmill, with a panning camera)
+#: or stays put (overground, fixed camera): a "stance" whose foot moves forward faster than
+#: this fraction of the late swing's speed over it is a swing taken for a stance.
+STANCE_FORWARD_LIMIT = 0.25
+
+
+def foot_x(track: PoseTrack, side: str) -> np.ndarray | None:
+    """Horizontal position of the foot: the mean of its heel and toe (either alone where the
+    other is missing), NaN where both are; ``None`` when the track has neither point."""
+    names = [f"{side}_{p}" for p in ("heel", "foot_index") if track.has(f"{side}_{p}")]
+    if not names:
+        return None
+    xs = np.stack([track.point(n)[:, 0] for n in names])
+    count = np.isfinite(xs).sum(axis=0)
+    return np.where(count > 0, np.nansum(xs, axis=0) / np.maximum(count, 1), np.nan)
+
+
+def foot_velocity(track: PoseTrack, side: str) -> np.ndarray | None:
+    """The foot's horizontal velocity (pixels per second), from its position low-passed at
+    ``min(CUTOFF_HZ, fps / 4)``; NaN across gaps."""
+    x = foot_x(track, side)
+    if x is None or len(x) < 5:
+        return None
+    t = track.time
+    fs = 1.0 / float(np.median(np.diff(t)))
+    smooth = lowpass_series(x, fs, min(CUTOFF_HZ, fs / 4.0))
+    return np.gradient(smooth, t)
+
+
+def speed_contacts(
+    track: PoseTrack,
+    side: str,
+    stances: Sequence[tuple[float, float]],
+    direction: int = 1,
+    fraction: float = FRACTION,
+) -> list[float]:
+    """The foot-speed contact of each stance ``(contact_s, toe_off_s)`` found by another
+    witness (NaN where the foot's speed cannot say: points missing, the late swing before
+    the clip's start, or a crossing more than :data:`MAX_SHIFT_S` before the given contact).
+
+    ``direction`` is the direction of travel in the image (+1: towards +x). The stance
+    velocity is the median over the middle half of the stance; the landing foot comes
+    forward relative to it. A "stance" whose foot moves forward (a swing taken for a stance)
+    gives NaN. The crossing is interpolated linearly between frames.
+    """
+    v = foot_velocity(track, side)
+    if v is None:
+        return [float("nan")] * len(stances)
+    t = track.time
+    fs = 1.0 / float(np.median(np.diff(t)))
+    forward = v * (1.0 if direction >= 0 else -1.0)
+    return [_one(t, forward, tc, tt, fs, fraction) for tc, tt in stances]
+
+
+def _one(t: np.ndarray, v: np.ndarray, tc: float, tt: float, fs: float, fraction: float) -> float:
+    """One stance's foot-speed contact; ``v`` is the foot's forward velocity."""
+    ic, it = (int(i) for i in np.searchsorted(t, [tc, tt]))
+    ic, it = min(ic, len(t) - 1), min(it, len(t) - 1)
+    if it - ic < 2:
+        return float("nan")
+    lo, hi = ic + (it - ic) // 4, it - (it - ic) // 4 + 1
+    core = v[lo:hi]
+    core = core[np.isfinite(core)]
+    if core.size < 2:
+        return float("nan")
+    stance = float(np.median(core))
+    mid = (ic + it) // 2
+    first = ic - int(round(SWING_S * fs))
+    if first < 0:
+        return float("nan")  # the late swing is not in the clip (nor the filter settled)
+    ahead = v[first : mid + 1] - stance  # how much faster forward than the stance foot
+    if ahead.size < 3 or not np.isfinite(ahead).all():
+        return float("nan")
+    peak = float(np.max(ahead))  # the late swing's, as the stance's own is small
+    if not peak > 0 or stance > STANCE_FORWARD_LIMIT * peak:
+        return float("nan")  # no swing before it, or the "stance" foot moves forward
+    level = fraction * peak
+    for k in range(mid - first, 0, -1):
+        if ahead[k - 1] > level >= ahead[k]:
+            a, b = ahead[k - 1], ahead[k]
+            dt = t[first + k] - t[first + k - 1]
+            time = float(t[first + k - 1] + (a - level) / (a - b) * dt)
+            return time if time >= tc - MAX_SHIFT_S else float("nan")
+    return float("nan")
