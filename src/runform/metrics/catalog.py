@@ -503,7 +503,11 @@ EVENT_ERROR_FLOOR_MS = 12.0
 #: BlazePose on the clip and on its mirror image puts the near foot's contacts a median of
 #: 2.1 frames apart (docs/decisions.md, issue 10), so one run is off by about
 #: 2.1 / sqrt(2) ≈ 1.5 frames; on force-plate runners resampled to 60 Hz with pixel noise the
-#: detector's contact error is 1–2 frames (docs/validation.md).
+#: detector's contact error was 1–2 frames (docs/validation.md). Since the foot-speed witness
+#: (session 5 of 2026-12-05) the clip and its mirror put the near foot's contacts 0.1–0.16
+#: frames apart and its toe-offs 0.6–0.8 frames apart, and held-out force-plate contacts at
+#: 60 Hz + 8 px are 0.5 frames off on average: 1.5 frames is now conservative (it errs
+#: towards "not measured well enough"), kept until a second real clip confirms a lower one.
 EVENT_ERROR_FRAMES = 1.5
 
 
