@@ -111,6 +111,28 @@ def test_near_leg_values_agree_within_measurement_error(runs):
     assert compared >= 15
 
 
+def test_near_leg_events_land_on_the_same_moments_in_both(runs):
+    """The mirror changes nothing about when the near foot lands or leaves: the engine must
+    put each of its contacts within a third of a frame of the original's (median over the
+    steps both runs kept; they were a frame apart before the foot-speed witness) and its
+    toe-offs within a frame."""
+    a, b = load(runs["original"]), load(runs["mirror"])
+    na, nb = a["context"]["near_side"], b["context"]["near_side"]
+    frame_s = 1.0 / a["input"]["frame_rate"]
+    sa = [s for s in a["steps"] if s["side"] == na]
+    sb = [s for s in b["steps"] if s["side"] == nb]
+    stride_s = 60.0 / a["summary"]["cadence_spm"] * 2
+    pairs = []  # the same step in both runs: contacts less than a fifth of a stride apart
+    for s in sa:
+        other = min(sb, key=lambda o: abs(o["contact_s"] - s["contact_s"]))
+        if abs(other["contact_s"] - s["contact_s"]) < 0.2 * stride_s:
+            pairs.append((s, other))
+    assert len(pairs) >= 10
+    for key, limit in (("contact_s", frame_s / 3), ("toe_off_s", frame_s)):
+        gap = float(np.median([abs(s[key] - o[key]) for s, o in pairs]))
+        assert gap <= limit, (key, gap)
+
+
 def test_far_leg_is_never_judged_in_either_run(runs):
     for name in ("original", "mirror"):
         doc = load(runs[name])
