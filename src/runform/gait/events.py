@@ -36,7 +36,9 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    plausible, alternation with the other foot, no double support beyond a tolerance.
    A stance that overlaps the other foot's is kept with one witness's contact alone (the
    foot speed's, else the knee's) when that one ends the overlap (a slow foot skimming the
-   belt looks landed early). Steps that fail are rejected with the reason, not kept.
+   belt looks landed early). Steps that fail are rejected with the reason, not kept. A
+   stance whose foot points are missing still happened: the step before it keeps its own
+   timing but gets no stride or step time across it.
 7. **Impossible steps** (a step or stride far longer than the clip's median, which spans a
    missed contact; a duty factor outside running) are rejected with the reason.
 
@@ -143,10 +145,10 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.0206
-    toe_off_level: float = 0.01523
-    contact_level_per_speed: float = -0.001857
-    toe_off_level_per_speed: float = 0.000108
+    contact_level: float = 0.02022
+    toe_off_level: float = 0.01542
+    contact_level_per_speed: float = -0.001732
+    toe_off_level_per_speed: float = 0.000027
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
@@ -175,6 +177,7 @@ class FootClearanceDetector:
         events: list[GaitEvent] = []
         rejected: list[RejectedStep] = []
         stances: dict[str, list[tuple[float, float, float, float, float]]] = {}
+        lost: dict[str, list[float]] = {side: [] for side in SIDES}  # mid-times, points lost
         for side in SIDES:
             clear, conf = self._clearance(track, side, leg)
             self.clearance_[side] = clear
@@ -194,6 +197,8 @@ class FootClearanceDetector:
                 refined = self._refine(track.time, clear, start, stop)
                 if isinstance(refined, str):
                     rejected.append(RejectedStep(side, float(track.time[start]), refined))
+                    if refined == MISSING_POINTS:
+                        lost[side].append(float(track.time[(start + stop) // 2]))
                     continue
                 tc, fc, tt, ft = refined
                 c = float(np.nanmean(conf[start:stop])) if conf is not None else 1.0
@@ -223,7 +228,7 @@ class FootClearanceDetector:
             side: self._own_contacts(track, side, knee_contacts.get(side), len(items))
             for side, items in stances.items()
         }
-        steps, more_rejected = self._pair(stances, witnesses)
+        steps, more_rejected = self._pair(stances, witnesses, lost)
         rejected.extend(more_rejected)
         for st in steps:
             events.append(
@@ -439,11 +444,14 @@ class FootClearanceDetector:
         return out
 
     def _pair(
-        self, stances: dict, witnesses: dict | None = None
+        self, stances: dict, witnesses: dict | None = None, lost: dict | None = None
     ) -> tuple[list[Step], list[RejectedStep]]:
         """Pair and check the stances; ``witnesses`` (side -> per stance, a list of single
         witnesses' own contacts ``(time, frame)``: the foot speed's, the knee's) may rescue
-        one that overlaps the other foot's."""
+        one that overlaps the other foot's. ``lost`` (side -> mid-times of stances whose
+        foot points were missing) are stances known to have happened: a step's next contact
+        of that foot is not the one after them (unknown instead, so the step keeps its own
+        timing and has no step or stride time that spans them)."""
         rejected: list[RejectedStep] = []
         good: list[tuple] = []  # (side, tc, fc, tt, ft, conf, witnesses' contacts)
         for side, items in stances.items():
@@ -494,6 +502,11 @@ class FootClearanceDetector:
             nxt_same = next((k[1] for k in kept[i + 1 :] if k[0] == side), None)
             # the other foot's contact must come before this foot's next contact
             if nxt_other is not None and nxt_same is not None and nxt_other > nxt_same:
+                nxt_other = None
+            other = "right" if side == "left" else "left"
+            if nxt_same is not None and _lost_between(lost, side, tt, nxt_same):
+                nxt_same = None
+            if nxt_other is not None and _lost_between(lost, other, tc, nxt_other):
                 nxt_other = None
             steps.append(
                 Step(
@@ -557,6 +570,11 @@ class FootClearanceDetector:
             else:
                 rejected.append(RejectedStep(s.side, s.contact_s, reason))
         return kept, rejected
+
+
+def _lost_between(lost: dict | None, side: str, after: float, before: float) -> bool:
+    """Whether a stance of ``side`` whose foot points were missing lies between the times."""
+    return any(after < t < before for t in (lost or {}).get(side, ()))
 
 
 def _frame_of(t: np.ndarray, time_s: float) -> float:
