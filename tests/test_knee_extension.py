@@ -11,6 +11,7 @@ from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
 from runform.gait.events import FootClearanceDetector
 from runform.gait.knee_extension import extension_peak, knee_included_angle, knee_peaks
+from runform.gait.pairing import pair_stances
 from runform.synthetic import synthetic_runner
 from runform.track import PoseTrack
 
@@ -108,7 +109,8 @@ def test_an_overlapping_stance_is_kept_when_a_witness_contact_ends_the_overlap()
 
     def pair(*contacts: float):
         own = {"right": [[(c, 100 * c) for c in contacts]]}
-        return FootClearanceDetector()._pair({"left": list(left), "right": list(right)}, own)
+        stances = {"left": list(left), "right": list(right)}
+        return pair_stances(stances, FootClearanceDetector().limits, own)
 
     steps, rejected = pair(1.04)
     assert [(s.side, s.contact_s) for s in steps] == [("left", 0.70), ("right", 1.04)]

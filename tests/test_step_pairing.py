@@ -9,6 +9,9 @@ no stride or step time that would span the lost stance, rather than being reject
 from __future__ import annotations
 
 from runform.gait.events import FootClearanceDetector
+from runform.gait.pairing import pair_stances
+
+LIMITS = FootClearanceDetector().limits  # the shipped detector's
 
 
 def stance(contact: float, toe_off: float) -> tuple[float, float, float, float, float]:
@@ -20,8 +23,8 @@ RIGHT = [stance(0.35, 0.60), stance(1.05, 1.30), stance(1.75, 2.00)]
 
 
 def test_the_step_before_a_lost_stance_is_kept_without_a_stride_that_spans_it() -> None:
-    steps, rejected = FootClearanceDetector()._pair(
-        {"left": list(LEFT), "right": list(RIGHT)}, lost={"left": [0.82], "right": []}
+    steps, rejected = pair_stances(
+        {"left": list(LEFT), "right": list(RIGHT)}, LIMITS, lost={"left": [0.82], "right": []}
     )
     first = steps[0]
     assert (first.side, first.contact_s, first.toe_off_s) == ("left", 0.0, 0.25)
@@ -35,6 +38,6 @@ def test_the_step_before_a_lost_stance_is_kept_without_a_stride_that_spans_it() 
 
 
 def test_without_knowing_of_the_lost_stance_the_long_stride_is_rejected() -> None:
-    steps, rejected = FootClearanceDetector()._pair({"left": list(LEFT), "right": list(RIGHT)})
+    steps, rejected = pair_stances({"left": list(LEFT), "right": list(RIGHT)}, LIMITS)
     assert 0.0 not in [s.contact_s for s in steps]
     assert any("a contact was missed" in r.reason for r in rejected)
