@@ -309,24 +309,12 @@ def grid_errors(
         for k in grids:
             bias[k][trial.name] = rows[k]
         speed[trial.name] = float(np.nanmedian(speeds))
-        # the knee's own times (weight 1, no offset): they do not depend on the levels
-        knee_errs: dict[str, list[float]] = {k: [] for k in grids}
-        for track in tracks:
-            res = run_engine(
-                track, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
-            )
-            m = match_events(res["events"], trial.events, TOLERANCE_S)
-            for k in grids:
-                knee_errs[k] += list(m[k].errors_ms)
-        knee_bias[trial.name] = {
-            k: float(np.mean(v)) if v else float("nan") for k, v in knee_errs.items()
-        }
-        speed_errs: list[float] = []
-        for track in tracks:
-            res = run_engine(track, SPEED_ONLY)
-            m = match_events(res["events"], trial.events, TOLERANCE_S)
-            speed_errs += list(m["contact"].errors_ms)
-        speed_bias[trial.name] = float(np.mean(speed_errs)) if speed_errs else float("nan")
+        # the knee's and the foot speed's own times (weight 1, no offset): they do not
+        # depend on the levels
+        knee_bias[trial.name] = mean_errors(
+            trial, tracks, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
+        )
+        speed_bias[trial.name] = mean_errors(trial, tracks, SPEED_ONLY)["contact"]
     return Grid(
         {k: tuple(v) for k, v in grids.items()},
         bias,
@@ -335,6 +323,19 @@ def grid_errors(
         knee_bias,
         speed_bias,
     )
+
+
+def mean_errors(trial: Trial, tracks: Sequence, params: Mapping[str, float]) -> dict[str, float]:
+    """Mean signed error (ms) of the trial's contacts and toe-offs over ``tracks`` (its
+    projections) with detector constants ``params``; NaN for an event never matched."""
+    from runform.evaluation import match_events
+
+    errs: dict[str, list[float]] = {"contact": [], "toe_off": []}
+    for track in tracks:
+        m = match_events(run_engine(track, params)["events"], trial.events, TOLERANCE_S)
+        for k in errs:
+            errs[k] += list(m[k].errors_ms)
+    return {k: float(np.mean(v)) if v else float("nan") for k, v in errs.items()}
 
 
 def zero_bias_level(levels: Sequence[float], bias: np.ndarray) -> float:

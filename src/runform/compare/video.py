@@ -43,12 +43,11 @@ from runform.keyframes import still_filename
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
 from runform.render.annotate import (
-    MAX_PLAYBACK_FPS,
-    SMOOTH_PLAYBACK_FPS,
     TICKS_PER_SECOND,
     X264_OPTIONS,
     colour_tags,
     default_slow_factor,
+    output_schedule,
     steady_window,
 )
 from runform.render.frame_store import upright_i420
@@ -192,13 +191,13 @@ def annotated_timing(analysis: dict, video: str | Path) -> PanelTiming:
     clip = _clip_time(analysis)
     duration = float(clip[-1] - clip[0])
     shown = float(times[-1])  # on-screen time of the last frame
-    # the renderer plays a clip at capture_fps / slow frames a second (at most 60 fps), or,
-    # asked for in-between frames (or before they became optional), at 24 fps at least
-    real_rate = min(fps / slow, MAX_PLAYBACK_FPS)
-    smooth_rate = min(max(fps / slow, SMOOTH_PLAYBACK_FPS), MAX_PLAYBACK_FPS)
+    # the rates the renderer plays this clip at: its filmed frames, or (asked for, or before
+    # they became optional) with in-between frames
+    probe = np.arange(3) / fps
+    rates = {output_schedule(probe, slow, fps, smooth).fps for smooth in (False, True)}
     measured_rate = 1.0 / float(np.median(np.diff(times)))
-    if all(abs(measured_rate - r) > 0.03 * r for r in (real_rate, smooth_rate)):
-        expected = " or ".join(f"{r:.3g}" for r in sorted({real_rate, smooth_rate}))
+    if all(abs(measured_rate - r) > 0.03 * r for r in rates):
+        expected = " or ".join(f"{r:.3g}" for r in sorted(rates))
         raise InputError(
             f"{path.name} plays at {measured_rate:.3g} frames a second where runform renders "
             f"this analysis at {expected} ({slow:g}x slow motion), so it cannot be "

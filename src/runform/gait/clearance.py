@@ -4,11 +4,13 @@ Helpers of :class:`runform.gait.events.FootClearanceDetector`: the ground line u
 point (:func:`ground_line`), slow drift removed from a height (:func:`remove_drift`), the
 stride period from the clearance's rhythm (:func:`stride_period`), the stance foot's speed
 under the hips (:func:`stance_speed`), the clearance's noise on the stance plateau
-(:func:`plateau_noise`), and a level crossing interpolated between frames
+(:func:`plateau_noise`), the foot's horizontal position (:func:`foot_x`), and a level crossing interpolated between frames
 (:func:`crossing`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -82,6 +84,20 @@ def stride_period(
     return float((k + shift) * dt)
 
 
+def foot_x(
+    track: PoseTrack, side: str, parts: Sequence[str] = ("heel", "foot_index")
+) -> np.ndarray | None:
+    """Horizontal position of one foot: the mean of the given points of it (those present
+    in a frame where some are missing), NaN where all are; ``None`` when the track has
+    none of them."""
+    names = [f"{side}_{p}" for p in parts if track.has(f"{side}_{p}")]
+    if not names:
+        return None
+    xs = np.stack([track.point(n)[:, 0] for n in names])
+    count = np.isfinite(xs).sum(axis=0)
+    return np.where(count > 0, np.nansum(xs, axis=0) / np.maximum(count, 1), np.nan)
+
+
 def stance_speed(track: PoseTrack, side: str, windows: list[tuple[int, int]], leg: float) -> float:
     """How fast the stance foot moves backward under the hips, in leg lengths per second.
 
@@ -90,12 +106,10 @@ def stance_speed(track: PoseTrack, side: str, windows: list[tuple[int, int]], le
     treadmill and overground alike this is the running speed, measured in the image
     without a scale. NaN when it cannot be measured.
     """
-    names = [f"{side}_{p}" for p in ("heel", "foot_index", "ankle") if track.has(f"{side}_{p}")]
-    if not names or not (track.has("left_hip") and track.has("right_hip")):
+    parts = [p for p in ("heel", "foot_index", "ankle") if track.has(f"{side}_{p}")][:2]
+    foot = foot_x(track, side, parts)
+    if foot is None or not (track.has("left_hip") and track.has("right_hip")):
         return float("nan")
-    xs = np.stack([track.point(n)[:, 0] for n in names[:2]])
-    count = np.isfinite(xs).sum(axis=0)
-    foot = np.where(count > 0, np.nansum(xs, axis=0) / np.maximum(count, 1), np.nan)
     hip = 0.5 * (track.point("left_hip")[:, 0] + track.point("right_hip")[:, 0])
     rel = foot - hip
     speeds = []

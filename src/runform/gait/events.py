@@ -30,7 +30,7 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    ``contact_speed_weight``, 3/4) with the moment the foot stops sliding: its horizontal
    velocity reaching the stance velocity (:mod:`runform.gait.foot_speed`), which depends
    neither on the shoe's height nor on how the runner reaches for the ground. Held out, it
-   brought the contact error at 60 fps with pixel noise from 12.7 to 8.4 ms, and on the
+   brought the contact error at 60 fps with pixel noise from 12.7 to 8.3 ms, and on the
    real clip the contacts of the clip and its mirror image from 30 to 3-5 ms apart.
 6. **Steps.** Contacts and toe-offs are paired per foot and checked: contact time
    plausible, alternation with the other foot, no double support beyond a tolerance.
@@ -43,12 +43,13 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    missed contact; a duty factor outside running) are rejected with the reason.
 
 **Calibration.** The two levels grow linearly with the stance foot's speed under the hips,
-measured in the track in leg lengths per second (:func:`~runform.gait.clearance.stance_speed`): a faster runner's
-foot comes down and lifts off faster, so the same height is passed closer to the event.
-Their four constants, and the knee's and the foot speed's offsets, are fitted on seven
-runners at 2-5 m/s
-against force plates (Fukuchi 2017; Hamner & Delp 2013) and validated leave-one-runner-out:
-the constants that score a runner were fitted without that runner (``bench/events_loro.py``, ``docs/validation.md``).
+measured in the track in leg lengths per second
+(:func:`~runform.gait.clearance.stance_speed`): a faster runner's foot comes down and lifts
+off faster, so the same height is passed closer to the event. Their four constants, and the
+knee's and the foot speed's offsets, are fitted on seven runners at 2-5 m/s against force
+plates (Fukuchi 2017; Hamner & Delp 2013) and validated leave-one-runner-out: the constants
+that score a runner were fitted without that runner (``bench/events_loro.py``,
+``docs/validation.md``).
 """
 
 from __future__ import annotations

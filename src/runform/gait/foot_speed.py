@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from runform.gait.clean import lowpass_series
+from runform.gait.clearance import foot_x
 from runform.track import PoseTrack
 
 #: Low-pass cut-off of the foot's position (Hz), at most a quarter of the frame rate.
@@ -49,17 +50,6 @@ MAX_SHIFT_S = 0.15
 #: or stays put (overground, fixed camera): a "stance" whose foot moves forward faster than
 #: this fraction of the late swing's speed over it is a swing taken for a stance.
 STANCE_FORWARD_LIMIT = 0.25
-
-
-def foot_x(track: PoseTrack, side: str) -> np.ndarray | None:
-    """Horizontal position of the foot: the mean of its heel and toe (either alone where the
-    other is missing), NaN where both are; ``None`` when the track has neither point."""
-    names = [f"{side}_{p}" for p in ("heel", "foot_index") if track.has(f"{side}_{p}")]
-    if not names:
-        return None
-    xs = np.stack([track.point(n)[:, 0] for n in names])
-    count = np.isfinite(xs).sum(axis=0)
-    return np.where(count > 0, np.nansum(xs, axis=0) / np.maximum(count, 1), np.nan)
 
 
 def foot_velocity(track: PoseTrack, side: str) -> np.ndarray | None:
