@@ -99,9 +99,9 @@ def test_annotated_video_and_stills(
         assert stream.codec_context.name == "h264"
         first = next(container.decode(stream))
         assert first.format.name == "yuv420p"
-    stills = sorted((out / "stills").glob("*.png")) if (out / "stills").is_dir() else []
+    stills = sorted((out / "stills").glob("*.jpg")) if (out / "stills").is_dir() else []
     if stills:
-        assert any(p.name.endswith("-left.png") for p in stills)  # 01-contact-left.png ...
+        assert any(p.name.endswith("-left.jpg") for p in stills)  # 01-contact-left.jpg ...
     else:
         assert "stills" in stdout  # a note says why they are missing
 

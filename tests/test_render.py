@@ -361,16 +361,16 @@ def stills(run, clip, tmp_path_factory):
 def test_stills_for_every_moment_and_side(stills) -> None:
     names = [p.name for p in stills]
     assert names == [
-        "01-contact-left.png",
-        "01-contact-right.png",
-        "02-midstance-left.png",
-        "02-midstance-right.png",
-        "03-toe-off-left.png",
-        "03-toe-off-right.png",
-        "04-peak-extension-left.png",
-        "04-peak-extension-right.png",
-        "05-peak-knee-flexion-left.png",
-        "05-peak-knee-flexion-right.png",
+        "01-contact-left.jpg",
+        "01-contact-right.jpg",
+        "02-midstance-left.jpg",
+        "02-midstance-right.jpg",
+        "03-toe-off-left.jpg",
+        "03-toe-off-right.jpg",
+        "04-peak-extension-left.jpg",
+        "04-peak-extension-right.jpg",
+        "05-peak-knee-flexion-left.jpg",
+        "05-peak-knee-flexion-right.jpg",
     ]
     # the file names sort in the order the moments happen in a gait cycle
     assert sorted(names) == names
@@ -394,8 +394,8 @@ def test_the_report_finds_the_stills_by_their_names(stills) -> None:
     found, _ = collect_media(stills[0].parent, None)
     assert sorted(s.path.name for s in found) == [p.name for p in stills]
     by_key = {s.key: s.path.name for s in found}
-    assert by_key["left_midstance"] == "02-midstance-left.png"
-    assert by_key["right_toe_off"] == "03-toe-off-right.png"
+    assert by_key["left_midstance"] == "02-midstance-left.jpg"
+    assert by_key["right_toe_off"] == "03-toe-off-right.jpg"
 
 
 def test_key_frames_match_the_true_events_and_peaks(run) -> None:

@@ -21,7 +21,6 @@ pypdf = pytest.importorskip("pypdf", reason="pypdf (the dev extra) reads report.
 FOOTER = re.compile(r"page \d+/\d+\s*$")
 #: A figure is drawn from a PNG at 150 dpi across the page: over 1000 px wide (the scorecard's
 #: gauges and the stills are narrower).
-FIGURE_MIN_PX = 1000
 
 
 def outline(reader) -> list[tuple[int, str, int]]:
@@ -44,9 +43,12 @@ def lines_of(page) -> list[str]:
     return [line for line in lines if line and not FOOTER.search(line)]
 
 
-def image_widths(page) -> list[int]:
-    xobjects = page.get("/Resources", {}).get("/XObject", {})
-    return [int(xobjects[name].get_object()["/Width"]) for name in xobjects]
+def chart_labels(svg: bytes) -> list[str]:
+    """The axis labels and titles a chart draws as text (tick numbers left out)."""
+    import xml.etree.ElementTree as ET
+
+    texts = [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    return [t for t in texts if len(t) > 8]
 
 
 def layout_problems(path: Path, content) -> list[str]:
@@ -62,10 +64,10 @@ def layout_problems(path: Path, content) -> list[str]:
             continue
         if title not in figure_titles and len(lines) - where[-1] - 1 < 2:
             problems.append(f"'{title}' (level {level}) is alone at the foot of page {page + 1}")
-        if title in figure_titles:  # drawn, not text: its image must be on the page
-            figures = [w for w in image_widths(reader.pages[page]) if w >= FIGURE_MIN_PX]
-            on_page = [t for _, t, p in marks if p == page and t in figure_titles]
-            if len(figures) < len(on_page):
+        if title in figure_titles:  # a vector drawing: its own text must be on the page
+            fig = next(f for f in content.figures if f.title == title)
+            page_text = " ".join(lines)
+            if not all(label in page_text for label in chart_labels(fig.image.pdf_svg)):
                 problems.append(f"the figure of '{title}' is not on its page ({page + 1})")
     # every finding under "All findings" is on one page with its key frame
     for f in content.findings:

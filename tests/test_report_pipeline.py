@@ -52,7 +52,7 @@ def labels_in(section: str) -> list[str]:
 def test_the_report_of_a_fresh_analysis_shows_every_still_written(analysed):
     result, out = analysed
     assert list(result.outputs)[:4] == ["pose", "analysis", "annotated", "stills"]
-    written = sorted((out / "stills").glob("*.png"))
+    written = sorted((out / "stills").glob("*.jpg"))
     assert len(written) == 10, result.notes
     page = result.outputs["report_html"].read_text(encoding="utf-8")
     gallery = page[page.index('id="media"') : page.index('id="quality"')]

@@ -235,7 +235,7 @@ def test_upload_runs_the_job_and_shows_the_result(tmp_path, clip):
             f"/analyses/{analysis_id}/files/report.pdf" in html
             and f"/analyses/{analysis_id}/files/steps.csv" in html
         )
-        assert 'sandbox="allow-same-origin"' in html and "stills/01-contact-left.png" in html
+        assert 'sandbox="allow-same-origin"' in html and "stills/01-contact-left.jpg" in html
         assert (
             "Content-Security-Policy" in page.headers
             and "script-src 'self'" in page.headers["Content-Security-Policy"]
@@ -264,8 +264,8 @@ def test_upload_runs_the_job_and_shows_the_result(tmp_path, clip):
         csv = client.get(f"{page_url}/files/steps.csv")
         assert csv.status_code == 200 and csv.text.splitlines()[0].count(",") > 3
         assert (
-            client.get(f"{page_url}/files/stills/01-contact-left.png").headers["content-type"]
-            == "image/png"
+            client.get(f"{page_url}/files/stills/01-contact-left.jpg").headers["content-type"]
+            == "image/jpeg"
         )
         # only the pipeline's outputs are served: not the input, not a path outside
         for name in ("../input/video.mp4", "..%2Finput%2Fvideo.mp4", ".cache/x", "video.mp4"):
@@ -487,7 +487,7 @@ PAGE_GETS = [
     "/analyses/{a}/status",
     "/analyses/{a}/files/analysis.json",
     "/analyses/{a}/files/annotated.mp4",
-    "/analyses/{a}/files/stills/01-contact-left.png",
+    "/analyses/{a}/files/stills/01-contact-left.jpg",
     "/analyses/{a}/files/report.html",
     "/analyses/{a}/files/report.pdf",
     "/analyses/{a}/files/steps.csv",

@@ -213,7 +213,7 @@ ROUTES = [
     ("GET", "/analyses/{a}/files/analysis.json"),
     ("GET", "/analyses/{a}/status"),
     ("GET", "/analyses/{a}/files/annotated.mp4"),
-    ("GET", "/analyses/{a}/files/stills/01-contact-left.png"),
+    ("GET", "/analyses/{a}/files/stills/01-contact-left.jpg"),
     ("GET", "/analyses/{a}/comparison"),
     ("POST", "/analyses/{a}/retry"),
     ("POST", "/course/sessions/1/done"),
@@ -239,7 +239,7 @@ EXPECTED = {
     "/analyses/{a}/delete": {"anonymous": 303, "other": 404, "coach": 404, "other_coach": 404},
     "/analyses/{a}/status": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
     "/analyses/{a}/files/annotated.mp4": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
-    "/analyses/{a}/files/stills/01-contact-left.png": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
+    "/analyses/{a}/files/stills/01-contact-left.jpg": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
     # not a re-test: no comparison, for those who may look; a 404 for the others
     "/analyses/{a}/comparison": {"anonymous": 303, "owner": 404, "other": 404, "coach": 404, "other_coach": 404},
     # a finished job is not retried (back to the page); nobody else may touch it

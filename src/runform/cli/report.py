@@ -36,7 +36,7 @@ def load_analysis(path: Path) -> dict:
 
 def _media_beside(analysis_path: Path, out: Path) -> dict:
     """Stills and annotated video next to the analysis file, when the report goes elsewhere."""
-    from runform.keyframes import still_filename
+    from runform.keyframes import still_names
     from runform.report.content import STILL_EVENTS, VIDEO_NAME, still_folders
 
     media: dict = {}
@@ -44,7 +44,7 @@ def _media_beside(analysis_path: Path, out: Path) -> dict:
     for side in ("left", "right"):
         for event in STILL_EVENTS:
             key = f"{side}_{event}"
-            names = (still_filename(side, event), f"{key}.png")
+            names = still_names(side, event)
             if any((f / n).is_file() for f in still_folders(out) for n in names):
                 continue
             there = [f / n for f in still_folders(folder) for n in names]

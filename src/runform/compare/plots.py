@@ -1,6 +1,7 @@
-"""The comparison's charts, drawn like the report's (:mod:`runform.report.plots`): a fresh
-matplotlib figure each, exported by :func:`runform.report.plots.render` as SVG (HTML) and
-PNG (PDF), in the shared side colours.
+"""The comparison's charts, in the report's style and side colours: a fresh matplotlib
+figure each, exported by :func:`render` as SVG (HTML) and PNG (PDF). (The single-run
+report's charts are drawn straight to SVG, :mod:`runform.report.svgchart`; these, drawn
+only when two runs are compared, have not been moved over yet.)
 
 - :func:`change_figure`: every metric's change divided by its smallest detectable change;
   the grey zone (−1 to 1) is "no real change".
@@ -13,6 +14,7 @@ PNG (PDF), in the shared side colours.
 from __future__ import annotations
 
 import functools
+import io
 
 import matplotlib as mpl
 import numpy as np
@@ -25,7 +27,6 @@ from runform.report.plots import (
     SIDE_MARKERS,
     Rendered,
     band_position,
-    render,
     unit_label,
 )
 
@@ -51,6 +52,18 @@ FIG_WIDTH_IN = 6.2
 MAX_RATIO = 4.0
 #: Metrics whose per-step values :func:`steps_figure` shows by default.
 STEP_METRICS = ("cadence_spm", "thigh_extension_deg", "touchdown_distance_pct")
+
+
+def render(fig: Figure, dpi: int = 150) -> Rendered:
+    """Export a figure as SVG (HTML, text as paths) and PNG (PDF) bytes; the layout is
+    computed once, on the first export, and frozen for the second."""
+    with mpl.rc_context(_RC):
+        svg_buf, png_buf = io.BytesIO(), io.BytesIO()
+        fig.savefig(svg_buf, format="svg", metadata={"Date": None})
+        fig.set_layout_engine("none")
+        fig.savefig(png_buf, format="png", dpi=dpi, metadata={"Software": None})
+    w, h = fig.get_size_inches()
+    return Rendered(svg_buf.getvalue(), png_buf.getvalue(), float(w), float(h))
 
 
 def _styled(fn):

@@ -39,7 +39,7 @@ import numpy as np
 
 from runform.errors import InputError
 from runform.findings.wording import fmt_value
-from runform.keyframes import still_filename
+from runform.keyframes import still_names
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
 from runform.render.annotate import (
@@ -605,7 +605,7 @@ def still_pair_name(moment: str, side: str) -> str:
 
 def _find_still(folder: Path, side: str, moment: str) -> Path | None:
     for sub in (folder / "stills", folder):
-        for name in (still_filename(side, moment), f"{side}_{moment}.png"):
+        for name in still_names(side, moment):
             if (sub / name).is_file():
                 return sub / name
     return None

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
-from scipy.signal import butter, sosfiltfilt
 
+from runform.gait.filters import butter_lowpass_sos, pchip, sosfiltfilt
 from runform.geometry import leg_length
 from runform.track import PoseTrack
 
@@ -166,14 +165,16 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = 0.1) -> PoseTrack:
             missing = ~np.isfinite(v)
             if not missing.any() or missing.all() or (~missing).sum() < 2:
                 continue
-            runs = runs_of(missing)
             good = ~missing
-            interp = PchipInterpolator(t[good], v[good], extrapolate=False)
-            for start, stop in runs:
-                if start == 0 or stop == len(v):
-                    continue  # never extrapolate at the ends
-                if stop - start <= max_frames:
-                    v[start:stop] = interp(t[start:stop])
+            fill = [
+                np.arange(start, stop)
+                for start, stop in runs_of(missing)
+                # never extrapolate at the ends
+                if start > 0 and stop < len(v) and stop - start <= max_frames
+            ]
+            if fill:
+                at = np.concatenate(fill)
+                v[at] = pchip(t[good], v[good], t[at])
     return track.replace(xy=xy)
 
 
@@ -209,7 +210,11 @@ def lowpass(track: PoseTrack, cutoff_hz: float | None = None, order: int = 2) ->
     if fc >= 0.5 * fps:
         return track
     flat = track.xy.reshape(track.n_frames, -1).copy()
-    for j in range(flat.shape[1]):
+    sos = butter_lowpass_sos(order, fc, fps)
+    whole = np.isfinite(flat).all(axis=0)
+    if whole.any() and flat.shape[0] > 3 * (2 * len(sos) + 1):
+        flat[:, whole] = sosfiltfilt(sos, flat[:, whole])  # the gap-free series at once
+    for j in np.flatnonzero(~whole):
         flat[:, j] = lowpass_series(flat[:, j], fps, fc, order)
     return track.replace(xy=flat.reshape(track.xy.shape))
 
@@ -218,7 +223,7 @@ def lowpass_series(v: np.ndarray, fps: float, cutoff_hz: float, order: int = 2) 
     """Zero-lag Butterworth low-pass of one series; each run of valid samples on its own."""
     if cutoff_hz >= 0.5 * fps:
         return v
-    sos = butter(order, cutoff_hz, btype="low", fs=fps, output="sos")
+    sos = butter_lowpass_sos(order, cutoff_hz, fps)
     padlen = 3 * (2 * len(sos) + 1)
     out = np.array(v, dtype=float, copy=True)
     for start, stop in runs_of(np.isfinite(out)):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from runform.gait.clean import lowpass_series
+from runform.gait.filters import rolling_mean, rolling_percentile
 from runform.track import PoseTrack
 
 
@@ -178,8 +179,6 @@ def remove_drift(
     plateau is the window's low percentile, so subtracting it re-zeroes each stance
     without touching the shape of the clearance around contact and toe-off.
     """
-    from scipy.ndimage import percentile_filter, uniform_filter1d
-
     ok = np.isfinite(h)
     if ok.sum() < 3:
         return h
@@ -187,7 +186,7 @@ def remove_drift(
     size = max(3, int(round(window_s / float(np.median(np.diff(t))))) | 1)
     if size >= h.size:
         return h - np.nanpercentile(h, percentile)
-    base = percentile_filter(filled, percentile, size=size, mode="nearest")
+    base = rolling_percentile(filled, percentile, size)
     # smooth the baseline over the same window so it only follows slow drift
-    base = uniform_filter1d(base, size=size, mode="nearest")
+    base = rolling_mean(base, size)
     return np.where(ok, h - base, np.nan)

@@ -129,7 +129,8 @@ def analyze_both_sides(
         shutil.rmtree(stills)
     for side in SIDES:
         source = out / SIDE_FOLDER.format(side=side) / "stills"
-        for still in sorted(source.glob(f"*{side}*.png")) if source.is_dir() else []:
+        found = sorted(source.glob(f"*{side}*")) if source.is_dir() else []
+        for still in (p for p in found if p.suffix in (".jpg", ".png")):
             stills.mkdir(exist_ok=True)
             shutil.copy2(still, stills / still.name)
     if stills.is_dir():

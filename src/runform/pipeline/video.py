@@ -36,7 +36,6 @@ from runform.analysis import Analysis, Warning_
 from runform.errors import AnalysisError, OptionError, RunformError
 from runform.pipeline.document import analysis_document
 from runform.pipeline.track import HUMAN_CADENCE_SPM, AnalysisOptions, analyze_track
-from runform.plan.profile import Profile
 from runform.pose.backends import PoseBackend
 from runform.pose.estimate import estimate_pose
 from runform.pose.runner import assess_runner
@@ -44,7 +43,8 @@ from runform.pose.video import DEFAULT_MAX_SIDE, probe_video
 from runform.progress import ProgressCallback, ProgressLike, ensure_progress
 from runform.track import PoseTrack
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the plan is imported only when a plan is asked for
+    from runform.plan.profile import Profile
     from runform.render.frame_store import FrameStore
 
 #: Most memory (MB) spent by default on keeping decoded frames for the annotated video.

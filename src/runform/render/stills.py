@@ -63,9 +63,11 @@ TITLES = {
 MAX_DECODE_SIDE = 1920
 #: Width of a still; its picture (below the title band) is a 3:4 crop around the runner,
 #: 960 px tall: as tall as or taller than the runner's crop in a 720p or 1080p clip, so a
-#: still is not blown up past the pixels the video holds (and its PNG costs no more than it
-#: shows).
+#: still is not blown up past the pixels the video holds (and its file costs no more than
+#: it shows).
 STILL_WIDTH = 720
+#: JPEG quality of the stills (:data:`runform.keyframes.STILL_EXTENSION`).
+JPEG_QUALITY = 92
 STILL_ASPECT = 3 / 4
 #: Space kept around the runner in the crop, as a fraction of the runner's height.
 CROP_PADDING = 0.12
@@ -467,7 +469,7 @@ class _StillJob:
             getattr(self.analysis, "near_side", None),
         )
         path = self.out_dir / kf.filename
-        if not cv2.imwrite(str(path), still, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+        if not cv2.imwrite(str(path), still, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
             raise InputError(f"Could not write {path}; check the folder is writable.")
         return path
 

@@ -25,7 +25,7 @@ from runform.findings.wording import (
     is_reliable,
     verdict_text,
 )
-from runform.keyframes import still_filename
+from runform.keyframes import still_names
 from runform.metrics.catalog import CATALOG
 from runform.progress import ProgressCallback, no_progress
 from runform.report import plots
@@ -34,7 +34,7 @@ from runform.report.references import REFERENCES
 #: How many findings the summary shows (all of them are listed further down).
 SUMMARY_FINDINGS = 3
 #: Key-frame events written by the render stage as ``01-contact-left.png`` ...
-#: (:func:`runform.keyframes.still_filename`; the older ``{side}_{event}.png`` is found too).
+#: (:func:`runform.keyframes.still_filename`; earlier versions' PNG names are found too).
 STILL_EVENTS: tuple[str, ...] = (
     "contact",
     "midstance",
@@ -172,7 +172,7 @@ def collect_media(out_dir: Path, media: dict | None) -> tuple[list[Still], Path 
                 else [
                     folder / name
                     for folder in still_folders(out_dir)
-                    for name in (still_filename(side, event), f"{key}.png")
+                    for name in still_names(side, event)
                 ]
             )
             path = next((p for p in candidates if p.is_file()), None)
@@ -278,7 +278,7 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
                 graded=bool(entry.get("graded", True)),
                 quality=quality.get("level", "good"),
                 flags=flags,
-                gauge=plots.render(fig, dpi=200, svg=False) if fig is not None else None,
+                gauge=plots.render(fig) if fig is not None else None,
             )
         )
     return rows

@@ -1,9 +1,9 @@
 """Key-frame stills as the report embeds them: JPEG, optionally scaled down.
 
-The render writes lossless PNG stills (720 px wide, about 600 kB each); a video frame
-compresses some ten times smaller as JPEG at no visible cost, which keeps ``report.html``
-light enough to open on a phone and ``report.pdf`` small enough to send, although every
-still is embedded (the PNG files stay as written).
+The render writes JPEG stills (720 px wide, about 100 kB each), which are embedded as
+they are unless a smaller width is asked for; stills of earlier versions, PNGs of about
+600 kB, are converted. JPEG keeps ``report.html`` light enough to open on a phone and
+``report.pdf`` small enough to send, although every still is embedded.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ def _jpeg(path: Path, mtime_ns: int, width: int | None) -> bytes:
     from PIL import Image
 
     with Image.open(path) as image:
+        if image.format == "JPEG" and (width is None or image.width <= width):
+            return path.read_bytes()  # already what is embedded: no second encoding
         image = image.convert("RGB")
         if width is not None and image.width > width:
             height = round(image.height * width / image.width)

@@ -322,7 +322,7 @@ def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
             )
             row.cell(r.band + note)
             if r.gauge is not None:
-                row.cell(img=io.BytesIO(r.gauge.png), img_fill_width=True)
+                row.cell(img=io.BytesIO(r.gauge.for_pdf()), img_fill_width=True)
             else:
                 row.cell("")
             row.cell(r.quality + ("".join(f"\n{fl}" for fl in r.flags[:1])))
@@ -360,7 +360,7 @@ def _quality(pdf: _ReportPDF, content: ReportContent) -> None:
 
 def _figure(pdf: _ReportPDF, fig) -> None:
     pdf.heading(fig.title, keep=0)
-    pdf.png(fig.image.png, pdf.width, fig.image.height_in / fig.image.width_in)
+    pdf.png(fig.image.for_pdf(), pdf.width, fig.image.height_in / fig.image.width_in)
     pdf.para(fig.caption, size=7.5, colour=MUTED)
 
 

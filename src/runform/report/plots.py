@@ -1,8 +1,10 @@
-"""The report's figures, drawn with matplotlib and returned as image bytes.
+"""The report's figures, drawn as SVG (:mod:`runform.report.svgchart`).
 
-Every figure is built on a fresh :class:`matplotlib.figure.Figure` (no pyplot, no global
-state) and exported twice by :func:`render`: SVG with text drawn as paths (crisp on screen
-and in print, needs no font) for the HTML report, and PNG for the PDF.
+Each figure function returns a :class:`~runform.report.svgchart.Chart` (or ``None`` when
+there is nothing to draw) and :func:`render` exports it twice: for the HTML report, with a
+browser's font list, and for the PDF, which fpdf2 draws as vector paths in the font it
+embeds. No plotting library is involved: the figures cost milliseconds, not the two
+seconds a matplotlib layout and export took per report (``docs/deploy.md``).
 
 Figures
 -------
@@ -19,21 +21,13 @@ Figures
 
 from __future__ import annotations
 
-import functools
-import io
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
 
 from runform.colours import LEFT_HEX, RIGHT_HEX
 from runform.findings.wording import fmt_band, fmt_edge, fmt_number
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from runform.report.svgchart import HTML_FONT, PDF_FONT, Chart, LegendItem
 
 #: Left orange, right sky blue: the colours of the annotated video and the stills
 #: (:mod:`runform.colours`); ``both`` for whole-body values.
@@ -42,73 +36,41 @@ SIDE_MARKERS = {"left": "o", "right": "s", "both": "D"}
 BAND_GRADED = "#2ca25f"
 BAND_INFO = "#9e9e9e"
 
-_RC = {
-    "svg.fonttype": "path",
-    "svg.hashsalt": "runform",
-    "font.family": "DejaVu Sans",
-    "font.size": 8.5,
-    "axes.titlesize": 9.5,
-    "axes.labelsize": 8.5,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.25,
-    "legend.fontsize": 7.5,
-    "legend.frameon": False,
-}
-
 
 @dataclass(frozen=True)
 class Rendered:
-    """A figure exported for both outputs (``svg`` is ``None`` for PNG-only figures)."""
+    """A figure exported for both outputs.
+
+    ``svg`` is what the HTML embeds (``None`` for PNG-only figures), ``png`` a raster for a
+    PDF that places pictures (the comparison's matplotlib charts), ``pdf_svg`` the SVG the
+    PDF draws as vectors when there is one.
+    """
 
     svg: bytes | None
-    png: bytes
+    png: bytes | None
     width_in: float
     height_in: float
+    pdf_svg: bytes | None = None
 
     def for_html(self) -> tuple[bytes, str]:
         """The bytes and MIME type the HTML embeds: SVG when there is one, else PNG."""
-        return (self.svg, "image/svg+xml") if self.svg is not None else (self.png, "image/png")
+        if self.svg is not None:
+            return self.svg, "image/svg+xml"
+        assert self.png is not None
+        return self.png, "image/png"
+
+    def for_pdf(self) -> bytes:
+        """The bytes the PDF places: vector SVG when there is one, else PNG."""
+        data = self.pdf_svg if self.pdf_svg is not None else self.png
+        assert data is not None
+        return data
 
 
-def render(fig: Figure, dpi: int = 150, svg: bool = True) -> Rendered:
-    """Export a figure as SVG (HTML) and PNG (PDF) bytes.
-
-    The layout is computed once, on the first export, and frozen for the second.
-    """
-    with mpl.rc_context(_RC):
-        svg_buf, png_buf = io.BytesIO(), io.BytesIO()
-        if svg:
-            fig.savefig(svg_buf, format="svg", metadata={"Date": None})
-            fig.set_layout_engine("none")
-        fig.savefig(png_buf, format="png", dpi=dpi, metadata={"Software": None})
-    w, h = fig.get_size_inches()
-    return Rendered(svg_buf.getvalue() if svg else None, png_buf.getvalue(), float(w), float(h))
-
-
-def _styled(fn: Callable[P, R]) -> Callable[P, R]:
-    """Build the figure under the report's matplotlib style (fonts, grid, spines)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with mpl.rc_context(_RC):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-def _figure(
-    width: float,
-    height: float,
-    nrows: int = 1,
-    ncols: int = 1,
-    layout: str | None = "constrained",
-    **kw,
-):
-    fig = Figure(figsize=(width, height), layout=layout)  # type: ignore[arg-type]
-    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
-    return fig, axes
+def render(chart: Chart) -> Rendered:
+    """Export a chart as SVG for the HTML (browser fonts) and for the PDF (its font)."""
+    return Rendered(
+        chart.svg(HTML_FONT), None, chart.width_in, chart.height_in, chart.svg(PDF_FONT)
+    )
 
 
 def _band(entry: dict | None) -> tuple[float | None, float | None]:
@@ -116,22 +78,18 @@ def _band(entry: dict | None) -> tuple[float | None, float | None]:
     return band.get("low"), band.get("high")
 
 
-def _legend_handles(sides: bool = True, bands: bool = True) -> list:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    handles = []
+def _legend(sides: bool = True, bands: bool = True) -> list[LegendItem]:
+    items = []
     if sides:
-        handles += [
-            Line2D([], [], color=SIDE_COLOURS[s], marker=SIDE_MARKERS[s], ms=4, label=s)
-            for s in ("left", "right")
+        items += [
+            LegendItem(s, SIDE_COLOURS[s], "line", SIDE_MARKERS[s]) for s in ("left", "right")
         ]
     if bands:
-        handles += [
-            Patch(color=BAND_GRADED, alpha=0.3, label="reference band (graded)"),
-            Patch(color=BAND_INFO, alpha=0.3, label="typical range (not graded)"),
+        items += [
+            LegendItem("reference band (graded)", BAND_GRADED, "patch", opacity=0.3),
+            LegendItem("typical range (not graded)", BAND_INFO, "patch", opacity=0.3),
         ]
-    return handles
+    return items
 
 
 def unit_label(unit: str) -> str:
@@ -183,8 +141,9 @@ def _windows(kind: str, toe_off: float) -> list[tuple[float, float]]:
     return [(0.0, 100.0)]
 
 
-@_styled
-def angle_curves_figure(cycles: dict, metrics: dict, angles=("thigh", "hip", "knee", "trunk")):
+def angle_curves_figure(
+    cycles: dict, metrics: dict, angles=("thigh", "hip", "knee", "trunk")
+) -> Chart | None:
     """Mean ± SD angle curves over the gait cycle, both sides, with reference bands.
 
     ``cycles`` is ``analysis["cycles"]``: ``{angle: {side: {mean, sd, n, toe_off_pct}}}``;
@@ -193,10 +152,13 @@ def angle_curves_figure(cycles: dict, metrics: dict, angles=("thigh", "hip", "kn
     present = [a for a in angles if any((cycles.get(a) or {}).get(s) for s in ("left", "right"))]
     if not present:
         return None
-    ncols = 2
     nrows = (len(present) + 1) // 2
-    fig, axes = _figure(7.2, 2.5 * nrows, nrows, ncols)
-    for ax, angle in zip(axes.flat, present, strict=False):
+    chart = Chart(7.2, 2.5 * nrows, nrows, 2)
+    for k, angle in enumerate(present):
+        ax = chart.panel(
+            k // 2, k % 2, title=ANGLE_TITLES.get(angle, angle), xlabel="gait cycle (%)",
+            ylabel="degrees", xlim=(0.0, 100.0),
+        )  # fmt: skip
         toe_offs = []
         for side in ("left", "right"):
             curve = (cycles.get(angle) or {}).get(side)
@@ -206,11 +168,11 @@ def angle_curves_figure(cycles: dict, metrics: dict, angles=("thigh", "hip", "kn
             sd = np.asarray(curve.get("sd") or np.zeros_like(mean), float)
             x = np.linspace(0.0, 100.0, mean.size)
             colour = SIDE_COLOURS[side]
-            ax.plot(x, mean, color=colour, lw=1.6, label=f"{side} (n = {curve.get('n', '?')})")
-            ax.fill_between(x, mean - sd, mean + sd, color=colour, alpha=0.15, lw=0)
+            ax.fill_between(x, mean - sd, mean + sd, colour, 0.15)
+            ax.line(x, mean, colour, 1.6)
             if curve.get("toe_off_pct") is not None:
                 toe_offs.append(float(curve["toe_off_pct"]))
-                ax.axvline(curve["toe_off_pct"], color=colour, ls="--", lw=0.9, alpha=0.8)
+                ax.vline(float(curve["toe_off_pct"]), colour, opacity=0.8)
         toe_off = float(np.mean(toe_offs)) if toe_offs else 40.0
         for metric, window, sign in _CYCLE_BANDS.get(angle, []):
             low, high = _band(metrics.get(metric))
@@ -219,17 +181,9 @@ def angle_curves_figure(cycles: dict, metrics: dict, angles=("thigh", "hip", "kn
             lo, hi = sorted((sign * low, sign * high))
             graded = (metrics.get(metric) or {}).get("graded", True)
             for x0, x1 in _windows(window, toe_off):
-                ax.fill_between(
-                    [x0, x1], lo, hi, color=BAND_GRADED if graded else BAND_INFO, alpha=0.18, lw=0
-                )
-        ax.set_title(ANGLE_TITLES.get(angle, angle))
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("gait cycle (%)")
-        ax.set_ylabel("degrees")
-    for ax in list(axes.flat)[len(present) :]:
-        ax.set_visible(False)
-    fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=5)
-    return fig
+                ax.rect(x0, x1, lo, hi, BAND_GRADED if graded else BAND_INFO, 0.18)
+    chart.legend = _legend()
+    return chart
 
 
 # ----------------------------------------------------------------------------- per step
@@ -244,46 +198,35 @@ STEP_PLOT_METRICS: tuple[str, ...] = (
 )
 
 
-def _min_span(ax, values: list[float], fraction: float = 0.05) -> None:
-    """Keep step-to-step noise from looking large: show at least ±``fraction`` of the median."""
+def _min_span(values: list[float], fraction: float = 0.05) -> list[float]:
+    """Keep step-to-step noise from looking large: show at least ±``fraction`` of the median
+    (the two values to include in the panel's range)."""
     if not values:
-        return
+        return []
     centre = float(np.median(values))
     half = fraction * abs(centre)
-    y0, y1 = ax.get_ylim()
-    if half > 0 and (y1 - y0) < 2 * half:
-        ax.set_ylim(min(y0, centre - half), max(y1, centre + half))
+    return [centre - half, centre + half] if half > 0 else []
 
 
-def _shade_band(ax, low: float | None, high: float | None, graded: bool) -> None:
-    """Shade a band across the axes; a one-sided band runs to the edge of the data range."""
-    if low is None and high is None:
-        return
-    colour = BAND_GRADED if graded else BAND_INFO
-    if low is not None and high is not None:
-        ax.axhspan(low, high, color=colour, alpha=0.15, lw=0)
-        return
-    y0, y1 = ax.get_ylim()
-    edge = low if low is not None else high
-    y0, y1 = min(y0, edge - 0.05 * (y1 - y0)), max(y1, edge + 0.05 * (y1 - y0))
-    if low is not None:
-        ax.axhspan(low, y1, color=colour, alpha=0.15, lw=0)
-    else:
-        ax.axhspan(y0, high, color=colour, alpha=0.15, lw=0)
-    ax.set_ylim(y0, y1)
-
-
-@_styled
-def step_metrics_figure(steps: list[dict], metrics: dict, names=STEP_PLOT_METRICS):
+def step_metrics_figure(steps: list[dict], metrics: dict, names=STEP_PLOT_METRICS) -> Chart | None:
     """Per-step values over time (left/right), band shaded, each side's median dashed."""
     present = [m for m in names if any(s.get(m) is not None for s in steps)]
     if not present:
         return None
     nrows = (len(present) + 1) // 2
-    fig, axes = _figure(7.2, 2.0 * nrows, nrows, 2)
-    for ax, metric in zip(axes.flat, present, strict=False):
+    chart = Chart(7.2, 2.0 * nrows, nrows, 2)
+    for k, metric in enumerate(present):
         entry = metrics.get(metric) or {}
+        unit = unit_label(entry.get("unit", ""))
+        ax = chart.panel(
+            k // 2, k % 2, title=entry.get("name", metric) + (f" ({unit})" if unit else ""),
+            xlabel="time of contact (s)",
+        )  # fmt: skip
         low, high = _band(entry)
+        colour_band = BAND_GRADED if entry.get("graded", True) else BAND_INFO
+        # a one-sided band runs to the panel's edge: drawn first, under the points
+        if low is not None or high is not None:
+            ax.rect(None, None, low, high, colour_band, 0.15)
         for side in ("left", "right"):
             pts = [
                 (s["contact_s"], s[metric])
@@ -294,18 +237,13 @@ def step_metrics_figure(steps: list[dict], metrics: dict, names=STEP_PLOT_METRIC
                 continue
             t, v = np.array(pts, float).T
             colour = SIDE_COLOURS[side]
-            ax.plot(t, v, ls="-", lw=0.6, color=colour, alpha=0.5)
-            ax.plot(t, v, ls="none", marker=SIDE_MARKERS[side], ms=3.5, color=colour)
-            ax.axhline(float(np.median(v)), color=colour, ls="--", lw=0.9)
-        _min_span(ax, [s[metric] for s in steps if s.get(metric) is not None])
-        _shade_band(ax, low, high, entry.get("graded", True))
-        unit = unit_label(entry.get("unit", ""))
-        ax.set_title(entry.get("name", metric) + (f" ({unit})" if unit else ""))
-        ax.set_xlabel("time of contact (s)")
-    for ax in list(axes.flat)[len(present) :]:
-        ax.set_visible(False)
-    fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=4)
-    return fig
+            ax.line(t, v, colour, 0.6, opacity=0.5)
+            ax.markers(t, v, SIDE_MARKERS[side], colour, 3.5)
+            ax.hline(float(np.median(v)), colour)
+        span = _min_span([s[metric] for s in steps if s.get(metric) is not None])
+        ax.include(y=span)
+    chart.legend = _legend()
+    return chart
 
 
 # ----------------------------------------------------------------------------- symmetry
@@ -322,8 +260,7 @@ def band_position(value: float, low: float | None, high: float | None) -> float 
     return (value - low) / (high - low)
 
 
-@_styled
-def symmetry_figure(metrics: dict, names: list[str] | None = None):
+def symmetry_figure(metrics: dict, names: list[str] | None = None) -> Chart | None:
     """Left and right medians of each per-side metric placed on its band (dumbbell chart)."""
     rows = []
     for metric, entry in metrics.items():
@@ -339,82 +276,76 @@ def symmetry_figure(metrics: dict, names: list[str] | None = None):
         rows.append((entry.get("name", metric), pl, pr, entry))
     if not rows:
         return None
-    fig, axes = _figure(7.2, 0.32 * len(rows) + 1.0)
-    ax = axes[0, 0]
+    chart = Chart(7.2, 0.32 * len(rows) + 1.0)
     y = np.arange(len(rows))[::-1]
-    ax.axvspan(0.0, 1.0, color=BAND_GRADED, alpha=0.15, lw=0, label="reference band")
-    for yi, (_name, pl, pr, entry) in zip(y, rows, strict=True):
-        ax.plot([pl, pr], [yi, yi], color="#777777", lw=1.2, zorder=1)
-        ax.plot(pl, yi, SIDE_MARKERS["left"], color=SIDE_COLOURS["left"], ms=5, zorder=2)
-        ax.plot(pr, yi, SIDE_MARKERS["right"], color=SIDE_COLOURS["right"], ms=5, zorder=2)
-        unit = entry.get("unit", "")
-        text = (
-            f"L {fmt_number(entry['left']['median'], unit)} · "
-            f"R {fmt_number(entry['right']['median'], unit)} {unit_label(unit)}"
-        )
-        ax.annotate(
-            text,
-            (1.0, yi),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=7,
-            color="#444444",
-        )
-    ax.set_yticks(y, [r[0] for r in rows])
     lo = min(-0.6, min(min(r[1], r[2]) for r in rows) - 0.1)
     hi = max(1.6, max(max(r[1], r[2]) for r in rows) + 0.1)
-    ax.set_xlim(lo, hi)
-    ax.set_xticks([0.0, 1.0], ["band low", "band high"])
-    ax.grid(False, axis="y")
-    ax.plot([], [], SIDE_MARKERS["left"], color=SIDE_COLOURS["left"], label="left")
-    ax.plot([], [], SIDE_MARKERS["right"], color=SIDE_COLOURS["right"], label="right")
-    fig.legend(loc="outside lower center", ncols=3)
-    return fig
+    notes = []
+    for yi, (_name, _pl, _pr, entry) in zip(y, rows, strict=True):
+        unit = entry.get("unit", "")
+        notes.append((
+            float(yi),
+            f"L {fmt_number(entry['left']['median'], unit)} · "
+            f"R {fmt_number(entry['right']['median'], unit)} {unit_label(unit)}",
+        ))  # fmt: skip
+    ax = chart.panel(
+        0, 0, xlim=(lo, hi), ylim=(-0.6, len(rows) - 0.4), grid="x",
+        xticks=[(0.0, "band low"), (1.0, "band high")],
+        yticks=[(float(yi), r[0]) for yi, r in zip(y, rows, strict=True)], notes=notes,
+    )  # fmt: skip
+    ax.rect(0.0, 1.0, None, None, BAND_GRADED, 0.15)
+    for yi, (_name, pl, pr, _entry) in zip(y, rows, strict=True):
+        ax.line([pl, pr], [yi, yi], "#777777", 1.2)
+        ax.markers([pl], [yi], SIDE_MARKERS["left"], SIDE_COLOURS["left"], 5.0)
+        ax.markers([pr], [yi], SIDE_MARKERS["right"], SIDE_COLOURS["right"], 5.0)
+    chart.legend = [
+        LegendItem("reference band", BAND_GRADED, "patch", opacity=0.3),
+        LegendItem("left", SIDE_COLOURS["left"], "marker", SIDE_MARKERS["left"]),
+        LegendItem("right", SIDE_COLOURS["right"], "marker", SIDE_MARKERS["right"]),
+    ]
+    return chart
 
 
 # ----------------------------------------------------------------------------- timeline
 
 
-@_styled
-def timeline_figure(events: list[dict], rejected: list[dict], duration_s: float | None = None):
+def timeline_figure(
+    events: list[dict], rejected: list[dict], duration_s: float | None = None
+) -> Chart | None:
     """Stance phases of each foot over time (contact → toe-off bars), rejected steps as ×."""
     if not events:
         return None
-    fig, axes = _figure(7.2, 1.7)
-    ax = axes[0, 0]
+    chart = Chart(7.2, 1.7)
+    end = duration_s or max(e["time_s"] for e in events)
+    ax = chart.panel(
+        0, 0, xlabel="time (s); bars = foot on the ground (contact → toe-off)",
+        xlim=(0.0, end), ylim=(-0.6, 1.6), yticks=[(0.0, "right"), (1.0, "left")], grid="x",
+    )  # fmt: skip
     rows = {"left": 1, "right": 0}
     for side, yrow in rows.items():
         evs = sorted((e for e in events if e.get("side") == side), key=lambda e: e["time_s"])
-        spans = []
         for i, e in enumerate(evs):
             if e.get("kind") != "contact":
                 continue
             nxt = next((f for f in evs[i + 1 :] if f.get("kind") == "toe_off"), None)
             if nxt is not None:
-                spans.append((e["time_s"], nxt["time_s"] - e["time_s"]))
-        ax.broken_barh(spans, (yrow - 0.35, 0.7), color=SIDE_COLOURS[side], alpha=0.85)
+                ax.rect(
+                    e["time_s"], nxt["time_s"], yrow - 0.35, yrow + 0.35, SIDE_COLOURS[side], 0.85
+                )
         bad = [r["time_s"] for r in rejected if r.get("side") == side]
         if bad:
-            ax.plot(bad, [yrow] * len(bad), "x", color="#b2182b", ms=6, mew=1.5)
+            ax.markers(bad, [yrow] * len(bad), "x", "#b2182b", 6.0)
     if rejected:
-        ax.plot([], [], "x", color="#b2182b", label="rejected step")
-        ax.legend(loc="upper right", bbox_to_anchor=(1.0, 1.32), ncols=1)
-    ax.set_yticks([0, 1], ["right", "left"])
-    ax.set_ylim(-0.6, 1.6)
-    end = duration_s or max(e["time_s"] for e in events)
-    ax.set_xlim(0, end)
-    ax.set_xlabel("time (s); bars = foot on the ground (contact → toe-off)")
-    ax.grid(False, axis="y")
-    return fig
+        chart.legend = [LegendItem("rejected step", "#b2182b", "marker", "x")]
+        chart.legend_at = "top"
+        chart.pad = (14.0, 6.0, 6.0, 6.0)
+    return chart
 
 
 # ----------------------------------------------------------------------------- gauges
 
 
-@_styled
-def gauge_figure(entry: dict):
+def gauge_figure(entry: dict) -> Chart | None:
     """A small strip: the band (green if graded, grey if informative) and the value(s).
 
     Per-side metrics show a left circle and a right square; whole-body metrics one diamond.
@@ -434,39 +365,21 @@ def gauge_figure(entry: dict):
     if low is not None and high is not None:
         span = max(span, high - low)
     pad = 0.18 * span
-    fig, axes = _figure(2.3, 0.42, layout=None)
-    fig.subplots_adjust(left=0.04, right=0.96, bottom=0.42, top=0.98)
-    ax = axes[0, 0]
+    unit = entry.get("unit", "")
+    chart = Chart(2.3, 0.42)
+    chart.pad = (2.0, 6.0, 1.0, 6.0)
+    ax = chart.panel(
+        0, 0, xlim=(lo - pad, hi + pad), ylim=(-1.0, 1.0), grid="", spines="b", tick_font=6.5,
+        xticks=[(t, fmt_edge(t, unit)) for t in (low, high) if t is not None], yticks=[],
+    )  # fmt: skip
     colour = BAND_GRADED if entry.get("graded", True) else BAND_INFO
     if low is not None or high is not None:
-        x0 = low if low is not None else lo - pad
-        x1 = high if high is not None else hi + pad
-        ax.axvspan(x0, x1, color=colour, alpha=0.28, lw=0)
+        ax.rect(low, high, None, None, colour, 0.28)
     if entry.get("expected") is not None:
-        ax.axvline(entry["expected"], color="#444444", lw=1.0, ls=":")
+        ax.vline(float(entry["expected"]), "#444444", 1.0, "1 1.6")
     for side, value in values:
-        ax.plot(
-            value,
-            0.0,
-            SIDE_MARKERS[side],
-            color=SIDE_COLOURS[side],
-            ms=6.5,
-            mec="white",
-            mew=0.6,
-            clip_on=False,
-            zorder=3,
-        )
-    ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(-1, 1)
-    ax.set_yticks([])
-    ticks = [t for t in (low, high) if t is not None]
-    unit = entry.get("unit", "")
-    ax.set_xticks(ticks, [fmt_edge(t, unit) for t in ticks])
-    ax.tick_params(axis="x", labelsize=6.5, length=2, pad=1)
-    ax.grid(False)
-    for spine in ("left", "top", "right"):
-        ax.spines[spine].set_visible(False)
-    return fig
+        ax.markers([value], [0.0], SIDE_MARKERS[side], SIDE_COLOURS[side], 6.5, edge="#ffffff")
+    return chart
 
 
 def band_caption(entry: dict) -> str:

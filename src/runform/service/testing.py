@@ -83,9 +83,11 @@ def synthetic_analyze(
         if stills:
             from PIL import Image
 
+            from runform.keyframes import still_filename
+
             (out_dir / "stills").mkdir()
             Image.new("RGB", (32, 24), (200, 120, 40)).save(
-                out_dir / "stills" / "01-contact-left.png"
+                out_dir / "stills" / still_filename("left", "contact")
             )
         if report:
             from runform.report import write_report

@@ -16,7 +16,7 @@ from runform.web.security import REPORT_CSP
 
 OUTPUT_NAME = re.compile(
     r"^(analysis\.json|annotated\.mp4|report\.html|report\.pdf|steps\.csv|pose\.csv"
-    r"|plan\.html|plan\.ics|plan\.json|stills/[A-Za-z0-9][A-Za-z0-9._-]*\.png"
+    r"|plan\.html|plan\.ics|plan\.json|stills/[A-Za-z0-9][A-Za-z0-9._-]*\.(?:jpg|png)"
     r"|compare/compare\.(?:json|html|pdf|mp4)|compare/[A-Za-z0-9][A-Za-z0-9._-]*\.png"
     r"|(?:left|right)-side/(?:annotated\.mp4|analysis\.json|report\.html|report\.pdf))$"
 )
@@ -27,6 +27,7 @@ MEDIA_TYPES = {
     ".pdf": "application/pdf",
     ".csv": "text/csv; charset=utf-8",
     ".png": "image/png",
+    ".jpg": "image/jpeg",
     ".ics": "text/calendar; charset=utf-8",
 }
 #: Offered as downloads (``Content-Disposition: attachment``) rather than shown inline.

@@ -1,0 +1,521 @@
+"""Small charts drawn straight to SVG: panels with nice ticks, lines, bands and markers.
+
+The report needs a few kinds of chart (curves with a shaded spread, per-step dots, bars,
+strips) and must draw them for every analysis a worker runs. Drawing them directly costs
+milliseconds where a plotting library's layout and export cost about two seconds a report
+(``docs/deploy.md``). The same SVG goes into the HTML page, as an image, and into the PDF,
+which fpdf2 draws as vector paths, so the two show one drawing; only the font name differs
+(:meth:`Chart.svg`).
+
+Coordinates are points (1/72 inch); a panel maps its data limits, found from what was
+drawn in it plus a 5 % margin unless set, onto its box.
+
+>>> chart = Chart(3.0, 2.0)
+>>> ax = chart.panel(0, 0, title="speed")
+>>> ax.line([0, 1, 2], [3.0, 4.0, 3.5], "#e69f00")
+>>> svg = chart.svg()
+>>> svg.startswith(b"<svg") and b"polyline" in svg
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+#: Font families: a browser picks the first it has; fpdf2 needs the name the PDF registered.
+HTML_FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
+PDF_FONT = "DejaVu"
+_FONT_TOKEN = "@FONT@"
+
+INK = "#222222"
+TICK_INK = "#444444"
+GRID = "#e4e4e4"
+MINUS = "\u2212"
+
+FONT = 8.5
+TITLE_FONT = 9.5
+LEGEND_FONT = 7.5
+
+# DejaVu Sans advance widths in em, enough to size margins and centre labels.
+_NARROW = set("iljt.,:;'|!()[]I ") | {"·"}
+_WIDE = set("mwMW%@")
+
+
+def text_width(text: str, size: float) -> float:
+    """Approximate width in points of ``text`` set in DejaVu Sans at ``size`` points.
+
+    >>> round(text_width("100", 10.0), 1)
+    19.1
+    """
+    em = 0.0
+    for ch in text:
+        if ch.isdigit():
+            em += 0.636
+        elif ch in _NARROW:
+            em += 0.3
+        elif ch in _WIDE:
+            em += 0.95
+        elif ch.isupper():
+            em += 0.7
+        else:
+            em += 0.6
+    return em * size
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick positions inside ``[lo, hi]``, about ``target`` of them.
+
+    >>> nice_ticks(-23.0, 41.0)
+    [-20.0, 0.0, 20.0, 40.0]
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / max(1, target)
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9)
+    ticks = []
+    k = first
+    while k * step <= hi + 1e-9 * step:
+        ticks.append(round(k * step, 10) + 0.0)
+        k += 1
+    return ticks
+
+
+def tick_label(value: float, step: float) -> str:
+    """``-20.0, 20`` → ``"−20"``; decimals only as many as the tick step needs.
+
+    >>> tick_label(-0.5, 0.25), tick_label(40.0, 20.0), tick_label(5.0, 2.5)
+    ('−0.50', '40', '5.0')
+    """
+    decimals = 0
+    if step > 0:
+        decimals = next(
+            (d for d in range(7) if abs(step * 10**d - round(step * 10**d)) < 1e-6 * 10**d), 6
+        )
+    text = f"{value:.{decimals}f}"
+    if text.startswith("-"):
+        text = MINUS + text[1:] if float(text) != 0 else text[1:]
+    return text
+
+
+def _f(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _text(x: float, y: float, text: str, size: float, anchor: str = "start", **attrs) -> str:
+    extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" font-family="{_FONT_TOKEN}" font-size="{_f(size)}" '
+        f'text-anchor="{anchor}"{extra}>{escape(text)}</text>'
+    )
+
+
+def marker(
+    x: float, y: float, shape: str, colour: str, size: float, edge: str | None = None
+) -> str:
+    """One marker centred on (x, y) points: ``o`` circle, ``s`` square, ``D`` diamond,
+    ``x`` cross; ``size`` is its width in points, ``edge`` an outline colour."""
+    r = size / 2.0
+    stroke = f' stroke="{edge}" stroke-width="0.6"' if edge else ""
+    if shape == "s":
+        r *= 0.9
+        return (
+            f'<rect x="{_f(x - r)}" y="{_f(y - r)}" width="{_f(2 * r)}" height="{_f(2 * r)}" '
+            f'fill="{colour}"{stroke}/>'
+        )
+    if shape == "D":
+        r *= 1.1
+        pts = f"{_f(x)},{_f(y - r)} {_f(x + r)},{_f(y)} {_f(x)},{_f(y + r)} {_f(x - r)},{_f(y)}"
+        return f'<polygon points="{pts}" fill="{colour}"{stroke}/>'
+    if shape == "x":
+        d = f"M{_f(x - r)},{_f(y - r)}L{_f(x + r)},{_f(y + r)}M{_f(x - r)},{_f(y + r)}L{_f(x + r)},{_f(y - r)}"
+        return f'<path d="{d}" stroke="{colour}" stroke-width="1.5" fill="none"/>'
+    return f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{colour}"{stroke}/>'
+
+
+@dataclass
+class Panel:
+    """One set of axes: what is drawn in data coordinates, turned into SVG by :class:`Chart`.
+
+    Limits come from the data drawn with ``scale=True`` plus ``margin`` of the range, unless
+    set with ``xlim``/``ylim``.
+    """
+
+    title: str = ""
+    xlabel: str = ""
+    ylabel: str = ""
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+    xticks: list[tuple[float, str]] | None = None
+    yticks: list[tuple[float, str]] | None = None
+    grid: str = "xy"
+    spines: str = "lb"
+    tick_font: float = FONT
+    margin: float = 0.05
+    notes: list[tuple[float, str]] = field(default_factory=list)
+    _ops: list[tuple] = field(default_factory=list)
+    _xs: list[float] = field(default_factory=list)
+    _ys: list[float] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ drawing
+    def _extent(self, xs: Sequence[float] | None, ys: Sequence[float] | None) -> None:
+        for target, vals in ((self._xs, xs), (self._ys, ys)):
+            if vals is not None:
+                arr = np.asarray(vals, float).ravel()
+                arr = arr[np.isfinite(arr)]
+                if arr.size:
+                    target += [float(arr.min()), float(arr.max())]
+
+    def line(
+        self,
+        x: Sequence[float],
+        y: Sequence[float],
+        colour: str,
+        width: float = 1.0,
+        dash: str | None = None,
+        opacity: float = 1.0,
+    ) -> None:
+        """A polyline through the finite points."""
+        self._ops.append(
+            ("line", np.asarray(x, float), np.asarray(y, float), colour, width, dash, opacity)
+        )
+        self._extent(x, y)
+
+    def fill_between(
+        self,
+        x: Sequence[float],
+        y0: Sequence[float],
+        y1: Sequence[float],
+        colour: str,
+        opacity: float,
+    ) -> None:
+        """The area between two curves (mean ± SD)."""
+        self._ops.append(
+            (
+                "fill",
+                np.asarray(x, float),
+                np.asarray(y0, float),
+                np.asarray(y1, float),
+                colour,
+                opacity,
+            )
+        )
+        self._extent(x, np.concatenate([np.asarray(y0, float), np.asarray(y1, float)]))
+
+    def rect(
+        self, x0: float | None, x1: float | None, y0: float | None, y1: float | None,
+        colour: str, opacity: float = 1.0, scale: bool = True,
+    ) -> None:  # fmt: skip
+        """A rectangle in data coordinates; a ``None`` edge runs to the panel's edge."""
+        self._ops.append(("rect", x0, x1, y0, y1, colour, opacity))
+        if scale:
+            self._extent([v for v in (x0, x1) if v is not None] or None,
+                         [v for v in (y0, y1) if v is not None] or None)  # fmt: skip
+
+    def hline(self, y: float, colour: str, width: float = 0.9, dash: str | None = "4 2.5") -> None:
+        """A horizontal line across the panel."""
+        self._ops.append(("hline", y, colour, width, dash))
+        self._extent(None, [y])
+
+    def vline(
+        self,
+        x: float,
+        colour: str,
+        width: float = 0.9,
+        dash: str | None = "4 2.5",
+        opacity: float = 1.0,
+    ) -> None:
+        """A vertical line across the panel."""
+        self._ops.append(("vline", x, colour, width, dash, opacity))
+        self._extent([x], None)
+
+    def markers(
+        self, x: Sequence[float], y: Sequence[float], shape: str, colour: str,
+        size: float = 4.0, edge: str | None = None,
+    ) -> None:  # fmt: skip
+        """Markers at the finite points (``o``, ``s``, ``D``, ``x``)."""
+        self._ops.append(
+            ("markers", np.asarray(x, float), np.asarray(y, float), shape, colour, size, edge)
+        )
+        self._extent(x, y)
+
+    def include(self, x: Sequence[float] | None = None, y: Sequence[float] | None = None) -> None:
+        """Make the automatic limits take in these values without drawing anything."""
+        self._extent(x, y)
+
+    # ------------------------------------------------------------------ limits
+    def limits(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The x and y limits the panel is drawn with."""
+        return self._limit(self.xlim, self._xs), self._limit(self.ylim, self._ys)
+
+    def _limit(self, fixed, seen: list[float]) -> tuple[float, float]:
+        if fixed is not None:
+            return float(fixed[0]), float(fixed[1])
+        if not seen:
+            return 0.0, 1.0
+        lo, hi = min(seen), max(seen)
+        span = hi - lo
+        if span <= 0:
+            span = abs(lo) * 0.1 or 1.0
+            return lo - span, hi + span
+        return lo - self.margin * span, hi + self.margin * span
+
+    def ticks(self) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
+        """(value, label) ticks along x and y."""
+        (x0, x1), (y0, y1) = self.limits()
+        return (
+            self.xticks if self.xticks is not None else _labelled(nice_ticks(x0, x1, 6)),
+            self.yticks if self.yticks is not None else _labelled(nice_ticks(y0, y1, 5)),
+        )
+
+    def left_room(self) -> float:
+        """Points needed left of the box: tick labels and the y label."""
+        _, yticks = self.ticks()
+        widest = max((text_width(t, self.tick_font) for _, t in yticks), default=0.0)
+        return widest + 6.0 + (FONT + 5.0 if self.ylabel else 0.0)
+
+    # ------------------------------------------------------------------ output
+    def svg(self, left: float, top: float, width: float, height: float) -> list[str]:
+        """The panel's SVG elements for a box at (``left``, ``top``) of ``width`` × ``height``."""
+        (x0, x1), (y0, y1) = self.limits()
+        sx = width / (x1 - x0)
+        sy = height / (y1 - y0)
+
+        def px(x: float) -> float:
+            return left + (x - x0) * sx
+
+        def py(y: float) -> float:
+            return top + height - (y - y0) * sy
+
+        def clamp_x(x: float | None, default: float) -> float:
+            return min(max(px(default if x is None else x), left), left + width)
+
+        def clamp_y(y: float | None, default: float) -> float:
+            return min(max(py(default if y is None else y), top), top + height)
+
+        out: list[str] = []
+        xticks, yticks = self.ticks()
+        bottom = top + height
+        for v, _ in xticks if "x" in self.grid else ():
+            out.append(_seg(px(v), top, px(v), bottom, GRID, 0.6))
+        for v, _ in yticks if "y" in self.grid else ():
+            out.append(_seg(left, py(v), left + width, py(v), GRID, 0.6))
+        for op in self._ops:
+            kind = op[0]
+            if kind == "rect":
+                _, a, b, c, d, colour, opacity = op
+                xa, xb = sorted((clamp_x(a, x0), clamp_x(b, x1)))
+                ya, yb = sorted((clamp_y(c, y0), clamp_y(d, y1)))
+                if xb - xa > 0 and yb - ya > 0:
+                    out.append(
+                        f'<rect x="{_f(xa)}" y="{_f(ya)}" width="{_f(xb - xa)}" '
+                        f'height="{_f(yb - ya)}" fill="{colour}"{_alpha("fill", opacity)}/>'
+                    )
+            elif kind == "fill":
+                _, x, lo_, hi_, colour, opacity = op
+                ok = np.isfinite(x) & np.isfinite(lo_) & np.isfinite(hi_)
+                if ok.sum() >= 2:
+                    pts = [(px(a), py(b)) for a, b in zip(x[ok], hi_[ok], strict=True)]
+                    pts += [(px(a), py(b)) for a, b in zip(x[ok][::-1], lo_[ok][::-1], strict=True)]
+                    out.append(
+                        f'<polygon points="{_points(pts)}" fill="{colour}"{_alpha("fill", opacity)}/>'
+                    )
+            elif kind == "line":
+                _, x, y, colour, lw, dash, opacity = op
+                for run in _finite_runs(x, y):
+                    pts = [(px(a), py(b)) for a, b in run]
+                    out.append(
+                        f'<polyline points="{_points(pts)}" fill="none" stroke="{colour}" '
+                        f'stroke-width="{_f(lw)}" stroke-linejoin="round"{_dash(dash)}'
+                        f"{_alpha('stroke', opacity)}/>"
+                    )
+            elif kind == "hline":
+                _, y, colour, lw, dash = op
+                out.append(_seg(left, py(y), left + width, py(y), colour, lw, dash))
+            elif kind == "vline":
+                _, x, colour, lw, dash, opacity = op
+                out.append(_seg(px(x), top, px(x), bottom, colour, lw, dash, opacity))
+            elif kind == "markers":
+                _, x, y, shape, colour, size, edge = op
+                for a, b in zip(x, y, strict=True):
+                    if math.isfinite(a) and math.isfinite(b):
+                        out.append(marker(px(a), py(b), shape, colour, size, edge))
+        if "l" in self.spines:
+            out.append(_seg(left, top, left, bottom, INK, 0.8))
+        if "b" in self.spines:
+            out.append(_seg(left, bottom, left + width, bottom, INK, 0.8))
+        for v, label in xticks:
+            out.append(_seg(px(v), bottom, px(v), bottom + 3, INK, 0.8))
+            out.append(
+                _text(px(v), bottom + 4 + self.tick_font, label, self.tick_font, "middle", fill=INK)
+            )
+        for v, label in yticks:
+            if "l" in self.spines:
+                out.append(_seg(left - 3, py(v), left, py(v), INK, 0.8))
+            out.append(
+                _text(
+                    left - 5, py(v) + 0.35 * self.tick_font, label, self.tick_font, "end", fill=INK
+                )
+            )
+        for y, note in self.notes:
+            out.append(_text(left + width + 4, py(y) + 0.35 * 7, note, 7, fill=TICK_INK))
+        if self.title:
+            out.append(_text(left + width / 2, top - 5, self.title, TITLE_FONT, "middle", fill=INK))
+        if self.xlabel:
+            out.append(
+                _text(
+                    left + width / 2,
+                    bottom + 8 + self.tick_font + FONT,
+                    self.xlabel,
+                    FONT,
+                    "middle",
+                    fill=INK,
+                )
+            )
+        if self.ylabel:
+            x = left - self.left_room() + FONT
+            y = top + height / 2
+            out.append(
+                _text(
+                    x,
+                    y,
+                    self.ylabel,
+                    FONT,
+                    "middle",
+                    fill=INK,
+                    transform=f"rotate(-90 {_f(x)} {_f(y)})",
+                )
+            )
+        return out
+
+
+def _labelled(values: list[float]) -> list[tuple[float, str]]:
+    step = values[1] - values[0] if len(values) > 1 else 1.0
+    return [(v, tick_label(v, step)) for v in values]
+
+
+def _points(pts: list[tuple[float, float]]) -> str:
+    return " ".join(f"{_f(a)},{_f(b)}" for a, b in pts)
+
+
+def _alpha(what: str, opacity: float) -> str:
+    return f' {what}-opacity="{_f(opacity)}"' if opacity < 1.0 else ""
+
+
+def _dash(dash: str | None) -> str:
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
+def _seg(x0, y0, x1, y1, colour, width, dash=None, opacity=1.0) -> str:
+    return (
+        f'<line x1="{_f(x0)}" y1="{_f(y0)}" x2="{_f(x1)}" y2="{_f(y1)}" stroke="{colour}" '
+        f'stroke-width="{_f(width)}"{_dash(dash)}{_alpha("stroke", opacity)}/>'
+    )
+
+
+def _finite_runs(x: np.ndarray, y: np.ndarray) -> list[list[tuple[float, float]]]:
+    runs: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    for a, b in zip(x, y, strict=True):
+        if math.isfinite(a) and math.isfinite(b):
+            current.append((float(a), float(b)))
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [r for r in runs if len(r) >= 2]
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """A legend entry: ``kind`` ``line`` (with an optional marker), ``patch`` or ``marker``."""
+
+    label: str
+    colour: str
+    kind: str = "line"
+    shape: str | None = None
+    opacity: float = 1.0
+
+
+class Chart:
+    """A figure of ``rows`` × ``cols`` panels, ``width_in`` × ``height_in`` inches, with an
+    optional legend row under them (or at the top right with ``legend_at="top"``)."""
+
+    def __init__(self, width_in: float, height_in: float, rows: int = 1, cols: int = 1) -> None:
+        self.width_in = width_in
+        self.height_in = height_in
+        self.rows = rows
+        self.cols = cols
+        self.panels: dict[tuple[int, int], Panel] = {}
+        self.legend: list[LegendItem] = []
+        self.legend_at = "bottom"
+        self.pad = (6.0, 6.0, 6.0, 6.0)  # top, right, bottom, left (points)
+
+    def panel(self, row: int, col: int, **kw) -> Panel:
+        """The panel at (``row``, ``col``), made with ``kw`` (see :class:`Panel`)."""
+        p = Panel(**kw)
+        self.panels[(row, col)] = p
+        return p
+
+    # ------------------------------------------------------------------ layout
+    def _boxes(self) -> dict[tuple[int, int], tuple[float, float, float, float]]:
+        w, h = self.width_in * 72.0, self.height_in * 72.0
+        top_pad, right_pad, bottom_pad, left_pad = self.pad
+        legend_h = LEGEND_FONT + 8.0 if self.legend and self.legend_at == "bottom" else 0.0
+        cell_w = (w - left_pad - right_pad) / self.cols
+        cell_h = (h - top_pad - bottom_pad - legend_h) / self.rows
+        boxes = {}
+        for (r, c), p in self.panels.items():
+            head = TITLE_FONT + 8.0 if p.title else 4.0
+            foot = 7.0 + p.tick_font + (FONT + 5.0 if p.xlabel else 0.0)
+            right = max((text_width(t, 7) for _, t in p.notes), default=0.0)
+            right = right + 8.0 if p.notes else 8.0
+            left = p.left_room() + 2.0
+            x = left_pad + c * cell_w + left
+            y = top_pad + r * cell_h + head
+            boxes[(r, c)] = (x, y, cell_w - left - right, cell_h - head - foot)
+        return boxes
+
+    def _legend_svg(self) -> list[str]:
+        if not self.legend:
+            return []
+        w, h = self.width_in * 72.0, self.height_in * 72.0
+        widths = [22.0 + text_width(it.label, LEGEND_FONT) + 12.0 for it in self.legend]
+        x = (w - sum(widths)) / 2.0 if self.legend_at == "bottom" else w - sum(widths) - 4.0
+        y = h - self.pad[2] - LEGEND_FONT / 2.0 - 2.0 if self.legend_at == "bottom" else LEGEND_FONT
+        out = []
+        for it, wi in zip(self.legend, widths, strict=True):
+            if it.kind == "patch":
+                out.append(
+                    f'<rect x="{_f(x)}" y="{_f(y - 3.5)}" width="16" height="7" fill="{it.colour}"'
+                    f'{_alpha("fill", it.opacity)} stroke="{it.colour}" stroke-width="0.5"/>'
+                )
+            if it.kind == "line":
+                out.append(_seg(x, y, x + 16, y, it.colour, 1.4))
+            if it.shape:
+                out.append(marker(x + 8, y, it.shape, it.colour, 4.0))
+            out.append(_text(x + 21, y + 0.35 * LEGEND_FONT, it.label, LEGEND_FONT, fill=INK))
+            x += wi
+        return out
+
+    def svg(self, font: str = HTML_FONT) -> bytes:
+        """The chart as an SVG document whose text is set in ``font`` (a CSS family list
+        for a browser, :data:`PDF_FONT` for fpdf2)."""
+        w, h = self.width_in * 72.0, self.height_in * 72.0
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(w)}pt" height="{_f(h)}pt" '
+            f'viewBox="0 0 {_f(w)} {_f(h)}">',
+            f'<rect x="0" y="0" width="{_f(w)}" height="{_f(h)}" fill="#ffffff"/>',
+        ]
+        for key, box in self._boxes().items():
+            parts += self.panels[key].svg(*box)
+        parts += self._legend_svg()
+        parts.append("</svg>")
+        return "\n".join(parts).replace(_FONT_TOKEN, escape(font, {'"': "&quot;"})).encode()
