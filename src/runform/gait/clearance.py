@@ -11,6 +11,7 @@ under the hips (:func:`stance_speed`), the clearance's noise on the stance plate
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -190,3 +191,60 @@ def remove_drift(
     # smooth the baseline over the same window so it only follows slow drift
     base = rolling_mean(base, size)
     return np.where(ok, h - base, np.nan)
+
+
+def missed_stances(
+    t: np.ndarray,
+    smooth: np.ndarray,
+    windows: list[tuple[int, int]],
+    period: float,
+    threshold: float,
+    relaxed: float = 3.0,
+    min_gap: float = 1.5,
+    min_duration_s: float = 0.08,
+) -> list[tuple[int, int]]:
+    """Windows of stances the stance threshold missed, found where they must be.
+
+    A foot lands once per stride. Where two of a foot's stance windows start ``min_gap``
+    strides or more apart, each stride missing between them held a stance that noise or a
+    raised ground level kept above ``threshold``. It is looked for within a third of a
+    stride of where it was due: the run of ``smooth`` clearance below ``relaxed`` ×
+    ``threshold`` that holds the lowest point there, if it lasts ``min_duration_s`` (the
+    shortest contact). A due stance with no such run (the foot's points lost, or the foot
+    never low) is not made up.
+    """
+    dt = float(np.median(np.diff(t)))
+    found: list[tuple[int, int]] = []
+    for (s0, e0), (s1, _e1) in pairwise(windows):
+        gap = float(t[s1] - t[s0])
+        missing = int(round(gap / period)) - 1
+        if gap < min_gap * period or missing < 1:
+            continue
+        step = gap / (missing + 1)
+        for k in range(1, missing + 1):
+            due = t[s0] + k * step
+            lo = max(e0, int(np.searchsorted(t, due - period / 3.0)))
+            hi = min(s1, int(np.searchsorted(t, due + period / 3.0)))
+            region = smooth[lo:hi]
+            if hi - lo < 3 or not np.isfinite(region).any():
+                continue
+            low = np.isfinite(smooth) & (smooth < relaxed * threshold)
+            centre = lo + int(np.nanargmin(region))
+            if not low[centre]:
+                continue
+            start, stop = centre, centre + 1
+            while start > e0 and (low[start - 1] or _short_break(low, start - 1, -1, t, dt)):
+                start -= 1
+            while stop < s1 and (low[stop] or _short_break(low, stop, 1, t, dt)):
+                stop += 1
+            if t[stop - 1] - t[start] >= min_duration_s - dt:
+                found.append((start, stop))
+    return found
+
+
+def _short_break(low: np.ndarray, i: int, way: int, t: np.ndarray, dt: float) -> bool:
+    """Whether the break in ``low`` at ``i`` lasts under 40 ms (noise, not a swing)."""
+    j = i
+    while 0 <= j < low.size and not low[j]:
+        j += way
+    return 0 <= j < low.size and abs(float(t[j] - t[i])) <= 0.04 + dt

@@ -62,6 +62,7 @@ from runform.gait.clean import runs_of
 from runform.gait.clearance import (
     crossing,
     ground_line,
+    missed_stances,
     plateau_noise,
     remove_drift,
     smooth_series,
@@ -109,6 +110,10 @@ class FootClearanceDetector:
     merge_gap_s, same_stance_fraction:
         Stance windows closer than ``merge_gap_s``, or starting within this fraction of
         the foot's stride time of the previous one, are one stance (noise split it).
+    missed_stance_search:
+        Where two of a foot's stances are a stride or more too far apart, look for the
+        stance between them that noise or a raised ground level kept above the threshold,
+        where the foot's rhythm says it was due (:func:`~runform.gait.clearance.missed_stances`).
     max_interval_ratio, duty_factor_range:
         A step or stride longer than this many times the median, or a duty factor outside
         the range, is rejected as impossible.
@@ -155,6 +160,7 @@ class FootClearanceDetector:
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
     template_refine: bool = True
+    missed_stance_search: bool = True
     contact_offset_s: float = 0.0
     toe_off_offset_s: float = 0.0
     knee_weight: float = 0.5
@@ -318,7 +324,13 @@ class FootClearanceDetector:
                 else:
                     joined.append([s, e])
             merged = joined
-        return [(s, e) for s, e in merged if (t[e - 1] - t[s]) >= 0.5 * self.min_contact_s - dt]
+        windows = [(s, e) for s, e in merged if (t[e - 1] - t[s]) >= 0.5 * self.min_contact_s - dt]
+        if period is not None and self.missed_stance_search:
+            more = missed_stances(
+                t, smooth, windows, period, thr, min_duration_s=self.min_contact_s
+            )
+            windows = sorted(windows + more)
+        return windows
 
     def _refine(
         self, t: np.ndarray, clear: np.ndarray, start: int, stop: int
