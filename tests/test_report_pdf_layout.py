@@ -131,3 +131,20 @@ def test_each_finding_has_its_key_frame_beside_it_in_the_pdf(content, tmp_path):
         heading = f"{f['title']} ({f['id']})"
         page = next(p for p in reader.pages if heading in " ".join(lines_of(p)))
         assert still.label in " ".join(lines_of(page)), f["id"]
+
+
+def test_stills_are_laid_out_at_their_own_shape_jpeg_or_png(tmp_path) -> None:
+    """The PDF reserves each still's height from its file's header: a JPEG read as an
+    unknown image got a 3:4 slot and the key frames overprinted what followed them."""
+    import numpy as np
+    from PIL import Image
+
+    from runform.report.pdf import image_aspect
+
+    pixels = (np.random.default_rng(0).random((1132, 720, 3)) * 255).astype(np.uint8)
+    for suffix in (".jpg", ".png"):
+        path = tmp_path / f"still{suffix}"
+        Image.fromarray(pixels).save(path)
+        assert image_aspect(path) == pytest.approx(1132 / 720)
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    assert image_aspect(tmp_path / "broken.jpg") == 0.75

@@ -1,5 +1,5 @@
 """``compare.pdf``: the comparison page laid out with fpdf2, like ``report.pdf`` (DejaVu Sans
-from matplotlib, the same colours, the charts as PNG)."""
+from matplotlib's fonts, the same colours, the charts drawn as vectors)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fpdf.fonts import FontFace
 
 from runform import __version__
 from runform.compare.content import FINDING_STATUS_WORDS, CompareContent
-from runform.report.pdf import FONT, INK, LINE, MUTED, STATUS_COLOURS, png_aspect
+from runform.report.pdf import FONT, INK, LINE, MUTED, STATUS_COLOURS, image_aspect
 
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -257,7 +257,7 @@ def write_pdf(content: CompareContent, path: Path) -> Path:
         w = (pdf.width - gap * (per_row - 1)) / per_row
         for start in range(0, len(content.stills), per_row):
             chunk = content.stills[start : start + per_row]
-            height = max(w * png_aspect(s.path) for s in chunk)
+            height = max(w * image_aspect(s.path) for s in chunk)
             if pdf.get_y() + height + 8 > pdf.h - pdf.b_margin:
                 pdf.add_page()
             y = pdf.get_y()
@@ -286,7 +286,7 @@ def write_pdf(content: CompareContent, path: Path) -> Path:
         if pdf.get_y() + 14 + width * aspect > pdf.h - pdf.b_margin:
             pdf.add_page()
         pdf.heading(fig.title)
-        pdf.png(fig.image.png, width, aspect)
+        pdf.png(fig.image.for_pdf(), width, aspect)
         pdf.para(fig.caption, size=7.5, colour=MUTED)
     _metrics_table(pdf, content)
     _findings(pdf, content)

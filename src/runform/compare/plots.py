@@ -1,7 +1,6 @@
-"""The comparison's charts, in the report's style and side colours: a fresh matplotlib
-figure each, exported by :func:`render` as SVG (HTML) and PNG (PDF). (The single-run
-report's charts are drawn straight to SVG, :mod:`runform.report.svgchart`; these, drawn
-only when two runs are compared, have not been moved over yet.)
+"""The comparison's charts, drawn like the report's: straight to SVG
+(:mod:`runform.report.svgchart`), exported by :func:`runform.report.plots.render` for the
+HTML and, as vectors, for the PDF, in the shared side colours.
 
 - :func:`change_figure`: every metric's change divided by its smallest detectable change;
   the grey zone (−1 to 1) is "no real change".
@@ -13,12 +12,7 @@ only when two runs are compared, have not been moved over yet.)
 
 from __future__ import annotations
 
-import functools
-import io
-
-import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
 
 from runform.findings.wording import fmt_value
 from runform.report.plots import (
@@ -27,52 +21,19 @@ from runform.report.plots import (
     SIDE_MARKERS,
     Rendered,
     band_position,
+    render,
     unit_label,
 )
+from runform.report.svgchart import Chart, LegendItem
 
-#: The report's figure style (fonts, grid, spines), so the charts look alike.
-_RC = {
-    "svg.fonttype": "path",
-    "svg.hashsalt": "runform",
-    "font.family": "DejaVu Sans",
-    "font.size": 8.5,
-    "axes.titlesize": 9.5,
-    "axes.labelsize": 8.5,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.25,
-    "legend.fontsize": 7.5,
-    "legend.frameon": False,
-}
 NOISE_GREY = "#d9dee3"
 #: Figures are narrower than the report's (7.2 in) so their text stays legible on a phone.
 FIG_WIDTH_IN = 6.2
-#: Changes beyond this many SDCs are drawn at the edge with an arrow.
+#: Changes beyond this many SDCs are drawn at the edge with their value written beside.
 MAX_RATIO = 4.0
 #: Metrics whose per-step values :func:`steps_figure` shows by default.
 STEP_METRICS = ("cadence_spm", "thigh_extension_deg", "touchdown_distance_pct")
-
-
-def render(fig: Figure, dpi: int = 150) -> Rendered:
-    """Export a figure as SVG (HTML, text as paths) and PNG (PDF) bytes; the layout is
-    computed once, on the first export, and frozen for the second."""
-    with mpl.rc_context(_RC):
-        svg_buf, png_buf = io.BytesIO(), io.BytesIO()
-        fig.savefig(svg_buf, format="svg", metadata={"Date": None})
-        fig.set_layout_engine("none")
-        fig.savefig(png_buf, format="png", dpi=dpi, metadata={"Software": None})
-    w, h = fig.get_size_inches()
-    return Rendered(svg_buf.getvalue(), png_buf.getvalue(), float(w), float(h))
-
-
-def _styled(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with mpl.rc_context(_RC):
-            return fn(*args, **kwargs)
-
-    return wrapper
+WHITE = "#ffffff"
 
 
 def _by_metric(rows: list[dict]) -> dict[str, list[dict]]:
@@ -86,8 +47,7 @@ def _side_key(side: str) -> str:
     return "both" if side == "all" else side
 
 
-@_styled
-def change_figure(rows: list[dict]) -> Figure | None:
+def change_figure(rows: list[dict]) -> Chart | None:
     """Each metric's change over its smallest detectable change (SDC), one line per metric,
     a marker per side: filled when the change is real, hollow when it is not."""
     groups = [
@@ -97,59 +57,46 @@ def change_figure(rows: list[dict]) -> Figure | None:
     groups = [(m, rs) for m, rs in groups if rs]
     if not groups:
         return None
-    fig = Figure(figsize=(FIG_WIDTH_IN, 0.26 * len(groups) + 1.1), layout="constrained")
-    ax = fig.subplots()
+    chart = Chart(FIG_WIDTH_IN, 0.26 * len(groups) + 1.1)
     y = np.arange(len(groups))[::-1]
-    ax.axvspan(-1.0, 1.0, color=NOISE_GREY, alpha=0.7, lw=0, zorder=0)
-    ax.axvline(0.0, color="#8c959f", lw=0.8, zorder=1)
-    labels = []
+    labels = [
+        rs[0]["name"] + ("" if all(r["fair"] for r in rs) else " †") for _metric, rs in groups
+    ]
+    ax = chart.panel(
+        0, 0, xlabel="change ÷ smallest detectable change (grey: no real change)",
+        xlim=(-MAX_RATIO - 0.9, MAX_RATIO + 0.9), ylim=(-0.7, len(groups) - 0.3), grid="x",
+        xticks=[(v, f"{v:d}".replace("-", "\u2212")) for v in (-4, -2, -1, 0, 1, 2, 4)],
+        yticks=[(float(yi), label) for yi, label in zip(y, labels, strict=True)],
+    )  # fmt: skip
+    ax.rect(-1.0, 1.0, None, None, NOISE_GREY, 0.7)
+    ax.vline(0.0, "#8c959f", 0.8, dash=None)
     for yi, (_metric, rs) in zip(y, groups, strict=True):
-        name = rs[0]["name"] + ("" if all(r["fair"] for r in rs) else " †")
-        labels.append(name)
         for r in rs:
             ratio = r["change"] / r["sdc"]["value"]
             shown = float(np.clip(ratio, -MAX_RATIO, MAX_RATIO))
             side = _side_key(r["side"])
             colour = SIDE_COLOURS[side]
-            offset = {"left": 0.12, "right": -0.12}.get(side, 0.0)
+            yy = float(yi) + {"left": 0.12, "right": -0.12}.get(side, 0.0)
             reliable = r["before"]["reliable"] and r["after"]["reliable"]
-            ax.plot(
-                shown,
-                yi + offset,
-                SIDE_MARKERS[side],
-                ms=5.5,
-                mec=colour,
-                mfc=colour if r["real_change"] else "white",
-                mew=1.4,
-                alpha=1.0 if reliable else 0.3,
-                zorder=3,
-            )
+            ax.markers(
+                [shown], [yy], SIDE_MARKERS[side], colour, 5.5, edge=colour,
+                fill=None if r["real_change"] else WHITE, opacity=1.0 if reliable else 0.3,
+            )  # fmt: skip
             if abs(ratio) > MAX_RATIO:
-                ax.annotate(
-                    f"{ratio:+.0f}×",
-                    (shown, yi + offset),
-                    xytext=(6 if ratio > 0 else -6, 0),
-                    textcoords="offset points",
-                    ha="left" if ratio > 0 else "right",
-                    va="center",
-                    fontsize=6.5,
-                    color="#444444",
-                )
-    ax.set_yticks(y, labels)
-    ax.set_xlim(-MAX_RATIO - 0.9, MAX_RATIO + 0.9)
-    ax.set_xticks([-4, -2, -1, 0, 1, 2, 4], ["−4", "−2", "−1", "0", "1", "2", "4"])
-    ax.set_xlabel("change ÷ smallest detectable change (grey: no real change)")
-    ax.grid(False, axis="y")
-    ax.set_ylim(-0.7, len(groups) - 0.3)
-    for side, label in (("left", "left"), ("right", "right"), ("both", "whole body")):
-        ax.plot([], [], SIDE_MARKERS[side], color=SIDE_COLOURS[side], label=label)
-    ax.plot([], [], "o", mec="#555555", mfc="white", label="not real")
-    fig.legend(loc="outside lower center", ncols=4)
-    return fig
+                ax.text(
+                    shown, yy, f"{ratio:+.0f}×", dx=6.0 if ratio > 0 else -6.0,
+                    anchor="start" if ratio > 0 else "end",
+                )  # fmt: skip
+    chart.legend = [
+        LegendItem("left", SIDE_COLOURS["left"], "marker", SIDE_MARKERS["left"]),
+        LegendItem("right", SIDE_COLOURS["right"], "marker", SIDE_MARKERS["right"]),
+        LegendItem("whole body", SIDE_COLOURS["both"], "marker", SIDE_MARKERS["both"]),
+        LegendItem("not real", "#555555", "hollow", "o"),
+    ]
+    return chart
 
 
-@_styled
-def bands_figure(rows: list[dict]) -> Figure | None:
+def bands_figure(rows: list[dict]) -> Chart | None:
     """Graded metrics before → after, on their reference bands (0 = low edge, 1 = high
     edge; each session against its own, speed-adjusted, band)."""
     lines = []
@@ -170,43 +117,36 @@ def bands_figure(rows: list[dict]) -> Figure | None:
             lines.append(items)
     if not lines:
         return None
-    fig = Figure(figsize=(FIG_WIDTH_IN, 0.3 * len(lines) + 1.1), layout="constrained")
-    ax = fig.subplots()
+    chart = Chart(FIG_WIDTH_IN, 0.3 * len(lines) + 1.1)
     y = np.arange(len(lines))[::-1]
-    ax.axvspan(0.0, 1.0, color=BAND_GRADED, alpha=0.15, lw=0)
     every = [p for items in lines for _, pb, pa in items for p in (pb, pa)]
     lo = max(-2.5, min(-0.6, min(every) - 0.15))
     hi = min(3.5, max(1.6, max(every) + 0.15))
+    ax = chart.panel(
+        0, 0, xlim=(lo, hi), ylim=(-0.7, len(lines) - 0.3), grid="x",
+        xticks=[(0.0, "band low"), (1.0, "band high")],
+        yticks=[(float(yi), items[0][0]["name"]) for yi, items in zip(y, lines, strict=True)],
+    )  # fmt: skip
+    ax.rect(0.0, 1.0, None, None, BAND_GRADED, 0.15)
     for yi, items in zip(y, lines, strict=True):
         for r, pb, pa in items:
             side = _side_key(r["side"])
             colour = SIDE_COLOURS[side]
-            offset = {"left": 0.13, "right": -0.13}.get(side, 0.0)
+            yy = float(yi) + {"left": 0.13, "right": -0.13}.get(side, 0.0)
             pb_, pa_ = float(np.clip(pb, lo, hi)), float(np.clip(pa, lo, hi))
-            yy = yi + offset
-            ax.plot(pb_, yy, SIDE_MARKERS[side], ms=4.5, mec=colour, mfc="white", mew=1.2, zorder=3)
             if r["real_change"]:
-                ax.annotate(
-                    "",
-                    (pa_, yy),
-                    (pb_, yy),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.4},
-                    zorder=2,
-                )
-                ax.plot(pa_, yy, SIDE_MARKERS[side], ms=5, color=colour, zorder=4)
+                ax.arrow(pb_, yy, pa_, yy, colour)
+                ax.markers([pa_], [yy], SIDE_MARKERS[side], colour, 5.0)
             else:
-                ax.plot([pb_, pa_], [yy, yy], color="#9e9e9e", lw=1.0, ls=":", zorder=2)
-                ax.plot(pa_, yy, SIDE_MARKERS[side], ms=4.5, mec="#9e9e9e", mfc="#9e9e9e", zorder=4)
-    ax.set_yticks(y, [items[0][0]["name"] for items in lines])
-    ax.set_xlim(lo, hi)
-    ax.set_xticks([0.0, 1.0], ["band low", "band high"])
-    ax.grid(False, axis="y")
-    ax.set_ylim(-0.7, len(lines) - 0.3)
-    ax.plot([], [], "o", mec="#555555", mfc="white", label="before")
-    ax.plot([], [], "->", color="#555555", label="after (real change)")
-    ax.plot([], [], "o", color="#9e9e9e", ls=":", label="after (no real change)")
-    fig.legend(loc="outside lower center", ncols=3)
-    return fig
+                ax.line([pb_, pa_], [yy, yy], "#9e9e9e", 1.0, dash="1 2")
+                ax.markers([pa_], [yy], SIDE_MARKERS[side], "#9e9e9e", 4.5)
+            ax.markers([pb_], [yy], SIDE_MARKERS[side], colour, 4.5, edge=colour, fill=WHITE)
+    chart.legend = [
+        LegendItem("before", "#555555", "hollow", "o"),
+        LegendItem("after (real change)", "#555555", "arrow"),
+        LegendItem("after (no real change)", "#9e9e9e", "dotted", "o"),
+    ]
+    return chart
 
 
 def _values(doc: dict, metric: str, side: str) -> list[float]:
@@ -221,10 +161,7 @@ def _values(doc: dict, metric: str, side: str) -> list[float]:
     return out
 
 
-@_styled
-def steps_figure(
-    before: dict, after: dict, rows: list[dict], metrics=STEP_METRICS
-) -> Figure | None:
+def steps_figure(before: dict, after: dict, rows: list[dict], metrics=STEP_METRICS) -> Chart | None:
     """Per-step values before and after (dots), with each session's value (bar): the spread
     a change has to stand out from. Cadence is shown per stride."""
     panels = []
@@ -235,52 +172,44 @@ def steps_figure(
             panels.append((metric, rs))
     if not panels:
         return None
-    fig = Figure(figsize=(FIG_WIDTH_IN, 2.5), layout="constrained")
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    chart = Chart(FIG_WIDTH_IN, 2.5, 1, len(panels))
     rng = np.random.default_rng(0)
-    for ax, (metric, rs) in zip(axes, panels, strict=True):
-        ticks, labels = [], []
+    for k, (_metric, rs) in enumerate(panels):
+        ticks: list[tuple[float, str]] = []
+        ax = chart.panel(
+            0,
+            k,
+            title=f"{rs[0]['name']} ({unit_label(rs[0]['unit'])})",
+            grid="y",
+            tick_font=7.0,
+            title_pad=9.0,
+        )
         x = 0.0
         for r in rs:
             side = _side_key(r["side"])
             colour = SIDE_COLOURS[side]
             for which, doc in (("before", before), ("after", after)):
-                vals = _values(doc, metric, r["side"])
+                vals = _values(doc, r["metric"], r["side"])
                 jitter = rng.uniform(-0.16, 0.16, len(vals))
-                ax.plot(
-                    x + jitter,
-                    vals,
-                    SIDE_MARKERS[side],
-                    ms=2.6,
-                    alpha=0.55 if which == "before" else 0.9,
-                    mec=colour,
-                    mfc="white" if which == "before" else colour,
-                    mew=0.8,
-                    ls="none",
-                )
+                ax.markers(
+                    x + jitter, vals, SIDE_MARKERS[side], colour, 2.6, edge=colour,
+                    fill=WHITE if which == "before" else None,
+                    opacity=0.55 if which == "before" else 0.9,
+                )  # fmt: skip
                 value = r[which]["value"]
                 if value is not None:
-                    ax.plot([x - 0.28, x + 0.28], [value, value], color="#1d2125", lw=1.6)
-                ticks.append(x)
+                    ax.line([x - 0.28, x + 0.28], [value, value], "#1d2125", 1.6)
                 side_word = {"left": "L", "right": "R"}.get(r["side"], "")
-                labels.append(f"{which[0].upper()}{side_word and ' ' + side_word}")
+                ticks.append((x, f"{which[0].upper()}{side_word and ' ' + side_word}"))
                 x += 1.0
-            mark = "real" if r["real_change"] else "no real change"
-            ax.annotate(
-                mark,
-                (x - 1.5, 1.0),
-                xycoords=("data", "axes fraction"),
-                ha="center",
-                va="bottom",
-                fontsize=6.5,
-                color="#1b6b3c" if r["real_change"] else "#5f6b76",
-            )
+            ax.text(
+                x - 1.5, 0.0, "real" if r["real_change"] else "no real change", anchor="middle",
+                colour="#1b6b3c" if r["real_change"] else "#5f6b76", above=True,
+            )  # fmt: skip
             x += 0.5
-        ax.set_xticks(ticks, labels, fontsize=7)
-        ax.set_xlim(-0.6, x - 0.9)
-        ax.set_title(f"{rs[0]['name']} ({unit_label(rs[0]['unit'])})", fontsize=8.5, pad=12)
-        ax.grid(False, axis="x")
-    return fig
+        ax.xticks = ticks
+        ax.xlim = (-0.6, x - 0.9)
+    return chart
 
 
 def comparison_figures(

@@ -1,8 +1,8 @@
 """``report.pdf``: the same content as the HTML report, laid out with fpdf2.
 
 Text uses DejaVu Sans, which ships inside matplotlib (so no system font and no download is
-needed, and symbols such as °, ±, ≈, − print). Figures are the same matplotlib figures as
-in the HTML, embedded as PNG.
+needed, and symbols such as °, ±, ≈, − print). Figures are the same SVG charts as in the
+HTML (:mod:`runform.report.svgchart`), drawn as vectors with their text in that font.
 
 Page breaks: a heading never ends a page (it moves to the next page with room for what
 follows it), and a figure with its heading and caption, a finding with its key frame, or a
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import io
-import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,13 +125,15 @@ class _ReportPDF(FPDF):
         self.set_y(self.get_y() + height + 1.5)
 
 
-def png_aspect(path: Path) -> float:
-    """Height / width of a PNG file, read from its header."""
-    with open(path, "rb") as fh:
-        head = fh.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n":
+def image_aspect(path: Path) -> float:
+    """Height / width of a still (JPEG or PNG), read from its header (0.75 if unreadable)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, ValueError):
         return 0.75
-    width, height = struct.unpack(">II", head[16:24])
     return height / width if width else 0.75
 
 
@@ -144,7 +145,7 @@ def _finding_block(pdf: _ReportPDF, finding: dict, still, evidence_line: str, nu
     bottom = top
     if still:
         pdf.image(io.BytesIO(still_jpeg(still.path)), x=pdf.l_margin, y=top, w=image_w)
-        bottom = top + image_w * png_aspect(still.path)
+        bottom = top + image_w * image_aspect(still.path)
         pdf.set_xy(pdf.l_margin, bottom + 0.5)
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*MUTED)
@@ -219,7 +220,7 @@ def _finding_detail(pdf: _ReportPDF, f: dict, still: Still | None) -> None:
     if still:
         x = pdf.w - pdf.r_margin - DETAIL_STILL_W
         pdf.image(io.BytesIO(still_jpeg(still.path)), x=x, y=top + 1, w=DETAIL_STILL_W)
-        pdf.set_xy(x, top + 1.5 + DETAIL_STILL_W * png_aspect(still.path))
+        pdf.set_xy(x, top + 1.5 + DETAIL_STILL_W * image_aspect(still.path))
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*MUTED)
         pdf.multi_cell(DETAIL_STILL_W, 3, still.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -365,7 +366,7 @@ def _figure(pdf: _ReportPDF, fig) -> None:
 
 
 def _stills_row(pdf: _ReportPDF, chunk: list[Still], w: float, gap: float) -> None:
-    height = max(w * png_aspect(s.path) for s in chunk)
+    height = max(w * image_aspect(s.path) for s in chunk)
     pdf.room(height + 8)
     y = pdf.get_y()
     for j, still in enumerate(chunk):
@@ -425,7 +426,7 @@ def write_pdf(
         per_row, gap = 4, 3.0
         w = (pdf.width - gap * (per_row - 1)) / per_row
         first = content.stills[:per_row]
-        pdf.heading("Key frames", keep=max(w * png_aspect(s.path) for s in first) + 8)
+        pdf.heading("Key frames", keep=max(w * image_aspect(s.path) for s in first) + 8)
         for start in range(0, len(content.stills), per_row):
             _stills_row(pdf, content.stills[start : start + per_row], w, gap)
     if content.video_href:

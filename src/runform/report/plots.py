@@ -39,38 +39,26 @@ BAND_INFO = "#9e9e9e"
 
 @dataclass(frozen=True)
 class Rendered:
-    """A figure exported for both outputs.
+    """A chart exported for both outputs: ``svg`` for the HTML (a browser's font list),
+    ``pdf_svg`` for the PDF (the font it embeds)."""
 
-    ``svg`` is what the HTML embeds (``None`` for PNG-only figures), ``png`` a raster for a
-    PDF that places pictures (the comparison's matplotlib charts), ``pdf_svg`` the SVG the
-    PDF draws as vectors when there is one.
-    """
-
-    svg: bytes | None
-    png: bytes | None
+    svg: bytes
+    pdf_svg: bytes
     width_in: float
     height_in: float
-    pdf_svg: bytes | None = None
 
     def for_html(self) -> tuple[bytes, str]:
-        """The bytes and MIME type the HTML embeds: SVG when there is one, else PNG."""
-        if self.svg is not None:
-            return self.svg, "image/svg+xml"
-        assert self.png is not None
-        return self.png, "image/png"
+        """The bytes and MIME type the HTML embeds."""
+        return self.svg, "image/svg+xml"
 
     def for_pdf(self) -> bytes:
-        """The bytes the PDF places: vector SVG when there is one, else PNG."""
-        data = self.pdf_svg if self.pdf_svg is not None else self.png
-        assert data is not None
-        return data
+        """The SVG the PDF draws as vectors."""
+        return self.pdf_svg
 
 
 def render(chart: Chart) -> Rendered:
     """Export a chart as SVG for the HTML (browser fonts) and for the PDF (its font)."""
-    return Rendered(
-        chart.svg(HTML_FONT), None, chart.width_in, chart.height_in, chart.svg(PDF_FONT)
-    )
+    return Rendered(chart.svg(HTML_FONT), chart.svg(PDF_FONT), chart.width_in, chart.height_in)
 
 
 def _band(entry: dict | None) -> tuple[float | None, float | None]:

@@ -27,116 +27,41 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-#: Font families: a browser picks the first it has; fpdf2 needs the name the PDF registered.
-HTML_FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
-PDF_FONT = "DejaVu"
-_FONT_TOKEN = "@FONT@"
+from runform.report.svgdraw import (
+    FONT,
+    FONT_TOKEN,
+    GRID,
+    HTML_FONT,
+    INK,
+    LEGEND_FONT,
+    PDF_FONT,
+    TICK_INK,
+    TITLE_FONT,
+    alpha_attr,
+    arrow_els,
+    dash_attr,
+    finite_runs,
+    fmt,
+    labelled,
+    marker,
+    nice_ticks,
+    points_attr,
+    seg,
+    text_el,
+    text_width,
+    tick_label,
+)
 
-INK = "#222222"
-TICK_INK = "#444444"
-GRID = "#e4e4e4"
-MINUS = "\u2212"
-
-FONT = 8.5
-TITLE_FONT = 9.5
-LEGEND_FONT = 7.5
-
-# DejaVu Sans advance widths in em, enough to size margins and centre labels.
-_NARROW = set("iljt.,:;'|!()[]I ") | {"·"}
-_WIDE = set("mwMW%@")
-
-
-def text_width(text: str, size: float) -> float:
-    """Approximate width in points of ``text`` set in DejaVu Sans at ``size`` points.
-
-    >>> round(text_width("100", 10.0), 1)
-    19.1
-    """
-    em = 0.0
-    for ch in text:
-        if ch.isdigit():
-            em += 0.636
-        elif ch in _NARROW:
-            em += 0.3
-        elif ch in _WIDE:
-            em += 0.95
-        elif ch.isupper():
-            em += 0.7
-        else:
-            em += 0.6
-    return em * size
-
-
-def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
-    """Round tick positions inside ``[lo, hi]``, about ``target`` of them.
-
-    >>> nice_ticks(-23.0, 41.0)
-    [-20.0, 0.0, 20.0, 40.0]
-    """
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [lo] if math.isfinite(lo) else []
-    raw = (hi - lo) / max(1, target)
-    mag = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * mag >= raw)
-    first = math.ceil(lo / step - 1e-9)
-    ticks = []
-    k = first
-    while k * step <= hi + 1e-9 * step:
-        ticks.append(round(k * step, 10) + 0.0)
-        k += 1
-    return ticks
-
-
-def tick_label(value: float, step: float) -> str:
-    """``-20.0, 20`` → ``"−20"``; decimals only as many as the tick step needs.
-
-    >>> tick_label(-0.5, 0.25), tick_label(40.0, 20.0), tick_label(5.0, 2.5)
-    ('−0.50', '40', '5.0')
-    """
-    decimals = 0
-    if step > 0:
-        decimals = next(
-            (d for d in range(7) if abs(step * 10**d - round(step * 10**d)) < 1e-6 * 10**d), 6
-        )
-    text = f"{value:.{decimals}f}"
-    if text.startswith("-"):
-        text = MINUS + text[1:] if float(text) != 0 else text[1:]
-    return text
-
-
-def _f(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def _text(x: float, y: float, text: str, size: float, anchor: str = "start", **attrs) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
-    return (
-        f'<text x="{_f(x)}" y="{_f(y)}" font-family="{_FONT_TOKEN}" font-size="{_f(size)}" '
-        f'text-anchor="{anchor}"{extra}>{escape(text)}</text>'
-    )
-
-
-def marker(
-    x: float, y: float, shape: str, colour: str, size: float, edge: str | None = None
-) -> str:
-    """One marker centred on (x, y) points: ``o`` circle, ``s`` square, ``D`` diamond,
-    ``x`` cross; ``size`` is its width in points, ``edge`` an outline colour."""
-    r = size / 2.0
-    stroke = f' stroke="{edge}" stroke-width="0.6"' if edge else ""
-    if shape == "s":
-        r *= 0.9
-        return (
-            f'<rect x="{_f(x - r)}" y="{_f(y - r)}" width="{_f(2 * r)}" height="{_f(2 * r)}" '
-            f'fill="{colour}"{stroke}/>'
-        )
-    if shape == "D":
-        r *= 1.1
-        pts = f"{_f(x)},{_f(y - r)} {_f(x + r)},{_f(y)} {_f(x)},{_f(y + r)} {_f(x - r)},{_f(y)}"
-        return f'<polygon points="{pts}" fill="{colour}"{stroke}/>'
-    if shape == "x":
-        d = f"M{_f(x - r)},{_f(y - r)}L{_f(x + r)},{_f(y + r)}M{_f(x - r)},{_f(y + r)}L{_f(x + r)},{_f(y - r)}"
-        return f'<path d="{d}" stroke="{colour}" stroke-width="1.5" fill="none"/>'
-    return f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{colour}"{stroke}/>'
+__all__ = [
+    "HTML_FONT",
+    "PDF_FONT",
+    "Chart",
+    "LegendItem",
+    "Panel",
+    "nice_ticks",
+    "text_width",
+    "tick_label",
+]
 
 
 @dataclass
@@ -158,6 +83,7 @@ class Panel:
     spines: str = "lb"
     tick_font: float = FONT
     margin: float = 0.05
+    title_pad: float = 0.0
     notes: list[tuple[float, str]] = field(default_factory=list)
     _ops: list[tuple] = field(default_factory=list)
     _xs: list[float] = field(default_factory=list)
@@ -237,13 +163,30 @@ class Panel:
 
     def markers(
         self, x: Sequence[float], y: Sequence[float], shape: str, colour: str,
-        size: float = 4.0, edge: str | None = None,
+        size: float = 4.0, edge: str | None = None, fill: str | None = None,
+        opacity: float = 1.0,
     ) -> None:  # fmt: skip
-        """Markers at the finite points (``o``, ``s``, ``D``, ``x``)."""
+        """Markers at the finite points (``o``, ``s``, ``D``, ``x``; see :func:`marker`)."""
         self._ops.append(
-            ("markers", np.asarray(x, float), np.asarray(y, float), shape, colour, size, edge)
-        )
+            ("markers", np.asarray(x, float), np.asarray(y, float), shape, colour, size, edge,
+             fill, opacity)
+        )  # fmt: skip
         self._extent(x, y)
+
+    def arrow(
+        self, x0: float, y0: float, x1: float, y1: float, colour: str, width: float = 1.4
+    ) -> None:
+        """A line from (x0, y0) to (x1, y1) with a head at its end."""
+        self._ops.append(("arrow", x0, y0, x1, y1, colour, width))
+        self._extent([x0, x1], [y0, y1])
+
+    def text(
+        self, x: float, y: float, text: str, size: float = 6.5, colour: str = TICK_INK,
+        anchor: str = "start", dx: float = 0.0, above: bool = False,
+    ) -> None:  # fmt: skip
+        """``text`` at data (x, y), moved ``dx`` points; with ``above``, just over the
+        panel's top edge instead of at ``y``."""
+        self._ops.append(("text", x, y, text, size, colour, anchor, dx, above))
 
     def include(self, x: Sequence[float] | None = None, y: Sequence[float] | None = None) -> None:
         """Make the automatic limits take in these values without drawing anything."""
@@ -270,8 +213,8 @@ class Panel:
         """(value, label) ticks along x and y."""
         (x0, x1), (y0, y1) = self.limits()
         return (
-            self.xticks if self.xticks is not None else _labelled(nice_ticks(x0, x1, 6)),
-            self.yticks if self.yticks is not None else _labelled(nice_ticks(y0, y1, 5)),
+            self.xticks if self.xticks is not None else labelled(nice_ticks(x0, x1, 6)),
+            self.yticks if self.yticks is not None else labelled(nice_ticks(y0, y1, 5)),
         )
 
     def left_room(self) -> float:
@@ -303,9 +246,9 @@ class Panel:
         xticks, yticks = self.ticks()
         bottom = top + height
         for v, _ in xticks if "x" in self.grid else ():
-            out.append(_seg(px(v), top, px(v), bottom, GRID, 0.6))
+            out.append(seg(px(v), top, px(v), bottom, GRID, 0.6))
         for v, _ in yticks if "y" in self.grid else ():
-            out.append(_seg(left, py(v), left + width, py(v), GRID, 0.6))
+            out.append(seg(left, py(v), left + width, py(v), GRID, 0.6))
         for op in self._ops:
             kind = op[0]
             if kind == "rect":
@@ -314,8 +257,8 @@ class Panel:
                 ya, yb = sorted((clamp_y(c, y0), clamp_y(d, y1)))
                 if xb - xa > 0 and yb - ya > 0:
                     out.append(
-                        f'<rect x="{_f(xa)}" y="{_f(ya)}" width="{_f(xb - xa)}" '
-                        f'height="{_f(yb - ya)}" fill="{colour}"{_alpha("fill", opacity)}/>'
+                        f'<rect x="{fmt(xa)}" y="{fmt(ya)}" width="{fmt(xb - xa)}" '
+                        f'height="{fmt(yb - ya)}" fill="{colour}"{alpha_attr("fill", opacity)}/>'
                     )
             elif kind == "fill":
                 _, x, lo_, hi_, colour, opacity = op
@@ -324,52 +267,66 @@ class Panel:
                     pts = [(px(a), py(b)) for a, b in zip(x[ok], hi_[ok], strict=True)]
                     pts += [(px(a), py(b)) for a, b in zip(x[ok][::-1], lo_[ok][::-1], strict=True)]
                     out.append(
-                        f'<polygon points="{_points(pts)}" fill="{colour}"{_alpha("fill", opacity)}/>'
+                        f'<polygon points="{points_attr(pts)}" fill="{colour}"{alpha_attr("fill", opacity)}/>'
                     )
             elif kind == "line":
                 _, x, y, colour, lw, dash, opacity = op
-                for run in _finite_runs(x, y):
+                for run in finite_runs(x, y):
                     pts = [(px(a), py(b)) for a, b in run]
                     out.append(
-                        f'<polyline points="{_points(pts)}" fill="none" stroke="{colour}" '
-                        f'stroke-width="{_f(lw)}" stroke-linejoin="round"{_dash(dash)}'
-                        f"{_alpha('stroke', opacity)}/>"
+                        f'<polyline points="{points_attr(pts)}" fill="none" stroke="{colour}" '
+                        f'stroke-width="{fmt(lw)}" stroke-linejoin="round"{dash_attr(dash)}'
+                        f"{alpha_attr('stroke', opacity)}/>"
                     )
             elif kind == "hline":
                 _, y, colour, lw, dash = op
-                out.append(_seg(left, py(y), left + width, py(y), colour, lw, dash))
+                out.append(seg(left, py(y), left + width, py(y), colour, lw, dash))
             elif kind == "vline":
                 _, x, colour, lw, dash, opacity = op
-                out.append(_seg(px(x), top, px(x), bottom, colour, lw, dash, opacity))
+                out.append(seg(px(x), top, px(x), bottom, colour, lw, dash, opacity))
             elif kind == "markers":
-                _, x, y, shape, colour, size, edge = op
+                _, x, y, shape, colour, size, edge, fill, opacity = op
                 for a, b in zip(x, y, strict=True):
                     if math.isfinite(a) and math.isfinite(b):
-                        out.append(marker(px(a), py(b), shape, colour, size, edge))
+                        out.append(marker(px(a), py(b), shape, colour, size, edge, fill, opacity))
+            elif kind == "arrow":
+                _, a0, b0, a1, b1, colour, lw = op
+                out += arrow_els(px(a0), py(b0), px(a1), py(b1), colour, lw)
+            elif kind == "text":
+                _, a, b, label, size, colour, anchor, dx, above = op
+                ty = top - 3.0 if above else py(b) + 0.35 * size
+                out.append(text_el(px(a) + dx, ty, label, size, anchor, fill=colour))
         if "l" in self.spines:
-            out.append(_seg(left, top, left, bottom, INK, 0.8))
+            out.append(seg(left, top, left, bottom, INK, 0.8))
         if "b" in self.spines:
-            out.append(_seg(left, bottom, left + width, bottom, INK, 0.8))
+            out.append(seg(left, bottom, left + width, bottom, INK, 0.8))
         for v, label in xticks:
-            out.append(_seg(px(v), bottom, px(v), bottom + 3, INK, 0.8))
+            out.append(seg(px(v), bottom, px(v), bottom + 3, INK, 0.8))
             out.append(
-                _text(px(v), bottom + 4 + self.tick_font, label, self.tick_font, "middle", fill=INK)
+                text_el(
+                    px(v), bottom + 4 + self.tick_font, label, self.tick_font, "middle", fill=INK
+                )
             )
         for v, label in yticks:
             if "l" in self.spines:
-                out.append(_seg(left - 3, py(v), left, py(v), INK, 0.8))
+                out.append(seg(left - 3, py(v), left, py(v), INK, 0.8))
             out.append(
-                _text(
+                text_el(
                     left - 5, py(v) + 0.35 * self.tick_font, label, self.tick_font, "end", fill=INK
                 )
             )
         for y, note in self.notes:
-            out.append(_text(left + width + 4, py(y) + 0.35 * 7, note, 7, fill=TICK_INK))
+            out.append(text_el(left + width + 4, py(y) + 0.35 * 7, note, 7, fill=TICK_INK))
         if self.title:
-            out.append(_text(left + width / 2, top - 5, self.title, TITLE_FONT, "middle", fill=INK))
+            out.append(
+                text_el(
+                    left + width / 2, top - 5 - self.title_pad, self.title, TITLE_FONT, "middle",
+                    fill=INK,
+                )
+            )  # fmt: skip
         if self.xlabel:
             out.append(
-                _text(
+                text_el(
                     left + width / 2,
                     bottom + 8 + self.tick_font + FONT,
                     self.xlabel,
@@ -382,60 +339,23 @@ class Panel:
             x = left - self.left_room() + FONT
             y = top + height / 2
             out.append(
-                _text(
+                text_el(
                     x,
                     y,
                     self.ylabel,
                     FONT,
                     "middle",
                     fill=INK,
-                    transform=f"rotate(-90 {_f(x)} {_f(y)})",
+                    transform=f"rotate(-90 {fmt(x)} {fmt(y)})",
                 )
             )
         return out
 
 
-def _labelled(values: list[float]) -> list[tuple[float, str]]:
-    step = values[1] - values[0] if len(values) > 1 else 1.0
-    return [(v, tick_label(v, step)) for v in values]
-
-
-def _points(pts: list[tuple[float, float]]) -> str:
-    return " ".join(f"{_f(a)},{_f(b)}" for a, b in pts)
-
-
-def _alpha(what: str, opacity: float) -> str:
-    return f' {what}-opacity="{_f(opacity)}"' if opacity < 1.0 else ""
-
-
-def _dash(dash: str | None) -> str:
-    return f' stroke-dasharray="{dash}"' if dash else ""
-
-
-def _seg(x0, y0, x1, y1, colour, width, dash=None, opacity=1.0) -> str:
-    return (
-        f'<line x1="{_f(x0)}" y1="{_f(y0)}" x2="{_f(x1)}" y2="{_f(y1)}" stroke="{colour}" '
-        f'stroke-width="{_f(width)}"{_dash(dash)}{_alpha("stroke", opacity)}/>'
-    )
-
-
-def _finite_runs(x: np.ndarray, y: np.ndarray) -> list[list[tuple[float, float]]]:
-    runs: list[list[tuple[float, float]]] = []
-    current: list[tuple[float, float]] = []
-    for a, b in zip(x, y, strict=True):
-        if math.isfinite(a) and math.isfinite(b):
-            current.append((float(a), float(b)))
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return [r for r in runs if len(r) >= 2]
-
-
 @dataclass(frozen=True)
 class LegendItem:
-    """A legend entry: ``kind`` ``line`` (with an optional marker), ``patch`` or ``marker``."""
+    """A legend entry: ``kind`` ``line`` (with an optional marker), ``patch``, ``marker``,
+    ``hollow`` (an outlined marker), ``dotted`` (a dotted line with a marker) or ``arrow``."""
 
     label: str
     colour: str
@@ -473,7 +393,7 @@ class Chart:
         cell_h = (h - top_pad - bottom_pad - legend_h) / self.rows
         boxes = {}
         for (r, c), p in self.panels.items():
-            head = TITLE_FONT + 8.0 if p.title else 4.0
+            head = (TITLE_FONT + 8.0 if p.title else 4.0) + p.title_pad
             foot = 7.0 + p.tick_font + (FONT + 5.0 if p.xlabel else 0.0)
             right = max((text_width(t, 7) for _, t in p.notes), default=0.0)
             right = right + 8.0 if p.notes else 8.0
@@ -494,14 +414,20 @@ class Chart:
         for it, wi in zip(self.legend, widths, strict=True):
             if it.kind == "patch":
                 out.append(
-                    f'<rect x="{_f(x)}" y="{_f(y - 3.5)}" width="16" height="7" fill="{it.colour}"'
-                    f'{_alpha("fill", it.opacity)} stroke="{it.colour}" stroke-width="0.5"/>'
+                    f'<rect x="{fmt(x)}" y="{fmt(y - 3.5)}" width="16" height="7" fill="{it.colour}"'
+                    f'{alpha_attr("fill", it.opacity)} stroke="{it.colour}" stroke-width="0.5"/>'
                 )
             if it.kind == "line":
-                out.append(_seg(x, y, x + 16, y, it.colour, 1.4))
-            if it.shape:
+                out.append(seg(x, y, x + 16, y, it.colour, 1.4))
+            if it.kind == "dotted":
+                out.append(seg(x, y, x + 16, y, it.colour, 1.0, "1 2"))
+            if it.kind == "arrow":
+                out += arrow_els(x, y, x + 16, y, it.colour, 1.4)
+            if it.shape and it.kind == "hollow":
+                out.append(marker(x + 8, y, it.shape, it.colour, 4.5, it.colour, "#ffffff"))
+            elif it.shape:
                 out.append(marker(x + 8, y, it.shape, it.colour, 4.0))
-            out.append(_text(x + 21, y + 0.35 * LEGEND_FONT, it.label, LEGEND_FONT, fill=INK))
+            out.append(text_el(x + 21, y + 0.35 * LEGEND_FONT, it.label, LEGEND_FONT, fill=INK))
             x += wi
         return out
 
@@ -510,12 +436,12 @@ class Chart:
         for a browser, :data:`PDF_FONT` for fpdf2)."""
         w, h = self.width_in * 72.0, self.height_in * 72.0
         parts = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(w)}pt" height="{_f(h)}pt" '
-            f'viewBox="0 0 {_f(w)} {_f(h)}">',
-            f'<rect x="0" y="0" width="{_f(w)}" height="{_f(h)}" fill="#ffffff"/>',
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{fmt(w)}pt" height="{fmt(h)}pt" '
+            f'viewBox="0 0 {fmt(w)} {fmt(h)}">',
+            f'<rect x="0" y="0" width="{fmt(w)}" height="{fmt(h)}" fill="#ffffff"/>',
         ]
         for key, box in self._boxes().items():
             parts += self.panels[key].svg(*box)
         parts += self._legend_svg()
         parts.append("</svg>")
-        return "\n".join(parts).replace(_FONT_TOKEN, escape(font, {'"': "&quot;"})).encode()
+        return "\n".join(parts).replace(FONT_TOKEN, escape(font, {'"': "&quot;"})).encode()
