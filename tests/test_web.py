@@ -230,7 +230,7 @@ def test_upload_runs_the_job_and_shows_the_result(tmp_path, clip):
             '<video id="annotated" controls' in html
             and f"/analyses/{analysis_id}/files/annotated.mp4" in html
         )
-        assert "Findings" in html and "Measures" in html and "in range" in html
+        assert "Findings" in html and "Measures" in html and ">within<" in html
         assert (
             f"/analyses/{analysis_id}/files/report.pdf" in html
             and f"/analyses/{analysis_id}/files/steps.csv" in html
@@ -607,11 +607,11 @@ def test_measure_verdicts_place_medians_against_the_band():
 
     metric = {"concern": "low", "band": {"low": 18.0, "high": 30.0},
               "left": {"median": 14.0}, "right": {"median": 20.0}}  # fmt: skip
-    assert verdict(metric, ("left", "right")) == ("left below, right in range", "warn")
+    assert verdict(metric, ("left", "right")) == ("left below, right within", "warn")
     metric["left"]["median"] = 35.0  # above, but only low values are a concern
-    assert verdict(metric, ("left", "right")) == ("left above, right in range", "note")
+    assert verdict(metric, ("left", "right")) == ("left above, right within", "note")
     metric["left"]["median"] = 25.0
-    assert verdict(metric, ("left", "right")) == ("in range", "ok")
+    assert verdict(metric, ("left", "right")) == ("within", "ok")
     assert (
         band_text({"low": 220.0, "high": None}) == "≥ 220"
         and band_text({"low": 5.0, "high": 11.0}) == "5–11"

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
+from runform.findings.wording import is_far, is_reliable, verdict_text
 from runform.service.models import Job
 from runform.web import files
 
 #: Which side of its band is a concern, per the metric's ``concern`` (catalogue).
 CONCERNING = {"low": {"below"}, "high": {"above"}, "both": {"below", "above"}, "none": set()}
-
-
-def position(value, band: dict) -> str:
-    """``below``, ``above`` or ``in`` the band (as the report places a value)."""
-    low, high = band.get("low"), band.get("high")
-    if low is not None and value < low:
-        return "below"
-    if high is not None and value > high:
-        return "above"
-    return "in"
 
 
 def band_text(band: dict) -> str:
@@ -29,28 +20,30 @@ def band_text(band: dict) -> str:
 
 
 def verdict(metric: dict, sides: tuple[str, ...]) -> tuple[str, str]:
-    """Words and tone (``ok``, ``warn``, ``note``) for a graded metric's medians."""
-    band = metric.get("band") or {}
+    """Words and tone (``ok``, ``warn``, ``note``, ``none``) for a graded metric, in the
+    report's words (:func:`runform.findings.wording.verdict_text`): a value outside its
+    band by no more than its measurement error is "below, within error", a muted note and
+    not a warning, and the far leg (seen from the other side) or a value not measured
+    reliably is not judged."""
     places = {}
     for side in sides:
-        median = (metric.get(side) or {}).get("median")
-        record = (metric.get("reliability") or {}).get(side) or {}
-        if record.get("reliable") is False:
-            continue  # the far leg (seen from the other side) or an imprecise value: not judged
-        if isinstance(median, int | float):
-            places[side] = position(median, band)
+        if not is_reliable(metric, side):
+            continue  # the far leg (seen from the other side) or an imprecise value
+        words = verdict_text(metric, side)
+        if words:
+            places[side] = words
     if not places:
         return "–", "none"
     concern = CONCERNING.get(metric.get("concern"), {"below", "above"})
-    tone = (
-        "warn"
-        if set(places.values()) & concern
-        else ("ok" if set(places.values()) == {"in"} else "note")
-    )
+    if any(w in concern for w in places.values()):  # outside the band beyond its error
+        tone = "warn"
+    elif set(places.values()) == {"within"}:
+        tone = "ok"
+    else:
+        tone = "note"
     if len(set(places.values())) == 1:
-        where = next(iter(places.values()))
-        return ("in range" if where == "in" else f"{where} range"), tone
-    return ", ".join(f"{side} {'in range' if w == 'in' else w}" for side, w in places.items()), tone
+        return next(iter(places.values())), tone
+    return ", ".join(f"{side} {w}" for side, w in places.items()), tone
 
 
 STAGE_WORDS = {
@@ -108,6 +101,7 @@ def result_view(storage, record) -> dict | None:
         metrics.append({
             "id": mid, "name": metric.get("name", mid), "unit": metric.get("unit", ""),
             "by_side": values, "band": band_text(metric.get("band") or {}),
+            "far": [side for side in sides if is_far(metric, side)],
             "verdict": words, "tone": tone,
             "trusted": (metric.get("quality") or {}).get("trusted", True),
         })  # fmt: skip
