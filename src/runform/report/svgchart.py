@@ -225,131 +225,140 @@ class Panel:
 
     # ------------------------------------------------------------------ output
     def svg(self, left: float, top: float, width: float, height: float) -> list[str]:
-        """The panel's SVG elements for a box at (``left``, ``top``) of ``width`` × ``height``."""
-        (x0, x1), (y0, y1) = self.limits()
-        sx = width / (x1 - x0)
-        sy = height / (y1 - y0)
-
-        def px(x: float) -> float:
-            return left + (x - x0) * sx
-
-        def py(y: float) -> float:
-            return top + height - (y - y0) * sy
-
-        def clamp_x(x: float | None, default: float) -> float:
-            return min(max(px(default if x is None else x), left), left + width)
-
-        def clamp_y(y: float | None, default: float) -> float:
-            return min(max(py(default if y is None else y), top), top + height)
-
-        out: list[str] = []
+        """The panel's SVG elements for a box at (``left``, ``top``) of ``width`` × ``height``:
+        grid, then what was drawn (in order), then spines, ticks and labels on top."""
+        box = _Box(left, top, width, height, *self.limits())
         xticks, yticks = self.ticks()
-        bottom = top + height
+        out: list[str] = []
         for v, _ in xticks if "x" in self.grid else ():
-            out.append(seg(px(v), top, px(v), bottom, GRID, 0.6))
+            out.append(seg(box.px(v), top, box.px(v), box.bottom, GRID, 0.6))
         for v, _ in yticks if "y" in self.grid else ():
-            out.append(seg(left, py(v), left + width, py(v), GRID, 0.6))
+            out.append(seg(left, box.py(v), box.right, box.py(v), GRID, 0.6))
         for op in self._ops:
-            kind = op[0]
-            if kind == "rect":
-                _, a, b, c, d, colour, opacity = op
-                xa, xb = sorted((clamp_x(a, x0), clamp_x(b, x1)))
-                ya, yb = sorted((clamp_y(c, y0), clamp_y(d, y1)))
-                if xb - xa > 0 and yb - ya > 0:
-                    out.append(
-                        f'<rect x="{fmt(xa)}" y="{fmt(ya)}" width="{fmt(xb - xa)}" '
-                        f'height="{fmt(yb - ya)}" fill="{colour}"{alpha_attr("fill", opacity)}/>'
-                    )
-            elif kind == "fill":
-                _, x, lo_, hi_, colour, opacity = op
-                ok = np.isfinite(x) & np.isfinite(lo_) & np.isfinite(hi_)
-                if ok.sum() >= 2:
-                    pts = [(px(a), py(b)) for a, b in zip(x[ok], hi_[ok], strict=True)]
-                    pts += [(px(a), py(b)) for a, b in zip(x[ok][::-1], lo_[ok][::-1], strict=True)]
-                    out.append(
-                        f'<polygon points="{points_attr(pts)}" fill="{colour}"{alpha_attr("fill", opacity)}/>'
-                    )
-            elif kind == "line":
-                _, x, y, colour, lw, dash, opacity = op
-                for run in finite_runs(x, y):
-                    pts = [(px(a), py(b)) for a, b in run]
-                    out.append(
-                        f'<polyline points="{points_attr(pts)}" fill="none" stroke="{colour}" '
-                        f'stroke-width="{fmt(lw)}" stroke-linejoin="round"{dash_attr(dash)}'
-                        f"{alpha_attr('stroke', opacity)}/>"
-                    )
-            elif kind == "hline":
-                _, y, colour, lw, dash = op
-                out.append(seg(left, py(y), left + width, py(y), colour, lw, dash))
-            elif kind == "vline":
-                _, x, colour, lw, dash, opacity = op
-                out.append(seg(px(x), top, px(x), bottom, colour, lw, dash, opacity))
-            elif kind == "markers":
-                _, x, y, shape, colour, size, edge, fill, opacity = op
-                for a, b in zip(x, y, strict=True):
-                    if math.isfinite(a) and math.isfinite(b):
-                        out.append(marker(px(a), py(b), shape, colour, size, edge, fill, opacity))
-            elif kind == "arrow":
-                _, a0, b0, a1, b1, colour, lw = op
-                out += arrow_els(px(a0), py(b0), px(a1), py(b1), colour, lw)
-            elif kind == "text":
-                _, a, b, label, size, colour, anchor, dx, above = op
-                ty = top - 3.0 if above else py(b) + 0.35 * size
-                out.append(text_el(px(a) + dx, ty, label, size, anchor, fill=colour))
+            out += _draw_op(op, box)
+        return out + self._frame(box, xticks, yticks)
+
+    def _frame(
+        self, box: _Box, xticks: list[tuple[float, str]], yticks: list[tuple[float, str]]
+    ) -> list[str]:
+        """Spines, ticks, tick labels, notes, title and axis labels."""
+        left, top, bottom, size = box.left, box.top, box.bottom, self.tick_font
+        out: list[str] = []
         if "l" in self.spines:
             out.append(seg(left, top, left, bottom, INK, 0.8))
         if "b" in self.spines:
-            out.append(seg(left, bottom, left + width, bottom, INK, 0.8))
+            out.append(seg(left, bottom, box.right, bottom, INK, 0.8))
         for v, label in xticks:
-            out.append(seg(px(v), bottom, px(v), bottom + 3, INK, 0.8))
-            out.append(
-                text_el(
-                    px(v), bottom + 4 + self.tick_font, label, self.tick_font, "middle", fill=INK
-                )
-            )
+            out.append(seg(box.px(v), bottom, box.px(v), bottom + 3, INK, 0.8))
+            out.append(text_el(box.px(v), bottom + 4 + size, label, size, "middle", fill=INK))
         for v, label in yticks:
             if "l" in self.spines:
-                out.append(seg(left - 3, py(v), left, py(v), INK, 0.8))
-            out.append(
-                text_el(
-                    left - 5, py(v) + 0.35 * self.tick_font, label, self.tick_font, "end", fill=INK
-                )
-            )
+                out.append(seg(left - 3, box.py(v), left, box.py(v), INK, 0.8))
+            out.append(text_el(left - 5, box.py(v) + 0.35 * size, label, size, "end", fill=INK))
         for y, note in self.notes:
-            out.append(text_el(left + width + 4, py(y) + 0.35 * 7, note, 7, fill=TICK_INK))
+            out.append(text_el(box.right + 4, box.py(y) + 0.35 * 7, note, 7, fill=TICK_INK))
+        centre = left + box.width / 2
         if self.title:
-            out.append(
-                text_el(
-                    left + width / 2, top - 5 - self.title_pad, self.title, TITLE_FONT, "middle",
-                    fill=INK,
-                )
-            )  # fmt: skip
+            y = top - 5 - self.title_pad
+            out.append(text_el(centre, y, self.title, TITLE_FONT, "middle", fill=INK))
         if self.xlabel:
-            out.append(
-                text_el(
-                    left + width / 2,
-                    bottom + 8 + self.tick_font + FONT,
-                    self.xlabel,
-                    FONT,
-                    "middle",
-                    fill=INK,
-                )
-            )
+            y = bottom + 8 + size + FONT
+            out.append(text_el(centre, y, self.xlabel, FONT, "middle", fill=INK))
         if self.ylabel:
-            x = left - self.left_room() + FONT
-            y = top + height / 2
-            out.append(
-                text_el(
-                    x,
-                    y,
-                    self.ylabel,
-                    FONT,
-                    "middle",
-                    fill=INK,
-                    transform=f"rotate(-90 {fmt(x)} {fmt(y)})",
-                )
-            )
+            x, y = left - self.left_room() + FONT, top + box.height / 2
+            turn = f"rotate(-90 {fmt(x)} {fmt(y)})"
+            out.append(text_el(x, y, self.ylabel, FONT, "middle", fill=INK, transform=turn))
         return out
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A panel's box in points and the data limits mapped onto it."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def px(self, x: float) -> float:
+        x0, x1 = self.xlim
+        return self.left + (x - x0) * (self.width / (x1 - x0))
+
+    def py(self, y: float) -> float:
+        y0, y1 = self.ylim
+        return self.top + self.height - (y - y0) * (self.height / (y1 - y0))
+
+    def clamp_x(self, x: float | None, default: float) -> float:
+        """``x`` (``default`` when ``None``) in points, kept inside the box."""
+        return min(max(self.px(default if x is None else x), self.left), self.right)
+
+    def clamp_y(self, y: float | None, default: float) -> float:
+        return min(max(self.py(default if y is None else y), self.top), self.bottom)
+
+
+def _draw_op(op: tuple, box: _Box) -> list[str]:
+    """The SVG elements of one thing drawn in a panel (see :class:`Panel`'s methods)."""
+    kind, px, py = op[0], box.px, box.py
+    if kind == "rect":
+        _, a, b, c, d, colour, opacity = op
+        xa, xb = sorted((box.clamp_x(a, box.xlim[0]), box.clamp_x(b, box.xlim[1])))
+        ya, yb = sorted((box.clamp_y(c, box.ylim[0]), box.clamp_y(d, box.ylim[1])))
+        if xb - xa <= 0 or yb - ya <= 0:
+            return []
+        return [
+            f'<rect x="{fmt(xa)}" y="{fmt(ya)}" width="{fmt(xb - xa)}" '
+            f'height="{fmt(yb - ya)}" fill="{colour}"{alpha_attr("fill", opacity)}/>'
+        ]
+    if kind == "fill":
+        _, x, lo, hi, colour, opacity = op
+        ok = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi)
+        if ok.sum() < 2:
+            return []
+        pts = [(px(a), py(b)) for a, b in zip(x[ok], hi[ok], strict=True)]
+        pts += [(px(a), py(b)) for a, b in zip(x[ok][::-1], lo[ok][::-1], strict=True)]
+        fill = f'fill="{colour}"{alpha_attr("fill", opacity)}'
+        return [f'<polygon points="{points_attr(pts)}" {fill}/>']
+    if kind == "line":
+        _, x, y, colour, lw, dash, opacity = op
+        style = (
+            f'fill="none" stroke="{colour}" stroke-width="{fmt(lw)}" stroke-linejoin="round"'
+            f"{dash_attr(dash)}{alpha_attr('stroke', opacity)}"
+        )
+        return [
+            f'<polyline points="{points_attr([(px(a), py(b)) for a, b in run])}" {style}/>'
+            for run in finite_runs(x, y)
+        ]
+    if kind == "hline":
+        _, y, colour, lw, dash = op
+        return [seg(box.left, py(y), box.right, py(y), colour, lw, dash)]
+    if kind == "vline":
+        _, x, colour, lw, dash, opacity = op
+        return [seg(px(x), box.top, px(x), box.bottom, colour, lw, dash, opacity)]
+    if kind == "markers":
+        _, x, y, shape, colour, size, edge, fill, opacity = op
+        return [
+            marker(px(a), py(b), shape, colour, size, edge, fill, opacity)
+            for a, b in zip(x, y, strict=True)
+            if math.isfinite(a) and math.isfinite(b)
+        ]
+    if kind == "arrow":
+        _, a0, b0, a1, b1, colour, lw = op
+        return arrow_els(px(a0), py(b0), px(a1), py(b1), colour, lw)
+    if kind == "text":
+        _, a, b, label, size, colour, anchor, dx, above = op
+        ty = box.top - 3.0 if above else py(b) + 0.35 * size
+        return [text_el(px(a) + dx, ty, label, size, anchor, fill=colour)]
+    raise ValueError(f"unknown drawing {kind!r}")
 
 
 @dataclass(frozen=True)
