@@ -24,7 +24,7 @@ from runform.report.plots import (
     render,
     unit_label,
 )
-from runform.report.svgchart import Chart, LegendItem
+from runform.report.svgchart import Chart, LegendItem, tick_label
 
 NOISE_GREY = "#d9dee3"
 #: Figures are narrower than the report's (7.2 in) so their text stays legible on a phone.
@@ -65,7 +65,7 @@ def change_figure(rows: list[dict]) -> Chart | None:
     ax = chart.panel(
         0, 0, xlabel="change ÷ smallest detectable change (grey: no real change)",
         xlim=(-MAX_RATIO - 0.9, MAX_RATIO + 0.9), ylim=(-0.7, len(groups) - 0.3), grid="x",
-        xticks=[(v, f"{v:d}".replace("-", "\u2212")) for v in (-4, -2, -1, 0, 1, 2, 4)],
+        xticks=[(v, tick_label(v, 1.0)) for v in (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0)],
         yticks=[(float(yi), label) for yi, label in zip(y, labels, strict=True)],
     )  # fmt: skip
     ax.rect(-1.0, 1.0, None, None, NOISE_GREY, 0.7)

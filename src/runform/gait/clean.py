@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from runform.gait.filters import butter_lowpass_sos, pchip, sosfiltfilt
+from runform.gait.filters import butter_lowpass_sos, padlen, pchip, sosfiltfilt
 from runform.geometry import leg_length
 from runform.track import PoseTrack
 
@@ -212,10 +212,10 @@ def lowpass(track: PoseTrack, cutoff_hz: float | None = None, order: int = 2) ->
     flat = track.xy.reshape(track.n_frames, -1).copy()
     sos = butter_lowpass_sos(order, fc, fps)
     whole = np.isfinite(flat).all(axis=0)
-    if whole.any() and flat.shape[0] > 3 * (2 * len(sos) + 1):
+    if whole.any() and flat.shape[0] > padlen(sos):
         flat[:, whole] = sosfiltfilt(sos, flat[:, whole])  # the gap-free series at once
     for j in np.flatnonzero(~whole):
-        flat[:, j] = lowpass_series(flat[:, j], fps, fc, order)
+        flat[:, j] = _filter_runs(flat[:, j], sos)
     return track.replace(xy=flat.reshape(track.xy.shape))
 
 
@@ -223,11 +223,15 @@ def lowpass_series(v: np.ndarray, fps: float, cutoff_hz: float, order: int = 2) 
     """Zero-lag Butterworth low-pass of one series; each run of valid samples on its own."""
     if cutoff_hz >= 0.5 * fps:
         return v
-    sos = butter_lowpass_sos(order, cutoff_hz, fps)
-    padlen = 3 * (2 * len(sos) + 1)
+    return _filter_runs(v, butter_lowpass_sos(order, cutoff_hz, fps))
+
+
+def _filter_runs(v: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    """``v`` filtered forward-backward, each run of valid samples on its own (runs too
+    short for the filter are left as they are)."""
     out = np.array(v, dtype=float, copy=True)
     for start, stop in runs_of(np.isfinite(out)):
-        if stop - start > padlen:
+        if stop - start > padlen(sos):
             out[start:stop] = sosfiltfilt(sos, out[start:stop])
     return out
 

@@ -214,6 +214,7 @@ def missed_stances(
     never low) is not made up.
     """
     dt = float(np.median(np.diff(t)))
+    low = np.isfinite(smooth) & (smooth < relaxed * threshold)
     found: list[tuple[int, int]] = []
     for (s0, e0), (s1, _e1) in pairwise(windows):
         gap = float(t[s1] - t[s0])
@@ -228,7 +229,6 @@ def missed_stances(
             region = smooth[lo:hi]
             if hi - lo < 3 or not np.isfinite(region).any():
                 continue
-            low = np.isfinite(smooth) & (smooth < relaxed * threshold)
             centre = lo + int(np.nanargmin(region))
             if not low[centre]:
                 continue

@@ -63,8 +63,8 @@ def _zi(section: np.ndarray) -> np.ndarray:
     b0, b1, b2, _, a1, a2 = section
     # (I − Aᵀ) zi = B with A the companion matrix of a: [[1 + a1, −1], [a2, 1]]
     rhs0, rhs1 = b1 - a1 * b0, b2 - a2 * b0
-    det = (1.0 + a1) * 1.0 - (-1.0) * a2
-    return np.array([(rhs0 * 1.0 + rhs1) / det, ((1.0 + a1) * rhs1 - a2 * rhs0) / det])
+    det = 1.0 + a1 + a2
+    return np.array([(rhs0 + rhs1) / det, ((1.0 + a1) * rhs1 - a2 * rhs0) / det])
 
 
 def sosfilt_zi(sos: np.ndarray) -> np.ndarray:
@@ -103,22 +103,32 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     return y
 
 
+def padlen(sos: np.ndarray) -> int:
+    """Samples of odd extension :func:`sosfiltfilt` adds at each end (SciPy's default:
+    ``3·(2·sections + 1)``, less three per section pair whose last coefficients are zero);
+    a series must be longer than this to be filtered.
+
+    >>> padlen(butter_lowpass_sos(2, 7.5, 30.0))
+    9
+    """
+    zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return 3 * (2 * len(sos) + 1 - zeros)
+
+
 def sosfiltfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Zero-phase filtering along the first axis, as ``scipy.signal.sosfiltfilt`` with its
-    defaults (odd extension of ``3·(2·sections + 1)`` samples at each end, less three per
-    section pair whose last coefficients are zero)."""
+    defaults (odd extension of :func:`padlen` samples at each end)."""
     x = np.asarray(x, float)
-    zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
-    padlen = 3 * (2 * len(sos) + 1 - zeros)
-    if x.shape[0] <= padlen:
-        raise ValueError(f"the series must be longer than {padlen} samples")
-    head = 2.0 * x[0] - x[padlen:0:-1]
-    tail = 2.0 * x[-1] - x[-2 : -padlen - 2 : -1]
+    pad = padlen(sos)
+    if x.shape[0] <= pad:
+        raise ValueError(f"the series must be longer than {pad} samples")
+    head = 2.0 * x[0] - x[pad:0:-1]
+    tail = 2.0 * x[-1] - x[-2 : -pad - 2 : -1]
     ext = np.concatenate([head, x, tail])
     zi = sosfilt_zi(sos).reshape((len(sos), 2) + (1,) * (x.ndim - 1))
     y = sosfilt(sos, ext, zi * ext[0])
     y = sosfilt(sos, y[::-1], zi * y[-1])[::-1]
-    return y[padlen:-padlen]
+    return y[pad:-pad]
 
 
 def pchip_derivatives(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from runform.compare.sides import SIDES, merge_sides
 from runform.errors import InputError
+from runform.keyframes import parse_still_filename
 from runform.pipeline.track import AnalysisOptions
 from runform.progress import ProgressLike, ensure_progress
 
@@ -129,8 +130,8 @@ def analyze_both_sides(
         shutil.rmtree(stills)
     for side in SIDES:
         source = out / SIDE_FOLDER.format(side=side) / "stills"
-        found = sorted(source.glob(f"*{side}*")) if source.is_dir() else []
-        for still in (p for p in found if p.suffix in (".jpg", ".png")):
+        found = sorted(source.iterdir()) if source.is_dir() else []
+        for still in (p for p in found if (parse_still_filename(p.name) or ("",))[0] == side):
             stills.mkdir(exist_ok=True)
             shutil.copy2(still, stills / still.name)
     if stills.is_dir():

@@ -575,7 +575,7 @@ def write_video_and_key_frames(
     smooth: bool = False,
 ) -> tuple[Path, list[Path]]:
     """:func:`~runform.render.annotate.write_annotated_video` and :func:`write_key_frames`
-    in one decoding pass (the stills then cost little more than their PNG files), or in
+    in one decoding pass (the stills then cost little more than their JPEG files), or in
     none when ``frames`` holds the frames the pose pass decoded (see
     :mod:`runform.render.frame_store`).
 

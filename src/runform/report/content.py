@@ -33,7 +33,7 @@ from runform.report.references import REFERENCES
 
 #: How many findings the summary shows (all of them are listed further down).
 SUMMARY_FINDINGS = 3
-#: Key-frame events written by the render stage as ``01-contact-left.png`` ...
+#: Key-frame events written by the render stage as ``01-contact-left.jpg`` ...
 #: (:func:`runform.keyframes.still_filename`; earlier versions' PNG names are found too).
 STILL_EVENTS: tuple[str, ...] = (
     "contact",

@@ -1,6 +1,6 @@
 """Key-frame stills as the report embeds them: JPEG, optionally scaled down.
 
-The render writes JPEG stills (720 px wide, about 100 kB each), which are embedded as
+The render writes JPEG stills (720 px wide, about 140 kB each), which are embedded as
 they are unless a smaller width is asked for; stills of earlier versions, PNGs of about
 600 kB, are converted. JPEG keeps ``report.html`` light enough to open on a phone and
 ``report.pdf`` small enough to send, although every still is embedded.

@@ -58,7 +58,8 @@ class Rendered:
 
 def render(chart: Chart) -> Rendered:
     """Export a chart as SVG for the HTML (browser fonts) and for the PDF (its font)."""
-    return Rendered(chart.svg(HTML_FONT), chart.svg(PDF_FONT), chart.width_in, chart.height_in)
+    html, pdf = chart.svgs((HTML_FONT, PDF_FONT))
+    return Rendered(html, pdf, chart.width_in, chart.height_in)
 
 
 def _band(entry: dict | None) -> tuple[float | None, float | None]:

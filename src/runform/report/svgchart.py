@@ -68,8 +68,8 @@ __all__ = [
 class Panel:
     """One set of axes: what is drawn in data coordinates, turned into SVG by :class:`Chart`.
 
-    Limits come from the data drawn with ``scale=True`` plus ``margin`` of the range, unless
-    set with ``xlim``/``ylim``.
+    Limits come from what was drawn (and :meth:`include`) plus ``margin`` of the range,
+    unless set with ``xlim``/``ylim``.
     """
 
     title: str = ""
@@ -136,13 +136,12 @@ class Panel:
 
     def rect(
         self, x0: float | None, x1: float | None, y0: float | None, y1: float | None,
-        colour: str, opacity: float = 1.0, scale: bool = True,
+        colour: str, opacity: float = 1.0,
     ) -> None:  # fmt: skip
         """A rectangle in data coordinates; a ``None`` edge runs to the panel's edge."""
         self._ops.append(("rect", x0, x1, y0, y1, colour, opacity))
-        if scale:
-            self._extent([v for v in (x0, x1) if v is not None] or None,
-                         [v for v in (y0, y1) if v is not None] or None)  # fmt: skip
+        self._extent([v for v in (x0, x1) if v is not None] or None,
+                     [v for v in (y0, y1) if v is not None] or None)  # fmt: skip
 
     def hline(self, y: float, colour: str, width: float = 0.9, dash: str | None = "4 2.5") -> None:
         """A horizontal line across the panel."""
@@ -443,6 +442,10 @@ class Chart:
     def svg(self, font: str = HTML_FONT) -> bytes:
         """The chart as an SVG document whose text is set in ``font`` (a CSS family list
         for a browser, :data:`PDF_FONT` for fpdf2)."""
+        return self.svgs((font,))[0]
+
+    def svgs(self, fonts: Sequence[str]) -> list[bytes]:
+        """The chart laid out once, as one SVG document per font in ``fonts``."""
         w, h = self.width_in * 72.0, self.height_in * 72.0
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{fmt(w)}pt" height="{fmt(h)}pt" '
@@ -453,4 +456,5 @@ class Chart:
             parts += self.panels[key].svg(*box)
         parts += self._legend_svg()
         parts.append("</svg>")
-        return "\n".join(parts).replace(FONT_TOKEN, escape(font, {'"': "&quot;"})).encode()
+        text = "\n".join(parts)
+        return [text.replace(FONT_TOKEN, escape(f, {'"': "&quot;"})).encode() for f in fonts]
