@@ -16,7 +16,13 @@ from runform.render.annotate import (
     output_schedule,
     output_size,
 )
-from runform.render.frame_store import FrameStore, upright_i420
+from runform.render.frame_store import (
+    FrameStore,
+    frame_planes,
+    i420_planes,
+    upright_i420,
+    upright_planes,
+)
 from runform.render.stills import write_video_and_key_frames
 from runform.synthetic import RunnerSpec, synthetic_runner
 from test_render import clip, encode, expected_frames, run, runner_frames, truth_analysis
@@ -179,3 +185,26 @@ def test_the_stills_are_announced_once_written(run, clip: Path, tmp_path: Path) 
         clip, run.track, empty, tmp_path / "c.mp4", tmp_path / "c", on_stills=on_stills
     )
     assert calls == [[]]
+
+
+def test_planes_of_a_decoded_frame_are_its_own_pixels_without_a_copy(clip: Path) -> None:
+    # A frame already upright YUV 4:2:0 of the output size is drawn from as views of the
+    # decoder's planes (no copy); any other frame through the converted buffer. Either way
+    # the planes hold exactly the pixels of upright_i420.
+    info = probe_video(clip)
+    size = output_size(info.width, info.height)
+    frames = list(decoded_frames(clip))
+    frame = frames[5]
+    assert frame.format.name == "yuv420p" and (frame.width, frame.height) == size
+    planes = frame_planes(frame)
+    expected = i420_planes(upright_i420(frame, size, info.rotation))
+    for got, want in zip(planes, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not planes[0].flags.writeable  # the decoder's own memory: read, never drawn on
+    assert np.shares_memory(upright_planes(frame, size, 0)[0], planes[0])
+    turned = upright_planes(frame, (size[1], size[0]), 90)  # a phone's portrait clip
+    want = i420_planes(upright_i420(frame, (size[1], size[0]), 90))
+    for got, w in zip(turned, want, strict=True):
+        np.testing.assert_array_equal(got, w)
+    del frames, frame
+    assert planes[0].sum() > 0  # the views keep the frame's buffers alive

@@ -10,14 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import runform.pose.estimate as estimate
-from runform.pose.estimate import (
+import runform.pose.parts as parts_module
+from runform.pose.estimate import estimate_pose
+from runform.pose.parts import (
     MAX_SEGMENTS,
     MIN_SEGMENT_FRAMES,
     PART_SETUP_FRAMES,
     SEAM_FRAMES,
-    _Part,
-    estimate_pose,
+    OnePass,
+    Part,
     same_runner,
     seam_holds,
     segment_starts,
@@ -98,13 +99,13 @@ def test_same_runner_compares_place_and_size() -> None:
 
 
 def test_a_seam_holds_when_both_parts_follow_the_same_person() -> None:
-    before = _Part(first=0, start=0, stop=20)
+    before = Part(first=0, start=0, stop=20)
     before.boxes = [Box(100 + i, 50, 150 + i, 250) for i in range(20)]
-    same = _Part(first=15, start=20, stop=None)
+    same = Part(first=15, start=20, stop=None)
     same.boxes = [Box(101 + i, 50, 151 + i, 250) for i in range(15, 25)]
-    other = _Part(first=15, start=20, stop=None)
+    other = Part(first=15, start=20, stop=None)
     other.boxes = [Box(400, 50, 450, 250)] * 10
-    lost = _Part(first=0, start=0, stop=20)
+    lost = Part(first=0, start=0, stop=20)
     lost.boxes = [None] * 20
     assert seam_holds(before, same)
     assert not seam_holds(before, other)
@@ -149,7 +150,7 @@ def test_a_part_that_took_up_someone_else_is_run_again(
     track = estimate_pose(runner_and_bystander, backend=CloneableRectBackend(), workers=2)
     assert track.meta.extra["runner"]["seams_rerun"] == 1
     np.testing.assert_allclose(track.xy, _runner_xy(), atol=1e-3)
-    monkeypatch.setattr(estimate, "MAX_SEGMENTS", 1)  # one pass over the whole video
+    monkeypatch.setattr(parts_module, "MAX_SEGMENTS", 1)  # one pass over the whole video
     single = estimate_pose(runner_and_bystander, backend=RectBackend())
     assert single.meta.extra["runner"]["parts"] == 1
     np.testing.assert_allclose(single.xy, track.xy, atol=1e-3)
@@ -181,3 +182,24 @@ def test_a_failing_part_stops_the_other_and_raises(lone_runner: Path) -> None:
     assert 0 < tracked < segment_starts(N)[1]  # the first part stopped early
     left = {t.name for t in threading.enumerate()}
     assert not any(name.startswith(("runform-pose", "runform-decode")) for name in left), left
+
+
+def test_parts_run_in_turn_share_one_decoding_pass(lone_runner: Path) -> None:
+    # Run in turn, the second part does not decode the video from its start again: one pass
+    # gives each part exactly the frames it would have decoded itself, the seam to both.
+    starts = segment_starts(N)
+    parts = [
+        Part(first=0, start=0, stop=starts[1]),
+        Part(first=starts[1] - SEAM_FRAMES, start=starts[1], stop=None),
+    ]
+    tapped: list[int] = []
+    one_pass = OnePass(VideoReader(lone_runner), parts, lambda i, _f: tapped.append(i))
+    try:
+        with pytest.raises(ValueError, match="out of turn"):
+            next(one_pass.frames(1))
+        seen = [[f.index for f in one_pass.frames(k)] for k in range(2)]
+    finally:
+        one_pass.close()
+    assert seen[0] == list(range(0, starts[1]))
+    assert seen[1] == list(range(starts[1] - SEAM_FRAMES, N))
+    assert tapped == list(range(N))  # every frame decoded, and seen by the tap, once

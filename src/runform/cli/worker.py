@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -62,11 +63,7 @@ def worker(
         f"{queue_words}"
         + (f", each replaced after {jobs_per_process} job(s)" if jobs_per_process else "")
     )
-    command = [sys.executable, "-m", "runform", "worker", "--child",
-               "--jobs-per-process", str(jobs_per_process)]  # fmt: skip
-    if data_dir is not None:
-        command += ["--data-dir", str(Path(data_dir))]
-    _supervise(command, count)
+    _supervise(_forked_workers(data_dir, jobs_per_process), count)
 
 
 def _consume(settings, max_jobs: int | None) -> None:
@@ -95,13 +92,82 @@ def _consume(settings, max_jobs: int | None) -> None:
         service.db.dispose()
 
 
-def _supervise(command: list[str], count: int) -> None:
-    """Keep ``count`` worker processes (``command``) running: one that stops (after its
-    jobs, or crashed) is replaced; SIGTERM or Ctrl-C is passed on to them, and their jobs
-    in progress are finished before this returns."""
+class _ForkedWorker:
+    """One worker process forked from the fork server, seen as :class:`subprocess.Popen`
+    sees a child (``pid``, ``poll``, ``send_signal``, ``wait``, ``kill``)."""
+
+    def __init__(self, process) -> None:
+        self._process = process
+        process.start()
+        self.pid = process.pid
+
+    def poll(self) -> int | None:
+        return self._process.exitcode
+
+    def send_signal(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:  # already gone
+            pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        if self._process.exitcode is None:
+            raise subprocess.TimeoutExpired(f"runform worker process {self.pid}", timeout or 0)
+        return self._process.exitcode
+
+    def kill(self) -> None:
+        self._process.kill()
+
+
+def _forked_workers(data_dir: Path | None, jobs_per_process: int) -> Callable[[], _ForkedWorker]:
+    """Start the fork server (:mod:`runform.service.preload`: everything a job imports,
+    imported once) and return a function that forks one worker process from it."""
+    import multiprocessing
+
+    # inherited by the server and every job process (an operator's own values win): no BLAS
+    # thread pool in the server when it forks, one C heap per process (limit_malloc_arenas)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MALLOC_ARENA_MAX", "1")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["runform.service.preload"])
+    folder = None if data_dir is None else str(Path(data_dir))
+
+    def start() -> _ForkedWorker:
+        return _ForkedWorker(
+            context.Process(
+                target=_worker_process, args=(folder, jobs_per_process), name="runform-worker"
+            )
+        )
+
+    return start
+
+
+def _worker_process(data_dir: str | None, jobs_per_process: int) -> None:
+    """The body of one forked worker process: take jobs until ``jobs_per_process`` are
+    done (0: until stopped). A setting or a service that is not there ends it with the
+    same one sentence ``runform worker`` prints, and exit code, never a traceback."""
+    from runform.cli.common import err_console
+    from runform.errors import RunformError
+    from runform.service.settings import Settings
+
+    configure_logging()
+    try:
+        _consume(Settings.load(data_dir, worker="none"), jobs_per_process or None)
+    except RunformError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _supervise(start: Callable[[], _ForkedWorker], count: int) -> None:
+    """Keep ``count`` worker processes (each made by ``start()``) running: one that stops
+    (after its jobs, or crashed) is replaced; SIGTERM or Ctrl-C is passed on to them, and
+    their jobs in progress are finished before this returns."""
     log = logging.getLogger("runform.service")
     stopping = threading.Event()
-    children: list[subprocess.Popen] = []
+    children: list[_ForkedWorker] = []
     started: list[float] = []
 
     def stop(signum, _frame) -> None:
@@ -113,7 +179,7 @@ def _supervise(command: list[str], count: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for _ in range(count):
-        children.append(subprocess.Popen(command))
+        children.append(start())
         started.append(time.monotonic())
     try:
         while not stopping.is_set():
@@ -129,7 +195,7 @@ def _supervise(command: list[str], count: int) -> None:
                     stopping.wait(QUICK_EXIT_S)
                     if stopping.is_set():
                         break
-                children[k] = subprocess.Popen(command)
+                children[k] = start()
                 started[k] = time.monotonic()
             stopping.wait(0.2)
     finally:

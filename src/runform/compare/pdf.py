@@ -6,17 +6,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from runform import __version__
 from runform.compare.content import FINDING_STATUS_WORDS, CompareContent
-from runform.report.pdf import FONT, INK, LINE, MUTED, STATUS_COLOURS, image_aspect
+from runform.report.pdf import INK, LINE, MUTED, STATUS_COLOURS, image_aspect
+from runform.report.pdffonts import FONT, add_fonts
 
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 REAL = (27, 107, 60)
 WARN = (138, 75, 0)
 WARN_FILL = (255, 244, 224)
@@ -33,8 +31,7 @@ class _ComparePDF(FPDF):
     def __init__(self, subtitle: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.subtitle = subtitle
-        for style, name in _FONT_FILES.items():
-            self.add_font(FONT, style, str(_FONT_DIR / name))
+        add_fonts(self)
         self.set_margins(14, 14, 14)
         self.set_auto_page_break(True, margin=16)
         self.set_title("Running form: before and after")

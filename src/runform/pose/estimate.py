@@ -28,20 +28,32 @@ import math
 import os
 import threading
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from runform.errors import AnalysisError, OptionError
+from runform.errors import AnalysisError
 from runform.pose import cache as pose_cache
 from runform.pose.backends import BlazePoseBackend, PoseBackend, clone_backend, quiet_native_logs
+from runform.pose.parts import (
+    MAX_SEGMENTS,
+    MIN_SEGMENT_FRAMES,
+    SEAM_FRAMES,
+    FrameCounter,
+    OnePass,
+    Part,
+    check_workers,
+    default_workers,
+    follow_part,
+    run_lanes,
+    seam_holds,
+    segment_starts,
+)
 from runform.pose.runner import (
-    Box,
     Candidate,
     Person,
-    RunnerFollower,
     choose_runner,
     crop,
     describe_position,
@@ -59,7 +71,6 @@ from runform.pose.video import (
     VideoReader,
     check_capture_fps,
     fill_missing_times,
-    prefetch,
     probe_video,
     resolve_time_base,
 )
@@ -76,19 +87,6 @@ COMPARE_SAMPLES = 8
 DARK_BRIGHTNESS = 40.0
 #: Mean brightness below which the search gives up early (after a few tries).
 VERY_DARK_BRIGHTNESS = 12.0
-#: The video is cut into at most this many parts whose pose is estimated at the same time,
-#: one model instance per core. Every part decodes the video from its start (frames before
-#: the part are decoded, not converted), so more parts would waste decoding on long clips.
-MAX_SEGMENTS = 2
-#: ...each at least this many frames long.
-MIN_SEGMENT_FRAMES = 100
-#: Frames a part starts early, to settle the model's tracking and to check at the seam that
-#: it follows the same person as the part before it.
-SEAM_FRAMES = 10
-#: What a later part costs beyond its frames, in frames of tracking: finding the runner,
-#: starting a model instance and decoding (not converting) the frames before it. Measured on
-#: the example clip: with 25 both parts end within ~0.05 s of each other.
-PART_SETUP_FRAMES = 25
 
 
 def brightness(image: np.ndarray) -> float:
@@ -405,206 +403,6 @@ def _too_dark(level: float) -> AnalysisError:
     )
 
 
-def segment_starts(expected_frames: int | None) -> list[int]:
-    """First frame of each part of the video whose pose is estimated separately.
-
-    The video is cut into at most :data:`MAX_SEGMENTS` parts of at least
-    :data:`MIN_SEGMENT_FRAMES` frames, from the frame count the container states. Every part
-    after the first also runs the model over :data:`SEAM_FRAMES` frames before its start and
-    has to find the runner first (about :data:`PART_SETUP_FRAMES` frames' worth of work), so
-    the first part is made that much longer and all parts take about as long. The cut depends
-    on the video alone, never on the machine, so the pose is the same whether the parts run
-    at the same time or one after the other.
-
-    >>> segment_starts(360), segment_starts(150), segment_starts(None)
-    ([0, 198], [0], [0])
-    """
-    if not expected_frames or expected_frames <= 0:
-        return [0]
-    parts = max(1, min(MAX_SEGMENTS, expected_frames // MIN_SEGMENT_FRAMES))
-    extra = SEAM_FRAMES + PART_SETUP_FRAMES
-    first = (expected_frames + (parts - 1) * extra) / parts
-    return [0] + [int(round(k * first - (k - 1) * extra)) for k in range(1, parts)]
-
-
-def check_workers(workers: int | None) -> int | None:
-    """Validate a ``--pose-workers`` value (``None``: one per core)."""
-    if workers is None:
-        return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise OptionError(
-            f"--pose-workers must be a whole number of model instances, 1 or more, got {workers!r}."
-        )
-    return workers
-
-
-def default_workers() -> int:
-    """Cores this process may use (its CPU affinity where the system tells it)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-@dataclass
-class _Part:
-    """The pose of one part of the video: frames ``first .. stop-1`` were run through the
-    model, the part owns ``start ..`` (frames ``first .. start-1`` settle the tracking and
-    are compared with the part before at the seam)."""
-
-    first: int
-    start: int
-    stop: int | None
-    times: list[float] = field(default_factory=list)
-    xy: list[np.ndarray] = field(default_factory=list)
-    score: list[np.ndarray] = field(default_factory=list)
-    depth: list[np.ndarray] = field(default_factory=list)
-    boxes: list[Box | None] = field(default_factory=list)
-    searches: int = 0
-    reacquired: int = 0
-    truncated: bool = False
-
-    def box_at(self, index: int) -> Box | None:
-        j = index - self.first
-        return self.boxes[j] if 0 <= j < len(self.boxes) else None
-
-
-class _Counter:
-    """Frames done by all parts (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.value = 0
-
-    def add(self, n: int = 1) -> None:
-        with self._lock:
-            self.value += n
-
-
-def _follow_part(
-    reader: VideoReader,
-    backend: PoseBackend,
-    part: _Part,
-    *,
-    start_box: Box | None,
-    hint: Box | None,
-    search_every: int,
-    counter: _Counter,
-    frame_tap: FrameTap | None = None,
-    stop: threading.Event | None = None,
-) -> _Part:
-    """Run the model over one part of the video (decoding in a background thread), until
-    its end or until ``stop`` is set."""
-    follower = RunnerFollower(
-        backend,
-        reader.width,
-        reader.height,
-        start_box,
-        search_every=search_every,
-        hint=hint,
-    )
-    k = len(backend.keypoints)
-    missing_xy = np.full((k, 2), np.nan, dtype=np.float32)
-    missing_score = np.zeros(k, dtype=np.float32)
-    missing_depth = np.full(k, np.nan, dtype=np.float32)
-    scale = reader.scale
-    frames = prefetch(reader.frames(part.first, part.stop, frame_tap))
-    try:
-        for frame in frames:
-            if stop is not None and stop.is_set():
-                break
-            person = follower.step(frame.image)
-            part.times.append(frame.time)
-            if person is None:
-                part.xy.append(missing_xy)
-                part.score.append(missing_score)
-                part.depth.append(missing_depth)
-                part.boxes.append(None)
-            else:
-                part.xy.append((person.xy * scale).astype(np.float32))
-                part.score.append(person.score.astype(np.float32))
-                part.depth.append(
-                    missing_depth if person.depth is None else person.depth.astype(np.float32)
-                )
-                part.boxes.append(person.box)
-            counter.add()
-    finally:  # also on an error: stop the decoding thread and close the file now
-        frames.close()
-    part.searches, part.reacquired = follower.searches, follower.reacquired
-    part.truncated = reader.truncated
-    return part
-
-
-def _run_lanes(
-    run: Callable[[int], None], lanes: int, tick: Callable[[], None], stop: threading.Event
-) -> None:
-    """``run(lane)`` for each lane, each in a thread of its own; ``tick()`` every 0.1 s
-    from this thread meanwhile (so progress is reported from the caller's thread).
-
-    When a lane fails, or this thread is interrupted (Ctrl-C), ``stop`` is set so the other
-    lanes end at their next frame, and they are waited for before the error is raised here:
-    no model is closed while a lane still uses it.
-    """
-    # one lane runs in a thread too: the caller's thread reports progress meanwhile (a
-    # worker runs one lane, and a 10-minute clip said nothing for minutes otherwise)
-    errors: list[BaseException] = []
-
-    def guarded(lane: int) -> None:
-        try:
-            run(lane)
-        except BaseException as exc:  # re-raised in the caller
-            errors.append(exc)
-            stop.set()
-
-    threads = [
-        threading.Thread(target=guarded, args=(lane,), name=f"runform-pose-{lane}", daemon=True)
-        for lane in range(lanes)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=0.1)
-                tick()
-    except BaseException:
-        stop.set()
-        for thread in threads:
-            thread.join()
-        raise
-    if errors:
-        raise errors[0]
-
-
-def same_runner(before: Box | None, after: Box | None) -> bool:
-    """Whether two boxes of one frame hold the same person (centres within a quarter of the
-    runner's height, heights within 35 %).
-
-    >>> same_runner(Box(0, 0, 50, 200), Box(10, 5, 60, 210)), same_runner(Box(0, 0, 50, 200), Box(300, 0, 350, 200))
-    (True, False)
-    """
-    if before is None or after is None:
-        return False
-    h = max(before.height, 1.0)
-    near = math.hypot(after.cx - before.cx, after.cy - before.cy) <= 0.25 * h
-    return near and abs(math.log(max(after.height, 1.0) / h)) <= math.log(1.35)
-
-
-def seam_holds(before: _Part, after: _Part) -> bool:
-    """Whether ``after`` took up the runner that ``before`` was following.
-
-    Both parts ran the model over the seam frames ``after.first .. after.start-1``. The seam
-    holds when, in the frames where ``before`` saw the runner, ``after`` saw the same person
-    in most of them; or when ``before`` had lost the runner there (``after``'s own search is
-    then as good as any).
-    """
-    seen = [i for i in range(after.first, after.start) if before.box_at(i) is not None]
-    if not seen:
-        return True
-    agree = sum(same_runner(before.box_at(i), after.box_at(i)) for i in seen)
-    return agree * 2 > len(seen)
-
-
 def follow_runner(
     reader: VideoReader,
     backend: PoseBackend,
@@ -632,12 +430,12 @@ def follow_runner(
     starts = segment_starts(expected)
     bounds = [*starts[1:], None]
     parts = [
-        _Part(first=max(0, s - SEAM_FRAMES) if k else 0, start=s, stop=stop)
+        Part(first=max(0, s - SEAM_FRAMES) if k else 0, start=s, stop=stop)
         for k, (s, stop) in enumerate(zip(starts, bounds, strict=True))
     ]
     workers = max(1, min(workers or default_workers(), len(parts)))
     backends = [backend]
-    counter = _Counter()
+    counter = FrameCounter()
     stop = threading.Event()
     started = _time.perf_counter()
 
@@ -647,10 +445,12 @@ def follow_runner(
         total = max(expected or n, n)
         report("pose", min(n / total, 1.0), f"{n}/{total} frames · {rate:.0f} frames/s")
 
+    one_pass: OnePass | None = None
+
     def run(lane: int) -> None:
         for k in range(lane, len(parts), workers):
-            _follow_part(
-                reader if k == 0 else reader.reopen(),
+            follow_part(
+                reader if k == 0 or one_pass is not None else reader.reopen(),
                 backends[lane],
                 parts[k],
                 start_box=choice.person.box if k == 0 else None,
@@ -659,6 +459,7 @@ def follow_runner(
                 counter=counter,
                 frame_tap=frame_tap,
                 stop=stop,
+                source=None if one_pass is None else one_pass.frames(k),
             )
 
     try:
@@ -668,7 +469,9 @@ def follow_runner(
                 workers = 1
                 break
             backends.append(extra)
-        _run_lanes(run, workers, progress, stop)
+        if workers == 1 and len(parts) > 1:
+            one_pass = OnePass(reader, parts, frame_tap)
+        run_lanes(run, workers, progress, stop)
         reruns = 0
         for k in range(1, len(parts)):
             before, after = parts[k - 1], parts[k]
@@ -681,8 +484,8 @@ def follow_runner(
                  if before.box_at(i) is not None),
                 None,
             )  # fmt: skip
-            redo = _Part(first=after.start, start=after.start, stop=after.stop)
-            parts[k] = _follow_part(
+            redo = Part(first=after.start, start=after.start, stop=after.stop)
+            parts[k] = follow_part(
                 reader.reopen(),
                 backend,
                 redo,
@@ -693,6 +496,8 @@ def follow_runner(
                 frame_tap=frame_tap,
             )
     finally:
+        if one_pass is not None:
+            one_pass.close()
         for extra in backends[1:]:
             extra.close()
     n_done = counter.value

@@ -48,7 +48,7 @@ from runform.pose.video import VideoInfo, prefetch, probe_video
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
 from runform.render.draw import SIDE_COLORS, Style, YUV420Canvas
-from runform.render.frame_store import FrameStore, upright_i420
+from runform.render.frame_store import FrameStore, Planes, i420_planes, upright_planes
 from runform.track import PoseTrack
 
 #: Playback rate of a high-speed capture (frames per second on screen).
@@ -125,7 +125,7 @@ def decoded_frames(video_path: str | Path) -> Iterator[av.VideoFrame]:
     container = av.open(str(video_path))
     try:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "NONE"
         frames = container.decode(stream)
         while True:
             try:
@@ -146,11 +146,14 @@ def iter_i420_frames(
     frame_hook: FrameHook | None = None,
     wanted: Callable[[int], bool] | None = None,
     stop: int | None = None,
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Decode frames in order; yield ``(index, I420 buffer (3h/2, w))``, upright, at ``size``.
+) -> Iterator[tuple[int, Planes]]:
+    """Decode frames in order; yield ``(index, (Y, U, V))``, upright, at ``size``.
 
     Rotated by the display matrix the way :mod:`runform.pose.video` does, but kept in
     YUV 4:2:0, the encoder's own format, so the annotated video needs no RGB round trip.
+    A frame already upright YUV 4:2:0 of that size (a phone's H.264 at up to 1280 px) is
+    given as views of the decoder's own planes, read only, so its pixels are copied once,
+    into the frame to encode.
     Only frames with ``wanted(index)`` true are converted and yielded (the others are just
     decoded); decoding ends before frame ``stop``. ``frame_hook(index, frame)`` sees every
     decoded frame first (the key-frame stills use it to share this decoding pass).
@@ -162,7 +165,7 @@ def iter_i420_frames(
             frame_hook(index, frame)
         if wanted is not None and not wanted(index):
             continue
-        yield index, upright_i420(frame, size, info.rotation)
+        yield index, upright_planes(frame, size, info.rotation)
 
 
 def output_size(width: int, height: int) -> tuple[int, int]:
@@ -817,12 +820,6 @@ class _EncoderThread:
             self._thread.join(timeout=30)
 
 
-def _i420_planes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Y, U, V views of an I420 buffer ``(3h/2, w)``."""
-    canvas = YUV420Canvas.from_i420(buf)
-    return canvas.y, canvas.u, canvas.v
-
-
 class _Frames:
     """Turns source frames, arriving in order, into the frames of a :class:`Schedule`: each
     source frame copied, or blended with the next one (weighted by time), straight into a
@@ -841,26 +838,24 @@ class _Frames:
         self.schedule, self.overlay, self.encoder = schedule, overlay, encoder
         self.pool, self.matrix, self.tick = pool, matrix, tick
         self._source = schedule.source  # sorted: a source frame's output frames are a slice
-        self._held: tuple[int, np.ndarray] | None = None
+        self._held: tuple[int, Planes] | None = None
 
-    def add(self, index: int, buf: np.ndarray) -> None:
+    def add(self, index: int, planes: Planes) -> None:
         """Source frame ``index`` (the output frames before it are then complete)."""
         if self._held is not None:
-            held, held_buf = self._held
-            self._emit(held, held_buf, buf if index == held + 1 else None)
-        self._held = (index, buf)
+            held, held_planes = self._held
+            self._emit(held, held_planes, planes if index == held + 1 else None)
+        self._held = (index, planes)
 
     def finish(self) -> None:
         if self._held is not None:
             self._emit(*self._held, None)
             self._held = None
 
-    def _emit(self, index: int, buf: np.ndarray, following: np.ndarray | None) -> None:
+    def _emit(self, index: int, planes: Planes, after: Planes | None) -> None:
         lo, hi = np.searchsorted(self._source, [index, index + 1])
         if lo == hi:  # needed only as the blend partner of the frame before it
             return
-        planes = _i420_planes(buf)
-        after = None if following is None else _i420_planes(following)
         for k in range(lo, hi):
             w = float(self.schedule.weight[k])
             out = self.pool.take()
@@ -940,7 +935,7 @@ def render_video(
     time_base = Fraction(1, TICKS_PER_SECOND)
     if frames is not None and frames.size == (out_w, out_h) and frames.holds(needed):
         store = frames  # each frame is used once: taken out of the store, freed after use
-        decoding = ((i, store.pop(i)) for i in needed)
+        decoding = ((i, i420_planes(store.pop(i))) for i in needed)
     else:
         wanted = set(needed)
         decoding = iter_i420_frames(
@@ -956,8 +951,8 @@ def render_video(
     try:
         pool = _FramePool(out_w, out_h)
         frames_out = _Frames(schedule, overlay, encoder, pool, colour.matrix, tick)
-        for i, buf in source:
-            frames_out.add(i, buf)
+        for i, planes in source:
+            frames_out.add(i, planes)
         frames_out.finish()
         encoder.finish()
     finally:

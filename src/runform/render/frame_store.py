@@ -62,6 +62,50 @@ def upright_i420(frame: av.VideoFrame, size: tuple[int, int], rotation: int) -> 
     return _rotate_i420(frame.to_ndarray(), w, h, rotation)
 
 
+#: Y, U and V planes of one frame, each ``(rows, columns)``.
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def i420_planes(buf: np.ndarray) -> Planes:
+    """Y, U and V views of an I420 buffer ``(3h/2, w)``."""
+    rows, w = buf.shape
+    h = rows * 2 // 3
+    quarter = h // 4
+    return (
+        buf[:h],
+        buf[h : h + quarter].reshape(h // 2, w // 2),
+        buf[h + quarter : h + 2 * quarter].reshape(h // 2, w // 2),
+    )
+
+
+def frame_planes(frame: av.VideoFrame) -> Planes:
+    """Read-only views of a ``yuv420p`` frame's own Y, U and V planes (no copy).
+
+    The views keep the frame's buffers alive; the decoder never writes into a frame it has
+    handed out, so they hold the picture for as long as they are kept.
+    """
+    sizes = (
+        (frame.height, frame.width),
+        (frame.height // 2, frame.width // 2),
+        (frame.height // 2, frame.width // 2),
+    )
+    views = []
+    for plane, (h, w) in zip(frame.planes, sizes, strict=True):
+        view = np.frombuffer(memoryview(plane), dtype=np.uint8)
+        view = view[: h * plane.line_size].reshape(h, plane.line_size)[:, :w]
+        view.flags.writeable = False  # a frame may be seen by others (the stills): never drawn on
+        views.append(view)
+    return views[0], views[1], views[2]
+
+
+def upright_planes(frame: av.VideoFrame, size: tuple[int, int], rotation: int) -> Planes:
+    """:func:`upright_i420` as three planes: views of the decoded frame itself when it is
+    already upright YUV 4:2:0 of display ``size`` (no copy), else the converted buffer's."""
+    if rotation % 360 == 0 and not needs_conversion(frame, size, rotation):
+        return frame_planes(frame)
+    return i420_planes(upright_i420(frame, size, rotation))
+
+
 def _stored_size(size: tuple[int, int], rotation: int) -> tuple[int, int]:
     return size if rotation in (0, 180) else (size[1], size[0])
 

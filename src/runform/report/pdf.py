@@ -17,7 +17,6 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -26,10 +25,7 @@ from runform import __version__
 from runform.findings.wording import fmt_band, fmt_value
 from runform.report.content import ReportContent, Still, side_text
 from runform.report.images import still_jpeg
-
-FONT = "DejaVu"
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+from runform.report.pdffonts import FONT, add_fonts
 
 INK = (29, 33, 37)
 MUTED = (95, 107, 118)
@@ -48,8 +44,7 @@ class _ReportPDF(FPDF):
     def __init__(self, subtitle: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.subtitle = subtitle
-        for style, name in _FONT_FILES.items():
-            self.add_font(FONT, style, str(_FONT_DIR / name))
+        add_fonts(self)
         self.set_margins(14, 14, 14)
         self.set_auto_page_break(True, margin=16)
         self.set_title("Running form report")
