@@ -56,21 +56,23 @@ def looped_clip(source: Path, target: Path, seconds: float, width: int = 1080) -
 
 
 #: The worker's own job (:func:`runform.service.jobs.default_analyze` in its profile), its
-#: progress reports timed: how many, and the longest silence between two.
+#: progress reports timed: how many, the longest silence between two and the stage that
+#: ended it.
 JOB = """
 import sys, time
 from pathlib import Path
 from runform.cli import limit_malloc_arenas
 limit_malloc_arenas()  # as every runform process does first
 from runform.service.jobs import default_analyze
-last, gaps, count = [time.monotonic()], [0.0], [0]
+last, gaps, count, where = [time.monotonic()], [0.0], [0], ["-"]
 def progress(stage, fraction, detail=""):
     now = time.monotonic()
-    gaps[0] = max(gaps[0], now - last[0])
+    if now - last[0] > gaps[0]:
+        gaps[0], where[0] = now - last[0], stage.replace(" ", "_")
     last[0] = now
     count[0] += 1
 default_analyze(Path(sys.argv[1]), Path(sys.argv[2]), {}, progress)
-print(count[0], round(gaps[0], 1))
+print(count[0], round(gaps[0], 1), where[0])
 """
 
 
@@ -90,8 +92,9 @@ def job(video: Path) -> tuple[float, float, float, str]:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if status != 0:
         print(f"warning: the job on {video.name} exited with status {status}", file=sys.stderr)
-    count, gap = [*printed.split(), "?", "?"][:2]
-    return wall, cpu, usage.ru_maxrss / 1024.0, f"{count} updates, longest gap {gap} s"
+    count, gap, stage = [*printed.split(), "?", "?", "?"][:3]
+    silence = f"longest gap {gap} s (before a {stage.replace('_', ' ')!r} report)"
+    return wall, cpu, usage.ru_maxrss / 1024.0, f"{count} updates, {silence}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -489,3 +489,25 @@ def test_window_shows_the_stretch_with_most_steps(run, clip, stills, tmp_path) -
     assert steady_window(run.track, analysis, None) == (0, run.track.n_frames)
     with pytest.raises(OptionError):
         steady_window(run.track, analysis, -1.0)
+
+
+def test_progress_goes_on_while_frames_outside_the_stretch_are_decoded(
+    run, clip, tmp_path, monkeypatch
+) -> None:
+    # A long clip's steadiest stretch may start minutes in, and stills may lie after it:
+    # the frames outside it are decoded and passed over, and progress says so instead of
+    # falling silent.
+    import runform.render.annotate as annotate_module
+
+    analysis = truth_analysis(run)
+    first, last = steady_window(run.track, analysis, 1.5)
+    monkeypatch.setattr(annotate_module, "SKIPPED_REPORT_EVERY", 3)
+    seen: list[tuple[float, str]] = []
+    _, paths = write_video_and_key_frames(
+        clip, run.track, analysis, tmp_path / "w.mp4", tmp_path / "st", window_s=1.5,
+        progress=lambda stage, fraction, detail="": seen.append((fraction, detail)),
+    )  # fmt: skip
+    passing = [int(d.rsplit(" ", 1)[1]) for _, d in seen if d.startswith("decoding: frame")]
+    assert passing and all(n % 3 == 0 for n in passing)
+    assert all(not first < n <= last for n in passing)  # frames shown are counted as drawn
+    assert paths and max(passing) > last  # stills after the stretch: decoded, and said so

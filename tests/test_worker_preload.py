@@ -37,3 +37,18 @@ def test_the_fork_server_imports_what_a_job_needs_and_starts_no_thread() -> None
     missing = [m for m in PRELOADED if m not in seen["modules"]]
     assert not missing
     assert "mediapipe" in seen["modules"] and "fpdf" in seen["modules"]
+
+
+def test_off_linux_each_worker_process_is_a_new_python(monkeypatch, tmp_path) -> None:
+    # macOS frameworks are not safe to fork: there the supervisor starts `runform worker
+    # --child` as a new process, which takes jobs the same way.
+    import runform.cli.worker as worker_cli
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(worker_cli.subprocess, "Popen", lambda command: started.append(command))
+    start = worker_cli._new_process_workers(tmp_path, 1)
+    start()
+    assert started == [
+        [sys.executable, "-m", "runform", "worker", "--child", "--jobs-per-process", "1",
+         "--data-dir", str(tmp_path)]
+    ]  # fmt: skip

@@ -63,7 +63,11 @@ def worker(
         f"{queue_words}"
         + (f", each replaced after {jobs_per_process} job(s)" if jobs_per_process else "")
     )
-    _supervise(_forked_workers(data_dir, jobs_per_process), count)
+    if sys.platform.startswith("linux"):
+        start = _forked_workers(data_dir, jobs_per_process)
+    else:  # macOS system frameworks are not safe to fork: a new Python per worker process
+        start = _new_process_workers(data_dir, jobs_per_process)
+    _supervise(start, count)
 
 
 def _consume(settings, max_jobs: int | None) -> None:
@@ -120,6 +124,18 @@ class _ForkedWorker:
         self._process.kill()
 
 
+def _new_process_workers(
+    data_dir: Path | None, jobs_per_process: int
+) -> Callable[[], subprocess.Popen]:
+    """A function that starts one worker process as a new Python (``runform worker
+    --child``), which imports everything itself."""
+    command = [sys.executable, "-m", "runform", "worker", "--child",
+               "--jobs-per-process", str(jobs_per_process)]  # fmt: skip
+    if data_dir is not None:
+        command += ["--data-dir", str(Path(data_dir))]
+    return lambda: subprocess.Popen(command)
+
+
 def _forked_workers(data_dir: Path | None, jobs_per_process: int) -> Callable[[], _ForkedWorker]:
     """Start the fork server (:mod:`runform.service.preload`: everything a job imports,
     imported once) and return a function that forks one worker process from it."""
@@ -161,13 +177,13 @@ def _worker_process(data_dir: str | None, jobs_per_process: int) -> None:
         sys.exit(130)
 
 
-def _supervise(start: Callable[[], _ForkedWorker], count: int) -> None:
+def _supervise(start: Callable[[], _ForkedWorker | subprocess.Popen], count: int) -> None:
     """Keep ``count`` worker processes (each made by ``start()``) running: one that stops
     (after its jobs, or crashed) is replaced; SIGTERM or Ctrl-C is passed on to them, and
     their jobs in progress are finished before this returns."""
     log = logging.getLogger("runform.service")
     stopping = threading.Event()
-    children: list[_ForkedWorker] = []
+    children: list[_ForkedWorker | subprocess.Popen] = []
     started: list[float] = []
 
     def stop(signum, _frame) -> None:

@@ -180,15 +180,26 @@ class OnePass:
     Run apart, each part after the first would decode the video from its start up to its
     first frame again (a third of a 12 s clip's decoding, for two parts). Run in turn, the
     parts share one pass instead: :meth:`frames` gives part ``k`` its frames, and those it
-    shares with part ``k + 1`` (the seam, and the frame that ended it) are kept for that
-    part. Each part sees exactly the frames it would have decoded itself, so the pose is the
-    same; at most :data:`SEAM_FRAMES` + 1 frames are held.
+    shares with part ``k + 1`` are kept for that part: the seam's :data:`SEAM_FRAMES` as
+    decoded (YUV 4:2:0, half the memory of the model's RGB picture, which is made again
+    from it, the same pixels), and the frame that ended part ``k`` as it was handed out.
+    Each part sees exactly the frames it would have decoded itself, so the pose is the same.
     """
 
     def __init__(self, reader: VideoReader, parts: list[Part], tap: FrameTap | None) -> None:
+        self._reader = reader
         self._parts = parts
-        self._pass = prefetch(reader.frames(parts[0].first, parts[-1].stop, tap))
-        self._kept: list[Frame] = []
+        seams = [(parts[k + 1].first, parts[k].stop) for k in range(len(parts) - 1)]
+        self._decoded: dict[int, object] = {}  # seam frames as decoded, by index
+
+        def keep(index: int, frame) -> None:  # in the decoding thread, before conversion
+            if any(lo <= index < (hi if hi is not None else index + 1) for lo, hi in seams):
+                self._decoded[index] = frame
+            if tap is not None:
+                tap(index, frame)
+
+        self._pass = prefetch(reader.frames(parts[0].first, parts[-1].stop, keep))
+        self._kept: list[Frame | tuple[int, float]] = []
         self._next = 0
 
     def frames(self, k: int) -> Iterator[Frame]:
@@ -199,20 +210,28 @@ class OnePass:
         part = self._parts[k]
         shared_from = self._parts[k + 1].first if k + 1 < len(self._parts) else None
         kept, self._kept = self._kept, []
-        for frame in itertools.chain(kept, self._pass):
+        for item in itertools.chain(kept, self._pass):
+            if isinstance(item, tuple):  # a seam frame of the part before: its picture again
+                index, time = item
+                frame = Frame(index, time, self._reader.picture(self._decoded.pop(index)))
+            else:
+                frame = item
             if frame.index < part.first:
                 continue
             if part.stop is not None and frame.index >= part.stop:
                 self._kept.append(frame)  # the next part's first frame of its own
                 return
             if shared_from is not None and frame.index >= shared_from:
-                self._kept.append(frame)
+                self._kept.append((frame.index, frame.time))
+            else:
+                self._decoded.pop(frame.index, None)
             yield frame
 
     def close(self) -> None:
         """Stop the decoding thread and close the file."""
         self._pass.close()
         self._kept = []
+        self._decoded.clear()
 
 
 def run_lanes(

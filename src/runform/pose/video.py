@@ -362,10 +362,6 @@ class VideoReader:
         try:
             stream = container.streams.video[0]
             time_base = stream.time_base
-            rotation = self.info.rotation
-            # Reformat in the stored orientation, then turn upright.
-            w, h = (self.height, self.width) if rotation in (90, 270) else (self.width, self.height)
-            resize = (w, h) != (self.info.coded_width, self.info.coded_height)
             first_pts = None
             self.truncated = False
             self.frames_read = 0
@@ -397,16 +393,22 @@ class VideoReader:
                     continue
                 if tap is not None:
                     tap(self.frames_read, frame)
-                if resize:
-                    image = frame.to_ndarray(
-                        format="rgb24", width=w, height=h, interpolation="AREA"
-                    )
-                else:
-                    image = frame.to_ndarray(format="rgb24")
-                yield Frame(self.frames_read, t, upright(image, rotation))
+                yield Frame(self.frames_read, t, self.picture(frame))
                 self.frames_read += 1
         finally:
             container.close()
+
+    def picture(self, frame) -> np.ndarray:
+        """A decoded frame (``av.VideoFrame``) as the model sees it: upright RGB at
+        processing size (the same pixels every time it is asked)."""
+        rotation = self.info.rotation
+        # Reformat in the stored orientation, then turn upright.
+        w, h = (self.height, self.width) if rotation in (90, 270) else (self.width, self.height)
+        if (w, h) != (self.info.coded_width, self.info.coded_height):
+            image = frame.to_ndarray(format="rgb24", width=w, height=h, interpolation="AREA")
+        else:
+            image = frame.to_ndarray(format="rgb24")
+        return upright(image, rotation)
 
 
 def prefetch(items: Iterable[_T], depth: int = 4) -> Iterator[_T]:

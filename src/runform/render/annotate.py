@@ -70,6 +70,10 @@ SCALED_LONG_SIDE = 960
 TICKS_PER_SECOND = 600
 #: How long (on screen) an event marker stays visible while it fades.
 FLASH_SECONDS = 0.6
+#: While frames before the annotated stretch are decoded and passed over, progress is
+#: reported every this many frames (about 0.1–0.2 s of decoding a 1080p frame each).
+SKIPPED_REPORT_EVERY = 60
+
 #: libx264 settings: ``ultrafast`` keeps encoding near 2 ms per 720x1280 frame. A constant
 #: quantiser (``qp`` 22) rather than ``crf`` 23: the same picture quality (PSNR 47.8 vs
 #: 47.6 dB re-encoding this video's own frames) and about the same size, for a fifth less
@@ -146,7 +150,8 @@ def iter_i420_frames(
     frame_hook: FrameHook | None = None,
     wanted: Callable[[int], bool] | None = None,
     stop: int | None = None,
-) -> Iterator[tuple[int, Planes]]:
+    skipped_every: int | None = None,
+) -> Iterator[tuple[int, Planes | None]]:
     """Decode frames in order; yield ``(index, (Y, U, V))``, upright, at ``size``.
 
     Rotated by the display matrix the way :mod:`runform.pose.video` does, but kept in
@@ -155,8 +160,11 @@ def iter_i420_frames(
     given as views of the decoder's own planes, read only, so its pixels are copied once,
     into the frame to encode.
     Only frames with ``wanted(index)`` true are converted and yielded (the others are just
-    decoded); decoding ends before frame ``stop``. ``frame_hook(index, frame)`` sees every
-    decoded frame first (the key-frame stills use it to share this decoding pass).
+    decoded); with ``skipped_every``, ``(index, None)`` is yielded for every that many
+    frames passed over, so that the consumer can say it is still working (a long clip's
+    stretch can start minutes in). Decoding ends before frame ``stop``.
+    ``frame_hook(index, frame)`` sees every decoded frame first (the key-frame stills use
+    it to share this decoding pass).
     """
     for index, frame in enumerate(decoded_frames(video_path)):
         if stop is not None and index >= stop:
@@ -164,6 +172,8 @@ def iter_i420_frames(
         if frame_hook is not None:
             frame_hook(index, frame)
         if wanted is not None and not wanted(index):
+            if skipped_every and index % skipped_every == skipped_every - 1:
+                yield index, None
             continue
         yield index, upright_planes(frame, size, info.rotation)
 
@@ -945,6 +955,7 @@ def render_video(
             frame_hook,
             wanted=wanted.__contains__,
             stop=max(last, hook_until + 1),
+            skipped_every=SKIPPED_REPORT_EVERY,
         )
     source = prefetch(decoding, depth=3)
     encoder = _EncoderThread(container, stream, time_base)
@@ -952,6 +963,9 @@ def render_video(
         pool = _FramePool(out_w, out_h)
         frames_out = _Frames(schedule, overlay, encoder, pool, colour.matrix, tick)
         for i, planes in source:
+            if planes is None:  # decoded on the way to the frames shown, or for a still
+                report(_STAGE, written / total, f"decoding: frame {i + 1}")
+                continue
             frames_out.add(i, planes)
         frames_out.finish()
         encoder.finish()
