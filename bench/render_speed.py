@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from runform.pipeline.video import analyze_video
     from runform.pose.video import probe_video
-    from runform.render.annotate import decoded_frames, render_video
+    from runform.render.annotate import render_video
+    from runform.render.encoding import decoded_frames
     from runform.render.frame_store import FrameStore
     from runform.render.stills import write_video_and_key_frames
 

@@ -10,12 +10,8 @@ import numpy as np
 import pytest
 
 from runform.pose.video import probe_video
-from runform.render.annotate import (
-    decoded_frames,
-    default_slow_factor,
-    output_schedule,
-    output_size,
-)
+from runform.render.annotate import default_slow_factor, output_schedule, output_size
+from runform.render.encoding import decoded_frames
 from runform.render.frame_store import (
     FrameStore,
     frame_planes,

@@ -20,11 +20,11 @@ from runform.keypoints import SIDES
 from runform.render import draw
 from runform.render.annotate import (
     SMOOTH_PLAYBACK_FPS,
-    Overlay,
     output_schedule,
     write_annotated_video,
 )
 from runform.render.draw import Style, YUV420Canvas
+from runform.render.overlay import Overlay
 from runform.synthetic import RunnerSpec, synthetic_runner
 from test_render import BACKGROUND, encode, point_at, runner_frames, truth_analysis
 

@@ -42,14 +42,8 @@ from runform.findings.wording import fmt_value
 from runform.keyframes import still_names
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
-from runform.render.annotate import (
-    TICKS_PER_SECOND,
-    X264_OPTIONS,
-    colour_tags,
-    default_slow_factor,
-    output_schedule,
-    steady_window,
-)
+from runform.render.annotate import default_slow_factor, output_schedule, steady_window
+from runform.render.encoding import TICKS_PER_SECOND, X264_OPTIONS, colour_tags
 from runform.render.frame_store import upright_i420
 
 #: Window (s) ``runform analyze`` limits the annotated video to (the pipeline's default).

@@ -31,24 +31,34 @@ frames are streamed: a few decoded frames are in memory at a time, whatever the 
 
 from __future__ import annotations
 
-import math
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
 from runform.errors import InputError, OptionError
 from runform.pose.video import VideoInfo, prefetch, probe_video
 from runform.progress import ProgressLike, ensure_progress
-from runform.render import draw
-from runform.render.draw import SIDE_COLORS, Style, YUV420Canvas
-from runform.render.frame_store import FrameStore, Planes, i420_planes, upright_planes
+from runform.render.draw import Style
+from runform.render.encoding import (
+    TICKS_PER_SECOND,
+    EncoderThread,
+    FrameHook,
+    FramePool,
+    colour_tags,
+    iter_i420_frames,
+    open_writer,
+)
+from runform.render.frame_store import (
+    FrameStore,
+    Planes,
+    i420_planes,
+    output_size,
+)
+from runform.render.overlay import Overlay
 from runform.track import PoseTrack
 
 #: Playback rate of a high-speed capture (frames per second on screen).
@@ -61,138 +71,11 @@ MAX_PLAYBACK_FPS = 60.0
 #: (cross-fades of their neighbours, overlay at the interpolated pose) at this rate, film's
 #: 24 fps: smooth, and 20 % fewer frames to draw and encode than 30 fps.
 SMOOTH_PLAYBACK_FPS = 24.0
-#: Clips whose long side is at most this many pixels keep their size (no rescaling cost)...
-MAX_NATIVE_SIDE = 1280
-#: ...larger ones are scaled to this long side (half the encoding work of 1280; plenty for
-#: a phone screen).
-SCALED_LONG_SIDE = 960
-#: Output timestamps are in ticks of 1/600 s (divisible by 24, 25, 30, 60 fps).
-TICKS_PER_SECOND = 600
-#: How long (on screen) an event marker stays visible while it fades.
-FLASH_SECONDS = 0.6
 #: While frames before the annotated stretch are decoded and passed over, progress is
 #: reported every this many frames (about 0.1–0.2 s of decoding a 1080p frame each).
 SKIPPED_REPORT_EVERY = 60
 
-#: libx264 settings: ``ultrafast`` keeps encoding near 2 ms per 720x1280 frame. A constant
-#: quantiser (``qp`` 22) rather than ``crf`` 23: the same picture quality (PSNR 47.8 vs
-#: 47.6 dB re-encoding this video's own frames) and about the same size, for a fifth less
-#: encoding time, as x264 then skips the half-size copy and cost estimate it makes of every
-#: frame for ``crf``. One encoder thread: encoding already runs in a thread of its own
-#: beside the drawing (and the stills), which keeps both cores busy; x264's own threads (frame
-#: or sliced) only added overhead (measured), and one thread makes the output the same on
-#: every machine. No B-frames: with the overlay they cost more time than they save.
-X264_OPTIONS = {"preset": "ultrafast", "qp": "22", "threads": "1"}
-
 _STAGE = "annotated video"
-
-
-# --------------------------------------------------------------------------- frames
-
-
-#: FFmpeg colour-space codes (AVColorSpace) -> the YUV matrix they use.
-_MATRIX_OF_COLORSPACE = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
-
-
-@dataclass(frozen=True)
-class ColourTags:
-    """The source's colour description, passed on to the annotated video unchanged."""
-
-    colorspace: int = 2  # 2 = unspecified
-    primaries: int = 2
-    transfer: int = 2
-
-    @property
-    def matrix(self) -> str:
-        """YUV matrix to draw colours with (BT.601 when the file does not say)."""
-        return _MATRIX_OF_COLORSPACE.get(self.colorspace, "bt601")
-
-
-def colour_tags(video_path: str | Path) -> ColourTags:
-    """Read the first video stream's colour space, primaries and transfer codes."""
-    with av.open(str(video_path)) as container:
-        ctx = container.streams.video[0].codec_context
-        return ColourTags(
-            int(getattr(ctx, "colorspace", 2) or 2),
-            int(getattr(ctx, "color_primaries", 2) or 2),
-            int(getattr(ctx, "color_trc", 2) or 2),
-        )
-
-
-def decoded_frames(video_path: str | Path) -> Iterator[av.VideoFrame]:
-    """Decoded frames of the first video stream, in order, not yet converted.
-
-    The same frames, in the same order and number, as
-    :meth:`runform.pose.video.VideoReader.frames` gives the pose model (so index ``i`` is
-    track row ``i``). Stops quietly at a damaged tail, keeping the good frames.
-    """
-    container = av.open(str(video_path))
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "NONE"
-        frames = container.decode(stream)
-        while True:
-            try:
-                yield next(frames)
-            except (StopIteration, av.error.FFmpegError):
-                return
-    finally:
-        container.close()
-
-
-FrameHook = Callable[[int, av.VideoFrame], None]
-
-
-def iter_i420_frames(
-    video_path: str | Path,
-    info: VideoInfo,
-    size: tuple[int, int],
-    frame_hook: FrameHook | None = None,
-    wanted: Callable[[int], bool] | None = None,
-    stop: int | None = None,
-    skipped_every: int | None = None,
-) -> Iterator[tuple[int, Planes | None]]:
-    """Decode frames in order; yield ``(index, (Y, U, V))``, upright, at ``size``.
-
-    Rotated by the display matrix the way :mod:`runform.pose.video` does, but kept in
-    YUV 4:2:0, the encoder's own format, so the annotated video needs no RGB round trip.
-    A frame already upright YUV 4:2:0 of that size (a phone's H.264 at up to 1280 px) is
-    given as views of the decoder's own planes, read only, so its pixels are copied once,
-    into the frame to encode.
-    Only frames with ``wanted(index)`` true are converted and yielded (the others are just
-    decoded); with ``skipped_every``, ``(index, None)`` is yielded for every that many
-    frames passed over, so that the consumer can say it is still working (a long clip's
-    stretch can start minutes in). Decoding ends before frame ``stop``.
-    ``frame_hook(index, frame)`` sees every decoded frame first (the key-frame stills use
-    it to share this decoding pass).
-    """
-    for index, frame in enumerate(decoded_frames(video_path)):
-        if stop is not None and index >= stop:
-            return
-        if frame_hook is not None:
-            frame_hook(index, frame)
-        if wanted is not None and not wanted(index):
-            if skipped_every and index % skipped_every == skipped_every - 1:
-                yield index, None
-            continue
-        yield index, upright_planes(frame, size, info.rotation)
-
-
-def output_size(width: int, height: int) -> tuple[int, int]:
-    """Even output dimensions: the clip's own size up to a 1280 px long side, else 960.
-
-    Encoding 720x1280 costs about as much more than 540x960 as rescaling 720x1280 to
-    540x960 would, so clips up to 1280 keep their full sharpness; larger ones (1080p, 4K)
-    are scaled to a 960 px long side, which keeps the encoder's work small.
-
-    >>> output_size(720, 1280), output_size(1920, 1080), output_size(721, 405)
-    ((720, 1280), (960, 540), (720, 404))
-    """
-    long_side = max(width, height)
-    scale = 1.0 if long_side <= MAX_NATIVE_SIDE else SCALED_LONG_SIDE / long_side
-    out_w = max(2, int(round(width * scale)) // 2 * 2)
-    out_h = max(2, int(round(height * scale)) // 2 * 2)
-    return out_w, out_h
 
 
 # ------------------------------------------------------------------------- timing
@@ -325,295 +208,6 @@ def steady_window(track: PoseTrack, analysis, window_s: float | None) -> tuple[i
     return first, max(last, first + 1)
 
 
-# ------------------------------------------------------------------------ overlay
-
-
-def near_side(direction: int) -> str:
-    """The leg nearer the camera: a runner moving toward image right shows their right side."""
-    return "right" if direction > 0 else "left"
-
-
-def analysis_angles(analysis) -> dict:
-    """``analysis.angles``, or recomputed from the cleaned track if the result lacks it."""
-    angles = getattr(analysis, "angles", None)
-    if angles:
-        return angles
-    from runform.metrics.angles import frame_angles
-
-    return frame_angles(analysis.track, analysis.direction)
-
-
-def _series(angles: dict, name: str, side: str | None, n: int) -> np.ndarray:
-    try:
-        values = angles[name] if side is None else angles[name][side]
-    except (KeyError, TypeError):
-        return np.full(n, np.nan)
-    values = np.asarray(values, float)
-    if values.shape[0] < n:
-        values = np.concatenate([values, np.full(n - values.shape[0], np.nan)])
-    return values
-
-
-def foot_point(track: PoseTrack, side: str, frame: int, kind: str) -> np.ndarray | None:
-    """Where to mark an event: the toe at toe-off, the lowest foot point at contact."""
-    names = [f"{side}_{p}" for p in ("heel", "foot_index", "ankle")]
-    pts = [track.xy[frame, track.index(n)] for n in names if track.has(n)]
-    pts = [p for p in pts if np.all(np.isfinite(p))]
-    if not pts:
-        return None
-    if kind == "toe_off" and track.has(f"{side}_foot_index"):
-        toe = track.xy[frame, track.index(f"{side}_foot_index")]
-        if np.all(np.isfinite(toe)):
-            return toe
-    return max(pts, key=lambda p: p[1])
-
-
-@dataclass(frozen=True)
-class _Event:
-    side: str
-    kind: str
-    time_s: float
-    where: np.ndarray | None
-
-
-def _lerp(values: np.ndarray, i: int, weight: float) -> np.ndarray:
-    """``values[i]`` moved ``weight`` of the way to ``values[i + 1]``; where either is
-    missing (NaN), the nearer one's value."""
-    a = values[i]
-    if weight <= 0.0 or i + 1 >= len(values):
-        return a
-    b = values[i + 1]
-    mixed = a + (b - a) * weight
-    return np.where(np.isnan(mixed), a if weight < 0.5 else b, mixed)
-
-
-@dataclass(frozen=True)
-class _Pose:
-    """The runner at one output frame: real time, keypoints (output pixels) and angles."""
-
-    t: float
-    points: dict[str, tuple[float, float]]
-    thigh: dict[str, float]
-    knee: dict[str, float]
-    trunk: float
-
-
-class Overlay:
-    """Everything drawn on the video, precomputed per track so drawing a frame is cheap.
-
-    Parameters
-    ----------
-    track:
-        Cleaned pose track (pixel coordinates of the *source* frame).
-    analysis:
-        The engine result (``direction``, ``gait``, ``angles``).
-    scale:
-        ``(sx, sy)`` from source pixels to output pixels.
-    style:
-        Sizes for the output frame.
-    slow_factor:
-        Used for the on-screen label and for how long event markers stay up.
-    frame_size:
-        ``(width, height)`` of the output frame.
-
-    :meth:`draw` draws source frame ``i``, or an in-between frame ``weight`` of the way to
-    frame ``i + 1``: keypoints, angles and time are then interpolated linearly in time.
-    """
-
-    def __init__(
-        self,
-        track: PoseTrack,
-        analysis,
-        scale: tuple[float, float],
-        style: Style,
-        slow_factor: float,
-        frame_size: tuple[int, int],
-    ) -> None:
-        self.track = track
-        self.style = style
-        self.slow_factor = slow_factor
-        self.direction = 1 if getattr(analysis, "direction", 1) >= 0 else -1
-        # The leg the engine decided is near (image evidence), else the facing's guess.
-        self.near = getattr(analysis, "near_side", None) or near_side(self.direction)
-        self.xy = track.xy * np.asarray(scale, float)
-        n = track.n_frames
-        angles = analysis_angles(analysis)
-        self.thigh = {s: _series(angles, "thigh", s, n) for s in SIDE_COLORS}
-        self.knee = {s: _series(angles, "knee", s, n) for s in SIDE_COLORS}
-        self.trunk = _series(angles, "trunk", None, n)
-        # the angles of a frame side by side, interpolated in one go: thigh, knee (L, R), trunk
-        self._angles = np.stack(
-            [*self.thigh.values(), *self.knee.values(), self.trunk],
-            axis=1,
-        )
-        self.time = np.asarray(track.time, float)
-        dt = float(np.median(np.diff(track.time))) if n > 1 else 1.0 / 30.0
-        # the border flashes for the source frame interval nearest each event, in-between
-        # frames included (as long on screen as the frame nearest the event without them)
-        self.half_dt = dt / 2.0
-        self.flash_real_s = max(FLASH_SECONDS / slow_factor, 1.5 * dt)
-        gait = getattr(analysis, "gait", None)
-        events = list(getattr(gait, "events", []) or [])
-        steps = list(getattr(gait, "steps", []) or [])
-        self.events: list[_Event] = []
-        for e in sorted(events, key=lambda e: e.time_s):
-            frame = int(np.clip(round(e.frame), 0, n - 1))
-            where = foot_point(track, e.side, frame, e.kind)
-            self.events.append(
-                _Event(e.side, e.kind, float(e.time_s), None if where is None else where * scale)
-            )
-        self.event_times = np.array([e.time_s for e in self.events], float)
-        if steps:
-            contacts = [s.contact_s for s in steps]
-        else:
-            contacts = [e.time_s for e in self.events if e.kind == "contact"]
-        self.contact_times = np.sort(np.asarray(contacts, float))
-        self.no_steps = len(self.contact_times) == 0
-        self._columns = self._column_widths()
-        self.labels = draw.LabelPlacer(*frame_size)
-        line_h = draw.text_size("Ag°", style.font_px, box=False)[1]
-        # just below the angle panel (4 rows), which has no step counter above it then
-        self._banner_y = style.margin + 4 * line_h + 2 * (style.margin // 2) + style.margin
-
-    # ------------------------------------------------------------------ parts
-    def _column_widths(self) -> list[int]:
-        px = self.style.font_px
-        widest = [
-            ("RIGHT (near)", "LEFT (far)", "trunk"),
-            ("thigh", "88° back", "88° fwd"),
-            ("knee", "188°"),
-        ]
-        return [max(draw.text_size(t, px, box=False)[0] for t in col) for col in widest]
-
-    def points(self, i: int, weight: float = 0.0) -> dict[str, tuple[float, float]]:
-        """Keypoint name -> ``(x, y)`` output pixels in frame ``i`` (NaN where missing), or
-        ``weight`` of the way to frame ``i + 1``."""
-        xy = _lerp(self.xy, i, weight)
-        return dict(zip(self.track.keypoints, map(tuple, xy.tolist()), strict=True))
-
-    def pose(self, i: int, weight: float = 0.0) -> _Pose:
-        """Time, keypoints and angles of frame ``i``, or ``weight`` of the way to ``i + 1``."""
-        t = float(_lerp(self.time, i, weight))
-        thigh_l, thigh_r, knee_l, knee_r, trunk = _lerp(self._angles, i, weight).tolist()
-        return _Pose(
-            t,
-            self.points(i, weight),
-            {"left": thigh_l, "right": thigh_r},
-            {"left": knee_l, "right": knee_r},
-            trunk,
-        )
-
-    def _panel(self, canvas: draw.Canvas, pose: _Pose) -> tuple[int, int, int, int]:
-        """Step counter, then a table of live angles, in the top-left corner."""
-        t = pose.t
-        m = self.style.margin
-        top = m
-        if not self.no_steps:
-            count = int(np.searchsorted(self.contact_times, t + self.half_dt, side="right"))
-            text = f"STEP {count}/{len(self.contact_times)}"
-            box = draw.put_text(canvas, text, (m, m), self.style.title_font_px, draw.WHITE)
-            top = box[3] + m // 2
-        grey = draw.GREY
-        rows = [[("", grey), ("thigh", grey), ("knee", grey)]]
-        for side in (self.near, "right" if self.near == "left" else "left"):
-            where = "near" if side == self.near else "far"
-            rows.append(
-                [
-                    (f"{side.upper()} ({where})", SIDE_COLORS[side]),
-                    (draw.signed_words(pose.thigh[side], "fwd", "back"), SIDE_COLORS[side]),
-                    (draw.degrees_text(pose.knee[side]), SIDE_COLORS[side]),
-                ]
-            )
-        rows.append(
-            [
-                ("trunk", draw.BODY_COLOR),
-                (draw.signed_words(pose.trunk, "fwd", "back"), draw.WHITE),
-            ]
-        )
-        return draw.draw_table(
-            canvas, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
-        )
-
-    def _labels(self, canvas: draw.Canvas, pose: _Pose, taken: list, labels: list[tuple]) -> None:
-        """Event labels by the foot, thigh and knee angles by each leg's hip and knee, trunk
-        angle by the shoulders, each where it hides the least of the runner and inside the
-        frame."""
-        pts = pose.points
-        px = self.style.small_font_px
-        gap = self.style.joint_radius * 2.5
-        self.labels.start(draw.skeleton_segments(pts), taken)
-        behind = -self.direction
-        far = "right" if self.near == "left" else "left"
-        labels = list(labels)
-        shoulders = [pts.get(f"{s}_shoulder") for s in SIDE_COLORS]
-        shoulders = [p for p in shoulders if p is not None and math.isfinite(p[0] + p[1])]
-        if shoulders and np.isfinite(pose.trunk):
-            text = "trunk " + draw.signed_words(pose.trunk, "fwd", "back")
-            labels.append(("trunk", np.mean(shoulders, axis=0), text, draw.WHITE, behind, 1.0))
-        for side in (self.near, far):
-            color = SIDE_COLORS[side]
-            thigh = "thigh " + draw.signed_words(pose.thigh[side], "fwd", "back")
-            knee = "knee " + draw.degrees_text(pose.knee[side])
-            # near-leg labels start behind the runner, far-leg labels in front
-            prefer = behind if side == self.near else -behind
-            labels.append((f"{side}_hip", pts.get(f"{side}_hip"), thigh, color, prefer, 1.0))
-            labels.append((f"{side}_knee", pts.get(f"{side}_knee"), knee, color, prefer, 1.0))
-        for key, p, text, color, prefer, opacity in labels:
-            if p is None or not math.isfinite(p[0] + p[1]) or text.endswith("–"):
-                continue
-            size = draw.text_size(text, px)
-            x0, y0 = self.labels.place(key, size, p, gap, prefer)
-            draw.put_text(canvas, text, (x0, y0), px, color, opacity=opacity)
-
-    def _events(self, canvas: draw.Canvas, t: float) -> list[tuple]:
-        """Markers and border flash of the events around time ``t``; returns their labels."""
-        labels: list[tuple] = []
-        if not self.events:
-            return labels
-        age = t - self.event_times
-        live = np.nonzero((age >= -self.half_dt) & (age < self.half_dt + self.flash_real_s))[0]
-        style = self.style
-        for j in live:
-            e = self.events[j]
-            opacity = float(
-                np.clip(1.0 - max(age[j] - self.half_dt, 0.0) / self.flash_real_s, 0, 1)
-            )
-            color = SIDE_COLORS[e.side]
-            if age[j] <= self.half_dt + 1e-9:
-                draw.flash_border(canvas, color, style.margin // 2, 0.85)
-            if e.where is None:
-                continue
-            draw.event_marker(canvas, e.where, e.kind, color, style, opacity)
-            label = f"{e.side.upper()} {'CONTACT' if e.kind == 'contact' else 'TOE-OFF'}"
-            labels.append((f"event{j}", e.where, label, color, -self.direction, opacity))
-        return labels
-
-    def _footer(self, canvas: draw.Canvas, t: float, t0: float) -> list[tuple]:
-        """Real time (seconds from the first frame) and the slow-motion factor; their boxes."""
-        h, w = canvas.height, canvas.width
-        m = self.style.margin
-        clock = f"t = {t - t0:.3f} s"
-        slow = f"{self.slow_factor:.3g}× slow motion"
-        return [
-            draw.put_text(canvas, clock, (m, h - m), self.style.font_px, anchor="lb", cache=False),
-            draw.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb"),
-        ]
-
-    # ------------------------------------------------------------------ frame
-    def draw(self, canvas: draw.Canvas, i: int, weight: float = 0.0) -> None:
-        """Draw every annotation of source frame ``i``, or of the in-between frame
-        ``weight`` of the way to frame ``i + 1`` (output pixels)."""
-        pose = self.pose(i, weight)
-        taken = []
-        if self.no_steps:  # under the skeleton, so the runner stays visible
-            taken.append(draw.banner(canvas, "No steps detected", self.style, y=self._banner_y))
-        draw.draw_skeleton(canvas, pose.points, self.style, self.near)
-        event_labels = self._events(canvas, pose.t)
-        taken.append(self._panel(canvas, pose))
-        taken += self._footer(canvas, pose.t, float(self.time[0]))
-        self._labels(canvas, pose, taken, event_labels)
-
-
 # -------------------------------------------------------------------------- writer
 
 
@@ -647,31 +241,6 @@ def _check_track(track: PoseTrack, info: VideoInfo) -> tuple[float, float]:
             f"{info.width}x{info.height}; use the pose track made from this video."
         )
     return info.width / tw, info.height / th
-
-
-def _open_writer(out_path: Path, width: int, height: int, playback_fps: float, colour: ColourTags):
-    container = av.open(str(out_path), "w", options={"movflags": "+faststart"})
-    rate = Fraction(playback_fps).limit_denominator(1000)
-    stream = container.add_stream("libx264", rate=rate)
-    stream.width, stream.height = width, height
-    stream.pix_fmt = "yuv420p"
-    stream.codec_context.time_base = Fraction(1, TICKS_PER_SECOND)
-    gop = max(1, int(round(2 * playback_fps)))  # a key frame every ~2 s for seeking
-    stream.options = {**X264_OPTIONS, "g": str(gop)}
-    # The pixels are the source's own YUV: describe them as the source did, so players
-    # show the colours as they showed the original.
-    ctx = stream.codec_context
-    try:
-        ctx.color_range = 1  # MPEG (limited): frames are converted to yuv420p if needed
-        if colour.colorspace != 2:
-            ctx.colorspace = colour.colorspace
-        if colour.primaries != 2:
-            ctx.color_primaries = colour.primaries
-        if colour.transfer != 2:
-            ctx.color_trc = colour.transfer
-    except (AttributeError, TypeError, ValueError):  # pragma: no cover - older PyAV
-        pass
-    return container, stream
 
 
 def write_annotated_video(
@@ -735,101 +304,6 @@ def write_annotated_video(
     )
 
 
-class _OutFrame:
-    """A frame to encode (a PyAV frame) and numpy views of its three planes, to blend and
-    draw into directly: the encoder then takes it without a copy."""
-
-    __slots__ = ("frame", "planes")
-
-    def __init__(self, width: int, height: int) -> None:
-        self.frame = av.VideoFrame(width, height, "yuv420p")
-        sizes = ((height, width), (height // 2, width // 2), (height // 2, width // 2))
-        self.planes = tuple(
-            np.asarray(memoryview(plane)).reshape(h, plane.line_size)[:, :w]
-            for plane, (h, w) in zip(self.frame.planes, sizes, strict=True)
-        )
-
-    def canvas(self, matrix: str) -> YUV420Canvas:
-        return YUV420Canvas(*self.planes, matrix=matrix)
-
-
-class _FramePool:
-    """Frames to encode, handed back by the encoder once it has taken their pixels (libx264
-    copies a picture into its own buffers while encoding it), so that a long video
-    allocates a handful of frames, not one per frame."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.size = (width, height)
-        self._free: queue.SimpleQueue = queue.SimpleQueue()
-
-    def take(self) -> _OutFrame:
-        try:
-            return self._free.get_nowait()
-        except queue.Empty:
-            return _OutFrame(*self.size)
-
-    def give(self, out: _OutFrame) -> None:
-        self._free.put(out)
-
-
-class _EncoderThread:
-    """Encode and mux frames in a worker thread, so that H.264 encoding (C code, which
-    releases the GIL) overlaps the drawing of the next frame. The queue is short, so memory
-    stays flat; an error in the worker is raised in the caller. Each frame is given back to
-    its pool once encoded."""
-
-    def __init__(self, container, stream, time_base: Fraction, depth: int = 3) -> None:
-        self._container, self._stream, self._time_base = container, stream, time_base
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="runform-encode", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while (item := self._queue.get()) is not None:
-                out, pts, pool = item
-                frame = out.frame
-                frame.pts = pts
-                frame.time_base = self._time_base
-                for packet in self._stream.encode(frame):
-                    self._container.mux(packet)
-                pool.give(out)
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-        except BaseException as exc:  # handed to the caller in put()/finish()
-            self._error = exc
-            while True:  # drain so that put() never blocks on a dead worker
-                try:
-                    if self._queue.get_nowait() is None:
-                        break
-                except queue.Empty:
-                    break
-
-    def _check(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def put(self, out: _OutFrame, pts: int, pool: _FramePool) -> None:
-        self._check()
-        self._queue.put((out, pts, pool))
-
-    def finish(self) -> None:
-        """Flush the encoder and wait for the worker; re-raise its error, if any."""
-        self._queue.put(None)
-        self._thread.join()
-        self._check()
-
-    def close(self) -> None:
-        """Stop the worker if still running (after an error in the caller)."""
-        if self._thread.is_alive():
-            try:
-                self._queue.put(None, timeout=5)
-            except queue.Full:
-                pass
-            self._thread.join(timeout=30)
-
-
 class _Frames:
     """Turns source frames, arriving in order, into the frames of a :class:`Schedule`: each
     source frame copied, or blended with the next one (weighted by time), straight into a
@@ -840,8 +314,8 @@ class _Frames:
         self,
         schedule: Schedule,
         overlay: Overlay,
-        encoder: _EncoderThread,
-        pool: _FramePool,
+        encoder: EncoderThread,
+        pool: FramePool,
         matrix: str,
         tick: Callable[[], None],
     ) -> None:
@@ -925,7 +399,7 @@ def render_video(
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     colour = colour_tags(video_path)
-    container, stream = _open_writer(out_path, out_w, out_h, schedule.fps, colour)
+    container, stream = open_writer(out_path, out_w, out_h, schedule.fps, colour)
     total = len(schedule)
     blended = int(np.count_nonzero(schedule.weight))
     report(
@@ -958,9 +432,9 @@ def render_video(
             skipped_every=SKIPPED_REPORT_EVERY,
         )
     source = prefetch(decoding, depth=3)
-    encoder = _EncoderThread(container, stream, time_base)
+    encoder = EncoderThread(container, stream, time_base)
     try:
-        pool = _FramePool(out_w, out_h)
+        pool = FramePool(out_w, out_h)
         frames_out = _Frames(schedule, overlay, encoder, pool, colour.matrix, tick)
         for i, planes in source:
             if planes is None:  # decoded on the way to the frames shown, or for a still

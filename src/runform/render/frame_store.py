@@ -4,7 +4,7 @@ The pose pass decodes every frame of the video; the annotated video and the key-
 stills need the same frames again once the analysis is known. Decoding a 720x1280 H.264
 clip a second time costs about a fifth of the whole render, so while the pose pass decodes,
 :meth:`FrameStore.add` keeps each frame as the video encoder wants it: YUV 4:2:0, upright,
-at the annotated video's size (:func:`~runform.render.annotate.output_size`). The render then
+at the annotated video's size (:func:`output_size`). The render then
 reads them from memory instead of decoding again.
 
 Memory is the price: 1.4 MB a frame at 720x1280 (about 500 MB for a 12 s clip at 30 fps),
@@ -34,6 +34,30 @@ from runform.pose.video import VideoInfo
 
 #: Most memory (MB) kept for frames by default.
 DEFAULT_BUDGET_MB = 1024
+
+
+#: Clips whose long side is at most this many pixels keep their size (no rescaling cost)...
+MAX_NATIVE_SIDE = 1280
+#: ...larger ones are scaled to this long side (half the encoding work of 1280; plenty for
+#: a phone screen).
+SCALED_LONG_SIDE = 960
+
+
+def output_size(width: int, height: int) -> tuple[int, int]:
+    """Even output dimensions: the clip's own size up to a 1280 px long side, else 960.
+
+    Encoding 720x1280 costs about as much more than 540x960 as rescaling 720x1280 to
+    540x960 would, so clips up to 1280 keep their full sharpness; larger ones (1080p, 4K)
+    are scaled to a 960 px long side, which keeps the encoder's work small.
+
+    >>> output_size(720, 1280), output_size(1920, 1080), output_size(721, 405)
+    ((720, 1280), (960, 540), (720, 404))
+    """
+    long_side = max(width, height)
+    scale = 1.0 if long_side <= MAX_NATIVE_SIDE else SCALED_LONG_SIDE / long_side
+    out_w = max(2, int(round(width * scale)) // 2 * 2)
+    out_h = max(2, int(round(height * scale)) // 2 * 2)
+    return out_w, out_h
 
 
 def _rotate_i420(buf: np.ndarray, width: int, height: int, clockwise: int) -> np.ndarray:
@@ -144,8 +168,6 @@ class FrameStore:
     def for_video(cls, info: VideoInfo, budget_mb: float = DEFAULT_BUDGET_MB) -> FrameStore | None:
         """A store for the annotated video of ``info``, or ``None`` when the clip's stated
         frame count is unknown or its frames would not fit ``budget_mb``."""
-        from runform.render.annotate import output_size
-
         size = output_size(info.width, info.height)
         n = info.expected_frames()
         if not n or budget_mb <= 0 or n * size[0] * size[1] * 3 // 2 > budget_mb * 1024 * 1024:

@@ -45,9 +45,11 @@ from runform.keypoints import SIDES
 from runform.pose.video import probe_video, processing_size, upright
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
-from runform.render.annotate import analysis_angles, decoded_frames, near_side, render_video
+from runform.render.annotate import render_video
 from runform.render.draw import SIDE_COLORS, BGRCanvas, Style
+from runform.render.encoding import decoded_frames
 from runform.render.frame_store import FrameStore
+from runform.render.overlay import analysis_angles, near_side
 from runform.track import PoseTrack
 
 #: The five moments, in the order they happen in a gait cycle (:mod:`runform.keyframes`).
