@@ -43,7 +43,7 @@ from runform.keyframes import still_names
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import draw
 from runform.render.annotate import default_slow_factor, output_schedule, steady_window
-from runform.render.encoding import TICKS_PER_SECOND, X264_OPTIONS, colour_tags
+from runform.render.encoding import TICKS_PER_SECOND, colour_tags, open_writer
 from runform.render.frame_store import upright_i420
 
 #: Window (s) ``runform analyze`` limits the annotated video to (the pipeline's default).
@@ -515,25 +515,8 @@ def write_side_by_side(
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    container = av.open(str(out), "w", options={"movflags": "+faststart"})
+    container, stream = open_writer(out, lay.width, lay.height, fps, colour_tags(timings[0].path))
     try:
-        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
-        stream.width, stream.height = lay.width, lay.height
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.time_base = Fraction(1, TICKS_PER_SECOND)
-        stream.options = {**X264_OPTIONS, "g": str(max(1, int(round(2 * fps))))}
-        tags = colour_tags(timings[0].path)
-        try:
-            ctx = stream.codec_context
-            ctx.color_range = 1
-            if tags.colorspace != 2:
-                ctx.colorspace = tags.colorspace
-            if tags.primaries != 2:
-                ctx.color_primaries = tags.primaries
-            if tags.transfer != 2:
-                ctx.color_trc = tags.transfer
-        except (AttributeError, TypeError, ValueError):  # pragma: no cover - older PyAV
-            pass
         total = frames_per_loop * repeats
         for k in range(total):
             j = k % frames_per_loop

@@ -124,6 +124,8 @@ def iter_i420_frames(
 
 
 def open_writer(out_path: Path, width: int, height: int, playback_fps: float, colour: ColourTags):
+    """An MP4 container and its H.264 stream (:data:`X264_OPTIONS`, a key frame every ~2 s,
+    timestamps in :data:`TICKS_PER_SECOND`), tagged with the source's colours."""
     container = av.open(str(out_path), "w", options={"movflags": "+faststart"})
     rate = Fraction(playback_fps).limit_denominator(1000)
     stream = container.add_stream("libx264", rate=rate)
