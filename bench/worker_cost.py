@@ -9,7 +9,7 @@ On ``examples/male_side.mp4`` (12 s, 360 frames) this script measures, in the sa
   its ``WORKER_PROFILE`` (one model instance, as a worker machine runs one job per core;
   the frames streamed from the file rather than kept; the report written after the
   annotated video rather than beside it; video, stills and report included), in a process
-  forked from the fork server ``runform worker`` starts (:mod:`runform.service.preload`:
+  forked from the fork server ``runform worker`` starts (:mod:`runform.cli.preload`:
   what a job imports, imported once per machine). Its CPU time and peak are the forked
   process's own (``getrusage(RUSAGE_SELF)``, which starts from zero at the fork);
 - **the same job in a new Python process** — imports included, as every job paid them
@@ -202,7 +202,7 @@ def _forked_job(clip: str, out: str, conn) -> None:
 
 
 class ForkServer:
-    """The fork server ``runform worker`` starts (:mod:`runform.service.preload`)."""
+    """The fork server ``runform worker`` starts (:mod:`runform.cli.preload`)."""
 
     def __init__(self, env: dict) -> None:
         import multiprocessing
@@ -212,7 +212,7 @@ class ForkServer:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as runform worker sets them
         os.environ.setdefault("MALLOC_ARENA_MAX", "1")
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["runform.service.preload"])
+        self.context.set_forkserver_preload(["runform.cli.preload"])
         warm = self.context.Process(target=time.sleep, args=(0,))
         warm.start()  # the server is started, and has imported, before any job is timed
         warm.join()

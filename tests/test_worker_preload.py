@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from runform.service.preload import PRELOADED, preload
+from runform.cli.preload import PRELOADED, preload
 
 
 def test_a_module_that_cannot_be_imported_is_skipped_not_fatal() -> None:
@@ -23,7 +23,7 @@ def test_a_module_that_cannot_be_imported_is_skipped_not_fatal() -> None:
 def test_the_fork_server_imports_what_a_job_needs_and_starts_no_thread() -> None:
     code = (
         "import json, os, sys\n"
-        "import runform.service.preload\n"
+        "import runform.cli.preload\n"
         "print(json.dumps({'threads': len(os.listdir('/proc/self/task')),"
         " 'modules': sorted(m for m in sys.modules)}))\n"
     )

@@ -124,21 +124,25 @@ class _ForkedWorker:
         self._process.kill()
 
 
+def _child_args(data_dir: Path | None, jobs_per_process: int) -> list[str]:
+    """The command line of one worker process (``runform worker --child ...``)."""
+    args = ["worker", "--child", "--jobs-per-process", str(jobs_per_process)]
+    return args if data_dir is None else [*args, "--data-dir", str(Path(data_dir))]
+
+
 def _new_process_workers(
     data_dir: Path | None, jobs_per_process: int
 ) -> Callable[[], subprocess.Popen]:
     """A function that starts one worker process as a new Python (``runform worker
     --child``), which imports everything itself."""
-    command = [sys.executable, "-m", "runform", "worker", "--child",
-               "--jobs-per-process", str(jobs_per_process)]  # fmt: skip
-    if data_dir is not None:
-        command += ["--data-dir", str(Path(data_dir))]
+    command = [sys.executable, "-m", "runform", *_child_args(data_dir, jobs_per_process)]
     return lambda: subprocess.Popen(command)
 
 
 def _forked_workers(data_dir: Path | None, jobs_per_process: int) -> Callable[[], _ForkedWorker]:
-    """Start the fork server (:mod:`runform.service.preload`: everything a job imports,
-    imported once) and return a function that forks one worker process from it."""
+    """Start the fork server (:mod:`runform.cli.preload`: everything a job imports,
+    imported once) and return a function that forks one worker process from it, which runs
+    the same command line as :func:`_new_process_workers` starts."""
     import multiprocessing
 
     # inherited by the server and every job process (an operator's own values win): no BLAS
@@ -146,35 +150,22 @@ def _forked_workers(data_dir: Path | None, jobs_per_process: int) -> Callable[[]
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MALLOC_ARENA_MAX", "1")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["runform.service.preload"])
-    folder = None if data_dir is None else str(Path(data_dir))
+    context.set_forkserver_preload(["runform.cli.preload"])
+    args = _child_args(data_dir, jobs_per_process)
 
     def start() -> _ForkedWorker:
-        return _ForkedWorker(
-            context.Process(
-                target=_worker_process, args=(folder, jobs_per_process), name="runform-worker"
-            )
-        )
+        return _ForkedWorker(context.Process(target=_run, args=(args,), name="runform-worker"))
 
     return start
 
 
-def _worker_process(data_dir: str | None, jobs_per_process: int) -> None:
-    """The body of one forked worker process: take jobs until ``jobs_per_process`` are
-    done (0: until stopped). A setting or a service that is not there ends it with the
-    same one sentence ``runform worker`` prints, and exit code, never a traceback."""
-    from runform.cli.common import err_console
-    from runform.errors import RunformError
-    from runform.service.settings import Settings
+def _run(args: list[str]) -> None:
+    """The body of one forked worker process: the console script's own entry point, so a
+    setting or a service that is not there ends it with the same one sentence and exit
+    code as ``runform worker --child``, never a traceback."""
+    from runform.cli import main
 
-    configure_logging()
-    try:
-        _consume(Settings.load(data_dir, worker="none"), jobs_per_process or None)
-    except RunformError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    sys.exit(main(args))
 
 
 def _supervise(start: Callable[[], _ForkedWorker | subprocess.Popen], count: int) -> None:

@@ -189,11 +189,12 @@ class OnePass:
     def __init__(self, reader: VideoReader, parts: list[Part], tap: FrameTap | None) -> None:
         self._reader = reader
         self._parts = parts
-        seams = [(parts[k + 1].first, parts[k].stop) for k in range(len(parts) - 1)]
+        # the seams: frames run by two parts (a part's first ones, before its start)
+        seams = [range(part.first, part.start) for part in parts[1:]]
         self._decoded: dict[int, object] = {}  # seam frames as decoded, by index
 
         def keep(index: int, frame) -> None:  # in the decoding thread, before conversion
-            if any(lo <= index < (hi if hi is not None else index + 1) for lo, hi in seams):
+            if any(index in seam for seam in seams):
                 self._decoded[index] = frame
             if tap is not None:
                 tap(index, frame)
@@ -216,15 +217,11 @@ class OnePass:
                 frame = Frame(index, time, self._reader.picture(self._decoded.pop(index)))
             else:
                 frame = item
-            if frame.index < part.first:
-                continue
             if part.stop is not None and frame.index >= part.stop:
                 self._kept.append(frame)  # the next part's first frame of its own
                 return
             if shared_from is not None and frame.index >= shared_from:
                 self._kept.append((frame.index, frame.time))
-            else:
-                self._decoded.pop(frame.index, None)
             yield frame
 
     def close(self) -> None:

@@ -531,6 +531,18 @@ class BGRCanvas(Canvas):
         return BGRCanvas(roi.copy() if copy else roi, origin=(box[0], box[1]))
 
 
+def i420_planes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y ``(h, w)``, U and V ``(h/2, w/2)`` views of an I420 buffer of shape ``(3h/2, w)``."""
+    rows, w = buf.shape
+    h = rows * 2 // 3
+    if h % 2 or w % 2 or rows != h * 3 // 2:
+        raise ValueError("I420 frames need even width and height")
+    quarter = h // 4
+    u = buf[h : h + quarter].reshape(h // 2, w // 2)
+    v = buf[h + quarter : h + 2 * quarter].reshape(h // 2, w // 2)
+    return buf[:h], u, v
+
+
 class YUV420Canvas(Canvas):
     """A canvas over a planar YUV 4:2:0 frame: ``Y`` (h, w), ``U`` and ``V`` (h/2, w/2).
 
@@ -563,14 +575,7 @@ class YUV420Canvas(Canvas):
     @classmethod
     def from_i420(cls, buf: np.ndarray, matrix: str = "bt601") -> YUV420Canvas:
         """View the planes of an I420 buffer of shape ``(3h/2, w)`` (drawn in place)."""
-        rows, w = buf.shape
-        h = rows * 2 // 3
-        if h % 2 or w % 2 or rows != h * 3 // 2:
-            raise ValueError("I420 frames need even width and height")
-        quarter = h // 4
-        u = buf[h : h + quarter].reshape(h // 2, w // 2)
-        v = buf[h + quarter : h + 2 * quarter].reshape(h // 2, w // 2)
-        return cls(buf[:h], u, v, matrix=matrix)
+        return cls(*i420_planes(buf), matrix=matrix)
 
     def planes(self) -> list[tuple[np.ndarray, float, str]]:
         return self._planes

@@ -15,11 +15,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 
 from runform.pose.video import VideoInfo
 from runform.render.draw import YUV420Canvas
-from runform.render.frame_store import Planes, upright_planes
+from runform.render.frame_store import Planes, frame_planes, upright_planes
 
 #: Output timestamps are in ticks of 1/600 s (divisible by 24, 25, 30, 60 fps).
 TICKS_PER_SECOND = 600
@@ -158,11 +157,7 @@ class OutFrame:
 
     def __init__(self, width: int, height: int) -> None:
         self.frame = av.VideoFrame(width, height, "yuv420p")
-        sizes = ((height, width), (height // 2, width // 2), (height // 2, width // 2))
-        self.planes = tuple(
-            np.asarray(memoryview(plane)).reshape(h, plane.line_size)[:, :w]
-            for plane, (h, w) in zip(self.frame.planes, sizes, strict=True)
-        )
+        self.planes = frame_planes(self.frame, writeable=True)
 
     def canvas(self, matrix: str) -> YUV420Canvas:
         return YUV420Canvas(*self.planes, matrix=matrix)

@@ -31,6 +31,7 @@ import av
 import numpy as np
 
 from runform.pose.video import VideoInfo
+from runform.render.draw import i420_planes
 
 #: Most memory (MB) kept for frames by default.
 DEFAULT_BUDGET_MB = 1024
@@ -90,20 +91,9 @@ def upright_i420(frame: av.VideoFrame, size: tuple[int, int], rotation: int) -> 
 Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def i420_planes(buf: np.ndarray) -> Planes:
-    """Y, U and V views of an I420 buffer ``(3h/2, w)``."""
-    rows, w = buf.shape
-    h = rows * 2 // 3
-    quarter = h // 4
-    return (
-        buf[:h],
-        buf[h : h + quarter].reshape(h // 2, w // 2),
-        buf[h + quarter : h + 2 * quarter].reshape(h // 2, w // 2),
-    )
-
-
-def frame_planes(frame: av.VideoFrame) -> Planes:
-    """Read-only views of a ``yuv420p`` frame's own Y, U and V planes (no copy).
+def frame_planes(frame: av.VideoFrame, writeable: bool = False) -> Planes:
+    """Views of a ``yuv420p`` frame's own Y, U and V planes (no copy); read-only unless
+    ``writeable`` (a frame made to be drawn into and encoded).
 
     The views keep the frame's buffers alive; the decoder never writes into a frame it has
     handed out, so they hold the picture for as long as they are kept.
@@ -117,7 +107,7 @@ def frame_planes(frame: av.VideoFrame) -> Planes:
     for plane, (h, w) in zip(frame.planes, sizes, strict=True):
         view = np.frombuffer(memoryview(plane), dtype=np.uint8)
         view = view[: h * plane.line_size].reshape(h, plane.line_size)[:, :w]
-        view.flags.writeable = False  # a frame may be seen by others (the stills): never drawn on
+        view.flags.writeable = writeable  # a decoded frame may be seen by others (the stills)
         views.append(view)
     return views[0], views[1], views[2]
 
