@@ -13,7 +13,9 @@ reader counts rows). Running trials carry clusters only (pelvis ``ASI``/``PSI``,
 ``KJC``, ``AJC``) come from ``model/static.trc``. The ground reaction force of **each foot**
 (``R_ground_force_vy``...) is at 960-2000 Hz, already low-pass filtered (~15 Hz) and set to
 zero below a floor that differs between trials (0, ~10, 29-79 N): the contact threshold is
-20 N or just above the floor where the floor is higher (see :data:`THRESHOLD_N`).
+20 N, and where the floor is higher the events are read just above it and carried to where
+the force would have crossed 20 N (:func:`floor_shift`, measured on the trials at the same
+speed whose force goes down to 10 N or less).
 """
 
 from __future__ import annotations
@@ -76,8 +78,8 @@ ATTRIBUTION = (
     "11:231909 (subject {subject})"
 )
 
-#: Contact threshold (N) on each foot's vertical force: 20 N, or 1 N above the trial's own
-#: zero floor when that is higher (a threshold below the floor cannot be had).
+#: Contact threshold (N) on each foot's vertical force. Where a trial's zero floor is
+#: higher, the events are read 1 N above the floor and moved by :func:`floor_shift`.
 THRESHOLD_N = 20.0
 
 #: Fukuchi trials with raw force (markers file, forces file, belt speed m/s) that measure
@@ -162,6 +164,98 @@ def smear_correction(data_dir: Path) -> tuple[float, float, float, float, float]
     return (cutoff, float(c0), float(c1), float(t0), float(t1))
 
 
+@lru_cache(maxsize=1)
+def _full_forces(data_dir: Path) -> tuple[tuple[str, float, np.ndarray, dict, float], ...]:
+    """``(runner, speed label, time, {side: force}, body weight N)`` of every trial whose
+    force was kept down to :data:`THRESHOLD_N` (its zero floor is below it)."""
+    out = []
+    for spec in trials(data_dir):
+        t, per_foot = _read_grf(spec.folder / "expData" / f"Run_{spec.run}_grf.mot")
+        if max(force_floor(f) for f in per_foot.values()) < THRESHOLD_N:
+            weight = float(np.mean(per_foot["right"] + per_foot["left"]))
+            out.append((spec.runner, float(spec.speed_label), t, per_foot, weight))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def floor_shift(
+    data_dir: Path, level_n: float, weight_n: float, speed: float, exclude: str = ""
+) -> tuple[float, float, int]:
+    """Where a force read at ``level_n`` would have crossed :data:`THRESHOLD_N`.
+
+    Some trials' forces were set to zero below 29-76 N, so their events can only be read
+    just above that floor: contacts late and toe-offs early by up to 12 and 29 ms (a
+    threshold must be one definition for every trial, or the truth itself differs between
+    runners). The time from the 20 N crossing to the ``level_n`` crossing is measured on
+    every stance of the trials at the same ``speed`` label whose force goes down to 20 N
+    (of any speed when there are none; never the runner ``exclude``), the levels scaled by
+    the body weights (a heavier runner's force rises proportionally faster), and its median
+    is returned. :func:`floor_shift_check` measures how well this recovers real crossings.
+
+    Returns ``(contact_s, toe_off_s, stances)``: the shift to *add* to each event read at
+    ``level_n`` (contact negative, toe-off positive) and how many stances measured it.
+    """
+    full = [f for f in _full_forces(data_dir) if f[0] != exclude]
+    same = [f for f in full if f[1] == speed] or full
+    dc, dt = [], []
+    for _, _, t, per_foot, weight in same:
+        scale = weight / weight_n
+        for f in per_foot.values():
+            at_20 = above_intervals(t, f, THRESHOLD_N * scale, 0.5 * weight)
+            at_level = above_intervals(t, f, level_n * scale, 0.5 * weight)
+            for on, off in at_20:
+                match = [x for x in at_level if abs(x[0] - on) < 0.1]
+                if match:
+                    dc.append(match[0][0] - on)
+                    dt.append(off - match[0][1])
+    if not dc:
+        return 0.0, 0.0, 0
+    return -float(np.median(dc)), float(np.median(dt)), len(dc)
+
+
+def floor_shift_check(
+    data_dir: Path, levels_n: tuple[float, ...] = (29.0, 46.0, 51.0, 77.0)
+) -> dict[str, float]:
+    """How well :func:`floor_shift` recovers 20 N events, on trials where they are known.
+
+    Every full-force trial is zeroed below each of ``levels_n`` (the floors met in the
+    data), its events read 1 N above, carried by :func:`floor_shift` measured *without that
+    runner*, and compared with its own 20 N events. Returns the median and largest absolute
+    error (ms) of the trials' mean contact and toe-off errors, and how far the uncorrected
+    events were (``*_uncorrected_ms``: what the correction removes).
+    """
+    errors: dict[str, list[float]] = {"contact": [], "toe_off": [], "c_raw": [], "t_raw": []}
+    for runner, speed, t, per_foot, weight in _full_forces(data_dir):
+        for level in levels_n:
+            shift_c, shift_t, n = floor_shift(data_dir, level + 1.0, weight, speed, runner)
+            if n == 0:
+                continue
+            dc, dt = [], []
+            for f in per_foot.values():
+                truth = above_intervals(t, f, THRESHOLD_N, 0.5 * weight)
+                raised = above_intervals(t, np.where(f >= level, f, 0.0), level + 1.0, 0.5 * weight)
+                for on, off in truth:
+                    match = [x for x in raised if abs(x[0] - on) < 0.1]
+                    if match:
+                        dc.append(match[0][0] - on)
+                        dt.append(match[0][1] - off)
+            if dc:
+                errors["contact"].append(1000.0 * (float(np.mean(dc)) + shift_c))
+                errors["toe_off"].append(1000.0 * (float(np.mean(dt)) + shift_t))
+                errors["c_raw"].append(1000.0 * float(np.mean(dc)))
+                errors["t_raw"].append(1000.0 * float(np.mean(dt)))
+    if not errors["contact"]:
+        return {}
+    out = {}
+    for key, name in (("contact", "contact"), ("toe_off", "toe_off")):
+        e = np.abs(errors[key])
+        out[f"{name}_median_ms"] = float(np.median(e))
+        out[f"{name}_max_ms"] = float(np.max(e))
+    out["contact_uncorrected_ms"] = float(np.max(np.abs(errors["c_raw"])))
+    out["toe_off_uncorrected_ms"] = float(np.max(np.abs(errors["t_raw"])))
+    return out
+
+
 def _read_grf(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     from runform.pose.formats.opensim import read_mot
 
@@ -198,6 +292,9 @@ class HamnerSpec:
         weight = float(np.mean(total))
         floor = max(force_floor(f) for f in per_foot.values())
         threshold = max(THRESHOLD_N, floor + 1.0)
+        raised = (0.0, 0.0, 0)
+        if threshold > THRESHOLD_N:
+            raised = floor_shift(self.folder.parents[1], threshold, weight, self.speed_label)
         cutoff, c0, c1, t0, t1 = smear_correction(self.folder.parents[1])
         stances = []
         crossed = 0
@@ -212,19 +309,27 @@ class HamnerSpec:
         speed = belt_speed(time, points, events_from_stances(stances))
         if not np.isfinite(speed):
             speed = self.speed_label
-        shift_c = (c0 + c1 * speed) / 1000.0
-        shift_t = (t0 + t1 * speed) / 1000.0
+        shift_c = (c0 + c1 * speed) / 1000.0 + raised[0]
+        shift_t = (t0 + t1 * speed) / 1000.0 + raised[1]
         events = events_from_stances([(s, on + shift_c, off + shift_t) for s, on, off in stances])
         checks["threshold_n"] = threshold
         checks["force_floor_n"] = floor
         checks["stances_on_other_belt"] = crossed
-        checks["filter_shift_ms"] = (1000.0 * shift_c, 1000.0 * shift_t)
+        checks["filter_shift_ms"] = (1000.0 * (shift_c - raised[0]), 1000.0 * (shift_t - raised[1]))
+        checks["floor_shift_ms"] = (1000.0 * raised[0], 1000.0 * raised[1])
+        floor_note = (
+            f"; read at {threshold:.0f} N above the force's zero floor and carried to 20 N by "
+            f"{1000 * raised[0]:+.0f} / {1000 * raised[1]:+.0f} ms (median of {raised[2]} "
+            "stances of full-force trials at this speed)"
+            if threshold > THRESHOLD_N
+            else ""
+        )
         method = (
             f"each foot's own vertical force (filtered by the authors), threshold "
-            f"{threshold:.0f} N (force floor {floor:.0f} N), linear interpolation; the filter's "
-            f"spread undone by {1000 * shift_c:+.0f} ms on contacts and {1000 * shift_t:+.0f} ms "
-            f"on toe-offs (measured on raw Fukuchi force filtered at {cutoff:.1f} Hz, the cut-off "
-            "that gives Hamner's rise time)"
+            f"{THRESHOLD_N:.0f} N (force floor {floor:.0f} N){floor_note}, linear interpolation; "
+            f"the filter's spread undone by {1000 * (shift_c - raised[0]):+.0f} ms on contacts "
+            f"and {1000 * (shift_t - raised[1]):+.0f} ms on toe-offs (measured on raw Fukuchi "
+            f"force filtered at {cutoff:.1f} Hz, the cut-off that gives Hamner's rise time)"
         )
         trial = Trial(
             runner=self.runner,

@@ -101,3 +101,38 @@ def test_the_detector_averages_the_foot_speed_contact_in():
             assert b.contact_s == pytest.approx(0.25 * a.contact_s + 0.75 * (near[0] + 0.01))
             checked += 1
     assert checked >= 4
+
+
+def test_a_clearance_contact_far_from_the_foot_speeds_is_left_out():
+    """With pixel noise a slow foot skimming the belt looks landed 60-120 ms early: a
+    clearance contact further than ``clearance_disagreement_s`` from the foot speed's is
+    left out of that stance's average (here the foot speed's is made 80 ms later, and the
+    knee is not used, so the contact is the foot speed's alone)."""
+    run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
+    track = clean_track(run.track)[0]
+    direction = detect_travel(track).direction
+    common = {"contact_speed_weight": 0.75, "contact_speed_offset_s": 0.08}
+    plain = FootClearanceDetector(
+        contact_knee_weight=0.0, clearance_disagreement_s=0.0, **common
+    ).detect(track, direction)
+    robust = FootClearanceDetector(contact_knee_weight=0.0, **common).detect(track, direction)
+    clear = FootClearanceDetector(contact_knee_weight=0.0, contact_speed_weight=0.0).detect(
+        track, direction
+    )
+    checked = 0
+    for side in ("left", "right"):
+        found = robust.speed_contacts_[side]
+        for a, b, c in zip(
+            [s for s in clear.result_.steps if s.side == side],
+            [s for s in robust.result_.steps if s.side == side],
+            [s for s in plain.result_.steps if s.side == side],
+            strict=True,
+        ):
+            near = [f for f in found if abs(f - a.contact_s) < 0.05]
+            if not near:
+                continue
+            assert abs(near[0] + 0.08 - a.contact_s) > 0.05  # the two disagree
+            assert b.contact_s == pytest.approx(near[0] + 0.08)
+            assert c.contact_s == pytest.approx(0.25 * a.contact_s + 0.75 * (near[0] + 0.08))
+            checked += 1
+    assert checked >= 4

@@ -239,3 +239,23 @@ def test_projection_is_a_side_view_of_the_trial(trials):
     )
     sixty = mocap.project(t, 60.0, 8.0, "left", seed=1)
     assert sixty.frame_rate == pytest.approx(60.0, rel=1e-3)
+
+
+@needs_data
+def test_events_of_a_force_zeroed_above_20_n_are_carried_down_to_it():
+    """Some Hamner trials' forces were set to zero below 29-76 N, so their events are read
+    just above that floor. Tried on full-force trials zeroed the same way (each corrected
+    with the other runners' crossing delays only), the carried events land where the trial's
+    own 20 N events are, where the uncorrected ones were up to ~13 ms (contact) and ~29 ms
+    (toe-off) off."""
+    import hamner_data
+
+    check = hamner_data.floor_shift_check(SHARED)
+    assert check["contact_uncorrected_ms"] > 10.0 and check["toe_off_uncorrected_ms"] > 20.0
+    assert check["contact_median_ms"] <= 1.0 and check["contact_max_ms"] <= 3.0
+    assert check["toe_off_median_ms"] <= 2.0 and check["toe_off_max_ms"] <= 8.0
+    trial = next(t for t in mocap.load_trials(only=["hamner02"]) if t.speed_label == 2)
+    assert trial.checks["threshold_n"] > 70.0  # this one's floor is 76 N
+    shift_c, shift_t = trial.checks["floor_shift_ms"]
+    assert -14.0 < shift_c < -8.0 and 15.0 < shift_t < 30.0
+    assert "carried to 20 N" in trial.truth_method

@@ -31,7 +31,10 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    velocity reaching the stance velocity (:mod:`runform.gait.foot_speed`), which depends
    neither on the shoe's height nor on how the runner reaches for the ground. Held out, it
    brought the contact error at 60 fps with pixel noise from 12.7 to 8.3 ms, and on the
-   real clip the contacts of the clip and its mirror image from 30 to 3-5 ms apart.
+   real clip the contacts of the clip and its mirror image from 30 to 3-5 ms apart. A
+   clearance contact more than ``clearance_disagreement_s`` (50 ms) from the foot speed's
+   is an outlier (in pixel noise a slow foot skimming the belt looks landed early) and is
+   left out of that stance's average.
 6. **Steps.** Contacts and toe-offs are paired per foot and checked: contact time
    plausible, alternation with the other foot, no double support beyond a tolerance.
    A stance that overlaps the other foot's is kept with one witness's contact alone (the
@@ -40,12 +43,15 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    stance whose foot points are missing still happened: the step before it keeps its own
    timing but gets no stride or step time across it.
 7. **Impossible steps** (a step or stride far longer than the clip's median, which spans a
-   missed contact; a duty factor outside running) are rejected with the reason.
+   missed contact; a duty factor outside running; a contact under half the clip's median
+   contact time, a stance cut short) are rejected with the reason.
 
 **Calibration.** The two levels grow linearly with the stance foot's speed under the hips,
 measured in the track in leg lengths per second
 (:func:`~runform.gait.clearance.stance_speed`): a faster runner's foot comes down and lifts
-off faster, so the same height is passed closer to the event. Their four constants, and the
+off faster, so the same height is passed closer to the event; outside the speeds they were
+fitted on (:data:`CALIBRATED_SPEEDS`) the level at the nearer end is used. Their four
+constants, and the
 knee's and the foot speed's offsets, are fitted on seven runners at 2-5 m/s against force
 plates (Fukuchi 2017; Hamner & Delp 2013) and validated leave-one-runner-out: the constants
 that score a runner were fitted without that runner (``bench/events_loro.py``,
@@ -85,6 +91,13 @@ from runform.track import PoseTrack
 
 #: Why a stance could not be timed when the foot's points are lost around it.
 MISSING_POINTS = "foot points missing around the event"
+
+#: Stance speeds (leg lengths per second) the levels' lines were fitted on: the seven
+#: force-plate runners at 2-5 m/s measure 2.0-5.4. Outside, a line is not extrapolated: the
+#: level at the nearer end is used (a track whose stance foot barely moves under the hips,
+#: as in a synthetic runner or a wrongly tracked foot, would otherwise get levels no runner
+#: was calibrated on).
+CALIBRATED_SPEEDS = (2.0, 5.5)
 
 #: Lowest levels (leg lengths) of the first, frame-by-frame crossing that finds each stance's
 #: extent; the calibrated levels are applied on the stride template.
@@ -130,6 +143,12 @@ class FootClearanceDetector:
         x (the foot-speed contact + ``contact_speed_offset_s``): where the foot's horizontal
         velocity reaches its stance velocity (:mod:`runform.gait.foot_speed`); the offset
         is calibrated leave-one-runner-out.
+    clearance_disagreement_s:
+        A clearance contact further than this from the foot speed's is an outlier (with
+        pixel noise a slow foot skimming the belt in late swing looks landed 60-120 ms
+        early) and is left out of that stance's average: the foot speed's and the knee's
+        contacts are averaged in their own proportions. ``0`` keeps every clearance
+        contact.
 
     Attributes (after :meth:`detect`)
     ----------
@@ -152,10 +171,10 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.02022
-    toe_off_level: float = 0.01542
-    contact_level_per_speed: float = -0.001732
-    toe_off_level_per_speed: float = 0.000027
+    contact_level: float = 0.02658
+    toe_off_level: float = 0.02549
+    contact_level_per_speed: float = -0.003514
+    toe_off_level_per_speed: float = -0.002424
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
@@ -164,11 +183,12 @@ class FootClearanceDetector:
     contact_offset_s: float = 0.0
     toe_off_offset_s: float = 0.0
     knee_weight: float = 0.5
-    knee_offset_s: float = 0.013
+    knee_offset_s: float = 0.0147
     contact_knee_weight: float = 0.5
-    contact_knee_offset_s: float = 0.0218
+    contact_knee_offset_s: float = 0.0209
     contact_speed_weight: float = 0.75
-    contact_speed_offset_s: float = 0.0083
+    contact_speed_offset_s: float = 0.0075
+    clearance_disagreement_s: float = 0.05
     result_: GaitEvents = field(default_factory=GaitEvents, init=False)
     clearance_: dict = field(default_factory=dict, init=False)
     heights_: dict = field(default_factory=dict, init=False)
@@ -196,7 +216,11 @@ class FootClearanceDetector:
             self.noise_[side] = self.noise_["current"] = plateau_noise(clear, windows)
             speed = stance_speed(track, side, windows, leg)
             self.stance_speed_[side] = speed
-            v = speed if np.isfinite(speed) else 0.0
+            v = (
+                float(np.clip(speed, *CALIBRATED_SPEEDS))
+                if np.isfinite(speed)
+                else float(np.mean(CALIBRATED_SPEEDS))  # unknown: the middle of the range
+            )
             self.levels_[side] = self.levels_["current"] = (
                 self.contact_level + self.contact_level_per_speed * v,
                 self.toe_off_level + self.toe_off_level_per_speed * v,
@@ -219,6 +243,7 @@ class FootClearanceDetector:
                 stances[side] = self._template_refine(
                     track.time, self.clearance_[side], items, self.levels_.get(side)
                 )
+        clearance_contacts = {side: [i[0] for i in items] for side, items in stances.items()}
         knee_contacts: dict[str, list] = {}
         for side, items in stances.items():
             self.speed_contacts_[side] = (
@@ -231,7 +256,13 @@ class FootClearanceDetector:
                 stances[side], knee_contacts[side] = self._knee_blend(track, side, items)
         if self.contact_speed_weight > 0:
             for side, items in stances.items():
-                stances[side] = self._speed_blend(track, items, self.speed_contacts_[side])
+                stances[side] = self._speed_blend(
+                    track,
+                    items,
+                    self.speed_contacts_[side],
+                    clearance_contacts[side],
+                    knee_contacts.get(side),
+                )
         witnesses = {
             side: self._own_contacts(track, side, knee_contacts.get(side), len(items))
             for side, items in stances.items()
@@ -447,14 +478,34 @@ class FootClearanceDetector:
             out.append(own)
         return out
 
-    def _speed_blend(self, track: PoseTrack, items: list, found: list[float]) -> list:
+    def _speed_blend(
+        self,
+        track: PoseTrack,
+        items: list,
+        found: list[float],
+        clearance: list[float] | None = None,
+        knees: list | None = None,
+    ) -> list:
         """Each contact averaged with the foot-speed contact (see the class parameters);
-        where the foot's speed shows none, the contact stands."""
+        where the foot's speed shows none, the contact stands. A ``clearance`` contact
+        further than ``clearance_disagreement_s`` from the foot speed's is left out: the
+        contact is then the foot speed's and the knee's (``knees``: per stance ``(time,
+        frame)`` or ``None``) in their own proportions."""
         w = float(np.clip(self.contact_speed_weight, 0.0, 1.0))
+        wk = (1.0 - w) * float(np.clip(self.contact_knee_weight, 0.0, 1.0))
         out = []
-        for (tc, fc, tt, ft, conf), speed in zip(items, found, strict=True):
+        for k, ((tc, fc, tt, ft, conf), speed) in enumerate(zip(items, found, strict=True)):
             if np.isfinite(speed):
-                tc = (1.0 - w) * tc + w * (speed + self.contact_speed_offset_s)
+                own = speed + self.contact_speed_offset_s
+                knee = knees[k] if knees else None
+                if (
+                    clearance is not None
+                    and self.clearance_disagreement_s > 0
+                    and abs(clearance[k] - own) > self.clearance_disagreement_s
+                ):
+                    tc = (w * own + wk * knee[0]) / (w + wk) if knee is not None else own
+                else:
+                    tc = (1.0 - w) * tc + w * own
                 fc = _frame_of(track.time, tc)
             out.append((tc, fc, tt, ft, conf))
         return out

@@ -25,6 +25,7 @@ class StepLimits:
     max_double_support_s: float = 0.06
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
+    min_contact_ratio: float = 0.5
 
 
 def pair_stances(
@@ -44,7 +45,15 @@ def pair_stances(
     good: list[tuple] = []  # (side, tc, fc, tt, ft, conf, witnesses' contacts)
     for side, items in stances.items():
         alone = (witnesses or {}).get(side) or [[]] * len(items)
-        for (tc, fc, tt, ft, conf), own in zip(items, alone, strict=True):
+        previous_toe_off = -np.inf
+        for (tc, fc, tt, ft, conf), own in sorted(
+            zip(items, alone, strict=True), key=lambda pair: pair[0][0]
+        ):
+            if tc < previous_toe_off:
+                # a foot is in one stance at a time: two windows refined onto the same
+                # landing are one stance, kept once
+                continue
+            previous_toe_off = tt
             ct = tt - tc
             if not (limits.min_contact_s <= ct <= limits.max_contact_s):
                 rejected.append(
@@ -121,7 +130,10 @@ def reject_impossible(
 
     A step or stride far longer than the clip's own median spans a contact that was not
     detected (a 1.5 s "stride" at 170 steps/min); a duty factor (contact time over
-    stride time) outside :attr:`StepLimits.duty_factor_range` is not running.
+    stride time) outside :attr:`StepLimits.duty_factor_range` is not running; a contact
+    shorter than :attr:`StepLimits.min_contact_ratio` of the clip's median contact time is
+    a stance cut short (the foot lost or a swing taken for a stance), not a change of pace
+    within one clip.
     """
     # the expected stride comes from the feet's rhythm, not from the detected steps: a
     # split stance would pull a median of detected steps down and reject good steps
@@ -133,10 +145,18 @@ def reject_impossible(
         med_stride = float(np.median(stride_t)) if len(stride_t) >= 3 else None
     med_step = med_stride / 2.0 if med_stride is not None else None
     lo_df, hi_df = limits.duty_factor_range
+    contacts = [s.contact_time_s for s in steps]
+    med_contact = float(np.median(contacts)) if len(contacts) >= 4 else None
     kept: list[Step] = []
     for s in steps:
         reason = None
-        if s.next_contact_s is not None and med_step is not None:
+        if med_contact is not None and s.contact_time_s < limits.min_contact_ratio * med_contact:
+            reason = (
+                f"contact time {s.contact_time_s * 1000:.0f} ms is less than "
+                f"{limits.min_contact_ratio:.0%} of the clip's median ({med_contact * 1000:.0f} "
+                "ms): the stance was cut short"
+            )
+        if reason is None and s.next_contact_s is not None and med_step is not None:
             dt = s.next_contact_s - s.contact_s
             if dt > limits.max_interval_ratio * med_step:
                 reason = (
