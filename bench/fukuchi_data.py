@@ -107,31 +107,39 @@ class FukuchiSpec:
         return finish_trial(trial, force_t, total)
 
 
+#: The folders this project was built with, first and in this order (the committed tables'
+#: order); any other ``fukuchi_*`` folder follows, by name.
+FIRST_FOLDERS = ("fukuchi_rbds0041", "fukuchi_rbds002")
+
+
+def running_files(folder: Path, runner: str) -> list[tuple[float, str, str | None]]:
+    """``(speed m/s, markers file, forces file or None)`` of one runner's running trials,
+    by speed. Fukuchi et al. name them ``<runner>runT<tag>.txt`` (or ``...markers.txt``)
+    and ``<runner>runT<tag>forces.txt``, the tag's first two digits the speed in tenths of
+    m/s (``25``, ``35``, ``45``; ``252``: a second take at 2.5 m/s)."""
+    found = []
+    prefix = f"{runner}runT"
+    for path in folder.glob(f"{prefix}*.txt"):
+        rest = path.name.removeprefix(prefix).removesuffix(".txt")
+        tag = rest.removesuffix("markers")
+        if not tag.isdigit() or len(tag) < 2 or rest.endswith("forces"):
+            continue
+        forces = folder / f"{prefix}{tag}forces.txt"
+        found.append((int(tag[:2]) / 10.0, path.name, forces.name if forces.is_file() else None))
+    return sorted(found)
+
+
 def trials(data_dir: Path, with_forces: bool = True) -> Iterator[FukuchiSpec]:
-    """The Fukuchi trials present under ``data_dir``."""
-    d41 = data_dir / "fukuchi_rbds0041"
-    if (d41 / "RBDS0041runT252forces.txt").is_file():
-        yield FukuchiSpec(
-            "RBDS0041",
-            2.5,
-            d41,
-            "RBDS0041runT252.txt",
-            "RBDS0041static.txt",
-            "RBDS0041runT252forces.txt",
-        )
-        if not with_forces:
-            for speed, name in ((3.5, "RBDS0041runT352.txt"), (4.5, "RBDS0041runT452.txt")):
-                if (d41 / name).is_file():
-                    yield FukuchiSpec("RBDS0041", speed, d41, name, "RBDS0041static.txt", None)
-    d2 = data_dir / "fukuchi_rbds002"
-    for speed, tag in ((2.5, "25"), (4.5, "45")):
-        forces = d2 / f"RBDS002runT{tag}forces.txt"
-        if forces.is_file():
-            yield FukuchiSpec(
-                "RBDS002",
-                speed,
-                d2,
-                f"RBDS002runT{tag}markers.txt",
-                "RBDS002static.txt",
-                forces.name,
-            )
+    """The Fukuchi trials present under ``data_dir``: in every ``fukuchi_*`` folder, every
+    runner with a ``<runner>static.txt`` and its running trials with a force file
+    (``with_forces=False`` adds those with markers only). Not only the two runners the
+    project has: a runner added to the data is benchmarked without a code change."""
+    folders = [f for f in data_dir.glob("fukuchi_*") if f.is_dir()]
+    order = {name: i for i, name in enumerate(FIRST_FOLDERS)}
+    for folder in sorted(folders, key=lambda f: (order.get(f.name, len(order)), f.name)):
+        for static in sorted(folder.glob("*static.txt")):
+            runner = static.name.removesuffix("static.txt")
+            for speed, markers, forces in running_files(folder, runner):
+                if forces is None and with_forces:
+                    continue
+                yield FukuchiSpec(runner, speed, folder, markers, static.name, forces)

@@ -41,9 +41,6 @@ from mocap import (
     lower_foot,
 )
 
-SUBJECTS = ("01", "02", "03", "04", "08")
-SPEEDS = (2, 3, 4, 5)
-
 MARKERS = MarkerSet(
     side_prefix={"left": "L", "right": "R"},
     pelvis=("RASI", "LASI", "RPSI", "LPSI"),
@@ -346,10 +343,21 @@ class HamnerSpec:
 
 
 def trials(data_dir: Path, with_forces: bool = True) -> Iterator[HamnerSpec]:
-    """The Hamner trials present under ``data_dir`` (all have forces)."""
+    """The Hamner trials present under ``data_dir`` (all have forces), in subject and
+    speed order: every ``hamner2013/subjectNN`` with a ``model/static.trc``, and in it every
+    ``expData/Run_N.trc`` with its ``Run_N_grf.mot`` (N m/s). Not only the five subjects
+    the project has: a runner added to the data is benchmarked without a code change."""
     root = data_dir / "hamner2013"
-    for sub in SUBJECTS:
-        folder = root / f"subject{sub}"
-        for speed in SPEEDS:
-            if (folder / "expData" / f"Run_{speed}_grf.mot").is_file():
-                yield HamnerSpec(f"hamner{sub}", float(speed), folder, speed)
+    if not root.is_dir():
+        return
+    for folder in sorted(root.glob("subject*")):
+        sub = folder.name.removeprefix("subject")
+        if not (folder / "model" / "static.trc").is_file():
+            continue
+        runs = []
+        for grf in (folder / "expData").glob("Run_*_grf.mot"):
+            tag = grf.name.removeprefix("Run_").removesuffix("_grf.mot")
+            if tag.isdigit() and (folder / "expData" / f"Run_{tag}.trc").is_file():
+                runs.append(int(tag))
+        for speed in sorted(runs):
+            yield HamnerSpec(f"hamner{sub}", float(speed), folder, speed)

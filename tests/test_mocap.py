@@ -259,3 +259,41 @@ def test_events_of_a_force_zeroed_above_20_n_are_carried_down_to_it():
     shift_c, shift_t = trial.checks["floor_shift_ms"]
     assert -14.0 < shift_c < -8.0 and 15.0 < shift_t < 30.0
     assert "carried to 20 N" in trial.truth_method
+
+
+def test_runners_added_to_the_data_are_found_without_a_code_change(tmp_path: Path):
+    """The benchmark is checked on runners outside the seven: any Hamner subject folder and
+    any Fukuchi runner laid out as their data sets lay them out is a trial (empty files
+    here; only the names are read)."""
+    import fukuchi_data
+    import hamner_data
+
+    def touch(*parts: str) -> None:
+        path = tmp_path.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+
+    for sub in ("05", "10"):
+        touch("hamner2013", f"subject{sub}", "model", "static.trc")
+        for run in (2, 3):
+            touch("hamner2013", f"subject{sub}", "expData", f"Run_{run}.trc")
+            touch("hamner2013", f"subject{sub}", "expData", f"Run_{run}_grf.mot")
+    touch("hamner2013", "subject11", "expData", "Run_2.trc")  # no static trial: skipped
+    touch("fukuchi_more", "RBDS010static.txt")
+    touch("fukuchi_more", "RBDS010runT25.txt")
+    touch("fukuchi_more", "RBDS010runT25forces.txt")
+    touch("fukuchi_more", "RBDS010runT35markers.txt")  # markers only
+    touch("fukuchi_more", "RBDS010processed.txt")
+    found = [(s.runner, s.speed_label, s.run) for s in hamner_data.trials(tmp_path)]
+    assert found == [
+        ("hamner05", 2.0, 2),
+        ("hamner05", 3.0, 3),
+        ("hamner10", 2.0, 2),
+        ("hamner10", 3.0, 3),
+    ]
+    with_forces = [
+        (s.runner, s.speed_label, s.markers, s.forces) for s in fukuchi_data.trials(tmp_path)
+    ]
+    assert with_forces == [("RBDS010", 2.5, "RBDS010runT25.txt", "RBDS010runT25forces.txt")]
+    everything = [(s.speed_label, s.forces) for s in fukuchi_data.trials(tmp_path, False)]
+    assert everything == [(2.5, "RBDS010runT25forces.txt"), (3.5, None)]

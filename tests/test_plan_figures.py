@@ -30,7 +30,7 @@ from runform.plan.figures import (
     pose_from,
 )
 from runform.plan.library import library_schema, read_library_data
-from runform.render.draw import LEFT_COLOR, RIGHT_COLOR
+from runform.render.surface import LEFT_COLOR, RIGHT_COLOR
 
 SVG = "{http://www.w3.org/2000/svg}"
 LIBRARY = load_library()

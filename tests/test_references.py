@@ -125,10 +125,15 @@ def test_runner_curve_reaches_only_a_little_beyond_a_runners_own_speeds():
 
 
 # ----------------------------------------------------------------------------- real data
+#: The runners the committed references were measured on (``bench/references.py`` takes
+#: every runner in the data; one added later would move the references, and is not theirs).
+SEVEN = ("RBDS0041", "RBDS002", "hamner01", "hamner02", "hamner03", "hamner04", "hamner08")
+
+
 @pytest.fixture(scope="module")
 def fresh() -> dict:
-    """All seven runners measured again (no angle comparison), as ``--json`` gives it."""
-    return references.run(angles=False)
+    """The seven runners measured again (no angle comparison), as ``--json`` gives it."""
+    return references.run(only=SEVEN, angles=False)
 
 
 @needs_data

@@ -23,7 +23,7 @@ from runform.gait.types import GaitEvents, Step
 from runform.keyframes import parse_still_filename, still_filename
 from runform.keypoints import SKELETON
 from runform.metrics.angles import frame_angles
-from runform.render import draw
+from runform.render import surface
 from runform.render.annotate import (
     MAX_PLAYBACK_FPS,
     SMOOTH_PLAYBACK_FPS,
@@ -224,8 +224,8 @@ def test_smooth_slow_motion_plays_at_24fps_with_in_between_frames(run) -> None:
 
 def test_skeleton_drawn_at_the_keypoints(rendered, run) -> None:
     # the output frames have the skeleton at the pose of their real time
-    near_color = draw.SIDE_COLORS["right"]  # facing right: right leg near, full colour
-    far_color = draw.shade(draw.SIDE_COLORS["left"], draw.FAR_SHADE)
+    near_color = surface.SIDE_COLORS["right"]  # facing right: right leg near, full colour
+    far_color = surface.shade(surface.SIDE_COLORS["left"], surface.FAR_SHADE)
     shown = real_times(rendered.times, run.track)
     checked = 0
     for k in range(7, len(rendered.frames), 13):
@@ -250,7 +250,9 @@ def test_event_flash_and_step_counter_region(rendered, run) -> None:
     for event in truth.gait.events[:4]:
         k = int(np.argmin(np.abs(shown - event.time_s)))  # the output frame nearest the event
         border = rendered.frames[k][1:3, :, :].reshape(-1, 3).mean(axis=0)
-        expected = 0.85 * np.asarray(draw.SIDE_COLORS[event.side]) + 0.15 * np.asarray(BACKGROUND)
+        expected = 0.85 * np.asarray(surface.SIDE_COLORS[event.side]) + 0.15 * np.asarray(
+            BACKGROUND
+        )
         assert np.linalg.norm(border - expected) < 25, (event, border)
     # a frame far from every event has no flash: the border is the background
     event_times = np.array([e.time_s for e in truth.gait.events])
@@ -340,7 +342,7 @@ def test_rotated_phone_clip_is_drawn_upright(run, tmp_path) -> None:
     shown = real_times(times, short)
     for k in (3, 10, 16):
         knee = point_at(short, "right_knee", shown[k])
-        assert near(frames[k], knee, draw.SIDE_COLORS["right"]), k
+        assert near(frames[k], knee, surface.SIDE_COLORS["right"]), k
 
 
 def test_output_size_is_even_and_bounded() -> None:
@@ -480,7 +482,7 @@ def test_window_shows_the_stretch_with_most_steps(run, clip, stills, tmp_path) -
     assert len(frames) == last - first  # every filmed frame of the window, once
     assert np.allclose(np.diff(times), 4 / 30, atol=1e-3)
     # the picture is the source's frame `first` onwards: the skeleton sits on its knee
-    assert near(frames[0], run.track.point("right_knee")[first], draw.SIDE_COLORS["right"])
+    assert near(frames[0], run.track.point("right_knee")[first], surface.SIDE_COLORS["right"])
     # stills from the same pass still cover the whole clip
     _, paths = write_video_and_key_frames(
         clip, run.track, analysis, tmp_path / "w2.mp4", tmp_path / "st", window_s=1.5

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 from runform import colours
-from runform.render import draw
+from runform.render import surface
 from runform.report import plots
 
 
 def test_the_video_draws_in_the_shared_colours() -> None:
-    assert draw.SIDE_COLORS["left"] == draw.LEFT_COLOR == colours.LEFT_BGR
-    assert draw.SIDE_COLORS["right"] == draw.RIGHT_COLOR == colours.RIGHT_BGR
+    assert surface.SIDE_COLORS["left"] == surface.LEFT_COLOR == colours.LEFT_BGR
+    assert surface.SIDE_COLORS["right"] == surface.RIGHT_COLOR == colours.RIGHT_BGR
     for side in ("left", "right"):
         assert colours.hex_of(colours.SIDE_BGR[side][::-1]) == colours.SIDE_HEX[side]
         assert colours.SIDE_RGB[side] == colours.SIDE_BGR[side][::-1]

@@ -9,8 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from runform.render import draw
-from runform.render.draw import BGRCanvas, LabelPlacer, Style, YUV420Canvas
+from runform.render import draw, lettering, surface
+from runform.render.draw import LabelPlacer
+from runform.render.surface import BGRCanvas, Style, YUV420Canvas
 
 
 def grey_i420(width: int = 320, height: int = 240, level: int = 128) -> np.ndarray:
@@ -30,14 +31,14 @@ def grey_i420(width: int = 320, height: int = 240, level: int = 128) -> np.ndarr
     ],
 )
 def test_bgr_to_yuv_matches_the_standards(matrix, bgr, yuv) -> None:
-    assert np.allclose(draw.bgr_to_yuv(bgr, matrix), yuv, atol=1.0)
+    assert np.allclose(surface.bgr_to_yuv(bgr, matrix), yuv, atol=1.0)
 
 
 def test_colours_drawn_on_yuv_frames_decode_back(tmp_path) -> None:
     # draw discs on an I420 frame, encode it, decode with FFmpeg's own conversion
     buf = grey_i420()
     canvas = YUV420Canvas.from_i420(buf, "bt601")
-    centres = {draw.LEFT_COLOR: (80, 120), draw.RIGHT_COLOR: (240, 120)}
+    centres = {surface.LEFT_COLOR: (80, 120), surface.RIGHT_COLOR: (240, 120)}
     for color, c in centres.items():
         canvas.circle(c, 30, color)
     frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
@@ -53,8 +54,8 @@ def test_same_drawing_on_bgr_and_yuv_canvases() -> None:
     buf = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420))
     style = Style.for_frame(320, 240)
     for canvas in (BGRCanvas(bgr), YUV420Canvas.from_i420(buf, "bt601")):
-        draw.draw_segment(canvas, (20, 20), (300, 220), draw.RIGHT_COLOR, style.line)
-        draw.put_text(canvas, "knee 45°", (30, 150), 28, draw.LEFT_COLOR)
+        draw.draw_segment(canvas, (20, 20), (300, 220), surface.RIGHT_COLOR, style.line)
+        lettering.put_text(canvas, "knee 45°", (30, 150), 28, surface.LEFT_COLOR)
         canvas.darken((200, 10, 310, 60))
     converted = cv2.cvtColor(buf, cv2.COLOR_YUV2BGR_I420)
     diff = np.abs(converted.astype(int) - bgr.astype(int))
@@ -66,15 +67,15 @@ def test_same_drawing_on_bgr_and_yuv_canvases() -> None:
 def test_text_width_follows_the_font_advances() -> None:
     from PIL import ImageFont
 
-    font = ImageFont.truetype(str(draw._font_path()), 30)
+    font = ImageFont.truetype(str(lettering._font_path()), 30)
     for text in ("AVA thigh 15° fwd", "knee 90°", "T"):
-        width, _ = draw.text_size(text, 30, box=False)
-        assert abs(width - font.getlength(text)) <= 2 * draw._stroke(30) + 4
+        width, _ = lettering.text_size(text, 30, box=False)
+        assert abs(width - font.getlength(text)) <= 2 * lettering._stroke(30) + 4
 
 
 def test_degree_sign_is_a_real_glyph_above_the_baseline() -> None:
     img = np.zeros((80, 80, 3), np.uint8)
-    _, y0, _, y1 = draw.put_text(BGRCanvas(img), "°", (10, 10), 40, draw.WHITE, box=False)
+    _, y0, _, y1 = lettering.put_text(BGRCanvas(img), "°", (10, 10), 40, surface.WHITE, box=False)
     ink = img[..., 0] > 128
     ys = np.nonzero(ink)[0]
     assert ink.sum() > 20
@@ -88,16 +89,18 @@ def test_text_clipped_at_the_frame_edges() -> None:
         BGRCanvas(np.zeros((60, 90, 3), np.uint8)),
         YUV420Canvas.from_i420(grey_i420(90, 60)),
     ):
-        box = draw.put_text(canvas, "trunk 12° fwd", (70, 45), 24, draw.WHITE)
+        box = lettering.put_text(canvas, "trunk 12° fwd", (70, 45), 24, surface.WHITE)
         assert box[0] >= 0 and box[1] >= 0 and box[2] <= 90 and box[3] <= 60
-        draw.put_text(canvas, "x", (-50, -50), 24)  # fully outside: nothing, no error
+        lettering.put_text(canvas, "x", (-50, -50), 24)  # fully outside: nothing, no error
 
 
 def test_faded_text_is_lighter() -> None:
     full = np.zeros((50, 200, 3), np.uint8)
     faint = np.zeros((50, 200, 3), np.uint8)
-    draw.put_text(BGRCanvas(full), "TOE-OFF", (5, 5), 30, draw.WHITE, box=False)
-    draw.put_text(BGRCanvas(faint), "TOE-OFF", (5, 5), 30, draw.WHITE, box=False, opacity=0.3)
+    lettering.put_text(BGRCanvas(full), "TOE-OFF", (5, 5), 30, surface.WHITE, box=False)
+    lettering.put_text(
+        BGRCanvas(faint), "TOE-OFF", (5, 5), 30, surface.WHITE, box=False, opacity=0.3
+    )
     assert faint.sum() == pytest.approx(0.3 * full.sum(), rel=0.05)
 
 
@@ -130,13 +133,13 @@ def test_angle_arc_sits_between_reference_and_segment() -> None:
     vertex = np.array([200.0, 100.0])
     thigh = np.array([math.sin(math.radians(-25)), math.cos(math.radians(-25))])  # 25° behind
     draw.draw_angle(
-        BGRCanvas(img), vertex, (0, 1), thigh, draw.LEFT_COLOR, style, "25° back", radius=80
+        BGRCanvas(img), vertex, (0, 1), thigh, surface.LEFT_COLOR, style, "25° back", radius=80
     )
     # the middle of the arc (12.5° from vertical, on the segment's side) is coloured
     mid = vertex + 80 * np.array([math.sin(math.radians(-12.5)), math.cos(math.radians(-12.5))])
     x, y = int(round(mid[0])), int(round(mid[1]))
     patch = img[y - 3 : y + 4, x - 3 : x + 4].reshape(-1, 3).astype(int)
-    assert (np.abs(patch - draw.LEFT_COLOR).max(axis=1) < 40).any()
+    assert (np.abs(patch - surface.LEFT_COLOR).max(axis=1) < 40).any()
     # the other side of the vertical (where the angle is not) stays dark
     mirror = vertex + 80 * np.array([math.sin(math.radians(12.5)), math.cos(math.radians(12.5))])
     x, y = int(round(mirror[0])), int(round(mirror[1]))
@@ -157,15 +160,15 @@ def test_a_per_frame_clock_does_not_fill_the_label_cache_and_caches_can_be_clear
     calls it between jobs)."""
     from runform.service.jobs import release_memory
 
-    draw.clear_caches()
+    lettering.clear_caches()
     image = np.zeros((120, 320, 3), np.uint8)
     canvas = BGRCanvas(image)
     for k in range(50):
-        draw.put_text(canvas, f"t = {k / 30:.3f} s", (10, 100), 16, cache=False)
-    assert draw._text_patch.cache_info().currsize == 0
-    assert draw._coverage.cache_info().currsize == 0
+        lettering.put_text(canvas, f"t = {k / 30:.3f} s", (10, 100), 16, cache=False)
+    assert lettering._text_patch.cache_info().currsize == 0
+    assert lettering._coverage.cache_info().currsize == 0
     assert image[60:120].any()  # the uncached clock was drawn all the same
-    draw.put_text(canvas, "42°", (10, 40), 16)
-    assert draw._text_patch.cache_info().currsize == 1
+    lettering.put_text(canvas, "42°", (10, 40), 16)
+    assert lettering._text_patch.cache_info().currsize == 1
     release_memory()
-    assert draw._text_patch.cache_info().currsize == 0
+    assert lettering._text_patch.cache_info().currsize == 0

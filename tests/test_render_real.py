@@ -17,7 +17,7 @@ from conftest import shared_path
 from runform.keyframes import still_filename
 from runform.pipeline import analyze_track
 from runform.pose.readers import read_pose
-from runform.render import draw
+from runform.render import surface
 from runform.render.stills import KEY_FRAMES, still_size, write_video_and_key_frames
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def test_real_clip_video(outputs) -> None:
         knee = [np.interp(t, analysis.track.time, knee_track[:, j]) for j in (0, 1)]
         x, y = (int(round(v)) for v in knee)
         patch = img[y - 4 : y + 5, x - 4 : x + 5].reshape(-1, 3).astype(int)
-        assert (np.abs(patch - draw.LEFT_COLOR).max(axis=1) < 45).any(), shown
+        assert (np.abs(patch - surface.LEFT_COLOR).max(axis=1) < 45).any(), shown
 
 
 def test_real_clip_stills(outputs) -> None:

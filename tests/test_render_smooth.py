@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 
 from runform.keypoints import SIDES
-from runform.render import draw
+from runform.render import draw, lettering
 from runform.render.annotate import (
     SMOOTH_PLAYBACK_FPS,
     output_schedule,
     write_annotated_video,
 )
-from runform.render.draw import Style, YUV420Canvas
 from runform.render.overlay import Overlay
+from runform.render.surface import Style, YUV420Canvas
 from runform.synthetic import RunnerSpec, synthetic_runner
 from test_render import BACKGROUND, encode, point_at, runner_frames, truth_analysis
 
@@ -161,15 +161,16 @@ def test_labels_never_cross_the_frame_edge(monkeypatch) -> None:
     overlay = Overlay(track, analysis, (1.0, 1.0), style, 4.0, (width, height))
 
     drawn: list[tuple[str, tuple[float, float, float, float]]] = []
-    put_text = draw.put_text
+    put_text = lettering.put_text
 
     def spy(canvas, text, xy, size_px, *args, **kwargs):
         if kwargs.get("anchor", "lt") == "lt" and not kwargs.get("inside", False):
-            w, h = draw.text_size(text, size_px, kwargs.get("box", True))
+            w, h = lettering.text_size(text, size_px, kwargs.get("box", True))
             drawn.append((text, (xy[0], xy[1], xy[0] + w, xy[1] + h)))
         return put_text(canvas, text, xy, size_px, *args, **kwargs)
 
-    monkeypatch.setattr(draw, "put_text", spy)
+    monkeypatch.setattr(lettering, "put_text", spy)  # the overlay's own labels
+    monkeypatch.setattr(draw, "put_text", spy)  # those of the figures (events, angles)
     schedule = output_schedule(track.time, 4.0, smooth=True)
     buf = np.full((height * 3 // 2, width), 128, np.uint8)
     for i, w in zip(schedule.source, schedule.weight, strict=True):

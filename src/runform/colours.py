@@ -10,7 +10,7 @@ This module sits at the top of the package and imports nothing from it, so every
 stage can use it without importing another stage.
 
 Each colour is given in the three forms the outputs need: CSS hex (matplotlib, HTML, SVG),
-RGB and BGR (OpenCV's order, what :mod:`runform.render.draw` draws with).
+RGB and BGR (OpenCV's order, what :mod:`runform.render.surface` draws with).
 
 >>> LEFT_HEX, RIGHT_HEX
 ('#E69F00', '#56B4E9')

@@ -41,7 +41,7 @@ from runform.errors import InputError
 from runform.findings.wording import fmt_value
 from runform.keyframes import still_names
 from runform.progress import ProgressLike, ensure_progress
-from runform.render import draw
+from runform.render import lettering, surface
 from runform.render.annotate import default_slow_factor, output_schedule, steady_window
 from runform.render.encoding import TICKS_PER_SECOND, colour_tags, open_writer
 from runform.render.frame_store import upright_i420
@@ -351,7 +351,7 @@ def _fill(planes, box, yuv) -> None:
 
 
 def _paste(planes, buf: np.ndarray, x0: int, y0: int) -> None:
-    src = draw.YUV420Canvas.from_i420(buf)
+    src = surface.YUV420Canvas.from_i420(buf)
     y, u, v = planes
     h, w = src.y.shape
     y[y0 : y0 + h, x0 : x0 + w] = src.y
@@ -367,7 +367,7 @@ class _Layout:
     footer: int
     origins: tuple[tuple[int, int], tuple[int, int]]  # panel picture top-left
     strips: tuple[tuple[int, int, int, int], tuple[int, int, int, int]]
-    style: draw.Style
+    style: surface.Style
 
 
 def _layout(layout: str, sizes: list[tuple[int, int]]) -> _Layout:
@@ -377,10 +377,10 @@ def _layout(layout: str, sizes: list[tuple[int, int]]) -> _Layout:
         width, pic_h = wb + gap + wa, max(hb, ha)
     else:
         width, pic_h = max(wb, wa), hb + ha
-    style = draw.Style.for_frame(width, pic_h)
-    text_h = draw.text_size("Ag°", style.font_px, box=False)[1]
+    style = surface.Style.for_frame(width, pic_h)
+    text_h = lettering.text_size("Ag°", style.font_px, box=False)[1]
     strip = _even(text_h + style.margin)
-    footer = _even(draw.text_size("Ag", style.small_font_px, box=False)[1] + style.margin)
+    footer = _even(lettering.text_size("Ag", style.small_font_px, box=False)[1] + style.margin)
     if layout == "side by side":
         origins = ((0, strip), (wb + gap, strip))
         strips = ((0, 0, wb, strip), (wb + gap, 0, width, strip))
@@ -397,23 +397,23 @@ def _background(
 ) -> np.ndarray:
     """The output frame without pictures: dark strips with each panel's label, and a footer."""
     buf = np.zeros((lay.height * 3 // 2, lay.width), np.uint8)
-    canvas = draw.YUV420Canvas.from_i420(buf, matrix)
+    canvas = surface.YUV420Canvas.from_i420(buf, matrix)
     planes = (canvas.y, canvas.u, canvas.v)
-    _fill(planes, (0, 0, lay.width, lay.height), draw.bgr_to_yuv(STRIP_BGR, matrix))
+    _fill(planes, (0, 0, lay.width, lay.height), surface.bgr_to_yuv(STRIP_BGR, matrix))
     px = lay.style.font_px
     m = lay.style.margin // 2
     for (x0, y0, x1, y1), (title, detail) in zip(lay.strips, labels, strict=True):
-        box = draw.put_text(
-            canvas, title, (x0 + m, (y0 + y1) / 2), px, draw.WHITE, anchor="lm", box=False
+        box = lettering.put_text(
+            canvas, title, (x0 + m, (y0 + y1) / 2), px, surface.WHITE, anchor="lm", box=False
         )
         small = lay.style.small_font_px
-        if detail and box[2] + 2 * m + draw.text_size(detail, small, box=False)[0] < x1 - m:
-            draw.put_text(
-                canvas, detail, (x1 - m, (y0 + y1) / 2), small, draw.GREY, anchor="rm", box=False
+        if detail and box[2] + 2 * m + lettering.text_size(detail, small, box=False)[0] < x1 - m:
+            lettering.put_text(
+                canvas, detail, (x1 - m, (y0 + y1) / 2), small, surface.GREY, anchor="rm", box=False
             )
-    draw.put_text(
+    lettering.put_text(
         canvas, footer, (lay.width / 2, lay.height - lay.footer / 2), lay.style.small_font_px,
-        draw.GREY, anchor="cm", box=False, inside=True,
+        surface.GREY, anchor="cm", box=False, inside=True,
     )  # fmt: skip
     return buf
 
@@ -521,7 +521,7 @@ def write_side_by_side(
         for k in range(total):
             j = k % frames_per_loop
             buf = background.copy()
-            canvas = draw.YUV420Canvas.from_i420(buf, matrix)
+            canvas = surface.YUV420Canvas.from_i420(buf, matrix)
             planes = (canvas.y, canvas.u, canvas.v)
             for panel, idx, (x0, y0) in zip(panels, indices, lay.origins, strict=True):
                 _paste(planes, panel[int(idx[j])], x0, y0)
@@ -632,25 +632,31 @@ def write_still_pairs(
             h = max(img.shape[0] for img in scaled)
             gap = 6
             width = 2 * STILL_WIDTH + gap
-            style = draw.Style.for_frame(width, h)
+            style = surface.Style.for_frame(width, h)
             px, small = style.font_px, style.small_font_px
-            line_h = draw.text_size("Ag°", small, box=False)[1]
-            strip = draw.text_size("Ag°", px, box=False)[1] + style.margin
+            line_h = lettering.text_size("Ag°", small, box=False)[1]
+            strip = lettering.text_size("Ag°", px, box=False)[1] + style.margin
             captions = _caption(rows, metrics, side)
             bottom = (len(captions) * (line_h + 4)) + style.margin if captions else 0
             canvas_img = np.full((strip + h + bottom, width, 3), STRIP_BGR, np.uint8)
-            canvas = draw.BGRCanvas(canvas_img)
+            canvas = surface.BGRCanvas(canvas_img)
             for k, (img, which) in enumerate(zip(scaled, ("BEFORE", "AFTER"), strict=True)):
                 x0 = k * (STILL_WIDTH + gap)
                 canvas_img[strip : strip + img.shape[0], x0 : x0 + STILL_WIDTH] = img
-                draw.put_text(
+                lettering.put_text(
                     canvas, which,
-                    (x0 + style.margin // 2, strip / 2), px, draw.WHITE, anchor="lm", box=False,
+                    (x0 + style.margin // 2, strip / 2), px, surface.WHITE, anchor="lm", box=False,
                 )  # fmt: skip
             y = strip + h + style.margin // 2
             for text in captions:
-                draw.put_text(
-                    canvas, text, (style.margin // 2, y), small, draw.WHITE, box=False, inside=True
+                lettering.put_text(
+                    canvas,
+                    text,
+                    (style.margin // 2, y),
+                    small,
+                    surface.WHITE,
+                    box=False,
+                    inside=True,
                 )
                 y += line_h + 4
             path = out_dir / still_pair_name(moment, side)

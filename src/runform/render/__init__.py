@@ -8,6 +8,7 @@
   representative stride per side, each with its angle drawn (names sort in gait order,
   :mod:`runform.keyframes`).
 - :func:`runform.render.stills.write_video_and_key_frames` — both in one decoding pass.
-- :mod:`runform.render.draw` — the drawing helpers they share (BGR or YUV canvas, text,
-  skeleton, angle arcs, label placement, colours).
+- The drawing they share: :mod:`runform.render.surface` (the BGR or YUV canvas, colours,
+  sizes), :mod:`runform.render.lettering` (text, tables, banners) and
+  :mod:`runform.render.draw` (skeleton, angle arcs, label placement, event markers).
 """

@@ -42,7 +42,6 @@ import numpy as np
 from runform.errors import InputError, OptionError
 from runform.pose.video import VideoInfo, prefetch, probe_video
 from runform.progress import ProgressLike, ensure_progress
-from runform.render.draw import Style
 from runform.render.encoding import (
     TICKS_PER_SECOND,
     EncoderThread,
@@ -59,6 +58,7 @@ from runform.render.frame_store import (
     output_size,
 )
 from runform.render.overlay import Overlay
+from runform.render.surface import Style
 from runform.track import PoseTrack
 
 #: Playback rate of a high-speed capture (frames per second on screen).

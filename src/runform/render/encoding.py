@@ -17,8 +17,8 @@ from pathlib import Path
 import av
 
 from runform.pose.video import VideoInfo
-from runform.render.draw import YUV420Canvas
 from runform.render.frame_store import Planes, frame_planes, upright_planes
+from runform.render.surface import YUV420Canvas
 
 #: Output timestamps are in ticks of 1/600 s (divisible by 24, 25, 30, 60 fps).
 TICKS_PER_SECOND = 600

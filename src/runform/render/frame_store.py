@@ -31,7 +31,7 @@ import av
 import numpy as np
 
 from runform.pose.video import VideoInfo
-from runform.render.draw import i420_planes
+from runform.render.surface import i420_planes
 
 #: Most memory (MB) kept for frames by default.
 DEFAULT_BUDGET_MB = 1024

@@ -4,7 +4,7 @@ The runner's skeleton (left leg orange, right leg sky blue; the leg nearer the c
 on top and brighter, the far leg thinner and darker), live thigh, knee and trunk angles
 next to the joints and in a panel, a marker and a coloured border flash at every foot
 contact (disc) and toe-off (triangle) with a short label, a step counter, and the real
-time. :class:`Overlay` draws it on any :class:`~runform.render.draw.Canvas`: the video's
+time. :class:`Overlay` draws it on any :class:`~runform.render.surface.Canvas`: the video's
 YUV frames (:mod:`runform.render.annotate`) and the key-frame stills
 (:mod:`runform.render.stills`).
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runform.render import draw
-from runform.render.draw import SIDE_COLORS, Style
+from runform.render import draw, lettering, surface
+from runform.render.surface import SIDE_COLORS, Style
 from runform.track import PoseTrack
 
 #: How long (on screen) an event marker stays visible while it fades.
@@ -167,7 +167,7 @@ class Overlay:
         self.no_steps = len(self.contact_times) == 0
         self._columns = self._column_widths()
         self.labels = draw.LabelPlacer(*frame_size)
-        line_h = draw.text_size("Ag°", style.font_px, box=False)[1]
+        line_h = lettering.text_size("Ag°", style.font_px, box=False)[1]
         # just below the angle panel (4 rows), which has no step counter above it then
         self._banner_y = style.margin + 4 * line_h + 2 * (style.margin // 2) + style.margin
 
@@ -179,7 +179,7 @@ class Overlay:
             ("thigh", "88° back", "88° fwd"),
             ("knee", "188°"),
         ]
-        return [max(draw.text_size(t, px, box=False)[0] for t in col) for col in widest]
+        return [max(lettering.text_size(t, px, box=False)[0] for t in col) for col in widest]
 
     def points(self, i: int, weight: float = 0.0) -> dict[str, tuple[float, float]]:
         """Keypoint name -> ``(x, y)`` output pixels in frame ``i`` (NaN where missing), or
@@ -199,7 +199,7 @@ class Overlay:
             trunk,
         )
 
-    def _panel(self, canvas: draw.Canvas, pose: _Pose) -> tuple[int, int, int, int]:
+    def _panel(self, canvas: surface.Canvas, pose: _Pose) -> tuple[int, int, int, int]:
         """Step counter, then a table of live angles, in the top-left corner."""
         t = pose.t
         m = self.style.margin
@@ -207,9 +207,9 @@ class Overlay:
         if not self.no_steps:
             count = int(np.searchsorted(self.contact_times, t + self.half_dt, side="right"))
             text = f"STEP {count}/{len(self.contact_times)}"
-            box = draw.put_text(canvas, text, (m, m), self.style.title_font_px, draw.WHITE)
+            box = lettering.put_text(canvas, text, (m, m), self.style.title_font_px, surface.WHITE)
             top = box[3] + m // 2
-        grey = draw.GREY
+        grey = surface.GREY
         rows = [[("", grey), ("thigh", grey), ("knee", grey)]]
         for side in (self.near, "right" if self.near == "left" else "left"):
             where = "near" if side == self.near else "far"
@@ -222,15 +222,17 @@ class Overlay:
             )
         rows.append(
             [
-                ("trunk", draw.BODY_COLOR),
-                (draw.signed_words(pose.trunk, "fwd", "back"), draw.WHITE),
+                ("trunk", surface.BODY_COLOR),
+                (draw.signed_words(pose.trunk, "fwd", "back"), surface.WHITE),
             ]
         )
-        return draw.draw_table(
+        return lettering.draw_table(
             canvas, rows, (m, top), self.style.font_px, column_widths=self._columns, pad=m // 2
         )
 
-    def _labels(self, canvas: draw.Canvas, pose: _Pose, taken: list, labels: list[tuple]) -> None:
+    def _labels(
+        self, canvas: surface.Canvas, pose: _Pose, taken: list, labels: list[tuple]
+    ) -> None:
         """Event labels by the foot, thigh and knee angles by each leg's hip and knee, trunk
         angle by the shoulders, each where it hides the least of the runner and inside the
         frame."""
@@ -245,7 +247,7 @@ class Overlay:
         shoulders = [p for p in shoulders if p is not None and math.isfinite(p[0] + p[1])]
         if shoulders and np.isfinite(pose.trunk):
             text = "trunk " + draw.signed_words(pose.trunk, "fwd", "back")
-            labels.append(("trunk", np.mean(shoulders, axis=0), text, draw.WHITE, behind, 1.0))
+            labels.append(("trunk", np.mean(shoulders, axis=0), text, surface.WHITE, behind, 1.0))
         for side in (self.near, far):
             color = SIDE_COLORS[side]
             thigh = "thigh " + draw.signed_words(pose.thigh[side], "fwd", "back")
@@ -257,11 +259,11 @@ class Overlay:
         for key, p, text, color, prefer, opacity in labels:
             if p is None or not math.isfinite(p[0] + p[1]) or text.endswith("–"):
                 continue
-            size = draw.text_size(text, px)
+            size = lettering.text_size(text, px)
             x0, y0 = self.labels.place(key, size, p, gap, prefer)
-            draw.put_text(canvas, text, (x0, y0), px, color, opacity=opacity)
+            lettering.put_text(canvas, text, (x0, y0), px, color, opacity=opacity)
 
-    def _events(self, canvas: draw.Canvas, t: float) -> list[tuple]:
+    def _events(self, canvas: surface.Canvas, t: float) -> list[tuple]:
         """Markers and border flash of the events around time ``t``; returns their labels."""
         labels: list[tuple] = []
         if not self.events:
@@ -284,25 +286,29 @@ class Overlay:
             labels.append((f"event{j}", e.where, label, color, -self.direction, opacity))
         return labels
 
-    def _footer(self, canvas: draw.Canvas, t: float, t0: float) -> list[tuple]:
+    def _footer(self, canvas: surface.Canvas, t: float, t0: float) -> list[tuple]:
         """Real time (seconds from the first frame) and the slow-motion factor; their boxes."""
         h, w = canvas.height, canvas.width
         m = self.style.margin
         clock = f"t = {t - t0:.3f} s"
         slow = f"{self.slow_factor:.3g}× slow motion"
         return [
-            draw.put_text(canvas, clock, (m, h - m), self.style.font_px, anchor="lb", cache=False),
-            draw.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb"),
+            lettering.put_text(
+                canvas, clock, (m, h - m), self.style.font_px, anchor="lb", cache=False
+            ),
+            lettering.put_text(canvas, slow, (w - m, h - m), self.style.small_font_px, anchor="rb"),
         ]
 
     # ------------------------------------------------------------------ frame
-    def draw(self, canvas: draw.Canvas, i: int, weight: float = 0.0) -> None:
+    def draw(self, canvas: surface.Canvas, i: int, weight: float = 0.0) -> None:
         """Draw every annotation of source frame ``i``, or of the in-between frame
         ``weight`` of the way to frame ``i + 1`` (output pixels)."""
         pose = self.pose(i, weight)
         taken = []
         if self.no_steps:  # under the skeleton, so the runner stays visible
-            taken.append(draw.banner(canvas, "No steps detected", self.style, y=self._banner_y))
+            taken.append(
+                lettering.banner(canvas, "No steps detected", self.style, y=self._banner_y)
+            )
         draw.draw_skeleton(canvas, pose.points, self.style, self.near)
         event_labels = self._events(canvas, pose.t)
         taken.append(self._panel(canvas, pose))

@@ -44,12 +44,12 @@ from runform.keyframes import KEY_MOMENTS, still_filename
 from runform.keypoints import SIDES
 from runform.pose.video import probe_video, processing_size, upright
 from runform.progress import ProgressLike, ensure_progress
-from runform.render import draw
+from runform.render import draw, lettering, surface
 from runform.render.annotate import render_video
-from runform.render.draw import SIDE_COLORS, BGRCanvas, Style
 from runform.render.encoding import decoded_frames
 from runform.render.frame_store import FrameStore
 from runform.render.overlay import analysis_angles, near_side
+from runform.render.surface import SIDE_COLORS, BGRCanvas, Style
 from runform.track import PoseTrack
 
 #: The five moments, in the order they happen in a gait cycle (:mod:`runform.keyframes`).
@@ -279,17 +279,19 @@ def _title(canvas: BGRCanvas, kf: KeyFrame, lines: list[str], style: Style) -> N
     m = style.margin
     color = SIDE_COLORS[kf.side]
     text = f"{kf.side.upper()} · {TITLES[kf.key]}"
-    box = draw.put_text(canvas, text, (m, m), style.title_font_px, color, box=False)
-    rows = [[(f"t = {kf.time_s:.3f} s · frame {kf.frame}", draw.WHITE)]]
-    rows.append([(f"stride {kf.stride} of {kf.n_strides} (the one closest to median)", draw.GREY)])
+    box = lettering.put_text(canvas, text, (m, m), style.title_font_px, color, box=False)
+    rows = [[(f"t = {kf.time_s:.3f} s · frame {kf.frame}", surface.WHITE)]]
+    rows.append(
+        [(f"stride {kf.stride} of {kf.n_strides} (the one closest to median)", surface.GREY)]
+    )
     rows += [[(line, color)] for line in lines]
-    draw.draw_table(canvas, rows, (0, box[3]), style.small_font_px, pad=m, background=False)
+    lettering.draw_table(canvas, rows, (0, box[3]), style.small_font_px, pad=m, background=False)
 
 
 def _header_height(style: Style) -> int:
     """Height of the title band: a title and four lines of text, whatever the key frame."""
-    title = draw.text_size("Ag", style.title_font_px, box=False)[1]
-    line = draw.text_size("Ag°", style.small_font_px, box=False)[1]
+    title = lettering.text_size("Ag", style.title_font_px, box=False)[1]
+    line = lettering.text_size("Ag°", style.small_font_px, box=False)[1]
     height = style.margin + title + 2 * style.margin + _HEADER_LINES * line
     return height + height % 2
 

@@ -353,9 +353,9 @@ def release_memory() -> None:
     import gc
     import sys
 
-    draw = sys.modules.get("runform.render.draw")  # loaded only if a video was rendered
-    if draw is not None:
-        draw.clear_caches()
+    lettering = sys.modules.get("runform.render.lettering")  # loaded if a video was rendered
+    if lettering is not None:
+        lettering.clear_caches()
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
