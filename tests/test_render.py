@@ -34,9 +34,8 @@ from runform.render.annotate import (
     steady_window,
     write_annotated_video,
 )
+from runform.render.key_moments import KEY_FRAMES, key_frames
 from runform.render.stills import (
-    KEY_FRAMES,
-    key_frames,
     still_size,
     stills_unavailable_reason,
     write_key_frames,

@@ -18,7 +18,8 @@ from runform.keyframes import still_filename
 from runform.pipeline import analyze_track
 from runform.pose.readers import read_pose
 from runform.render import surface
-from runform.render.stills import KEY_FRAMES, still_size, write_video_and_key_frames
+from runform.render.key_moments import KEY_FRAMES
+from runform.render.stills import still_size, write_video_and_key_frames
 
 pytestmark = pytest.mark.slow
 

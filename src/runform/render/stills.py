@@ -1,22 +1,21 @@
-"""Key-frame stills: five moments of one representative stride per side, as PNGs.
+"""Key-frame stills: five moments of one representative stride per side, as JPEGs.
 
-For each side the stride closest to the median of all complete strides (contact time,
-stride time, peak thigh extension, peak swing knee flexion; ties broken by detection
-confidence) is chosen, and five frames are taken from it:
+The frames are chosen by :mod:`runform.render.key_moments` (the stride closest to the
+median, and in it the frame of each moment); each still shows one angle:
 
-=====================  ======================================================  =======================
-key                    frame                                                   angle drawn
-=====================  ======================================================  =======================
-``contact``            nearest frame to the detected initial contact           shank vs vertical, knee
-``midstance``          the stance frame where the hips pass over the ankle     knee flexion
-``toe_off``            nearest frame to the detected toe-off                   thigh vs vertical
-``peak_extension``     most negative thigh angle (contact to next contact)     thigh vs vertical
-``peak_knee_flexion``  largest knee angle in swing (toe-off to next contact)   knee flexion
-=====================  ======================================================  =======================
+=====================  =======================
+key                    angle drawn
+=====================  =======================
+``contact``            shank vs vertical, knee
+``midstance``          knee flexion
+``toe_off``            thigh vs vertical
+``peak_extension``     thigh vs vertical
+``peak_knee_flexion``  knee flexion
+=====================  =======================
 
 Files are named by :func:`runform.keyframes.still_filename`, the moment's number in the gait
-cycle first, so they sort in the order the moments happen: ``01-contact-left.png``,
-``01-contact-right.png``, ``02-midstance-left.png`` ... ``05-peak-knee-flexion-right.png``.
+cycle first, so they sort in the order the moments happen: ``01-contact-left.jpg``,
+``01-contact-right.jpg``, ``02-midstance-left.jpg`` ... ``05-peak-knee-flexion-right.jpg``.
 Each shows the skeleton
 with the chosen leg bright and the other dimmed, the angle as a dashed reference line, a
 filled arc and its value, and a title box with side, moment, time and stride.
@@ -28,19 +27,15 @@ has, the other side is skipped and the reason is sent through the progress callb
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from runform.errors import AnalysisError, InputError
-from runform.geometry import mid_point
-from runform.keyframes import KEY_MOMENTS, still_filename
 from runform.keypoints import SIDES
 from runform.pose.video import probe_video, processing_size, upright
 from runform.progress import ProgressLike, ensure_progress
@@ -48,12 +43,11 @@ from runform.render import draw, lettering, surface
 from runform.render.annotate import render_video
 from runform.render.encoding import decoded_frames
 from runform.render.frame_store import FrameStore
+from runform.render.key_moments import KeyFrame, key_frames
 from runform.render.overlay import analysis_angles, near_side
 from runform.render.surface import SIDE_COLORS, BGRCanvas, Style
 from runform.track import PoseTrack
 
-#: The five moments, in the order they happen in a gait cycle (:mod:`runform.keyframes`).
-KEY_FRAMES: tuple[str, ...] = KEY_MOMENTS
 TITLES = {
     "contact": "initial contact",
     "midstance": "mid-stance",
@@ -76,139 +70,6 @@ CROP_PADDING = 0.12
 _HEADER_LINES = 4
 
 _STAGE = "key frames"
-
-
-@dataclass(frozen=True)
-class KeyFrame:
-    """One still to write: which side and moment, and which video frame."""
-
-    side: str
-    key: str
-    frame: int
-    time_s: float
-    stride: int  # 1-based number of the stride among this side's complete strides
-    n_strides: int
-
-    @property
-    def filename(self) -> str:
-        """``01-contact-left.png`` ...: names that sort in gait order."""
-        return still_filename(self.side, self.key)
-
-
-def _frame_of_time(track: PoseTrack, t: float) -> float:
-    return float(np.interp(t, track.time, np.arange(track.n_frames)))
-
-
-def _nan_arg(values: np.ndarray, lo: int, hi: int, largest: bool) -> int | None:
-    window = values[lo : hi + 1]
-    if window.size == 0 or not np.isfinite(window).any():
-        return None
-    j = np.nanargmax(window) if largest else np.nanargmin(window)
-    return lo + int(j)
-
-
-@dataclass(frozen=True)
-class Stride:
-    """A complete stride of one foot: contact, toe-off and the same foot's next contact
-    (fractional frames), its detection confidence and the features compared to the median
-    (contact time s, stride time s, peak thigh extension deg, peak swing knee flexion deg)."""
-
-    index: int
-    contact: float  # fractional frames
-    toe_off: float
-    end: float  # this foot's next contact
-    confidence: float
-    features: tuple[float, ...]
-
-
-def _strides(analysis, side: str, angles: dict) -> list[Stride]:
-    track: PoseTrack = analysis.track
-    n = track.n_frames
-    thigh = np.asarray(angles["thigh"][side], float)
-    knee = np.asarray(angles["knee"][side], float)
-    out = []
-    steps = [s for s in analysis.gait.steps if s.side == side]
-    for k, step in enumerate(steps):
-        if step.next_same_contact_s is None:
-            continue
-        c, o = float(step.contact_frame), float(step.toe_off_frame)
-        e = _frame_of_time(track, step.next_same_contact_s)
-        if not (0 <= c < o < e <= n - 1 + 1e-9):
-            continue
-        lo, mid, hi = int(round(c)), int(round(o)), int(round(e))
-        ext = _nan_arg(thigh, lo, hi, largest=False)
-        flex = _nan_arg(knee, mid, hi, largest=True)
-        if ext is None or flex is None:
-            continue
-        features = (
-            step.toe_off_s - step.contact_s,
-            step.next_same_contact_s - step.contact_s,
-            float(thigh[ext]),
-            float(knee[flex]),
-        )
-        out.append(Stride(k, c, o, e, float(step.confidence), features))
-    return out
-
-
-def representative_stride(analysis, side: str, angles: dict | None = None) -> Stride | None:
-    """The complete stride of ``side`` closest to the median stride, or ``None``.
-
-    Distance: sum over contact time, stride time, peak thigh extension and peak swing knee
-    flexion of ``|value - median| / spread`` (spread = median absolute deviation, floored so
-    one very regular feature does not dominate), plus ``2 x (1 - confidence)``.
-    """
-    angles = angles if angles is not None else analysis_angles(analysis)
-    return _closest_to_median(_strides(analysis, side, angles))
-
-
-def _closest_to_median(strides: list[Stride]) -> Stride | None:
-    if not strides:
-        return None
-    feats = np.array([s.features for s in strides], float)
-    median = np.median(feats, axis=0)
-    floor = np.array([0.01, 0.01, 1.0, 1.0])  # s, s, deg, deg
-    spread = np.maximum(np.median(np.abs(feats - median), axis=0), floor)
-    score = np.abs(feats - median) / spread
-    total = score.sum(axis=1) + 2.0 * (1.0 - np.array([s.confidence for s in strides]))
-    return strides[int(np.argmin(total))]
-
-
-def key_frames(analysis, side: str) -> list[KeyFrame] | str:
-    """The five key frames of ``side``'s representative stride, or why there are none."""
-    angles = analysis_angles(analysis)
-    track: PoseTrack = analysis.track
-    strides = _strides(analysis, side, angles)
-    stride = _closest_to_median(strides)
-    if stride is None:
-        return f"no complete {side} stride (contact, toe-off and next contact) was detected"
-    number = 1 + strides.index(stride)
-    c, o, e = int(round(stride.contact)), int(round(stride.toe_off)), int(round(stride.end))
-    thigh = np.asarray(angles["thigh"][side], float)
-    knee = np.asarray(angles["knee"][side], float)
-    frames = {
-        "contact": c,
-        "midstance": _mid_stance(track, side, stride),
-        "toe_off": o,
-        "peak_extension": _nan_arg(thigh, c, e, largest=False),
-        "peak_knee_flexion": _nan_arg(knee, o, e, largest=True),
-    }
-    return [
-        KeyFrame(side, key, int(frames[key]), float(track.time[frames[key]]), number, len(strides))
-        for key in KEY_FRAMES
-    ]
-
-
-def _mid_stance(track: PoseTrack, side: str, stride: Stride) -> int:
-    """Stance frame where the hip centre is closest (horizontally) to the stance ankle."""
-    lo, hi = math.ceil(stride.contact), math.floor(stride.toe_off)
-    fallback = int(round((stride.contact + stride.toe_off) / 2))
-    hips = mid_point(track, "hip")
-    if hi < lo or hips is None or not track.has(f"{side}_ankle"):
-        return fallback
-    gap = np.abs(hips[lo : hi + 1, 0] - track.point(f"{side}_ankle")[lo : hi + 1, 0])
-    if not np.isfinite(gap).any():
-        return fallback
-    return lo + int(np.nanargmin(gap))
 
 
 # ------------------------------------------------------------------------------ drawing
@@ -372,7 +233,7 @@ class _StillJob:
     """The stills of one analysis: which frames, and writing them as frames go by.
 
     :meth:`take` is called with every decoded frame (in order); the wanted ones are turned
-    into BGR at once and drawn and saved by a background thread, so the PNG work overlaps
+    into BGR at once and drawn and saved by a background thread, so the JPEG work overlaps
     with decoding (and with the video encoding when both share a pass).
     """
 
@@ -520,7 +381,7 @@ def write_key_frames(
     *,
     progress: ProgressLike = None,
 ) -> list[Path]:
-    """Write the key-frame stills of both sides as PNGs in ``out_dir``.
+    """Write the key-frame stills of both sides as JPEGs in ``out_dir``.
 
     Parameters
     ----------
@@ -531,7 +392,7 @@ def write_key_frames(
     analysis:
         The engine result (``.track``, ``.direction``, ``.gait.steps``, ``.angles``).
     out_dir:
-        Folder for the PNGs (created if needed), named ``01-contact-left.png`` ... so that
+        Folder for the JPEGs (created if needed), named ``01-contact-left.jpg`` ... so that
         they sort in gait order (:func:`runform.keyframes.still_filename`).
     progress:
         Callback ``(stage, fraction, detail)``; a side without a complete stride is
@@ -539,7 +400,7 @@ def write_key_frames(
 
     Returns
     -------
-    The PNG paths written, in file-name order: moments in gait order, left before right.
+    The JPEG paths written, in file-name order: moments in gait order, left before right.
 
     Raises
     ------
@@ -551,7 +412,7 @@ def write_key_frames(
     Examples
     --------
     >>> write_key_frames("run.mp4", track, analysis, "out/stills")  # doctest: +SKIP
-    [PosixPath('out/stills/01-contact-left.png'), ..., PosixPath('out/stills/05-peak-knee-flexion-right.png')]
+    [PosixPath('out/stills/01-contact-left.jpg'), ..., PosixPath('out/stills/05-peak-knee-flexion-right.jpg')]
     """
     job = _StillJob(video_path, track, analysis, out_dir, ensure_progress(progress))
     if not job.wanted:
