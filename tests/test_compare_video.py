@@ -22,7 +22,8 @@ import pytest
 
 from runform.colours import SIDE_BGR
 from runform.compare import write_compare
-from runform.compare.video import annotated_timing, write_side_by_side
+from runform.compare.timing import annotated_timing
+from runform.compare.video import write_side_by_side
 from runform.errors import InputError
 from runform.keypoints import SKELETON
 from runform.pipeline import AnalysisOptions, analyze_track

@@ -12,12 +12,12 @@ from runform.compare.document import compare_analyses
 from runform.compare.html import write_html
 from runform.compare.load import Session, load_session
 from runform.compare.pdf import write_pdf
+from runform.compare.still_pairs import write_still_pairs
 from runform.compare.video import (
     DEFAULT_REPEATS,
     DEFAULT_STRIDES,
     VIDEO_NAME,
     write_side_by_side,
-    write_still_pairs,
 )
 from runform.errors import OptionError, RunformError
 from runform.progress import ProgressLike, ensure_progress

@@ -20,8 +20,8 @@ accepted steps; and it checks the result against the annotated video's own durat
 no reading fits (a video rendered with another slow factor or window), the comparison says
 so and writes no side-by-side video rather than a misaligned one.
 
-Key-frame stills side by side (:func:`write_still_pairs`) put each session's still of the
-same moment and leg next to each other (peak thigh extension, contact) with the numbers.
+The timing is recovered by :mod:`runform.compare.timing`; key-frame stills side by side
+are :mod:`runform.compare.still_pairs`.
 """
 
 from __future__ import annotations
@@ -31,23 +31,25 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from types import SimpleNamespace
 
 import av
-import cv2
 import numpy as np
 
+from runform.compare.timing import (
+    PanelTiming,
+    annotated_timing,
+    choose_contacts,
+    contacts_of,
+    near_leg,
+    nearest,
+    stride_s,
+)
 from runform.errors import InputError
-from runform.findings.wording import fmt_value
-from runform.keyframes import still_names
 from runform.progress import ProgressLike, ensure_progress
 from runform.render import lettering, surface
-from runform.render.annotate import default_slow_factor, output_schedule, steady_window
 from runform.render.encoding import TICKS_PER_SECOND, colour_tags, open_writer
 from runform.render.frame_store import upright_i420
 
-#: Window (s) ``runform analyze`` limits the annotated video to (the pipeline's default).
-PIPELINE_WINDOW_S = 20.0
 #: Longest side of each panel (pixels): two panels fit a phone screen and stay small to encode.
 PANEL_LONG_SIDE = 640
 #: Real time shown before the aligned contact, as a share of a stride.
@@ -58,28 +60,6 @@ DEFAULT_REPEATS = 2
 VIDEO_NAME = "compare.mp4"
 _STAGE = "side-by-side video"
 STRIP_BGR = (37, 33, 29)  # the report's ink colour, #1d2125
-
-
-@dataclass(frozen=True)
-class PanelTiming:
-    """How an annotated video's frames map to real time.
-
-    ``frame_times[j]`` is the real time shown by output frame ``j`` (presentation order).
-    """
-
-    path: Path
-    slow_factor: float
-    start_s: float
-    frame_times: np.ndarray
-    playback_fps: float
-    width: int
-    height: int
-    rotation: int
-    window: str  # "whole clip" | "steadiest N s"
-
-    @property
-    def end_s(self) -> float:
-        return float(self.frame_times[-1])
 
 
 @dataclass
@@ -120,186 +100,20 @@ class SideBySide:
         }
 
 
-# ------------------------------------------------------------------------------ timing
-
-
-def _num(x: object) -> float | None:
-    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
-
-
-def _frame_pts(path: Path) -> tuple[np.ndarray, float, int, int, int]:
-    """Presentation times (s) of every frame, playback fps, display size and rotation."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise InputError(
-            f"{path} cannot be read as a video ({exc}); re-run runform analyze."
-        ) from None
-    try:
-        if not container.streams.video:
-            raise InputError(f"{path} holds no video stream; re-run runform analyze.")
-        stream = container.streams.video[0]
-        tb = float(stream.time_base)
-        pts = sorted(p.pts for p in container.demux(stream) if p.pts is not None)
-        ctx = stream.codec_context
-        width, height = int(ctx.width), int(ctx.height)
-        rate = float(stream.average_rate) if stream.average_rate else 0.0
-    finally:
-        container.close()
-    if len(pts) < 2:
-        raise InputError(f"{path} has fewer than two frames; re-run runform analyze.")
-    times = (np.asarray(pts, float) - pts[0]) * tb
-    if not rate:
-        rate = 1.0 / float(np.median(np.diff(times)))
-    return times, rate, width, height, 0
-
-
-def _clip_time(analysis: dict) -> np.ndarray:
-    """The analysed clip's real time axis, rebuilt from its frame rate and the events'
-    (time, fractional frame) pairs (constant frame rate assumed)."""
-    inp = analysis.get("input") or {}
-    fps = _num(inp.get("frame_rate")) or 30.0
-    n = int(inp.get("n_frames") or 0)
-    offsets = [
-        e["time_s"] - e["frame"] / fps
-        for e in analysis.get("events") or []
-        if _num(e.get("time_s")) is not None and _num(e.get("frame")) is not None
-    ]
-    t0 = float(np.median(offsets)) if offsets else 0.0
-    return t0 + np.arange(max(n, 2)) / fps
-
-
-def annotated_timing(analysis: dict, video: str | Path) -> PanelTiming:
-    """Recover the real time of every frame of an analysis's ``annotated.mp4``.
-
-    Raises
-    ------
-    InputError
-        When the video cannot be read or its length matches no way runform renders it.
-    """
-    path = Path(video)
-    times, rate, width, height, rotation = _frame_pts(path)
-    inp = analysis.get("input") or {}
-    fps = _num(inp.get("frame_rate")) or 30.0
-    slow = default_slow_factor(fps)
-    clip = _clip_time(analysis)
-    duration = float(clip[-1] - clip[0])
-    shown = float(times[-1])  # on-screen time of the last frame
-    # the rates the renderer plays this clip at: its filmed frames, or (asked for, or before
-    # they became optional) with in-between frames
-    probe = np.arange(3) / fps
-    rates = {output_schedule(probe, slow, fps, smooth).fps for smooth in (False, True)}
-    measured_rate = 1.0 / float(np.median(np.diff(times)))
-    if all(abs(measured_rate - r) > 0.03 * r for r in rates):
-        expected = " or ".join(f"{r:.3g}" for r in sorted(rates))
-        raise InputError(
-            f"{path.name} plays at {measured_rate:.3g} frames a second where runform renders "
-            f"this analysis at {expected} ({slow:g}x slow motion), so it cannot be "
-            "aligned; re-run runform analyze to write it again."
-        )
-    tolerance = 1.5 / rate + slow / fps
-    steps = [
-        SimpleNamespace(contact_s=s["contact_s"], toe_off_s=s["toe_off_s"])
-        for s in analysis.get("steps") or []
-        if _num(s.get("contact_s")) is not None and _num(s.get("toe_off_s")) is not None
-    ]
-    stub_track = SimpleNamespace(n_frames=len(clip), duration=duration, time=clip)
-    stub_analysis = SimpleNamespace(gait=SimpleNamespace(steps=steps))
-    candidates: list[tuple[str, float | None]] = [("whole clip", None)]
-    for window in (PIPELINE_WINDOW_S, shown / slow):
-        if 0 < window < duration:
-            candidates.append((f"steadiest {window:.3g} s", window))
-    for label, window in candidates:
-        first, last = steady_window(stub_track, stub_analysis, window)  # type: ignore[arg-type]
-        expected = float(clip[last - 1] - clip[first]) * slow
-        if abs(expected - shown) <= tolerance:
-            start = float(clip[first])
-            return PanelTiming(
-                path, slow, start, start + times / slow, rate, width, height, rotation, label
-            )
-    raise InputError(
-        f"{path.name} lasts {shown:.1f} s, which matches no way runform renders this "
-        f"analysis ({duration:.1f} s at {slow:g}x slow motion, or its steadiest 20 s), so it "
-        "cannot be aligned; re-run runform analyze to write it again."
-    )
-
-
-# ------------------------------------------------------------------------ alignment
-
-
-def _near_leg(analysis: dict) -> str:
-    ctx = analysis.get("context") or {}
-    near = ctx.get("near_side")
-    if near in ("left", "right"):
-        return near
-    return "right" if (ctx.get("direction") or 1) > 0 else "left"
-
-
-def _contacts(analysis: dict, leg: str) -> np.ndarray:
-    return np.sort(
-        np.asarray(
-            [
-                s["contact_s"]
-                for s in analysis.get("steps") or []
-                if s.get("side") == leg and _num(s.get("contact_s")) is not None
-            ],
-            float,
-        )
-    )
-
-
-def _stride_s(analysis: dict, leg: str) -> float:
-    strides = [
-        s["stride_time_ms"] / 1000.0
-        for s in analysis.get("steps") or []
-        if s.get("side") == leg and _num(s.get("stride_time_ms"))
-    ]
-    if strides:
-        return float(np.median(strides))
-    cadence = _num((((analysis.get("metrics") or {}).get("cadence_spm") or {}).get("all") or {}).get("median"))  # fmt: skip
-    return 120.0 / cadence if cadence else 0.7
-
-
-def _regularity(contacts: np.ndarray, c: float, stride: float, n: int) -> int:
-    """How many of the ``n`` strides after contact ``c`` end on an accepted contact."""
-    hits = 0
-    for k in range(1, n + 1):
-        if contacts.size and np.min(np.abs(contacts - (c + k * stride))) < 0.25 * stride:
-            hits += 1
-    return hits
-
-
-def _choose(
-    contacts: np.ndarray, timing: PanelTiming, pre: float, length: float, stride: float, n: int
-) -> float | None:
-    lo, hi = float(timing.frame_times[0]), timing.end_s
-    fits = [c for c in contacts if c - pre >= lo - 1e-9 and c - pre + length <= hi + 1e-9]
-    if not fits:
-        return None
-    # the most regular stretch (every stride ends on an accepted contact), earliest first
-    return max(fits, key=lambda c: (_regularity(contacts, c, stride, n), -c))
-
-
-def _nearest(times: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    j = np.clip(np.searchsorted(times, targets), 1, len(times) - 1)
-    left_closer = (targets - times[j - 1]) <= (times[j] - targets)
-    return np.where(left_closer, j - 1, j)
-
-
 # -------------------------------------------------------------------------- drawing
 
 
-def _even(x: float) -> int:
+def even(x: float) -> int:
     return max(2, int(round(x / 2.0)) * 2)
 
 
 def _panel_sizes(timings: list[PanelTiming]) -> tuple[str, list[tuple[int, int]]]:
     aspects = [t.width / t.height for t in timings]
     if all(a <= 1.05 for a in aspects):
-        height = _even(min(PANEL_LONG_SIDE, *(t.height for t in timings)))
-        return "side by side", [(_even(height * a), height) for a in aspects]
-    width = _even(min(PANEL_LONG_SIDE, *(t.width for t in timings)))
-    return "stacked", [(width, _even(width / a)) for a in aspects]
+        height = even(min(PANEL_LONG_SIDE, *(t.height for t in timings)))
+        return "side by side", [(even(height * a), height) for a in aspects]
+    width = even(min(PANEL_LONG_SIDE, *(t.width for t in timings)))
+    return "stacked", [(width, even(width / a)) for a in aspects]
 
 
 def _decode_panel(timing: PanelTiming, indices: np.ndarray, size: tuple[int, int]) -> dict:
@@ -379,8 +193,8 @@ def _layout(layout: str, sizes: list[tuple[int, int]]) -> _Layout:
         width, pic_h = max(wb, wa), hb + ha
     style = surface.Style.for_frame(width, pic_h)
     text_h = lettering.text_size("Ag°", style.font_px, box=False)[1]
-    strip = _even(text_h + style.margin)
-    footer = _even(lettering.text_size("Ag", style.small_font_px, box=False)[1] + style.margin)
+    strip = even(text_h + style.margin)
+    footer = even(lettering.text_size("Ag", style.small_font_px, box=False)[1] + style.margin)
     if layout == "side by side":
         origins = ((0, strip), (wb + gap, strip))
         strips = ((0, 0, wb, strip), (wb + gap, 0, width, strip))
@@ -453,10 +267,8 @@ def write_side_by_side(
     timings = [annotated_timing(before, before_video), annotated_timing(after, after_video)]
     docs = (before, after)
     notes: list[str] = []
-    legs = (
-        [leg] if leg else [_near_leg(before), "left" if _near_leg(before) == "right" else "right"]
-    )
-    if not leg and _near_leg(before) != _near_leg(after):
+    legs = [leg] if leg else [near_leg(before), "left" if near_leg(before) == "right" else "right"]
+    if not leg and near_leg(before) != near_leg(after):
         notes.append(
             f"The {legs[0]} leg is the near leg before and the far leg after (filmed from the "
             "other side), so its panels are not seen alike."
@@ -465,15 +277,15 @@ def write_side_by_side(
     fps = max(t.playback_fps for t in timings)
     chosen = None
     for side in legs:
-        contacts = [_contacts(d, side) for d in docs]
+        contacts = [contacts_of(d, side) for d in docs]
         if not all(c.size for c in contacts):
             continue
-        stride = [_stride_s(d, side) for d in docs]
+        stride = [stride_s(d, side) for d in docs]
         pre = PRE_ROLL_STRIDES * max(stride)
         for n in range(max(1, int(strides)), 0, -1):
             length = pre + n * max(stride)
             picks = [
-                _choose(c, t, pre, length, s, n)
+                choose_contacts(c, t, pre, length, s, n)
                 for c, t, s in zip(contacts, timings, stride, strict=True)
             ]
             if all(p is not None for p in picks):
@@ -495,7 +307,7 @@ def write_side_by_side(
     # (where the annotated video flashes it), whatever the frame grids' phases
     contact_frame = int(round(pre * slow * fps))
     offsets = (np.arange(frames_per_loop) - contact_frame) / (slow * fps)
-    indices = [_nearest(t.frame_times, c + offsets) for t, c in zip(timings, picks, strict=True)]
+    indices = [nearest(t.frame_times, c + offsets) for t, c in zip(timings, picks, strict=True)]
     layout, sizes = _panel_sizes(timings)
     lay = _layout(layout, sizes)
     matrix = colour_tags(timings[0].path).matrix
@@ -564,122 +376,10 @@ def write_side_by_side(
     )
 
 
-# ----------------------------------------------------------------------------- stills
-
-#: Still moments shown side by side, with the metrics named under them.
-STILL_PAIRS: dict[str, tuple[str, ...]] = {
-    "peak_extension": ("thigh_extension_deg", "hip_extension_trunk_deg"),
-    "contact": ("touchdown_distance_pct", "shank_angle_contact_deg", "knee_flexion_contact_deg"),
-}
-STILL_TITLES = {"peak_extension": "peak thigh extension", "contact": "initial contact"}
-STILL_WIDTH = 540
-
-
-def still_pair_name(moment: str, side: str) -> str:
-    """``compare-peak-extension-left.png``."""
-    return f"compare-{moment.replace('_', '-')}-{side}.png"
-
-
-def _find_still(folder: Path, side: str, moment: str) -> Path | None:
-    for sub in (folder / "stills", folder):
-        for name in still_names(side, moment):
-            if (sub / name).is_file():
-                return sub / name
-    return None
-
-
-def _caption(rows: list[dict], metrics: tuple[str, ...], side: str) -> list[str]:
-    lines = []
-    for metric in metrics:
-        row = next((r for r in rows if r["metric"] == metric and r["side"] == side), None)
-        if row is None or row["change"] is None:
-            continue
-        unit = row["unit"]
-        lines.append(
-            f"{row['name']}: {fmt_value(row['before']['value'], unit, short=True)} → "
-            f"{fmt_value(row['after']['value'], unit, short=True)} ({row['verdict']})"
-        )
-    return lines
-
-
-def write_still_pairs(
-    before_folder: Path | None, after_folder: Path | None, rows: list[dict], out_dir: Path
-) -> tuple[list[Path], list[str]]:
-    """Each session's key-frame still of the same moment and leg side by side, labelled, with
-    the numbers underneath: ``compare-peak-extension-<side>.png`` and
-    ``compare-contact-<side>.png``. Returns the files written and notes on what was missing."""
-    written: list[Path] = []
-    notes: list[str] = []
-    if before_folder is None or after_folder is None:
-        return [], ["Key-frame stills are compared only from analysis folders."]
-    for moment, metrics in STILL_PAIRS.items():
-        for side in ("left", "right"):
-            pair = [
-                _find_still(before_folder, side, moment),
-                _find_still(after_folder, side, moment),
-            ]
-            if not all(pair):
-                continue
-            images = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in pair]
-            if any(img is None for img in images):
-                notes.append(f"A {STILL_TITLES[moment]} still of the {side} leg could not be read.")
-                continue
-            scaled = [
-                cv2.resize(img, (STILL_WIDTH, _even(img.shape[0] * STILL_WIDTH / img.shape[1])),
-                           interpolation=cv2.INTER_AREA)
-                for img in images
-            ]  # fmt: skip
-            h = max(img.shape[0] for img in scaled)
-            gap = 6
-            width = 2 * STILL_WIDTH + gap
-            style = surface.Style.for_frame(width, h)
-            px, small = style.font_px, style.small_font_px
-            line_h = lettering.text_size("Ag°", small, box=False)[1]
-            strip = lettering.text_size("Ag°", px, box=False)[1] + style.margin
-            captions = _caption(rows, metrics, side)
-            bottom = (len(captions) * (line_h + 4)) + style.margin if captions else 0
-            canvas_img = np.full((strip + h + bottom, width, 3), STRIP_BGR, np.uint8)
-            canvas = surface.BGRCanvas(canvas_img)
-            for k, (img, which) in enumerate(zip(scaled, ("BEFORE", "AFTER"), strict=True)):
-                x0 = k * (STILL_WIDTH + gap)
-                canvas_img[strip : strip + img.shape[0], x0 : x0 + STILL_WIDTH] = img
-                lettering.put_text(
-                    canvas, which,
-                    (x0 + style.margin // 2, strip / 2), px, surface.WHITE, anchor="lm", box=False,
-                )  # fmt: skip
-            y = strip + h + style.margin // 2
-            for text in captions:
-                lettering.put_text(
-                    canvas,
-                    text,
-                    (style.margin // 2, y),
-                    small,
-                    surface.WHITE,
-                    box=False,
-                    inside=True,
-                )
-                y += line_h + 4
-            path = out_dir / still_pair_name(moment, side)
-            if not cv2.imwrite(str(path), canvas_img):
-                notes.append(f"{path.name} could not be written.")
-                continue
-            written.append(path)
-    if not written:
-        notes.append(
-            "No key-frame stills to compare: each analysis folder needs its stills/ "
-            "(written by runform analyze with the video)."
-        )
-    return written, notes
-
-
 __all__ = [
     "DEFAULT_REPEATS",
     "DEFAULT_STRIDES",
     "VIDEO_NAME",
-    "PanelTiming",
     "SideBySide",
-    "annotated_timing",
-    "still_pair_name",
     "write_side_by_side",
-    "write_still_pairs",
 ]
