@@ -27,10 +27,10 @@ from runform.pipeline.video import (
     analyze_video,
     scissor_cadence,
 )
+from runform.pose.assessment import assess_runner
 from runform.pose.backends import BlazePoseBackend, PoseDetection, mediapipe_model_path
 from runform.pose.estimate import estimate_pose
 from runform.pose.readers import read_pose
-from runform.pose.runner import assess_runner
 from test_video_helpers import EXAMPLE, SHARED_DATA, ClipFactory, clips, session_pose_cache
 
 pytestmark = pytest.mark.slow

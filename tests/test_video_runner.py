@@ -17,20 +17,19 @@ from scipy import ndimage
 
 from runform.errors import AnalysisError
 from runform.keypoints import BLAZEPOSE_33
+from runform.pose.assessment import assess_runner, side_view_ratio
 from runform.pose.backends import PoseBackend, PoseDetection
 from runform.pose.runner import (
     Box,
     Candidate,
     Person,
     RunnerFollower,
-    assess_runner,
     choose_runner,
     find_people,
     person_from,
     pose_box,
     running_motion,
     search_tiles,
-    side_view_ratio,
     window_for,
 )
 from runform.synthetic import RunnerSpec, synthetic_runner

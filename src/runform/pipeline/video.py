@@ -1,7 +1,7 @@
 """Video → pose → analysis → outputs: the main job in one call.
 
 :func:`analyze_video` chains :func:`runform.pose.estimate.estimate_pose` (with the pose
-cache), :func:`runform.pose.runner.assess_runner` (is the runner filmed well enough?),
+cache), :func:`runform.pose.assessment.assess_runner` (is the runner filmed well enough?),
 :func:`runform.pipeline.track.analyze_track` and, with ``out_dir``, writes
 
 - ``analysis.json`` — the engine's ``runform.analysis/1`` document (with findings) plus a
@@ -36,9 +36,9 @@ from runform.analysis import Analysis, Warning_
 from runform.errors import AnalysisError, OptionError, RunformError
 from runform.pipeline.document import analysis_document
 from runform.pipeline.track import HUMAN_CADENCE_SPM, AnalysisOptions, analyze_track
+from runform.pose.assessment import assess_runner
 from runform.pose.backends import PoseBackend
 from runform.pose.estimate import estimate_pose
-from runform.pose.runner import assess_runner
 from runform.pose.video import DEFAULT_MAX_SIDE, probe_video
 from runform.progress import ProgressCallback, ProgressLike, ensure_progress
 from runform.track import PoseTrack
