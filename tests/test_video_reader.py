@@ -17,15 +17,8 @@ import numpy as np
 import pytest
 
 from runform.errors import InputError, OptionError
-from runform.pose.video import (
-    VideoReader,
-    check_capture_fps,
-    clockwise_rotation,
-    fill_missing_times,
-    prefetch,
-    probe_video,
-    resolve_time_base,
-)
+from runform.pose.time_base import check_capture_fps, fill_missing_times, resolve_time_base
+from runform.pose.video import VideoReader, clockwise_rotation, prefetch, probe_video
 from test_video_helpers import EXAMPLE, example_frames, pattern, write_audio_only, write_clip
 
 

@@ -10,7 +10,7 @@
 
 The result has one row per decoded frame (``NaN`` where the runner was not found), in
 original display pixels, with ``time`` in real seconds (see
-:func:`runform.pose.video.resolve_time_base`) and everything about the video, the time
+:func:`runform.pose.time_base.resolve_time_base`) and everything about the video, the time
 base, the backend and the runner in ``meta.extra``. With ``cache_dir`` the raw pose is
 cached per video content and pose settings (:mod:`runform.pose.cache`), so changing the
 analysis options or ``capture_fps`` does not re-run the model.
@@ -56,15 +56,13 @@ from runform.pose.scout import (
     RunnerChoice,
     scout_runner,
 )
+from runform.pose.time_base import check_capture_fps, fill_missing_times, resolve_time_base
 from runform.pose.video import (
     DEFAULT_MAX_SIDE,
     FrameTap,
     VideoInfo,
     VideoReader,
-    check_capture_fps,
-    fill_missing_times,
     probe_video,
-    resolve_time_base,
 )
 from runform.progress import ProgressCallback, ProgressLike, ensure_progress
 from runform.track import PoseTrack, TrackMeta
