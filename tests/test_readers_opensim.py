@@ -18,13 +18,8 @@ import pytest
 
 from runform.cli import main
 from runform.errors import InputError, OptionError
-from runform.pose.formats.opensim import (
-    read_mot,
-    read_trc,
-    read_trc_pose,
-    trc_marker_to_blazepose,
-    write_trc,
-)
+from runform.pose.formats.opensim import read_mot, read_trc, write_trc
+from runform.pose.formats.trc_pose import read_trc_pose, trc_marker_to_blazepose
 from runform.pose.readers import read_pose
 from runform.synthetic import RunnerSpec, synthetic_runner
 from runform.track import PoseTrack

@@ -7,7 +7,7 @@ Supported inputs (see ``docs/formats.md`` for the precise layouts):
 - ``.json`` with ``keypoint_names`` and ``frames`` — RTMPose Halpe-26;
 - a folder of OpenPose BODY_25 ``*_keypoints.json`` files (needs ``fps``);
 - ``.trc`` — an OpenSim TRC of 2-D keypoints as Sports2D and Pose2Sim write them
-  (``RHip``, ``RKnee``, ``RBigToe``...; see :func:`runform.pose.formats.opensim.read_trc_pose`).
+  (``RHip``, ``RKnee``, ``RBigToe``...; see :func:`runform.pose.formats.trc_pose.read_trc_pose`).
 
 ``fps`` means the same for every format: when given, frame ``k`` is at ``k / fps`` seconds
 and any time stored in the file is ignored.
@@ -31,7 +31,7 @@ import os
 from pathlib import Path
 
 from runform.errors import InputError
-from runform.pose.formats import csv_contract, openpose, opensim, rtmpose, runform_json
+from runform.pose.formats import csv_contract, openpose, rtmpose, runform_json, trc_pose
 from runform.pose.formats._common import check_fps, read_bytes, unsupported
 from runform.pose.formats.runform_json import POSE_JSON_SCHEMA_ID
 from runform.track import PoseTrack
@@ -81,7 +81,7 @@ def read_pose(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     if suffix == ".json":
         return _read_json(path, fps)
     if suffix == ".trc":
-        return opensim.read_trc_pose(path, fps)
+        return trc_pose.read_trc_pose(path, fps)
     if suffix in (".mot", ".sto"):
         raise InputError(
             f"{path} is an OpenSim motion file (joint angles or forces), not keypoint "
