@@ -10,8 +10,8 @@ import pytest
 
 from runform.errors import InputError, OptionError
 from runform.plan import build_plan, load_library, profile_from_options
-from runform.plan.generator import FINDING_PLAIN
 from runform.plan.profile import WEEKDAYS, Profile, next_monday
+from runform.plan.wording import FINDING_PLAIN
 
 HIP_EXTENSION = (
     "resisted_drive_back",

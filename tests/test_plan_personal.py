@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from runform.plan import build_plan, profile_from_options, write_plan
-from runform.plan.generator import FINDING_APPROACH, UPKEEP_GROUP
 from runform.plan.lessons import load_lessons
 from runform.plan.targets import (
     Measurements,
@@ -20,6 +19,7 @@ from runform.plan.targets import (
     metronome_target,
     raised_cadence,
 )
+from runform.plan.wording import FINDING_APPROACH, UPKEEP_GROUP
 
 START = "2025-03-03"
 

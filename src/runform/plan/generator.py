@@ -37,218 +37,49 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from runform.errors import InputError
 from runform.plan.lessons import lessons_for_week
 from runform.plan.library import (
     FINDING_IDS,
-    LEVELS,
-    MAINTENANCE,
-    Exercise,
     Library,
     load_library,
 )
 from runform.plan.model import Focus, Group, GroupItem, Plan, PlannedExercise, Session, Week
 from runform.plan.profile import Profile, profile_from_options
-from runform.plan.progression import N_WEEKS, SWITCH_WEEK, WeekDose, week_dose
+from runform.plan.progression import N_WEEKS, SWITCH_WEEK
 from runform.plan.schedule import choose_weekdays, session_dates
+from runform.plan.selection import (
+    CATEGORY_ORDER,
+    N_TEMPLATES,
+    PHASE_OF,
+    Candidate,
+    Template,
+    build_templates,
+    leading_side,
+    select_candidates,
+    side_note,
+    substitution_note,
+    why_text,
+)
 from runform.plan.targets import Measurements, exercise_target, finding_numbers
+from runform.plan.wording import (
+    FINDING_APPROACH,
+    FINDING_PLAIN,
+    FINDING_TITLES,
+    MAINTENANCE_REASON,
+    RETEST_STEPS,
+    RULES,
+    SAFETY_NOTE,
+    UPKEEP_GROUP,
+    UPKEEP_REASON,
+    UPKEEP_TITLE,
+    WEEK_THEMES,
+)
 
 FOCUS_THRESHOLD = 0.05
-KEY_SHARE = 0.75
-N_TEMPLATES = 2
-MAINTENANCE_TIEBREAK = 0.01
-PHASE_OF: dict[str, str] = {
-    "mobility": "activation",
-    "activation": "activation",
-    "strength": "strength",
-    "core": "strength",
-    "drill": "drills",
-    "stretch": "stretch",
-}
-PHASES: tuple[str, ...] = ("activation", "strength", "drills", "stretch")
-CATEGORY_ORDER: tuple[str, ...] = ("mobility", "activation", "strength", "core", "drill", "stretch")
-CATEGORY_CAP: dict[str, int] = {
-    "mobility": 1,
-    "activation": 2,
-    "strength": 3,
-    "core": 1,
-    "drill": 3,
-    "stretch": 2,
-}
-MAX_EXERCISES_PER_SESSION = 8
-UPKEEP_FILL_SHARE = 0.6  # general-upkeep exercises fill a session only up to this share
 RETEST_BLOCK_MINUTES = 15.0  # easy warm-up run + filming
-
-FINDING_PLAIN: dict[str, str] = {
-    "limited_extension": "your thigh does not travel far behind your body at push-off",
-    "weak_drive": "your push from the hip into the ground looks weak",
-    "forced_extension": "your leg gets behind you by arching the back or leaning the trunk back",
-    "overstriding": "your foot lands well ahead of your body",
-    "heel_recovery_low": "your heel stays low as the leg swings through",
-    "heel_recovery_high": "your heel is pulled up higher than your speed needs",
-    "low_cadence": "your step rate is low for your speed",
-    "high_vertical_oscillation": "you bounce up and down a lot at each step",
-    "trunk_lean_forward": "your trunk leans forward a lot",
-    "trunk_lean_backward": "your trunk leans back",
-    "stiff_landing": "your knee bends little as the foot lands (a stiff landing)",
-    "asymmetry": "your left and right legs move differently",
-}
-FINDING_TITLES: dict[str, str] = {
-    "limited_extension": "Limited thigh extension",
-    "weak_drive": "Weak hip drive",
-    "forced_extension": "Forced extension",
-    "overstriding": "Overstriding",
-    "heel_recovery_low": "Low heel recovery",
-    "heel_recovery_high": "High heel recovery",
-    "low_cadence": "Low cadence",
-    "high_vertical_oscillation": "High vertical bounce",
-    "trunk_lean_forward": "Forward trunk lean",
-    "trunk_lean_backward": "Backward trunk lean",
-    "stiff_landing": "Stiff landing",
-    "asymmetry": "Left-right asymmetry",
-}
-#: Why the plan's exercises work on each finding: said once, at the head of its group.
-FINDING_APPROACH: dict[str, str] = {
-    "limited_extension": "Glute and hamstring strength and a supple front of the hip make "
-    "extension available; the drills let the leg finish behind you through the push, never "
-    "by reaching back for it.",
-    "weak_drive": "Hip-extensor strength and drills that push the ground down and back under "
-    "the hips build the drive. It matters more the faster you run: the hip's share of the "
-    "work grows with speed (Schache 2015; Dorn 2012).",
-    "forced_extension": "Core work keeps the pelvis and lower back still while the leg moves, "
-    "and the hip-flexor stretches are done with a flat back, so extension comes from the "
-    "hip rather than from arching (Schache 2000).",
-    "overstriding": "A slightly quicker step brings the landing closer under the hip: a "
-    "5–10 % higher step rate lowered step length, braking and knee load (Heiderscheit "
-    "2011). The drills teach landing under the body.",
-    "heel_recovery_low": "The heel rises by itself when the knee relaxes after push-off; the "
-    "hamstrings are quiet then (Schache 2013), so the drills teach a loose fold, not a pull.",
-    "heel_recovery_high": "A relaxed lower leg and drills that bring the foot forward under "
-    "the hip save the effort of pulling the heel up.",
-    "low_cadence": "Quicker, shorter steps at the same speed: a 5–10 % higher step rate "
-    "lowered bounce, braking and knee load (Heiderscheit 2011).",
-    "high_vertical_oscillation": "A slightly higher step rate reduces bounce by itself "
-    "(Heiderscheit 2011); calf and hip strength help direct the push forward, not up.",
-    "trunk_lean_forward": "Trunk strength and tall-posture drills help you run tall and lean "
-    "from the ankles rather than bend at the waist.",
-    "trunk_lean_backward": "A slight lean from the ankles with a steady trunk puts the feet "
-    "under the body instead of in front of it.",
-    "stiff_landing": "Slow lowering strength for the thigh and calf and soft-landing drills "
-    "teach the knee to give on landing (runners bend it about 46° in stance, Heiderscheit "
-    "2011).",
-    "asymmetry": "Single-leg work trains each side on its own, so the weaker side can catch up.",
-}
-UPKEEP_GROUP = "upkeep"
-UPKEEP_TITLE = "General upkeep"
-UPKEEP_REASON = (
-    "Balanced strength, mobility and drills for the rest of your running, so every session "
-    "covers each phase."
-)
-MAINTENANCE_REASON = (
-    "Nothing in your analysis needs specific work: these keep you strong, mobile and "
-    "well-drilled, so your form stays as it is."
-)
-WEEK_THEMES: dict[int, tuple[str, str]] = {
-    1: ("Learn", "Low doses: learn each movement and its cues."),
-    2: ("Build", "A little more volume; keep the technique."),
-    3: ("Build", "More repetitions or distance, and an extra set where the range allows."),
-    4: (
-        "Consolidate",
-        "Lighter week: fewer sets and low doses so the body absorbs the work. Focus on quality.",
-    ),
-    5: ("Progress", "Back to building; harder variants replace easier ones where they fit."),
-    6: ("Peak and re-test", "Top doses, then the re-test: film yourself again and compare."),
-}
-RETEST_STEPS: tuple[str, ...] = (
-    "Warm up with about 10 minutes of easy running, then do the warm-up exercises listed.",
-    "Set up the camera exactly as for your first video: side view, square to your running "
-    "line, at hip height, 3–5 m away, landscape, whole body in the frame from head to feet, "
-    "slow motion if your phone has it.",
-    "Use the same shoes, surface and pace as the first video; film 20–30 seconds on a "
-    "treadmill, or several passes of at least 6–8 steps outdoors.",
-    "Run runform analyze on the new video, then compare the two analyses with "
-    "runform compare BEFORE AFTER --out DIR (BEFORE: your first analysis, AFTER: the new "
-    "one); this week's lesson explains how to read the changes.",
-)
-SAFETY_NOTE = (
-    "Stop any exercise that causes sharp or increasing pain, and see a physiotherapist or "
-    "doctor if pain lasts; mild muscle soreness a day or two after new exercises is normal."
-)
-RULES: tuple[str, ...] = (
-    "Findings are ranked by severity × confidence; each gets its best-matching exercise first.",
-    "Every session runs activation → strength → drills → stretch and fits your minutes at "
-    "its heaviest week.",
-    "Doses rise through weeks 1–3, drop in the lighter week 4, and rise again to the top of "
-    "each range in week 6; harder variants can start in week 5.",
-    "Exercises needing equipment you do not have, loading a body part you spare, or above "
-    "your level are swapped for an easier or home version, or left out.",
-    "The last session of week 6 is a re-test: film yourself the same way and compare.",
-)
-
-
-@dataclass
-class _Candidate:
-    """An exercise chosen for the plan (possibly standing in for a library entry)."""
-
-    exercise: Exercise
-    source: Exercise
-    score: float
-    findings: tuple[str, ...]
-    switch_to: Exercise | None
-    why: str = ""
-    note: str = ""
-    group: str = UPKEEP_GROUP
-    lead_side: str = ""
-
-    def relevance(self, target: str) -> int:
-        return max(self.exercise.relevance(target), self.source.relevance(target))
-
-    def dose(self, week: int) -> tuple[Exercise, WeekDose]:
-        if self.switch_to is not None and week >= SWITCH_WEEK:
-            return self.switch_to, week_dose(self.switch_to.dose, week, switched=True)
-        return self.exercise, week_dose(self.exercise.dose, week)
-
-    @property
-    def max_seconds(self) -> float:
-        return max(self.dose(week)[1].seconds for week in range(1, N_WEEKS + 1))
-
-    @property
-    def category(self) -> str:
-        return self.exercise.category
-
-    @property
-    def phase(self) -> str:
-        return PHASE_OF[self.exercise.category]
-
-
-@dataclass
-class _Template:
-    """A session blueprint filled under the minute budget and category caps."""
-
-    budget_s: float
-    items: list[_Candidate] = field(default_factory=list)
-
-    @property
-    def used_s(self) -> float:
-        return sum(item.max_seconds for item in self.items)
-
-    def has(self, cand: _Candidate) -> bool:
-        return any(item.exercise.id == cand.exercise.id for item in self.items)
-
-    def has_phase(self, phase: str) -> bool:
-        return any(item.phase == phase for item in self.items)
-
-    def fits(self, cand: _Candidate) -> bool:
-        if self.has(cand) or len(self.items) >= MAX_EXERCISES_PER_SESSION:
-            return False
-        same = sum(1 for item in self.items if item.category == cand.category)
-        if same >= CATEGORY_CAP[cand.category]:
-            return False
-        return self.used_s + cand.max_seconds <= self.budget_s + 1e-9
-
 
 # ----------------------------------------------------------------------------- focus
 
@@ -300,203 +131,10 @@ def focus_from_findings(
     return kept, tuple(notes)
 
 
-# ----------------------------------------------------------------------------- selection
-
-
-def _eligible(ex: Exercise, profile: Profile, max_level: int) -> bool:
-    if ex.level_rank > max_level:
-        return False
-    if ex.equipment and not set(ex.equipment) & set(profile.equipment):
-        return False
-    return not set(ex.loads) & set(profile.spare)
-
-
-def _resolve(ex: Exercise, library: Library, profile: Profile) -> Exercise | None:
-    """``ex`` itself if it fits the runner, else its easier variants, then its alternatives."""
-    queue, seen = [ex.id], set()
-    while queue:
-        current = library[queue.pop(0)]
-        if current.id in seen:
-            continue
-        seen.add(current.id)
-        if _eligible(current, profile, profile.level_rank):
-            return current
-        queue.extend(current.regressions)
-        queue.extend(current.alternatives)
-    return None
-
-
-def _switch_target(ex: Exercise, library: Library, profile: Profile) -> Exercise | None:
-    for other_id in ex.progressions:
-        other = library[other_id]
-        if _eligible(other, profile, min(profile.level_rank + 1, len(LEVELS) - 1)):
-            return other
-    return None
-
-
-def _substitution_note(source: Exercise, chosen: Exercise, profile: Profile) -> str:
-    if source.id == chosen.id:
-        return ""
-    if source.equipment and not set(source.equipment) & set(profile.equipment):
-        reason = "you have no " + " or ".join(e.replace("_", " ") for e in source.equipment)
-    elif set(source.loads) & set(profile.spare):
-        spared = sorted(set(source.loads) & set(profile.spare))
-        reason = "it spares your " + " and ".join(p.replace("_", " ") for p in spared)
-    else:
-        reason = f"it suits the {profile.level} level"
-    return f"In place of {source.name}, because {reason}."
-
-
-def _why(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
-    purpose = cand.exercise.purpose.rstrip(".")
-    purpose = purpose[0].upper() + purpose[1:]
-    if not cand.findings:
-        return f"General upkeep: {purpose}."
-    reasons = [focus_by_id[f].plain for f in cand.findings[:2]]
-    return f"Because {' and '.join(reasons)}. {purpose}."
-
-
-def _lead_side(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
-    """The side to start each set with: that of the one-sided finding it is listed under,
-    else of the first other one-sided finding it serves (used for one-sided doses only)."""
-    for fid in sorted(cand.findings, key=lambda f: f != cand.group):
-        side = focus_by_id[fid].side
-        if side in ("left", "right"):
-            return side
-    return ""
-
-
-def _side_note(side: str, per: str | None) -> str:
-    if not side or not per:
-        return ""
-    return f"The {side} side showed this more: start each set with the {side} {per}."
-
-
-def select_candidates(
-    library: Library, profile: Profile, focus: Sequence[Focus]
-) -> tuple[list[_Candidate], list[str]]:
-    """Exercises for the plan, best first, one variant per movement; plus unserved focus ids."""
-    if focus:
-        weights = {f.id: f.priority for f in focus}
-        weights[MAINTENANCE] = MAINTENANCE_TIEBREAK
-    else:
-        weights = {MAINTENANCE: 1.0}
-
-    def score(ex: Exercise) -> float:
-        return sum(w * ex.relevance(t) for t, w in weights.items())
-
-    ranked = sorted(library.values(), key=lambda ex: (-score(ex), ex.order))
-    used_groups: set[str] = set()
-    chosen: list[_Candidate] = []
-    for source in ranked:
-        source_score = score(source)
-        if source_score <= 0 or library.group(source.id) in used_groups:
-            continue
-        exercise = _resolve(source, library, profile)
-        if exercise is None:
-            continue
-        used_groups.add(library.group(source.id))
-        cand = _Candidate(
-            exercise=exercise,
-            source=source,
-            score=source_score,
-            findings=(),
-            switch_to=_switch_target(exercise, library, profile),
-        )
-        cand.findings = tuple(f.id for f in focus if cand.relevance(f.id) > 0)
-        chosen.append(cand)
-    served = {fid for cand in chosen for fid in cand.findings}
-    unserved = [f.id for f in focus if f.id not in served]
-    return chosen, unserved
-
-
-def _coverage_first(cands: list[_Candidate], focus: Sequence[Focus]) -> list[_Candidate]:
-    """Each focus finding's best exercise, in the findings' priority order."""
-    first: list[_Candidate] = []
-    for f in focus:
-        options = [c for c in cands if c.relevance(f.id) > 0 and c not in first]
-        if options:
-            first.append(max(options, key=lambda c: (c.relevance(f.id), c.score, -c.source.order)))
-    return first
-
-
-def _place(cand: _Candidate, templates: list[_Template], everywhere: bool) -> None:
-    if everywhere:
-        for template in templates:
-            if template.fits(cand):
-                template.items.append(cand)
-        return
-    order = sorted(
-        range(len(templates)),
-        key=lambda i: (-(templates[i].budget_s - templates[i].used_s), len(templates[i].items), i),
-    )
-    for i in order:
-        if templates[i].fits(cand):
-            templates[i].items.append(cand)
-            return
-
-
-def _balance(templates: list[_Template], options_in_order: list[_Candidate]) -> None:
-    """Give each template one exercise of every phase it lacks, preferring unused ones."""
-    for template in templates:
-        for phase in PHASES:
-            if template.has_phase(phase):
-                continue
-            options = [c for c in options_in_order if c.phase == phase and template.fits(c)]
-            unused = [c for c in options if not any(t.has(c) for t in templates)]
-            pick = (unused or options or [None])[0]
-            if pick is not None:
-                template.items.append(pick)
-
-
-def build_templates(
-    cands: list[_Candidate], focus: Sequence[Focus], minutes: int
-) -> list[_Template]:
-    """Fill the A/B session templates.
-
-    Order of placement: each focus finding's best exercise; the key exercises (score ≥
-    :data:`KEY_SHARE` of the best) in every template; a targeted exercise for each phase a
-    template lacks; the other targeted exercises by score; a general-upkeep exercise for
-    each phase still missing; and more upkeep, which in a targeted plan only fills a
-    template while it is under :data:`UPKEEP_FILL_SHARE` of its minutes.
-    """
-    templates = [_Template(budget_s=minutes * 60.0) for _ in range(N_TEMPLATES)]
-    top = max((c.score for c in cands), default=0.0)
-    key_threshold = KEY_SHARE * top if focus else float("inf")
-    coverage = _coverage_first(cands, focus)
-    ordered = coverage + [c for c in cands if c not in coverage]
-
-    def is_key(cand: _Candidate) -> bool:
-        return cand.score >= key_threshold
-
-    for cand in coverage:
-        _place(cand, templates, everywhere=is_key(cand))
-    for cand in ordered:
-        if is_key(cand):
-            _place(cand, templates, everywhere=True)
-    targeted = [c for c in ordered if c.findings]
-    _balance(templates, targeted)
-    for cand in targeted:
-        if not any(t.has(cand) for t in templates):
-            _place(cand, templates, everywhere=False)
-    _balance(templates, ordered)
-    for cand in ordered:
-        if cand.findings or any(t.has(cand) for t in templates):
-            continue
-        share = UPKEEP_FILL_SHARE if focus else 1.0
-        roomy = [t for t in templates if t.used_s < share * t.budget_s]
-        _place(cand, roomy, everywhere=False)
-    for template in templates:
-        template.items.sort(
-            key=lambda c: (CATEGORY_ORDER.index(c.category), -c.score, c.source.order)
-        )
-    return templates
-
-
 # ----------------------------------------------------------------------------- sessions
 
 
-def _planned(cand: _Candidate, week: int, measurements: Measurements) -> PlannedExercise:
+def _planned(cand: Candidate, week: int, measurements: Measurements) -> PlannedExercise:
     exercise, dose = cand.dose(week)
     return PlannedExercise(
         exercise_id=exercise.id,
@@ -513,7 +151,7 @@ def _planned(cand: _Candidate, week: int, measurements: Measurements) -> Planned
     )
 
 
-def _primary_group(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
+def _primary_group(cand: Candidate, focus_by_id: Mapping[str, Focus]) -> str:
     """The focus finding an exercise serves most (priority × relevance; ties: focus order)."""
     if not cand.findings:
         return UPKEEP_GROUP
@@ -521,7 +159,7 @@ def _primary_group(cand: _Candidate, focus_by_id: Mapping[str, Focus]) -> str:
 
 
 def build_groups(
-    templates: Sequence[_Template],
+    templates: Sequence[Template],
     focus: Sequence[Focus],
     measurements: Measurements,
     findings: Sequence[Mapping[str, Any]] = (),
@@ -532,7 +170,7 @@ def build_groups(
     variant that takes over in week 5 is listed after it. A group also names the exercises
     listed elsewhere that help it (``shared``).
     """
-    used: list[_Candidate] = []
+    used: list[Candidate] = []
     for template in templates:
         for cand in template.items:
             if cand not in used:
@@ -552,7 +190,7 @@ def build_groups(
                     target=exercise_target(cand.exercise.id, measurements, N_WEEKS, short=False),
                     note=" ".join(
                         part
-                        for part in (cand.note, _side_note(cand.lead_side, cand.exercise.dose.per))
+                        for part in (cand.note, side_note(cand.lead_side, cand.exercise.dose.per))
                         if part
                     ),
                     also=also,
@@ -564,7 +202,7 @@ def build_groups(
                         exercise_id=switch.id,
                         weeks=f"weeks {SWITCH_WEEK}–{N_WEEKS}",
                         target=exercise_target(switch.id, measurements, N_WEEKS, short=False),
-                        note=_side_note(cand.lead_side, switch.dose.per),
+                        note=side_note(cand.lead_side, switch.dose.per),
                         also=also,
                     )
                 )
@@ -622,7 +260,7 @@ def retest_steps(groups: Sequence[Group]) -> tuple[str, ...]:
 
 
 def _retest_session(
-    template: _Template,
+    template: Template,
     number: int,
     index: int,
     day: Any,
@@ -714,10 +352,10 @@ def build_plan(
 
     cands, unserved = select_candidates(library, profile, focus)
     for cand in cands:
-        cand.why = _why(cand, focus_by_id)
+        cand.why = why_text(cand, focus_by_id)
         cand.group = _primary_group(cand, focus_by_id)
-        cand.lead_side = _lead_side(cand, focus_by_id)
-        cand.note = _substitution_note(cand.source, cand.exercise, profile)
+        cand.lead_side = leading_side(cand, focus_by_id)
+        cand.note = substitution_note(cand.source, cand.exercise, profile)
     templates = build_templates(cands, focus, profile.minutes)
     groups = build_groups(templates, focus, measurements, findings)
     steps = retest_steps(groups)

@@ -20,9 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from runform.plan.figures import SIDE_HEX, figure_svg
-from runform.plan.generator import PHASES
 from runform.plan.library import Exercise, load_library
 from runform.plan.model import Plan
+from runform.plan.selection import PHASES
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
