@@ -28,7 +28,7 @@ import itertools
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -236,9 +236,17 @@ LEVELS = {
 }
 
 
-#: Weight of the knee's own time in each event (fixed, not fitted; 0.5: the mean of the
-#: two), and the detector's parameters for the weight and the knee's offset.
-KNEE_WEIGHTS = {"contact": 0.5, "toe_off": 0.5}
+#: Weight of the knee's flexion past its end-of-stance peak in the toe-off
+#: (:func:`runform.gait.knee_extension.flexion_after`), and the detector's parameters for
+#: it; its offset is fitted per fold like the knee's.
+FLEXION_WEIGHT = 1 / 3
+FLEXION_PARAMS = ("flexion_weight", "flexion_offset_s")
+#: The flexion toe-off alone (weight 1, no offset), to measure its bias.
+FLEXION_ONLY = {"knee_weight": 0.0, "flexion_weight": 1.0, "flexion_offset_s": 0.0}
+#: Weight of the knee's own time in each event (fixed, not fitted: the mean of the
+#: witnesses, two for contact before the foot speed's, three for toe-off), and the
+#: detector's parameters for the weight and the knee's offset.
+KNEE_WEIGHTS = {"contact": 0.5, "toe_off": 1 / 3}
 KNEE_PARAMS = {
     "contact": ("contact_knee_weight", "contact_knee_offset_s"),
     "toe_off": ("knee_weight", "knee_offset_s"),
@@ -263,6 +271,7 @@ class Grid:
     runner: dict[str, str]
     knee_bias: dict[str, dict[str, float]]  # trial -> event -> mean error (ms), knee alone
     speed_bias: dict[str, float]  # trial -> mean contact error (ms), foot speed alone
+    flexion_bias: dict[str, float] = field(default_factory=dict)  # trial -> toe-off error (ms)
 
 
 def grid_errors(
@@ -281,6 +290,7 @@ def grid_errors(
     speed: dict[str, float] = {}
     knee_bias: dict[str, dict[str, float]] = {}
     speed_bias: dict[str, float] = {}
+    flexion_bias: dict[str, float] = {}
     for trial in trials:
         if progress:
             progress(f"grid {trial.name}")
@@ -294,6 +304,7 @@ def grid_errors(
                 "contact_level_per_speed": 0.0,
                 "toe_off_level_per_speed": 0.0,
                 "knee_weight": 0.0,
+                "flexion_weight": 0.0,
                 "contact_knee_weight": 0.0,
                 "contact_speed_weight": 0.0,
             }
@@ -315,6 +326,8 @@ def grid_errors(
             trial, tracks, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
         )
         speed_bias[trial.name] = mean_errors(trial, tracks, SPEED_ONLY)["contact"]
+        if FLEXION_WEIGHT > 0:
+            flexion_bias[trial.name] = mean_errors(trial, tracks, FLEXION_ONLY)["toe_off"]
     return Grid(
         {k: tuple(v) for k, v in grids.items()},
         bias,
@@ -322,6 +335,7 @@ def grid_errors(
         {t.name: t.runner for t in trials},
         knee_bias,
         speed_bias,
+        flexion_bias,
     )
 
 
@@ -369,6 +383,14 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
         knee_offset_ms = -float(np.sum(w[okk] * kb[okk]) / np.sum(w[okk])) if okk.any() else 0.0
         out[weight_key] = kw
         out[offset_key] = round(knee_offset_ms / 1000.0, 4)
+        fw, flex_offset_ms = 0.0, 0.0
+        if event == "toe_off" and FLEXION_WEIGHT > 0:
+            fb = np.array([grid.flexion_bias.get(n, float("nan")) for n in names])
+            okf = np.isfinite(fb)
+            fw = FLEXION_WEIGHT
+            flex_offset_ms = -float(np.sum(w[okf] * fb[okf]) / np.sum(w[okf])) if okf.any() else 0.0
+            out[FLEXION_PARAMS[0]] = fw
+            out[FLEXION_PARAMS[1]] = round(flex_offset_ms / 1000.0, 4)
         sw, speed_offset_ms = 0.0, 0.0
         if event == "contact":  # the foot-speed contact's offset, likewise
             sb = np.array([grid.speed_bias[n] for n in names])
@@ -387,10 +409,19 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
             off: float = knee_offset_ms,
             sw: float = sw,
             soff: float = speed_offset_ms,
+            fw: float = fw,
+            foff: float = flex_offset_ms,
         ) -> np.ndarray:
             b = np.asarray(grid.bias[event][n], float)
             k = grid.knee_bias[n][event]
-            b = b if kw == 0 or not np.isfinite(k) else (1 - kw) * b + kw * (k + off)
+            f = grid.flexion_bias.get(n, float("nan")) if fw > 0 else float("nan")
+            parts = [(1 - kw - fw, b)]
+            if kw > 0 and np.isfinite(k):
+                parts.append((kw, k + off))
+            if fw > 0 and np.isfinite(f):
+                parts.append((fw, f + foff))
+            total = sum(weight for weight, _ in parts)
+            b = sum(weight * value for weight, value in parts) / total
             sp = grid.speed_bias.get(n, float("nan")) if event == "contact" else float("nan")
             return b if sw == 0 or not np.isfinite(sp) else (1 - sw) * b + sw * (sp + soff)
 

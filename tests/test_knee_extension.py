@@ -10,7 +10,14 @@ import pytest
 from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
 from runform.gait.events import FootClearanceDetector
-from runform.gait.knee_extension import extension_peak, knee_included_angle, knee_peaks
+from runform.gait.knee_extension import (
+    FLEXION_DROP_DEG,
+    extension_peak,
+    flexion_after,
+    flexion_times,
+    knee_included_angle,
+    knee_peaks,
+)
 from runform.gait.pairing import pair_stances
 from runform.synthetic import synthetic_runner
 from runform.track import PoseTrack
@@ -70,10 +77,13 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
     run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
     track = clean_track(run.track)[0]
     direction = detect_travel(track).direction
-    foot = FootClearanceDetector(knee_weight=0.0, contact_knee_weight=0.0, contact_speed_weight=0.0)
+    foot = FootClearanceDetector(
+        knee_weight=0.0, flexion_weight=0.0, contact_knee_weight=0.0, contact_speed_weight=0.0
+    )
     foot_steps = foot.detect(track, direction).result_.steps
     both = FootClearanceDetector(
         knee_weight=0.5,
+        flexion_weight=0.0,
         knee_offset_s=0.01,
         contact_knee_weight=0.5,
         contact_knee_offset_s=0.02,
@@ -126,3 +136,54 @@ def test_an_overlapping_stance_is_kept_when_a_witness_contact_ends_the_overlap()
     assert "double support" in rejected[0].reason
     steps, rejected = pair()  # no witness
     assert [s.side for s in steps] == ["left"] and "double support" in rejected[0].reason
+
+
+@pytest.mark.parametrize("fps", [30.0, 120.0])
+def test_flexion_after_the_peak_is_found_between_frames(fps: float) -> None:
+    t = np.arange(0, 1, 1 / fps)
+    peak = t[int(0.4 * fps)]  # the peak on a frame, then a straight flank
+    angle = 170.0 - 400.0 * np.clip(t - peak, 0, None)  # flexing 400 deg/s
+    got = flexion_after(t, angle, peak, 15.0)
+    assert got == pytest.approx(peak + 15.0 / 400.0, abs=1e-9)  # between frames, exact
+    assert np.isnan(flexion_after(t, angle, 0.95, 15.0))  # no room left in the clip
+    assert np.isnan(flexion_after(t, angle, float("nan"), 15.0))
+
+
+def test_detector_averages_three_toe_off_witnesses() -> None:
+    """Clearance, knee peak and the knee flexed past it, in equal thirds (each with its
+    offset); the contact is not the flexion's to move."""
+    run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
+    track = clean_track(run.track)[0]
+    direction = detect_travel(track).direction
+    common = {"contact_knee_weight": 0.0, "contact_speed_weight": 0.0}
+    foot = FootClearanceDetector(knee_weight=0.0, flexion_weight=0.0, **common)
+    foot_steps = foot.detect(track, direction).result_.steps
+    three = FootClearanceDetector(
+        knee_weight=1 / 3,
+        knee_offset_s=0.01,
+        flexion_weight=1 / 3,
+        flexion_offset_s=-0.04,
+        **common,
+    ).detect(track, direction)
+    assert len(three.result_.steps) == len(foot_steps) >= 4
+    checked = 0
+    for side in ("left", "right"):
+        _, peaks = three.knee_peaks_[side]
+        flexed = flexion_times(track, side, peaks)
+        for f, b in zip(
+            [s for s in foot_steps if s.side == side],
+            [s for s in three.result_.steps if s.side == side],
+            strict=True,
+        ):
+            assert b.contact_s == f.contact_s
+            k = int(np.argmin([abs(p - f.toe_off_s) for p in peaks]))
+            assert np.isfinite(peaks[k])
+            if not np.isfinite(flexed[k]):  # the clip ends before the knee has flexed
+                expected = (f.toe_off_s + (peaks[k] + 0.01)) / 2
+            else:
+                assert flexed[k] > peaks[k]  # flexion comes after the extension peak
+                expected = (f.toe_off_s + (peaks[k] + 0.01) + (flexed[k] - 0.04)) / 3
+                checked += 1
+            assert b.toe_off_s == pytest.approx(expected)
+    assert checked >= 4
+    assert FLEXION_DROP_DEG == 15.0

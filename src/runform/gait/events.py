@@ -26,6 +26,10 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    where the model or the marker puts the heel and toe, so a clearance time comes early
    for one runner and late for another; the knee does not share that error. Held out,
    the average narrows the spread of event bias between runners (``docs/validation.md``).
+   The toe-off has a third witness from the knee: the moment it has flexed 15° past that
+   extension peak, early in swing (:func:`~runform.gait.knee_extension.flexion_after`). It
+   lies on the steep flank of the knee angle, where noise moves a crossing less than it
+   moves a peak on its plateau; the three are averaged in equal parts.
 5. **The foot's speed too, for contact.** That contact is then averaged (weight
    ``contact_speed_weight``, 3/4) with the moment the foot stops sliding: its horizontal
    velocity reaching the stance velocity (:mod:`runform.gait.foot_speed`), which depends
@@ -76,7 +80,7 @@ from runform.gait.clearance import (
     stride_period,
 )
 from runform.gait.foot_speed import speed_contacts
-from runform.gait.knee_extension import knee_peaks
+from runform.gait.knee_extension import flexion_times, knee_peaks
 from runform.gait.pairing import StepLimits, pair_stances
 from runform.gait.templates import (
     CONTACT_WINDOW,
@@ -133,11 +137,16 @@ class FootClearanceDetector:
     contact_offset_s, toe_off_offset_s:
         Constant corrections added to the refined times (0: none is needed).
     knee_weight, knee_offset_s, contact_knee_weight, contact_knee_offset_s:
-        The toe-off is ``(1 - knee_weight)`` x the clearance toe-off + ``knee_weight`` x
-        (the leg's peak knee extension at the end of stance + ``knee_offset_s``), the
-        contact likewise with the knee's last extension peak before it
-        (:mod:`runform.gait.knee_extension`); the offsets are calibrated
-        leave-one-runner-out, the weights fixed at the mean of the two.
+        The toe-off is ``(1 - knee_weight - flexion_weight)`` x the clearance toe-off +
+        ``knee_weight`` x (the leg's peak knee extension at the end of stance +
+        ``knee_offset_s``) + ``flexion_weight`` x (the knee flexed
+        :data:`~runform.gait.knee_extension.FLEXION_DROP_DEG` past that peak +
+        ``flexion_offset_s``), the contact likewise with the knee's last extension peak
+        before it (:mod:`runform.gait.knee_extension`); a witness that shows nothing leaves
+        the others' average. The offsets are calibrated leave-one-runner-out, the weights
+        fixed at the mean of the witnesses.
+    flexion_weight, flexion_offset_s:
+        See above.
     contact_speed_weight, contact_speed_offset_s:
         The contact is then ``(1 - contact_speed_weight)`` x that + ``contact_speed_weight``
         x (the foot-speed contact + ``contact_speed_offset_s``): where the foot's horizontal
@@ -171,10 +180,10 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.02658
-    toe_off_level: float = 0.02549
-    contact_level_per_speed: float = -0.003514
-    toe_off_level_per_speed: float = -0.002424
+    contact_level: float = 0.02663
+    toe_off_level: float = 0.02226
+    contact_level_per_speed: float = -0.003523
+    toe_off_level_per_speed: float = -0.000622
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
@@ -182,8 +191,10 @@ class FootClearanceDetector:
     missed_stance_search: bool = True
     contact_offset_s: float = 0.0
     toe_off_offset_s: float = 0.0
-    knee_weight: float = 0.5
+    knee_weight: float = 1 / 3
     knee_offset_s: float = 0.0147
+    flexion_weight: float = 1 / 3
+    flexion_offset_s: float = -0.0409
     contact_knee_weight: float = 0.5
     contact_knee_offset_s: float = 0.0209
     contact_speed_weight: float = 0.75
@@ -445,12 +456,22 @@ class FootClearanceDetector:
         before, peaks = knee_peaks(track, side, [(i[0], i[2]) for i in items])
         self.knee_peaks_[side] = (before, peaks)
         w = float(np.clip(self.knee_weight, 0.0, 1.0))
+        wf = float(np.clip(self.flexion_weight, 0.0, 1.0 - w))
+        flexed = flexion_times(track, side, peaks) if wf > 0 else np.full(len(items), np.nan)
         wc = float(np.clip(self.contact_knee_weight, 0.0, 1.0))
         out, knees = [], []
-        for (tc, fc, tt, ft, conf), early, peak in zip(items, before, peaks, strict=True):
+        for (tc, fc, tt, ft, conf), early, peak, flex in zip(
+            items, before, peaks, flexed, strict=True
+        ):
             knee_contact = None
+            parts = [(1.0 - w - wf, tt)]
             if w > 0 and np.isfinite(peak):
-                tt = (1.0 - w) * tt + w * (peak + self.knee_offset_s)
+                parts.append((w, peak + self.knee_offset_s))
+            if wf > 0 and np.isfinite(flex):
+                parts.append((wf, flex + self.flexion_offset_s))
+            if len(parts) > 1:
+                total = sum(weight for weight, _ in parts)
+                tt = sum(weight * time for weight, time in parts) / total if total > 0 else tt
                 ft = _frame_of(track.time, tt)
             if wc > 0 and np.isfinite(early):
                 knee = early + self.contact_knee_offset_s

@@ -71,6 +71,44 @@ def extension_peak(t: np.ndarray, angle: np.ndarray, start_s: float, stop_s: flo
     return float(np.interp(j + shift, np.arange(len(t), dtype=float), t))
 
 
+#: How far the knee flexes past its end-of-stance extension peak for the flexion toe-off (deg).
+FLEXION_DROP_DEG = 15.0
+
+
+def flexion_after(t: np.ndarray, angle: np.ndarray, peak_s: float, drop_deg: float) -> float:
+    """When the knee, after its extension peak at ``peak_s``, has flexed ``drop_deg`` below
+    the peak's angle (linear between frames): a crossing on the steep flank of early swing,
+    which noise moves less than the peak on its plateau. NaN when it does not within
+    2 x :data:`AFTER_TOE_OFF_S`.
+
+    >>> t = np.arange(0, 1, 0.01)
+    >>> knee = 170 - np.clip(t - 0.5, 0, None) * 300      # flat, then flexing 300 deg/s
+    >>> round(flexion_after(t, knee, 0.5, 15.0), 3)
+    0.55
+    """
+    if not np.isfinite(peak_s):
+        return float("nan")
+    i = int(np.searchsorted(t, peak_s))
+    stop = int(np.searchsorted(t, peak_s + 2 * AFTER_TOE_OFF_S))
+    if i < 1 or stop >= len(t):
+        return float("nan")
+    level = float(np.interp(peak_s, t, angle)) - drop_deg
+    for j in range(i, stop):
+        a, b = angle[j - 1], angle[j]
+        if a >= level > b:
+            return float(t[j - 1] + (a - level) / (a - b) * (t[j] - t[j - 1]))
+    return float("nan")
+
+
+def flexion_times(track: PoseTrack, side: str, peaks: np.ndarray) -> np.ndarray:
+    """:func:`flexion_after` of each end-of-stance extension peak of ``side`` (NaN where
+    there is no peak or no flexion)."""
+    angle = knee_included_angle(track, side)
+    if angle is None:
+        return np.full(len(peaks), np.nan)
+    return np.array([flexion_after(track.time, angle, p, FLEXION_DROP_DEG) for p in peaks])
+
+
 def knee_peaks(
     track: PoseTrack, side: str, stances: list[tuple[float, float]]
 ) -> tuple[np.ndarray, np.ndarray]:
