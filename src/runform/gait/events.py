@@ -80,7 +80,6 @@ from runform.gait.clearance import (
     stride_period,
 )
 from runform.gait.foot_speed import speed_contacts
-from runform.gait.knee_extension import flexion_times, knee_peaks
 from runform.gait.pairing import StepLimits, pair_stances
 from runform.gait.templates import (
     CONTACT_WINDOW,
@@ -89,6 +88,7 @@ from runform.gait.templates import (
     refine_events,
 )
 from runform.gait.types import GaitEvent, GaitEvents, RejectedStep, Side
+from runform.gait.witnesses import frame_of, knee_blend, own_contacts, speed_blend
 from runform.geometry import leg_length
 from runform.keypoints import SIDES
 from runform.track import PoseTrack
@@ -410,7 +410,7 @@ class FootClearanceDetector:
             return "no clear landing or lift-off (the foot stays close to the ground)"
         tc += self.contact_offset_s
         tt += self.toe_off_offset_s
-        return tc, _frame_of(t, tc), tt, _frame_of(t, tt)
+        return tc, frame_of(t, tc), tt, frame_of(t, tt)
 
     def _template_refine(
         self,
@@ -443,61 +443,33 @@ class FootClearanceDetector:
             TOE_OFF_WINDOW.scaled(factor),
         )
         return [
-            (float(c), _frame_of(t, c), float(o), _frame_of(t, o), item[4])
+            (float(c), frame_of(t, c), float(o), frame_of(t, o), item[4])
             for c, o, item in zip(tc, tt, items, strict=True)
         ]
 
     def _knee_blend(self, track: PoseTrack, side: str, items: list) -> tuple[list, list]:
-        """Contact and toe-off averaged with the knee's extension peaks (see the class
-        parameters); where the knee shows no peak the clearance time stands. Also returns,
-        per stance, the knee's own contact ``(time, frame)`` (``None`` without one)."""
+        """:func:`~runform.gait.witnesses.knee_blend` with this detector's weights."""
         if not items:
             return items, []
-        before, peaks = knee_peaks(track, side, [(i[0], i[2]) for i in items])
-        self.knee_peaks_[side] = (before, peaks)
-        w = float(np.clip(self.knee_weight, 0.0, 1.0))
-        wf = float(np.clip(self.flexion_weight, 0.0, 1.0 - w))
-        flexed = flexion_times(track, side, peaks) if wf > 0 else np.full(len(items), np.nan)
-        wc = float(np.clip(self.contact_knee_weight, 0.0, 1.0))
-        out, knees = [], []
-        for (tc, fc, tt, ft, conf), early, peak, flex in zip(
-            items, before, peaks, flexed, strict=True
-        ):
-            knee_contact = None
-            parts = [(1.0 - w - wf, tt)]
-            if w > 0 and np.isfinite(peak):
-                parts.append((w, peak + self.knee_offset_s))
-            if wf > 0 and np.isfinite(flex):
-                parts.append((wf, flex + self.flexion_offset_s))
-            if len(parts) > 1:
-                total = sum(weight for weight, _ in parts)
-                tt = sum(weight * time for weight, time in parts) / total if total > 0 else tt
-                ft = _frame_of(track.time, tt)
-            if wc > 0 and np.isfinite(early):
-                knee = early + self.contact_knee_offset_s
-                tc = (1.0 - wc) * tc + wc * knee
-                fc = _frame_of(track.time, tc)
-                knee_contact = (knee, _frame_of(track.time, knee))
-            out.append((tc, fc, tt, ft, conf))
-            knees.append(knee_contact)
+        out, knees, self.knee_peaks_[side] = knee_blend(
+            track,
+            side,
+            items,
+            knee_weight=self.knee_weight,
+            knee_offset_s=self.knee_offset_s,
+            flexion_weight=self.flexion_weight,
+            flexion_offset_s=self.flexion_offset_s,
+            contact_knee_weight=self.contact_knee_weight,
+            contact_knee_offset_s=self.contact_knee_offset_s,
+        )
         return out, knees
 
     def _own_contacts(
         self, track: PoseTrack, side: str, knees: list | None, n: int
     ) -> list[list[tuple[float, float]]]:
-        """Per stance, the single witnesses' own contacts ``(time, frame)``, the foot
-        speed's first, then the knee's: what may rescue a stance from an overlap."""
-        out = []
-        for k in range(n):
-            own = []
-            found = self.speed_contacts_[side][k]
-            if self.contact_speed_weight > 0 and np.isfinite(found):
-                c = found + self.contact_speed_offset_s
-                own.append((c, _frame_of(track.time, c)))
-            if knees and knees[k] is not None:
-                own.append(knees[k])
-            out.append(own)
-        return out
+        """:func:`~runform.gait.witnesses.own_contacts` with this detector's weights."""
+        speeds = self.speed_contacts_[side] if self.contact_speed_weight > 0 else [np.nan] * n
+        return own_contacts(track, speeds, knees, n, self.contact_speed_offset_s)
 
     def _speed_blend(
         self,
@@ -507,29 +479,18 @@ class FootClearanceDetector:
         clearance: list[float] | None = None,
         knees: list | None = None,
     ) -> list:
-        """Each contact averaged with the foot-speed contact (see the class parameters);
-        where the foot's speed shows none, the contact stands. A ``clearance`` contact
-        further than ``clearance_disagreement_s`` from the foot speed's is left out: the
-        contact is then the foot speed's and the knee's (``knees``: per stance ``(time,
-        frame)`` or ``None``) in their own proportions."""
-        w = float(np.clip(self.contact_speed_weight, 0.0, 1.0))
-        wk = (1.0 - w) * float(np.clip(self.contact_knee_weight, 0.0, 1.0))
-        out = []
-        for k, ((tc, fc, tt, ft, conf), speed) in enumerate(zip(items, found, strict=True)):
-            if np.isfinite(speed):
-                own = speed + self.contact_speed_offset_s
-                knee = knees[k] if knees else None
-                if (
-                    clearance is not None
-                    and self.clearance_disagreement_s > 0
-                    and abs(clearance[k] - own) > self.clearance_disagreement_s
-                ):
-                    tc = (w * own + wk * knee[0]) / (w + wk) if knee is not None else own
-                else:
-                    tc = (1.0 - w) * tc + w * own
-                fc = _frame_of(track.time, tc)
-            out.append((tc, fc, tt, ft, conf))
-        return out
+        """:func:`~runform.gait.witnesses.speed_blend` with this detector's weights."""
+        return speed_blend(
+            track,
+            items,
+            found,
+            clearance,
+            knees,
+            contact_speed_weight=self.contact_speed_weight,
+            contact_speed_offset_s=self.contact_speed_offset_s,
+            contact_knee_weight=self.contact_knee_weight,
+            clearance_disagreement_s=self.clearance_disagreement_s,
+        )
 
     @property
     def limits(self) -> StepLimits:
@@ -541,10 +502,6 @@ class FootClearanceDetector:
             self.max_interval_ratio,
             self.duty_factor_range,
         )
-
-
-def _frame_of(t: np.ndarray, time_s: float) -> float:
-    return float(np.interp(time_s, t, np.arange(len(t), dtype=float)))
 
 
 def detect_events(track: PoseTrack, direction: int = 1, **params: float) -> GaitEvents:

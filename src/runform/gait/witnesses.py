@@ -1,0 +1,138 @@
+"""The witnesses averaged into a stance's contact and toe-off, as plain functions.
+
+:class:`~runform.gait.events.FootClearanceDetector` times each stance from the foot's
+clearance, then averages in the other witnesses, each with its calibrated offset:
+
+- :func:`knee_blend` — the knee (:mod:`runform.gait.knee_extension`): for toe-off its peak
+  extension at the end of stance and its flexion 15° past that peak, for contact its last
+  extension in late swing;
+- :func:`speed_blend` — the foot's speed for contact (:mod:`runform.gait.foot_speed`),
+  leaving out a clearance contact that lands far from it;
+- :func:`own_contacts` — each witness's own contact, which may rescue a stance that overlaps
+  the other foot's.
+
+A stance is ``(contact_s, contact_frame, toe_off_s, toe_off_frame, confidence)``; a witness
+that shows nothing (NaN) leaves the others' average.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from runform.gait.knee_extension import flexion_times, knee_peaks
+from runform.track import PoseTrack
+
+
+def frame_of(t: np.ndarray, time_s: float) -> float:
+    """Fractional frame index of ``time_s`` on the frame times ``t``."""
+    return float(np.interp(time_s, t, np.arange(len(t), dtype=float)))
+
+
+def knee_blend(
+    track: PoseTrack,
+    side: str,
+    items: list,
+    *,
+    knee_weight: float,
+    knee_offset_s: float,
+    flexion_weight: float,
+    flexion_offset_s: float,
+    contact_knee_weight: float,
+    contact_knee_offset_s: float,
+) -> tuple[list, list, tuple[np.ndarray, np.ndarray]]:
+    """Contact and toe-off of one leg's stances averaged with the knee's.
+
+    The toe-off is ``(1 - knee_weight - flexion_weight)`` x its own + ``knee_weight`` x
+    (peak extension + ``knee_offset_s``) + ``flexion_weight`` x (flexion past it +
+    ``flexion_offset_s``); the contact ``(1 - contact_knee_weight)`` x its own +
+    ``contact_knee_weight`` x (late-swing extension + ``contact_knee_offset_s``).
+
+    Returns the stances, per stance the knee's own contact ``(time, frame)`` or ``None``,
+    and the knee's ``(late-swing peaks, end-of-stance peaks)``.
+    """
+    before, peaks = knee_peaks(track, side, [(i[0], i[2]) for i in items])
+    w = float(np.clip(knee_weight, 0.0, 1.0))
+    wf = float(np.clip(flexion_weight, 0.0, 1.0 - w))
+    flexed = flexion_times(track, side, peaks) if wf > 0 else np.full(len(items), np.nan)
+    wc = float(np.clip(contact_knee_weight, 0.0, 1.0))
+    out, knees = [], []
+    for (tc, fc, tt, ft, conf), early, peak, flex in zip(items, before, peaks, flexed, strict=True):
+        knee_contact = None
+        parts = [(1.0 - w - wf, tt)]
+        if w > 0 and np.isfinite(peak):
+            parts.append((w, peak + knee_offset_s))
+        if wf > 0 and np.isfinite(flex):
+            parts.append((wf, flex + flexion_offset_s))
+        if len(parts) > 1:
+            total = sum(weight for weight, _ in parts)
+            tt = sum(weight * time for weight, time in parts) / total if total > 0 else tt
+            ft = frame_of(track.time, tt)
+        if wc > 0 and np.isfinite(early):
+            knee = early + contact_knee_offset_s
+            tc = (1.0 - wc) * tc + wc * knee
+            fc = frame_of(track.time, tc)
+            knee_contact = (knee, frame_of(track.time, knee))
+        out.append((tc, fc, tt, ft, conf))
+        knees.append(knee_contact)
+    return out, knees, (before, peaks)
+
+
+def own_contacts(
+    track: PoseTrack,
+    speed_contacts: list[float],
+    knees: list | None,
+    n: int,
+    contact_speed_offset_s: float,
+) -> list[list[tuple[float, float]]]:
+    """Per stance, the single witnesses' own contacts ``(time, frame)``, the foot speed's
+    first (``speed_contacts``, NaN for none), then the knee's: what may rescue a stance
+    from an overlap."""
+    out = []
+    for k in range(n):
+        own = []
+        found = speed_contacts[k]
+        if np.isfinite(found):
+            c = found + contact_speed_offset_s
+            own.append((c, frame_of(track.time, c)))
+        if knees and knees[k] is not None:
+            own.append(knees[k])
+        out.append(own)
+    return out
+
+
+def speed_blend(
+    track: PoseTrack,
+    items: list,
+    found: list[float],
+    clearance: list[float] | None,
+    knees: list | None,
+    *,
+    contact_speed_weight: float,
+    contact_speed_offset_s: float,
+    contact_knee_weight: float,
+    clearance_disagreement_s: float,
+) -> list:
+    """Each contact averaged with the foot-speed contact (``found``, NaN for none: the
+    contact stands): ``(1 - contact_speed_weight)`` x it + ``contact_speed_weight`` x
+    (foot-speed contact + ``contact_speed_offset_s``). A ``clearance`` contact further than
+    ``clearance_disagreement_s`` from the foot speed's is left out: the contact is then the
+    foot speed's and the knee's (``knees``: per stance ``(time, frame)`` or ``None``) in
+    their own proportions."""
+    w = float(np.clip(contact_speed_weight, 0.0, 1.0))
+    wk = (1.0 - w) * float(np.clip(contact_knee_weight, 0.0, 1.0))
+    out = []
+    for k, ((tc, fc, tt, ft, conf), speed) in enumerate(zip(items, found, strict=True)):
+        if np.isfinite(speed):
+            own = speed + contact_speed_offset_s
+            knee = knees[k] if knees else None
+            if (
+                clearance is not None
+                and clearance_disagreement_s > 0
+                and abs(clearance[k] - own) > clearance_disagreement_s
+            ):
+                tc = (w * own + wk * knee[0]) / (w + wk) if knee is not None else own
+            else:
+                tc = (1.0 - w) * tc + w * own
+            fc = frame_of(track.time, tc)
+        out.append((tc, fc, tt, ft, conf))
+    return out
