@@ -14,7 +14,6 @@ from runform.gait.knee_extension import (
     FLEXION_DROP_DEG,
     extension_peak,
     flexion_after,
-    flexion_times,
     knee_included_angle,
     knee_peaks,
 )
@@ -66,11 +65,11 @@ def test_both_peaks_of_a_stance() -> None:
     angle = (
         140 + 35 * np.exp(-(((t - 0.30) / 0.05) ** 2)) + 30 * np.exp(-(((t - 0.52) / 0.05) ** 2))
     )
-    before, after = knee_peaks(_leg(t, angle), "left", [(0.33, 0.55)])
+    before, after, _ = knee_peaks(_leg(t, angle), "left", [(0.33, 0.55)])
     assert before[0] == pytest.approx(0.30, abs=0.004)
     assert after[0] == pytest.approx(0.52, abs=0.004)
-    none_before, none_after = knee_peaks(_leg(t, angle), "right", [(0.33, 0.55)])
-    assert np.isnan(none_before[0]) and np.isnan(none_after[0])  # no right leg
+    none_before, none_after, none_flexed = knee_peaks(_leg(t, angle), "right", [(0.33, 0.55)])
+    assert np.isnan(none_before[0]) and np.isnan(none_after[0]) and np.isnan(none_flexed[0])
 
 
 def test_detector_averages_the_clearance_and_knee_times() -> None:
@@ -92,7 +91,7 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
     assert len(both.result_.steps) == len(foot_steps) >= 4
     checked = 0
     for side in ("left", "right"):
-        before, peaks = both.knee_peaks_[side]
+        before, peaks, _ = both.knee_peaks_[side]
         mine = [s for s in foot_steps if s.side == side]
         blended = [s for s in both.result_.steps if s.side == side]
         for f, b in zip(mine, blended, strict=True):
@@ -168,8 +167,7 @@ def test_detector_averages_three_toe_off_witnesses() -> None:
     assert len(three.result_.steps) == len(foot_steps) >= 4
     checked = 0
     for side in ("left", "right"):
-        _, peaks = three.knee_peaks_[side]
-        flexed = flexion_times(track, side, peaks)
+        _, peaks, flexed = three.knee_peaks_[side]
         for f, b in zip(
             [s for s in foot_steps if s.side == side],
             [s for s in three.result_.steps if s.side == side],

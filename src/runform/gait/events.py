@@ -468,8 +468,9 @@ class FootClearanceDetector:
         self, track: PoseTrack, side: str, knees: list | None, n: int
     ) -> list[list[tuple[float, float]]]:
         """:func:`~runform.gait.witnesses.own_contacts` with this detector's weights."""
-        speeds = self.speed_contacts_[side] if self.contact_speed_weight > 0 else [np.nan] * n
-        return own_contacts(track, speeds, knees, n, self.contact_speed_offset_s)
+        return own_contacts(
+            track, self.speed_contacts_[side], knees, n, self.contact_speed_offset_s
+        )
 
     def _speed_blend(
         self,

@@ -100,37 +100,30 @@ def flexion_after(t: np.ndarray, angle: np.ndarray, peak_s: float, drop_deg: flo
     return float("nan")
 
 
-def flexion_times(track: PoseTrack, side: str, peaks: np.ndarray) -> np.ndarray:
-    """:func:`flexion_after` of each end-of-stance extension peak of ``side`` (NaN where
-    there is no peak or no flexion)."""
-    angle = knee_included_angle(track, side)
-    if angle is None:
-        return np.full(len(peaks), np.nan)
-    return np.array([flexion_after(track.time, angle, p, FLEXION_DROP_DEG) for p in peaks])
-
-
 def knee_peaks(
     track: PoseTrack, side: str, stances: list[tuple[float, float]]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The knee's extension peaks around each ``(contact_s, toe_off_s)`` stance of one leg:
     the last one of the swing before it (from :data:`BEFORE_CONTACT_S` before the contact
     to mid-stance: the knee straightens to reach for the ground, then bends as it takes the
     load) and the one at its end (from mid-stance to :data:`AFTER_TOE_OFF_S` after the
-    toe-off). NaN where there is none.
+    toe-off), and when the knee has flexed :data:`FLEXION_DROP_DEG` past the latter
+    (:func:`flexion_after`). NaN where there is none.
 
     Returns
     -------
-    before_contact, at_toe_off:
+    before_contact, at_toe_off, flexed:
         ``(len(stances),)`` times in seconds.
     """
     none = np.full(len(stances), np.nan)
     angle = knee_included_angle(track, side)
     if angle is None:
-        return none, none.copy()
+        return none, none.copy(), none.copy()
     t = track.time
-    before, after = [], []
+    before, after, flexed = [], [], []
     for tc, tt in stances:
         mid = 0.5 * (tc + tt)
         before.append(extension_peak(t, angle, tc - BEFORE_CONTACT_S, mid))
         after.append(extension_peak(t, angle, mid, tt + AFTER_TOE_OFF_S))
-    return np.array(before), np.array(after)
+        flexed.append(flexion_after(t, angle, after[-1], FLEXION_DROP_DEG))
+    return np.array(before), np.array(after), np.array(flexed)

@@ -19,13 +19,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from runform.gait.knee_extension import flexion_times, knee_peaks
+from runform.gait.knee_extension import knee_peaks
 from runform.track import PoseTrack
 
 
 def frame_of(t: np.ndarray, time_s: float) -> float:
     """Fractional frame index of ``time_s`` on the frame times ``t``."""
     return float(np.interp(time_s, t, np.arange(len(t), dtype=float)))
+
+
+def _average(own: tuple[float, float], *others: tuple[float, float]) -> float:
+    """``own`` ``(weight, time)`` averaged with the ``others`` that show something (a
+    weight above 0 and a finite time), each by its weight; ``own``'s time when none does."""
+    parts = [own, *(p for p in others if p[0] > 0 and np.isfinite(p[1]))]
+    total = sum(weight for weight, _ in parts)
+    if len(parts) == 1 or total <= 0:
+        return own[1]
+    return sum(weight * time for weight, time in parts) / total
 
 
 def knee_blend(
@@ -39,7 +49,7 @@ def knee_blend(
     flexion_offset_s: float,
     contact_knee_weight: float,
     contact_knee_offset_s: float,
-) -> tuple[list, list, tuple[np.ndarray, np.ndarray]]:
+) -> tuple[list, list, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Contact and toe-off of one leg's stances averaged with the knee's.
 
     The toe-off is ``(1 - knee_weight - flexion_weight)`` x its own + ``knee_weight`` x
@@ -48,33 +58,26 @@ def knee_blend(
     ``contact_knee_weight`` x (late-swing extension + ``contact_knee_offset_s``).
 
     Returns the stances, per stance the knee's own contact ``(time, frame)`` or ``None``,
-    and the knee's ``(late-swing peaks, end-of-stance peaks)``.
+    and the knee's times (:func:`~runform.gait.knee_extension.knee_peaks`).
     """
-    before, peaks = knee_peaks(track, side, [(i[0], i[2]) for i in items])
+    before, peaks, flexed = knee_peaks(track, side, [(i[0], i[2]) for i in items])
     w = float(np.clip(knee_weight, 0.0, 1.0))
     wf = float(np.clip(flexion_weight, 0.0, 1.0 - w))
-    flexed = flexion_times(track, side, peaks) if wf > 0 else np.full(len(items), np.nan)
     wc = float(np.clip(contact_knee_weight, 0.0, 1.0))
     out, knees = [], []
     for (tc, fc, tt, ft, conf), early, peak, flex in zip(items, before, peaks, flexed, strict=True):
-        knee_contact = None
-        parts = [(1.0 - w - wf, tt)]
-        if w > 0 and np.isfinite(peak):
-            parts.append((w, peak + knee_offset_s))
-        if wf > 0 and np.isfinite(flex):
-            parts.append((wf, flex + flexion_offset_s))
-        if len(parts) > 1:
-            total = sum(weight for weight, _ in parts)
-            tt = sum(weight * time for weight, time in parts) / total if total > 0 else tt
-            ft = frame_of(track.time, tt)
-        if wc > 0 and np.isfinite(early):
-            knee = early + contact_knee_offset_s
-            tc = (1.0 - wc) * tc + wc * knee
-            fc = frame_of(track.time, tc)
-            knee_contact = (knee, frame_of(track.time, knee))
+        knee = early + contact_knee_offset_s
+        toe_off = _average(
+            (1.0 - w - wf, tt), (w, peak + knee_offset_s), (wf, flex + flexion_offset_s)
+        )
+        contact = _average((1.0 - wc, tc), (wc, knee))
+        if toe_off != tt:
+            tt, ft = toe_off, frame_of(track.time, toe_off)
+        if contact != tc:
+            tc, fc = contact, frame_of(track.time, contact)
         out.append((tc, fc, tt, ft, conf))
-        knees.append(knee_contact)
-    return out, knees, (before, peaks)
+        knees.append((knee, frame_of(track.time, knee)) if wc > 0 and np.isfinite(knee) else None)
+    return out, knees, (before, peaks, flexed)
 
 
 def own_contacts(
@@ -124,15 +127,15 @@ def speed_blend(
     for k, ((tc, fc, tt, ft, conf), speed) in enumerate(zip(items, found, strict=True)):
         if np.isfinite(speed):
             own = speed + contact_speed_offset_s
-            knee = knees[k] if knees else None
+            knee = knees[k][0] if knees and knees[k] is not None else float("nan")
             if (
                 clearance is not None
                 and clearance_disagreement_s > 0
                 and abs(clearance[k] - own) > clearance_disagreement_s
             ):
-                tc = (w * own + wk * knee[0]) / (w + wk) if knee is not None else own
+                tc = _average((w, own), (wk, knee))  # the clearance left out
             else:
-                tc = (1.0 - w) * tc + w * own
+                tc = _average((1.0 - w, tc), (w, own))
             fc = frame_of(track.time, tc)
         out.append((tc, fc, tt, ft, conf))
     return out
