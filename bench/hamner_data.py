@@ -20,10 +20,11 @@ speed whose force goes down to 10 N or less).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -198,16 +199,35 @@ def floor_shift(
     for _, _, t, per_foot, weight in same:
         scale = weight / weight_n
         for f in per_foot.values():
-            at_20 = above_intervals(t, f, THRESHOLD_N * scale, 0.5 * weight)
-            at_level = above_intervals(t, f, level_n * scale, 0.5 * weight)
-            for on, off in at_20:
-                match = [x for x in at_level if abs(x[0] - on) < 0.1]
-                if match:
-                    dc.append(match[0][0] - on)
-                    dt.append(off - match[0][1])
+            later, earlier = _crossing_delays(
+                t, f, THRESHOLD_N * scale, f, level_n * scale, 0.5 * weight
+            )
+            dc += later
+            dt += earlier
     if not dc:
         return 0.0, 0.0, 0
     return -float(np.median(dc)), float(np.median(dt)), len(dc)
+
+
+def _crossing_delays(
+    t: np.ndarray,
+    force: np.ndarray,
+    level_n: float,
+    raised: np.ndarray,
+    raised_n: float,
+    min_peak_n: float,
+) -> tuple[list[float], list[float]]:
+    """Per stance of ``force`` read at ``level_n``, how much later (s) its contact comes and
+    how much earlier its toe-off when ``raised`` (the same force, or that force zeroed below
+    a floor) is read at ``raised_n`` instead."""
+    high = above_intervals(t, raised, raised_n, min_peak_n)
+    later, earlier = [], []
+    for on, off in above_intervals(t, force, level_n, min_peak_n):
+        match = [x for x in high if abs(x[0] - on) < 0.1]
+        if match:
+            later.append(match[0][0] - on)
+            earlier.append(off - match[0][1])
+    return later, earlier
 
 
 def floor_shift_check(
@@ -229,18 +249,17 @@ def floor_shift_check(
                 continue
             dc, dt = [], []
             for f in per_foot.values():
-                truth = above_intervals(t, f, THRESHOLD_N, 0.5 * weight)
-                raised = above_intervals(t, np.where(f >= level, f, 0.0), level + 1.0, 0.5 * weight)
-                for on, off in truth:
-                    match = [x for x in raised if abs(x[0] - on) < 0.1]
-                    if match:
-                        dc.append(match[0][0] - on)
-                        dt.append(match[0][1] - off)
+                zeroed = np.where(f >= level, f, 0.0)
+                later, earlier = _crossing_delays(
+                    t, f, THRESHOLD_N, zeroed, level + 1.0, 0.5 * weight
+                )
+                dc += later
+                dt += earlier
             if dc:
                 errors["contact"].append(1000.0 * (float(np.mean(dc)) + shift_c))
-                errors["toe_off"].append(1000.0 * (float(np.mean(dt)) + shift_t))
+                errors["toe_off"].append(1000.0 * (shift_t - float(np.mean(dt))))
                 errors["c_raw"].append(1000.0 * float(np.mean(dc)))
-                errors["t_raw"].append(1000.0 * float(np.mean(dt)))
+                errors["t_raw"].append(-1000.0 * float(np.mean(dt)))
     if not errors["contact"]:
         return {}
     out = {}
@@ -253,14 +272,23 @@ def floor_shift_check(
     return out
 
 
-def _read_grf(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+@cache
+def _read_grf(path: Path) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    """Time and each foot's vertical force of a ``_grf.mot``, read once per process (the
+    smear and floor corrections read every trial's force, and each trial reads its own):
+    read-only."""
     from runform.pose.formats.opensim import read_mot
 
     grf = read_mot(path)
-    return np.asarray(grf.time, float), {
+    arrays = {
+        "time": np.asarray(grf.time, float),
         "right": np.asarray(grf.columns["R_ground_force_vy"], float),
         "left": np.asarray(grf.columns["L_ground_force_vy"], float),
     }
+    for array in arrays.values():
+        array.flags.writeable = False
+    time = arrays.pop("time")
+    return time, MappingProxyType(arrays)
 
 
 def _trc_markers(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -306,13 +334,14 @@ class HamnerSpec:
         speed = belt_speed(time, points, events_from_stances(stances))
         if not np.isfinite(speed):
             speed = self.speed_label
-        shift_c = (c0 + c1 * speed) / 1000.0 + raised[0]
-        shift_t = (t0 + t1 * speed) / 1000.0 + raised[1]
+        filter_c = (c0 + c1 * speed) / 1000.0
+        filter_t = (t0 + t1 * speed) / 1000.0
+        shift_c, shift_t = filter_c + raised[0], filter_t + raised[1]
         events = events_from_stances([(s, on + shift_c, off + shift_t) for s, on, off in stances])
         checks["threshold_n"] = threshold
         checks["force_floor_n"] = floor
         checks["stances_on_other_belt"] = crossed
-        checks["filter_shift_ms"] = (1000.0 * (shift_c - raised[0]), 1000.0 * (shift_t - raised[1]))
+        checks["filter_shift_ms"] = (1000.0 * filter_c, 1000.0 * filter_t)
         checks["floor_shift_ms"] = (1000.0 * raised[0], 1000.0 * raised[1])
         floor_note = (
             f"; read at {threshold:.0f} N above the force's zero floor and carried to 20 N by "
@@ -324,8 +353,8 @@ class HamnerSpec:
         method = (
             f"each foot's own vertical force (filtered by the authors), threshold "
             f"{THRESHOLD_N:.0f} N (force floor {floor:.0f} N){floor_note}, linear interpolation; "
-            f"the filter's spread undone by {1000 * (shift_c - raised[0]):+.0f} ms on contacts "
-            f"and {1000 * (shift_t - raised[1]):+.0f} ms on toe-offs (measured on raw Fukuchi "
+            f"the filter's spread undone by {1000 * filter_c:+.0f} ms on contacts "
+            f"and {1000 * filter_t:+.0f} ms on toe-offs (measured on raw Fukuchi "
             f"force filtered at {cutoff:.1f} Hz, the cut-off that gives Hamner's rise time)"
         )
         trial = Trial(
