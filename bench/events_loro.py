@@ -28,7 +28,7 @@ import itertools
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -271,7 +271,7 @@ class Grid:
     runner: dict[str, str]
     knee_bias: dict[str, dict[str, float]]  # trial -> event -> mean error (ms), knee alone
     speed_bias: dict[str, float]  # trial -> mean contact error (ms), foot speed alone
-    flexion_bias: dict[str, float] = field(default_factory=dict)  # trial -> toe-off error (ms)
+    flexion_bias: dict[str, float]  # trial -> mean toe-off error (ms), knee flexion alone
 
 
 def grid_errors(
@@ -326,8 +326,7 @@ def grid_errors(
             trial, tracks, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
         )
         speed_bias[trial.name] = mean_errors(trial, tracks, SPEED_ONLY)["contact"]
-        if FLEXION_WEIGHT > 0:
-            flexion_bias[trial.name] = mean_errors(trial, tracks, FLEXION_ONLY)["toe_off"]
+        flexion_bias[trial.name] = mean_errors(trial, tracks, FLEXION_ONLY)["toe_off"]
     return Grid(
         {k: tuple(v) for k, v in grids.items()},
         bias,
@@ -367,6 +366,14 @@ def zero_bias_level(levels: Sequence[float], bias: np.ndarray) -> float:
     return float(x[int(np.argmin(np.abs(b)))])
 
 
+def _unbiasing_offset_ms(biases: Sequence[float], w: np.ndarray) -> float:
+    """The offset (ms) that makes a witness's own times unbiased on some trials: minus its
+    mean bias over them, weighted ``w`` (0 when it was measured on none)."""
+    b = np.asarray(biases, float)
+    ok = np.isfinite(b)
+    return -float(np.sum(w[ok] * b[ok]) / np.sum(w[ok])) if ok.any() else 0.0
+
+
 def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[str, float]:
     """Constants fitted on the trials ``names``: per trial the level that zeroes its mean
     error, then a least-squares line of that level against the trial's stance speed
@@ -378,27 +385,19 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
         # the knee's offset: what makes its own time unbiased on these runners
         weight_key, offset_key = KNEE_PARAMS[event]
         kw = KNEE_WEIGHTS[event]
-        kb = np.array([grid.knee_bias[n][event] for n in names])
-        okk = np.isfinite(kb)
-        knee_offset_ms = -float(np.sum(w[okk] * kb[okk]) / np.sum(w[okk])) if okk.any() else 0.0
+        knee_offset_ms = _unbiasing_offset_ms([grid.knee_bias[n][event] for n in names], w)
         out[weight_key] = kw
         out[offset_key] = round(knee_offset_ms / 1000.0, 4)
         fw, flex_offset_ms = 0.0, 0.0
-        if event == "toe_off" and FLEXION_WEIGHT > 0:
-            fb = np.array([grid.flexion_bias.get(n, float("nan")) for n in names])
-            okf = np.isfinite(fb)
+        if event == "toe_off":  # the knee flexion's offset, likewise
             fw = FLEXION_WEIGHT
-            flex_offset_ms = -float(np.sum(w[okf] * fb[okf]) / np.sum(w[okf])) if okf.any() else 0.0
+            flex_offset_ms = _unbiasing_offset_ms([grid.flexion_bias[n] for n in names], w)
             out[FLEXION_PARAMS[0]] = fw
             out[FLEXION_PARAMS[1]] = round(flex_offset_ms / 1000.0, 4)
         sw, speed_offset_ms = 0.0, 0.0
         if event == "contact":  # the foot-speed contact's offset, likewise
-            sb = np.array([grid.speed_bias[n] for n in names])
-            oks = np.isfinite(sb)
             sw = SPEED_WEIGHT
-            speed_offset_ms = (
-                -float(np.sum(w[oks] * sb[oks]) / np.sum(w[oks])) if oks.any() else 0.0
-            )
+            speed_offset_ms = _unbiasing_offset_ms([grid.speed_bias[n] for n in names], w)
             out[SPEED_PARAMS[0]] = sw
             out[SPEED_PARAMS[1]] = round(speed_offset_ms / 1000.0, 4)
 
@@ -414,7 +413,7 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
         ) -> np.ndarray:
             b = np.asarray(grid.bias[event][n], float)
             k = grid.knee_bias[n][event]
-            f = grid.flexion_bias.get(n, float("nan")) if fw > 0 else float("nan")
+            f = grid.flexion_bias[n] if fw > 0 else float("nan")
             parts = [(1 - kw - fw, b)]
             if kw > 0 and np.isfinite(k):
                 parts.append((kw, k + off))
