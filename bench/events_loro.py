@@ -87,7 +87,6 @@ def run_engine(track, params: Mapping[str, float] | None = None) -> dict:
     travel = detect_travel(cleaned)
     detector = FootClearanceDetector(**(params or {})).detect(cleaned, travel.direction)
     gait = detector.result_
-    speeds = [v for v in detector.stance_speed_.values() if np.isfinite(v)]
     rows = [
         {
             "side": s.side,
@@ -111,7 +110,7 @@ def run_engine(track, params: Mapping[str, float] | None = None) -> dict:
         "events": events,
         "cadence_spm": cadence,
         "steps": gait.steps,
-        "stance_speed": float(np.mean(speeds)) if speeds else float("nan"),
+        "stance_speed": detector.running_speed_,
     }
 
 
@@ -224,6 +223,7 @@ def score(result: dict, trial: Trial) -> dict:
         "extra_pct": 100.0 * (c.extra + t.extra) / max(1, n_det),
         "cadence_error_pct": (100.0 * (cad - true_cad) / true_cad) if cad else float("nan"),
         "unseen_events": len(unseen),
+        "running_speed": result.get("stance_speed", float("nan")),
     }
 
 
@@ -457,6 +457,7 @@ def _agg(runs: Sequence[dict]) -> dict:
         "toe_off_recall_pct": mean("toe_off_recall_pct"),
         "extra_pct": mean("extra_pct"),
         "cadence_error_pct": mean("cadence_error_pct"),
+        "running_speed": mean("running_speed"),
         "n_runs": len(runs),
     }
     out["contact_abs_bias_ms"] = abs(out["contact_bias_ms"])
@@ -520,6 +521,7 @@ def leave_one_runner_out(
                 "runner": t.runner,
                 "speed": t.speed_label,
                 "belt_speed": t.belt_speed,
+                "rate_hz": t.rate_hz,
                 "n_stances": sum(e["kind"] == "contact" for e in t.events),
                 "n_unseen": len(unseen_events(t)) // 2,
                 "conditions": score_trial(t, params, conditions),
@@ -658,6 +660,73 @@ def unseen_note(result: dict) -> str:
     )
 
 
+#: Trials on belts slower than this are a jog: the engine's toe-off is least certain there.
+JOG_BELT_MPS = 2.75
+
+
+def timing_error_by_pace(result: dict, condition: str = "native") -> list[dict]:
+    """The engine's own event-timing error for a runner it never saw, by pace.
+
+    Each held-out trial's mean error (its bias) is what no single constant removes for that
+    runner; the root mean square of those biases over a pace group is the timing error a
+    runner of that pace should expect from the engine itself, on perfect points. Two groups:
+    a jog (belt under :data:`JOG_BELT_MPS`) and faster. Each row gives the running speeds
+    the engine measured there (leg lengths per second), which is how the product tells
+    them apart (``runform.metrics.event_timing.ENGINE_EVENT_ERROR`` carries these figures).
+    """
+    groups = {
+        f"jog (belt < {JOG_BELT_MPS:g} m/s)": lambda b: b < JOG_BELT_MPS,
+        f"faster (belt ≥ {JOG_BELT_MPS:g} m/s)": lambda b: b >= JOG_BELT_MPS,
+    }
+    rows = []
+    for label, inside in groups.items():
+        members = [r for r in result["trials"].values() if inside(r["belt_speed"])]
+        if not members:
+            continue
+        conds = [r["conditions"][condition] for r in members]
+        speeds = [c["running_speed"] for c in conds if np.isfinite(c.get("running_speed", np.nan))]
+
+        def rms(key: str, cs=conds) -> float:
+            return float(np.sqrt(np.mean([c[key] ** 2 for c in cs])))
+
+        rows.append(
+            {
+                "group": label,
+                "n_trials": len(members),
+                "speed_min": float(min(speeds)) if speeds else float("nan"),
+                "speed_max": float(max(speeds)) if speeds else float("nan"),
+                "contact_rms_ms": rms("contact_bias_ms"),
+                "toe_off_rms_ms": rms("toe_off_bias_ms"),
+                "contact_worst_ms": max(abs(c["contact_bias_ms"]) for c in conds),
+                "toe_off_worst_ms": max(abs(c["toe_off_bias_ms"]) for c in conds),
+            }
+        )
+    return rows
+
+
+def timing_error_table(result: dict) -> str:
+    rows = timing_error_by_pace(result)
+    return format_table(
+        [
+            "pace",
+            "trials",
+            "running speed (leg lengths/s)",
+            "contact: RMS / worst bias ms",
+            "toe-off: RMS / worst bias ms",
+        ],
+        [
+            [
+                r["group"],
+                r["n_trials"],
+                f"{r['speed_min']:.2f}–{r['speed_max']:.2f}",
+                f"{r['contact_rms_ms']:.1f} / {r['contact_worst_ms']:.1f}",
+                f"{r['toe_off_rms_ms']:.1f} / {r['toe_off_worst_ms']:.1f}",
+            ]
+            for r in rows
+        ],
+    )
+
+
 def format_result(result: dict) -> str:
     lines = ["Constants per fold (fitted without the runner named):", ""]
     keys = list(next(iter(result["folds"].values())).keys())
@@ -673,6 +742,15 @@ def format_result(result: dict) -> str:
     lines.append(pooled_table(result))
     for cond in result["conditions"]:
         lines += ["", f"### {cond} (worst trial first)", "", per_trial_table(result, cond)]
+    lines += [
+        "",
+        "The engine's own timing error by pace (native rate, held out): the root mean square "
+        "of the trials' biases, what a runner of that pace should expect on perfect points. "
+        "The product states it with each analysis where it exceeds the pose model's floor "
+        "(`runform.metrics.event_timing.ENGINE_EVENT_ERROR`; worst = largest absolute bias):",
+        "",
+        timing_error_table(result),
+    ]
     lines += ["", "Targets (every runner and speed):", ""]
     for t in result["targets"]:
         verdict = "met" if t["met"] else "NOT MET"

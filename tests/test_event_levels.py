@@ -32,7 +32,7 @@ from runform.synthetic import synthetic_runner
 def test_levels_are_not_extrapolated_beyond_the_calibrated_speeds(
     monkeypatch: pytest.MonkeyPatch, measured: float, used: float
 ) -> None:
-    monkeypatch.setattr(events, "stance_speed", lambda *args: measured)
+    monkeypatch.setattr(events, "running_speed", lambda *args: measured)
     run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
     track = clean_track(run.track)[0]
     detector = FootClearanceDetector().detect(track, detect_travel(track).direction)

@@ -83,3 +83,30 @@ def test_targets_are_checked_and_printed(result):
     keys = {(t["condition"], t["key"]) for t in result["targets"]}
     assert ("native", "contact_abs_bias_ms") in keys
     assert all(t["n"] == 7 for t in result["targets"])
+
+
+def test_the_timing_error_the_product_states_covers_held_out_runners(result):
+    """What an analysis says about its own events (``context.event_timing_error_ms`` and
+    ``toe_off_timing_error_ms``, carried into every ± of a value read at an event) must hold
+    for runners the engine was not calibrated on: over the held-out trials of each pace, the
+    root mean square of the trials' biases is within the stated error at the trial's frame
+    rate and measured speed, and the worst trial within twice it. At a jog the toe-off's
+    bias reaches 20-30 ms for some runners; before the pace was taken into account the
+    product stated about ±14 ms there (this subset then gave 23 ms RMS). The subset
+    calibrates on two runners, not six, so its held-out errors run larger than those of the
+    full benchmark, from which the stated figures come: the RMS is allowed 10 % over."""
+    from runform.metrics.event_timing import event_timing_error_ms
+
+    by_pace: dict[tuple[str, bool], list[tuple[float, float]]] = {}
+    for r in result["trials"].values():
+        c = r["conditions"]["native"]
+        fps = r["rate_hz"]
+        jog = r["belt_speed"] < events_loro.JOG_BELT_MPS
+        for event, key in (("contact", "contact_bias_ms"), ("toe_off", "toe_off_bias_ms")):
+            stated = event_timing_error_ms(fps, event, c["running_speed"])
+            by_pace.setdefault((event, jog), []).append((c[key], stated))
+    for (event, jog), pairs in by_pace.items():
+        bias = np.array([b for b, _ in pairs])
+        stated = np.array([s for _, s in pairs])
+        assert np.sqrt(np.mean(bias**2)) <= 1.1 * np.mean(stated), (event, jog, bias, stated)
+        assert np.all(np.abs(bias) <= 2.0 * stated), (event, jog, bias, stated)

@@ -67,6 +67,8 @@ class Analysis:
     near_side: str | None = None
     near_evidence: dict = field(default_factory=dict)
     event_error_ms: float | None = None
+    toe_off_error_ms: float | None = None
+    running_speed: float | None = None
 
     @property
     def direction(self) -> int:
@@ -99,6 +101,8 @@ class Analysis:
                 "near_side": self.near_side,
                 "near_side_evidence": self.near_evidence,
                 "event_timing_error_ms": self.event_error_ms,
+                "toe_off_timing_error_ms": self.toe_off_error_ms,
+                "running_speed_leg_lengths_per_s": self.running_speed,
                 "leg_length": round(self.leg_length, 3),
                 "leg_length_units": meta.units,
             },

@@ -52,8 +52,9 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
 
 **Calibration.** The two levels grow linearly with the stance foot's speed under the hips,
 measured in the track in leg lengths per second
-(:func:`~runform.gait.clearance.stance_speed`): a faster runner's foot comes down and lifts
-off faster, so the same height is passed closer to the event; outside the speeds they were
+(:func:`~runform.gait.clearance.running_speed`, both feet's stances pooled): a faster
+runner's foot comes down and lifts off faster, so the same height is passed closer to the
+event; outside the speeds they were
 fitted on (:data:`CALIBRATED_SPEEDS`) the level at the nearer end is used. Their four
 constants, and the
 knee's and the foot speed's offsets, are fitted on seven runners at 2-5 m/s against force
@@ -75,8 +76,8 @@ from runform.gait.clearance import (
     missed_stances,
     plateau_noise,
     remove_drift,
+    running_speed,
     smooth_series,
-    stance_speed,
     stride_period,
 )
 from runform.gait.foot_speed import speed_contacts
@@ -180,10 +181,10 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.02663
-    toe_off_level: float = 0.02226
-    contact_level_per_speed: float = -0.003523
-    toe_off_level_per_speed: float = -0.000622
+    contact_level: float = 0.02363
+    toe_off_level: float = 0.02426
+    contact_level_per_speed: float = -0.002648
+    toe_off_level_per_speed: float = -0.001168
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     noise_factor: float = 2.5
@@ -198,13 +199,13 @@ class FootClearanceDetector:
     contact_knee_weight: float = 0.5
     contact_knee_offset_s: float = 0.0209
     contact_speed_weight: float = 0.75
-    contact_speed_offset_s: float = 0.0075
+    contact_speed_offset_s: float = 0.0074
     clearance_disagreement_s: float = 0.05
     result_: GaitEvents = field(default_factory=GaitEvents, init=False)
     clearance_: dict = field(default_factory=dict, init=False)
     heights_: dict = field(default_factory=dict, init=False)
     noise_: dict = field(default_factory=dict, init=False)
-    stance_speed_: dict = field(default_factory=dict, init=False)
+    running_speed_: float = field(default=float("nan"), init=False)
     knee_peaks_: dict = field(default_factory=dict, init=False)
     speed_contacts_: dict = field(default_factory=dict, init=False)
     levels_: dict = field(default_factory=dict, init=False)
@@ -217,26 +218,33 @@ class FootClearanceDetector:
         rejected: list[RejectedStep] = []
         stances: dict[str, list[tuple[float, float, float, float, float]]] = {}
         lost: dict[str, list[float]] = {side: [] for side in SIDES}  # mid-times, points lost
+        windows: dict[str, list[tuple[int, int]]] = {}
+        confidences: dict[str, np.ndarray | None] = {}
         for side in SIDES:
-            clear, conf = self._clearance(track, side, leg)
+            clear, confidences[side] = self._clearance(track, side, leg)
             self.clearance_[side] = clear
             stances[side] = []
-            if clear is None:
-                continue
-            windows = self._stance_windows(track.time, clear, stride_period(track.time, clear))
-            self.noise_[side] = self.noise_["current"] = plateau_noise(clear, windows)
-            speed = stance_speed(track, side, windows, leg)
-            self.stance_speed_[side] = speed
-            v = (
-                float(np.clip(speed, *CALIBRATED_SPEEDS))
-                if np.isfinite(speed)
-                else float(np.mean(CALIBRATED_SPEEDS))  # unknown: the middle of the range
-            )
-            self.levels_[side] = self.levels_["current"] = (
-                self.contact_level + self.contact_level_per_speed * v,
-                self.toe_off_level + self.toe_off_level_per_speed * v,
-            )
-            for start, stop in windows:
+            if clear is not None:
+                windows[side] = self._stance_windows(
+                    track.time, clear, stride_period(track.time, clear)
+                )
+                self.noise_[side] = plateau_noise(clear, windows[side])
+        # one runner, one speed: both feet's stances measure it, and both feet's levels use it
+        self.running_speed_ = running_speed(track, windows, leg)
+        v = (
+            float(np.clip(self.running_speed_, *CALIBRATED_SPEEDS))
+            if np.isfinite(self.running_speed_)
+            else float(np.mean(CALIBRATED_SPEEDS))  # unknown: the middle of the range
+        )
+        levels = (
+            self.contact_level + self.contact_level_per_speed * v,
+            self.toe_off_level + self.toe_off_level_per_speed * v,
+        )
+        for side, side_windows in windows.items():
+            clear, conf = self.clearance_[side], confidences[side]
+            self.noise_["current"] = self.noise_[side]
+            self.levels_[side] = self.levels_["current"] = levels
+            for start, stop in side_windows:
                 refined = self._refine(track.time, clear, start, stop)
                 if isinstance(refined, str):
                     rejected.append(RejectedStep(side, float(track.time[start]), refined))

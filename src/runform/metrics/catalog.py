@@ -91,7 +91,7 @@ _HEIDERSCHEIT = "Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296 (45 runne
 #: distance 2 % leg and vertical oscillation 1 % leg (a keypoint placed ~1–2 cm off); trunk
 #: lean 3° (shoulder and hip points ~2 cm off over a ~50 cm trunk); cadence 1 %
 #: (docs/validation.md). Values read at a foot event also carry the event's timing error
-#: (:func:`event_timing_error_ms`), propagated by the pipeline.
+#: (:func:`runform.metrics.event_timing.event_timing_error_ms`), propagated by the pipeline.
 
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
@@ -493,33 +493,6 @@ SYMMETRY_SOURCE = (
     "so that signed values stay positive; ~10 % is a common screening threshold, not an "
     "injury cut-off"
 )
-
-# ----------------------------------------------------------------------------- event timing
-#: Floor of the timing error of a detected foot event: BlazePose on a phone video places the
-#: near foot's events within 10–14 ms (Young 2023, Sensors 23:696).
-EVENT_ERROR_FLOOR_MS = 12.0
-#: Frames of timing error on top of that floor. The pose model's foot in the frames around
-#: contact moves by more than a frame's worth from run to run: on the example clip (30 fps)
-#: BlazePose on the clip and on its mirror image puts the near foot's contacts a median of
-#: 2.1 frames apart (docs/decisions.md, issue 10), so one run is off by about
-#: 2.1 / sqrt(2) ≈ 1.5 frames; on force-plate runners resampled to 60 Hz with pixel noise the
-#: detector's contact error was 1–2 frames (docs/validation.md). Since the foot-speed witness
-#: (session 5 of 2026-12-05) the clip and its mirror put the near foot's contacts 0.1–0.16
-#: frames apart and its toe-offs 0.6–0.8 frames apart, and held-out force-plate contacts at
-#: 60 Hz + 8 px are 0.5 frames off on average: 1.5 frames is now conservative (it errs
-#: towards "not measured well enough"), kept until a second real clip confirms a lower one.
-EVENT_ERROR_FRAMES = 1.5
-
-
-def event_timing_error_ms(fps: float) -> float:
-    """Timing error (ms) of one detected contact or toe-off at a frame rate: the floor and
-    :data:`EVENT_ERROR_FRAMES` frames, added in quadrature.
-
-    >>> round(event_timing_error_ms(30.0)), round(event_timing_error_ms(120.0))
-    (51, 17)
-    """
-    frame_ms = 1000.0 / fps if fps and fps > 0 else 1000.0 / 30.0
-    return float((EVENT_ERROR_FLOOR_MS**2 + (EVENT_ERROR_FRAMES * frame_ms) ** 2) ** 0.5)
 
 
 def combined_error(spec: MetricSpec, value: float | None, timing: float = 0.0) -> float:

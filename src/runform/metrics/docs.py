@@ -29,8 +29,12 @@ from runform.metrics.catalog import (
     SYMMETRY_THRESHOLD_PCT,
     Band,
     MetricSpec,
-    event_timing_error_ms,
 )
+from runform.metrics.event_timing import ENGINE_EVENT_ERROR, event_timing_error_ms
+
+#: A jog in the image's own unit (leg lengths per second): the slowest the engine was
+#: calibrated on, as the timing-error docs quote it.
+JOG_SPEED = ENGINE_EVENT_ERROR["toe_off"].slow_speed
 
 #: Where the generated file lives, relative to the repository root.
 DOC_PATH = Path("docs") / "metrics.md"
@@ -76,8 +80,10 @@ carries, per leg (`left`/`right`) or for the whole body (`all`):
 - `band`: the band it is judged against, moved to the runner's pace once per analysis
   (speed-dependent metrics) and shown unchanged by every output;
 - `measurement_error`: the error below, the part proportional to the value, and what the
-  foot events' timing error (±{ev30:.0f} ms at 30 fps, ±{ev120:.0f} ms at 120 fps) does to a
-  value read at an event, worked out per analysis by moving each event and re-measuring;
+  foot events' timing error (±{ev30:.0f} ms at 30 fps, ±{ev120:.0f} ms at 120 fps; a toe-off
+  at a jog ±{ev120_jog:.0f} ms at 120 fps, where the engine's own toe-off is least certain,
+  docs/validation.md) does to a value read at an event, worked out per analysis by moving
+  each event and re-measuring;
 - `reliability` (`view`, `reliable`, `reason`): the leg further from the camera is never
   reliable (seen from the other side, partly hidden); nor a value of a `poor` metric, nor one
   whose error is as large as its band is wide (for a one-sided band, half its edge; without
@@ -188,6 +194,7 @@ def render_metrics_markdown(metrics: Iterable[MetricSpec] = METRICS) -> str:
         source=SYMMETRY_SOURCE,
         ev30=event_timing_error_ms(30.0),
         ev120=event_timing_error_ms(120.0),
+        ev120_jog=event_timing_error_ms(120.0, "toe_off", JOG_SPEED),
     )
     index = ["| metric | id | unit | band | graded |", "| --- | --- | --- | --- | --- |"]
     for spec in metrics:

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -27,7 +28,8 @@ from runform.gait.types import Step
 from runform.geometry import leg_length
 from runform.keypoints import SIDES, required_keypoints
 from runform.metrics.angles import frame_angles
-from runform.metrics.catalog import CATALOG, event_timing_error_ms
+from runform.metrics.catalog import CATALOG
+from runform.metrics.event_timing import event_timing_error_ms
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
 from runform.pipeline.near_side import NearSide, decide_near_side
@@ -127,6 +129,8 @@ def _confidence(track: PoseTrack) -> dict[str, float]:
 #: does to the metric: this foot's contacts (this one and its next, together: a bias of the
 #: foot's contacts), this foot's toe-off, and the other foot's contact that ends the step.
 _EVENT_SHIFTS = ("own contact", "own toe-off", "other contact")
+#: The kind of each shifted event, whose timing error it is moved by.
+_EVENT_KIND = {"own contact": "contact", "own toe-off": "toe_off", "other contact": "contact"}
 
 
 def _shifted(step: Step, event: str, d: float) -> Step:
@@ -144,22 +148,27 @@ def _shifted(step: Step, event: str, d: float) -> Step:
 
 
 def timing_errors(
-    steps: list[Step], ctx: StepContext, sigma_s: float, treadmill_speed: float | None = None
+    steps: list[Step],
+    ctx: StepContext,
+    sigma_s: Mapping[str, float],
+    treadmill_speed: float | None = None,
 ) -> dict[tuple[str, str], float]:
     """What the timing error of the foot events carries into each metric, per leg.
 
-    Each event (:data:`_EVENT_SHIFTS`) is moved by ``±sigma_s`` in every step and the step's
-    metrics recomputed; half the change is that event's share, its median over the leg's
-    steps the leg's. The shares add in quadrature. Keys ``(metric, side)``, and
-    ``(metric, "all")`` for whole-body metrics (over all steps).
+    Each event (:data:`_EVENT_SHIFTS`) is moved by ``±sigma_s[kind]`` (``kind`` its event
+    kind, ``"contact"`` or ``"toe_off"``) in every step and the step's metrics recomputed;
+    half the change is that event's share, its median over the leg's steps the leg's. The
+    shares add in quadrature. Keys ``(metric, side)``, and ``(metric, "all")`` for
+    whole-body metrics (over all steps).
     """
-    if not steps or sigma_s <= 0:
+    if not steps or not any(v > 0 for v in sigma_s.values()):
         return {}
     changes: dict[tuple[str, str, str], list[float]] = {}
     for st in steps:
         for event in _EVENT_SHIFTS:
-            plus = step_metrics(_shifted(st, event, sigma_s), ctx, treadmill_speed)
-            minus = step_metrics(_shifted(st, event, -sigma_s), ctx, treadmill_speed)
+            d = sigma_s.get(_EVENT_KIND[event], 0.0)
+            plus = step_metrics(_shifted(st, event, d), ctx, treadmill_speed)
+            minus = step_metrics(_shifted(st, event, -d), ctx, treadmill_speed)
             for metric, spec in CATALOG.items():
                 a, b = plus.get(metric), minus.get(metric)
                 if a is None or b is None:
@@ -325,8 +334,17 @@ def analyze_track(
         treadmill_speed=opts.treadmill_speed_mps,
         near_side=near,
     )
-    sigma_s = event_timing_error_ms(fps) / 1000.0
-    errors = timing_errors(gait.steps, ctx, sigma_s, opts.treadmill_speed_mps)
+    # how well each event is timed: at this frame rate, and at this pace for the engine
+    event_error_ms = {
+        kind: event_timing_error_ms(fps, kind, detector.running_speed_)
+        for kind in ("contact", "toe_off")
+    }
+    errors = timing_errors(
+        gait.steps,
+        ctx,
+        {kind: ms / 1000.0 for kind, ms in event_error_ms.items()},
+        opts.treadmill_speed_mps,
+    )
     if "vertical_oscillation_cm" in metrics and ("vertical_oscillation_pct", "all") in errors:
         leg_cm = metrics["vertical_oscillation_cm"]["all"]["median"] / max(
             metrics["vertical_oscillation_pct"]["all"]["median"], 1e-9
@@ -401,7 +419,11 @@ def analyze_track(
         keypoint_confidence=confidence,
         near_side=near,
         near_evidence=near_info.to_dict(),
-        event_error_ms=round(event_timing_error_ms(fps), 1),
+        event_error_ms=round(event_error_ms["contact"], 1),
+        toe_off_error_ms=round(event_error_ms["toe_off"], 1),
+        running_speed=(
+            round(detector.running_speed_, 2) if np.isfinite(detector.running_speed_) else None
+        ),
     )
 
 

@@ -89,14 +89,7 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
             )
         )
     if ctx.get("event_timing_error_ms"):
-        items.append(
-            (
-                "Event timing",
-                f"each contact and toe-off is known to about ±{ctx['event_timing_error_ms']:.0f} ms "
-                "at this frame rate; values read at an event carry that error (shown as ± in the "
-                "scorecard)",
-            )
-        )
+        items.append(("Event timing", _event_timing_text(ctx)))
     kp = inp.get("keypoint_confidence") or {}
     if kp:
         items.append(("Keypoint confidence", ", ".join(f"{s} leg {v:.2f}" for s, v in kp.items())))
@@ -176,3 +169,21 @@ def methods_section(analysis: dict) -> list[str]:
         "comparison needs each leg filmed as the near leg, so one clip never names a weaker "
         "side.",
     ]
+
+
+def _event_timing_text(ctx: dict) -> str:
+    """How well the foot events are timed, in one sentence: one figure when contact and
+    toe-off are timed alike, both when the toe-off is clearly less certain (at a jog)."""
+    contact = float(ctx["event_timing_error_ms"])
+    toe_off = ctx.get("toe_off_timing_error_ms")
+    tail = "; values read at an event carry that error (shown as ± in the scorecard)"
+    if toe_off is None or round(float(toe_off)) - round(contact) < 2:
+        return (
+            f"each contact and toe-off is known to about ±{contact:.0f} ms at this frame rate"
+            + tail
+        )
+    return (
+        f"each contact is known to about ±{contact:.0f} ms and each toe-off to about "
+        f"±{float(toe_off):.0f} ms at this frame rate and pace (at this pace the toe-off is the "
+        "harder event to time)" + tail
+    )

@@ -1,0 +1,140 @@
+"""How well an analysis says its foot events are timed, and the running speed it rests on.
+
+The stated timing error of a toe-off grows at a jog, where the engine's own toe-off is
+least certain for runners it was not calibrated on (docs/validation.md); the figures in
+``runform.metrics.event_timing.ENGINE_EVENT_ERROR`` must be the ones that benchmark
+printed, and the running speed that picks them must be the runner's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runform.gait.clean import clean_track
+from runform.gait.direction import detect_travel
+from runform.gait.events import FootClearanceDetector
+from runform.metrics import event_timing
+from runform.metrics.event_timing import ENGINE_EVENT_ERROR, event_timing_error_ms
+from runform.pipeline import analyze_track
+from runform.report.quality import _event_timing_text
+from runform.synthetic import RunnerSpec, synthetic_runner
+
+VALIDATION = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+
+
+def _pace_rows() -> list[dict]:
+    """The rows of docs/validation.md's "engine's own timing error by pace" table."""
+    rows = []
+    for line in VALIDATION.read_text(encoding="utf-8").splitlines():
+        m = re.match(
+            r"\|\s*(jog|faster) \(belt[^|]*\|\s*(\d+)\s*\|\s*([\d.]+)–([\d.]+)\s*\|"
+            r"\s*([\d.]+) / ([\d.]+)\s*\|\s*([\d.]+) / ([\d.]+)\s*\|",
+            line,
+        )
+        if m:
+            g = m.groups()
+            rows.append(
+                {
+                    "group": g[0],
+                    "speed_min": float(g[2]),
+                    "speed_max": float(g[3]),
+                    "contact_rms": float(g[4]),
+                    "toe_off_rms": float(g[6]),
+                }
+            )
+    return rows
+
+
+def test_the_engine_error_table_is_the_one_the_benchmark_printed():
+    rows = {r["group"]: r for r in _pace_rows()}
+    assert set(rows) == {"jog", "faster"}, "the pace table is missing from docs/validation.md"
+    jog, fast = rows["jog"], rows["faster"]
+    for event, key in (("contact", "contact_rms"), ("toe_off", "toe_off_rms")):
+        e = ENGINE_EVENT_ERROR[event]
+        assert e.slow_ms == pytest.approx(jog[key], abs=0.05), event
+        assert e.fast_ms == pytest.approx(fast[key], abs=0.05), event
+        assert e.slow_speed == pytest.approx(jog["speed_max"], abs=0.005), event
+        assert e.fast_speed == pytest.approx(fast["speed_min"], abs=0.005), event
+    # the point of the table: at a jog the toe-off is the uncertain event
+    assert jog["toe_off_rms"] > 2 * fast["toe_off_rms"]
+
+
+def test_a_toe_off_at_a_jog_is_stated_less_certain_than_a_contact():
+    jog, fast = 2.2, 4.5  # leg lengths per second
+    assert event_timing_error_ms(120.0, "toe_off", jog) > event_timing_error_ms(
+        120.0, "contact", jog
+    )
+    # faster, the pose model's floor is the larger part for both events
+    assert event_timing_error_ms(120.0, "toe_off", fast) == pytest.approx(
+        event_timing_error_ms(120.0, "contact", fast)
+    )
+    # an unknown speed is taken as the worse case
+    assert event_timing_error_ms(120.0, "toe_off", None) == event_timing_error_ms(
+        120.0, "toe_off", jog
+    )
+    # the frame's share still dominates a 30 fps clip
+    assert event_timing_error_ms(30.0, "toe_off", jog) < 1.1 * event_timing_error_ms(30.0)
+
+
+@pytest.mark.parametrize(
+    ("speed_mps", "cadence_spm", "duty_factor"),
+    [(2.0, 162.0, 0.40), (3.2, 170.0, 0.36), (5.0, 185.0, 0.30)],
+)
+def test_the_running_speed_is_the_runners(speed_mps: float, cadence_spm: float, duty_factor: float):
+    """The synthetic runner's stance foot moves under its hips at the spec's speed."""
+    spec = RunnerSpec(speed_mps=speed_mps, cadence_spm=cadence_spm, duty_factor=duty_factor)
+    track = clean_track(synthetic_runner(spec, duration_s=6.0, fps=120.0, seed=2).track)[0]
+    engine = FootClearanceDetector().detect(track, detect_travel(track).direction)
+    assert engine.running_speed_ == pytest.approx(speed_mps / spec.leg_length_m, rel=0.05)
+
+
+def test_a_foot_mostly_lost_does_not_get_a_speed_of_its_own():
+    """Both feet's stances measure one speed: blanking most of one foot leaves it."""
+    spec = RunnerSpec(speed_mps=3.2)
+    track = clean_track(synthetic_runner(spec, duration_s=6.0, fps=120.0, seed=2).track)[0]
+    full = FootClearanceDetector().detect(track, detect_travel(track).direction)
+    xy = track.xy.copy()
+    frames = np.random.default_rng(0).random(track.n_frames) < 0.8
+    for part in ("heel", "foot_index", "ankle"):
+        xy[frames, track.index(f"left_{part}")] = np.nan
+    lost = track.replace(xy=xy)
+    engine = FootClearanceDetector().detect(lost, detect_travel(lost).direction)
+    assert engine.running_speed_ == pytest.approx(full.running_speed_, rel=0.05)
+
+
+def test_an_analysis_at_a_jog_carries_the_toe_off_error_into_contact_time(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    spec = RunnerSpec(speed_mps=2.0, cadence_spm=162.0, duty_factor=0.4)
+    track = synthetic_runner(spec, duration_s=8.0, fps=120.0, seed=4).track
+    shipped = analyze_track(track).to_dict()
+    ctx = shipped["context"]
+    assert ctx["running_speed_leg_lengths_per_s"] == pytest.approx(2.0 / 0.9, rel=0.05)
+    assert ctx["toe_off_timing_error_ms"] > ctx["event_timing_error_ms"] + 3
+    # the same analysis with a toe-off as certain as a contact: contact time's ± shrinks,
+    # cadence (read at contacts only) does not move
+    same = dict(ENGINE_EVENT_ERROR, toe_off=ENGINE_EVENT_ERROR["contact"])
+    monkeypatch.setattr(event_timing, "ENGINE_EVENT_ERROR", same)
+    even = analyze_track(track).to_dict()
+    ct, ct_even = (
+        d["metrics"]["contact_time_ms"]["measurement_error"]["left"] for d in (shipped, even)
+    )
+    assert ct > ct_even + 3
+    assert (
+        shipped["metrics"]["cadence_spm"]["measurement_error"]
+        == even["metrics"]["cadence_spm"]["measurement_error"]
+    )
+
+
+def test_the_report_names_both_errors_only_when_they_differ():
+    assert "toe-off to about ±23 ms" in _event_timing_text(
+        {"event_timing_error_ms": 17.3, "toe_off_timing_error_ms": 23.1}
+    )
+    text = _event_timing_text({"event_timing_error_ms": 17.3, "toe_off_timing_error_ms": 17.3})
+    assert text.startswith("each contact and toe-off is known to about ±17 ms")
+    # an analysis made before the toe-off had its own figure
+    assert "±51 ms" in _event_timing_text({"event_timing_error_ms": 51.0})
