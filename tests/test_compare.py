@@ -259,9 +259,35 @@ def test_frame_rate_camera_side_and_setting_differences(runs) -> None:
     assert not any(r["fair"] for r in doc["metrics"])
 
 
-def test_speed_unknown_is_said_and_a_cadence_jump_is_flagged() -> None:
+def test_a_cadence_change_at_the_same_speed_is_not_taken_for_a_speed_change() -> None:
+    """Without --treadmill-speed each analysis measures the running speed in the image (the
+    stance foot under the hips, leg lengths per second). A runner who retrains to a 18 %
+    higher cadence at the same 3.2 m/s is compared as such; the same cadence rise with the
+    speed unknown used to be flagged as a change of pace."""
     _, a = make(BASE, 1, fps=60.0, duration=12.0, speed=None)
     _, b = make(RunnerSpec(cadence_spm=200.0), 2, fps=60.0, duration=12.0, speed=None)
+    doc = compare_analyses(a, a)
+    assert [c["code"] for c in doc["conditions"]["differences"]] == [
+        "same_analysis",
+        "speed_measured",
+    ]
+    doc = compare_analyses(a, b)
+    assert [c["code"] for c in doc["conditions"]["differences"]] == ["speed_measured"]
+    assert doc["conditions"]["fair"]
+    # ... but a different pace is seen, cadence or not
+    _, slow = make(RunnerSpec(speed_mps=2.5, cadence_spm=170.0), 3, fps=60, duration=12, speed=None)
+    doc = compare_analyses(a, slow)
+    assert [w["code"] for w in doc["warnings"]] == ["speed_very_different"]
+    assert "leg lengths per second" in doc["warnings"][0]["message"]
+    assert not doc["conditions"]["fair"]
+
+
+def test_without_a_measured_speed_the_cadence_stands_in_and_says_so() -> None:
+    """Analyses made before the image speed was stored: cadence is all there is."""
+    _, a = make(BASE, 1, fps=60.0, duration=12.0, speed=None)
+    _, b = make(RunnerSpec(cadence_spm=200.0), 2, fps=60.0, duration=12.0, speed=None)
+    for d in (a, b):
+        d["context"].pop("running_speed_leg_lengths_per_s")
     doc = compare_analyses(a, a)
     assert [c["code"] for c in doc["conditions"]["differences"]] == [
         "same_analysis",

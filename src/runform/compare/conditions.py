@@ -3,10 +3,11 @@
 A re-test compares form only when everything else stayed the same. This module reads both
 analyses and lists what differs, each item naming the metrics it makes unfair:
 
-- **speed**: the treadmill speed given with ``--treadmill-speed``; on overground clips the
-  hips' measured travel (leg lengths per second); otherwise the speed estimated from
-  cadence (:mod:`runform.findings.pace`), which cannot tell a cadence change from a speed
-  change. Speed by itself moves cadence, timing, thigh extension, touchdown distance,
+- **speed**: the treadmill speed given with ``--treadmill-speed``; otherwise the running
+  speed each analysis measured in the image (the stance foot under the hips, in leg lengths
+  per second: the same runner's legs, so no scale is needed); for older analyses the hips'
+  travel on overground clips, else the speed estimated from cadence
+  (:mod:`runform.findings.pace`), which cannot tell a cadence change from a speed change. Speed by itself moves cadence, timing, thigh extension, touchdown distance,
   drive and heel recovery (Fukuchi 2017; Clark 2020).
 - **frame rate**: timing is known to about a frame, and the event detector's biases differ
   between frame rates (``docs/validation.md``).
@@ -68,6 +69,10 @@ SPEED_TOLERANCE = 0.05
 #: ... and by more than this, or :data:`SPEED_GAP_MPS`, the runs are at very different speeds.
 SPEED_VERY_DIFFERENT = 0.2
 SPEED_GAP_MPS = 0.8
+#: Running speeds measured in the image (leg lengths per second) differing by more than this
+#: fraction are different paces: two pose models on the same clip measure 4.6 % apart
+#: (BlazePose 2.57, RTMPose 2.69 on the example), so 5 % would flag one run against itself.
+IMAGE_SPEED_TOLERANCE = 0.10
 #: Cadence differing by more than this (when the speed is unknown) is more than retraining
 #: usually changes it (plans aim at +5–10 %), so the pace probably changed too.
 CADENCE_PACE_CHANGE = 0.15
@@ -116,7 +121,7 @@ class SessionConditions:
 
     pace: Pace
     speed_mps: float | None
-    speed_basis: str  # "treadmill" | "overground (measured)" | "cadence" | "unknown"
+    speed_basis: str  # "treadmill" | "image" | "cadence" | "unknown"
     fps: float
     facing: str | None
     near_side: str | None
@@ -124,6 +129,7 @@ class SessionConditions:
     pose_source: str | None
     hip_speed_legs_per_s: float | None
     cadence: float | None
+    running_speed_legs_per_s: float | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -158,7 +164,7 @@ def session_conditions(analysis: dict) -> SessionConditions:
     pace = pace_from_analysis(analysis)
     cadence_entry = (analysis.get("metrics") or {}).get("cadence_spm") or {}
     cadence = _num((cadence_entry.get("all") or {}).get("median"))
-    basis = {"treadmill": "treadmill", "cadence": "cadence"}.get(pace.basis, "unknown")
+    basis = pace.basis if pace.basis in ("treadmill", "image", "cadence") else "unknown"
     backend = ((analysis.get("video") or {}).get("pose_backend") or {}).get("backend")
     return SessionConditions(
         pace=pace,
@@ -171,6 +177,7 @@ def session_conditions(analysis: dict) -> SessionConditions:
         pose_source=backend or inp.get("source"),
         hip_speed_legs_per_s=_num(ctx.get("hip_speed_legs_per_s")),
         cadence=cadence,
+        running_speed_legs_per_s=_num(ctx.get("running_speed_leg_lengths_per_s")),
     )
 
 
@@ -210,6 +217,8 @@ def _speed_text(s: SessionConditions) -> str:
     kmh = 3.6 * s.speed_mps
     if s.speed_basis == "treadmill":
         return f"{s.speed_mps:.2f} m/s ({kmh:.1f} km/h, treadmill)"
+    if s.speed_basis == "image":
+        return f"about {s.speed_mps:.1f} m/s (measured in the image)"
     return f"about {s.speed_mps:.1f} m/s (estimated from cadence)"
 
 
@@ -316,6 +325,34 @@ def compare_conditions(before: dict, after: dict) -> tuple[list[Condition], dict
     return out, {"before": b, "after": a}
 
 
+def _image_speed_conditions(vb: float, va: float) -> list[Condition]:
+    """Both sessions' running speeds as measured in the image (leg lengths per second)."""
+    rel = abs(va - vb) / min(va, vb)
+    if rel > IMAGE_SPEED_TOLERANCE:
+        return [
+            Condition(
+                "speed_very_different" if rel > SPEED_VERY_DIFFERENT else "speed_different",
+                "warning",
+                f"The runs were at different speeds: the foot passed under the hips at {vb:.2f} "
+                f"leg lengths per second before and {va:.2f} after ({100 * rel:.0f} % apart, "
+                "measured in the image). Speed by itself changes cadence, timing, thigh "
+                "extension, touchdown distance, drive and heel recovery. Re-test at the pace of "
+                "the first run.",
+                SPEED_SENSITIVE,
+            )
+        ]
+    return [
+        Condition(
+            "speed_measured",
+            "info",
+            f"No treadmill speed was given for both runs, so the speed was measured in the "
+            f"image: {vb:.2f} and {va:.2f} leg lengths per second, {100 * rel:.0f} % apart, "
+            f"within the {100 * IMAGE_SPEED_TOLERANCE:.0f} % this measure can tell apart. Give "
+            "--treadmill-speed on a treadmill for a firmer comparison.",
+        )
+    ]
+
+
 def _speed_conditions(b: SessionConditions, a: SessionConditions) -> list[Condition]:
     metrics = SPEED_SENSITIVE
     if b.speed_basis == "treadmill" and a.speed_basis == "treadmill":
@@ -347,6 +384,9 @@ def _speed_conditions(b: SessionConditions, a: SessionConditions) -> list[Condit
                 )
             ]
         return []
+    vb, va = b.running_speed_legs_per_s, a.running_speed_legs_per_s
+    if vb and va:
+        return _image_speed_conditions(vb, va)
     if b.setting == "overground" and a.setting == "overground":
         hb, ha = b.hip_speed_legs_per_s, a.hip_speed_legs_per_s
         if hb and ha:
@@ -374,7 +414,7 @@ def _speed_conditions(b: SessionConditions, a: SessionConditions) -> list[Condit
                 "speed_given_once",
                 "warning",
                 f"The treadmill speed was given for the {given} session only, so the other "
-                "session's speed is estimated from its cadence and the two cannot be compared; "
+                "session's speed is estimated and the two cannot be compared; "
                 "re-run `runform analyze` with --treadmill-speed for both.",
                 metrics,
             )

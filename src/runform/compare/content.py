@@ -89,6 +89,8 @@ def _speed(s: dict) -> str:
     basis = s.get("speed_basis")
     if basis == "treadmill":
         return f"{v:.2f} m/s ({3.6 * v:.1f} km/h), treadmill speed"
+    if basis == "image":
+        return f"about {v:.1f} m/s, measured in the image"
     return f"about {v:.1f} m/s, estimated from cadence"
 
 

@@ -270,7 +270,20 @@ def merge_sides(
     ]
     if speeds:
         options["treadmill_speed_mps"] = round(float(np.mean(speeds)), 3)
-    pace = pace_from_analysis({"options": options, "metrics": metrics})
+    # one runner at one pace: both clips measure its speed in leg lengths per second
+    context = dict(base.get("context") or {})
+    measured = [
+        v
+        for d in docs.values()
+        if isinstance(
+            v := (d.get("context") or {}).get("running_speed_leg_lengths_per_s"), int | float
+        )
+        and np.isfinite(v)
+    ]
+    context["running_speed_leg_lengths_per_s"] = (
+        round(float(np.mean(measured)), 2) if measured else None
+    )
+    pace = pace_from_analysis({"options": options, "metrics": metrics, "context": context})
     _verdicts(metrics, pace)
 
     summary: dict = {}
@@ -316,7 +329,6 @@ def merge_sides(
         else:
             cycles[angle] = per
 
-    context = dict(base.get("context") or {})
     context["near_side"] = None
     context["two_sided"] = True
     context["near_side_evidence"] = {

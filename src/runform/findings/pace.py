@@ -5,9 +5,18 @@ Clark 2020, Fukuchi 2017), so a fixed band would call a fast runner's normal val
 and an easy jogger's "weak". The findings therefore judge those metrics against the pace:
 
 - the treadmill speed when the user gave it (``options.treadmill_speed_mps``);
-- otherwise a rough speed estimated from cadence with the group means of Fukuchi 2017
-  (162/171/183 steps/min at 2.5/3.5/4.5 m/s). Cadence varies between runners at the same
-  speed, so findings that lean on this estimate get a lower confidence.
+- otherwise the speed measured in the image (:func:`image_speed`): how fast the stance foot
+  passes under the hips, in leg lengths per second (``context.running_speed_leg_lengths_per_s``,
+  on a treadmill and overground alike), times the leg's length in metres (measured when
+  the track is in metres, else from ``options.height_cm``, else a typical adult's). On
+  seven force-plate runners it is within 4 % of the belt with each runner's own legs and
+  within 12 % with a typical adult's (``python bench/pace_estimate.py``);
+- otherwise (older analyses, a speed that could not be measured) a rough speed estimated
+  from cadence with the group means of Fukuchi 2017 (162/171/183 steps/min at 2.5/3.5/4.5
+  m/s). Runners' cadences differ so much at one speed that this is off by 26 % (RMS) on
+  the same seven runners, and up to 57 %.
+
+Estimated speeds give findings that lean on them a lower confidence.
 
 The speed dependence comes from seven treadmill runners measured by runform's own engine in
 2-D (markers projected to a side view, ``python bench/references.py``): Fukuchi et al. 2017
@@ -38,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from runform.metrics.catalog import expected_cadence
+from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT
 
 #: Speed (m/s) the catalogue's fixed bands are taken to describe: a typical distance pace
 #: (Lieberman 2015 at 3.0 m/s; Malisoux 2023 preferred speed ≈ 2.5–2.9 m/s).
@@ -174,8 +184,24 @@ SPEED_REFERENCE_SOURCE = (
     "(Clark 2020)"
 )
 
-#: Confidence multiplier for a finding judged against a speed estimated from cadence.
+#: Confidence multiplier for a finding judged against an estimated speed (image or cadence).
 ESTIMATED_SPEED_CONFIDENCE = 0.8
+
+#: The stance foot's speed under the hips, as the image shows it, over the running speed:
+#: the hips' own fore-aft motion in mid-stance makes it read a little under the belt.
+#: Median over seven force-plate runners at 2-5 m/s (each trial 0.91-0.98; fitted leaving
+#: each runner out it moves by less than 0.5 %; ``python bench/pace_estimate.py``).
+IMAGE_SPEED_FACTOR = 0.944
+
+#: An image speed outside this (m/s) is a tracking failure, not a runner: the pace then falls
+#: back on cadence rather than judging every band at an impossible speed.
+PLAUSIBLE_IMAGE_SPEED_MPS = (1.0, 8.0)
+
+#: Stature (cm) assumed for the leg's length in metres when neither a scale nor the
+#: runner's height is known: an adult's, between men's and women's means (NCD-RisC 2016:
+#: about 176 and 163 cm in high-income countries). A runner 10 % taller or shorter reads 10 %
+#: slower or faster.
+TYPICAL_HEIGHT_CM = 170.0
 
 
 def speed_from_cadence(cadence_spm: float) -> float:
@@ -213,11 +239,15 @@ class Pace:
     Attributes
     ----------
     speed_mps: speed used to adjust speed-dependent bands (``None``: bands used as declared).
-    basis: ``"treadmill"`` (given by the user), ``"cadence"`` (estimated) or ``"unknown"``.
+    basis: ``"treadmill"`` (given by the user), ``"image"`` (measured in the image),
+        ``"cadence"`` (estimated from cadence) or ``"unknown"``.
+    leg: for ``"image"``, where the leg's length in metres came from: ``"measured"`` (a
+        track in metres), ``"height"`` (the runner's height) or ``"typical"`` (an adult's).
     """
 
     speed_mps: float | None
     basis: str
+    leg: str | None = None  # image speeds: "measured", "height" or "typical" leg length
 
     @property
     def confidence_factor(self) -> float:
@@ -247,17 +277,66 @@ class Pace:
         kmh = 3.6 * self.speed_mps
         if self.basis == "treadmill":
             return f"{self.speed_mps:.1f} m/s or {kmh:.1f} km/h, the treadmill speed you gave"
+        if self.basis == "image":
+            legs = {
+                "measured": "",
+                "height": " and your height",
+                "typical": " and an adult's typical leg length (give --height-cm for a firmer "
+                "figure)",
+            }.get(self.leg or "typical", "")
+            return (
+                f"about {self.speed_mps:.1f} m/s or {kmh:.0f} km/h, measured from how fast your "
+                f"foot passes under your hips{legs}"
+            )
         return (
             f"about {self.speed_mps:.1f} m/s or {kmh:.0f} km/h, estimated from your cadence; "
             "give --treadmill-speed for a firmer comparison"
         )
 
 
+def image_speed(analysis: dict) -> tuple[float, str] | None:
+    """``(m/s, leg basis)``: the running speed measured in the image, or ``None``.
+
+    The stance foot's speed under the hips in leg lengths per second
+    (``context.running_speed_leg_lengths_per_s``) over :data:`IMAGE_SPEED_FACTOR`, times the
+    leg's length in metres: measured when the track is in metres, else
+    :data:`~runform.metrics.summary.LEG_FRACTION_OF_HEIGHT` of ``options.height_cm``, else of
+    :data:`TYPICAL_HEIGHT_CM`.
+
+    >>> doc = {"context": {"running_speed_leg_lengths_per_s": 3.3, "leg_length": 300.0}}
+    >>> round(image_speed(doc)[0], 2), image_speed(doc)[1]
+    (2.92, 'typical')
+    >>> image_speed({**doc, "options": {"height_cm": 190}})[1]
+    'height'
+    """
+    ctx = analysis.get("context") or {}
+    legs_per_s = _positive(ctx.get("running_speed_leg_lengths_per_s"))
+    if legs_per_s is None:
+        return None
+    height = _positive((analysis.get("options") or {}).get("height_cm"))
+    measured = _positive(ctx.get("leg_length")) if ctx.get("leg_length_units") == "m" else None
+    if measured is not None:
+        leg_m, basis = measured, "measured"
+    elif height is not None:
+        leg_m, basis = LEG_FRACTION_OF_HEIGHT * height / 100.0, "height"
+    else:
+        leg_m, basis = LEG_FRACTION_OF_HEIGHT * TYPICAL_HEIGHT_CM / 100.0, "typical"
+    return legs_per_s * leg_m / IMAGE_SPEED_FACTOR, basis
+
+
 def pace_from_analysis(analysis: dict) -> Pace:
-    """The pace of a ``runform.analysis/1`` document: treadmill speed, else from cadence."""
+    """The pace of a ``runform.analysis/1`` document: the treadmill speed given, else the
+    speed measured in the image (:func:`image_speed`), else estimated from cadence."""
     speed = _positive((analysis.get("options") or {}).get("treadmill_speed_mps"))
     if speed is not None:
         return Pace(speed, "treadmill")
+    measured = image_speed(analysis)
+    if (
+        measured is not None
+        and PLAUSIBLE_IMAGE_SPEED_MPS[0] <= measured[0] <= PLAUSIBLE_IMAGE_SPEED_MPS[1]
+    ):
+        estimate = float(np.clip(measured[0], *SPEED_RANGE_MPS))
+        return Pace(round(estimate, 2), "image", measured[1])
     cadence = ((analysis.get("metrics") or {}).get("cadence_spm") or {}).get("all") or {}
     median = _positive(cadence.get("median"))
     if median is not None:

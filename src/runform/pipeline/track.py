@@ -353,7 +353,20 @@ def analyze_track(
             errors[("vertical_oscillation_pct", "all")] * leg_cm
         )
     # One band per metric, moved to the runner's pace once, stored with the metric.
-    pace = pace_from_analysis({"options": opts.to_dict(), "metrics": metrics})
+    measured_speed = (
+        round(detector.running_speed_, 2) if np.isfinite(detector.running_speed_) else None
+    )
+    pace = pace_from_analysis(
+        {
+            "options": opts.to_dict(),
+            "metrics": metrics,
+            "context": {
+                "running_speed_leg_lengths_per_s": measured_speed,
+                "leg_length": round(leg, 3),  # as analysis.json stores it
+                "leg_length_units": cleaned.meta.units,
+            },
+        }
+    )
     bands = {
         mid: metric_band(mid, entry.get("band"), pace, entry.get("expected"))
         for mid, entry in metrics.items()
@@ -421,9 +434,7 @@ def analyze_track(
         near_evidence=near_info.to_dict(),
         event_error_ms=round(event_error_ms["contact"], 1),
         toe_off_error_ms=round(event_error_ms["toe_off"], 1),
-        running_speed=(
-            round(detector.running_speed_, 2) if np.isfinite(detector.running_speed_) else None
-        ),
+        running_speed=measured_speed,
     )
 
 

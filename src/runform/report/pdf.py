@@ -409,7 +409,8 @@ def write_pdf(
     else:
         pdf.para(
             "No finding. Every area of form that could be measured is within its reference "
-            "range; nothing stands out enough to work on from this video.",
+            "range, or too close to its edge to call given the measurement error; nothing "
+            "stands out enough to work on from this video.",
             style="B",
         )
     _areas(pdf, content)

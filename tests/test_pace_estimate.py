@@ -1,0 +1,82 @@
+"""The runner's pace without --treadmill-speed: measured in the image, not guessed from cadence.
+
+Speed-dependent bands move with the pace, so the pace must be the runner's. The image gives
+the stance foot's speed under the hips in leg lengths per second; a leg length in metres
+(measured, from the runner's height, or a typical adult's) makes it m/s. On the seven
+force-plate runners it is within 4 % of the belt with each runner's own legs; the cadence
+estimate it replaces is 26 % off (RMS) and up to 57 % (``tests/test_mocap.py``,
+``python bench/pace_estimate.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from runform.findings.pace import (
+    IMAGE_SPEED_FACTOR,
+    TYPICAL_HEIGHT_CM,
+    image_speed,
+    pace_from_analysis,
+)
+from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT
+from runform.pipeline import AnalysisOptions, analyze_track
+from runform.synthetic import RunnerSpec, synthetic_runner
+
+
+def _doc(legs_per_s: float | None = 3.0, **options) -> dict:
+    return {
+        "options": options,
+        "context": {
+            "running_speed_leg_lengths_per_s": legs_per_s,
+            "leg_length": 300.0,
+            "leg_length_units": "px",
+        },
+        "metrics": {"cadence_spm": {"all": {"median": 171.0}}},
+    }
+
+
+def test_the_treadmill_speed_given_comes_first_then_the_image_then_cadence():
+    assert pace_from_analysis(_doc(treadmill_speed_mps=4.0)).basis == "treadmill"
+    pace = pace_from_analysis(_doc())
+    assert pace.basis == "image" and pace.leg == "typical"
+    typical_leg = LEG_FRACTION_OF_HEIGHT * TYPICAL_HEIGHT_CM / 100.0
+    assert pace.speed_mps == pytest.approx(3.0 * typical_leg / IMAGE_SPEED_FACTOR, abs=0.005)
+    assert "typical leg length" in pace.describe() and "--height-cm" in pace.describe()
+    # no measured speed (an older analysis): cadence, as before
+    old = pace_from_analysis(_doc(None))
+    assert old.basis == "cadence" and old.speed_mps == pytest.approx(3.5)
+
+
+def test_the_runners_height_or_a_track_in_metres_sets_the_leg():
+    tall = pace_from_analysis(_doc(height_cm=190.0))
+    assert tall.leg == "height"
+    assert tall.speed_mps == pytest.approx(3.0 * 0.491 * 1.9 / IMAGE_SPEED_FACTOR, abs=0.005)
+    doc = _doc()
+    doc["context"].update(leg_length=0.95, leg_length_units="m")
+    measured = image_speed(doc)
+    assert measured is not None and measured[1] == "measured"
+    assert measured[0] == pytest.approx(3.0 * 0.95 / IMAGE_SPEED_FACTOR)
+
+
+def test_an_impossible_image_speed_falls_back_on_cadence():
+    """A lost foot can give a slope of nonsense: 0.4 leg lengths per second is no run."""
+    assert pace_from_analysis(_doc(0.4)).basis == "cadence"
+    assert pace_from_analysis(_doc(14.0)).basis == "cadence"
+
+
+@pytest.mark.parametrize(
+    ("speed_mps", "cadence_spm", "duty_factor"), [(2.5, 185.0, 0.38), (4.5, 165.0, 0.30)]
+)
+def test_an_analysis_judges_its_bands_at_the_runners_pace_not_its_cadences(
+    speed_mps: float, cadence_spm: float, duty_factor: float
+):
+    """A slow runner with a quick cadence, and a fast one with a slow cadence: the cadence
+    would put them at about 4.6 and 1.9 m/s; the image at their own pace."""
+    spec = RunnerSpec(speed_mps=speed_mps, cadence_spm=cadence_spm, duty_factor=duty_factor)
+    track = synthetic_runner(spec, duration_s=10.0, fps=120.0, seed=5).track
+    doc = analyze_track(track, AnalysisOptions(height_cm=100 * spec.leg_length_m / 0.491)).to_dict()
+    pace = pace_from_analysis(doc)
+    assert pace.basis == "image" and pace.leg == "height"
+    assert pace.speed_mps == pytest.approx(speed_mps, rel=0.1)
+    drive = doc["metrics"]["drive_peak_deg_s"]["band"]
+    assert (drive["low"] > drive["catalogue_low"]) == (speed_mps > 3.0)
