@@ -4,7 +4,8 @@ Sections:
 
 1. Seven runners at 2-5 m/s with force-plate truth (Fukuchi 2017, Hamner & Delp 2013),
    leave one runner out, native rate, 60 Hz, 60 Hz + 8 px and 30 Hz + 8 px
-   (``bench/mocap.py``, ``bench/events_loro.py``).
+   (``bench/mocap.py``, ``bench/events_loro.py``); the pace measured in the image against
+   the belt (``bench/pace_estimate.py``).
 2. ``male_side``: cadence of a real 30 fps phone clip (RTMPose track) against the
    pixel-measured 168.9 steps/min.
 3. Synthetic runners: events and metrics against the generator's exact answers, from
@@ -60,6 +61,7 @@ def force_plate_section() -> str:
     """Seven runners with force-plate truth, leave one runner out (``bench/events_loro.py``)."""
     import events_loro
     import mocap
+    import pace_estimate
 
     trials = mocap.load_trials(progress=lambda s: log(f"  building {s}"))
     title = "## 1. Force plate: seven runners at 2–5 m/s, leave one runner out"
@@ -101,6 +103,14 @@ def force_plate_section() -> str:
             events_loro.format_result(result).replace("### ", "#### "),
             "",
             weak_points(result),
+            "",
+            "### The pace without a treadmill speed (`bench/pace_estimate.py`)",
+            "",
+            "Speed-dependent bands move with the runner's pace. Without `--treadmill-speed` it "
+            "is measured in the image (the stance foot's speed under the hips times a leg "
+            "length), formerly estimated from cadence; both against the belt:",
+            "",
+            pace_estimate.report(pace_estimate.measure(trials)),
             "",
         ]
     )

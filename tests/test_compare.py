@@ -417,3 +417,18 @@ def test_timing_sensitive_metrics_are_the_timed_ones() -> None:
     assert {"contact_time_ms", "flight_time_ms", "duty_factor_pct"} <= set(TIMING_SENSITIVE)
     assert "thigh_extension_deg" not in TIMING_SENSITIVE
     assert Path(SCHEMA["$id"]).name == "1"
+
+
+def test_a_different_pose_model_makes_angles_and_thigh_speeds_unfair(runs) -> None:
+    """Two pose models read the example clip's peak drive 184 and 240 °/s: a thigh speed's
+    change across pose models is no more a change of form than an angle's."""
+    before = runs["before"][1]
+    after = json.loads(json.dumps(before))
+    before = json.loads(json.dumps(before))
+    before["input"]["source"], after["input"]["source"] = "mediapipe-blazepose", "rtmpose-halpe26"
+    doc = compare_analyses(before, after)
+    assert "pose_model_different" in [w["code"] for w in doc["warnings"]]
+    for metric in ("drive_peak_deg_s", "drive_mean_deg_s", "thigh_extension_deg"):
+        assert not row(doc, metric, "left")["fair"], metric
+    assert row(doc, "cadence_spm", "all")["fair"]
+    assert row(doc, "contact_time_ms", "left")["fair"]
