@@ -10,7 +10,7 @@ and an easy jogger's "weak". The findings therefore judge those metrics against 
   on a treadmill and overground alike), times the leg's length in metres (measured when
   the track is in metres, else from ``options.height_cm``, else a typical adult's). On
   seven force-plate runners it is within 4 % of the belt with each runner's own legs and
-  within 12 % with a typical adult's (``python bench/pace_estimate.py``);
+  within 14 % with a typical adult's (``python bench/pace_estimate.py``);
 - otherwise (older analyses, a speed that could not be measured) a rough speed estimated
   from cadence with the group means of Fukuchi 2017 (162/171/183 steps/min at 2.5/3.5/4.5
   m/s). Runners' cadences differ so much at one speed that this is off by 26 % (RMS) on
@@ -190,7 +190,7 @@ ESTIMATED_SPEED_CONFIDENCE = 0.8
 #: The stance foot's speed under the hips, as the image shows it, over the running speed:
 #: the hips' own fore-aft motion in mid-stance makes it read a little under the belt.
 #: Median over seven force-plate runners at 2-5 m/s (each trial 0.91-0.98; fitted leaving
-#: each runner out it moves by less than 0.5 %; ``python bench/pace_estimate.py``).
+#: each runner out it moves by at most 1.1 %; ``python bench/pace_estimate.py``).
 IMAGE_SPEED_FACTOR = 0.944
 
 #: An image speed outside this (m/s) is a tracking failure, not a runner: the pace then falls
