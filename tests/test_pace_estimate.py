@@ -80,3 +80,25 @@ def test_an_analysis_judges_its_bands_at_the_runners_pace_not_its_cadences(
     assert pace.speed_mps == pytest.approx(speed_mps, rel=0.1)
     drive = doc["metrics"]["drive_peak_deg_s"]["band"]
     assert (drive["low"] > drive["catalogue_low"]) == (speed_mps > 3.0)
+
+
+def test_with_the_runners_height_the_cadence_is_judged_at_the_measured_pace():
+    """A runner at 4 m/s on 160 steps/min: the distance-pace band (160-185) cannot tell
+    that this is slow for the speed; with the height given the pace is measured within a
+    few per cent and the cadence is expected at it (Fukuchi 2017), as with a treadmill
+    speed. With a typical adult's leg (±14 %) it is not."""
+    from runform.findings import findings_from_analysis
+    from runform.metrics.catalog import expected_cadence
+
+    spec = RunnerSpec(speed_mps=4.0, cadence_spm=160.0, duty_factor=0.32)
+    track = synthetic_runner(spec, duration_s=10.0, fps=120.0, seed=3).track
+    typical = analyze_track(track).to_dict()
+    assert "expected" not in typical["metrics"]["cadence_spm"]
+    assert typical["metrics"]["cadence_spm"]["band"]["low"] == 160.0
+    tall = analyze_track(track, AnalysisOptions(height_cm=100 * 0.9 / 0.491)).to_dict()
+    pace = pace_from_analysis(tall)
+    cadence = tall["metrics"]["cadence_spm"]
+    assert cadence["expected"] == pytest.approx(expected_cadence(pace.speed_mps), abs=0.1)
+    assert cadence["band"]["low"] == pytest.approx(0.95 * cadence["expected"], abs=0.1)
+    low = [f for f in findings_from_analysis(tall) if f["id"] == "low_cadence"]
+    assert low and low[0]["confidence"] <= 0.8 * 1.0 + 1e-9  # an estimated pace costs 20 %

@@ -321,6 +321,7 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
             f"expected ≈ {expected:.0f} steps/min (Fukuchi 2017); judged from "
             f"{CADENCE_TOLERANCE:.0%} below it"
         )
+        confidence *= ctx.pace.confidence_factor  # 1 for a treadmill speed given
     else:
         note = "speed unknown: judged against the distance-pace band"
         confidence *= ctx.pace.confidence_factor

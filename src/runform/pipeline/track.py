@@ -28,7 +28,7 @@ from runform.gait.types import Step
 from runform.geometry import leg_length
 from runform.keypoints import SIDES, required_keypoints
 from runform.metrics.angles import frame_angles
-from runform.metrics.catalog import CATALOG
+from runform.metrics.catalog import CATALOG, expected_cadence
 from runform.metrics.event_timing import event_timing_error_ms
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
@@ -367,6 +367,18 @@ def analyze_track(
             },
         }
     )
+    # a pace measured with the runner's own leg length (from their height, or a track in
+    # metres) is within a few per cent, firm enough to expect a cadence from, as a treadmill
+    # speed is; with a typical adult's leg it is not (docs/decisions.md, session 9)
+    cadence_entry = metrics.get("cadence_spm")
+    if (
+        cadence_entry is not None
+        and "expected" not in cadence_entry
+        and pace.basis == "image"
+        and pace.leg in ("height", "measured")
+        and pace.speed_mps
+    ):
+        cadence_entry["expected"] = round(expected_cadence(pace.speed_mps), 1)
     bands = {
         mid: metric_band(mid, entry.get("band"), pace, entry.get("expected"))
         for mid, entry in metrics.items()
