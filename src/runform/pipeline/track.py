@@ -43,7 +43,8 @@ HUMAN_CADENCE_SPM = (100.0, 260.0)
 class AnalysisOptions:
     """Options of the engine (all optional).
 
-    height_cm: runner's height, gives a scale (vertical oscillation in cm).
+    height_cm: runner's height, gives a scale (vertical oscillation in cm) and the leg length
+        that turns the running speed measured in the image into m/s.
     treadmill_speed_mps: belt speed, gives step length and the expected cadence.
     min_score: keypoints below this confidence are treated as missing.
     max_gap_s: gaps up to this long are interpolated; longer gaps split steps.
