@@ -272,6 +272,8 @@ def test_a_cadence_change_at_the_same_speed_is_not_taken_for_a_speed_change() ->
         "speed_measured",
     ]
     doc = compare_analyses(a, b)
+    validate(doc)
+    assert doc["before"]["speed_basis"] == doc["after"]["speed_basis"] == "image"
     assert [c["code"] for c in doc["conditions"]["differences"]] == ["speed_measured"]
     assert doc["conditions"]["fair"]
     # ... but a different pace is seen, cadence or not
