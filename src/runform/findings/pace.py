@@ -281,8 +281,8 @@ class Pace:
             legs = {
                 "measured": "",
                 "height": " and your height",
-                "typical": " and an adult's typical leg length (give --height-cm for a firmer "
-                "figure)",
+                "typical": " and an adult's typical leg length (give the runner's height for a "
+                "firmer figure)",
             }.get(self.leg or "typical", "")
             return (
                 f"about {self.speed_mps:.1f} m/s or {kmh:.0f} km/h, measured from how fast your "
