@@ -7,8 +7,9 @@ analyses and lists what differs, each item naming the metrics it makes unfair:
   speed each analysis measured in the image (the stance foot under the hips, in leg lengths
   per second: the same runner's legs, so no scale is needed); for older analyses the hips'
   travel on overground clips, else the speed estimated from cadence
-  (:mod:`runform.findings.pace`), which cannot tell a cadence change from a speed change. Speed by itself moves cadence, timing, thigh extension, touchdown distance,
-  drive and heel recovery (Fukuchi 2017; Clark 2020).
+  (:mod:`runform.findings.pace`), which cannot tell a cadence change from a speed change.
+  Speed by itself moves cadence, timing, thigh extension, touchdown distance, drive and
+  heel recovery (Fukuchi 2017; Clark 2020).
 - **frame rate**: timing is known to about a frame, and the event detector's biases differ
   between frame rates (``docs/validation.md``).
 - **camera side**: the leg nearer the camera changes, and the far leg is measured less well.
@@ -167,12 +168,11 @@ def session_conditions(analysis: dict) -> SessionConditions:
     pace = pace_from_analysis(analysis)
     cadence_entry = (analysis.get("metrics") or {}).get("cadence_spm") or {}
     cadence = _num((cadence_entry.get("all") or {}).get("median"))
-    basis = pace.basis if pace.basis in ("treadmill", "image", "cadence") else "unknown"
     backend = ((analysis.get("video") or {}).get("pose_backend") or {}).get("backend")
     return SessionConditions(
         pace=pace,
         speed_mps=pace.speed_mps,
-        speed_basis=basis,
+        speed_basis=pace.basis,
         fps=_num(inp.get("frame_rate")) or 0.0,
         facing=ctx.get("facing"),
         near_side=ctx.get("near_side"),
@@ -329,13 +329,23 @@ def compare_conditions(before: dict, after: dict) -> tuple[list[Condition], dict
     return out, {"before": b, "after": a}
 
 
+def _apart(before: float, after: float) -> float:
+    """How far apart two speeds are, as a fraction of the slower."""
+    return abs(after - before) / min(after, before)
+
+
+def _speed_code(rel: float) -> str:
+    """The condition's code for two speeds ``rel`` apart (beyond their tolerance)."""
+    return "speed_very_different" if rel > SPEED_VERY_DIFFERENT else "speed_different"
+
+
 def _image_speed_conditions(vb: float, va: float) -> list[Condition]:
     """Both sessions' running speeds as measured in the image (leg lengths per second)."""
-    rel = abs(va - vb) / min(va, vb)
+    rel = _apart(vb, va)
     if rel > IMAGE_SPEED_TOLERANCE:
         return [
             Condition(
-                "speed_very_different" if rel > SPEED_VERY_DIFFERENT else "speed_different",
+                _speed_code(rel),
                 "warning",
                 f"The runs were at different speeds: the foot passed under the hips at {vb:.2f} "
                 f"leg lengths per second before and {va:.2f} after ({100 * rel:.0f} % apart, "
@@ -362,7 +372,7 @@ def _speed_conditions(b: SessionConditions, a: SessionConditions) -> list[Condit
     if b.speed_basis == "treadmill" and a.speed_basis == "treadmill":
         assert b.speed_mps is not None and a.speed_mps is not None
         gap = abs(a.speed_mps - b.speed_mps)
-        rel = gap / min(a.speed_mps, b.speed_mps)
+        rel = _apart(b.speed_mps, a.speed_mps)
         if rel > SPEED_VERY_DIFFERENT or gap > SPEED_GAP_MPS:
             return [
                 Condition(
@@ -394,14 +404,11 @@ def _speed_conditions(b: SessionConditions, a: SessionConditions) -> list[Condit
     if b.setting == "overground" and a.setting == "overground":
         hb, ha = b.hip_speed_legs_per_s, a.hip_speed_legs_per_s
         if hb and ha:
-            rel = abs(ha - hb) / min(ha, hb)
+            rel = _apart(hb, ha)
             if rel > SPEED_TOLERANCE:
-                level_code = (
-                    "speed_very_different" if rel > SPEED_VERY_DIFFERENT else "speed_different"
-                )
                 return [
                     Condition(
-                        level_code,
+                        _speed_code(rel),
                         "warning",
                         f"The runner crossed the frame at different speeds ({hb:.2f} before and "
                         f"{ha:.2f} after, in leg lengths per second; {100 * rel:.0f} % apart): "
