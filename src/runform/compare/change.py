@@ -170,10 +170,19 @@ def _statistic(metric: str):
     return lambda a, axis=None: np.median(a, axis=axis)
 
 
+def finite_number(x: object) -> float | None:
+    """``x`` as a float when it is a finite number in a JSON document, else ``None``.
+
+    >>> finite_number(3), finite_number(float("nan")), finite_number("3")
+    (3.0, None, None)
+    """
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+
+
 def _clean(values) -> np.ndarray:
     if values is None:
         return np.zeros(0)
-    out = [float(v) for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    out = [v for v in map(finite_number, values) if v is not None]
     return np.asarray(out, float)
 
 

@@ -18,6 +18,7 @@ from runform.compare.change import (
     Z95,
     Change,
     cadence_se,
+    finite_number,
     metric_change,
     summary_se,
 )
@@ -68,10 +69,6 @@ def _check(doc: object, which: str) -> dict:
     return doc
 
 
-def _num(x: object) -> float | None:
-    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
-
-
 def _stats(doc: dict, metric: str, side: str) -> dict | None:
     entry = (doc.get("metrics") or {}).get(metric) or {}
     stats = entry.get(side)
@@ -83,22 +80,26 @@ def _step_values(doc: dict, metric: str, side: str) -> list[float]:
     steps = doc.get("steps") or []
     rows = steps if side == "all" else [r for r in steps if r.get("side") == side]
     if metric == "cadence_spm":
-        return [v for r in rows if (v := _num(r.get("stride_time_ms"))) is not None]
+        return [v for r in rows if (v := finite_number(r.get("stride_time_ms"))) is not None]
     if metric == "vertical_oscillation_cm":
-        cm = _num((_stats(doc, metric, "all") or {}).get("median"))
-        pct = _num((_stats(doc, "vertical_oscillation_pct", "all") or {}).get("median"))
+        cm = finite_number((_stats(doc, metric, "all") or {}).get("median"))
+        pct = finite_number((_stats(doc, "vertical_oscillation_pct", "all") or {}).get("median"))
         if cm is None or not pct:
             return []
         k = cm / pct
-        return [k * v for r in rows if (v := _num(r.get("vertical_oscillation_pct"))) is not None]
-    return [v for r in rows if (v := _num(r.get(metric))) is not None]
+        return [
+            k * v
+            for r in rows
+            if (v := finite_number(r.get("vertical_oscillation_pct"))) is not None
+        ]
+    return [v for r in rows if (v := finite_number(r.get(metric))) is not None]
 
 
 def _value(metric: str, stats: dict | None, steps: list[float]) -> float | None:
     """A session's value: the median of its per-step values at full precision (the summary
     rounds to 0.01, too coarse for ratios), or the summary's value when there are no per-step
     values; cadence is always the summary's (a fit through every contact)."""
-    summary = _num((stats or {}).get("median"))
+    summary = finite_number((stats or {}).get("median"))
     if summary is None or metric == "cadence_spm" or not steps:
         return summary
     return float(np.median(steps))
@@ -133,7 +134,7 @@ def _timing_part(doc: dict, metric: str, side: str, value: float | None) -> floa
     taken off). ``None`` when the analysis stores no error or the metric is not timed by
     events."""
     entry = (doc.get("metrics") or {}).get(metric) or {}
-    stored = _num((entry.get("measurement_error") or {}).get(side))
+    stored = finite_number((entry.get("measurement_error") or {}).get(side))
     spec = CATALOG.get(metric)
     if stored is None or spec is None:
         return None
@@ -222,8 +223,8 @@ def _rows(before: dict, after: dict, conditions: list[Condition], sessions: dict
     fps = min(sessions["before"].fps or 30.0, sessions["after"].fps or 30.0)
     speeds = [s.speed_mps for s in sessions.values() if s.speed_mps]
     speed = max(speeds) if speeds else None
-    ct = _num((_stats(before, "contact_time_ms", "all") or {}).get("median"))
-    st = _num((_stats(before, "stride_time_ms", "all") or {}).get("median"))
+    ct = finite_number((_stats(before, "contact_time_ms", "all") or {}).get("median"))
+    st = finite_number((_stats(before, "stride_time_ms", "all") or {}).get("median"))
     rows = []
     for i, metric in enumerate(metrics):
         cb(_STAGE, 0.1 + 0.6 * i / max(len(metrics), 1), metric)

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from runform.compare.change import finite_number
 from runform.compare.sides_checks import checks as checks_of
 from runform.compare.sides_checks import cross_check, step_values, symmetry
 from runform.errors import InputError
@@ -275,10 +276,8 @@ def merge_sides(
     measured = [
         v
         for d in docs.values()
-        if isinstance(
-            v := (d.get("context") or {}).get("running_speed_leg_lengths_per_s"), int | float
-        )
-        and np.isfinite(v)
+        if (v := finite_number((d.get("context") or {}).get("running_speed_leg_lengths_per_s")))
+        is not None
     ]
     context["running_speed_leg_lengths_per_s"] = (
         round(float(np.mean(measured)), 2) if measured else None

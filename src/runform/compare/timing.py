@@ -9,7 +9,6 @@ strides in each session.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +16,7 @@ from types import SimpleNamespace
 import av
 import numpy as np
 
+from runform.compare.change import finite_number
 from runform.errors import InputError
 from runform.render.annotate import default_slow_factor, output_schedule, steady_window
 
@@ -44,10 +44,6 @@ class PanelTiming:
     @property
     def end_s(self) -> float:
         return float(self.frame_times[-1])
-
-
-def _num(x: object) -> float | None:
-    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
 
 
 def _frame_pts(path: Path) -> tuple[np.ndarray, float, int, int, int]:
@@ -81,12 +77,12 @@ def _clip_time(analysis: dict) -> np.ndarray:
     """The analysed clip's real time axis, rebuilt from its frame rate and the events'
     (time, fractional frame) pairs (constant frame rate assumed)."""
     inp = analysis.get("input") or {}
-    fps = _num(inp.get("frame_rate")) or 30.0
+    fps = finite_number(inp.get("frame_rate")) or 30.0
     n = int(inp.get("n_frames") or 0)
     offsets = [
         e["time_s"] - e["frame"] / fps
         for e in analysis.get("events") or []
-        if _num(e.get("time_s")) is not None and _num(e.get("frame")) is not None
+        if finite_number(e.get("time_s")) is not None and finite_number(e.get("frame")) is not None
     ]
     t0 = float(np.median(offsets)) if offsets else 0.0
     return t0 + np.arange(max(n, 2)) / fps
@@ -103,7 +99,7 @@ def annotated_timing(analysis: dict, video: str | Path) -> PanelTiming:
     path = Path(video)
     times, rate, width, height, rotation = _frame_pts(path)
     inp = analysis.get("input") or {}
-    fps = _num(inp.get("frame_rate")) or 30.0
+    fps = finite_number(inp.get("frame_rate")) or 30.0
     slow = default_slow_factor(fps)
     clip = _clip_time(analysis)
     duration = float(clip[-1] - clip[0])
@@ -124,7 +120,8 @@ def annotated_timing(analysis: dict, video: str | Path) -> PanelTiming:
     steps = [
         SimpleNamespace(contact_s=s["contact_s"], toe_off_s=s["toe_off_s"])
         for s in analysis.get("steps") or []
-        if _num(s.get("contact_s")) is not None and _num(s.get("toe_off_s")) is not None
+        if finite_number(s.get("contact_s")) is not None
+        and finite_number(s.get("toe_off_s")) is not None
     ]
     stub_track = SimpleNamespace(n_frames=len(clip), duration=duration, time=clip)
     stub_analysis = SimpleNamespace(gait=SimpleNamespace(steps=steps))
@@ -164,7 +161,7 @@ def contacts_of(analysis: dict, leg: str) -> np.ndarray:
             [
                 s["contact_s"]
                 for s in analysis.get("steps") or []
-                if s.get("side") == leg and _num(s.get("contact_s")) is not None
+                if s.get("side") == leg and finite_number(s.get("contact_s")) is not None
             ],
             float,
         )
@@ -175,11 +172,11 @@ def stride_s(analysis: dict, leg: str) -> float:
     strides = [
         s["stride_time_ms"] / 1000.0
         for s in analysis.get("steps") or []
-        if s.get("side") == leg and _num(s.get("stride_time_ms"))
+        if s.get("side") == leg and finite_number(s.get("stride_time_ms"))
     ]
     if strides:
         return float(np.median(strides))
-    cadence = _num((((analysis.get("metrics") or {}).get("cadence_spm") or {}).get("all") or {}).get("median"))  # fmt: skip
+    cadence = finite_number((((analysis.get("metrics") or {}).get("cadence_spm") or {}).get("all") or {}).get("median"))  # fmt: skip
     return 120.0 / cadence if cadence else 0.7
 
 
