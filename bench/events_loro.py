@@ -45,9 +45,15 @@ CALIBRATED: dict[str, tuple[float, ...]] = {
     "toe_off_level": tuple(float(v) for v in np.round(np.arange(0.0, 0.0601, 0.003), 4)),
 }
 
-#: (name, frame rate or None for native, noise px, [(seed, phase), ...])
-CONDITIONS: tuple[tuple[str, float | None, float, tuple[tuple[int, float], ...]], ...] = (
+LEG_ALONE = "native, leg alone"
+#: (name, frame rate or None for native, noise px, [(seed, phase), ...][, detector constants
+#: that replace the calibrated ones])
+CONDITIONS: tuple[tuple, ...] = (
     ("native", None, 0.0, ((0, 0.0),)),
+    # the toe-off as timed where a pose model's feet do not show the push-off (the foot's
+    # pitch not used, :func:`runform.gait.witnesses.pitch_blend`): what the product states
+    # for such a clip (``ENGINE_EVENT_ERROR["toe_off"]``)
+    (LEG_ALONE, None, 0.0, ((0, 0.0),), {"pitch_weight": 0.0}),
     ("60 Hz", 60.0, 0.0, ((0, 0.1), (1, 0.45), (2, 0.8))),
     ("60 Hz + 8 px", 60.0, 8.0, ((0, 0.1), (1, 0.45), (2, 0.8))),
     ("30 Hz + 8 px", 30.0, 8.0, ((0, 0.1), (1, 0.45), (2, 0.8))),
@@ -242,7 +248,18 @@ LEVELS = {
 FLEXION_WEIGHT = 1 / 3
 FLEXION_PARAMS = ("flexion_weight", "flexion_offset_s")
 #: The flexion toe-off alone (weight 1, no offset), to measure its bias.
-FLEXION_ONLY = {"knee_weight": 0.0, "flexion_weight": 1.0, "flexion_offset_s": 0.0}
+FLEXION_ONLY = {
+    "knee_weight": 0.0,
+    "flexion_weight": 1.0,
+    "flexion_offset_s": 0.0,
+    "pitch_weight": 0.0,
+}
+#: Weight of the foot's pitch toe-off (:mod:`runform.gait.foot_pitch`) in the toe-off
+#: (fixed, not fitted), and the detector's parameters for it; its offset is fitted per fold.
+PITCH_WEIGHT = 0.5
+PITCH_PARAMS = ("pitch_weight", "pitch_offset_s")
+#: The pitch toe-off alone (weight 1, no offset), to measure its bias.
+PITCH_ONLY = {"pitch_weight": 1.0, "pitch_offset_s": 0.0, "pitch_disagreement_s": 1.0}
 #: Weight of the knee's own time in each event (fixed, not fitted: the mean of the
 #: witnesses, two for contact before the foot speed's, three for toe-off), and the
 #: detector's parameters for the weight and the knee's offset.
@@ -252,7 +269,12 @@ KNEE_PARAMS = {
     "toe_off": ("knee_weight", "knee_offset_s"),
 }
 #: The knee's times alone (weight 1), to measure their bias.
-KNEE_ONLY = {"contact_knee_weight": 1.0, "knee_weight": 1.0, "contact_speed_weight": 0.0}
+KNEE_ONLY = {
+    "contact_knee_weight": 1.0,
+    "knee_weight": 1.0,
+    "contact_speed_weight": 0.0,
+    "pitch_weight": 0.0,
+}
 #: Weight of the foot-speed contact (:mod:`runform.gait.foot_speed`) in the contact (fixed,
 #: not fitted), and the detector's parameters for it; its offset is fitted per fold.
 SPEED_WEIGHT = 0.75
@@ -272,6 +294,7 @@ class Grid:
     knee_bias: dict[str, dict[str, float]]  # trial -> event -> mean error (ms), knee alone
     speed_bias: dict[str, float]  # trial -> mean contact error (ms), foot speed alone
     flexion_bias: dict[str, float]  # trial -> mean toe-off error (ms), knee flexion alone
+    pitch_bias: dict[str, float]  # trial -> mean toe-off error (ms), the foot's pitch alone
 
 
 def grid_errors(
@@ -291,6 +314,7 @@ def grid_errors(
     knee_bias: dict[str, dict[str, float]] = {}
     speed_bias: dict[str, float] = {}
     flexion_bias: dict[str, float] = {}
+    pitch_bias: dict[str, float] = {}
     for trial in trials:
         if progress:
             progress(f"grid {trial.name}")
@@ -307,6 +331,7 @@ def grid_errors(
                 "flexion_weight": 0.0,
                 "contact_knee_weight": 0.0,
                 "contact_speed_weight": 0.0,
+                "pitch_weight": 0.0,
             }
             errs: dict[str, list[float]] = {k: [] for k in grids}
             for track in tracks:
@@ -327,6 +352,7 @@ def grid_errors(
         )
         speed_bias[trial.name] = mean_errors(trial, tracks, SPEED_ONLY)["contact"]
         flexion_bias[trial.name] = mean_errors(trial, tracks, FLEXION_ONLY)["toe_off"]
+        pitch_bias[trial.name] = mean_errors(trial, tracks, PITCH_ONLY)["toe_off"]
     return Grid(
         {k: tuple(v) for k, v in grids.items()},
         bias,
@@ -335,6 +361,7 @@ def grid_errors(
         knee_bias,
         speed_bias,
         flexion_bias,
+        pitch_bias,
     )
 
 
@@ -394,6 +421,13 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
             flex_offset_ms = _unbiasing_offset_ms([grid.flexion_bias[n] for n in names], w)
             out[FLEXION_PARAMS[0]] = fw
             out[FLEXION_PARAMS[1]] = round(flex_offset_ms / 1000.0, 4)
+        if event == "toe_off":  # the foot pitch's offset, likewise; the level below is the
+            # leg's own (clearance, knee peak and flexion), so that where a pose model's feet
+            # do not show the push-off and the pitch is not used the toe-off stays unbiased
+            pw = PITCH_WEIGHT
+            pitch_offset_ms = _unbiasing_offset_ms([grid.pitch_bias[n] for n in names], w)
+            out[PITCH_PARAMS[0]] = pw
+            out[PITCH_PARAMS[1]] = round(pitch_offset_ms / 1000.0, 4)
         sw, speed_offset_ms = 0.0, 0.0
         if event == "contact":  # the foot-speed contact's offset, likewise
             sw = SPEED_WEIGHT
@@ -482,12 +516,13 @@ def score_trial(
 ) -> dict[str, dict]:
     """Every condition of one trial with the given constants: condition -> pooled scores."""
     out = {}
-    for name, rate, noise, runs in conditions:
+    for name, rate, noise, runs, *override in conditions:
+        constants = {**params, **(override[0] if override else {})}
         results = []
         for facing in FACINGS:
             for seed, phase in runs:
                 track = project(trial, rate, noise, facing, seed=seed, phase=phase)
-                results.append(score(run_engine(track, params), trial))
+                results.append(score(run_engine(track, constants), trial))
         out[name] = _agg(results)
     return out
 
@@ -689,6 +724,8 @@ def timing_error_by_pace(result: dict, condition: str = "native") -> list[dict]:
         def rms(key: str, cs=conds) -> float:
             return float(np.sqrt(np.mean([c[key] ** 2 for c in cs])))
 
+        leg = [r["conditions"][LEG_ALONE] for r in members if LEG_ALONE in r["conditions"]]
+
         rows.append(
             {
                 "group": label,
@@ -701,6 +738,9 @@ def timing_error_by_pace(result: dict, condition: str = "native") -> list[dict]:
                 "toe_off_worst_ms": max(abs(c["toe_off_bias_ms"]) for c in conds),
             }
         )
+        if leg:
+            rows[-1]["leg_toe_off_rms_ms"] = rms("toe_off_bias_ms", leg)
+            rows[-1]["leg_toe_off_worst_ms"] = max(abs(c["toe_off_bias_ms"]) for c in leg)
     return rows
 
 
@@ -713,6 +753,7 @@ def timing_error_table(result: dict) -> str:
             "running speed (leg lengths/s)",
             "contact: RMS / worst bias ms",
             "toe-off: RMS / worst bias ms",
+            "toe-off, leg alone: RMS / worst bias ms",
         ],
         [
             [
@@ -721,6 +762,9 @@ def timing_error_table(result: dict) -> str:
                 f"{r['speed_min']:.2f}–{r['speed_max']:.2f}",
                 f"{r['contact_rms_ms']:.1f} / {r['contact_worst_ms']:.1f}",
                 f"{r['toe_off_rms_ms']:.1f} / {r['toe_off_worst_ms']:.1f}",
+                f"{r['leg_toe_off_rms_ms']:.1f} / {r['leg_toe_off_worst_ms']:.1f}"
+                if "leg_toe_off_rms_ms" in r
+                else "",
             ]
             for r in rows
         ],
@@ -782,7 +826,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     conds = (
         CONDITIONS
         if not args.quick
-        else tuple(c for c in CONDITIONS if c[0] in ("native", "60 Hz + 8 px"))
+        else tuple(c for c in CONDITIONS if c[0] in ("native", LEG_ALONE, "60 Hz + 8 px"))
     )
     result = leave_one_runner_out(
         trials, conds, progress=lambda s: print(s, file=sys.stderr), model=args.model

@@ -118,6 +118,8 @@ def force_plate_section() -> str:
 
 def weak_points(result: dict) -> str:
     """What the leave-one-runner-out figures say is still weak, from the figures themselves."""
+    import events_loro
+
     trials = result["trials"]
 
     def worst(cond: str, key: str) -> tuple[str, float]:
@@ -137,6 +139,7 @@ def weak_points(result: dict) -> str:
         ]
     )
     to_name, to_bias = worst("native", "toe_off_bias_ms")
+    leg_name, leg_bias = worst(events_loro.LEG_ALONE, "toe_off_bias_ms")
     c_name, c_bias = worst("native", "contact_bias_ms")
     r_name = min(
         trials, key=lambda n: trials[n]["conditions"]["60 Hz + 8 px"]["contact_recall_pct"]
@@ -149,14 +152,17 @@ def weak_points(result: dict) -> str:
         [
             "**What is still weak.**",
             "",
-            f"- *Toe-off* (worst held-out trial {to_name}, {to_bias:+.0f} ms). No marker follows the "
-            "toes: the harness's toe point is a model (bending at the ball to stay on the floor), "
-            "and runners differ in how far their toes bend before the foot leaves. Every "
-            "foot-based feature puts the same trials early or late (SD of trial biases "
-            "15-18 ms, `python bench/toe_off_features.py`); averaging with the knee's peak "
-            "extension and with its flexion 15 degrees past that peak narrows it (held out, "
-            "toe-off MAE 10.1 -> 8.7 ms when the flexion joined), but at 2 m/s every "
-            "kinematic toe-off tried is 20-60 ms off, in runner-specific directions.",
+            f"- *Toe-off* (worst held-out trial {to_name}, {to_bias:+.0f} ms; timed from the leg "
+            f"alone {leg_name}, {leg_bias:+.0f} ms). No marker follows the toes: the harness's toe "
+            "point is a model (bending at the ball to stay on the floor), and runners differ in "
+            "how far their toes bend before the foot leaves. Every height and knee feature puts "
+            "the same trials early or late (SD of trial biases 15-19 ms, "
+            "`python bench/toe_off_features.py`); averaging the clearance with the knee's peak "
+            "extension and its flexion 15 degrees past that peak narrows it, and the foot's "
+            "pitch (SD about 6 ms, no trend with speed) halves what is left at a jog, but at "
+            "2 m/s the leg's toe-off is still 15-30 ms off in runner-specific directions. Where "
+            "the pose model's feet do not show the push-off (BlazePose at 30 fps on the example "
+            "clip) the pitch is not used and the leg-alone figures are the ones that hold.",
             f"- *Slow running* (≤ 2.6 m/s): mean |toe-off bias| {slow_to:.0f} ms against "
             f"{fast_to:.0f} ms faster; long, soft landings leave the foot close to the floor "
             "for long.",

@@ -77,7 +77,11 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
     track = clean_track(run.track)[0]
     direction = detect_travel(track).direction
     foot = FootClearanceDetector(
-        knee_weight=0.0, flexion_weight=0.0, contact_knee_weight=0.0, contact_speed_weight=0.0
+        knee_weight=0.0,
+        flexion_weight=0.0,
+        contact_knee_weight=0.0,
+        contact_speed_weight=0.0,
+        pitch_weight=0.0,
     )
     foot_steps = foot.detect(track, direction).result_.steps
     both = FootClearanceDetector(
@@ -87,6 +91,7 @@ def test_detector_averages_the_clearance_and_knee_times() -> None:
         contact_knee_weight=0.5,
         contact_knee_offset_s=0.02,
         contact_speed_weight=0.0,
+        pitch_weight=0.0,
     ).detect(track, direction)
     assert len(both.result_.steps) == len(foot_steps) >= 4
     checked = 0
@@ -154,7 +159,7 @@ def test_detector_averages_three_toe_off_witnesses() -> None:
     run = synthetic_runner(duration_s=4.0, fps=120.0, seed=3)
     track = clean_track(run.track)[0]
     direction = detect_travel(track).direction
-    common = {"contact_knee_weight": 0.0, "contact_speed_weight": 0.0}
+    common = {"contact_knee_weight": 0.0, "contact_speed_weight": 0.0, "pitch_weight": 0.0}
     foot = FootClearanceDetector(knee_weight=0.0, flexion_weight=0.0, **common)
     foot_steps = foot.detect(track, direction).result_.steps
     three = FootClearanceDetector(

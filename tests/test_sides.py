@@ -181,3 +181,19 @@ def test_compare_takes_two_sided_analyses(symmetric, asymmetric):
     td = {r["side"]: r for r in moved["metrics"] if r["metric"] == "touchdown_distance_pct"}
     assert td["right"]["real_change"] and td["right"]["change"] > 5
     assert not td["left"]["real_change"]
+
+
+def test_the_merged_document_states_the_larger_timing_error(symmetric):
+    """Each side's values carry their own clip's timing errors; the two-sided document's
+    context (what the report's data-quality section reads) states the larger of the two
+    clips', and a toe-off timed with the foot's pitch only if both clips' were."""
+    left, right = (json.loads(json.dumps(d)) for d in symmetric)
+    right["context"]["toe_off_timing_error_ms"] = left["context"]["toe_off_timing_error_ms"] + 4
+    right["context"]["toe_off_foot_pitch"] = False
+    merged = merge_sides(left, right)["context"]
+    assert merged["toe_off_timing_error_ms"] == right["context"]["toe_off_timing_error_ms"]
+    assert merged["event_timing_error_ms"] == max(
+        d["context"]["event_timing_error_ms"] for d in (left, right)
+    )
+    assert merged["toe_off_foot_pitch"] is False
+    assert merge_sides(*symmetric)["context"]["toe_off_foot_pitch"] is True

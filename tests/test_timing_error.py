@@ -32,7 +32,8 @@ def _pace_rows() -> list[dict]:
     for line in VALIDATION.read_text(encoding="utf-8").splitlines():
         m = re.match(
             r"\|\s*(jog|faster) \(belt[^|]*\|\s*(\d+)\s*\|\s*([\d.]+)–([\d.]+)\s*\|"
-            r"\s*([\d.]+) / ([\d.]+)\s*\|\s*([\d.]+) / ([\d.]+)\s*\|",
+            r"\s*([\d.]+) / ([\d.]+)\s*\|\s*([\d.]+) / ([\d.]+)\s*\|"
+            r"\s*([\d.]+) / ([\d.]+)\s*\|",
             line,
         )
         if m:
@@ -43,7 +44,8 @@ def _pace_rows() -> list[dict]:
                     "speed_min": float(g[2]),
                     "speed_max": float(g[3]),
                     "contact_rms": float(g[4]),
-                    "toe_off_rms": float(g[6]),
+                    "toe_off_with_pitch_rms": float(g[6]),
+                    "toe_off_rms": float(g[8]),  # the leg alone
                 }
             )
     return rows
@@ -53,14 +55,20 @@ def test_the_engine_error_table_is_the_one_the_benchmark_printed():
     rows = {r["group"]: r for r in _pace_rows()}
     assert set(rows) == {"jog", "faster"}, "the pace table is missing from docs/validation.md"
     jog, fast = rows["jog"], rows["faster"]
-    for event, key in (("contact", "contact_rms"), ("toe_off", "toe_off_rms")):
+    for event, key in (
+        ("contact", "contact_rms"),
+        ("toe_off", "toe_off_rms"),
+        ("toe_off_with_pitch", "toe_off_with_pitch_rms"),
+    ):
         e = ENGINE_EVENT_ERROR[event]
         assert e.slow_ms == pytest.approx(jog[key], abs=0.05), event
         assert e.fast_ms == pytest.approx(fast[key], abs=0.05), event
         assert e.slow_speed == pytest.approx(jog["speed_max"], abs=0.005), event
         assert e.fast_speed == pytest.approx(fast["speed_min"], abs=0.005), event
-    # the point of the table: at a jog the toe-off is the uncertain event
+    # the point of the table: at a jog the toe-off is the uncertain event; the foot's pitch
+    # makes it less so, and the leg alone is what a clip without it is told
     assert jog["toe_off_rms"] > 2 * fast["toe_off_rms"]
+    assert jog["toe_off_with_pitch_rms"] < jog["toe_off_rms"]
 
 
 def test_a_toe_off_at_a_jog_is_stated_less_certain_than_a_contact():
@@ -113,11 +121,25 @@ def test_an_analysis_at_a_jog_carries_the_toe_off_error_into_contact_time(
     track = synthetic_runner(spec, duration_s=8.0, fps=120.0, seed=4).track
     shipped = analyze_track(track).to_dict()
     ctx = shipped["context"]
-    assert ctx["running_speed_leg_lengths_per_s"] == pytest.approx(2.0 / 0.9, rel=0.05)
-    assert ctx["toe_off_timing_error_ms"] > ctx["event_timing_error_ms"] + 3
-    # the same analysis with a toe-off as certain as a contact: contact time's ± shrinks,
-    # cadence (read at contacts only) does not move
-    same = dict(ENGINE_EVENT_ERROR, toe_off=ENGINE_EVENT_ERROR["contact"])
+    speed = ctx["running_speed_leg_lengths_per_s"]
+    assert speed == pytest.approx(2.0 / 0.9, rel=0.05)
+    # the synthetic runner's feet show the push-off: the toe-off is timed with the foot's
+    # pitch too, and states that error
+    assert ctx["toe_off_foot_pitch"] is True
+    assert ctx["toe_off_timing_error_ms"] == pytest.approx(
+        event_timing_error_ms(120.0, "toe_off_with_pitch", speed), abs=0.06
+    )
+    assert ctx["toe_off_timing_error_ms"] > ctx["event_timing_error_ms"] + 1.5
+    # timed by the leg alone (the foot's pitch not allowed), the toe-off's error at a jog is
+    # the larger one; the same analysis with a toe-off as certain as a contact: contact
+    # time's ± shrinks, cadence (read at contacts only) does not move
+    from runform.gait import witnesses
+
+    monkeypatch.setattr(witnesses, "PITCH_AGREEMENT_FRACTION", 1.01)
+    shipped = analyze_track(track).to_dict()
+    assert shipped["context"]["toe_off_timing_error_ms"] > ctx["event_timing_error_ms"] + 3
+    contact = ENGINE_EVENT_ERROR["contact"]
+    same = dict(ENGINE_EVENT_ERROR, toe_off=contact, toe_off_with_pitch=contact)
     monkeypatch.setattr(event_timing, "ENGINE_EVENT_ERROR", same)
     even = analyze_track(track).to_dict()
     ct, ct_even = (
@@ -128,6 +150,27 @@ def test_an_analysis_at_a_jog_carries_the_toe_off_error_into_contact_time(
         shipped["metrics"]["cadence_spm"]["measurement_error"]
         == even["metrics"]["cadence_spm"]["measurement_error"]
     )
+
+
+def test_a_toe_off_timed_by_the_leg_alone_states_the_legs_error(monkeypatch: pytest.MonkeyPatch):
+    """Where the foot's pitch cannot be used (a pose model whose feet do not show the
+    push-off: here, no foot's pitch is allowed to agree often enough), the toe-off rests on
+    the leg, and the analysis says so and states the leg's larger error at a jog."""
+    from runform.gait import witnesses
+
+    monkeypatch.setattr(witnesses, "PITCH_AGREEMENT_FRACTION", 1.01)
+    spec = RunnerSpec(speed_mps=2.0, cadence_spm=162.0, duty_factor=0.4)
+    track = synthetic_runner(spec, duration_s=8.0, fps=120.0, seed=4).track
+    ctx = analyze_track(track).to_dict()["context"]
+    assert ctx["toe_off_foot_pitch"] is False
+    speed = ctx["running_speed_leg_lengths_per_s"]
+    assert ctx["toe_off_timing_error_ms"] == pytest.approx(
+        event_timing_error_ms(120.0, "toe_off", speed), abs=0.06
+    )
+    assert ctx["toe_off_timing_error_ms"] > event_timing_error_ms(
+        120.0, "toe_off_with_pitch", speed
+    )
+    assert "did not show the push-off" in _event_timing_text(ctx)
 
 
 def test_the_report_names_both_errors_only_when_they_differ():

@@ -69,6 +69,7 @@ class Analysis:
     event_error_ms: float | None = None
     toe_off_error_ms: float | None = None
     running_speed: float | None = None
+    toe_off_foot_pitch: bool | None = None
 
     @property
     def direction(self) -> int:
@@ -103,6 +104,7 @@ class Analysis:
                 "event_timing_error_ms": self.event_error_ms,
                 "toe_off_timing_error_ms": self.toe_off_error_ms,
                 "running_speed_leg_lengths_per_s": self.running_speed,
+                "toe_off_foot_pitch": self.toe_off_foot_pitch,
                 "leg_length": round(self.leg_length, 3),
                 "leg_length_units": meta.units,
             },

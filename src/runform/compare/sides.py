@@ -282,6 +282,17 @@ def merge_sides(
     context["running_speed_leg_lengths_per_s"] = (
         round(float(np.mean(measured)), 2) if measured else None
     )
+    # each side's values carry their own clip's timing errors; the document states the
+    # larger, and the toe-off as timed with the foot's pitch only if both clips' were
+    for key in ("event_timing_error_ms", "toe_off_timing_error_ms"):
+        errors = [
+            v for d in docs.values() if (v := finite_number((d.get("context") or {}).get(key)))
+        ]
+        if errors:
+            context[key] = max(errors)
+    pitched = [(d.get("context") or {}).get("toe_off_foot_pitch") for d in docs.values()]
+    if any(p is not None for p in pitched):
+        context["toe_off_foot_pitch"] = all(p is True for p in pitched)
     pace = pace_from_analysis({"options": options, "metrics": metrics, "context": context})
     _verdicts(metrics, pace)
 

@@ -8,6 +8,7 @@ clearance, then averages in the other witnesses, each with its calibrated offset
   extension in late swing;
 - :func:`speed_blend` — the foot's speed for contact (:mod:`runform.gait.foot_speed`),
   leaving out a clearance contact that lands far from it;
+- :func:`pitch_blend` — the foot's rotation for toe-off (:mod:`runform.gait.foot_pitch`);
 - :func:`own_contacts` — each witness's own contact, which may rescue a stance that overlaps
   the other foot's.
 
@@ -78,6 +79,53 @@ def knee_blend(
         out.append((tc, fc, tt, ft, conf))
         knees.append((knee, frame_of(track.time, knee)) if wc > 0 and np.isfinite(knee) else None)
     return out, knees, (before, peaks, flexed)
+
+
+#: The foot's pitch toe-off is read on a foot only when, on at least this fraction of its
+#: stances, it lands within ``pitch_disagreement_s`` of the leg's toe-off: a pose model
+#: whose foot points do not show the push-off (BlazePose at 30 fps on the example clip) gives
+#: pitch times scattered 30-180 ms late, and the foot is then timed by the leg alone.
+PITCH_AGREEMENT_FRACTION = 0.75
+#: ...and at least this many stances must show it.
+PITCH_MIN_STANCES = 3
+
+
+def pitch_blend(
+    track: PoseTrack,
+    items: list,
+    found: list[float],
+    *,
+    pitch_weight: float,
+    pitch_offset_s: float,
+    pitch_disagreement_s: float,
+) -> tuple[list, bool]:
+    """Each toe-off averaged with the foot's pitch toe-off (``found``, NaN for none: the
+    toe-off stands): ``(1 - pitch_weight)`` x it + ``pitch_weight`` x (pitch toe-off +
+    ``pitch_offset_s``).
+
+    The foot's pitch is used only where it is readable: on at least
+    :data:`PITCH_AGREEMENT_FRACTION` of the foot's stances (and :data:`PITCH_MIN_STANCES`)
+    it lands within ``pitch_disagreement_s`` of the leg's toe-off; a stance where it does
+    not keeps the leg's. Returns the stances and whether the pitch was used on this foot.
+    """
+    w = float(np.clip(pitch_weight, 0.0, 1.0))
+    shifted = np.array([p + pitch_offset_s for p in found], dtype=float)
+    leg = np.array([item[2] for item in items], dtype=float)
+    agree = np.isfinite(shifted) & (np.abs(shifted - leg) <= pitch_disagreement_s)
+    used = (
+        w > 0
+        and int(agree.sum()) >= PITCH_MIN_STANCES
+        and agree.sum() >= PITCH_AGREEMENT_FRACTION * len(items)
+    )
+    if not used:
+        return items, False
+    out = []
+    for (tc, fc, tt, ft, conf), ok, pitch in zip(items, agree, shifted, strict=True):
+        if ok:
+            tt = (1.0 - w) * tt + w * float(pitch)
+            ft = frame_of(track.time, tt)
+        out.append((tc, fc, tt, ft, conf))
+    return out, True
 
 
 def own_contacts(

@@ -81,9 +81,10 @@ carries, per leg (`left`/`right`) or for the whole body (`all`):
   (speed-dependent metrics) and shown unchanged by every output;
 - `measurement_error`: the error below, the part proportional to the value, and what the
   foot events' timing error (±{ev30:.0f} ms at 30 fps, ±{ev120:.0f} ms at 120 fps; a toe-off
-  at a jog ±{ev120_jog:.0f} ms at 120 fps, where the engine's own toe-off is least certain,
-  docs/validation.md) does to a value read at an event, worked out per analysis by moving
-  each event and re-measuring;
+  at a jog ±{ev120_jog_pitch:.0f} ms at 120 fps, where the engine's own toe-off is least
+  certain, or ±{ev120_jog:.0f} ms where the video's foot points do not show the push-off and
+  the toe-off rests on the leg alone, docs/validation.md) does to a value read at an event,
+  worked out per analysis by moving each event and re-measuring;
 - `reliability` (`view`, `reliable`, `reason`): the leg further from the camera is never
   reliable (seen from the other side, partly hidden); nor a value of a `poor` metric, nor one
   whose error is as large as its band is wide (for a one-sided band, half its edge; without
@@ -195,6 +196,7 @@ def render_metrics_markdown(metrics: Iterable[MetricSpec] = METRICS) -> str:
         ev30=event_timing_error_ms(30.0),
         ev120=event_timing_error_ms(120.0),
         ev120_jog=event_timing_error_ms(120.0, "toe_off", JOG_SPEED),
+        ev120_jog_pitch=event_timing_error_ms(120.0, "toe_off_with_pitch", JOG_SPEED),
     )
     index = ["| metric | id | unit | band | graded |", "| --- | --- | --- | --- | --- |"]
     for spec in metrics:

@@ -336,9 +336,13 @@ def analyze_track(
         near_side=near,
     )
     # how well each event is timed: at this frame rate, and at this pace for the engine
+    # (the toe-off is timed better where the foot's pitch could be read on every foot)
+    pitch_timed = detector.pitch_timed_toe_offs
     event_error_ms = {
-        kind: event_timing_error_ms(fps, kind, detector.running_speed_)
-        for kind in ("contact", "toe_off")
+        "contact": event_timing_error_ms(fps, "contact", detector.running_speed_),
+        "toe_off": event_timing_error_ms(
+            fps, "toe_off_with_pitch" if pitch_timed else "toe_off", detector.running_speed_
+        ),
     }
     errors = timing_errors(
         gait.steps,
@@ -448,6 +452,7 @@ def analyze_track(
         event_error_ms=round(event_error_ms["contact"], 1),
         toe_off_error_ms=round(event_error_ms["toe_off"], 1),
         running_speed=measured_speed,
+        toe_off_foot_pitch=pitch_timed,
     )
 
 

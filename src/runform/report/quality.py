@@ -182,8 +182,13 @@ def _event_timing_text(ctx: dict) -> str:
             f"each contact and toe-off is known to about ±{contact:.0f} ms at this frame rate"
             + tail
         )
+    why = "at this pace the toe-off is the harder event to time"
+    if ctx.get("toe_off_foot_pitch") is False:
+        why += (
+            ", and the video's foot points did not show the push-off clearly enough to time "
+            "it from the foot's roll as well as from the leg"
+        )
     return (
         f"each contact is known to about ±{contact:.0f} ms and each toe-off to about "
-        f"±{float(toe_off):.0f} ms at this frame rate and pace (at this pace the toe-off is the "
-        "harder event to time)" + tail
+        f"±{float(toe_off):.0f} ms at this frame rate and pace ({why})" + tail
     )
