@@ -98,7 +98,9 @@ def force_plate_section() -> str:
             "**Protocol.** The detector's calibrated constants are fitted on six runners and the "
             "seventh is scored with them, for each runner in turn (each runner weighs the same "
             "in a fit, whatever its number of trials). Every figure below comes from a runner "
-            "that its constants never saw.",
+            "that its constants never saw. *native, leg alone* is the native rate with the "
+            "foot's pitch left out of the toe-off: what a clip gets whose foot points do not "
+            "show the push-off (docs/algorithms.md).",
             "",
             events_loro.format_result(result).replace("### ", "#### "),
             "",
@@ -153,7 +155,7 @@ def weak_points(result: dict) -> str:
             "**What is still weak.**",
             "",
             f"- *Toe-off* (worst held-out trial {to_name}, {to_bias:+.0f} ms; timed from the leg "
-            f"alone {leg_name}, {leg_bias:+.0f} ms). No marker follows the toes: the harness's toe "
+            f"alone: {leg_name}, {leg_bias:+.0f} ms). No marker follows the toes: the harness's toe "
             "point is a model (bending at the ball to stay on the floor), and runners differ in "
             "how far their toes bend before the foot leaves. Every height and knee feature puts "
             "the same trials early or late (SD of trial biases 15-19 ms, "

@@ -474,15 +474,21 @@ class Model:
     def _fit_swing(self, leg: _Leg) -> _Segments:
         """Build the swing, bending the knee more before contact if the leg would overreach."""
         limit = _leg_reach(self.l1, self.l2, _MIN_KNEE_DEG)
+        farthest = []
         for extra in np.arange(0.0, 31.0, 3.0):
             leg.swing = self._build_swing(leg, float(extra))
             s = np.linspace(leg.contact, leg.stride, 600)
             ankle = self.foot_points(leg, leg.first_contact + s)["ankle"]
             hip_z = self.pelvis(leg.first_contact + s)[:, 1]
-            if np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z)) < limit:
+            farthest.append(float(np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z))))
+            if farthest[-1] < limit:
                 return leg.swing
+        # (the numbers say whether the swing was too long or not a number at all: one test
+        # run in many has failed here on a spec 5 mm inside the limit, not reproduced alone)
         raise OptionError(
-            f"The {leg.side} leg would overstretch in swing with this spec: raise "
+            f"The {leg.side} leg would overstretch in swing with this spec (its ankle "
+            f"{min(farthest, default=float('nan')):.4f} m from the hip at best, the leg reaches "
+            f"{limit:.4f} m): raise "
             "knee_flexion_contact_deg or change touchdown_distance_m."
         )
 
