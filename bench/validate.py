@@ -161,7 +161,7 @@ def weak_points(result: dict) -> str:
             "the same trials early or late (SD of trial biases 15-19 ms, "
             "`python bench/toe_off_features.py`); averaging the clearance with the knee's peak "
             "extension and its flexion 15 degrees past that peak narrows it, and the foot's "
-            "pitch (SD about 6 ms, no trend with speed) halves what is left at a jog, but at "
+            "pitch (SD about 6 ms, no trend with speed) narrows what is left at a jog, but at "
             "2 m/s the leg's toe-off is still 15-30 ms off in runner-specific directions. Where "
             "the pose model's feet do not show the push-off (BlazePose at 30 fps on the example "
             "clip) the pitch is not used and the leg-alone figures are the ones that hold.",
