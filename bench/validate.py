@@ -232,6 +232,12 @@ def male_side_section() -> str:
         ],
         ["steps L / R", f"{n['left']} / {n['right']}", "", ""],
         [
+            "toe-off timed by",
+            "the leg and the foot's pitch" if analysis.toe_off_foot_pitch else "the leg alone",
+            "",
+            "the foot's pitch only where the feet show the push-off (docs/algorithms.md)",
+        ],
+        [
             "facing, setting",
             f"{analysis.travel.to_dict()['facing']}, {analysis.travel.setting}",
             "left, treadmill",
