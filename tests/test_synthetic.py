@@ -508,3 +508,25 @@ def test_generation_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert run.track.n_frames == 2400
     assert elapsed < 2.0, f"10 s at 240 fps took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("cadence, duty", [(170.0, 0.36), (160.0, 0.38), (184.0, 0.33)])
+def test_the_hips_are_defined_at_every_landing(cadence: float, duty: float) -> None:
+    """Every time is in one leg's stance or flight, also exactly on a landing, where the
+    stride's end and the next contact meet (a time there used to fall between them, and
+    the hip height was whatever the memory held: the swing check then failed now and then
+    on a spec 5 mm inside the leg's reach)."""
+    from runform.synthetic.model import Model
+
+    spec = RunnerSpec(cadence_spm=cadence, duty_factor=duty)
+    model = Model(spec, first_contact=0.1234, duration_s=4.0)
+    for leg in model.legs.values():
+        landings = leg.first_contact + leg.stride * np.arange(1, 8)
+        ends = landings - leg.stride + leg.contact + leg.flight  # the other foot lands
+        for t in (landings, ends):
+            z = model.pelvis(t)[:, 1]
+            near = model.pelvis(np.concatenate([t - 1e-6, t + 1e-6]))[:, 1]
+            assert np.all(np.isfinite(z))
+            # continuous: within a micrometre of the heights a microsecond either side
+            assert np.all(np.abs(z - near[: len(t)]) < 1e-6)
+            assert np.all(np.abs(z - near[len(t) :]) < 1e-6)
