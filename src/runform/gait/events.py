@@ -76,34 +76,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from runform.gait.clean import runs_of
-from runform.gait.clearance import (
-    crossing,
-    ground_line,
-    missed_stances,
-    plateau_noise,
-    remove_drift,
-    running_speed,
-    smooth_series,
-    stride_period,
-)
+from runform.gait.clearance import plateau_noise, running_speed, stride_period
 from runform.gait.foot_pitch import LEVEL_DEG, pitch_toe_offs
 from runform.gait.foot_speed import speed_contacts
 from runform.gait.pairing import StepLimits, pair_stances
-from runform.gait.templates import (
-    CONTACT_WINDOW,
-    REFERENCE_STRIDE_S,
-    TOE_OFF_WINDOW,
-    refine_events,
+from runform.gait.stances import (
+    MISSING_POINTS,
+    first_crossings,
+    foot_clearance,
+    stance_windows,
+    template_retime,
 )
 from runform.gait.types import GaitEvent, GaitEvents, RejectedStep, Side
-from runform.gait.witnesses import frame_of, knee_blend, own_contacts, pitch_blend, speed_blend
+from runform.gait.witnesses import knee_blend, own_contacts, pitch_blend, speed_blend
 from runform.geometry import leg_length
 from runform.keypoints import SIDES
 from runform.track import PoseTrack
-
-#: Why a stance could not be timed when the foot's points are lost around it.
-MISSING_POINTS = "foot points missing around the event"
 
 #: Stance speeds (leg lengths per second) the levels' lines were fitted on: the seven
 #: force-plate runners at 2-5 m/s measure 2.0-5.4. Outside, a line is not extrapolated: the
@@ -111,10 +99,6 @@ MISSING_POINTS = "foot points missing around the event"
 #: as in a synthetic runner or a wrongly tracked foot, would otherwise get levels no runner
 #: was calibrated on).
 CALIBRATED_SPEEDS = (2.0, 5.5)
-
-#: Lowest levels (leg lengths) of the first, frame-by-frame crossing that finds each stance's
-#: extent; the calibrated levels are applied on the stride template.
-PRELIMINARY_LEVELS = (0.004, 0.008)
 
 
 @dataclass
@@ -242,14 +226,26 @@ class FootClearanceDetector:
         windows: dict[str, list[tuple[int, int]]] = {}
         confidences: dict[str, np.ndarray | None] = {}
         for side in SIDES:
-            clear, confidences[side] = self._clearance(track, side, leg)
+            foot = foot_clearance(track, side, leg, self.ground_percentile, self.drift_window_s)
+            clear = foot.clearance if foot is not None else None
+            confidences[side] = foot.confidence if foot is not None else None
             self.clearance_[side] = clear
             stances[side] = []
-            if clear is not None:
-                windows[side] = self._stance_windows(
-                    track.time, clear, stride_period(track.time, clear)
+            if foot is not None:
+                self.heights_[side] = foot.heights
+                windows[side] = stance_windows(
+                    track.time,
+                    foot.clearance,
+                    stride_period(track.time, foot.clearance),
+                    threshold_fraction=self.threshold_fraction,
+                    segment_cutoff_hz=self.segment_cutoff_hz,
+                    merge_gap_s=self.merge_gap_s,
+                    same_stance_fraction=self.same_stance_fraction,
+                    min_contact_s=self.min_contact_s,
+                    max_contact_s=self.max_contact_s,
+                    missed_stance_search=self.missed_stance_search,
                 )
-                self.noise_[side] = plateau_noise(clear, windows[side])
+                self.noise_[side] = plateau_noise(foot.clearance, windows[side])
         # one runner, one speed: both feet's stances measure it, and both feet's levels use it
         self.running_speed_ = running_speed(track, windows, leg)
         v = (
@@ -263,10 +259,17 @@ class FootClearanceDetector:
         )
         for side, side_windows in windows.items():
             clear, conf = self.clearance_[side], confidences[side]
-            self.noise_["current"] = self.noise_[side]
-            self.levels_[side] = self.levels_["current"] = levels
+            self.levels_[side] = levels
             for start, stop in side_windows:
-                refined = self._refine(track.time, clear, start, stop)
+                refined = first_crossings(
+                    track.time,
+                    clear,
+                    start,
+                    stop,
+                    levels=levels,
+                    margin=self.noise_factor * self.noise_[side],
+                    offsets_s=(self.contact_offset_s, self.toe_off_offset_s),
+                )
                 if isinstance(refined, str):
                     rejected.append(RejectedStep(side, float(track.time[start]), refined))
                     if refined == MISSING_POINTS:
@@ -280,8 +283,8 @@ class FootClearanceDetector:
         self.stride_period_ = float(np.median(periods)) if periods else None
         if self.template_refine:
             for side, items in stances.items():
-                stances[side] = self._template_refine(
-                    track.time, self.clearance_[side], items, self.levels_.get(side)
+                stances[side] = template_retime(
+                    track.time, self.clearance_[side], items, self.levels_.get(side, levels)
                 )
         clearance_contacts = {side: [i[0] for i in items] for side, items in stances.items()}
         knee_contacts: dict[str, list] = {}
@@ -353,158 +356,6 @@ class FootClearanceDetector:
         return bool(sides) and all(self.pitch_used_.get(side, False) for side in sides)
 
     # ----------------------------------------------------------------- internals
-    def _clearance(
-        self, track: PoseTrack, side: str, leg: float
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Lowest height of the foot above ground (leg lengths), and the foot's confidence.
-
-        Also keeps each point's own height in ``self.heights_[side]`` for the refinement.
-        """
-        names = [f"{side}_{p}" for p in ("heel", "foot_index") if track.has(f"{side}_{p}")]
-        if not names and track.has(f"{side}_ankle"):
-            names = [f"{side}_ankle"]
-        heights, confs = [], []
-        for n in names:
-            xy = track.point(n)
-            if np.isfinite(xy[:, 1]).sum() < 10:
-                continue
-            h = (ground_line(xy, self.ground_percentile) - xy[:, 1]) / leg
-            heights.append(remove_drift(track.time, h, self.drift_window_s))
-            confs.append(track.point_score(n))
-        if not heights:
-            return None, None
-        h = np.stack(heights)
-        self.heights_[side] = h
-        clear = np.where(
-            np.isfinite(h).any(axis=0),
-            np.nanmin(np.where(np.isfinite(h), h, np.inf), axis=0),
-            np.nan,
-        )
-        s = np.stack(confs)
-        conf = np.where(np.isfinite(s), s, 1.0).mean(axis=0)
-        return clear, conf
-
-    def _stance_windows(
-        self, t: np.ndarray, clear: np.ndarray, period: float | None = None
-    ) -> list[tuple[int, int]]:
-        """Stance windows: runs of low smoothed clearance, with short gaps merged.
-
-        With the foot's stride ``period``, windows that start within
-        ``same_stance_fraction`` of a stride of the previous one are one stance split by
-        noise (a foot lands once per stride), so they are joined, unless the joined window
-        would last longer than any contact (``max_contact_s``)."""
-        finite = clear[np.isfinite(clear)]
-        if finite.size < 10:
-            return []
-        swing = np.percentile(finite, 95)
-        thr = self.threshold_fraction * swing
-        smooth = smooth_series(t, clear, self.segment_cutoff_hz)
-        low = np.isfinite(smooth) & (smooth < thr)
-        runs = runs_of(low)
-        dt = float(np.median(np.diff(t)))
-        merged: list[list[int]] = []
-        for s, e in runs:
-            if (
-                merged
-                and (t[s] - t[merged[-1][1] - 1]) <= self.merge_gap_s + dt
-                and np.isfinite(clear[merged[-1][1] : s]).all()
-            ):
-                merged[-1][1] = e
-            else:
-                merged.append([s, e])
-        if period is not None and self.same_stance_fraction > 0:
-            joined: list[list[int]] = []
-            for s, e in merged:
-                if (
-                    joined
-                    and t[s] - t[joined[-1][0]] < self.same_stance_fraction * period
-                    and t[e - 1] - t[joined[-1][0]] <= self.max_contact_s
-                ):
-                    joined[-1][1] = e
-                else:
-                    joined.append([s, e])
-            merged = joined
-        windows = [(s, e) for s, e in merged if (t[e - 1] - t[s]) >= 0.5 * self.min_contact_s - dt]
-        if period is not None and self.missed_stance_search:
-            more = missed_stances(
-                t, smooth, windows, period, thr, min_duration_s=self.min_contact_s
-            )
-            windows = sorted(windows + more)
-        return windows
-
-    def _refine(
-        self, t: np.ndarray, clear: np.ndarray, start: int, stop: int
-    ) -> tuple[float, float, float, float] | str:
-        """Sub-frame contact and toe-off of one stance window.
-
-        The stance plateau is the median clearance over the middle of the window; contact is
-        where the clearance, going back from mid-stance, rises above plateau +
-        ``contact_level`` and toe-off where, going forward, it rises above plateau +
-        ``toe_off_level`` (both in leg lengths), linearly interpolated between frames.
-        A stance that cannot be timed gives the reason instead, for the rejected steps.
-        """
-        n = len(t)
-        if start == 0 or stop >= n:
-            return "the stance is cut by the start or end of the clip"
-        mid_lo, mid_hi = start + (stop - start) // 4, stop - (stop - start) // 4
-        core = clear[mid_lo : max(mid_hi, mid_lo + 1)]
-        if not np.isfinite(core).any():
-            return MISSING_POINTS
-        plateau = float(np.nanmedian(core))
-        noise = self.noise_.get("current", 0.0)
-        centre = start + int(np.nanargmin(clear[start:stop]))
-        margin = self.noise_factor * noise
-        c_level, t_level = self.levels_.get("current", (self.contact_level, self.toe_off_level))
-        # the first crossing only has to find the stance's extent: a level at the plateau
-        # would let its wiggles end a stance; the calibrated level is met on the template
-        c_level = max(c_level, PRELIMINARY_LEVELS[0])
-        t_level = max(t_level, PRELIMINARY_LEVELS[1])
-        tc = crossing(t, clear, centre, plateau + c_level + margin, backward=True)
-        tt = crossing(t, clear, centre, plateau + t_level + margin, backward=False)
-        if tc is None or tt is None:
-            lo, hi = max(start - 3, 0), min(stop + 3, n)
-            if not np.isfinite(clear[lo:hi]).all():
-                return MISSING_POINTS
-            return "no clear landing or lift-off (the foot stays close to the ground)"
-        tc += self.contact_offset_s
-        tt += self.toe_off_offset_s
-        return tc, frame_of(t, tc), tt, frame_of(t, tt)
-
-    def _template_refine(
-        self,
-        t: np.ndarray,
-        clear: np.ndarray,
-        items: list,
-        levels: tuple[float, float] | None = None,
-    ) -> list:
-        """Re-time one foot's contacts and toe-offs by stride-template alignment."""
-        if len(items) < 4 or clear is None:
-            return items
-        c_level, t_level = levels or (self.contact_level, self.toe_off_level)
-        c_level, t_level = max(c_level, 0.0), max(t_level, 0.0)
-        # scale the windows with the stride time (unbiased by the noise margin, unlike the
-        # preliminary contact times)
-        stride_s = float(np.median(np.diff([i[0] for i in items])))
-        factor = float(np.clip(stride_s / REFERENCE_STRIDE_S, 0.5, 1.5))
-        tc = refine_events(
-            t,
-            clear,
-            np.array([i[0] for i in items]),
-            c_level,
-            CONTACT_WINDOW.scaled(factor),
-        )
-        tt = refine_events(
-            t,
-            clear,
-            np.array([i[2] for i in items]),
-            t_level,
-            TOE_OFF_WINDOW.scaled(factor),
-        )
-        return [
-            (float(c), frame_of(t, c), float(o), frame_of(t, o), item[4])
-            for c, o, item in zip(tc, tt, items, strict=True)
-        ]
-
     def _knee_blend(self, track: PoseTrack, side: str, items: list) -> tuple[list, list]:
         """:func:`~runform.gait.witnesses.knee_blend` with this detector's weights."""
         if not items:

@@ -1,0 +1,230 @@
+"""A foot's stances from its clearance: the windows where it is on the ground, and their
+first, frame-by-frame contact and toe-off.
+
+The steps of :class:`runform.gait.events.FootClearanceDetector` before the stride
+template and the witnesses (``docs/algorithms.md``, "Contact and toe-off", steps 1-3), as
+plain functions of the clearance and the detector's constants:
+
+- :func:`foot_clearance` — the height of the foot's lowest point above its ground line;
+- :func:`stance_windows` — runs of low smoothed clearance, noise-split ones joined and
+  missed ones looked for where the foot's rhythm says they were due;
+- :func:`first_crossings` — each window's contact and toe-off, where the clearance rises
+  past its stance plateau;
+- :func:`template_retime` — every contact and toe-off of a foot re-timed on its stride
+  template (:mod:`runform.gait.templates`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from runform.gait.clean import runs_of
+from runform.gait.clearance import (
+    crossing,
+    ground_line,
+    missed_stances,
+    remove_drift,
+    smooth_series,
+)
+from runform.gait.templates import (
+    CONTACT_WINDOW,
+    REFERENCE_STRIDE_S,
+    TOE_OFF_WINDOW,
+    refine_events,
+)
+from runform.gait.witnesses import frame_of
+from runform.track import PoseTrack
+
+#: Why a stance could not be timed when the foot's points are lost around it.
+MISSING_POINTS = "foot points missing around the event"
+
+#: Lowest levels (leg lengths) of the first, frame-by-frame crossing that finds each stance's
+#: extent; the calibrated levels are applied on the stride template.
+PRELIMINARY_LEVELS = (0.004, 0.008)
+
+
+@dataclass(frozen=True)
+class FootClearance:
+    """One foot's clearance (``(T,)``, leg lengths), the height of each of its points
+    (``(n_points, T)``) and its confidence (``(T,)``)."""
+
+    clearance: np.ndarray
+    heights: np.ndarray
+    confidence: np.ndarray
+
+
+def foot_clearance(
+    track: PoseTrack, side: str, leg: float, ground_percentile: float, drift_window_s: float
+) -> FootClearance | None:
+    """Lowest height of the foot above its ground line (leg lengths): the heel's and the
+    toe's (``foot_index``), each above its own ground line (:func:`ground_line`, the
+    ``ground_percentile`` of its image ``y``, fitted in ``x``) with slow drift removed
+    (:func:`remove_drift`); the ankle's when the foot has neither. ``None`` without any."""
+    names = [f"{side}_{p}" for p in ("heel", "foot_index") if track.has(f"{side}_{p}")]
+    if not names and track.has(f"{side}_ankle"):
+        names = [f"{side}_ankle"]
+    heights, confs = [], []
+    for n in names:
+        xy = track.point(n)
+        if np.isfinite(xy[:, 1]).sum() < 10:
+            continue
+        h = (ground_line(xy, ground_percentile) - xy[:, 1]) / leg
+        heights.append(remove_drift(track.time, h, drift_window_s))
+        confs.append(track.point_score(n))
+    if not heights:
+        return None
+    h = np.stack(heights)
+    clear = np.where(
+        np.isfinite(h).any(axis=0),
+        np.nanmin(np.where(np.isfinite(h), h, np.inf), axis=0),
+        np.nan,
+    )
+    s = np.stack(confs)
+    return FootClearance(clear, h, np.where(np.isfinite(s), s, 1.0).mean(axis=0))
+
+
+def stance_windows(
+    t: np.ndarray,
+    clear: np.ndarray,
+    period: float | None,
+    *,
+    threshold_fraction: float,
+    segment_cutoff_hz: float,
+    merge_gap_s: float,
+    same_stance_fraction: float,
+    min_contact_s: float,
+    max_contact_s: float,
+    missed_stance_search: bool,
+) -> list[tuple[int, int]]:
+    """Stance windows ``(start, stop)`` (frame indices): runs of low smoothed clearance,
+    with short gaps merged.
+
+    The clearance is smoothed at ``segment_cutoff_hz`` and compared with
+    ``threshold_fraction`` of the foot's swing clearance (its 95th percentile). Runs closer
+    than ``merge_gap_s`` are one. With the foot's stride ``period``, windows that start
+    within ``same_stance_fraction`` of a stride of the previous one are one stance split by
+    noise (a foot lands once per stride), so they are joined, unless the joined window
+    would last longer than any contact (``max_contact_s``); windows shorter than half of
+    ``min_contact_s`` are dropped; and with ``missed_stance_search`` a stance missing where
+    the rhythm says it was due is looked for (:func:`missed_stances`).
+    """
+    finite = clear[np.isfinite(clear)]
+    if finite.size < 10:
+        return []
+    swing = np.percentile(finite, 95)
+    thr = threshold_fraction * swing
+    smooth = smooth_series(t, clear, segment_cutoff_hz)
+    low = np.isfinite(smooth) & (smooth < thr)
+    runs = runs_of(low)
+    dt = float(np.median(np.diff(t)))
+    merged: list[list[int]] = []
+    for s, e in runs:
+        if (
+            merged
+            and (t[s] - t[merged[-1][1] - 1]) <= merge_gap_s + dt
+            and np.isfinite(clear[merged[-1][1] : s]).all()
+        ):
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    if period is not None and same_stance_fraction > 0:
+        joined: list[list[int]] = []
+        for s, e in merged:
+            if (
+                joined
+                and t[s] - t[joined[-1][0]] < same_stance_fraction * period
+                and t[e - 1] - t[joined[-1][0]] <= max_contact_s
+            ):
+                joined[-1][1] = e
+            else:
+                joined.append([s, e])
+        merged = joined
+    windows = [(s, e) for s, e in merged if (t[e - 1] - t[s]) >= 0.5 * min_contact_s - dt]
+    if period is not None and missed_stance_search:
+        more = missed_stances(t, smooth, windows, period, thr, min_duration_s=min_contact_s)
+        windows = sorted(windows + more)
+    return windows
+
+
+def first_crossings(
+    t: np.ndarray,
+    clear: np.ndarray,
+    start: int,
+    stop: int,
+    *,
+    levels: tuple[float, float],
+    margin: float,
+    offsets_s: tuple[float, float] = (0.0, 0.0),
+) -> tuple[float, float, float, float] | str:
+    """Sub-frame contact and toe-off of one stance window ``(contact_s, contact_frame,
+    toe_off_s, toe_off_frame)``, or the reason it cannot be timed (for the rejected steps).
+
+    The stance plateau is the median clearance over the middle of the window; contact is
+    where the clearance, going back from its lowest point, rises above plateau + the
+    contact level + ``margin`` (the noise allowance) and toe-off where, going forward, it
+    rises above plateau + the toe-off level + ``margin``, linearly interpolated between
+    frames; ``offsets_s`` are added. The levels (leg lengths) are at least
+    :data:`PRELIMINARY_LEVELS`: this crossing only has to find the stance's extent, and a
+    level at the plateau would let its wiggles end a stance; the calibrated levels are met
+    on the stride template (:func:`template_retime`).
+    """
+    n = len(t)
+    if start == 0 or stop >= n:
+        return "the stance is cut by the start or end of the clip"
+    mid_lo, mid_hi = start + (stop - start) // 4, stop - (stop - start) // 4
+    core = clear[mid_lo : max(mid_hi, mid_lo + 1)]
+    if not np.isfinite(core).any():
+        return MISSING_POINTS
+    plateau = float(np.nanmedian(core))
+    centre = start + int(np.nanargmin(clear[start:stop]))
+    c_level = max(levels[0], PRELIMINARY_LEVELS[0])
+    t_level = max(levels[1], PRELIMINARY_LEVELS[1])
+    tc = crossing(t, clear, centre, plateau + c_level + margin, backward=True)
+    tt = crossing(t, clear, centre, plateau + t_level + margin, backward=False)
+    if tc is None or tt is None:
+        lo, hi = max(start - 3, 0), min(stop + 3, n)
+        if not np.isfinite(clear[lo:hi]).all():
+            return MISSING_POINTS
+        return "no clear landing or lift-off (the foot stays close to the ground)"
+    tc += offsets_s[0]
+    tt += offsets_s[1]
+    return tc, frame_of(t, tc), tt, frame_of(t, tt)
+
+
+def template_retime(
+    t: np.ndarray, clear: np.ndarray | None, items: list, levels: tuple[float, float]
+) -> list:
+    """One foot's stances ``(contact_s, contact_frame, toe_off_s, toe_off_frame,
+    confidence)`` re-timed by stride-template alignment at the calibrated ``levels``
+    (:func:`~runform.gait.templates.refine_events`), the windows scaled with the stride
+    time; as they are with fewer than four stances."""
+    if len(items) < 4 or clear is None:
+        return items
+    c_level, t_level = max(levels[0], 0.0), max(levels[1], 0.0)
+    # scale the windows with the stride time (unbiased by the noise margin, unlike the
+    # preliminary contact times)
+    stride_s = float(np.median(np.diff([i[0] for i in items])))
+    factor = float(np.clip(stride_s / REFERENCE_STRIDE_S, 0.5, 1.5))
+    tc = refine_events(
+        t, clear, np.array([i[0] for i in items]), c_level, CONTACT_WINDOW.scaled(factor)
+    )
+    tt = refine_events(
+        t, clear, np.array([i[2] for i in items]), t_level, TOE_OFF_WINDOW.scaled(factor)
+    )
+    return [
+        (float(c), frame_of(t, c), float(o), frame_of(t, o), item[4])
+        for c, o, item in zip(tc, tt, items, strict=True)
+    ]
+
+
+__all__ = [
+    "MISSING_POINTS",
+    "PRELIMINARY_LEVELS",
+    "FootClearance",
+    "first_crossings",
+    "foot_clearance",
+    "stance_windows",
+    "template_retime",
+]
