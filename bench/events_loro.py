@@ -8,7 +8,9 @@ scored with a constant it helped to choose.
 
 Conditions: the native marker rate (100-150 Hz, clean), 60 Hz clean, 60 Hz with 8 px of
 pixel noise, and 30 Hz with 8 px; both facings; the resampled ones at three frame phases
-(and noise seeds). Targets (issue 9) hold **for every runner and every speed**:
+(and noise seeds). Also the native rate with the toe-off timed by the leg alone (the foot's
+pitch left out, :data:`LEG_ALONE`): what a clip gets whose foot points do not show the
+push-off, and the figure the product states for it. Targets (issue 9) hold **for every runner and every speed**:
 
 - native: contact and toe-off MAE <= 10 ms, |bias| <= 6 ms, contact-time |bias| <= 10 ms,
   cadence within 0.5 %;
