@@ -6,150 +6,44 @@ See :mod:`runform.synthetic` for the model (timing, stance, swing, hips, knees, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
 
 from runform.errors import OptionError
+from runform.synthetic.body import (
+    _ANKLE_LOCAL_M,
+    _ELBOW_FLEXION_DEG,
+    _FOOT_ANGLE_CONTACT_DEG,
+    _FOOT_TOE_M,
+    _FOREARM_M,
+    _HEEL_RISE_START,
+    _HIP_SPREAD_M,
+    _KNEE_PEAK_AT,
+    _KNEE_RATE_TOE_OFF,
+    _LANDING_ROLL_END,
+    _MIN_KNEE_DEG,
+    _NECK_HEAD_M,
+    _REF_LEG_M,
+    _TIME_EPS_S,
+    _TOE_OFF_HIP_BAND,
+    _TOE_OFF_HIP_DROP,
+    _TRUNK_WOBBLE_DEG,
+    _UPPER_ARM_M,
+    _Foot,
+    _hermite,
+    _knee_ik,
+    _Leg,
+    _leg_reach,
+    _rotate,
+    _rotate_rate,
+    angle_from_vertical,
+)
 from runform.synthetic.spec import GRAVITY, RunnerSpec
-
-# Body proportions for a 0.90 m leg; everything scales with leg_length_m / 0.90.
-_REF_LEG_M = 0.90
-_FOOT_TOE_M = 0.21  # heel -> foot_index along the sole (the rigid foot pivots there)
-_ANKLE_LOCAL_M = (0.055, 0.075)  # ankle relative to the heel, foot flat
-_HIP_SPREAD_M = 0.006  # left hip, shoulder, ear drawn this much ahead of the right ones
-_UPPER_ARM_M, _FOREARM_M, _NECK_HEAD_M = 0.30, 0.27, 0.24
-_ELBOW_FLEXION_DEG = 85.0
-_TRUNK_WOBBLE_DEG = 1.0
-
-# Stance: foot pitch (deg, + = toe up) at contact per strike, and phase fractions of stance.
-_FOOT_ANGLE_CONTACT_DEG = {"rearfoot": 12.0, "midfoot": 0.0, "forefoot": -8.0}
-_LANDING_ROLL_END = 0.18  # heel pivot (rearfoot) / heel lowering (forefoot) ends
-_TOE_OFF_HIP_DROP = 0.2  # natural touchdown: hips lower at toe-off by this x the bounce
-_TOE_OFF_HIP_BAND = 0.4  # toe-off hip within this fraction of the bounce of the contact hip
-_MIN_KNEE_DEG = 2.0  # the knee is never straighter than this in stance
-_TIME_EPS_S = 1e-9  # times this close to the end of a stride are the next contact
-_KNEE_PEAK_AT = 0.45  # stance knee flexion peaks at this fraction of stance (at the latest)
-_KNEE_RATE_TOE_OFF = -150.0  # deg/s: the knee is still extending gently at toe-off
-_HEEL_RISE_START = {"rearfoot": 0.60, "midfoot": 0.55, "forefoot": 0.55}
-
-# Swing knots, as fractions of the swing (toe-off = 0, next contact = 1).
-_LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U = 0.12, 0.48, 0.78, 0.93
-_IMPACT_S, _IMPACT_SPEED = 0.006, 1.0  # the striking point falls at 1 m/s until 6 ms out
-_MIN_CLEARANCE_M = 0.015  # toe at the lift knot, striking point at the retraction knot
-_RETRACT_THIGH_DEG, _RETRACT_KNEE_DEG = 4.0, 0.0  # relative to contact
-_RECOVERY_THIGH_DEG, _RECOVERY_ANKLE_DEG = 15.0, -10.0
-_REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG = 12.0, 62.0, 10.0
-_LIFT_THIGH_DEG, _LIFT_KNEE_DEG, _LIFT_ANKLE_DEG = 1.0, 18.0, -8.0  # change from toe-off
+from runform.synthetic.swing import SwingBuilder
 
 
-# ---------------------------------------------------------------------------- small geometry
-
-
-def _rotate(vec: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """Rotate 2-vectors ``vec`` (..., 2) counter-clockwise (x forward, z up) by ``phi`` rad."""
-    c, s = np.cos(phi), np.sin(phi)
-    return np.stack([vec[..., 0] * c - vec[..., 1] * s, vec[..., 0] * s + vec[..., 1] * c], -1)
-
-
-def _rotate_rate(vec: np.ndarray, phi: float) -> np.ndarray:
-    """d/dphi of :func:`_rotate` (multiply by dphi/dt for a velocity)."""
-    c, s = math.cos(phi), math.sin(phi)
-    return np.array([-vec[0] * s - vec[1] * c, vec[0] * c - vec[1] * s])
-
-
-def _hermite(t: np.ndarray, t0, t1, p0, v0, p1, v1) -> np.ndarray:
-    """Cubic Hermite interpolation; ``t`` (n,), knot data broadcast to (n, m)."""
-    h = np.asarray(t1 - t0, float)
-    s = ((t - t0) / h)[:, None]
-    h = h[:, None] if h.ndim else h
-    h00 = (1 + 2 * s) * (1 - s) ** 2
-    h10 = s * (1 - s) ** 2
-    h01 = s * s * (3 - 2 * s)
-    h11 = s * s * (s - 1)
-    return h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
-
-
-def _pchip_slope(t: np.ndarray, y: np.ndarray, i: int) -> float:
-    """Fritsch–Butland slope at interior knot ``i`` (zero at local extrema, no overshoot)."""
-    h0, h1 = t[i] - t[i - 1], t[i + 1] - t[i]
-    m0, m1 = (y[i] - y[i - 1]) / h0, (y[i + 1] - y[i]) / h1
-    if m0 * m1 <= 0:
-        return 0.0
-    w1, w2 = 2 * h1 + h0, h1 + 2 * h0
-    return float((w1 + w2) / (w1 / m0 + w2 / m1))
-
-
-def _leg_reach(thigh: float, shank: float, knee_flexion_deg):
-    """Hip-to-ankle distance for a knee flexion (deg; scalar or array)."""
-    cos_k = np.cos(np.radians(knee_flexion_deg))
-    reach = np.sqrt(thigh**2 + shank**2 + 2 * thigh * shank * cos_k)
-    return float(reach) if np.ndim(reach) == 0 else reach
-
-
-def _knee_ik(hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float) -> np.ndarray:
-    """Knee position from hip and ankle (n, 2), on the forward side of the hip–ankle line."""
-    vec = ankle - hip
-    dist = np.linalg.norm(vec, axis=-1)
-    cos_a = np.clip((thigh**2 + dist**2 - shank**2) / (2 * thigh * dist), -1.0, 1.0)
-    unit = vec / dist[:, None]
-    return hip + thigh * _rotate(unit, np.arccos(cos_a))
-
-
-def angle_from_vertical(proximal: np.ndarray, distal: np.ndarray) -> np.ndarray:
-    """Segment angle against the downward vertical, + when the distal end is ahead (deg)."""
-    d = distal - proximal
-    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
-
-
-# ---------------------------------------------------------------------------- the model
-
-
-@dataclass
-class _Foot:
-    """Rigid foot: local points with the heel at the origin, sole along +x (metres)."""
-
-    toe: np.ndarray
-    ankle: np.ndarray
-
-    def local(self, name: str) -> np.ndarray:
-        return {"heel": np.zeros(2), "toe": self.toe, "ankle": self.ankle}[name]
-
-
-@dataclass
-class _Segments:
-    """Piecewise cubic Hermite curve of a foot state (x, z, pitch) of a reference point."""
-
-    knots: np.ndarray  # (n+1,) cycle times
-    refs: list[str]  # (n,) reference point of each segment
-    p0: np.ndarray  # (n, 3)
-    v0: np.ndarray
-    p1: np.ndarray
-    v1: np.ndarray
-
-
-@dataclass
-class _Leg:
-    side: str
-    first_contact: float  # absolute time of a contact (cycle anchor)
-    stride: float
-    contact: float
-    heel_contact_x: float  # heel's belt point at contact, relative to the hips
-    pitch_contact: float  # rad
-    pitch_toe_off: float  # rad, negative (toe down)
-    landing: str  # "heel", "toe" or "flat"
-    heel_rise_start: float
-    hip_dx: float  # this side's hip ahead of the pelvis centre (m); the whole leg moves with it
-    swing: _Segments | None = None
-    hip_toe_off: float = 0.0  # hip height at toe-off (m)
-    flight: float = 0.0  # flight after this foot's toe-off (s)
-    takeoff_speed: float = 0.0  # hip vertical speed at toe-off (m/s)
-    heel_rise_rate: float = 2.0  # pitch rate at toe-off / mean pitch rate of the heel rise
-    knee: tuple = ()  # stance knee: contact, its rate, peak, toe-off, its rate, peak time
-
-
-class Model:
+class Model(SwingBuilder):
     """All analytic functions of time of one synthetic runner."""
 
     def __init__(self, spec: RunnerSpec, first_contact: float, duration_s: float) -> None:
@@ -461,176 +355,6 @@ class Model:
             z[flight] = leg.hip_toe_off + leg.takeoff_speed * tau - 0.5 * GRAVITY * tau**2
         x = np.zeros_like(t) if self.spec.treadmill else self.v * (t - 0.5 * self.duration_s)
         return np.stack([x, z], -1)
-
-    # ------------------------------------------------------------------ swing
-    def _leg_pose_ankle(self, hip: np.ndarray, thigh_deg: float, knee_deg: float, ankle_deg: float):
-        """Ankle position and foot pitch from thigh angle, knee flexion, ankle angle (deg)."""
-        th, sh = math.radians(thigh_deg), math.radians(thigh_deg - knee_deg)
-        ankle = hip + self.l1 * np.array([math.sin(th), -math.cos(th)])
-        ankle = ankle + self.l2 * np.array([math.sin(sh), -math.cos(sh)])
-        return ankle, sh + math.radians(ankle_deg)
-
-    def _pose_angles(self, hip: np.ndarray, ankle: np.ndarray, pitch: float):
-        """Thigh angle, knee flexion and ankle angle (foot pitch − shank angle), degrees."""
-        knee = _knee_ik(hip[None], ankle[None], self.l1, self.l2)
-        thigh = float(angle_from_vertical(hip[None], knee)[0])
-        shank = float(angle_from_vertical(knee, ankle[None])[0])
-        return thigh, thigh - shank, math.degrees(pitch) - shank
-
-    def _fit_swing(self, leg: _Leg) -> _Segments:
-        """Build the swing, bending the knee more before contact if the leg would overreach."""
-        limit = _leg_reach(self.l1, self.l2, _MIN_KNEE_DEG)
-        farthest = []
-        for extra in np.arange(0.0, 31.0, 3.0):
-            leg.swing = self._build_swing(leg, float(extra))
-            s = np.linspace(leg.contact, leg.stride, 600)
-            ankle = self.foot_points(leg, leg.first_contact + s)["ankle"]
-            hip_z = self.pelvis(leg.first_contact + s)[:, 1]
-            farthest.append(float(np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z))))
-            if farthest[-1] < limit:
-                return leg.swing
-        # (the numbers say whether the swing was too long or not a number at all)
-        raise OptionError(
-            f"The {leg.side} leg would overstretch in swing with this spec (its ankle "
-            f"{min(farthest, default=float('nan')):.4f} m from the hip at best, the leg reaches "
-            f"{limit:.4f} m): raise "
-            "knee_flexion_contact_deg or change touchdown_distance_m."
-        )
-
-    def _build_swing(self, leg: _Leg, retract_knee_extra: float = 0.0) -> _Segments:
-        """Swing of one foot: C1 cubic Hermite segments through seven knots.
-
-        Knots: toe-off, lift (thigh, knee, ankle angles relative to toe-off), heel recovery
-        (knee solved for the heel height), reach (thigh ahead of its contact angle), retraction
-        (relative to contact; the thigh flexes further if the foot would be too low), impact
-        and contact. ``retract_knee_extra`` bends the knee more at retraction. Slopes at the
-        inner knots are Fritsch–Butland estimates; the first segment is written for the toe
-        and the last two for the striking point, with vertical speeds capped so that neither
-        can dip below the ground.
-        """
-        T, tc = leg.stride, leg.contact
-        times = tc + (T - tc) * np.array([0.0, _LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U, 1.0])
-        times[-1] = T
-
-        def hip_at(s: float) -> np.ndarray:
-            return np.array([0.0, self.pelvis(np.array([leg.first_contact + s]))[0, 1]])
-
-        ref0, pos0, vel0, phi0, dphi0 = self._stance_end_state(leg, at_contact=False)
-        ref5, pos5, vel5, phi5, dphi5 = self._stance_end_state(leg, at_contact=True)
-        ankle0 = self._from_ref(ref0, "ankle", pos0, phi0)
-        ankle5 = self._from_ref(ref5, "ankle", pos5, phi5)
-        thigh0, knee0, ankle_angle0 = self._pose_angles(hip_at(tc), ankle0, phi0)
-        thigh5, knee5, _ = self._pose_angles(hip_at(T), ankle5, phi5)
-
-        clearance = _MIN_CLEARANCE_M * self.scale
-
-        def clear_pose(hip, thigh, knee, pitch_of, ref, lift_by):
-            """Ankle and pitch of a pose; if ``ref`` would be lower than the minimum clearance,
-            the knee (``lift_by="knee"``) or the thigh (``"thigh"``) flexes further."""
-
-            def pose(extra):
-                th, kn = (thigh, knee + extra) if lift_by == "knee" else (thigh + extra, knee)
-                ankle, shank = self._leg_pose_ankle(hip, th, kn, 0.0)
-                return ankle, pitch_of(shank)
-
-            def height(extra):
-                ankle, phi = pose(extra)
-                return float(self._from_ref("ankle", ref, ankle, phi)[1]) - clearance
-
-            extra = 0.0
-            if height(0.0) < 0:
-                if height(40.0) < 0:
-                    raise OptionError(
-                        f"The {leg.side} foot cannot clear the ground in swing with this spec: "
-                        "change touchdown_distance_m, the knee angles or vertical_oscillation_m."
-                    )
-                extra = brentq(height, 0.0, 40.0, xtol=1e-9)
-            return pose(extra)
-
-        # lift: knee flexing, ankle plantarflexing, thigh about to swing forward
-        ankle1, phi1 = clear_pose(
-            hip_at(times[1]),
-            thigh0 + _LIFT_THIGH_DEG,
-            knee0 + _LIFT_KNEE_DEG,
-            lambda shank: shank + math.radians(ankle_angle0 + _LIFT_ANKLE_DEG),
-            "toe",
-            "knee",
-        )
-        # heel recovery: the knee flexion that puts the heel at the requested height
-        hip2 = hip_at(times[2])
-        target = self.spec.heel_recovery_height_m * (
-            self.spec.asymmetry.heel_recovery_height if leg.side == "right" else 1.0
-        )
-
-        def heel_miss(knee_deg: float) -> float:
-            ankle, phi = self._leg_pose_ankle(
-                hip2, _RECOVERY_THIGH_DEG, knee_deg, _RECOVERY_ANKLE_DEG
-            )
-            return float(self._from_ref("ankle", "heel", ankle, phi)[1] - target)
-
-        lo, hi = 30.0, 165.0
-        if heel_miss(lo) * heel_miss(hi) > 0:
-            raise OptionError(
-                f"heel_recovery_height_m={target:.2f} cannot be reached with this leg: use a value "
-                f"between {heel_miss(lo) + target:.2f} and {heel_miss(hi) + target:.2f} m."
-            )
-        knee2 = brentq(heel_miss, lo, hi, xtol=1e-10)
-        ankle2, phi2 = self._leg_pose_ankle(hip2, _RECOVERY_THIGH_DEG, knee2, _RECOVERY_ANKLE_DEG)
-        # reach: thigh at its most forward, knee extending, foot dorsiflexed
-        ankle3, phi3 = self._leg_pose_ankle(
-            hip_at(times[3]), thigh5 + _REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG
-        )
-        # retraction: thigh moving back into contact, the foot's pitch rate building up
-        phi4 = phi5 - 0.5 * dphi5 * (times[5] - times[4])
-        ankle4, _ = clear_pose(
-            hip_at(times[4]),
-            thigh5 + _RETRACT_THIGH_DEG,
-            knee5 + _RETRACT_KNEE_DEG + retract_knee_extra,
-            lambda shank: phi4,
-            ref5,
-            "thigh",
-        )
-
-        # impact: a few ms before contact the striking point still falls at the impact speed;
-        # it then stops within those ms (a C1 stand-in for the real, abrupt impact)
-        tau_i = min(_IMPACT_S, 0.05 * (T - tc))
-        pos_i = pos5 + np.array([self.v * tau_i, 0.5 * _IMPACT_SPEED * tau_i])
-        vel_i = np.array([-self.v, -_IMPACT_SPEED])
-        phi_i = phi5 - dphi5 * tau_i
-        times = np.append(times[:5], [T - tau_i, T])
-
-        ankles = np.array(
-            [ankle0, ankle1, ankle2, ankle3, ankle4, self._from_ref(ref5, "ankle", pos_i, phi_i)]
-        )
-        ankles = np.vstack([ankles, ankle5])
-        phis = np.array([phi0, phi1, phi2, phi3, phi4, phi_i, phi5])
-        dphis = np.array(
-            [dphi0, *(_pchip_slope(times, phis, i) for i in range(1, 5)), dphi5, dphi5]
-        )
-        vels = np.zeros((7, 2))
-        vels[0] = self._vel_from_ref(ref0, "ankle", vel0, phi0, dphi0)
-        vels[5] = self._vel_from_ref(ref5, "ankle", vel_i, phi_i, dphi5)
-        vels[6] = self._vel_from_ref(ref5, "ankle", vel5, phi5, dphi5)
-        for i in range(1, 5):
-            vels[i] = [_pchip_slope(times, ankles[:, j], i) for j in (0, 1)]
-
-        # the toe rising from the ground and the striking point falling to the impact knot
-        # move monotonically in height (slope within 2.5x the mean rate), so they stay above it
-        for i, ref, j in ((1, "toe", 0), (4, ref5, 5)):
-            point = self._from_ref("ankle", ref, ankles[i], phis[i])
-            other = self._from_ref("ankle", ref, ankles[j], phis[j])
-            vel = self._vel_from_ref("ankle", ref, vels[i], phis[i], dphis[i])
-            mean_rate = (point[1] - other[1]) / (times[i] - times[j])
-            vel[1] = float(np.clip(vel[1], min(0.0, 2.5 * mean_rate), max(0.0, 2.5 * mean_rate)))
-            vels[i] = self._vel_from_ref(ref, "ankle", vel, phis[i], dphis[i])
-
-        refs = ["toe", "ankle", "ankle", "ankle", ref5, ref5]
-        p0, v0, p1, v1 = [], [], [], []
-        for k, ref in enumerate(refs):
-            for i, ps, vs in ((k, p0, v0), (k + 1, p1, v1)):
-                ps.append([*self._from_ref("ankle", ref, ankles[i], phis[i]), phis[i]])
-                vs.append([*self._vel_from_ref("ankle", ref, vels[i], phis[i], dphis[i]), dphis[i]])
-        return _Segments(times, refs, np.array(p0), np.array(v0), np.array(p1), np.array(v1))
 
     # ------------------------------------------------------------------ evaluation
     def foot_points(self, leg: _Leg, t: np.ndarray) -> dict[str, np.ndarray]:
