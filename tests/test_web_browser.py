@@ -275,7 +275,14 @@ def sign_up_as(driver, server: str, email: str, role: str = "runner") -> None:
     driver.find_element(By.ID, "password").send_keys("a long password")
     driver.find_element(By.CSS_SELECTOR, f"input[name=role][value={role}]").click()
     driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
-    WebDriverWait(driver, 20).until(lambda d: "/signup" not in d.current_url)
+    # the URL changes when the redirect starts: wait for the page it leads to as well, or
+    # the next driver.get can cut the sign-in short (an empty page under load, once in CI)
+    WebDriverWait(driver, 20).until(
+        lambda d: (
+            "/signup" not in d.current_url
+            and d.execute_script("return document.readyState") == "complete"
+        )
+    )
 
 
 def sign_in_as(driver, server: str, email: str) -> None:
@@ -287,7 +294,14 @@ def sign_in_as(driver, server: str, email: str) -> None:
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys("a long password")
     driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
-    WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
+    # the URL changes when the redirect starts: wait for the page it leads to as well, or
+    # the next driver.get can cut the sign-in short (an empty page under load, once in CI)
+    WebDriverWait(driver, 20).until(
+        lambda d: (
+            "/login" not in d.current_url
+            and d.execute_script("return document.readyState") == "complete"
+        )
+    )
 
 
 def test_coach_invites_comments_on_a_moment_and_the_runner_sees_it(quick_server, browser, tmp_path):
@@ -340,7 +354,7 @@ def test_coach_invites_comments_on_a_moment_and_the_runner_sees_it(quick_server,
 
     sign_in_as(driver, server, "athlete@example.org")
     driver.get(analysis_url)
-    assert "Watch the knee at landing" in driver.page_source
+    WebDriverWait(driver, 20).until(lambda d: "Watch the knee at landing" in d.page_source)
     assert driver.find_elements(By.CSS_SELECTOR, "[data-timeline] .mark")
     driver.find_element(By.CSS_SELECTOR, "[data-seek]").click()
     time.sleep(1.0)
