@@ -49,14 +49,18 @@ from pathlib import Path
 import numpy as np
 
 from runform.errors import InputError
+from runform.pose.formats._opensim_text import (
+    _cells,
+    _float_or_none,
+    _format,
+    _int_or_none,
+    _is_axis_row,
+    _number,
+    _text_lines,
+)
+from runform.pose.formats.mot import MotData, read_mot  # re-exported: one import for both
 
 __all__ = ["MotData", "TrcData", "read_mot", "read_trc", "write_trc"]
-
-#: Cells read as a missing value (besides the empty cell), compared in lower case.
-_MISSING = {"", "nan", "-nan", "na", "null", "none"}
-
-#: Header words of SIMM-style motion files (``name Run_3``, ``datacolumns 164``...).
-_SIMM_KEYS = {"name", "datacolumns", "datarows", "otherdata", "range", "wrt"}
 
 #: The TRC header keys, in the order OpenSim writes them.
 TRC_HEADER_KEYS: tuple[str, ...] = (
@@ -115,41 +119,6 @@ class TrcData:
     def marker_names(self) -> tuple[str, ...]:
         """Marker names in file order."""
         return tuple(self.markers)
-
-
-@dataclass(frozen=True, eq=False)
-class MotData:
-    """The content of an OpenSim ``.mot`` / ``.sto`` motion or force file.
-
-    Attributes
-    ----------
-    time:
-        ``(T,)`` seconds, from the ``time`` column.
-    columns:
-        Every other column name → ``(T,)`` float array, in file order (``NaN`` for empty
-        cells). A repeated name gets ``#2``, ``#3``... appended (noted in ``notes``).
-    header:
-        Header lines before ``endheader``: ``key=value`` lines and SIMM ``key value`` lines
-        (``{"nRows": "475", "datacolumns": "164", "range": "0.05 4.79", ...}``); the trial
-        name (a bare first line or a SIMM ``name`` line, whichever comes first) is under
-        ``"name"``. ``#`` comments and other free-text lines are skipped.
-    in_degrees:
-        ``True``/``False`` from an ``inDegrees=yes/no`` header line, ``None`` when the file
-        does not say (SIMM-style files usually do not, and hold degrees).
-    notes:
-        Plain-language remarks on what did not match the header (e.g. the row count).
-    """
-
-    time: np.ndarray
-    columns: dict[str, np.ndarray]
-    header: dict[str, str]
-    in_degrees: bool | None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def n_rows(self) -> int:
-        """Number of data rows read (not the header's ``nRows``/``datarows``)."""
-        return int(self.time.shape[0])
 
 
 # ---------------------------------------------------------------------- TRC
@@ -335,193 +304,3 @@ def write_trc(
         cells = [str(first_frame + k), _format(time[k]), *(_format(v) for v in table[k])]
         lines.append("\t".join(cells))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
-
-
-# ---------------------------------------------------------------------- MOT / STO
-def read_mot(path: str | os.PathLike) -> MotData:
-    """Read an OpenSim ``.mot`` / ``.sto`` file (OpenSim 4 or SIMM-style header).
-
-    Parameters
-    ----------
-    path:
-        The motion, states or force file.
-
-    Returns
-    -------
-    MotData
-        Time, every other column by name, the header and ``inDegrees`` when declared.
-
-    Raises
-    ------
-    InputError
-        Missing or unreadable file, no ``endheader`` line, no ``time`` column, no data
-        rows, or a cell that is not a number.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ik.mot"
-    >>> _ = path.write_text(
-    ...     "Coordinates\\nversion=1\\nnRows=2\\nnColumns=2\\ninDegrees=yes\\nendheader\\n"
-    ...     "time\\thip_flexion_r\\n0.0\\t10.5\\n0.01\\t11.0\\n"
-    ... )
-    >>> mot = read_mot(path)
-    >>> mot.in_degrees, mot.header["name"], mot.columns["hip_flexion_r"].tolist()
-    (True, 'Coordinates', [10.5, 11.0])
-    """
-    path = Path(path)
-    lines = _text_lines(path, "OpenSim motion file")
-    end = next((i for i, line in enumerate(lines) if line.strip().lower() == "endheader"), None)
-    if end is None:
-        raise InputError(
-            f"{path} has no 'endheader' line, so it is not an OpenSim .mot/.sto file; "
-            "export it from OpenSim or add the header."
-        )
-    header: dict[str, str] = {}
-    for i, raw in enumerate(lines[:end]):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if "=" in line:
-            key, value = line.split("=", 1)
-            header[key.strip()] = value.strip()
-        elif line.split()[0] in _SIMM_KEYS and len(line.split()) > 1:
-            key, value = line.split(None, 1)
-            header.setdefault(key, value.strip())
-        elif i == 0 or len(line.split()) == 1:
-            header.setdefault("name", line)
-        # other lines are free text (e.g. "Units are S.I. units ..."), kept out of the header
-
-    body = [(number, line) for number, line in enumerate(lines[end + 1 :], end + 2) if line.strip()]
-    if not body:
-        raise InputError(f"{path} has no column labels after 'endheader'; re-export the file.")
-    label_number, label_line = body[0]
-    labels = _split_row(label_line)
-    if not labels or labels[0].lower() != "time":
-        raise InputError(
-            f"{path} line {label_number} should start with a 'time' column; re-export the "
-            "file with time as its first column."
-        )
-    rows = body[1:]
-    if not rows:
-        raise InputError(f"{path} has column labels but no data rows; export at least one row.")
-    table = np.full((len(rows), len(labels)), np.nan)
-    for r, (number, line) in enumerate(rows):
-        cells = _split_row(line)
-        if len(cells) > len(labels):
-            extra = cells[len(labels) :]
-            if any(c.strip() for c in extra):
-                raise InputError(
-                    f"{path} line {number} has {len(cells)} values for {len(labels)} column "
-                    "labels; check that the labels and values use the same separator."
-                )
-            cells = cells[: len(labels)]
-        table[r, : len(cells)] = [_number(cell, path, number) for cell in cells]
-
-    time = table[:, 0].copy()
-    missing_time = np.flatnonzero(~np.isfinite(time))
-    if missing_time.size:
-        raise InputError(
-            f"{path} line {rows[int(missing_time[0])][0]} has no time; fill the time column."
-        )
-    notes = []
-    columns: dict[str, np.ndarray] = {}
-    for j, label in enumerate(labels[1:], 1):
-        name, copy = label, 1
-        while name in columns:
-            copy += 1
-            name = f"{label}#{copy}"
-        if copy > 1:
-            notes.append(f"column {label!r} appears more than once; copy {copy} is {name!r}")
-        columns[name] = table[:, j].copy()
-    declared = _int_or_none(header.get("nRows", header.get("datarows")))
-    if declared is not None and declared != len(rows):
-        notes.append(f"header says {declared} rows but the file has {len(rows)}")
-    return MotData(
-        time=time,
-        columns=columns,
-        header=header,
-        in_degrees=_yes_no(header.get("inDegrees")),
-        notes=tuple(notes),
-    )
-
-
-# ---------------------------------------------------------------------- helpers
-def _text_lines(path: Path, what: str) -> list[str]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist; check the path of the {what}.") from None
-    except OSError as exc:
-        raise InputError(
-            f"Cannot read {path} ({exc.strerror}); check the path and its permissions."
-        ) from None
-    if b"\0" in data:
-        raise InputError(f"{path} is binary data, not a text {what}; export it as text.")
-    text = data.decode("utf-8-sig", errors="replace")
-    if not text.strip():
-        raise InputError(f"{path} is empty; export the {what} again.")
-    return text.splitlines()
-
-
-def _cells(line: str) -> list[str]:
-    """Tab-separated cells, stripped; whitespace-separated when the line has no tab."""
-    if "\t" in line:
-        return [c.strip() for c in line.split("\t")]
-    return line.split()
-
-
-def _split_row(line: str) -> list[str]:
-    """A ``.mot``/``.sto`` row: tab-separated, else whitespace-separated; stripped."""
-    if "\t" in line:
-        cells = [c.strip() for c in line.split("\t")]
-        while cells and not cells[-1]:
-            cells.pop()
-        return cells
-    return line.split()
-
-
-def _is_axis_row(cells: list[str]) -> bool:
-    """Whether a TRC row is the ``X1 Y1 Z1 ...`` coordinate-label row."""
-    labels = [c for c in cells if c]
-    return bool(labels) and all(c[:1].upper() in "XYZ" and c[1:].isdigit() for c in labels)
-
-
-def _number(cell: str, path: Path, line_number: int) -> float:
-    if cell.lower() in _MISSING:
-        return math.nan
-    try:
-        return float(cell)
-    except ValueError:
-        raise InputError(
-            f"{path} line {line_number} has {cell[:30]!r} where a number is expected; "
-            "fix or remove that row."
-        ) from None
-
-
-def _format(value: float) -> str:
-    return "" if not math.isfinite(value) else repr(float(value))
-
-
-def _int_or_none(text: str | None) -> int | None:
-    value = _float_or_none(text)
-    return int(value) if value is not None and value.is_integer() else None
-
-
-def _float_or_none(text: str | None) -> float | None:
-    try:
-        value = float(text) if text is not None else math.nan
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _yes_no(text: str | None) -> bool | None:
-    if text is None:
-        return None
-    word = text.strip().lower()
-    if word in {"yes", "true", "1"}:
-        return True
-    if word in {"no", "false", "0"}:
-        return False
-    return None
