@@ -35,8 +35,8 @@ from runform.render.annotate import (
     write_annotated_video,
 )
 from runform.render.key_moments import KEY_FRAMES, key_frames
+from runform.render.still_frame import still_size
 from runform.render.stills import (
-    still_size,
     stills_unavailable_reason,
     write_key_frames,
     write_video_and_key_frames,

@@ -19,7 +19,8 @@ from runform.pipeline import analyze_track
 from runform.pose.readers import read_pose
 from runform.render import surface
 from runform.render.key_moments import KEY_FRAMES
-from runform.render.stills import still_size, write_video_and_key_frames
+from runform.render.still_frame import still_size
+from runform.render.stills import write_video_and_key_frames
 
 pytestmark = pytest.mark.slow
 
