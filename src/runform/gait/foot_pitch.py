@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from runform.gait.clean import lowpass_series
+from runform.gait.clearance import crossing
 from runform.track import PoseTrack
 
 #: Low-pass cut-off of the pitch angle (Hz), at most a quarter of the frame rate.
@@ -76,13 +77,9 @@ def pitch_crossing(
     stop = int(np.searchsorted(t, toe_off_s + AFTER_TOE_OFF_S))
     if i < 1 or stop >= len(t):
         return float("nan")
-    for j in range(i, stop + 1):
-        a, b = pitch[j - 1], pitch[j]
-        if not (np.isfinite(a) and np.isfinite(b)):
-            return float("nan")  # the foot lost before it pitched: nothing to read
-        if a < level <= b:
-            return float(t[j - 1] + (level - a) / (b - a) * (t[j] - t[j - 1]))
-    return float("nan")
+    # the foot lost before it pitched (a missing sample on the way) gives nothing to read
+    found = crossing(t[: stop + 1], pitch[: stop + 1], i - 1, level, backward=False)
+    return float("nan") if found is None else found
 
 
 def pitch_toe_offs(
