@@ -283,9 +283,7 @@ class FootClearanceDetector:
         self.stride_period_ = float(np.median(periods)) if periods else None
         if self.template_refine:
             for side, items in stances.items():
-                stances[side] = template_retime(
-                    track.time, self.clearance_[side], items, self.levels_.get(side, levels)
-                )
+                stances[side] = template_retime(track.time, self.clearance_[side], items, levels)
         clearance_contacts = {side: [i[0] for i in items] for side, items in stances.items()}
         knee_contacts: dict[str, list] = {}
         for side, items in stances.items():
@@ -294,14 +292,17 @@ class FootClearanceDetector:
                 if self.contact_speed_weight > 0
                 else [float("nan")] * len(items)
             )
-        pitch_toe_offs_ = {
-            side: pitch_toe_offs(
-                track, side, [(i[0], i[2]) for i in items], direction, self.pitch_level_deg
-            )
+        # read on the clearance's stances, before the knee moves their ends
+        pitch_found = (
+            {
+                side: pitch_toe_offs(
+                    track, side, [(i[0], i[2]) for i in items], direction, self.pitch_level_deg
+                )
+                for side, items in stances.items()
+            }
             if self.pitch_weight > 0
-            else [float("nan")] * len(items)
-            for side, items in stances.items()
-        }
+            else {}
+        )
         if self.knee_weight > 0 or self.contact_knee_weight > 0:
             for side, items in stances.items():
                 stances[side], knee_contacts[side] = self._knee_blend(track, side, items)
@@ -311,7 +312,7 @@ class FootClearanceDetector:
                 stances[side], self.pitch_used_[side] = pitch_blend(
                     track,
                     items,
-                    pitch_toe_offs_[side],
+                    pitch_found[side],
                     pitch_weight=self.pitch_weight,
                     pitch_offset_s=self.pitch_offset_s,
                     pitch_disagreement_s=self.pitch_disagreement_s,
