@@ -418,17 +418,16 @@ def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[st
         out[weight_key] = kw
         out[offset_key] = round(knee_offset_ms / 1000.0, 4)
         fw, flex_offset_ms = 0.0, 0.0
-        if event == "toe_off":  # the knee flexion's offset, likewise
+        if event == "toe_off":  # the knee flexion's offset and the foot pitch's, likewise
             fw = FLEXION_WEIGHT
             flex_offset_ms = _unbiasing_offset_ms([grid.flexion_bias[n] for n in names], w)
             out[FLEXION_PARAMS[0]] = fw
             out[FLEXION_PARAMS[1]] = round(flex_offset_ms / 1000.0, 4)
-        if event == "toe_off":  # the foot pitch's offset, likewise; the level below is the
-            # leg's own (clearance, knee peak and flexion), so that where a pose model's feet
-            # do not show the push-off and the pitch is not used the toe-off stays unbiased
-            pw = PITCH_WEIGHT
+            # the pitch is not in the level fitted below, which is the leg's own (clearance,
+            # knee peak and flexion): where a pose model's feet do not show the push-off and
+            # the pitch is not used, the toe-off stays unbiased
             pitch_offset_ms = _unbiasing_offset_ms([grid.pitch_bias[n] for n in names], w)
-            out[PITCH_PARAMS[0]] = pw
+            out[PITCH_PARAMS[0]] = PITCH_WEIGHT
             out[PITCH_PARAMS[1]] = round(pitch_offset_ms / 1000.0, 4)
         sw, speed_offset_ms = 0.0, 0.0
         if event == "contact":  # the foot-speed contact's offset, likewise
@@ -726,7 +725,8 @@ def timing_error_by_pace(result: dict, condition: str = "native") -> list[dict]:
         def rms(key: str, cs=conds) -> float:
             return float(np.sqrt(np.mean([c[key] ** 2 for c in cs])))
 
-        leg = [r["conditions"][LEG_ALONE] for r in members if LEG_ALONE in r["conditions"]]
+        def worst(key: str, cs=conds) -> float:
+            return max(abs(c[key]) for c in cs)
 
         rows.append(
             {
@@ -736,13 +736,14 @@ def timing_error_by_pace(result: dict, condition: str = "native") -> list[dict]:
                 "speed_max": float(max(speeds)) if speeds else float("nan"),
                 "contact_rms_ms": rms("contact_bias_ms"),
                 "toe_off_rms_ms": rms("toe_off_bias_ms"),
-                "contact_worst_ms": max(abs(c["contact_bias_ms"]) for c in conds),
-                "toe_off_worst_ms": max(abs(c["toe_off_bias_ms"]) for c in conds),
+                "contact_worst_ms": worst("contact_bias_ms"),
+                "toe_off_worst_ms": worst("toe_off_bias_ms"),
             }
         )
+        leg = [r["conditions"][LEG_ALONE] for r in members if LEG_ALONE in r["conditions"]]
         if leg:
             rows[-1]["leg_toe_off_rms_ms"] = rms("toe_off_bias_ms", leg)
-            rows[-1]["leg_toe_off_worst_ms"] = max(abs(c["toe_off_bias_ms"]) for c in leg)
+            rows[-1]["leg_toe_off_worst_ms"] = worst("toe_off_bias_ms", leg)
     return rows
 
 

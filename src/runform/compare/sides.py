@@ -204,6 +204,15 @@ def _verdicts(metrics: dict, pace) -> None:
         entry["verdict"] = verdicts
 
 
+def _context_numbers(docs: dict[str, dict], key: str) -> list[float]:
+    """The finite numbers both documents' contexts hold under ``key``."""
+    return [
+        v
+        for d in docs.values()
+        if (v := finite_number((d.get("context") or {}).get(key))) is not None
+    ]
+
+
 def merge_sides(
     first: dict,
     second: dict,
@@ -273,22 +282,14 @@ def merge_sides(
         options["treadmill_speed_mps"] = round(float(np.mean(speeds)), 3)
     # one runner at one pace: both clips measure its speed in leg lengths per second
     context = dict(base.get("context") or {})
-    measured = [
-        v
-        for d in docs.values()
-        if (v := finite_number((d.get("context") or {}).get("running_speed_leg_lengths_per_s")))
-        is not None
-    ]
+    measured = _context_numbers(docs, "running_speed_leg_lengths_per_s")
     context["running_speed_leg_lengths_per_s"] = (
         round(float(np.mean(measured)), 2) if measured else None
     )
     # each side's values carry their own clip's timing errors; the document states the
     # larger, and the toe-off as timed with the foot's pitch only if both clips' were
     for key in ("event_timing_error_ms", "toe_off_timing_error_ms"):
-        errors = [
-            v for d in docs.values() if (v := finite_number((d.get("context") or {}).get(key)))
-        ]
-        if errors:
+        if errors := _context_numbers(docs, key):
             context[key] = max(errors)
     pitched = [(d.get("context") or {}).get("toe_off_foot_pitch") for d in docs.values()]
     if any(p is not None for p in pitched):

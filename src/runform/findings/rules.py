@@ -314,17 +314,15 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
     # known (CADENCE_TOLERANCE), else the distance-pace band
     low, high = ctx.band("cadence_spm")
     band = (low, high)
-    confidence = sv.confidence
+    confidence = sv.confidence * ctx.pace.confidence_factor  # 1 for a treadmill speed given
     edge = low if low is not None else 160.0
     if expected:
         note = ctx.band_note("cadence_spm") or (
             f"expected ≈ {expected:.0f} steps/min (Fukuchi 2017); judged from "
             f"{CADENCE_TOLERANCE:.0%} below it"
         )
-        confidence *= ctx.pace.confidence_factor  # 1 for a treadmill speed given
     else:
         note = "speed unknown: judged against the distance-pace band"
-        confidence *= ctx.pace.confidence_factor
     item = evidence_item(ctx, sv, band, note=note, expected=expected)
     error = ctx.error("cadence_spm", "all", sv.value)
     severity = severity_from_distance(edge - sv.value - error, CADENCE_FULL_SCALE * edge)
