@@ -127,6 +127,10 @@ class FootClearanceDetector:
     max_interval_ratio, duty_factor_range:
         A step or stride longer than this many times the median, or a duty factor outside
         the range, is rejected as impossible.
+    max_rhythm_offset:
+        A contact further than this fraction of a stride from where its foot's neighbouring
+        contacts put it is mistimed: its step is rejected and no step or stride time is
+        measured to it (:func:`~runform.gait.pairing.off_rhythm_contacts`).
     contact_offset_s, toe_off_offset_s:
         Constant corrections added to the refined times (0: none is needed).
     knee_weight, knee_offset_s, contact_knee_weight, contact_knee_offset_s:
@@ -187,6 +191,7 @@ class FootClearanceDetector:
     toe_off_level_per_speed: float = -0.001168
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
+    max_rhythm_offset: float = 0.15
     noise_factor: float = 2.5
     template_refine: bool = True
     missed_stance_search: bool = True
@@ -412,6 +417,7 @@ class FootClearanceDetector:
             self.max_double_support_s,
             self.max_interval_ratio,
             self.duty_factor_range,
+            max_rhythm_offset=self.max_rhythm_offset,
         )
 
 

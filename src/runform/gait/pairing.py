@@ -3,12 +3,13 @@
 Used by :class:`runform.gait.events.FootClearanceDetector` once every stance is timed. A
 contact and its toe-off make a step; each step is checked (contact time plausible, no
 double support beyond a tolerance, no step or stride that spans a missed contact, a duty
-factor of running) and a step that fails is rejected with its reason, never kept.
+factor of running, each contact where its foot's rhythm puts it) and a step that fails is
+rejected with its reason, never kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +27,7 @@ class StepLimits:
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     min_contact_ratio: float = 0.5
+    max_rhythm_offset: float = 0.15
 
 
 def pair_stances(
@@ -128,12 +130,17 @@ def reject_impossible(
 ) -> tuple[list[Step], list[RejectedStep]]:
     """Drop steps whose timing no runner produces, with the reason.
 
-    A step or stride far longer than the clip's own median spans a contact that was not
-    detected (a 1.5 s "stride" at 170 steps/min); a duty factor (contact time over
-    stride time) outside :attr:`StepLimits.duty_factor_range` is not running; a contact
-    shorter than :attr:`StepLimits.min_contact_ratio` of the clip's median contact time is
-    a stance cut short (the foot lost or a swing taken for a stance), not a change of pace
-    within one clip.
+    First the contacts themselves: a contact shorter than
+    :attr:`StepLimits.min_contact_ratio` of the clip's median contact time is a stance cut
+    short (the foot lost or a swing taken for a stance), not a change of pace within one
+    clip; a contact more than :attr:`StepLimits.max_rhythm_offset` of a stride away from
+    where its own foot's neighbouring contacts put it is mistimed
+    (:func:`off_rhythm_contacts`, judged without the stances cut short). Their steps are
+    rejected, and no other step's step or
+    stride time is measured to them (it becomes unknown). Then the steps: a step or stride
+    far longer than the clip's own median spans a contact that was not detected (a 1.5 s
+    "stride" at 170 steps/min); a duty factor (contact time over stride time) outside
+    :attr:`StepLimits.duty_factor_range` is not running.
     """
     # the expected stride comes from the feet's rhythm, not from the detected steps: a
     # split stance would pull a median of detected steps down and reject good steps
@@ -147,15 +154,26 @@ def reject_impossible(
     lo_df, hi_df = limits.duty_factor_range
     contacts = [s.contact_time_s for s in steps]
     med_contact = float(np.median(contacts)) if len(contacts) >= 4 else None
+    untrusted: dict[tuple[str, float], str] = {}
+    if med_contact is not None:
+        for s in steps:
+            if s.contact_time_s < limits.min_contact_ratio * med_contact:
+                untrusted[(s.side, s.contact_s)] = (
+                    f"contact time {s.contact_time_s * 1000:.0f} ms is less than "
+                    f"{limits.min_contact_ratio:.0%} of the clip's median "
+                    f"({med_contact * 1000:.0f} ms): the stance was cut short"
+                )
+    if med_stride is not None:
+        timed = [s for s in steps if (s.side, s.contact_s) not in untrusted]
+        untrusted.update(off_rhythm_contacts(timed, med_stride, limits.max_rhythm_offset))
     kept: list[Step] = []
     for s in steps:
-        reason = None
-        if med_contact is not None and s.contact_time_s < limits.min_contact_ratio * med_contact:
-            reason = (
-                f"contact time {s.contact_time_s * 1000:.0f} ms is less than "
-                f"{limits.min_contact_ratio:.0%} of the clip's median ({med_contact * 1000:.0f} "
-                "ms): the stance was cut short"
-            )
+        reason = untrusted.get((s.side, s.contact_s))
+        other = "right" if s.side == "left" else "left"
+        if s.next_contact_s is not None and (other, s.next_contact_s) in untrusted:
+            s = replace(s, next_contact_s=None)
+        if s.next_same_contact_s is not None and (s.side, s.next_same_contact_s) in untrusted:
+            s = replace(s, next_same_contact_s=None)
         if reason is None and s.next_contact_s is not None and med_step is not None:
             dt = s.next_contact_s - s.contact_s
             if dt > limits.max_interval_ratio * med_step:
@@ -180,6 +198,66 @@ def reject_impossible(
         else:
             rejected.append(RejectedStep(s.side, s.contact_s, reason))
     return kept, rejected
+
+
+def off_rhythm_contacts(
+    steps: list[Step], stride_s: float, max_offset: float
+) -> list[tuple[tuple[str, float], str]]:
+    """Contacts too far from where their own foot's neighbouring contacts put them.
+
+    A runner's strides vary by a few per cent within a clip, so a contact is expected
+    midway between the same foot's previous and next contacts (one stride after the
+    previous, or one before the next, at the ends of a run of contacts). One more than
+    ``max_offset`` x ``stride_s`` from there was mistimed: a foot skimming the belt taken
+    for landed, or a landing missed until late in the stance. The worst is flagged first and
+    its neighbours are judged again without it, so a good contact next to a bad one is not
+    blamed for it. Contacts further apart than half to one and a half strides are not
+    neighbours (a contact was missed between them).
+
+    Returns ``((side, contact_s), reason)`` pairs.
+
+    >>> from runform.gait.types import Step
+    >>> steps = [Step("left", t, t + 0.25, 0, 0) for t in (0.268, 1.18, 1.90, 2.62, 3.34)]
+    >>> [key for key, _ in off_rhythm_contacts(steps, 0.72, 0.15)]
+    [('left', 0.268)]
+    """
+    flagged: list[tuple[tuple[str, float], str]] = []
+    for side in ("left", "right"):
+        times = sorted({s.contact_s for s in steps if s.side == side})
+        while len(times) >= 2:
+            offsets = [_rhythm_offset(times, i, stride_s) for i in range(len(times))]
+            worst = max(range(len(times)), key=lambda i: abs(offsets[i]))
+            off = offsets[worst]
+            if not abs(off) > max_offset * stride_s:
+                break
+            flagged.append(
+                (
+                    (side, times[worst]),
+                    f"contact is {abs(off) * 1000:.0f} ms {'early' if off < 0 else 'late'} "
+                    f"for this foot's rhythm (a stride of {stride_s * 1000:.0f} ms): it was "
+                    "mistimed",
+                )
+            )
+            del times[worst]
+    return flagged
+
+
+def _rhythm_offset(times: list[float], i: int, stride_s: float) -> float:
+    """How far ``times[i]`` is from where its neighbours put it (s; 0 with none)."""
+
+    def neighbour(j: int) -> float | None:
+        if 0 <= j < len(times) and 0.5 * stride_s <= abs(times[j] - times[i]) <= 1.5 * stride_s:
+            return times[j]
+        return None
+
+    before, after = neighbour(i - 1), neighbour(i + 1)
+    if before is not None and after is not None:
+        return times[i] - 0.5 * (before + after)
+    if before is not None:
+        return times[i] - (before + stride_s)
+    if after is not None:
+        return times[i] - (after - stride_s)
+    return 0.0
 
 
 def lost_between(lost: dict | None, side: str, after: float, before: float) -> bool:
