@@ -10,8 +10,10 @@ with pixel noise), each feature's time is compared with the force plate's contac
 - **knee peak**: the knee's last extension peak before landing (what the detector averages
   in, :mod:`runform.gait.knee_extension`);
 - **foot speed**: the foot's horizontal velocity coming within a fraction of its late-swing
-  departure from the stance velocity (:mod:`runform.gait.foot_speed`, as the detector
-  computes it);
+  departure from the stance velocity, one level at a time;
+- **foot stopped**: the line through two such crossings (15 and 30 %) carried on to no
+  departure, the moment the foot stopped sliding (:mod:`runform.gait.foot_speed`, as the
+  detector computes it);
 - **heel ahead of hip**: the heel's most forward position relative to the hip (Zeni et al.
   2008's contact);
 - **ankle accel**: the peak upward acceleration of the ankle (the landing's jolt).
@@ -41,12 +43,12 @@ from _common import format_table
 from toe_off_features import _lowpass, _peak_time
 
 HEIGHT_LEVELS = (0.005, 0.01, 0.02)  # leg lengths above the plateau
-SPEED_FRACTIONS = (0.1, 0.2, 0.3)  # of the late swing's departure from the stance velocity
+SPEED_FRACTIONS = (0.1, 0.15, 0.2, 0.3)  # of the late swing's departure from the stance velocity
 COMBINATIONS = (
     ("height 0.01", "knee peak"),
-    ("height 0.01", "foot speed 0.2"),
-    ("knee peak", "foot speed 0.2"),
-    ("height 0.01", "knee peak", "foot speed 0.2"),
+    ("height 0.01", "foot stopped"),
+    ("knee peak", "foot stopped"),
+    ("height 0.01", "knee peak", "foot stopped"),
     ("height 0.01", "knee peak", "heel ahead of hip"),
 )
 
@@ -97,11 +99,10 @@ def stance_errors(trials, rate: float | None, noise: float) -> list[dict]:
                 and t[0] + 0.3 < a["time_s"] and b["time_s"] < t[-1] - 0.05
             ]  # fmt: skip
             truth = [(a["time_s"], b["time_s"]) for a, b in pairs]
-            speed = speed_contacts(track, side, truth, direction=-1, fraction=0.2)
-            more = {
-                f: speed_contacts(track, side, truth, direction=-1, fraction=f)
+            stopped = speed_contacts(track, side, truth, direction=-1)
+            single = {
+                f: speed_contacts(track, side, truth, direction=-1, levels=(f,))
                 for f in SPEED_FRACTIONS
-                if f != 0.2
             }
             for k, (a, b) in enumerate(pairs):
                 ic, it = (int(i) for i in np.searchsorted(t, [a["time_s"], b["time_s"]]))
@@ -112,8 +113,8 @@ def stance_errors(trials, rate: float | None, noise: float) -> list[dict]:
                 for h in HEIGHT_LEVELS:
                     row[f"height {h:g}"] = _fall_back(t, low - plateau, mid, h) - a["time_s"]
                 for f in SPEED_FRACTIONS:
-                    found = speed[k] if f == 0.2 else more[f][k]
-                    row[f"foot speed {f:g}"] = found - a["time_s"]
+                    row[f"foot speed {f:g}"] = single[f][k] - a["time_s"]
+                row["foot stopped"] = stopped[k] - a["time_s"]
                 before = slice(max(0, ic - int(0.15 / dt)), mid)
                 row["heel ahead of hip"] = _peak_time(t, ahead, before) - a["time_s"]
                 near = slice(max(0, ic - int(0.08 / dt)), mid)

@@ -185,9 +185,9 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.02363
+    contact_level: float = 0.02094
     toe_off_level: float = 0.02426
-    contact_level_per_speed: float = -0.002648
+    contact_level_per_speed: float = -0.002266
     toe_off_level_per_speed: float = -0.001168
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
@@ -202,9 +202,9 @@ class FootClearanceDetector:
     flexion_weight: float = 1 / 3
     flexion_offset_s: float = -0.0409
     contact_knee_weight: float = 0.5
-    contact_knee_offset_s: float = 0.0209
+    contact_knee_offset_s: float = 0.0207
     contact_speed_weight: float = 0.75
-    contact_speed_offset_s: float = 0.0074
+    contact_speed_offset_s: float = -0.023
     pitch_weight: float = 0.5
     pitch_offset_s: float = 0.0163
     pitch_level_deg: float = LEVEL_DEG

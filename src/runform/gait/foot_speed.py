@@ -13,8 +13,12 @@ Why a third witness: the foot's *height* above the ground depends on the shoe an
 the model (or marker) puts the heel and toe, so a height crossing comes early for one
 runner and late for another; the knee's last extension before landing depends on how the
 runner reaches for the ground. The moment the foot stops sliding depends on neither. On
-seven force-plate runners at 2-5 m/s its trial biases spread half as much as the height's,
-with or without 8 px of noise at 60 Hz (``bench/contact_features.py``).
+seven force-plate runners at 2-5 m/s its trial biases spread a third as much as the
+height's, with or without 8 px of noise at 60 Hz (``bench/contact_features.py``). Why two
+levels and not one crossing: one fixed fraction comes earlier, the more gradually a foot
+slows, and runners slow theirs differently (one level low enough not to care is lost in a
+camera's noise); the line through two crossings above the noise follows each foot's own
+slowing.
 
 >>> import numpy as np
 >>> from runform.synthetic import synthetic_runner
@@ -37,11 +41,14 @@ from runform.gait.clean import lowpass_series
 from runform.gait.clearance import foot_x
 from runform.track import PoseTrack
 
-#: Low-pass cut-off of the foot's position (Hz), at most a quarter of the frame rate.
-CUTOFF_HZ = 12.0
-#: How far the velocity must depart from the stance velocity, as a fraction of its largest
-#: departure in the late swing, for the foot to be taken as still sliding (in the air).
-FRACTION = 0.2
+#: Low-pass cut-off of the foot's position (Hz), at most a quarter of the frame rate. The
+#: same from 30 fps up, so a phone's 30 fps clip sees the filter the witness was calibrated
+#: with: the line through two crossings doubles how far a filter's rounding of the slowing
+#: moves the lower one (at 12 Hz, 30 fps contacts came 12 ms later than at 150 Hz).
+CUTOFF_HZ = 7.5
+#: The two departures of the velocity from the stance velocity, as fractions of its largest
+#: departure in the late swing, whose crossings are carried on to no departure.
+LEVELS = (0.15, 0.3)
 #: The late swing searched for that largest departure: this long before the contact.
 SWING_S = 0.25
 #: A crossing further back than this before the given contact is not this landing.
@@ -69,16 +76,18 @@ def speed_contacts(
     side: str,
     stances: Sequence[tuple[float, float]],
     direction: int = 1,
-    fraction: float = FRACTION,
+    levels: tuple[float, ...] = LEVELS,
 ) -> list[float]:
     """The foot-speed contact of each stance ``(contact_s, toe_off_s)`` found by another
     witness (NaN where the foot's speed cannot say: points missing, the late swing before
-    the clip's start, or a crossing more than :data:`MAX_SHIFT_S` before the given contact).
+    the clip's start, or a contact more than :data:`MAX_SHIFT_S` before the given one).
 
     ``direction`` is the direction of travel in the image (+1: towards +x). The stance
     velocity is the median over the middle half of the stance; the landing foot comes
     forward relative to it. A "stance" whose foot moves forward (a swing taken for a stance)
-    gives NaN. The crossing is interpolated linearly between frames.
+    gives NaN. Each crossing is interpolated linearly between frames; with two ``levels``
+    the contact is where the line through their crossings reaches no departure, with one it
+    is that level's crossing (``bench/contact_features.py`` compares single levels).
     """
     v = foot_velocity(track, side)
     if v is None:
@@ -86,10 +95,12 @@ def speed_contacts(
     t = track.time
     fs = 1.0 / float(np.median(np.diff(t)))
     forward = v * (1.0 if direction >= 0 else -1.0)
-    return [_one(t, forward, tc, tt, fs, fraction) for tc, tt in stances]
+    return [_one(t, forward, tc, tt, fs, levels) for tc, tt in stances]
 
 
-def _one(t: np.ndarray, v: np.ndarray, tc: float, tt: float, fs: float, fraction: float) -> float:
+def _one(
+    t: np.ndarray, v: np.ndarray, tc: float, tt: float, fs: float, levels: tuple[float, ...]
+) -> float:
     """One stance's foot-speed contact; ``v`` is the foot's forward velocity."""
     ic, it = (int(i) for i in np.searchsorted(t, [tc, tt]))
     ic, it = min(ic, len(t) - 1), min(it, len(t) - 1)
@@ -111,11 +122,19 @@ def _one(t: np.ndarray, v: np.ndarray, tc: float, tt: float, fs: float, fraction
     peak = float(np.max(ahead))  # the late swing's, as the stance's own is small
     if not peak > 0 or stance > STANCE_FORWARD_LIMIT * peak:
         return float("nan")  # no swing before it, or the "stance" foot moves forward
-    level = fraction * peak
-    for k in range(mid - first, 0, -1):
+    times = [_walk_back(t[first : mid + 1], ahead, f * peak) for f in levels]
+    if len(levels) == 1:
+        time = times[0]
+    else:  # the line through the two crossings, at no departure
+        (f_low, f_high), (t_low, t_high) = levels, times
+        time = t_low + (t_low - t_high) * f_low / (f_high - f_low)
+    return time if tc - MAX_SHIFT_S <= time <= t[mid] else float("nan")
+
+
+def _walk_back(t: np.ndarray, ahead: np.ndarray, level: float) -> float:
+    """Walking back from the end: where ``ahead`` last rose above ``level`` (NaN: never)."""
+    for k in range(len(ahead) - 1, 0, -1):
         if ahead[k - 1] > level >= ahead[k]:
             a, b = ahead[k - 1], ahead[k]
-            dt = t[first + k] - t[first + k - 1]
-            time = float(t[first + k - 1] + (a - level) / (a - b) * dt)
-            return time if time >= tc - MAX_SHIFT_S else float("nan")
+            return float(t[k - 1] + (a - level) / (a - b) * (t[k] - t[k - 1]))
     return float("nan")
