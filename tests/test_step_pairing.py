@@ -9,6 +9,7 @@ no stride or step time that would span the lost stance, rather than being reject
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from runform.gait.events import FootClearanceDetector
 from runform.gait.pairing import pair_stances
@@ -146,3 +147,19 @@ def test_a_runners_own_stride_variation_is_kept() -> None:
     steps, rejected = pair_stances(alternating(lefts, rights), LIMITS, stride_period=STRIDE)
     assert rejected == []
     assert len(steps) == len(lefts) + len(rights)
+
+
+def test_a_stance_too_short_to_be_running_still_happened() -> None:
+    """A 70 ms "stance" (noise hid most of it) is rejected for its contact time, but a
+    stance happened there: the step before it on that foot keeps its own contact and
+    toe-off, with no stride that would span it, rather than being rejected as "a contact
+    was missed"."""
+    stances = alternating(LEFTS, RIGHTS, contact_s=0.25)
+    stances["left"][1] = stance(0.90, 0.97)  # 180 ms late, 70 ms long
+    steps, rejected = pair_stances(stances, LIMITS, stride_period=STRIDE)
+    assert [(r.time_s, r.reason) for r in rejected] == [
+        (0.90, "contact time 70 ms is implausible for running")
+    ]
+    first = steps[0]
+    assert (first.side, first.contact_s, first.next_same_contact_s) == ("left", 0.0, None)
+    assert first.next_contact_s == pytest.approx(0.36)

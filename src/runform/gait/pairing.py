@@ -42,8 +42,11 @@ def pair_stances(
     one that overlaps the other foot's. ``lost`` (side -> mid-times of stances whose
     foot points were missing) are stances known to have happened: a step's next contact
     of that foot is not the one after them (unknown instead, so the step keeps its own
-    timing and has no step or stride time that spans them)."""
+    timing and has no step or stride time that spans them). A stance rejected for a
+    contact time no runner has happened too, only its timing is wrong: it counts as lost
+    for the steps around it."""
     rejected: list[RejectedStep] = []
+    lost = {side: list(times) for side, times in (lost or {}).items()}
     good: list[tuple] = []  # (side, tc, fc, tt, ft, conf, witnesses' contacts)
     for side, items in stances.items():
         alone = (witnesses or {}).get(side) or [[]] * len(items)
@@ -63,6 +66,7 @@ def pair_stances(
                         side, tc, f"contact time {ct * 1000:.0f} ms is implausible for running"
                     )
                 )
+                lost.setdefault(side, []).append(0.5 * (tc + tt))
                 continue
             good.append((side, tc, fc, tt, ft, conf, own))
     good.sort(key=lambda g: g[1])
