@@ -5,7 +5,7 @@ on a machine with cores to spare (:func:`run_lanes`, one model instance a part) 
 (:class:`OnePass`, one decoding pass shared). Every part after the first finds the runner
 by itself and is checked against the part before at its seam (:func:`seam_holds`). The
 cut depends on the video alone, so the pose does not depend on how many parts run at once.
-:func:`runform.pose.estimate.follow_runner` puts it together.
+:func:`runform.pose.follow.follow_runner` puts it together.
 """
 
 from __future__ import annotations

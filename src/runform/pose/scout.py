@@ -4,7 +4,7 @@ Decode from the start and search for people (every ~0.5 s of video) until someon
 with several people, follow each for about half a second and choose the runner
 (:func:`runform.pose.runner.choose_runner`). Usually this costs two model calls. Footage too
 dark to find anyone says so. Pass 2, following the runner, is
-:func:`runform.pose.estimate.follow_runner`.
+:func:`runform.pose.follow.follow_runner`.
 """
 
 from __future__ import annotations
