@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.interpolate import PchipInterpolator
+from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.ndimage import percentile_filter, uniform_filter1d
 from scipy.signal import butter
 from scipy.signal import sosfiltfilt as scipy_sosfiltfilt
@@ -94,3 +94,16 @@ def test_the_engine_does_not_import_scipy(tmp_path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("n", [4, 5, 9, 60, 361])
+def test_cubic_spline_slope_is_scipys(n: int) -> None:
+    """The foot's velocity below 120 fps (:func:`runform.gait.foot_speed.foot_velocity`):
+    the derivative of SciPy's not-a-knot ``CubicSpline``, on uneven knots too."""
+    rng = np.random.default_rng(n)
+    x = np.sort(rng.uniform(0.0, 10.0, n))
+    y = np.sin(x) + rng.normal(0.0, 0.1, n)
+    at = np.linspace(x[0], x[-1], 997)
+    np.testing.assert_allclose(
+        filters.cubic_spline_slope(x, y, at), CubicSpline(x, y)(at, 1), rtol=0, atol=1e-9
+    )

@@ -187,7 +187,7 @@ class FootClearanceDetector:
     drift_window_s: float = 1.2
     contact_level: float = 0.02094
     toe_off_level: float = 0.02426
-    contact_level_per_speed: float = -0.002266
+    contact_level_per_speed: float = -0.00229
     toe_off_level_per_speed: float = -0.001168
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
@@ -204,7 +204,7 @@ class FootClearanceDetector:
     contact_knee_weight: float = 0.5
     contact_knee_offset_s: float = 0.0207
     contact_speed_weight: float = 0.75
-    contact_speed_offset_s: float = -0.023
+    contact_speed_offset_s: float = -0.0227
     pitch_weight: float = 0.5
     pitch_offset_s: float = 0.0163
     pitch_level_deg: float = LEVEL_DEG
