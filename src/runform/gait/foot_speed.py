@@ -107,10 +107,10 @@ def speed_contacts(
     ``direction`` is the direction of travel in the image (+1: towards +x). The stance
     velocity is the median over the middle half of the stance; the landing foot comes
     forward relative to it. A "stance" whose foot moves forward (a swing taken for a stance)
-    gives NaN. Each crossing is interpolated linearly between samples (of the fine grid below
-    :data:`FINE_HZ`); with two ``levels``
-    the contact is where the line through their crossings reaches no departure, with one it
-    is that level's crossing (``bench/contact_features.py`` compares single levels).
+    gives NaN. Each crossing is interpolated linearly between samples (of the fine grid
+    below :data:`FINE_HZ`); with two ``levels`` the contact is where the line through their
+    crossings reaches no departure, with one it is that level's crossing
+    (``bench/contact_features.py`` compares single levels).
     """
     found = foot_velocity(track, side)
     if found is None:

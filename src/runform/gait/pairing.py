@@ -140,11 +140,11 @@ def reject_impossible(
     clip; a contact more than :attr:`StepLimits.max_rhythm_offset` of a stride away from
     where its own foot's neighbouring contacts put it is mistimed
     (:func:`off_rhythm_contacts`, judged without the stances cut short). Their steps are
-    rejected, and no other step's step or
-    stride time is measured to them (it becomes unknown). Then the steps: a step or stride
-    far longer than the clip's own median spans a contact that was not detected (a 1.5 s
-    "stride" at 170 steps/min); a duty factor (contact time over stride time) outside
-    :attr:`StepLimits.duty_factor_range` is not running.
+    rejected, and no other step's step or stride time is measured to them (it becomes
+    unknown). Then the steps: a step or stride far longer than the clip's own median spans
+    a contact that was not detected (a 1.5 s "stride" at 170 steps/min); a duty factor
+    (contact time over stride time) outside :attr:`StepLimits.duty_factor_range` is not
+    running.
     """
     # the expected stride comes from the feet's rhythm, not from the detected steps: a
     # split stance would pull a median of detected steps down and reject good steps
@@ -215,8 +215,8 @@ def off_rhythm_contacts(
     ``max_offset`` x ``stride_s`` from there was mistimed: a foot skimming the belt taken
     for landed, or a landing missed until late in the stance. The worst is flagged first and
     its neighbours are judged again without it, so a good contact next to a bad one is not
-    blamed for it. Contacts further apart than half to one and a half strides are not
-    neighbours (a contact was missed between them).
+    blamed for it. Two contacts less than half or more than one and a half strides apart
+    are not neighbours (more than that: a contact was missed between them).
 
     Returns ``((side, contact_s), reason)`` pairs.
 

@@ -45,6 +45,11 @@ def step_stats(values: list[float]) -> dict | None:
     }
 
 
+#: :func:`stride_time_fit` leaves out a contact further than this fraction of a stride from
+#: its foot's robust line (runners' strides vary by a few per cent).
+FIT_OUTLIER_FRACTION = 0.08
+
+
 def stride_time_fit(rows: list[dict], typical_s: float) -> float | None:
     """Stride time (s) as the common slope of contact time against stride number.
 
@@ -86,7 +91,8 @@ def stride_time_fit(rows: list[dict], typical_s: float) -> float | None:
             continue
         k = np.round((t - t[0]) / typical_s)
         keep = np.abs(t - t[0] - k * typical_s) <= typical_s / 3.0
-        feet.append((t[keep], k[keep]))
+        if keep.sum() >= 3:
+            feet.append((t[keep], k[keep]))
     slope = _shared_slope(feet)
     if slope is None:
         return None
@@ -102,11 +108,6 @@ def stride_time_fit(rows: list[dict], typical_s: float) -> float | None:
     ]
     slope = _shared_slope(trimmed) or slope
     return float(slope) if 0.5 * typical_s <= slope <= 1.5 * typical_s else None
-
-
-#: :func:`stride_time_fit` leaves out a contact further than this fraction of a stride from
-#: its foot's robust line (runners' strides vary by a few per cent).
-FIT_OUTLIER_FRACTION = 0.08
 
 
 def _pairwise_slopes(t: np.ndarray, k: np.ndarray) -> np.ndarray:
