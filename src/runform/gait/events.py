@@ -230,6 +230,7 @@ class FootClearanceDetector:
         lost: dict[str, list[float]] = {side: [] for side in SIDES}  # mid-times, points lost
         windows: dict[str, list[tuple[int, int]]] = {}
         confidences: dict[str, np.ndarray | None] = {}
+        periods: list[float] = []  # each foot's stride, from its clearance's rhythm
         for side in SIDES:
             foot = foot_clearance(track, side, leg, self.ground_percentile, self.drift_window_s)
             clear = foot.clearance if foot is not None else None
@@ -238,10 +239,13 @@ class FootClearanceDetector:
             stances[side] = []
             if foot is not None:
                 self.heights_[side] = foot.heights
+                period = stride_period(track.time, foot.clearance)
+                if period is not None:
+                    periods.append(period)
                 windows[side] = stance_windows(
                     track.time,
                     foot.clearance,
-                    stride_period(track.time, foot.clearance),
+                    period,
                     threshold_fraction=self.threshold_fraction,
                     segment_cutoff_hz=self.segment_cutoff_hz,
                     merge_gap_s=self.merge_gap_s,
@@ -283,8 +287,6 @@ class FootClearanceDetector:
                 tc, fc, tt, ft = refined
                 c = float(np.nanmean(conf[start:stop])) if conf is not None else 1.0
                 stances[side].append((tc, fc, tt, ft, c))
-        periods = [stride_period(track.time, c) for c in self.clearance_.values() if c is not None]
-        periods = [p for p in periods if p is not None]
         self.stride_period_ = float(np.median(periods)) if periods else None
         if self.template_refine:
             for side, items in stances.items():

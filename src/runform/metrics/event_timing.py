@@ -80,9 +80,10 @@ def event_timing_error_ms(
     fps: float, event: str = "contact", running_speed: float | None = None
 ) -> float:
     """Timing error (ms) of one detected contact or toe-off (``event``: a key of
-    :data:`ENGINE_EVENT_ERROR`) at a frame rate and a running speed (leg lengths per second; ``None`` when unknown): the larger of the pose
-    model's floor (:data:`EVENT_ERROR_FLOOR_MS`) and the engine's own error at that pace
-    (:data:`ENGINE_EVENT_ERROR`), and :data:`EVENT_ERROR_FRAMES` frames, in quadrature.
+    :data:`ENGINE_EVENT_ERROR`) at a frame rate and a running speed (leg lengths per second;
+    ``None`` when unknown): the larger of the pose model's floor
+    (:data:`EVENT_ERROR_FLOOR_MS`) and the engine's own error at that pace, and
+    :data:`EVENT_ERROR_FRAMES` frames, in quadrature.
 
     >>> round(event_timing_error_ms(30.0)), round(event_timing_error_ms(120.0))
     (51, 17)
