@@ -13,7 +13,9 @@ with pixel noise), each feature's time is compared with the force plate's contac
   departure from the stance velocity, one level at a time;
 - **foot stopped**: the line through two such crossings (15 and 30 %) carried on to no
   departure, the moment the foot stopped sliding (:mod:`runform.gait.foot_speed`, as the
-  detector computes it);
+  detector computes it: from the heel, since session 12); the same from the mean of heel
+  and toe (before session 12) and from the toe alone, which keeps coming forward after a
+  heel strike while the foot rotates down flat;
 - **heel ahead of hip**: the heel's most forward position relative to the hip (Zeni et al.
   2008's contact);
 - **ankle accel**: the peak upward acceleration of the ankle (the landing's jolt).
@@ -44,6 +46,8 @@ from toe_off_features import _lowpass, _peak_time
 
 HEIGHT_LEVELS = (0.005, 0.01, 0.02)  # leg lengths above the plateau
 SPEED_FRACTIONS = (0.1, 0.15, 0.2, 0.3)  # of the late swing's departure from the stance velocity
+#: The foot-speed contact from other points than the detector's (the heel).
+FOOT_POINTS = {"heel and toe": ("heel", "foot_index"), "toe": ("foot_index",)}
 COMBINATIONS = (
     ("height 0.01", "knee peak"),
     ("height 0.01", "foot stopped"),
@@ -100,6 +104,10 @@ def stance_errors(trials, rate: float | None, noise: float) -> list[dict]:
             ]  # fmt: skip
             truth = [(a["time_s"], b["time_s"]) for a, b in pairs]
             stopped = speed_contacts(track, side, truth, direction=-1)
+            by_points = {
+                name: speed_contacts(track, side, truth, direction=-1, points=(points,))
+                for name, points in FOOT_POINTS.items()
+            }
             single = {
                 f: speed_contacts(track, side, truth, direction=-1, levels=(f,))
                 for f in SPEED_FRACTIONS
@@ -115,6 +123,8 @@ def stance_errors(trials, rate: float | None, noise: float) -> list[dict]:
                 for f in SPEED_FRACTIONS:
                     row[f"foot speed {f:g}"] = single[f][k] - a["time_s"]
                 row["foot stopped"] = stopped[k] - a["time_s"]
+                for name, found in by_points.items():
+                    row[f"foot stopped ({name})"] = found[k] - a["time_s"]
                 before = slice(max(0, ic - int(0.15 / dt)), mid)
                 row["heel ahead of hip"] = _peak_time(t, ahead, before) - a["time_s"]
                 near = slice(max(0, ic - int(0.08 / dt)), mid)

@@ -169,10 +169,10 @@ def weak_points(result: dict) -> str:
             f"{fast_to:.0f} ms faster; long, soft landings leave the foot close to the floor "
             "for long.",
             f"- *Contact* (worst held-out trial {c_name}, {c_bias:+.0f} ms). "
-            "The foot's speed (`python bench/contact_features.py`) spreads least between trials "
-            "of all the contact features tried, yet this runner's contacts come early with "
-            "every one of them (height, knee, foot speed): a property of the runner or of the "
-            "summed-force truth that no witness corrects.",
+            "The heel's speed (`python bench/contact_features.py`) spreads least between "
+            "trials of all the contact features tried, yet every one of them (height, knee, "
+            f"foot speed) puts this trial's contacts {'late' if c_bias > 0 else 'early'} too: "
+            "a property of the runner, or of the force-plate truth, that no witness corrects.",
             f"- *Noisy 60 Hz*: {pooled('60 Hz + 8 px', 'contact_recall_pct'):.1f} % of contacts "
             f"found (target 97 % for every trial) and {pooled('60 Hz + 8 px', 'extra_pct'):.1f} "
             "% extra; 8 px at this scale is 18 mm of noise on every point, as much as a sole's "

@@ -82,6 +82,33 @@ def test_the_contact_follows_the_stop_however_gradually_the_foot_slows():
     assert np.all(np.abs(stopped_a - LANDING_S) < 0.025)
 
 
+def test_a_heel_strike_is_timed_by_the_heel_not_by_the_toe_rotating_down():
+    """In a heel strike the heel stops with the landing while the toe keeps coming forward
+    as the foot rotates down flat (here for 50 ms, a sixth of the swing's speed): the
+    contact follows the heel, and the mean of heel and toe would come later. A pose with
+    no heel point uses the toe."""
+    track = foot_track(-400.0, swing_v=2500.0)
+    xy = track.xy.copy()
+    t = track.time
+    extra = 2500.0 / 6 * np.clip(t - LANDING_S, 0.0, 0.05)  # forward, px
+    toe = track.index("left_foot_index")
+    xy[:, toe, 0] += extra
+    rolling = track.replace(xy=xy)
+    stance = [(LANDING_S - 0.02, LANDING_S + 0.3)]
+    (heel,) = speed_contacts(rolling, "left", stance)
+    (mean,) = speed_contacts(rolling, "left", stance, points=(("heel", "foot_index"),))
+    (plain,) = speed_contacts(track, "left", stance)
+    assert heel == pytest.approx(plain, abs=1e-9)  # the toe's roll does not move it
+    assert mean > heel + 0.005
+    no_heel = PoseTrack.from_points(
+        t,
+        {name: track.point(name) for name in ("left_foot_index", "left_hip")},
+        meta=track.meta,
+    )
+    (toe_only,) = speed_contacts(no_heel, "left", stance)
+    assert toe_only == pytest.approx(plain, abs=1e-9)  # the same motion as the heel's here
+
+
 def test_a_swing_given_as_a_stance_gives_nothing():
     track = foot_track(-400.0, swing_v=2500.0)
     # the "stance" here is the next swing, where the foot moves forward fast

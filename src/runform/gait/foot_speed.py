@@ -59,15 +59,27 @@ SWING_S = 0.25
 #: time: at 0.15 s (before session 11) such a stance kept its late contact, read shorter
 #: than any runner's and was lost (held out at 60 Hz + 8 px, recall 96.97 % on one trial).
 MAX_SHIFT_S = 0.25
+#: The foot's points whose horizontal motion is read, in order of preference: the heel
+#: alone, the toe where a pose has no heel. In a heel strike the heel is what lands, and it
+#: stops with the force; the toe keeps coming forward as the foot rotates down flat, by how
+#: much depends on the runner's landing (on seven force-plate runners, the toe's stop spread
+#: 7.7 ms between trials, the heel's 5.3, their mean 5.9; ``bench/contact_features.py``).
+#: In a forefoot landing the heel drops backward about the ball, so it stops as the ball
+#: lands too.
+POINTS: tuple[tuple[str, ...], ...] = (("heel",), ("foot_index",))
 #: A stance foot moves backward under the runner (on a treadmill, with a panning camera)
 #: or stays put (overground, fixed camera): a "stance" whose foot moves forward faster than
 #: this fraction of the late swing's speed over it is a swing taken for a stance.
 STANCE_FORWARD_LIMIT = 0.25
 
 
-def foot_velocity(track: PoseTrack, side: str) -> tuple[np.ndarray, np.ndarray] | None:
+def foot_velocity(
+    track: PoseTrack, side: str, points: Sequence[Sequence[str]] = POINTS
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``(time, velocity)``: the foot's horizontal velocity (pixels per second), from its
-    position low-passed at ``min(CUTOFF_HZ, fps / 4)``; NaN across gaps.
+    position low-passed at ``min(CUTOFF_HZ, fps / 4)``; NaN across gaps. The position is
+    that of the first of ``points`` the track has (:data:`POINTS`: the heel, else the toe;
+    a tuple of several is their mean).
 
     Below :data:`FINE_HZ` the velocity is the derivative of a cubic spline through the
     low-passed positions, read on a grid at least that fine (each run of valid frames on its
@@ -75,7 +87,9 @@ def foot_velocity(track: PoseTrack, side: str) -> tuple[np.ndarray, np.ndarray] 
     interpolated linearly between them sits on a chord, both of which put a 30 fps clip's
     contact 8 ms later than the same foot's at 150 Hz; the spline leaves 1 ms.
     """
-    x = foot_x(track, side)
+    x = next(
+        (x for parts in points if (x := foot_x(track, side, tuple(parts))) is not None), None
+    )
     if x is None or len(x) < 5:
         return None
     t = track.time
@@ -99,6 +113,7 @@ def speed_contacts(
     stances: Sequence[tuple[float, float]],
     direction: int = 1,
     levels: tuple[float, ...] = LEVELS,
+    points: Sequence[Sequence[str]] = POINTS,
 ) -> list[float]:
     """The foot-speed contact of each stance ``(contact_s, toe_off_s)`` found by another
     witness (NaN where the foot's speed cannot say: points missing, the late swing before
@@ -110,9 +125,9 @@ def speed_contacts(
     gives NaN. Each crossing is interpolated linearly between samples (of the fine grid
     below :data:`FINE_HZ`); with two ``levels`` the contact is where the line through their
     crossings reaches no departure, with one it is that level's crossing
-    (``bench/contact_features.py`` compares single levels).
+    (``bench/contact_features.py`` compares single levels, and ``points``).
     """
-    found = foot_velocity(track, side)
+    found = foot_velocity(track, side, points)
     if found is None:
         return [float("nan")] * len(stances)
     t, v = found

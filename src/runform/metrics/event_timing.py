@@ -70,7 +70,7 @@ class EngineEventError:
 #: gets), ``"toe_off_with_pitch"`` with the foot's pitch averaged in
 #: (:mod:`runform.gait.foot_pitch`; ``context.toe_off_foot_pitch``).
 ENGINE_EVENT_ERROR: dict[str, EngineEventError] = {
-    "contact": EngineEventError(2.86, 6.0, 2.99, 6.3),
+    "contact": EngineEventError(2.86, 6.0, 2.99, 5.1),
     "toe_off": EngineEventError(2.86, 19.4, 2.99, 5.7),
     "toe_off_with_pitch": EngineEventError(2.86, 14.8, 2.99, 5.0),
 }
