@@ -11,8 +11,9 @@ import math
 import pytest
 
 from conftest import REPO_ROOT
-from runform.metrics.catalog import CATALOG, METRICS, expected_cadence, resolvable
+from runform.metrics.catalog import CATALOG, METRICS, expected_cadence
 from runform.metrics.docs import DOC_PATH, main, metric_section, render_metrics_markdown
+from runform.metrics.spec import resolvable
 from runform.metrics.summary import VERDICTS, assess, summarise, symmetry_index
 
 

@@ -43,7 +43,8 @@ import math
 from dataclasses import dataclass, field
 
 from runform.findings.pace import Pace, metric_band, pace_from_analysis
-from runform.metrics.catalog import CATALOG, combined_error
+from runform.metrics.catalog import CATALOG
+from runform.metrics.spec import combined_error
 
 #: A finding is listed only from this severity on (smaller distances are within
 #: measurement error of the band edge).

@@ -87,9 +87,7 @@ def foot_velocity(
     interpolated linearly between them sits on a chord, both of which put a 30 fps clip's
     contact 8 ms later than the same foot's at 150 Hz; the spline leaves 1 ms.
     """
-    x = next(
-        (x for parts in points if (x := foot_x(track, side, tuple(parts))) is not None), None
-    )
+    x = next((x for parts in points if (x := foot_x(track, side, tuple(parts))) is not None), None)
     if x is None or len(x) < 5:
         return None
     t = track.time

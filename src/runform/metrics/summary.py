@@ -413,7 +413,7 @@ def assess(
       never reliable (seen from the other side); a metric that uses the other foot's contact
       (``MetricSpec.other_foot``) is reliable only when both legs are; nor is a value of an
       untrusted metric, a missing value, or one whose error is too large to place it against
-      its band (:func:`runform.metrics.catalog.resolvable`);
+      its band (:func:`runform.metrics.spec.resolvable`);
     - ``verdict``: per leg or ``all``: one of :data:`VERDICTS`.
     """
     views = leg_views(near_side)
