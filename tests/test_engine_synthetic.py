@@ -35,18 +35,21 @@ from runform.gait.types import GaitEvent
 from runform.pipeline import AnalysisOptions, analyze_track
 from runform.synthetic import RunnerSpec, SyntheticRun, synthetic_runner
 
-#: The synthetic foot reaches its stance plateau at the very instant of contact. Real feet do
-#: not: on seven force-plate runners the lowest foot point is still 0-30 mm above its stance
-#: plateau when force appears (shoe and heel pad compress, the foot rolls in), and the
-#: detector's levels are calibrated on those runners (bench/events_loro.py). On this
-#: synthetic landing the detector therefore fires a fixed 10-20 ms early. The tests pin that
-#: offset's size and, above all, its consistency (the spread), which is what the synthetic
-#: truth can check; accuracy against real contacts is the force-plate benchmark's.
-CONTACT_EARLY_MS = (0.0, 20.0)
+#: The synthetic foot settles on landing as real feet do: it slides forward and sinks for
+#: 25 ms after the contact (``runform.synthetic.body._SETTLE_S``; real heels stop sliding
+#: about 14-20 ms after the force plate's 20 N, ``bench/contact_features.py``). The
+#: detector, calibrated on seven force-plate runners, then times its contacts within the
+#: contact error it states for a runner (5-6 ms RMS, ``ENGINE_EVENT_ERROR``): -2.7 to
+#: +0.3 ms from rearfoot to forefoot when written (10-20 ms early before session 12, when
+#: the synthetic foot stopped dead at contact). Accuracy against real contacts is the
+#: force-plate benchmark's; the synthetic truth checks that the bias stays this small and,
+#: above all, consistent (the spread).
+CONTACT_BIAS_MS = (-6.0, 6.0)
 #: Toe-off is averaged with the knee's peak extension plus an offset calibrated on those
 #: runners, whose knees straighten most about 13 ms before the foot leaves. The synthetic
 #: knee straightens most at toe-off itself (+0.7 ms), so on this stride the averaged
-#: toe-off comes a fixed 10-15 ms late; again the spread is what the synthetic truth checks.
+#: toe-off comes a fixed few ms late (6 ms when written); again the spread is what the
+#: synthetic truth checks.
 TOE_OFF_LATE_MS = (0.0, 20.0)
 EVENT_SD_MS = 2.0
 CONTACT_TIME_TOL_MS = 30.0
@@ -127,8 +130,8 @@ def test_events_match_truth_at_high_frame_rates(fps: float, strike: str):
         s = scores[kind]
         assert s.missed == 0, f"{kind}: {s.missed} of {s.n_true} true events missed"
         assert s.extra == 0, f"{kind}: {s.extra} extra detections"
-    lo, hi = CONTACT_EARLY_MS
-    assert lo <= -scores["contact"].bias_ms <= hi, scores["contact"]
+    lo, hi = CONTACT_BIAS_MS
+    assert lo <= scores["contact"].bias_ms <= hi, scores["contact"]
     assert scores["contact"].sd_ms <= EVENT_SD_MS, scores["contact"]
     lo, hi = TOE_OFF_LATE_MS
     assert lo <= scores["toe_off"].bias_ms <= hi, scores["toe_off"]

@@ -25,6 +25,9 @@ from runform.synthetic.body import (
     _MIN_KNEE_DEG,
     _NECK_HEAD_M,
     _REF_LEG_M,
+    _SETTLE_S,
+    _SETTLE_SINK_M,
+    _SETTLE_SLIP_M,
     _TIME_EPS_S,
     _TOE_OFF_HIP_BAND,
     _TOE_OFF_HIP_DROP,
@@ -130,6 +133,19 @@ class Model(SwingBuilder):
             u >= leg.heel_rise_start, leg.pitch_toe_off * w * w * (a + (1 - a) * w), phi
         )
 
+    def _settle(self, s) -> tuple[np.ndarray, np.ndarray]:
+        """The foot's settling after the landing at stance times ``s``: its displacement
+        ``(n, 2)`` (forward slip, sink: the sink is above the plateau, falling to it) and its
+        velocity ``(n, 2)``; both reach their final values with zero velocity at
+        :data:`_SETTLE_S`."""
+        s = np.atleast_1d(np.asarray(s, float))
+        w = np.clip(s / _SETTLE_S, 0.0, 1.0)
+        slip, sink = _SETTLE_SLIP_M * self.scale, _SETTLE_SINK_M * self.scale
+        pos = np.stack([slip * (1.0 - (1.0 - w) ** 2), sink * (1.0 - w) ** 2], -1)
+        rate = np.where(s < _SETTLE_S, 2.0 * (1.0 - w) / _SETTLE_S, 0.0)
+        vel = np.stack([slip * rate, -sink * rate], -1)
+        return pos, vel
+
     def _stance_heel(self, leg: _Leg, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Heel position (n, 2) and pitch (n,) at stance times ``s`` (from contact)."""
         u = s / leg.contact
@@ -139,18 +155,22 @@ class Model(SwingBuilder):
         toe = np.stack([heel_x + self.foot.toe[0], np.zeros_like(s)], -1)
         heel_from_toe = self._from_ref("toe", "heel", toe, phi)
         heel = np.where(on_toe[:, None], heel_from_toe, np.stack([heel_x, np.zeros_like(s)], -1))
-        return heel, phi
+        return heel + self._settle(s)[0], phi
 
     def _stance_end_state(self, leg: _Leg, at_contact: bool):
         """(ref, position, velocity, pitch, pitch rate) of the pivot at contact / toe-off."""
+        s = 0.0 if at_contact else leg.contact
+        settle, settle_v = (a[0] for a in self._settle(s))
         if at_contact:
             ref = self._contact_ref(leg)
             x = leg.heel_contact_x + (self.foot.toe[0] if ref == "toe" else 0.0)
             dphi = -2.0 * leg.pitch_contact / (_LANDING_ROLL_END * leg.contact)
-            return ref, np.array([x, 0.0]), np.array([-self.v, 0.0]), leg.pitch_contact, dphi
+            pos, vel = np.array([x, 0.0]) + settle, np.array([-self.v, 0.0]) + settle_v
+            return ref, pos, vel, leg.pitch_contact, dphi
         x = leg.heel_contact_x + self.foot.toe[0] - self.v * leg.contact
         dphi = leg.heel_rise_rate * leg.pitch_toe_off / ((1.0 - leg.heel_rise_start) * leg.contact)
-        return "toe", np.array([x, 0.0]), np.array([-self.v, 0.0]), leg.pitch_toe_off, dphi
+        pos, vel = np.array([x, 0.0]) + settle, np.array([-self.v, 0.0]) + settle_v
+        return "toe", pos, vel, leg.pitch_toe_off, dphi
 
     # ------------------------------------------------------------------ hips
     def _natural_touchdown(self, leg: _Leg) -> float:

@@ -171,11 +171,12 @@ class SwingBuilder:
             "thigh",
         )
 
-        # impact: a few ms before contact the striking point still falls at the impact speed;
-        # it then stops within those ms (a C1 stand-in for the real, abrupt impact)
+        # impact: a few ms before contact the striking point still falls at the impact speed,
+        # moving forward as it will slide on landing; it then slows to its speed at contact,
+        # where the settling on the ground takes over (a C1 stand-in for the real impact)
         tau_i = min(_IMPACT_S, 0.05 * (T - tc))
-        pos_i = pos5 + np.array([self.v * tau_i, 0.5 * _IMPACT_SPEED * tau_i])
-        vel_i = np.array([-self.v, -_IMPACT_SPEED])
+        vel_i = np.array([vel5[0], -_IMPACT_SPEED])
+        pos_i = pos5 - 0.5 * tau_i * (vel_i + vel5)
         phi_i = phi5 - dphi5 * tau_i
         times = np.append(times[:5], [T - tau_i, T])
 
