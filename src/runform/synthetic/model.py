@@ -296,13 +296,14 @@ class Model(SwingBuilder):
         for side, leg in self.legs.items():
             other = self.legs["left" if side == "right" else "right"]
             landing = knee_rate(side, "contact", other.takeoff_speed - GRAVITY * other.flight)
-            # pick how fast the foot spins off the toe so the knee extends gently at toe-off
+            # pick how fast the foot spins off the toe so the knee is bending at toe-off (at
+            # most 3x the heel rise's mean rate, where its pitch stops rising monotonically)
             leg.heel_rise_rate = 1.0
             r1 = knee_rate(side, "toe_off", leg.takeoff_speed)
             leg.heel_rise_rate = 2.0
             r2 = knee_rate(side, "toe_off", leg.takeoff_speed)
             c = 1.0 + (_KNEE_RATE_TOE_OFF - r1) / (r2 - r1) if r2 != r1 else 2.0
-            leg.heel_rise_rate = float(np.clip(c, 1.0, 2.0))
+            leg.heel_rise_rate = float(np.clip(c, 1.0, 3.0))
             rates[side] = [landing, knee_rate(side, "toe_off", leg.takeoff_speed)]
 
         def set_peak(peak: float) -> None:
