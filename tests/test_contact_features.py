@@ -36,9 +36,14 @@ def trial_spread_ms(rows: list[dict], key: str) -> float:
     return 1000.0 * float(np.std([np.nanmean(v) for v in per_trial.values()]))
 
 
+@pytest.fixture(scope="module")
+def trials() -> list:
+    """The 23 force-plate trials, built once for both conditions."""
+    return mocap.load_trials()
+
+
 @pytest.mark.parametrize(("rate", "noise"), [(None, 0.0), (60.0, 8.0)], ids=["native", "60hz-8px"])
-def test_the_heels_stop_spreads_least_between_runners(rate, noise):
-    trials = mocap.load_trials()
+def test_the_heels_stop_spreads_least_between_runners(trials, rate, noise):
     assert len({t.runner for t in trials}) >= 7
     rows = contact_features.stance_errors(trials, rate, noise)
     heel = trial_spread_ms(rows, "foot stopped")
