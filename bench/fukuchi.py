@@ -143,8 +143,13 @@ def _read_marker_file(path: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 def load_markers(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Markers of one trial: ``time`` (s, row / 150 Hz) and ``{name: (T, 3)}`` in metres.
 
-    Lab axes: X forward along the belt, Y up, Z to the runner's right.
+    Lab axes: X forward along the belt, Y up, Z to the runner's right. A ``.c3d`` file (the
+    data set's original form) is read by :mod:`c3d_files` into the same structure.
     """
+    if Path(path).suffix.lower() == ".c3d":
+        import c3d_files
+
+        return c3d_files.load_markers(path)
     return _read_marker_file(str(Path(path)))
 
 
@@ -204,8 +209,16 @@ def keypoints_3d(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 # ----------------------------------------------------------------------------- force plate
 def load_forces(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Force-plate samples: ``time`` (s, (frame − 1) / 300 Hz) and ``{column: (T,)}``."""
+    """Force-plate samples: ``time`` (s, (frame − 1) / 300 Hz) and ``{column: (T,)}``.
+
+    A ``.c3d`` trial (:mod:`c3d_files`) gives its vertical force as ``{"Fy": ...}``.
+    """
     path = Path(path)
+    if path.suffix.lower() == ".c3d":
+        import c3d_files
+
+        time, vertical = c3d_files.load_vertical_force(path)
+        return time, {"Fy": vertical}
     with open(path) as fh:
         header = fh.readline().split()
     data = np.loadtxt(path, skiprows=1)

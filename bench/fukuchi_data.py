@@ -116,8 +116,10 @@ def running_files(folder: Path, runner: str) -> list[tuple[float, str, str | Non
     """``(speed m/s, markers file, forces file or None)`` of one runner's running trials,
     by speed. Fukuchi et al. name them ``<runner>runT<tag>.txt`` (or ``...markers.txt``)
     and ``<runner>runT<tag>forces.txt``, the tag's first two digits the speed in tenths of
-    m/s (``25``, ``35``, ``45``; ``252``: a second take at 2.5 m/s)."""
-    found = []
+    m/s (``25``, ``35``, ``45``; ``252``: a second take at 2.5 m/s). A trial with no text
+    export is read from its original ``<runner>runT<tag>.c3d``, which holds both the
+    markers and the force (:mod:`c3d_files`)."""
+    found: dict[str, tuple[float, str, str | None]] = {}
     prefix = f"{runner}runT"
     for path in folder.glob(f"{prefix}*.txt"):
         rest = path.name.removeprefix(prefix).removesuffix(".txt")
@@ -125,20 +127,26 @@ def running_files(folder: Path, runner: str) -> list[tuple[float, str, str | Non
         if not tag.isdigit() or len(tag) < 2 or rest.endswith("forces"):
             continue
         forces = folder / f"{prefix}{tag}forces.txt"
-        found.append((int(tag[:2]) / 10.0, path.name, forces.name if forces.is_file() else None))
-    return sorted(found)
+        found[tag] = (int(tag[:2]) / 10.0, path.name, forces.name if forces.is_file() else None)
+    for path in folder.glob(f"{prefix}*.c3d"):
+        tag = path.name.removeprefix(prefix).removesuffix(".c3d")
+        if tag.isdigit() and len(tag) >= 2 and tag not in found:
+            found[tag] = (int(tag[:2]) / 10.0, path.name, path.name)
+    return sorted(found.values())
 
 
 def trials(data_dir: Path, with_forces: bool = True) -> Iterator[FukuchiSpec]:
     """The Fukuchi trials present under ``data_dir``: in every ``fukuchi_*`` folder, every
-    runner with a ``<runner>static.txt`` and its running trials with a force file
-    (``with_forces=False`` adds those with markers only). Not only the two runners the
+    runner with a ``<runner>static.txt`` (or ``.c3d``) and its running trials with a force
+    file (``with_forces=False`` adds those with markers only). Not only the two runners the
     project has: a runner added to the data is benchmarked without a code change."""
     folders = [f for f in data_dir.glob("fukuchi_*") if f.is_dir()]
     order = {name: i for i, name in enumerate(FIRST_FOLDERS)}
     for folder in sorted(folders, key=lambda f: (order.get(f.name, len(order)), f.name)):
-        for static in sorted(folder.glob("*static.txt")):
-            runner = static.name.removesuffix("static.txt")
+        statics: dict[str, Path] = {}
+        for static in sorted(folder.glob("*static.c3d")) + sorted(folder.glob("*static.txt")):
+            statics[static.name.removesuffix(static.suffix).removesuffix("static")] = static
+        for runner, static in sorted(statics.items()):
             for speed, markers, forces in running_files(folder, runner):
                 if forces is None and with_forces:
                     continue

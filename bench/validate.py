@@ -106,6 +106,8 @@ def force_plate_section() -> str:
             "",
             weak_points(result),
             "",
+            external_section(trials, result),
+            "",
             "### The pace without a treadmill speed (`bench/pace_estimate.py`)",
             "",
             "Speed-dependent bands move with the runner's pace. Without `--treadmill-speed` it "
@@ -116,6 +118,62 @@ def force_plate_section() -> str:
             "",
         ]
     )
+
+
+#: Where the external runners of docs/validation.md were copied from (each folder of
+#: ``../external_data`` carries a SOURCE.txt with the commit and the files' blob ids).
+EXTERNAL_SOURCES = (
+    "Fukuchi et al. 2017's other runners: RBDS001's text export from the history of "
+    "`regifukuchi/BMC-RIC-running-biomechanics` (commit 8970ddf), RBDS008's from "
+    "`tiagosnog/Projeto-de-pesquisa-EBM`, and the original figshare C3D files of RBDS03-05, "
+    "RBDS09 and RBDS010-028 as redistributed in `aaronsfox/pfjrf-methods` (d23529c; read by "
+    "`bench/c3d_files.py`); Hamner & Delp 2013's subjects 10, 11, 17 and 19 from "
+    "`aaronsfox/zmp-opensim` (45c579c; subject 20 has no static trial). Licences as for the "
+    "shared data (Fukuchi CC BY 4.0)."
+)
+
+
+def external_section(calibration: list, result: dict) -> str:
+    """Runners that took part in no choice, scored with the shipped constants, and the
+    timing error the product states (over every runner scored out of sample)."""
+    import events_loro
+    import external_runners
+    import mocap
+
+    ext_trials = external_runners.load_external(
+        exclude=mocap.runners(calibration), progress=lambda s: log(f"  external {s}")
+    )
+    lines = ["### Runners never used for any choice (`bench/external_runners.py`)", ""]
+    ext: dict = {"trials": {}}
+    if ext_trials:
+        ext = external_runners.score_external(ext_trials, progress=lambda s: log(f"  {s}"))
+        lines += [
+            "The seven runners above shaped every choice of the detector (its witnesses, "
+            "weights and levels), even where a fold left one out. These runners shaped none: "
+            f"the shipped constants are scored on them unchanged. {EXTERNAL_SOURCES}",
+            "",
+            external_runners.format_external(ext, ext_trials),
+        ]
+    else:
+        lines.append(
+            f"Skipped: no runner found under {external_runners.EXTERNAL_DATA} "
+            "(`RUNFORM_EXTERNAL_DATA`)."
+        )
+    combined = {"trials": {**result["trials"], **ext["trials"]}}
+    n_runners = len({r["runner"] for r in combined["trials"].values()})
+    lines += [
+        "",
+        "### The timing error the product states",
+        "",
+        "Each analysis states how well its own contacts and toe-offs are timed "
+        "(`runform.metrics.event_timing.ENGINE_EVENT_ERROR`, by pace). The figures are the "
+        "root mean square of the trials' biases over every trial scored out of sample: the "
+        f"held-out folds above and the external runners ({len(combined['trials'])} trials of "
+        f"{n_runners} runners; worst = largest absolute bias):",
+        "",
+        events_loro.timing_error_table(combined),
+    ]
+    return "\n".join(lines)
 
 
 def weak_points(result: dict) -> str:

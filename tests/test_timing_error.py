@@ -27,9 +27,13 @@ VALIDATION = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 
 
 def _pace_rows() -> list[dict]:
-    """The rows of docs/validation.md's "engine's own timing error by pace" table."""
+    """The rows of docs/validation.md's table of the timing error the product states (every
+    runner scored out of sample: the held-out folds and the external runners)."""
     rows = []
-    for line in VALIDATION.read_text(encoding="utf-8").splitlines():
+    text = VALIDATION.read_text(encoding="utf-8")
+    start = text.find("### The timing error the product states")
+    assert start >= 0, "docs/validation.md has no table of the timing error the product states"
+    for line in text[start:].splitlines():
         m = re.match(
             r"\|\s*(jog|faster) \(belt[^|]*\|\s*(\d+)\s*\|\s*([\d.]+)–([\d.]+)\s*\|"
             r"\s*([\d.]+) / ([\d.]+)\s*\|\s*([\d.]+) / ([\d.]+)\s*\|"
@@ -65,9 +69,11 @@ def test_the_engine_error_table_is_the_one_the_benchmark_printed():
         assert e.fast_ms == pytest.approx(fast[key], abs=0.05), event
         assert e.slow_speed == pytest.approx(jog["speed_max"], abs=0.005), event
         assert e.fast_speed == pytest.approx(fast["speed_min"], abs=0.005), event
-    # the point of the table: at a jog the toe-off is the uncertain event; the foot's pitch
-    # makes it less so, and the leg alone is what a clip without it is told
-    assert jog["toe_off_rms"] > 2 * fast["toe_off_rms"]
+    # the point of the table: the toe-off is the uncertain event, most at a jog; the foot's
+    # pitch makes it less so, and the leg alone is what a clip without it is told
+    for pace in (jog, fast):
+        assert pace["toe_off_rms"] > pace["toe_off_with_pitch_rms"] > pace["contact_rms"]
+    assert jog["toe_off_rms"] > fast["toe_off_rms"]
     assert jog["toe_off_with_pitch_rms"] < jog["toe_off_rms"]
 
 
@@ -76,9 +82,13 @@ def test_a_toe_off_at_a_jog_is_stated_less_certain_than_a_contact():
     assert event_timing_error_ms(120.0, "toe_off", jog) > event_timing_error_ms(
         120.0, "contact", jog
     )
-    # faster, the pose model's floor is the larger part for both events
-    assert event_timing_error_ms(120.0, "toe_off", fast) == pytest.approx(
-        event_timing_error_ms(120.0, "contact", fast)
+    # faster, the pose model's floor is the larger part of a contact's error, but not of a
+    # toe-off's (the engine's own toe-off error is 13-17 ms there over 36 runners)
+    assert event_timing_error_ms(120.0, "contact", fast) == pytest.approx(
+        event_timing_error_ms(120.0, "contact", None)
+    )
+    assert event_timing_error_ms(120.0, "toe_off", fast) > event_timing_error_ms(
+        120.0, "contact", fast
     )
     # an unknown speed is taken as the worse case
     assert event_timing_error_ms(120.0, "toe_off", None) == event_timing_error_ms(
