@@ -8,6 +8,7 @@ on ``sys.path`` (running ``python bench/<script>.py`` does that automatically).
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Reference data shipped beside the repository (``<repo>/../shared/data``).
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+#: More force-plate runners of the same data sets, gathered from public copies
+#: (``<repo>/../external_data``, or ``$RUNFORM_EXTERNAL_DATA``; docs/validation.md lists
+#: where each came from). The calibration uses them with the shared data when present.
+EXTERNAL_DATA = Path(
+    os.environ.get("RUNFORM_EXTERNAL_DATA", str(REPO_ROOT.parent / "external_data"))
+)
 
 #: The clip the video benchmarks time: the real treadmill clip, or the committed copy.
 DEFAULT_CLIP = SHARED_DATA / "male_side" / "male_side.mp4"

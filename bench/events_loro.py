@@ -1,10 +1,12 @@
 """Leave-one-runner-out validation of runform's contact and toe-off timing.
 
-Every trial of :mod:`mocap` (seven runners at 2-5 m/s with force-plate truth) is projected
+Every trial of :mod:`mocap` (the seven runners of ``../shared/data`` and, when present, the
+same data sets' other runners in ``../external_data``: 36 runners at 2-5 m/s with
+force-plate truth) is projected
 to a side view and run through runform's event engine (the same cleaning and detector as
 ``runform analyze``). The detector's calibrated constants (:data:`CALIBRATED`) are fitted on
-six runners and the seventh is scored with them, for each runner in turn, so no runner is
-scored with a constant it helped to choose.
+all runners but one and that one is scored with them, for each runner in turn, so no runner
+is scored with a constant it helped to choose.
 
 Conditions: the native marker rate (100-150 Hz, clean), 60 Hz clean, 60 Hz with 8 px of
 pixel noise, and 30 Hz with 8 px; both facings; the resampled ones at three frame phases
@@ -21,6 +23,7 @@ Command line::
     python bench/events_loro.py                 # calibrate per fold, print every table
     python bench/events_loro.py --json out.json
     python bench/events_loro.py --runners RBDS0041 hamner01 hamner02   # a subset
+    python bench/events_loro.py --shared-only   # the seven runners of ../shared/data
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table
-from mocap import Trial, load_trials, project, runners
+from mocap import Trial, load_calibration_trials, load_trials, project, runners
 
 #: Detector constants that are calibrated, with the grid searched for each (contact and
 #: toe-off levels are searched independently: each moves only its own event).
@@ -403,13 +406,19 @@ def _unbiasing_offset_ms(biases: Sequence[float], w: np.ndarray) -> float:
     return -float(np.sum(w[ok] * b[ok]) / np.sum(w[ok])) if ok.any() else 0.0
 
 
+def trial_weights(grid: Grid, names: Sequence[str]) -> np.ndarray:
+    """Each trial's weight in a fit over ``names``: each runner weighs the same, shared
+    among its trials."""
+    runner = [grid.runner[n] for n in names]
+    return np.array([1.0 / runner.count(r) for r in runner])
+
+
 def calibrate(grid: Grid, names: Sequence[str], model: str = "speed") -> dict[str, float]:
     """Constants fitted on the trials ``names``: per trial the level that zeroes its mean
     error, then a least-squares line of that level against the trial's stance speed
     (``model="speed"``) or its mean (``"constant"``), each runner weighing the same."""
     out: dict[str, float] = {}
-    runner = [grid.runner[n] for n in names]
-    w = np.array([1.0 / runner.count(r) for r in runner])
+    w = trial_weights(grid, names)
     for event, (base_key, slope_key) in LEVELS.items():
         # the knee's offset: what makes its own time unbiased on these runners
         weight_key, offset_key = KNEE_PARAMS[event]
@@ -528,6 +537,21 @@ def score_trial(
     return out
 
 
+def trial_record(trial: Trial, params: Mapping[str, float], conditions=CONDITIONS) -> dict:
+    """One trial's entry in a result: who and how fast, its stances, and every condition
+    scored with ``params``."""
+    return {
+        "runner": trial.runner,
+        "dataset": trial.dataset,
+        "speed": trial.speed_label,
+        "belt_speed": trial.belt_speed,
+        "rate_hz": trial.rate_hz,
+        "n_stances": sum(e["kind"] == "contact" for e in trial.events),
+        "n_unseen": len(unseen_events(trial)) // 2,
+        "conditions": score_trial(trial, params, conditions),
+    }
+
+
 def leave_one_runner_out(
     trials: Sequence[Trial],
     conditions=CONDITIONS,
@@ -553,15 +577,7 @@ def leave_one_runner_out(
                 continue
             if progress:
                 progress(f"score {t.name}")
-            result_trials[t.name] = {
-                "runner": t.runner,
-                "speed": t.speed_label,
-                "belt_speed": t.belt_speed,
-                "rate_hz": t.rate_hz,
-                "n_stances": sum(e["kind"] == "contact" for e in t.events),
-                "n_unseen": len(unseen_events(t)) // 2,
-                "conditions": score_trial(t, params, conditions),
-            }
+            result_trials[t.name] = trial_record(t, params, conditions)
     return {
         "conditions": [c[0] for c in conditions],
         "folds": folds,
@@ -682,6 +698,45 @@ def pooled_table(result: dict) -> str:
             ]
         )
     return format_table(header, rows)
+
+
+def dataset_table(result: dict) -> str:
+    """Mean (and SD between trials) of the native-rate biases by data set and belt speed."""
+    groups: dict[tuple[str, float], list[dict]] = {}
+    for r in result["trials"].values():
+        groups.setdefault((r["dataset"], r["speed"]), []).append(r["conditions"])
+    rows = []
+    for (dataset, speed), conds in sorted(groups.items()):
+        native = [c["native"] for c in conds]
+        leg = [c[LEG_ALONE] for c in conds if LEG_ALONE in c]
+
+        def stat(cs: list[dict], key: str) -> str:
+            v = np.array([c[key] for c in cs], float)
+            return f"{np.mean(v):+.1f} ({np.std(v):.1f})" if v.size else ""
+
+        rows.append(
+            [
+                dataset,
+                f"{speed:g}",
+                len(conds),
+                stat(native, "contact_bias_ms"),
+                stat(native, "toe_off_bias_ms"),
+                stat(leg, "toe_off_bias_ms"),
+                stat(native, "contact_time_bias_ms"),
+            ]
+        )
+    return format_table(
+        [
+            "data set",
+            "belt m/s",
+            "trials",
+            "contact bias ms (SD)",
+            "toe-off bias ms (SD)",
+            "toe-off, leg alone (SD)",
+            "contact time bias ms (SD)",
+        ],
+        rows,
+    )
 
 
 def unseen_note(result: dict) -> str:
@@ -819,10 +874,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="speed",
         help="levels as a line in the stance speed (default) or constants",
     )
-    args = parser.parse_args(argv)
-    trials = load_trials(
-        only=args.runners, progress=lambda s: print(f"building {s}", file=sys.stderr)
+    parser.add_argument(
+        "--shared-only",
+        action="store_true",
+        help="the runners of ../shared/data only (not ../external_data)",
     )
+    args = parser.parse_args(argv)
+
+    def building(s: str) -> None:
+        print(f"building {s}", file=sys.stderr)
+
+    if args.shared_only:
+        trials = load_trials(progress=building)
+    else:
+        trials, skipped = load_calibration_trials(progress=building)
+        for name, why in skipped.items():
+            print(f"not used: {name}: {why}", file=sys.stderr)
+    if args.runners:
+        trials = [t for t in trials if t.runner in args.runners]
     if not trials:
         print("No trial data found.", file=sys.stderr)
         return 2

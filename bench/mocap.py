@@ -62,7 +62,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-from _common import SHARED_DATA, format_table
+from _common import EXTERNAL_DATA, SHARED_DATA, format_table
 from runform.track import PoseTrack, TrackMeta
 
 SIDES = ("left", "right")
@@ -830,6 +830,40 @@ def load_trials(
                 progress(f"{spec.runner} {spec.speed_label:g} m/s")
             trials.append(spec.build())
     return trials
+
+
+#: A trial whose belt speed, measured from the stance foot, is off the data set's label by
+#: more than this fraction did not come through the harness (lab axes not found, markers
+#: mislabelled): it is listed, not used.
+BELT_TOLERANCE = 0.25
+
+
+def harness_problem(trial: Trial) -> str | None:
+    """Why the harness could not build ``trial`` faithfully, or None."""
+    belt = trial.belt_speed
+    if not (abs(belt - trial.speed_label) <= BELT_TOLERANCE * trial.speed_label):
+        return (
+            f"the stance foot moves at {belt:.2f} m/s, not the belt's {trial.speed_label:g} m/s "
+            "(the lab's axes or the foot markers are not what the harness expects)"
+        )
+    return None
+
+
+def load_calibration_trials(
+    external: Path | None = EXTERNAL_DATA,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[Trial], dict[str, str]]:
+    """The trials the event constants are calibrated and validated on: every trial of
+    ``../shared/data`` and, when ``external`` holds any, of the same data sets' other
+    runners there (a runner already in the shared data is not read twice). Returns the
+    trials and ``{trial name: why}`` for those the harness could not build
+    (:func:`harness_problem`), which are left out."""
+    trials = load_trials(progress=progress)
+    if external is not None and external.is_dir():
+        have = set(runners(trials))
+        trials += [t for t in load_trials(external, progress=progress) if t.runner not in have]
+    skipped = {t.name: why for t in trials if (why := harness_problem(t))}
+    return [t for t in trials if t.name not in skipped], skipped
 
 
 def runners(trials: Iterable[Trial]) -> list[str]:

@@ -58,26 +58,40 @@ def log(message: str) -> None:
 
 # ----------------------------------------------------------------------------- 1. force plate
 def force_plate_section() -> str:
-    """Seven runners with force-plate truth, leave one runner out (``bench/events_loro.py``)."""
+    """Every runner with force-plate truth, leave one runner out (``bench/events_loro.py``)."""
     import events_loro
     import mocap
     import pace_estimate
 
-    trials = mocap.load_trials(progress=lambda s: log(f"  building {s}"))
-    title = "## 1. Force plate: seven runners at 2–5 m/s, leave one runner out"
+    trials, skipped = mocap.load_calibration_trials(progress=lambda s: log(f"  building {s}"))
+    n_runners = len(mocap.runners(trials))
+    title = f"## 1. Force plate: {n_runners} runners at 2–5 m/s, leave one runner out"
     if not trials:
         return f"{title}\n\nSkipped: no force-plate data found under {SHARED_DATA}.\n"
     result = events_loro.leave_one_runner_out(trials, progress=lambda s: log(f"  {s}"))
     header, rows = mocap.check_rows(trials)
     truth = sorted({t.truth_method for t in trials})
     refs = sorted({t.attribution.split(" (subject")[0] for t in trials})
+    shared = [t for t in trials if t.runner in mocap.runners(mocap.load_trials())]
+    not_used = (
+        "Not used (the harness could not build them): "
+        + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        + "."
+        if skipped
+        else ""
+    )
     return "\n".join(
         [
             title,
             "",
             "Data: " + "; ".join(refs) + ". "
-            f"{len(trials)} trials of {len(mocap.runners(trials))} runners "
-            f"({', '.join(mocap.runners(trials))}). Built by `python bench/mocap.py`: lab axes "
+            f"{len(trials)} trials of {n_runners} runners ({', '.join(mocap.runners(trials))}). "
+            + (
+                f"The seven of `../shared/data` and, from `../external_data`, {EXTERNAL_SOURCES} "
+                if len(shared) < len(trials)
+                else ""
+            )
+            + "Built by `python bench/mocap.py`: lab axes "
             "from the data, marker label swaps undone, anatomical points and sole-level foot "
             "points carried from the static trial by per-segment rigid-body fits, the shoe's "
             "tip bending at the ball (see docs/algorithms.md#validation-harness), force-plate "
@@ -91,22 +105,36 @@ def force_plate_section() -> str:
             "",
             format_table(header, rows),
             "",
+            not_used,
+            "",
             mocap.floor_shift_note(),
             "",
             "Truth: " + " / ".join(truth) + ".",
             "",
-            "**Protocol.** The detector's calibrated constants are fitted on six runners and the "
-            "seventh is scored with them, for each runner in turn (each runner weighs the same "
-            "in a fit, whatever its number of trials). Every figure below comes from a runner "
-            "that its constants never saw. *native, leg alone* is the native rate with the "
-            "foot's pitch left out of the toe-off: what a clip gets whose foot points do not "
-            "show the push-off (docs/algorithms.md).",
+            "**Protocol.** The detector's calibrated constants are fitted on all runners but "
+            "one and that one is scored with them, for each runner in turn (each runner weighs "
+            "the same in a fit, whatever its number of trials). Every figure below comes from a "
+            "runner that its constants never saw. *native, leg alone* is the native rate with "
+            "the foot's pitch left out of the toe-off: what a clip gets whose foot points do "
+            "not show the push-off (docs/algorithms.md).",
             "",
             events_loro.format_result(result).replace("### ", "#### "),
             "",
+            "By data set and belt speed (held out; mean of the trials' biases, SD between trials):",
+            "",
+            events_loro.dataset_table(result),
+            "",
+            dataset_summary(result),
+            "",
             weak_points(result),
             "",
-            external_section(trials, result),
+            "### The timing error the product states",
+            "",
+            "Each analysis states how well its own contacts and toe-offs are timed "
+            "(`runform.metrics.event_timing.ENGINE_EVENT_ERROR`, by pace): the root mean square "
+            "of the held-out trials' biases above (worst = largest absolute bias):",
+            "",
+            events_loro.timing_error_table(result),
             "",
             "### The pace without a treadmill speed (`bench/pace_estimate.py`)",
             "",
@@ -114,7 +142,7 @@ def force_plate_section() -> str:
             "is measured in the image (the stance foot's speed under the hips times a leg "
             "length), formerly estimated from cadence; both against the belt:",
             "",
-            pace_estimate.report(pace_estimate.measure(trials)),
+            pace_estimate.report(pace_estimate.measure(shared)),
             "",
         ]
     )
@@ -133,9 +161,9 @@ EXTERNAL_SOURCES = (
 )
 
 
-def external_summary(ext: dict) -> str:
-    """What the external runners say, from their figures: the pooled biases, and how far
-    the two data sets' runners sit apart at toe-off (contacts agree)."""
+def dataset_summary(ext: dict) -> str:
+    """What the held-out figures say by data set: the contacts agree, the toe-offs sit
+    apart."""
 
     def mean(dataset: str, cond: str, key: str) -> float:
         v = [
@@ -157,63 +185,18 @@ def external_summary(ext: dict) -> str:
         mean("hamner", "native", "toe_off_bias_ms"),
     )
     return (
-        f"**What they say.** Pooled, the engine is {pooled('contact_bias_ms'):+.0f} ms off on "
-        f"contact and {pooled('toe_off_bias_ms'):+.0f} ms on toe-off here, against about zero on "
-        "the held-out folds: seven runners did not span how runners differ. The contacts of "
-        f"the two data sets agree (Fukuchi {fc:+.0f} ms, Hamner {hc:+.0f} ms), and so do "
-        "the contact witnesses' own biases. The toe-offs do not: Fukuchi's runners "
-        f"{ft:+.0f} ms, Hamner's {ht:+.0f} ms, and every toe-off witness (the knee's peak "
+        "**The two data sets.** Held out, the contacts of the two data sets agree (Fukuchi "
+        f"{fc:+.0f} ms, Hamner {hc:+.0f} ms on average). The toe-offs do not: Fukuchi's "
+        f"runners {ft:+.0f} ms, Hamner's {ht:+.0f} ms. Every toe-off witness (the knee's peak "
         "extension and its flexion, which use no foot point, as much as the foot's pitch and "
         "clearance) puts the two data sets about 20 ms apart, with a spread of 3-8 ms between "
-        "runners inside each. Their force curves' unloading tails are alike. Which data set's "
-        "toe-off is right is not settled (docs/decisions.md); the timing error the product "
-        "states is taken over both (below)."
+        "runners inside each; their force curves' unloading tails are alike. Which data "
+        "set's toe-off is right is not settled (docs/decisions.md): each runner weighs the "
+        "same in the fit, so the constants sit nearer the data set with more runners "
+        "(Fukuchi), and the timing error the product states is taken over both (below). "
+        f"Pooled: contact {pooled('contact_bias_ms'):+.1f} ms, toe-off "
+        f"{pooled('toe_off_bias_ms'):+.1f} ms."
     )
-
-
-def external_section(calibration: list, result: dict) -> str:
-    """Runners that took part in no choice, scored with the shipped constants, and the
-    timing error the product states (over every runner scored out of sample)."""
-    import events_loro
-    import external_runners
-    import mocap
-
-    ext_trials = external_runners.load_external(
-        exclude=mocap.runners(calibration), progress=lambda s: log(f"  external {s}")
-    )
-    lines = ["### Runners never used for any choice (`bench/external_runners.py`)", ""]
-    ext: dict = {"trials": {}}
-    if ext_trials:
-        ext = external_runners.score_external(ext_trials, progress=lambda s: log(f"  {s}"))
-        lines += [
-            "The seven runners above shaped every choice of the detector (its witnesses, "
-            "weights and levels), even where a fold left one out. These runners shaped none: "
-            f"the shipped constants are scored on them unchanged. {EXTERNAL_SOURCES}",
-            "",
-            external_summary(ext),
-            "",
-            external_runners.format_external(ext, ext_trials),
-        ]
-    else:
-        lines.append(
-            f"Skipped: no runner found under {external_runners.EXTERNAL_DATA} "
-            "(`RUNFORM_EXTERNAL_DATA`)."
-        )
-    combined = {"trials": {**result["trials"], **ext["trials"]}}
-    n_runners = len({r["runner"] for r in combined["trials"].values()})
-    lines += [
-        "",
-        "### The timing error the product states",
-        "",
-        "Each analysis states how well its own contacts and toe-offs are timed "
-        "(`runform.metrics.event_timing.ENGINE_EVENT_ERROR`, by pace). The figures are the "
-        "root mean square of the trials' biases over every trial scored out of sample: the "
-        f"held-out folds above and the external runners ({len(combined['trials'])} trials of "
-        f"{n_runners} runners; worst = largest absolute bias):",
-        "",
-        events_loro.timing_error_table(combined),
-    ]
-    return "\n".join(lines)
 
 
 def weak_points(result: dict) -> str:

@@ -59,17 +59,15 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    missed contact; a duty factor outside running; a contact under half the clip's median
    contact time, a stance cut short) are rejected with the reason.
 
-**Calibration.** The two levels grow linearly with the stance foot's speed under the hips,
+**Calibration.** The two levels are lines in the stance foot's speed under the hips,
 measured in the track in leg lengths per second
-(:func:`~runform.gait.clearance.running_speed`, both feet's stances pooled): a faster
-runner's foot comes down and lifts off faster, so the same height is passed closer to the
-event; outside the speeds they were
-fitted on (:data:`CALIBRATED_SPEEDS`) the level at the nearer end is used. Their four
-constants, and the
-knee's and the foot speed's offsets, are fitted on seven runners at 2-5 m/s against force
-plates (Fukuchi 2017; Hamner & Delp 2013) and validated leave-one-runner-out: the constants
-that score a runner were fitted without that runner (``bench/events_loro.py``,
-``docs/validation.md``).
+(:func:`~runform.gait.clearance.running_speed`, both feet's stances pooled): how high the
+foot is when the force plate sees it land or leave changes with pace; outside the speeds
+they were fitted on (:data:`CALIBRATED_SPEEDS`) the level at the nearer end is used. Their
+four constants, and the witnesses' offsets, are fitted on 36 runners at 2-5 m/s against
+force plates (Fukuchi 2017: 26 runners; Hamner & Delp 2013: 10) and validated
+leave-one-runner-out: the constants that score a runner were fitted without that runner
+(``bench/events_loro.py``, ``docs/validation.md``).
 """
 
 from __future__ import annotations
@@ -95,12 +93,12 @@ from runform.geometry import leg_length
 from runform.keypoints import SIDES
 from runform.track import PoseTrack
 
-#: Stance speeds (leg lengths per second) the levels' lines were fitted on: the seven
-#: force-plate runners at 2-5 m/s measure 2.0-5.4. Outside, a line is not extrapolated: the
+#: Stance speeds (leg lengths per second) the levels' lines were fitted on: the 36
+#: force-plate runners at 2-5 m/s measure 2.0-6.2. Outside, a line is not extrapolated: the
 #: level at the nearer end is used (a track whose stance foot barely moves under the hips,
 #: as in a synthetic runner or a wrongly tracked foot, would otherwise get levels no runner
 #: was calibrated on).
-CALIBRATED_SPEEDS = (2.0, 5.5)
+CALIBRATED_SPEEDS = (2.0, 6.2)
 
 
 @dataclass
@@ -187,10 +185,10 @@ class FootClearanceDetector:
     same_stance_fraction: float = 0.5
     segment_cutoff_hz: float = 6.0
     drift_window_s: float = 1.2
-    contact_level: float = 0.02187
-    toe_off_level: float = 0.02431
-    contact_level_per_speed: float = -0.003048
-    toe_off_level_per_speed: float = -0.001189
+    contact_level: float = 0.00181
+    toe_off_level: float = 0.02978
+    contact_level_per_speed: float = 0.003579
+    toe_off_level_per_speed: float = -0.003582
     max_interval_ratio: float = 1.5
     duty_factor_range: tuple[float, float] = (0.12, 0.62)
     max_rhythm_offset: float = 0.15
@@ -200,15 +198,15 @@ class FootClearanceDetector:
     contact_offset_s: float = 0.0
     toe_off_offset_s: float = 0.0
     knee_weight: float = 1 / 3
-    knee_offset_s: float = 0.0147
+    knee_offset_s: float = -0.0003
     flexion_weight: float = 1 / 3
-    flexion_offset_s: float = -0.0409
+    flexion_offset_s: float = -0.0535
     contact_knee_weight: float = 0.5
-    contact_knee_offset_s: float = 0.0207
+    contact_knee_offset_s: float = 0.0148
     contact_speed_weight: float = 0.75
-    contact_speed_offset_s: float = -0.0197
+    contact_speed_offset_s: float = -0.026
     pitch_weight: float = 0.5
-    pitch_offset_s: float = 0.0159
+    pitch_offset_s: float = 0.0088
     pitch_level_deg: float = LEVEL_DEG
     pitch_disagreement_s: float = 0.05
     clearance_disagreement_s: float = 0.05

@@ -340,14 +340,14 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             12.0,
             30.0,
-            _FUKUCHI + " (median 16/19/22/24/26/28 % at 2/2.5/3/3.5/4/4.5 m/s, 15–27 % at 3 m/s: "
+            _FUKUCHI + " (median 16/20/23/25/27/29 % at 2/2.5/3/3.5/4/4.5 m/s, 17–27 % at 3 m/s: "
             "it grows with speed); Wille 2014 "
             "(distance predicts braking and knee load); Souza 2016 (every runner lands "
             "somewhat ahead: a sliding scale, no cut-off)",
             "A thigh ~25° ahead and a shank ~5° ahead at contact already put the ankle ~25 % of "
             "leg length ahead of the hip; the ankle is a proxy for the foot's contact point. The "
             "band describes ~3 m/s and moves with the runner's pace (shifted by the seven "
-            "runners' median, 16 % at 2 m/s to 28 % at 4.5–5 m/s).",
+            "runners' median, 16 % at 2 m/s to 29 % at 4.5–5 m/s).",
         ),
         concern="high",
         needs=("hip", "ankle"),

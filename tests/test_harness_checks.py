@@ -1,6 +1,6 @@
-"""Scoring runners outside the calibration (``bench/external_runners.py``): which trials the
-harness could not build, and the by-data-set table. The scoring itself is the same code as
-the leave-one-runner-out benchmark (``tests/test_events_loro.py``)."""
+"""The harness's check that a trial came through (``mocap.harness_problem``), and the
+benchmark's by-data-set table (``events_loro.dataset_table``). The scoring itself is tested
+in ``tests/test_events_loro.py``."""
 
 from __future__ import annotations
 
@@ -11,17 +11,18 @@ from types import SimpleNamespace
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-import external_runners  # noqa: E402
+import events_loro  # noqa: E402
+import mocap  # noqa: E402
 
 
 def test_a_trial_whose_foot_does_not_move_at_the_belt_speed_is_not_scored():
     ok = SimpleNamespace(belt_speed=3.58, speed_label=3.5)
     still = SimpleNamespace(belt_speed=0.01, speed_label=3.5)
     unknown = SimpleNamespace(belt_speed=float("nan"), speed_label=2.5)
-    assert external_runners.harness_problem(ok) is None
-    why = external_runners.harness_problem(still)
+    assert mocap.harness_problem(ok) is None
+    why = mocap.harness_problem(still)
     assert why is not None and "0.01 m/s" in why and "3.5 m/s" in why
-    assert external_runners.harness_problem(unknown) is not None
+    assert mocap.harness_problem(unknown) is not None
 
 
 def test_the_group_table_gives_each_data_set_and_speed_its_mean_and_spread():
@@ -39,7 +40,7 @@ def test_the_group_table_gives_each_data_set_and_speed_its_mean_and_spread():
             "c": trial("hamner", 2.0, 1.0, -8.0),
         }
     }
-    table = external_runners.group_table(result)
+    table = events_loro.dataset_table(result)
     lines = table.splitlines()
     assert len(lines) == 4  # header, rule, two groups
     fukuchi = next(line for line in lines if "fukuchi" in line)
