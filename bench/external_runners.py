@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import events_loro
 import mocap
 from _common import format_table
-from mocap import Trial, check_rows, load_calibration_trials, load_trials, runners
+from mocap import Trial, check_rows, load_trials, runners
 
 QUICK = ("native", events_loro.LEG_ALONE, "60 Hz + 8 px")
 
@@ -42,7 +42,8 @@ def load_external(
     """Every force-plate trial under ``data_dir`` whose runner is not in ``exclude``."""
     if not data_dir.is_dir():
         return []
-    return [t for t in load_trials(data_dir, progress=progress) if t.runner not in exclude]
+    only = [r for r in mocap.available_runners(data_dir) if r not in exclude]
+    return load_trials(data_dir, only=only, progress=progress) if only else []
 
 
 def score_external(
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every condition of events_loro")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
-    calibration = runners(load_calibration_trials()[0])
+    calibration = mocap.calibration_runners()
     trials = load_external(
         args.data, calibration, progress=lambda s: print(f"building {s}", file=sys.stderr)
     )

@@ -53,7 +53,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -818,18 +818,32 @@ def load_trials(
     Trials whose data is absent are skipped. ``with_forces=False`` adds RBDS0041's 3.5 and
     4.5 m/s marker trials (no force plate: empty ``events``).
     """
+    trials: list[Trial] = []
+    for spec in _specs(data_dir, with_forces):
+        if only and spec.runner not in only:
+            continue
+        if progress:
+            progress(f"{spec.runner} {spec.speed_label:g} m/s")
+        trials.append(spec.build())
+    return trials
+
+
+def _specs(data_dir: Path, with_forces: bool = True) -> Iterator:
+    """The trials present under ``data_dir``, described and not yet built (cheap)."""
     import fukuchi_data
     import hamner_data
 
-    trials: list[Trial] = []
     for loader in (fukuchi_data.trials, hamner_data.trials):
-        for spec in loader(data_dir, with_forces=with_forces):
-            if only and spec.runner not in only:
-                continue
-            if progress:
-                progress(f"{spec.runner} {spec.speed_label:g} m/s")
-            trials.append(spec.build())
-    return trials
+        yield from loader(data_dir, with_forces=with_forces)
+
+
+def available_runners(data_dir: Path = SHARED_DATA) -> list[str]:
+    """The runners with force-plate trials under ``data_dir``, without building them."""
+    out: list[str] = []
+    for spec in _specs(data_dir):
+        if spec.runner not in out:
+            out.append(spec.runner)
+    return out
 
 
 #: A trial whose belt speed, measured from the stance foot, is off the data set's label by
@@ -849,19 +863,30 @@ def harness_problem(trial: Trial) -> str | None:
     return None
 
 
+def calibration_runners(external: Path | None = EXTERNAL_DATA) -> list[str]:
+    """The runners :func:`load_calibration_trials` reads, without building their trials."""
+    names = available_runners()
+    if external is not None and external.is_dir():
+        names += [r for r in available_runners(external) if r not in names]
+    return names
+
+
 def load_calibration_trials(
     external: Path | None = EXTERNAL_DATA,
     progress: Callable[[str], None] | None = None,
+    shared: Sequence[Trial] | None = None,
 ) -> tuple[list[Trial], dict[str, str]]:
     """The trials the event constants are calibrated and validated on: every trial of
-    ``../shared/data`` and, when ``external`` holds any, of the same data sets' other
-    runners there (a runner already in the shared data is not read twice). Returns the
-    trials and ``{trial name: why}`` for those the harness could not build
-    (:func:`harness_problem`), which are left out."""
-    trials = load_trials(progress=progress)
+    ``../shared/data`` (or ``shared``, those already built) and, when ``external`` holds
+    any, of the same data sets' other runners there (a runner already in the shared data is
+    not built twice). Returns the trials and ``{trial name: why}`` for those the harness
+    could not build (:func:`harness_problem`), which are left out."""
+    trials = list(shared) if shared is not None else load_trials(progress=progress)
     if external is not None and external.is_dir():
         have = set(runners(trials))
-        trials += [t for t in load_trials(external, progress=progress) if t.runner not in have]
+        new = [r for r in available_runners(external) if r not in have]
+        if new:
+            trials += load_trials(external, only=new, progress=progress)
     skipped = {t.name: why for t in trials if (why := harness_problem(t))}
     return [t for t in trials if t.name not in skipped], skipped
 

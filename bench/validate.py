@@ -63,7 +63,11 @@ def force_plate_section() -> str:
     import mocap
     import pace_estimate
 
-    trials, skipped = mocap.load_calibration_trials(progress=lambda s: log(f"  building {s}"))
+    shared = mocap.load_trials(progress=lambda s: log(f"  building {s}"))
+    trials, skipped = mocap.load_calibration_trials(
+        progress=lambda s: log(f"  building {s}"), shared=shared
+    )
+    shared = [t for t in shared if t.name not in skipped]
     n_runners = len(mocap.runners(trials))
     title = f"## 1. Force plate: {n_runners} runners at 2–5 m/s, leave one runner out"
     if not trials:
@@ -72,7 +76,6 @@ def force_plate_section() -> str:
     header, rows = mocap.check_rows(trials)
     truth = sorted({t.truth_method for t in trials})
     refs = sorted({t.attribution.split(" (subject")[0] for t in trials})
-    shared = [t for t in trials if t.runner in mocap.runners(mocap.load_trials())]
     not_used = (
         "Not used (the harness could not build them): "
         + "; ".join(f"{k}: {v}" for k, v in skipped.items())
@@ -161,20 +164,20 @@ EXTERNAL_SOURCES = (
 )
 
 
-def dataset_summary(ext: dict) -> str:
+def dataset_summary(result: dict) -> str:
     """What the held-out figures say by data set: the contacts agree, the toe-offs sit
     apart."""
 
     def mean(dataset: str, cond: str, key: str) -> float:
         v = [
             r["conditions"][cond][key]
-            for r in ext["trials"].values()
+            for r in result["trials"].values()
             if r["dataset"] == dataset and cond in r["conditions"]
         ]
         return float(np.mean(v)) if v else float("nan")
 
     def pooled(key: str) -> float:
-        return float(np.mean([r["conditions"]["native"][key] for r in ext["trials"].values()]))
+        return float(np.mean([r["conditions"]["native"][key] for r in result["trials"].values()]))
 
     fc, hc = (
         mean("fukuchi", "native", "contact_bias_ms"),

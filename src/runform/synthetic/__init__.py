@@ -16,11 +16,12 @@ ground at ``z = 0``, ``x = 0`` at the hips on a treadmill):
   lowest point is on the ground (``z = 0``) and which moves backward relative to the hips at
   ``speed_mps`` (the belt). A rearfoot strike lands on the heel with the toe up, rolls flat,
   then pivots on the toe (heel rise) until toe-off; a forefoot strike lands on the toe and
-  lowers the heel; a midfoot strike lands flat. For the first 25 ms the foot settles as a
+  lowers the heel; a midfoot strike lands flat. For the first 30 ms the foot settles as a
   real one does: it lands 4 mm above its plateau (shoe and heel pad still to compress) and
-  still sliding forward over the belt at 1.3 m/s, and comes to rest 16 mm further on, both
-  slowing smoothly to nothing (real heels stop sliding 14-20 ms after the force plate's
-  20 N; without this, the engine calibrated on them timed this runner 10 ms early).
+  still sliding forward over the belt at 1.6 m/s, and comes to rest 24 mm further on, both
+  slowing smoothly to nothing (real heels slow under 5 % of their late-swing speed 17-25 ms
+  after the force plate's 20 N; without the settling, the engine calibrated on them timed
+  this runner 10 ms early).
 - **Swing** is a C1 piecewise cubic Hermite path of the foot (position of a reference point and
   foot pitch) through anatomically placed knots: toe lift-off, heel recovery (set by
   ``heel_recovery_height_m``), peak knee lift, swing-leg retraction, impact (the striking point
