@@ -1,4 +1,4 @@
-"""How well does runform know how fast the runner ran? Seven force-plate runners, 2-5 m/s.
+"""How well does runform know how fast the runner ran? 36 force-plate runners, 2-5 m/s.
 
 Speed-dependent bands (drive, thigh extension, swing knee flexion, heel recovery,
 touchdown distance) are moved to the runner's pace, so a wrong pace misjudges every one of
@@ -17,7 +17,9 @@ It also fits ``IMAGE_SPEED_FACTOR`` leaving each runner out, to show the shipped
 is not one runner's. Prints one row per trial, then the root mean square and the worst
 error of each estimate.
 
-Usage: ``python bench/pace_estimate.py`` (needs ``../shared/data``).
+Usage: ``python bench/pace_estimate.py`` (needs ``../shared/data``; reads the runners of
+``../external_data`` too when it is there, as the event calibration does;
+``--shared-only`` for the seven).
 """
 
 from __future__ import annotations
@@ -140,9 +142,21 @@ def report(rows: Sequence[dict]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
     import mocap
 
-    trials = mocap.load_trials()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--shared-only",
+        action="store_true",
+        help="only the seven runners of ../shared/data, not those of ../external_data",
+    )
+    args = parser.parse_args(argv)
+    if args.shared_only:
+        trials = mocap.load_trials()
+    else:
+        trials, _ = mocap.load_calibration_trials()
     if not trials:
         print("No trial data found.", file=sys.stderr)
         return 2

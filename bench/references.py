@@ -21,19 +21,14 @@ where a trial has no force plate), not the speed the data set names.
 are interpolated linearly between that runner's own trials onto a common grid (2.0, 2.5 ...
 5.0 m/s), reaching at most :data:`REACH_MPS` beyond the runner's fastest or slowest trial.
 At each grid speed the table gives the median across runners (each runner once), the
-interquartile range and the range. The references are those medians, made monotone in speed
-where physiology says so (:data:`DIRECTION`; pooled adjacent violators): ``reference_value``
-in ``runform.findings.pace`` interpolates them.
+interquartile range and the range. The references are the median at :data:`ANCHOR_MPS`
+carried to the other speeds by the runners' own changes (:func:`chained`), made monotone in
+speed where physiology says so (:data:`DIRECTION`; pooled adjacent violators):
+``reference_value`` in ``runform.findings.pace`` interpolates them.
 
-**2-D against 3-D** (``--angles``, on by default): the 2-D thigh angle (hip->knee against
-vertical, :func:`runform.metrics.angles.frame_angles`) and knee angle against the authors'
-3-D joint angles: Hamner's OpenSim inverse kinematics (``ik/Run_N.mot``: ``hip_flexion``,
-``knee_angle``, ``pelvis_tilt``) and Fukuchi's processed gait-cycle mean curves
-(``RBDSxxxprocessed.txt``: ``RhipAngZ25``...). Both are compared as gait-cycle mean curves
-over the same strides (force-plate contacts where the trial has them, else the engine's),
-at peak extension and peak flexion of the hip, and at contact, stance peak and swing peak of
-the knee. The pelvis's sagittal tilt (the ASIS-PSIS line from the markers; Hamner's model
-``pelvis_tilt`` too) explains the hip offset: thigh angle ~= hip angle - anterior pelvic tilt.
+**2-D against 3-D** (on by default; ``--no-angles`` to skip): on the runners whose 3-D
+curves are in ``../shared/data``, runform's 2-D thigh and knee angles against the authors'
+3-D joint angles (:mod:`angle_offsets`).
 
 Nothing here is written to disk: the Hamner data carries no licence, so only numbers and
 summary tables are published (``docs/references.md``).
@@ -48,7 +43,6 @@ Command line::
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,8 +53,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import angle_offsets
 import mocap
-from _common import SHARED_DATA, format_table
+from _common import EXTERNAL_DATA, SHARED_DATA, format_table
+from runform.keypoints import SIDES
 
 #: Metrics whose reference follows the speed, with the direction physiology gives them:
 #: +1 rises with speed, -1 falls (drive: Clark 2020; swing knee flexion and heel recovery:
@@ -82,15 +78,20 @@ CONTEXT_METRICS: tuple[str, ...] = (
     "hip_extension_trunk_deg",
     "knee_flexion_contact_deg",
     "knee_flexion_stance_peak_deg",
+    "vertical_oscillation_pct",
 )
 #: Grid of speeds (m/s) the references are given at.
 SPEED_GRID: tuple[float, ...] = (2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+#: The speed a catalogue band describes (``runform.findings.pace``): the references are
+#: anchored there, at the median across runners.
+ANCHOR_MPS = 3.0
+#: How the findings move each band with the pace (``runform.findings.specs``): drive bands
+#: are scaled by the ratio of the references, the others shifted by their difference.
+PACE_MODE: dict[str, str] = {"drive_peak_deg_s": "scale", "drive_mean_deg_s": "scale"}
 #: How far (m/s) beyond its own slowest or fastest trial a runner is extended.
 REACH_MPS = 0.2
 #: Decimals kept in the reference tables, per metric.
 DECIMALS: dict[str, int] = {"heel_recovery_ratio": 3}
-
-SIDES = ("left", "right")
 
 
 # ----------------------------------------------------------------------------- one trial
@@ -109,6 +110,7 @@ class TrialResult:
     steps: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     angles: dict | None = None
+    findings: list[dict] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -128,6 +130,7 @@ class TrialResult:
                 "sides": self.sides,
                 "error": self.error,
                 "angles": self.angles,
+                "findings": self.findings,
             }
         )
 
@@ -141,6 +144,7 @@ def _side_median(entry: Mapping | None, side: str) -> float | None:
 def measure_trial(trial: mocap.Trial, angles: bool = True) -> TrialResult:
     """Run the engine on one trial drawn as a side view (clean, marker rate, facing left)."""
     from runform.errors import RunformError
+    from runform.findings import findings_from_analysis
     from runform.pipeline import AnalysisOptions, analyze_track
 
     track = mocap.project(trial, None, 0.0, "left")
@@ -160,6 +164,11 @@ def measure_trial(trial: mocap.Trial, angles: bool = True) -> TrialResult:
         result.error = str(exc)
     if analysis is not None:
         doc = analysis.to_dict()
+        # what the product would tell this (healthy) runner
+        result.findings = [
+            {"id": f["id"], "severity": round(float(f["severity"]), 2), "side": f.get("side")}
+            for f in findings_from_analysis(doc)
+        ]
         if not measured:
             # no force plate: the belt speed from the stance foot over the engine's stances
             speed = mocap.belt_speed(trial.time, trial.points, doc["events"])
@@ -181,7 +190,7 @@ def measure_trial(trial: mocap.Trial, angles: bool = True) -> TrialResult:
             if vals:
                 result.values[metric] = float(np.mean(vals))
     if angles:
-        result.angles = compare_angles(trial, analysis)
+        result.angles = angle_offsets.compare_angles(trial, analysis)
     return result
 
 
@@ -296,17 +305,64 @@ class _Named:
     runner: str
 
 
+def chained(
+    rows: Sequence[dict], mode: str = "shift", anchor: float = ANCHOR_MPS
+) -> list[tuple[float, float, int]]:
+    """The reference by speed from the runners' own changes between neighbouring speeds.
+
+    ``rows`` are :func:`by_speed`'s rows (each with ``runners``: every runner's value at
+    that speed). The reference at ``anchor`` is the median across runners there; from it,
+    each step to the next speed out adds the median of the changes of the runners measured
+    at both speeds (``mode`` "shift": differences; "scale": ratios). A median across
+    runners at each speed instead compares different people where runners drop out (only
+    some runners reach 2 or 5 m/s), and can fall between two speeds where every runner
+    rises. Returns ``[(speed, value, runners in the step)]`` for the speeds reached.
+
+    >>> rows = [
+    ...     {"speed_mps": 2.0, "runners": {"a": 10.0}},
+    ...     {"speed_mps": 3.0, "runners": {"a": 12.0, "b": 20.0}},
+    ...     {"speed_mps": 4.0, "runners": {"b": 23.0}},
+    ... ]
+    >>> chained(rows)
+    [(2.0, 14.0, 1), (3.0, 16.0, 2), (4.0, 19.0, 1)]
+    """
+    speeds = [r["speed_mps"] for r in rows]
+    if anchor not in speeds:
+        return []
+    i0 = speeds.index(anchor)
+    at0 = rows[i0]["runners"]
+    if not at0:
+        return []
+    out = {anchor: (float(np.median(list(at0.values()))), len(at0))}
+    for step in (+1, -1):
+        i = i0
+        while 0 <= i + step < len(rows):
+            a, b = rows[i]["runners"], rows[i + step]["runners"]
+            both = [r for r in a if r in b]
+            if not both:
+                break
+            prev = out[speeds[i]][0]
+            if mode == "scale":
+                value = prev * float(np.median([b[r] / a[r] for r in both]))
+            else:
+                value = prev + float(np.median([b[r] - a[r] for r in both]))
+            out[speeds[i + step]] = (value, len(both))
+            i += step
+    return [(s, *out[s]) for s in speeds if s in out]
+
+
 def references(results: Sequence[TrialResult]) -> dict:
-    """Per metric: the by-speed table, the monotone references and the line fit."""
+    """Per metric: the by-speed table, the references (:func:`chained`, made monotone where
+    :data:`DIRECTION` says) and the line fit."""
     out: dict = {}
     for metric, direction in DIRECTION.items():
         rows = by_speed(results, metric)
-        have = [r for r in rows if r["n"] > 0]
+        steps = chained(rows, PACE_MODE.get(metric, "shift"))
         ref = []
-        if have:
-            smooth = monotone([r["median"] for r in have], [r["n"] for r in have], direction)
+        if steps:
+            smooth = monotone([v for _, v, _ in steps], [n for _, _, n in steps], direction)
             digits = DECIMALS.get(metric, 1)
-            ref = [(r["speed_mps"], round(v, digits)) for r, v in zip(have, smooth, strict=True)]
+            ref = [(s, round(v, digits)) for (s, _, _), v in zip(steps, smooth, strict=True)]
         out[metric] = {
             "direction": direction,
             "by_speed": rows,
@@ -318,221 +374,45 @@ def references(results: Sequence[TrialResult]) -> dict:
     return out
 
 
-# ----------------------------------------------------------------------------- 2-D vs 3-D
-#: Fukuchi processed-file column tag of each trial speed label.
-FUKUCHI_TAG = {2.5: "25", 3.5: "35", 4.5: "45"}
-
-
-def _fukuchi_folder(runner: str) -> Path:
-    return SHARED_DATA / ("fukuchi_rbds0041" if runner == "RBDS0041" else "fukuchi_rbds002")
-
-
-def _strides(trial: mocap.Trial, analysis_events: list[dict] | None, side: str) -> list:
-    """(contact, next contact) pairs of one foot: force-plate contacts when the trial has
-    them, else the engine's; strides far from the median duration are dropped."""
-    events = trial.events or analysis_events or []
-    contacts = sorted(e["time_s"] for e in events if e["side"] == side and e["kind"] == "contact")
-    pairs = list(itertools.pairwise(contacts))
-    if not pairs:
-        return []
-    dur = np.median([b - a for a, b in pairs])
-    return [(a, b) for a, b in pairs if 0.7 * dur <= b - a <= 1.3 * dur]
-
-
-def cycle_mean(
-    time: np.ndarray, series: np.ndarray, strides: Sequence[tuple[float, float]], n: int = 101
-) -> np.ndarray | None:
-    """Mean over strides of ``series`` resampled on 0-100 % of each stride (NaN-free ones)."""
-    pct = np.linspace(0.0, 1.0, n)
-    curves = []
-    for a, b in strides:
-        sel = (time >= a - 0.05) & (time <= b + 0.05)
-        if sel.sum() < 10 or not np.isfinite(series[sel]).all():
-            continue
-        curves.append(np.interp(a + pct * (b - a), time[sel], series[sel]))
-    return np.mean(curves, axis=0) if curves else None
-
-
-def pelvis_tilt_series(trial: mocap.Trial) -> np.ndarray | None:
-    """Anterior tilt (deg, + = ASIS below PSIS) of the ASIS-PSIS line in the sagittal plane,
-    per marker frame, from the running trial's own pelvis markers."""
-    if trial.dataset == "fukuchi":
-        import fukuchi
-        import fukuchi_data
-
-        spec = next(
-            (
-                s
-                for s in fukuchi_data.trials(SHARED_DATA, with_forces=False)
-                if s.runner == trial.runner and s.speed_label == trial.speed_label
-            ),
-            None,
-        )
-        if spec is None:
-            return None
-        _, markers = fukuchi.load_markers(spec.folder / spec.markers)
-        front, back = ("R.ASIS", "L.ASIS"), ("R.PSIS", "L.PSIS")
-        feet = ("R.Heel.Bottom", "L.Heel.Bottom")
-    else:
-        import hamner_data
-
-        folder = SHARED_DATA / "hamner2013" / f"subject{trial.runner.removeprefix('hamner')}"
-        _, markers = hamner_data._trc_markers(
-            folder / "expData" / f"Run_{int(trial.speed_label)}.trc"
-        )
-        front, back, feet = ("RASI", "LASI"), ("RPSI", "LPSI"), ("RCAL", "LCAL")
-    if not all(m in markers for m in (*front, *back)):
-        return None
-    axes = mocap.lab_axes(markers, front, back, [f for f in feet if f in markers])
-    f = np.nanmean(np.stack([markers[m] for m in front]), axis=0) @ axes.T
-    b = np.nanmean(np.stack([markers[m] for m in back]), axis=0) @ axes.T
-    d = f - b
-    return np.degrees(np.arctan2(-d[:, 1], d[:, 0]))
-
-
-def _reference_3d(trial: mocap.Trial, side: str) -> dict[str, np.ndarray] | None:
-    """The authors' 3-D hip flexion and knee flexion (deg) for one leg of a trial: per
-    frame (Hamner, on the marker clock) or as gait-cycle mean curves (Fukuchi)."""
-    s = side[0]
-    if trial.dataset == "hamner":
-        from runform.pose.formats.opensim import read_mot
-
-        folder = SHARED_DATA / "hamner2013" / f"subject{trial.runner.removeprefix('hamner')}"
-        ik = read_mot(folder / "ik" / f"Run_{int(trial.speed_label)}.mot")
-        t = np.asarray(ik.time, float)
-
-        def at(col: str) -> np.ndarray:
-            return np.interp(trial.time, t, np.asarray(ik.columns[col], float), np.nan, np.nan)
-
-        return {
-            "frames": np.array(1.0),
-            "hip": at(f"hip_flexion_{s}"),
-            # the model's knee angle is negative in flexion
-            "knee": -at(f"knee_angle_{s}"),
-            "pelvis_tilt": at("pelvis_tilt"),
-        }
-    tag = FUKUCHI_TAG.get(trial.speed_label)
-    path = _fukuchi_folder(trial.runner) / f"{trial.runner}processed.txt"
-    if tag is None or not path.is_file():
-        return None
-    with open(path) as fh:
-        header = fh.readline().rstrip("\n").split("\t")
-    data = np.genfromtxt(path, delimiter="\t", skip_header=1)
-    col = {name: data[:, i] for i, name in enumerate(header)}
-    p = s.upper()
-    if f"{p}hipAngZ{tag}" not in col:
-        return None
-    return {"hip": col[f"{p}hipAngZ{tag}"], "knee": col[f"{p}kneeAngZ{tag}"]}
-
-
-def compare_angles(trial: mocap.Trial, analysis=None) -> dict:
-    """2-D thigh and knee angle curves against the authors' 3-D hip and knee, per leg.
-
-    Offsets are 2-D minus 3-D on gait-cycle mean curves over the same strides: at peak hip
-    extension (minimum), at peak hip flexion (maximum), and for the knee at contact, at its
-    stance peak (before the 2-D curve's toe-off) and at its swing peak. ``pelvis_tilt_*`` is
-    the anterior tilt of the ASIS-PSIS line (markers) at the 3-D hip's extreme;
-    ``model_tilt_*`` Hamner's model ``pelvis_tilt`` sign-flipped to anterior-positive.
-    """
-    from runform.metrics.angles import frame_angles
-
-    if analysis is not None:
-        track, direction = analysis.track, analysis.direction
-        events = analysis.to_dict()["events"]
-    else:  # the engine refused the trial: angles of the projected track itself
-        track, direction, events = mocap.project(trial, None, 0.0, "left"), -1, None
-    ang = frame_angles(track, direction)
-    t = np.asarray(track.time, float)
-    tilt_markers = pelvis_tilt_series(trial)
-    out: dict = {"sides": {}}
-    for side in SIDES:
-        ref = _reference_3d(trial, side)
-        strides = _strides(trial, events, side)
-        if ref is None or not strides:
-            continue
-        thigh2 = cycle_mean(t, ang["thigh"][side], strides)
-        knee2 = cycle_mean(t, ang["knee"][side], strides)
-        if thigh2 is None or knee2 is None:
-            continue
-        tilt = None
-        if tilt_markers is not None:
-            tilt = cycle_mean(trial.time, tilt_markers, strides)
-        model_tilt = None
-        if "frames" in ref:
-            hip3 = cycle_mean(trial.time, ref["hip"], strides)
-            knee3 = cycle_mean(trial.time, ref["knee"], strides)
-            model_tilt = -cycle_mean(trial.time, ref["pelvis_tilt"], strides)
-            # frame by frame: thigh = hip + model pelvis tilt, if the model and 2-D agree
-            th = np.interp(trial.time, t, ang["thigh"][side])
-            resid = th - (ref["hip"] + ref["pelvis_tilt"])
-            frame_check = {
-                "thigh_minus_hip_plus_tilt_mean_deg": float(np.nanmean(resid)),
-                "thigh_minus_hip_plus_tilt_sd_deg": float(np.nanstd(resid)),
-            }
-        else:
-            hip3, knee3 = ref["hip"], ref["knee"]
-            frame_check = {}
-        if hip3 is None or knee3 is None:
-            continue
-        toe = _toe_off_fraction(trial, events, side, strides)
-        stance = slice(0, max(2, int(round(100 * toe)) + 1))
-        i_ext, i_flex = int(np.argmin(hip3)), int(np.argmax(hip3))
-        row = {
-            "strides": len(strides),
-            "thigh_ext_2d_deg": float(-thigh2.min()),
-            "hip_ext_3d_deg": float(-hip3.min()),
-            "thigh_flex_2d_deg": float(thigh2.max()),
-            "hip_flex_3d_deg": float(hip3.max()),
-            "offset_ext_deg": float(thigh2.min() - hip3.min()),
-            "offset_flex_deg": float(thigh2.max() - hip3.max()),
-            "knee_contact_2d_deg": float(knee2[0]),
-            "knee_contact_3d_deg": float(knee3[0]),
-            "knee_stance_2d_deg": float(knee2[stance].max()),
-            "knee_stance_3d_deg": float(knee3[stance].max()),
-            "knee_swing_2d_deg": float(knee2.max()),
-            "knee_swing_3d_deg": float(knee3.max()),
-            "toe_off_pct": round(100 * toe, 1),
-            **frame_check,
-        }
-        row["offset_knee_contact_deg"] = row["knee_contact_2d_deg"] - row["knee_contact_3d_deg"]
-        row["offset_knee_stance_deg"] = row["knee_stance_2d_deg"] - row["knee_stance_3d_deg"]
-        row["offset_knee_swing_deg"] = row["knee_swing_2d_deg"] - row["knee_swing_3d_deg"]
-        if tilt is not None:
-            row["pelvis_tilt_ext_deg"] = float(tilt[i_ext])
-            row["pelvis_tilt_flex_deg"] = float(tilt[i_flex])
-        if model_tilt is not None:
-            row["model_tilt_ext_deg"] = float(model_tilt[i_ext])
-            row["model_tilt_flex_deg"] = float(model_tilt[i_flex])
-        out["sides"][side] = row
-    if out["sides"]:
-        keys = set.intersection(*(set(r) for r in out["sides"].values()))
-        out["mean"] = {k: float(np.mean([r[k] for r in out["sides"].values()])) for k in keys}
-    return out
-
-
-def _toe_off_fraction(
-    trial: mocap.Trial, events: list[dict] | None, side: str, strides: Sequence
-) -> float:
-    """Median share of the stride spent in stance (the same events as the strides)."""
-    ev = trial.events or events or []
-    offs = sorted(e["time_s"] for e in ev if e["side"] == side and e["kind"] == "toe_off")
-    fr = []
-    for a, b in strides:
-        o = [x for x in offs if a < x < b]
-        if o:
-            fr.append((o[0] - a) / (b - a))
-    return float(np.median(fr)) if fr else 0.35
-
-
 # ----------------------------------------------------------------------------- run + print
+def load(
+    only: Sequence[str] | None = None,
+    external: Path | None = EXTERNAL_DATA,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[mocap.Trial], dict[str, str]]:
+    """The trials measured: every marker trial of ``../shared/data`` (with RBDS0041's two
+    trials without a force plate) and, when ``external`` holds any, the same data sets'
+    other runners there, less those the harness could not build
+    (:func:`mocap.harness_problem`, returned as ``{trial name: why}``)."""
+    trials = mocap.load_trials(only=only, with_forces=False, progress=progress)
+    skipped: dict[str, str] = {}
+    if external is not None and external.is_dir():
+        shared = set(mocap.available_runners())
+        new = [
+            r
+            for r in mocap.available_runners(external)
+            if r not in shared and (not only or r in only)
+        ]
+        if new:
+            more = mocap.load_trials(external, only=new, progress=progress)
+            skipped = {t.name: why for t in more if (why := mocap.harness_problem(t))}
+            trials += [t for t in more if t.name not in skipped]
+    return trials, skipped
+
+
 def run(
     only: Sequence[str] | None = None,
     angles: bool = True,
     progress: Callable[[str], None] | None = None,
+    external: Path | None = EXTERNAL_DATA,
 ) -> dict:
-    """Build the trials, measure them and compute the references (a JSON-ready dict)."""
-    trials = mocap.load_trials(only=only, with_forces=False, progress=progress)
-    results = [measure_trial(t, angles=angles) for t in trials]
+    """Build the trials, measure them and compute the references (a JSON-ready dict).
+
+    The 2-D against 3-D comparison is made where the authors' 3-D curves are in
+    ``../shared/data`` (the seven runners there)."""
+    trials, skipped = load(only, external, progress)
+    with_3d = set(mocap.available_runners()) if angles else set()
+    results = [measure_trial(t, angles=t.runner in with_3d) for t in trials]
     doc = {
         "attribution": [
             "Fukuchi RK, Fukuchi CA, Duarte M (2017) PeerJ 5:e3298, CC BY 4.0",
@@ -546,12 +426,13 @@ def run(
             "median across runners per speed; references = those medians made monotone"
         ),
         "trials": [r.to_dict() for r in results],
+        "left_out": skipped,
         "references": _clean(references([r for r in results if r.error is None])),
     }
     doc["deviations"] = _clean(deviations(doc))
     if angles:
-        doc["offsets_by_runner"] = _clean(offsets_by_runner(doc))
-        doc["offset_summary"] = _clean(offset_summary(doc))
+        doc["offsets_by_runner"] = _clean(angle_offsets.offsets_by_runner(doc))
+        doc["offset_summary"] = _clean(angle_offsets.offset_summary(doc))
     return doc
 
 
@@ -581,6 +462,7 @@ SHORT = {
     "knee_flexion_contact_deg": "knee at contact °",
     "knee_flexion_stance_peak_deg": "knee stance peak °",
     "touchdown_distance_pct": "touchdown % leg",
+    "vertical_oscillation_pct": "bounce % leg",
 }
 
 
@@ -649,202 +531,13 @@ def format_report(doc: dict) -> str:
             )
             + (f"\n\n{fit}" if fit else "")
         )
-    angle_rows = []
-    for t in doc["trials"]:
-        a = (t.get("angles") or {}).get("mean")
-        if not a:
-            continue
-        angle_rows.append(
-            [
-                f"{t['runner']} {t['speed_label_mps']:g} m/s",
-                f"{a['thigh_ext_2d_deg']:.1f} / {a['hip_ext_3d_deg']:.1f}",
-                f"{a['offset_ext_deg']:+.1f}",
-                f"{a['thigh_flex_2d_deg']:.1f} / {a['hip_flex_3d_deg']:.1f}",
-                f"{a['offset_flex_deg']:+.1f}",
-                _signed(a.get("pelvis_tilt_ext_deg")),
-                _signed(a.get("model_tilt_ext_deg")),
-                f"{a['offset_knee_contact_deg']:+.1f}",
-                f"{a['offset_knee_stance_deg']:+.1f}",
-                f"{a['offset_knee_swing_deg']:+.1f}",
-            ]
-        )
-    if angle_rows:
-        parts.append(
-            "## 2-D against 3-D (both legs' mean; offsets 2-D − 3-D, deg)\n\n"
-            + format_table(
-                [
-                    "trial",
-                    "thigh ext 2-D / hip ext 3-D",
-                    "offset at ext",
-                    "thigh flex 2-D / hip flex 3-D",
-                    "offset at flex",
-                    "ant. tilt (markers) at ext",
-                    "ant. tilt (model) at ext",
-                    "knee at contact",
-                    "knee stance peak",
-                    "knee swing peak",
-                ],
-                angle_rows,
-            )
-        )
-        parts.append(format_offsets(doc))
+    angles_part = angle_offsets.format_angles(doc)
+    if angles_part:
+        parts.append(angles_part)
     parts.append(format_deviations(doc))
+    parts.append(format_findings(doc))
     parts.append("## pace.py tables\n\n```python\n" + python_tables(doc) + "\n```")
     return "\n\n".join(parts)
-
-
-def _signed(v: float | None) -> str:
-    return "–" if v is None else f"{v:+.1f}"
-
-
-def offsets_by_runner(doc: dict) -> dict[str, dict[str, float]]:
-    """Per runner, the median over its trials of each 2-D - 3-D offset (and the tilts)."""
-    keys = (
-        "offset_ext_deg",
-        "offset_flex_deg",
-        "pelvis_tilt_ext_deg",
-        "model_tilt_ext_deg",
-        "offset_knee_contact_deg",
-        "offset_knee_stance_deg",
-        "offset_knee_swing_deg",
-        "thigh_minus_hip_plus_tilt_mean_deg",
-        "thigh_minus_hip_plus_tilt_sd_deg",
-    )
-    acc: dict[str, dict[str, list[float]]] = {}
-    for t in doc["trials"]:
-        a = (t.get("angles") or {}).get("mean")
-        if not a:
-            continue
-        for k in keys:
-            if a.get(k) is not None:
-                acc.setdefault(t["runner"], {}).setdefault(k, []).append(a[k])
-    out = {r: {k: float(np.median(v)) for k, v in d.items()} for r, d in acc.items()}
-    for d in out.values():
-        # the tilt the 3-D hip angle is measured from: Hamner's model pelvis, else the
-        # ASIS-PSIS line (Fukuchi's offsets follow it, see the report)
-        tilt = d.get("model_tilt_ext_deg", d.get("pelvis_tilt_ext_deg"))
-        if tilt is not None and "offset_ext_deg" in d:
-            d["offset_ext_plus_tilt_deg"] = d["offset_ext_deg"] + tilt
-    return out
-
-
-def offset_summary(doc: dict) -> dict[str, dict[str, float]]:
-    """Median and range across runners of each per-runner offset."""
-    per = offsets_by_runner(doc)
-    out = {}
-    for k in (
-        "offset_ext_deg",
-        "offset_flex_deg",
-        "offset_knee_contact_deg",
-        "offset_knee_stance_deg",
-        "offset_knee_swing_deg",
-        "offset_ext_plus_tilt_deg",
-    ):
-        v = [d[k] for d in per.values() if k in d]
-        if v:
-            out[k] = {"median": float(np.median(v)), "min": min(v), "max": max(v), "n": len(v)}
-    return out
-
-
-def format_offsets(doc: dict) -> str:
-    per = offsets_by_runner(doc)
-    rows = []
-    for runner, d in per.items():
-        rows.append(
-            [
-                runner,
-                _signed(d.get("offset_ext_deg")),
-                _signed(d.get("offset_flex_deg")),
-                _signed(d.get("pelvis_tilt_ext_deg")),
-                _signed(d.get("model_tilt_ext_deg")),
-                _signed(d.get("offset_ext_plus_tilt_deg")),
-                _signed(d.get("offset_knee_contact_deg")),
-                _signed(d.get("offset_knee_stance_deg")),
-                _signed(d.get("offset_knee_swing_deg")),
-            ]
-        )
-    summary = offset_summary(doc)
-    rows.append(
-        [
-            "median (range)",
-            *[
-                f"{summary[k]['median']:+.1f} ({summary[k]['min']:+.1f} to {summary[k]['max']:+.1f})"
-                if k in summary
-                else "–"
-                for k in ("offset_ext_deg", "offset_flex_deg")
-            ],
-            "",
-            "",
-            *[
-                f"{summary[k]['median']:+.1f} ({summary[k]['min']:+.1f} to {summary[k]['max']:+.1f})"
-                if k in summary
-                else "–"
-                for k in (
-                    "offset_ext_plus_tilt_deg",
-                    "offset_knee_contact_deg",
-                    "offset_knee_stance_deg",
-                    "offset_knee_swing_deg",
-                )
-            ],
-        ]
-    )
-    notes = []
-    fr = [
-        (d["thigh_minus_hip_plus_tilt_mean_deg"], d["thigh_minus_hip_plus_tilt_sd_deg"])
-        for d in per.values()
-        if "thigh_minus_hip_plus_tilt_mean_deg" in d
-    ]
-    if fr:
-        notes.append(
-            "Hamner, frame by frame: 2-D thigh - (hip_flexion + pelvis_tilt) = "
-            f"{min(m for m, _ in fr):+.1f} to {max(m for m, _ in fr):+.1f} deg per runner "
-            f"(SD within a trial at most {max(s for _, s in fr):.1f} deg)."
-        )
-    ham = [
-        (d["model_tilt_ext_deg"], d["offset_ext_deg"])
-        for d in per.values()
-        if "model_tilt_ext_deg" in d and "offset_ext_deg" in d
-    ]
-    if len(ham) >= 3:
-        x, y = np.array(ham).T
-        notes.append(
-            f"Across the {len(ham)} Hamner runners, offset at extension vs the model's anterior "
-            f"tilt: r = {np.corrcoef(x, y)[0, 1]:.2f}, slope {np.polyfit(x, y, 1)[0]:+.2f}."
-        )
-    mk = [
-        (d["pelvis_tilt_ext_deg"], d["offset_ext_deg"])
-        for d in per.values()
-        if "pelvis_tilt_ext_deg" in d and "offset_ext_deg" in d
-    ]
-    if len(mk) >= 3:
-        x, y = np.array(mk).T
-        notes.append(
-            f"Across all {len(mk)} runners, offset at extension vs the ASIS-PSIS line's "
-            f"anterior tilt: r = {np.corrcoef(x, y)[0, 1]:.2f}."
-        )
-    return (
-        "## 2-D - 3-D offsets per runner (median over its speeds, deg)\n\n"
-        + format_table(
-            [
-                "runner",
-                "hip at peak ext",
-                "hip at peak flex",
-                "ant. tilt ASIS-PSIS",
-                "ant. tilt (model)",
-                "ext offset + tilt",
-                "knee at contact",
-                "knee stance peak",
-                "knee swing peak",
-            ],
-            rows,
-        )
-        + ("\n\n" + "\n".join(notes) if notes else "")
-    )
-
-
-#: How the findings move each band with the pace (``runform.findings.specs``): drive bands
-#: are scaled by the ratio of the references, the others shifted by their difference.
-PACE_MODE: dict[str, str] = {"drive_peak_deg_s": "scale", "drive_mean_deg_s": "scale"}
 
 
 def interpolate(points: Sequence[Sequence[float]], speed: float) -> float:
@@ -929,6 +622,41 @@ def format_deviations(doc: dict) -> str:
     )
 
 
+def format_findings(doc: dict) -> str:
+    """What the product tells these runners: each finding, the trials and runners that get
+    it and its severities. They are healthy runners filmed in a clean side view, so a
+    finding here must be one a coach would agree they stand out on among their peers."""
+    trials = [t for t in doc["trials"] if t["error"] is None]
+    by_id: dict[str, list[tuple[str, float]]] = {}
+    for t in trials:
+        for f in t.get("findings") or []:
+            by_id.setdefault(f["id"], []).append(
+                (f"{t['runner']} {t['speed_label_mps']:g}", f["severity"])
+            )
+    clean = sum(1 for t in trials if not t.get("findings"))
+    rows = [
+        [
+            fid,
+            len(hits),
+            len({h[0].split()[0] for h in hits}),
+            f"{min(h[1] for h in hits):.2f}–{max(h[1] for h in hits):.2f}",
+            ", ".join(f"{name} ({sev:.2f})" for name, sev in sorted(hits, key=lambda h: -h[1])),
+        ]
+        for fid, hits in sorted(by_id.items(), key=lambda kv: -len(kv[1]))
+    ]
+    head = (
+        f"## Findings on these runners\n\n{clean} of {len(trials)} trials get no finding "
+        "(clean side view at the marker rate, belt speed given)."
+    )
+    if not rows:
+        return head
+    return (
+        head
+        + "\n\n"
+        + format_table(["finding", "trials", "runners", "severity", "trials (severity)"], rows)
+    )
+
+
 def python_tables(doc: dict) -> str:
     """``SPEED_REFERENCE`` and ``SPEED_SPREAD`` as Python literals for ``findings/pace.py``
     (formatted as the project's formatter leaves them)."""
@@ -962,11 +690,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-angles", action="store_true", help="skip the 2-D against 3-D angle comparison"
     )
+    parser.add_argument(
+        "--shared-only",
+        action="store_true",
+        help=f"only the seven runners of {SHARED_DATA}, not those of {EXTERNAL_DATA}",
+    )
     args = parser.parse_args(argv)
     doc = run(
         only=args.only,
         angles=not args.no_angles,
         progress=lambda s: print(f"building {s}", file=sys.stderr),
+        external=None if args.shared_only else EXTERNAL_DATA,
     )
     if not doc["trials"]:
         print(f"No trial data found under {SHARED_DATA}.", file=sys.stderr)

@@ -361,7 +361,7 @@ def test_stored_reliability_is_obeyed():
         ({"knee_flexion_swing_peak_deg": 55.0, "heel_recovery_ratio": 0.9}, "heel_recovery_low"),
         ({"knee_flexion_swing_peak_deg": 150.0, "heel_recovery_ratio": 0.2}, "heel_recovery_high"),
         ({"cadence_spm": 148.0}, "low_cadence"),
-        ({"vertical_oscillation_pct": 14.0}, "high_vertical_oscillation"),
+        ({"vertical_oscillation_pct": 16.5}, "high_vertical_oscillation"),
         ({"trunk_lean_deg": 19.0}, "trunk_lean_forward"),
         ({"trunk_lean_deg": -4.0}, "trunk_lean_backward"),
         (
@@ -431,13 +431,13 @@ def test_cadence_without_speed_uses_the_band_and_lowers_confidence():
 
 
 def test_drive_band_scales_with_speed():
-    # 10 % above the catalogue's edge: fine at 2.5 m/s, slow for 4.5 m/s (edge × 1.46)
+    # 10 % above the catalogue's edge: fine at 2.5 m/s, slow for 4.5 m/s (edge × 1.43)
     values = {m: 1.1 * band_low(m) for m in ("drive_peak_deg_s", "drive_mean_deg_s")}
     assert "weak_drive" not in ids(make_analysis(values, speed=2.5))
     fast = by_id(make_analysis(values, speed=4.5))["weak_drive"]
     peak = next(e for e in fast["evidence"] if e["metric"] == "drive_peak_deg_s")
     ratio = reference_value("drive_peak_deg_s", 4.5) / reference_value("drive_peak_deg_s", 3.0)
-    assert ratio == pytest.approx(1.46, abs=0.01)
+    assert ratio == pytest.approx(1.43, abs=0.01)  # 36 runners (1.46 on seven)
     assert peak["band"][0] == pytest.approx(band_low("drive_peak_deg_s") * ratio, rel=0.01)
     assert "matters more the faster you run" in fast["explanation"]
 

@@ -2,10 +2,11 @@
 (``bench/references.py``).
 
 The tables in ``pace.py`` are checked on their own (monotone where physiology says so, the
-reference inside its spread), then against a fresh run of the script on the seven runners
+reference inside its spread), then against a fresh run of the script: on the seven runners
 of ``../shared/data`` (Fukuchi et al. 2017, PeerJ 5:e3298, CC BY 4.0; Hamner & Delp 2013,
-J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909). The data tests skip
-when the data is absent.
+J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909), whose own changes with
+speed must bracket the reference's, and on all 36 runners the tables were measured on when
+``../external_data`` holds the other 29. The data tests skip when the data is absent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "bench"))
 
+import mocap  # noqa: E402
 import references  # noqa: E402
 
 HAVE_DATA = all(
@@ -71,24 +73,58 @@ def test_references_are_monotone_in_speed_where_physiology_says_so(metric):
 
 
 def test_drive_rises_about_linearly_with_speed():
-    """Clark 2020: thigh angular velocity is linear in speed; the medians of seven runners
-    lie within 8 % of their straight line from 2 to 5 m/s."""
+    """Clark 2020: thigh angular velocity is linear in speed; the references of 36 runners
+    lie within 1 % of their straight line from 2 to 5 m/s (the seven's medians: 8 %)."""
     for metric in ("drive_peak_deg_s", "drive_mean_deg_s"):
         s, v = np.array(SPEED_REFERENCE[metric]).T
         fit = np.polyval(np.polyfit(s, v, 1), s)
-        assert np.max(np.abs(v / fit - 1.0)) < 0.08, metric
+        assert np.max(np.abs(v / fit - 1.0)) < 0.03, metric
 
 
 @pytest.mark.parametrize("metric", sorted(references.DIRECTION))
 def test_reference_lies_inside_the_runners_spread(metric):
+    """Where most runners are measured (2.5-4.5 m/s) the reference is inside the runners'
+    interquartile range. At 2 and 5 m/s only a few runners (Hamner's) are, and the
+    reference there is the others' value carried by those runners' own change with speed
+    (``references.chained``), so it is only required to exist."""
+    most = max(n for _, n, *_ in SPEED_SPREAD[metric])
     for (speed, ref), (s2, n, q25, q75, lo, hi) in zip(
         SPEED_REFERENCE[metric], SPEED_SPREAD[metric], strict=True
     ):
         assert speed == s2 and n >= 4
         assert lo <= q25 <= q75 <= hi
         tol = TOLERANCE.get(metric, 0.15)
-        assert q25 - tol <= ref <= q75 + tol, (metric, speed)
+        if n >= most / 2:
+            assert q25 - tol <= ref <= q75 + tol, (metric, speed)
         assert reference_value(metric, speed) == pytest.approx(ref)
+
+
+def _result(runner: str, speed: float, value: float) -> references.TrialResult:
+    return references.TrialResult(
+        runner=runner,
+        dataset="synthetic",
+        speed_label=speed,
+        belt_speed=speed,
+        speed_basis="label",
+        rate_hz=100.0,
+        values={"thigh_extension_deg": value},
+    )
+
+
+def test_reference_follows_the_runners_own_change_where_runners_drop_out():
+    """Slow runners with little extension run 2-3 m/s, fast ones with more run 3-5 m/s,
+    and every one gains 4° per m/s. The median across runners at each speed jumps and
+    falls where the groups change; the chained reference gains 4° per m/s throughout."""
+    results = []
+    for i in range(5):
+        results += [_result(f"slow{i}", s, 10.0 + i + 4.0 * (s - 2.0)) for s in (2.0, 2.5, 3.0)]
+        results += [_result(f"fast{i}", s, 20.0 + i + 4.0 * (s - 3.0)) for s in (3.0, 4.0, 5.0)]
+    refs = references.references(results)["thigh_extension_deg"]
+    medians = [r["median"] for r in refs["by_speed"] if r["n"]]
+    assert medians[0] < medians[1] and max(np.diff(medians)) > 4.0  # the groups show
+    s, v = np.array(refs["reference"]).T
+    np.testing.assert_allclose(np.diff(v) / np.diff(s), 4.0, atol=0.11)
+    assert dict(refs["reference"])[3.0] == pytest.approx(medians[2], abs=0.05)
 
 
 def test_reference_value_interpolates_between_the_speeds_and_keeps_its_api():
@@ -136,9 +172,24 @@ def fresh() -> dict:
     return references.run(only=SEVEN, angles=False)
 
 
-@needs_data
-def test_committed_tables_are_what_the_script_measures(fresh):
-    refs = fresh["references"]
+#: The runners the committed tables were measured on: the seven and the 29 of
+#: ``../external_data`` (docs/validation.md lists where they come from).
+ALL_RUNNERS = 36
+HAVE_ALL = HAVE_DATA and len(mocap.calibration_runners()) >= ALL_RUNNERS
+
+
+@pytest.fixture(scope="module")
+def fresh_all() -> dict:
+    """All 36 runners measured again (no angle comparison)."""
+    return references.run(angles=False)
+
+
+@pytest.mark.skipif(
+    not HAVE_ALL, reason="the 36 runners the tables were measured on are not all present"
+)
+def test_committed_tables_are_what_the_script_measures(fresh_all):
+    assert len({t["runner"] for t in fresh_all["trials"]}) == ALL_RUNNERS
+    refs = fresh_all["references"]
     for metric, points in SPEED_REFERENCE.items():
         tol = TOLERANCE.get(metric, 0.06)
         got = refs[metric]["reference"]
@@ -166,25 +217,46 @@ def test_all_runners_and_speeds_are_measured(fresh):
         assert set(references.DIRECTION) <= set(t["values"])
 
 
+def _own_minus_reference(doc: dict, metric: str) -> dict[str, float]:
+    """Per runner: its own change from its slowest to its fastest trial, less the
+    reference's change between the same speeds (as a ratio for the scaled drive)."""
+    scale = references.PACE_MODE.get(metric) == "scale"
+    per: dict[str, list[tuple[float, float]]] = {}
+    for t in doc["trials"]:
+        if t["error"] is None and metric in t["values"]:
+            per.setdefault(t["runner"], []).append((t["belt_speed_mps"], t["values"][metric]))
+    out = {}
+    for runner, pts in per.items():
+        (s0, v0), (s1, v1) = min(pts), max(pts)
+        if s1 - s0 < 0.5:
+            continue
+        r0, r1 = reference_value(metric, s0), reference_value(metric, s1)
+        out[runner] = (v1 / v0) / (r1 / r0) if scale else (v1 - v0) - (r1 - r0)
+    return out
+
+
 @needs_data
-def test_reference_at_a_measured_speed_is_within_the_runners_spread(fresh):
-    """``reference_value`` at each trial's measured speed lies inside the spread of the
-    runners at that speed (min-max, interpolated between the table's speeds), and the fresh
-    per-speed median lies within its own interquartile range of the reference."""
-    for metric in references.DIRECTION:
-        spread = np.array([s for s in SPEED_SPREAD[metric]])
-        for t in fresh["trials"]:
-            v = t["belt_speed_mps"]
-            if t["error"] or not 2.0 <= v <= 5.0:
-                continue
-            lo = np.interp(v, spread[:, 0], spread[:, 4])
-            hi = np.interp(v, spread[:, 0], spread[:, 5])
-            assert lo <= reference_value(metric, v) <= hi, (metric, t["runner"], v)
-        for row in fresh["references"][metric]["by_speed"]:
-            if row["n"]:
-                ref = reference_value(metric, row["speed_mps"])
-                half_iqr = 0.5 * (row["q75"] - row["q25"]) + TOLERANCE.get(metric, 0.15)
-                assert abs(ref - row["median"]) <= half_iqr, (metric, row["speed_mps"])
+@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+def test_reference_change_with_speed_is_bracketed_by_the_seven_runners(fresh, metric):
+    """The seven runners of ``../shared/data``, measured afresh, change with speed some
+    more and some less than the reference says (ratios for the drive)."""
+    d = np.array(list(_own_minus_reference(fresh, metric).values()))
+    centre = 1.0 if references.PACE_MODE.get(metric) == "scale" else 0.0
+    assert len(d) == 7
+    assert d.min() <= centre <= d.max(), (metric, d)
+
+
+@pytest.mark.skipif(
+    not HAVE_ALL, reason="the 36 runners the tables were measured on are not all present"
+)
+@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+def test_reference_change_with_speed_is_the_median_runners(fresh_all, metric):
+    d = np.array(list(_own_minus_reference(fresh_all, metric).values()))
+    assert len(d) >= 34
+    if references.PACE_MODE.get(metric) == "scale":
+        assert abs(np.median(d) - 1.0) <= 0.03, (metric, np.median(d))
+    else:
+        assert abs(np.median(d)) <= 0.1 * (d.max() - d.min()), (metric, np.median(d))
 
 
 @needs_data
@@ -229,3 +301,37 @@ def test_thigh_angle_is_hip_flexion_plus_the_models_pelvic_tilt():
         assert row["thigh_minus_hip_plus_tilt_sd_deg"] < 2.5
         # the thigh reads more extension than the hip by about the anterior tilt
         assert row["offset_ext_deg"] == pytest.approx(-row["model_tilt_ext_deg"], abs=4.0)
+
+
+# ----------------------------------------------------------------------------- findings
+def _finding_shares(doc: dict) -> tuple[float, dict[str, float], float]:
+    """Share of trials without a finding, each finding's share of trials, top severity."""
+    trials = [t for t in doc["trials"] if t["error"] is None]
+    shares: dict[str, float] = {}
+    for t in trials:
+        for fid in {f["id"] for f in t["findings"]}:
+            shares[fid] = shares.get(fid, 0.0) + 1.0 / len(trials)
+    top = max((f["severity"] for t in trials for f in t["findings"]), default=0.0)
+    return sum(1 for t in trials if not t["findings"]) / len(trials), shares, top
+
+
+@needs_data
+def test_the_seven_healthy_runners_get_few_and_mild_findings(fresh):
+    """The seven runners are healthy runners filmed in a clean side view: what the product
+    tells them is the same bands and pace judgement a user gets. Most of their trials get
+    no finding, and none a strong one."""
+    clean, shares, top = _finding_shares(fresh)
+    assert clean >= 0.8, shares
+    assert top < 0.5, shares
+
+
+@pytest.mark.skipif(
+    not HAVE_ALL, reason="the 36 runners the tables were measured on are not all present"
+)
+def test_the_36_healthy_runners_get_few_and_mild_findings(fresh_all):
+    """Over 36 runners no finding is given to more than about one trial in nine (a band
+    that most runners fall outside is wrong, not the runners), and none is severe."""
+    clean, shares, top = _finding_shares(fresh_all)
+    assert clean >= 0.8, shares
+    assert max(shares.values()) <= 0.12, shares
+    assert top < 0.75, shares

@@ -9,23 +9,25 @@ and an easy jogger's "weak". The findings therefore judge those metrics against 
   passes under the hips, in leg lengths per second (``context.running_speed_leg_lengths_per_s``,
   on a treadmill and overground alike), times the leg's length in metres (measured when
   the track is in metres, else from ``options.height_cm``, else a typical adult's). On
-  seven force-plate runners it is within 4 % of the belt with each runner's own legs and
-  within 14 % with a typical adult's (``python bench/pace_estimate.py``);
+  36 force-plate runners it is 2.5 % off the belt (RMS; −11 to +5 %) with each runner's own
+  legs and 6.8 % (−15 to +18 %) with a typical adult's (``python bench/pace_estimate.py``);
 - otherwise (older analyses, a speed that could not be measured) a rough speed estimated
   from cadence with the group means of Fukuchi 2017 (162/171/183 steps/min at 2.5/3.5/4.5
-  m/s). Runners' cadences differ so much at one speed that this is off by 26 % (RMS) on
-  the same seven runners, and up to 57 %.
+  m/s). Runners' cadences differ so much at one speed that this is off by 29 % (RMS) on
+  the same 36 runners, and up to 86 %.
 
 Estimated speeds give findings that lean on them a lower confidence.
 
-The speed dependence comes from seven treadmill runners measured by runform's own engine in
+The speed dependence comes from 36 treadmill runners measured by runform's own engine in
 2-D (markers projected to a side view, ``python bench/references.py``): Fukuchi et al. 2017
-(PeerJ 5:e3298, CC BY 4.0; RBDS0041 at 2.5/3.5/4.5 m/s, RBDS002 at 2.5/4.5 m/s) and Hamner &
-Delp 2013 (J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909; five runners at
-2-5 m/s). Each runner's values are interpolated in speed between that runner's own trials
-(at the belt speed measured from the stance foot), and :data:`SPEED_REFERENCE` holds the
-median across runners at each speed, made monotone in speed; :data:`SPEED_SPREAD` holds
-the spread across runners at the same speeds (``docs/references.md``). Only the *relative*
+(PeerJ 5:e3298, CC BY 4.0; 27 runners at 2.5/3.5/4.5 m/s) and Hamner & Delp 2013 (J
+Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909; nine runners at 2-5 m/s).
+Each runner's values are interpolated in speed between that runner's own trials (at the
+belt speed measured from the stance foot). :data:`SPEED_REFERENCE` is the median across
+runners at 3 m/s, carried to the other speeds by the median of the runners' own changes
+between neighbouring speeds (only Hamner's runners reach 2 and 5 m/s, so a median across
+runners there would compare other people); :data:`SPEED_SPREAD` holds the spread across
+runners at the same speeds (``docs/references.md``). Only the *relative*
 change with speed is used by the findings: the catalogue band is taken to describe
 :data:`REFERENCE_SPEED_MPS` and is shifted or scaled from there.
 
@@ -37,7 +39,7 @@ Examples
 >>> pace.basis
 'treadmill'
 >>> round(pace.scale("drive_peak_deg_s"), 2)
-1.46
+1.43
 """
 
 from __future__ import annotations
@@ -56,132 +58,132 @@ REFERENCE_SPEED_MPS = 3.0
 #: Speeds outside this range are clipped before the reference is interpolated.
 SPEED_RANGE_MPS = (2.0, 6.0)
 
-#: Per-speed references (m/s, value): the median across runners at each speed of what
-#: runform's engine measures in 2-D on seven treadmill runners (the mean of a runner's two
-#: legs' medians, interpolated between the runner's own trials), made monotone in speed
-#: where physiology says so (drive, swing knee flexion and thigh extension rise with speed,
-#: the heel-to-hip distance falls). Written by ``python bench/references.py``. At 2.0 and
-#: 5.0 m/s five and four runners (Hamner's) are measured; seven in between.
+#: Per-speed references (m/s, value) of what runform's engine measures in 2-D on 36
+#: treadmill runners (the mean of a runner's two legs' medians, interpolated between the
+#: runner's own trials): the median across runners at 3 m/s, and from there the median of
+#: the runners' own changes (ratios for the drive, differences otherwise) from one speed to
+#: the next, made monotone where physiology says so (drive, swing knee flexion and thigh
+#: extension rise with speed, the heel-to-hip distance falls). Written by ``python
+#: bench/references.py``. At 2.0 and 5.0 m/s nine and five runners (Hamner's) are measured;
+#: 34-35 in between.
 SPEED_REFERENCE: dict[str, tuple[tuple[float, float], ...]] = {
     "drive_peak_deg_s": (
-        (2.0, 201.7),
-        (2.5, 252.0),
-        (3.0, 300.2),
-        (3.5, 341.4),
-        (4.0, 391.0),
-        (4.5, 438.0),
-        (5.0, 472.9),
+        (2.0, 216.1),
+        (2.5, 258.4),
+        (3.0, 300.7),
+        (3.5, 343.3),
+        (4.0, 386.7),
+        (4.5, 430.7),
+        (5.0, 476.1),
     ),
     "drive_mean_deg_s": (
-        (2.0, 83.3),
-        (2.5, 113.4),
-        (3.0, 147.4),
-        (3.5, 174.9),
-        (4.0, 200.4),
-        (4.5, 233.3),
-        (5.0, 260.1),
+        (2.0, 89.1),
+        (2.5, 118.7),
+        (3.0, 148.9),
+        (3.5, 179.1),
+        (4.0, 209.5),
+        (4.5, 240.7),
+        (5.0, 272.3),
     ),
     "knee_flexion_swing_peak_deg": (
-        (2.0, 80.8),
-        (2.5, 87.5),
-        (3.0, 96.4),
-        (3.5, 105.0),
-        (4.0, 112.9),
-        (4.5, 116.1),
-        (5.0, 122.5),
+        (2.0, 83.7),
+        (2.5, 92.6),
+        (3.0, 99.7),
+        (3.5, 106.9),
+        (4.0, 112.1),
+        (4.5, 116.8),
+        (5.0, 121.5),
     ),
     "heel_recovery_ratio": (
-        (2.0, 0.814),
-        (2.5, 0.753),
-        (3.0, 0.682),
-        (3.5, 0.636),
-        (4.0, 0.578),
-        (4.5, 0.531),
-        (5.0, 0.486),
+        (2.0, 0.803),
+        (2.5, 0.733),
+        (3.0, 0.674),
+        (3.5, 0.614),
+        (4.0, 0.569),
+        (4.5, 0.526),
+        (5.0, 0.487),
     ),
     "thigh_extension_deg": (
-        (2.0, 14.5),
-        (2.5, 18.6),
-        (3.0, 22.5),
+        (2.0, 15.5),
+        (2.5, 19.2),
+        (3.0, 22.4),
         (3.5, 25.6),
-        (4.0, 28.5),
-        (4.5, 30.1),
-        (5.0, 30.1),
+        (4.0, 28.0),
+        (4.5, 30.3),
+        (5.0, 32.5),
     ),
     "touchdown_distance_pct": (
-        (2.0, 16.0),
-        (2.5, 19.5),
-        (3.0, 23.0),
-        (3.5, 25.3),
-        (4.0, 27.2),
-        (4.5, 29.4),
-        (5.0, 29.4),
+        (2.0, 18.2),
+        (2.5, 21.1),
+        (3.0, 24.0),
+        (3.5, 26.8),
+        (4.0, 29.2),
+        (4.5, 31.5),
+        (5.0, 33.4),
     ),
 }
-#: Spread across runners at the same speeds: (m/s, runners, lower quartile, upper quartile,
-#: lowest, highest). Written by ``python bench/references.py`` with :data:`SPEED_REFERENCE`.
 SPEED_SPREAD: dict[str, tuple[tuple[float, int, float, float, float, float], ...]] = {
     "drive_peak_deg_s": (
-        (2.0, 5, 196.7, 211.2, 177.5, 224.6),
-        (2.5, 7, 229.4, 256.2, 214.2, 266.8),
-        (3.0, 7, 276.6, 301.7, 251.0, 308.9),
-        (3.5, 7, 326.9, 346.5, 294.6, 352.7),
-        (4.0, 7, 374.1, 391.5, 340.1, 396.9),
-        (4.5, 7, 425.3, 439.7, 387.2, 446.8),
-        (5.0, 4, 456.2, 483.2, 435.0, 485.2),
+        (2.0, 9, 201.7, 218.6, 177.5, 243.8),
+        (2.5, 34, 243.4, 273.8, 214.2, 323.3),
+        (3.0, 34, 286.1, 311.6, 251.0, 362.7),
+        (3.5, 35, 331.0, 357.0, 292.2, 402.1),
+        (4.0, 34, 370.1, 397.2, 327.3, 456.4),
+        (4.5, 35, 413.0, 445.9, 362.8, 515.9),
+        (5.0, 5, 463.3, 482.6, 435.0, 485.2),
     ),
     "drive_mean_deg_s": (
-        (2.0, 5, 82.8, 85.2, 82.8, 91.4),
-        (2.5, 7, 112.4, 116.0, 108.7, 120.3),
-        (3.0, 7, 141.4, 149.2, 138.4, 150.6),
-        (3.5, 7, 169.4, 179.9, 167.4, 185.7),
-        (4.0, 7, 198.7, 211.3, 192.8, 222.2),
-        (4.5, 7, 228.0, 247.1, 222.5, 259.5),
-        (5.0, 4, 257.3, 263.3, 253.9, 267.5),
+        (2.0, 9, 83.3, 93.1, 82.8, 101.3),
+        (2.5, 34, 112.1, 128.3, 100.5, 147.0),
+        (3.0, 34, 141.0, 159.1, 128.9, 178.0),
+        (3.5, 35, 170.0, 187.6, 157.4, 209.0),
+        (4.0, 34, 198.0, 220.9, 186.2, 240.5),
+        (4.5, 35, 227.4, 260.1, 210.7, 275.6),
+        (5.0, 5, 258.4, 267.1, 253.9, 267.5),
     ),
     "knee_flexion_swing_peak_deg": (
-        (2.0, 5, 78.0, 81.9, 76.3, 84.7),
-        (2.5, 7, 86.7, 89.1, 78.5, 93.3),
-        (3.0, 7, 93.2, 99.4, 87.7, 101.9),
-        (3.5, 7, 102.8, 107.1, 96.9, 108.2),
-        (4.0, 7, 110.3, 114.3, 106.1, 116.2),
-        (4.5, 7, 115.6, 120.8, 115.3, 123.3),
-        (5.0, 4, 119.7, 126.1, 118.5, 129.5),
+        (2.0, 9, 79.6, 83.6, 76.3, 88.3),
+        (2.5, 34, 86.0, 96.1, 73.1, 107.8),
+        (3.0, 34, 92.7, 101.9, 81.1, 114.7),
+        (3.5, 35, 101.4, 111.4, 87.2, 122.7),
+        (4.0, 34, 106.2, 116.7, 89.8, 127.3),
+        (4.5, 35, 109.6, 121.6, 92.0, 131.1),
+        (5.0, 5, 118.5, 124.9, 103.8, 129.5),
     ),
     "heel_recovery_ratio": (
-        (2.0, 5, 0.801, 0.83, 0.782, 0.852),
-        (2.5, 7, 0.74, 0.763, 0.721, 0.863),
-        (3.0, 7, 0.678, 0.698, 0.646, 0.78),
-        (3.5, 7, 0.611, 0.641, 0.57, 0.697),
-        (4.0, 7, 0.544, 0.596, 0.518, 0.614),
-        (4.5, 7, 0.488, 0.548, 0.472, 0.57),
-        (5.0, 4, 0.436, 0.536, 0.43, 0.541),
+        (2.0, 9, 0.799, 0.814, 0.76, 0.852),
+        (2.5, 34, 0.679, 0.769, 0.598, 0.864),
+        (3.0, 34, 0.634, 0.716, 0.542, 0.801),
+        (3.5, 35, 0.572, 0.641, 0.478, 0.753),
+        (4.0, 34, 0.523, 0.605, 0.44, 0.732),
+        (4.5, 35, 0.479, 0.572, 0.397, 0.715),
+        (5.0, 5, 0.438, 0.541, 0.43, 0.574),
     ),
     "thigh_extension_deg": (
-        (2.0, 5, 10.6, 14.7, 10.2, 17.7),
-        (2.5, 7, 15.6, 19.4, 14.4, 21.2),
-        (3.0, 7, 18.7, 22.9, 18.5, 24.8),
-        (3.5, 7, 21.6, 26.4, 20.8, 26.8),
-        (4.0, 7, 24.3, 28.8, 22.5, 30.1),
-        (4.5, 7, 26.5, 31.0, 24.5, 33.9),
-        (5.0, 4, 27.5, 32.2, 26.5, 33.1),
+        (2.0, 9, 10.6, 14.7, 10.1, 17.7),
+        (2.5, 34, 16.3, 20.9, 12.7, 25.0),
+        (3.0, 34, 19.4, 23.7, 16.0, 28.2),
+        (3.5, 35, 22.4, 26.7, 19.3, 31.3),
+        (4.0, 34, 25.1, 28.9, 21.3, 34.2),
+        (4.5, 35, 27.5, 31.1, 22.9, 37.1),
+        (5.0, 5, 27.9, 31.8, 26.5, 33.1),
     ),
     "touchdown_distance_pct": (
-        (2.0, 5, 14.9, 18.2, 11.9, 20.1),
-        (2.5, 7, 18.6, 23.2, 14.6, 23.8),
-        (3.0, 7, 20.6, 26.5, 17.4, 27.4),
-        (3.5, 7, 23.1, 29.6, 19.7, 29.9),
-        (4.0, 7, 25.6, 32.1, 21.8, 32.4),
-        (4.5, 7, 27.7, 34.9, 23.7, 35.3),
-        (5.0, 4, 27.1, 33.1, 25.6, 38.8),
+        (2.0, 9, 15.4, 19.5, 11.9, 20.1),
+        (2.5, 34, 19.4, 22.6, 14.1, 27.2),
+        (3.0, 34, 22.1, 25.2, 16.9, 30.4),
+        (3.5, 35, 24.9, 28.5, 19.4, 33.6),
+        (4.0, 34, 27.0, 31.2, 21.8, 36.0),
+        (4.5, 35, 29.7, 34.3, 23.7, 38.3),
+        (5.0, 5, 27.6, 34.8, 25.6, 38.8),
     ),
 }
 SPEED_REFERENCE_SOURCE = (
-    "Speed dependence measured in 2-D by runform on seven treadmill runners at 2-5 m/s: "
-    "Fukuchi et al. 2017 (PeerJ 5:e3298, CC BY 4.0; RBDS0041, RBDS002) and Hamner & Delp 2013 "
-    "(J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909; five runners); "
-    "median across runners at each speed; thigh angular velocity rises linearly with speed "
-    "(Clark 2020)"
+    "Speed dependence measured in 2-D by runform on 36 treadmill runners at 2-5 m/s: "
+    "Fukuchi et al. 2017 (PeerJ 5:e3298, CC BY 4.0; 27 runners) and Hamner & Delp 2013 "
+    "(J Biomech 46:780-787, data via Fox 2024, R Soc Open Sci 11:231909; nine runners); "
+    "median across runners at 3 m/s, carried to other speeds by the runners' own changes; "
+    "thigh angular velocity rises linearly with speed (Clark 2020)"
 )
 
 #: Confidence multiplier for a finding judged against an estimated speed (image or cadence).
@@ -189,8 +191,8 @@ ESTIMATED_SPEED_CONFIDENCE = 0.8
 
 #: The stance foot's speed under the hips, as the image shows it, over the running speed:
 #: the hips' own fore-aft motion in mid-stance makes it read a little under the belt.
-#: Median over seven force-plate runners at 2-5 m/s (each trial 0.91-0.98; fitted leaving
-#: each runner out it moves by at most 1.1 %; ``python bench/pace_estimate.py``).
+#: Median over seven force-plate runners at 2-5 m/s; on 36 runners, fitted leaving each
+#: runner out, it is 0.944-0.945 (``python bench/pace_estimate.py``).
 IMAGE_SPEED_FACTOR = 0.944
 
 #: An image speed outside this (m/s) is a tracking failure, not a runner: the pace then falls

@@ -25,10 +25,10 @@ from __future__ import annotations
 from runform.metrics.spec import Band, MetricSpec, combined_error, resolvable
 
 _FUKUCHI = (
-    "runform's 2-D engine on seven treadmill runners at 2–5 m/s (bench/references.py, "
-    "docs/references.md): Fukuchi, Fukuchi & Duarte 2017, PeerJ 5:e3298, CC BY 4.0 (two "
+    "runform's 2-D engine on 36 treadmill runners at 2–5 m/s (bench/references.py, "
+    "docs/references.md): Fukuchi, Fukuchi & Duarte 2017, PeerJ 5:e3298, CC BY 4.0 (27 "
     "runners); Hamner & Delp 2013, J Biomech 46:780–787, data via Fox 2024, R Soc Open Sci "
-    "11:231909 (five runners)"
+    "11:231909 (nine runners)"
 )
 _HEIDERSCHEIT = "Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296 (45 runners, mean ± 2 SD)"
 #: Measurement errors: OpenPose 2-D against markers in treadmill running, RMSE after offset
@@ -146,14 +146,15 @@ METRICS: tuple[MetricSpec, ...] = (
             18.0,
             30.0,
             _FUKUCHI
-            + " (18.5–24.4° at 3 m/s, median 22.5°); Souza 2016 (≈10° peak 3-D hip extension): "
-            "on the same runners the 2-D thigh reads 4–20° (median 11°) more extension than the "
+            + " (16–28° at 3 m/s, median 22.4°); Souza 2016 (≈10° peak 3-D hip extension): "
+            "on seven of them the 2-D thigh reads 4–20° (median 11°) more extension than the "
             "authors' 3-D hip angle (the pelvis's anterior tilt), so ≈10° is ≈14–30° of thigh "
             "extension",
             "Thigh angle ≈ hip angle + forward pelvic tilt; pelvic tilt differs by ~20° between "
             "runners (Schache 2000). More extension is not better for economy (Moore 2016). "
-            "The band describes ~3 m/s and moves with the runner's pace (shifted by the seven "
-            "runners' median, 14.5° at 2 m/s to 30° at 4.5–5 m/s).",
+            "The band describes ~3 m/s and moves with the runner's pace (shifted by how the "
+            "runners' own values change with speed: 15.5° at 2 m/s, 22.4° at 3 m/s, 32.5° at "
+            "5 m/s).",
         ),
         concern="low",
         needs=("hip", "knee"),
@@ -188,7 +189,7 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             15.0,
             35.0,
-            _FUKUCHI + " (17–24° at 3 m/s, 12–31° at 2–5 m/s); hip flexion at contact "
+            _FUKUCHI + " (9–25° at 3 m/s, 6–32° at 2–5 m/s); hip flexion at contact "
             "≈ 45–50° in 3-D (Novacheck 1998, approx.)",
         ),
         graded=False,
@@ -206,8 +207,9 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             25.0,
             55.0,
-            _FUKUCHI + " (30–36° at 3 m/s, 22–48° at 2–5 m/s); hip flexion in swing ≈ 55° in "
-            "3-D (approx.), which the 2-D thigh reads 4–17° lower (pelvic tilt)",
+            _FUKUCHI + " (22–41° at 3 m/s, 19–54° at 2–5 m/s); hip flexion in swing ≈ 55° in "
+            "3-D (approx.), which the 2-D thigh reads 4–17° lower on seven of them (pelvic "
+            "tilt)",
         ),
         graded=False,
         concern="none",
@@ -224,7 +226,7 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             220.0,
             None,
-            _FUKUCHI + " (median 252/300/341/391/437 °/s at 2.5/3/3.5/4/4.5 m/s; 251–309 °/s "
+            _FUKUCHI + " (median 254/301/341/383/426 °/s at 2.5/3/3.5/4/4.5 m/s; 251–363 °/s "
             "at 3 m/s, so the edge lies 12 % under the lowest runner); thigh angular velocity "
             "rises linearly with speed (Clark 2020)",
             "Depends strongly on speed; judged against the runner's pace (the treadmill speed given, "
@@ -244,7 +246,7 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             100.0,
             None,
-            _FUKUCHI + " (median 112/145/179/206/240 °/s at 2.5/3/3.5/4/4.5 m/s; 136–160 °/s "
+            _FUKUCHI + " (median 118/149/178/207/238 °/s at 2.5/3/3.5/4/4.5 m/s; 129–178 °/s "
             "at 3 m/s); Clark 2020",
             "Depends strongly on speed; judged against the runner's pace (the treadmill speed given, "
             "else measured in the image).",
@@ -266,8 +268,9 @@ METRICS: tuple[MetricSpec, ...] = (
             26.0,
             _HEIDERSCHEIT + ": 17.8 ± 4.0° (3-D)",
             "On seven runners the 2-D knee angle at contact reads −3 to +6° (median +3°) from "
-            "the authors' 3-D knee angle and measures 8–25° at 2–5 m/s (docs/references.md); "
-            "RBDS0041 lands with 6–13° in 3-D too, so the lower edge is widened to 6°.",
+            "the authors' 3-D knee angle; on 36 it measures −3 to 23° at 2–5 m/s (median "
+            "14–16° at every speed; docs/references.md). RBDS0041 lands with 6–13° in 3-D too, "
+            "so the lower edge is widened to 6°.",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -284,8 +287,8 @@ METRICS: tuple[MetricSpec, ...] = (
             33.0,
             55.0,
             _HEIDERSCHEIT + ": 46.3 ± 4.5° (3-D); Souza 2016 (well under 45° suggests a stiff "
-            "landing); seven runners in 2-D: 34–49° at 2–5 m/s, reading up to 6° (median 2°) "
-            "less than the authors' 3-D knee angle (docs/references.md)",
+            "landing); 36 runners in 2-D: 34–57° at 2–5 m/s, reading up to 6° (median 2°) "
+            "less than the authors' 3-D knee angle on seven of them (docs/references.md)",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -301,8 +304,9 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             80.0,
             130.0,
-            _FUKUCHI + " (88–102° at 3 m/s, median 96°; median 81° at 2 m/s to 123° at 5 m/s; "
-            "2-D reads −6 to +3° from the authors' 3-D knee angle at the swing peak); ≈90° at "
+            _FUKUCHI + " (81–115° at 3 m/s, median 100°; 84° at 2 m/s to 122° at 5 m/s; on "
+            "seven of them 2-D reads −6 to +3° from the authors' 3-D knee angle at the swing "
+            "peak); ≈90° at "
             "distance speeds, more when faster (textbook, approx.)",
         ),
         concern="both",
@@ -320,8 +324,8 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             0.35,
             0.75,
-            _FUKUCHI + " (falls as speed rises: median 0.81 at 2 m/s to 0.49 at 5 m/s; 0.65–0.78 "
-            "at 3 m/s, median 0.68)",
+            _FUKUCHI + " (falls as speed rises: 0.80 at 2 m/s to 0.49 at 5 m/s; 0.54–0.80 "
+            "at 3 m/s, median 0.67)",
             "Hamstrings are quiet in early–mid swing (Schache 2013): heel rise should follow speed, "
             "not be pulled. Judged against cadence/speed.",
         ),
@@ -340,14 +344,14 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             12.0,
             30.0,
-            _FUKUCHI + " (median 16/20/23/25/27/29 % at 2/2.5/3/3.5/4/4.5 m/s, 17–27 % at 3 m/s: "
+            _FUKUCHI + " (18/21/24/27/29/32/33 % at 2/2.5/3/3.5/4/4.5/5 m/s, 17–30 % at 3 m/s: "
             "it grows with speed); Wille 2014 "
             "(distance predicts braking and knee load); Souza 2016 (every runner lands "
             "somewhat ahead: a sliding scale, no cut-off)",
             "A thigh ~25° ahead and a shank ~5° ahead at contact already put the ankle ~25 % of "
             "leg length ahead of the hip; the ankle is a proxy for the foot's contact point. The "
-            "band describes ~3 m/s and moves with the runner's pace (shifted by the seven "
-            "runners' median, 16 % at 2 m/s to 29 % at 4.5–5 m/s).",
+            "band describes ~3 m/s and moves with the runner's pace (shifted by how the "
+            "runners' own values change with speed: 18 % at 2 m/s to 33 % at 5 m/s).",
         ),
         concern="high",
         needs=("hip", "ankle"),
@@ -400,9 +404,13 @@ METRICS: tuple[MetricSpec, ...] = (
         per_side=False,
         band=Band(
             5.0,
-            11.0,
-            "Malisoux 2023 (73–80 mm ≈ 8.5–9.5 % of the hip→ankle leg of a 1.75 m runner); "
-            "RBDS0041 9.5–11 %; Heiderscheit 2011 (more step rate, less bounce)",
+            12.5,
+            "runform's 2-D engine on 36 treadmill runners at 2–5 m/s (bench/references.py, "
+            "docs/references.md; Fukuchi 2017 and Hamner & Delp 2013 as for the speed "
+            "references): median 10.4 % at 2–3 m/s (8.7 cm), 12.4 % for the 90th percentile of "
+            "all 111 trials, a little less when faster; Malisoux 2023 (860 runners, 73–80 mm "
+            "at preferred speed ≈ 8.5–9.3 % of these runners' median leg, 0.86 m); "
+            "Heiderscheit 2011 (more step rate, less bounce)",
         ),
         concern="high",
         needs=("hip",),
@@ -417,7 +425,13 @@ METRICS: tuple[MetricSpec, ...] = (
         definition="Vertical oscillation in centimetres; only when a scale is known (--height-cm).",
         method="vertical_oscillation_pct × leg length in cm (leg ≈ 0.53 × body height).",
         per_side=False,
-        band=Band(5.0, 10.0, "Malisoux 2023 (73–80 mm at preferred speed)"),
+        band=Band(
+            5.0,
+            10.5,
+            "Malisoux 2023 (73–80 mm at preferred speed); 36 treadmill runners in 2-D: median "
+            "8.7 cm at 2–3 m/s, 10.4 cm for the 90th percentile of all 111 trials "
+            "(bench/references.py, with each runner's own leg)",
+        ),
         concern="high",
         needs=("hip",),
         symmetry=False,

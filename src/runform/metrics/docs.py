@@ -61,8 +61,8 @@ faces.
 Reference bands are typical ranges from the literature, **not pass/fail cut-offs**: the
 findings layer scores the distance from a band continuously, and only *graded* metrics
 are used to judge form. Informative metrics are reported with their band for context.
-What runform itself measures on seven treadmill runners at 2–5 m/s, the speed references
-the findings use, and how its 2-D angles compare with 3-D joint angles are in
+What runform itself measures on 36 treadmill runners at 2–5 m/s, the speed references
+the findings use, and how its 2-D angles compare with 3-D joint angles (on seven of them) are in
 [references.md](references.md).
 
 **Quality.** Each metric's summary in `analysis.json` carries `quality.level`

@@ -26,13 +26,13 @@ REFERENCES: tuple[tuple[str, str, str], ...] = (
     (
         "Fukuchi 2017",
         "Fukuchi, Fukuchi & Duarte 2017, PeerJ 5:e3298 (data CC BY 4.0)",
-        "cadence by speed; two of the seven treadmill runners (RBDS0041, RBDS002) whose "
-        "2-D angles, measured by runform, set the bands and their change with speed",
+        "cadence by speed; 27 of the 36 treadmill runners whose 2-D angles, measured by "
+        "runform, set the bands and their change with speed",
     ),
     (
         "Hamner 2013",
         "Hamner & Delp 2013, J Biomech 46:780 (data via Fox et al. 2024, R Soc Open Sci 11:231909)",
-        "five of the seven treadmill runners (2–5 m/s) behind the speed-adjusted bands; "
+        "nine of the 36 treadmill runners (2–5 m/s) behind the speed-adjusted bands; "
         "foot-contact timing checked against each foot's force",
     ),
     (
