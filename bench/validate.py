@@ -126,7 +126,7 @@ def force_plate_section() -> str:
             "",
             events_loro.dataset_table(result),
             "",
-            dataset_summary(result),
+            dataset_summary(result, trials),
             "",
             weak_points(result),
             "",
@@ -163,9 +163,10 @@ EXTERNAL_SOURCES = (
 )
 
 
-def dataset_summary(result: dict) -> str:
+def dataset_summary(result: dict, trials: Sequence = ()) -> str:
     """What the held-out figures say by data set: the contacts agree, the toe-offs sit
-    apart."""
+    apart; and, from ``trials``' checks, whether each data set's force unloads when its
+    runners' bodies do (``mocap.event_lag_ms``)."""
 
     def mean(dataset: str, cond: str, key: str) -> float:
         v = [
@@ -186,16 +187,29 @@ def dataset_summary(result: dict) -> str:
         mean("fukuchi", "native", "toe_off_bias_ms"),
         mean("hamner", "native", "toe_off_bias_ms"),
     )
+
+    def lags(dataset: str) -> str:
+        v = [t.checks.get("toe_off_lag_ms", float("nan")) for t in trials if t.dataset == dataset]
+        v = [x for x in v if np.isfinite(x)]
+        if not v:
+            return "not measured"
+        return f"median {np.median(v):+.0f} ms over {len(v)} trials, IQR {np.percentile(v, 25):+.0f} to {np.percentile(v, 75):+.0f}"
+
     return (
         "**The two data sets.** Held out, the contacts of the two data sets agree (Fukuchi "
         f"{fc:+.0f} ms, Hamner {hc:+.0f} ms on average). The toe-offs do not: Fukuchi's "
         f"runners {ft:+.0f} ms, Hamner's {ht:+.0f} ms. Every toe-off witness (the knee's peak "
         "extension and its flexion, which use no foot point, as much as the foot's pitch and "
         "clearance) puts the two data sets about 20 ms apart, with a spread of 3-8 ms between "
-        "runners inside each; their force curves' unloading tails are alike. Which data "
-        "set's toe-off is right is not settled (docs/decisions.md): each runner weighs the "
-        "same in the fit, so the constants sit nearer the data set with more runners "
-        "(Fukuchi), and the timing error the product states is taken over both (below). "
+        "runners inside each; their force curves' unloading tails are alike. Nor is either "
+        "force late against its runners' bodies: around the toe-offs the force lags the "
+        f"pelvis's acceleration by Fukuchi {lags('fukuchi')}; Hamner {lags('hamner')} "
+        "(`mocap.event_lag_ms`; a 20 ms late force would show as +20). So the gap lies "
+        "between the legs and the body's unloading (how these runners push off, or how the "
+        "harness builds their legs), and which data set's legs the engine should follow is "
+        "not settled (docs/decisions.md): each runner weighs the same in the fit, so the "
+        "constants sit nearer the data set with more runners (Fukuchi), and the timing error "
+        "the product states is taken over both (below). "
         f"Pooled: contact {pooled('contact_bias_ms'):+.1f} ms, toe-off "
         f"{pooled('toe_off_bias_ms'):+.1f} ms."
     )
