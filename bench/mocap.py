@@ -449,15 +449,7 @@ def clock_lag_ms(
     acc = _pelvis_acceleration(trial_time, pelvis_height)
     grid = np.arange(trial_time[0] + 0.1, trial_time[-1] - 0.1, 0.001)
     f = np.interp(grid, force_t, vertical_force)
-    f = (f - f.mean()) / (f.std() or 1.0)
-    best, best_lag = -np.inf, float("nan")
-    for lag in np.arange(-0.05, 0.0505, 0.001):
-        g = np.interp(grid - lag, trial_time, acc)
-        g = (g - g.mean()) / (g.std() or 1.0)
-        c = float(np.mean(f * g))
-        if c > best:
-            best, best_lag = c, lag
-    return 1000.0 * best_lag
+    return _best_lag_ms(grid, f, trial_time, acc)
 
 
 def event_lag_ms(
@@ -489,10 +481,18 @@ def event_lag_ms(
     if keep.sum() < 50:
         return float("nan")
     f = _lowpass(grid, np.interp(grid, force_t, vertical_force))[keep]
-    f = (f - f.mean()) / (f.std() or 1.0)
+    return _best_lag_ms(grid[keep], f, trial_time, acc)
+
+
+def _best_lag_ms(
+    grid: np.ndarray, force: np.ndarray, trial_time: np.ndarray, acc: np.ndarray
+) -> float:
+    """The lag (ms, -50 to +50, 1 ms steps) that best correlates ``force`` on ``grid``
+    with the acceleration ``acc`` on ``trial_time`` read that much earlier."""
+    f = (force - force.mean()) / (force.std() or 1.0)
     best, best_lag = -np.inf, float("nan")
     for lag in np.arange(-0.05, 0.0505, 0.001):
-        g = np.interp(grid[keep] - lag, trial_time, acc)
+        g = np.interp(grid - lag, trial_time, acc)
         g = (g - g.mean()) / (g.std() or 1.0)
         c = float(np.mean(f * g))
         if c > best:
