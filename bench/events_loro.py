@@ -885,13 +885,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"building {s}", file=sys.stderr)
 
     if args.shared_only:
-        trials = load_trials(progress=building)
+        trials = load_trials(only=args.runners, progress=building)
     else:
-        trials, skipped = load_calibration_trials(progress=building)
+        trials, skipped = load_calibration_trials(progress=building, only=args.runners)
         for name, why in skipped.items():
             print(f"not used: {name}: {why}", file=sys.stderr)
-    if args.runners:
-        trials = [t for t in trials if t.runner in args.runners]
     if not trials:
         print("No trial data found.", file=sys.stderr)
         return 2

@@ -928,19 +928,19 @@ def calibration_runners(external: Path | None = EXTERNAL_DATA) -> list[str]:
 def load_calibration_trials(
     external: Path | None = EXTERNAL_DATA,
     progress: Callable[[str], None] | None = None,
-    shared: Sequence[Trial] | None = None,
+    only: Sequence[str] | None = None,
+    with_forces: bool = True,
 ) -> tuple[list[Trial], dict[str, str]]:
     """The trials the event constants are calibrated and validated on: every trial of
-    ``../shared/data`` (or ``shared``, those already built) and, when ``external`` holds
-    any, of the same data sets' other runners there (a runner already in the shared data is
-    not built twice). Returns the trials and ``{trial name: why}`` for those the harness
-    could not build (:func:`harness_problem`), which are left out."""
-    trials = list(shared) if shared is not None else load_trials(progress=progress)
-    if external is not None and external.is_dir():
-        have = set(runners(trials))
-        new = [r for r in available_runners(external) if r not in have]
-        if new:
-            trials += load_trials(external, only=new, progress=progress)
+    ``../shared/data`` and, when ``external`` holds any, of the same data sets' other runners
+    there (:func:`calibration_runners`; ``only`` keeps the runners named, ``with_forces`` as
+    in :func:`load_trials`). Returns the trials and ``{trial name: why}`` for those the
+    harness could not build (:func:`harness_problem`), which are left out."""
+    trials = load_trials(only=only, with_forces=with_forces, progress=progress)
+    shared = available_runners()
+    new = [r for r in calibration_runners(external) if r not in shared and (not only or r in only)]
+    if new:
+        trials += load_trials(external, only=new, progress=progress)
     skipped = {t.name: why for t in trials if (why := harness_problem(t))}
     return [t for t in trials if t.name not in skipped], skipped
 

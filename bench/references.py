@@ -384,20 +384,7 @@ def load(
     trials without a force plate) and, when ``external`` holds any, the same data sets'
     other runners there, less those the harness could not build
     (:func:`mocap.harness_problem`, returned as ``{trial name: why}``)."""
-    trials = mocap.load_trials(only=only, with_forces=False, progress=progress)
-    skipped: dict[str, str] = {}
-    if external is not None and external.is_dir():
-        shared = set(mocap.available_runners())
-        new = [
-            r
-            for r in mocap.available_runners(external)
-            if r not in shared and (not only or r in only)
-        ]
-        if new:
-            more = mocap.load_trials(external, only=new, progress=progress)
-            skipped = {t.name: why for t in more if (why := mocap.harness_problem(t))}
-            trials += [t for t in more if t.name not in skipped]
-    return trials, skipped
+    return mocap.load_calibration_trials(external, progress, only=only, with_forces=False)
 
 
 def run(

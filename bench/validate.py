@@ -3,9 +3,10 @@
 Sections:
 
 1. Every runner at 2-5 m/s with force-plate truth (Fukuchi 2017, Hamner & Delp 2013: the
-   seven of ``../shared/data`` and the 29 of ``../external_data``), leave one runner out, native rate, 60 Hz, 60 Hz + 8 px and 30 Hz + 8 px
-   (``bench/mocap.py``, ``bench/events_loro.py``); the pace measured in the image against
-   the belt (``bench/pace_estimate.py``).
+   seven of ``../shared/data`` and the 29 of ``../external_data``), leave one runner out,
+   native rate, 60 Hz, 60 Hz + 8 px and 30 Hz + 8 px (``bench/mocap.py``,
+   ``bench/events_loro.py``); the pace measured in the image against the belt
+   (``bench/pace_estimate.py``).
 2. ``male_side``: cadence of a real 30 fps phone clip (RTMPose track) against the
    pixel-measured 168.9 steps/min.
 3. Synthetic runners: events and metrics against the generator's exact answers, from
@@ -63,10 +64,8 @@ def force_plate_section() -> str:
     import mocap
     import pace_estimate
 
-    shared = mocap.load_trials(progress=lambda s: log(f"  building {s}"))
-    trials, skipped = mocap.load_calibration_trials(
-        progress=lambda s: log(f"  building {s}"), shared=shared
-    )
+    trials, skipped = mocap.load_calibration_trials(progress=lambda s: log(f"  building {s}"))
+    shared = mocap.available_runners()
     n_runners = len(mocap.runners(trials))
     title = f"## 1. Force plate: {n_runners} runners at 2–5 m/s, leave one runner out"
     if not trials:
@@ -90,7 +89,7 @@ def force_plate_section() -> str:
             f"{len(trials)} trials of {n_runners} runners ({', '.join(mocap.runners(trials))}). "
             + (
                 f"The seven of `../shared/data` and, from `../external_data`, {EXTERNAL_SOURCES} "
-                if len(shared) < len(trials)
+                if any(r not in shared for r in mocap.runners(trials))
                 else ""
             )
             + "Built by `python bench/mocap.py`: lab axes "

@@ -65,7 +65,7 @@ measured in the track in leg lengths per second
 foot is when the force plate sees it land or leave changes with pace; outside the speeds
 they were fitted on (:data:`CALIBRATED_SPEEDS`) the level at the nearer end is used. Their
 four constants, and the witnesses' offsets, are fitted on 36 runners at 2-5 m/s against
-force plates (Fukuchi 2017: 26 runners; Hamner & Delp 2013: 10) and validated
+force plates (Fukuchi 2017: 27 runners; Hamner & Delp 2013: 9) and validated
 leave-one-runner-out: the constants that score a runner were fitted without that runner
 (``bench/events_loro.py``, ``docs/validation.md``).
 """
