@@ -102,7 +102,8 @@ def force_plate_section() -> str:
             "Harness checks (fit residual of the segment clusters, frames that needed a marker "
             "dropped or were lost, the belt speed measured from the stance foot, the sole's "
             "height at mid-stance against the static trial's floor, the force clock's lag "
-            "behind the markers from body weight × (pelvis acceleration + g)):",
+            "behind the markers from body weight × (pelvis acceleration + g), and the time "
+            "the force takes from a quarter of its stance peak to the toe-off):",
             "",
             format_table(header, rows),
             "",
@@ -164,8 +165,9 @@ EXTERNAL_SOURCES = (
 
 def dataset_summary(result: dict, trials: Sequence = ()) -> str:
     """What the held-out figures say by data set: the contacts agree, the toe-offs sit
-    apart; and, from ``trials``' checks, whether each data set's force unloads when its
-    runners' bodies do (``mocap.event_lag_ms``)."""
+    apart; and, from ``trials``' checks, how long each data set's force takes over its last
+    quarter (``mocap.unloading_tail_ms``) and whether it unloads when its runners' bodies do
+    (``mocap.event_lag_ms``)."""
 
     def mean(dataset: str, cond: str, key: str) -> float:
         v = [
@@ -194,19 +196,56 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
             return "not measured"
         return f"median {np.median(v):+.0f} ms over {len(v)} trials, IQR {np.percentile(v, 25):+.0f} to {np.percentile(v, 75):+.0f}"
 
+    def tails(dataset: str) -> dict[float, float]:
+        by_speed: dict[float, list[float]] = {}
+        for t in trials:
+            v = t.checks.get("unloading_tail_ms", float("nan"))
+            if t.dataset == dataset and np.isfinite(v):
+                by_speed.setdefault(t.speed_label, []).append(v)
+        return {k: float(np.median(v)) for k, v in sorted(by_speed.items())}
+
+    def tail_text() -> str:
+        fuk, ham = tails("fukuchi"), tails("hamner")
+        if not fuk or not ham:
+            return "their forces' unloading tails were not measured here"
+        lo, hi = min(fuk), max(fuk)
+        matched = [
+            v - float(np.interp(k, list(fuk), list(fuk.values())))
+            for k, v in ham.items()
+            if lo <= k <= hi
+        ]
+        listed = " and ".join(
+            f"{'/'.join(f'{v:.0f}' for v in d.values())} ms ({name}, "
+            f"{'/'.join(f'{k:g}' for k in d)} m/s)"
+            for name, d in (("Fukuchi", fuk), ("Hamner", ham))
+        )
+        out = (
+            "their forces shed the last quarter of their stance peak before the 20 N toe-off "
+            f"in {listed}; medians over trials, `mocap.unloading_tail_ms`"
+        )
+        if matched:
+            out += (
+                f". At the speeds both data sets ran, Hamner's runners take {min(matched):.0f} "
+                f"to {max(matched):.0f} ms longer: that much of the gap is a light end of the "
+                "push-off, which neither the leg nor the body shows"
+            )
+        return out
+
     return (
         "**The two data sets.** Held out, the contacts of the two data sets agree (Fukuchi "
         f"{fc:+.0f} ms, Hamner {hc:+.0f} ms on average). The toe-offs do not: Fukuchi's "
         f"runners {ft:+.0f} ms, Hamner's {ht:+.0f} ms. Every toe-off witness (the knee's peak "
         "extension and its flexion, which use no foot point, as much as the foot's pitch and "
         "clearance) puts the two data sets about 20 ms apart, with a spread of 3-8 ms between "
-        "runners inside each; their force curves' unloading tails are alike. Nor is either "
+        f"runners inside each; {tail_text()}. Nor is either "
         "force late against its runners' bodies: around the toe-offs the force lags the "
         f"pelvis's acceleration by Fukuchi {lags('fukuchi')}; Hamner {lags('hamner')} "
-        "(`mocap.event_lag_ms`; a 20 ms late force would show as +20). So the gap lies "
-        "between the legs and the body's unloading (how these runners push off, or how the "
-        "harness builds their legs), and which data set's legs the engine should follow is "
-        "not settled (docs/decisions.md): each runner weighs the same in the fit, so the "
+        "(`mocap.event_lag_ms`; a 20 ms late force would show as +20). The rest of the gap "
+        "lies between the legs and the body's unloading, most likely in how these runners "
+        "push off: building Fukuchi's hip point as Hamner's is built (a joint centre, not "
+        "the trochanter) moves the knee's toe-offs by 2 ms at most. Which data set's legs "
+        "the engine should follow is not settled (docs/decisions.md): each runner weighs "
+        "the same in the fit, so the "
         "constants sit nearer the data set with more runners (Fukuchi), and the timing error "
         "the product states is taken over both (below). "
         f"Pooled: contact {pooled('contact_bias_ms'):+.1f} ms, toe-off "

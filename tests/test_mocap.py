@@ -182,6 +182,33 @@ def test_event_lag_recovers_a_known_shift_of_the_force_around_toe_off(shift_ms):
     assert mocap.clock_lag_ms(marker_t, pelvis, force_t, force) == pytest.approx(shift_ms, abs=2.0)
 
 
+def test_unloading_tail_is_the_time_over_the_forces_last_quarter():
+    """A half-sine stance falls through a quarter of its peak asin(0.25)/pi of the stance
+    before its end (19.3 ms of 240 ms); a force that ends in a slow linear tail (the last
+    quarter of its peak spread over 50 ms) has a 50 ms tail."""
+    t = np.arange(0.0, 3.0, 0.001)
+    stance, stride = 0.24, 0.36
+    phase = np.mod(t, stride)
+    sine = np.where(phase < stance, 1500.0 * np.sin(np.pi * phase / stance), 0.0)
+    events = []
+    for start in np.arange(0.0, 2.9 - stride, stride):
+        events += [
+            {"side": "left", "kind": "contact", "time_s": start},
+            {"side": "left", "kind": "toe_off", "time_s": start + stance},
+        ]
+    expected = 1000.0 * stance * np.arcsin(0.25) / np.pi
+    assert mocap.unloading_tail_ms(t, sine, events) == pytest.approx(expected, abs=1.0)
+    # peak 1500 N held, a drop to 375 N (a quarter) 50 ms before the end, then a linear tail
+    ramp = np.where(
+        phase < stance - 0.05,
+        1500.0,
+        np.clip(375.0 * (stance - phase) / 0.05, 0.0, None),
+    )
+    ramp = np.where(phase < stance, ramp, 0.0)
+    assert mocap.unloading_tail_ms(t, ramp, events) == pytest.approx(50.0, abs=1.5)
+    assert np.isnan(mocap.unloading_tail_ms(t, ramp, []))
+
+
 def test_force_floor_is_read_from_the_data():
     _, forces, _ = _force_curve(floor=47.0)
     step = np.max(np.diff(forces["right"]))  # the most one sample can rise past the floor
@@ -231,6 +258,8 @@ def test_all_23_trials_build_with_checks(trials):
         assert c["residual_median_mm"] < 8.0, t.name
         assert abs(c["clock_lag_ms"]) <= 10.0, t.name
         assert abs(c["toe_off_lag_ms"]) < 40.0, t.name  # not at the search's edge
+        # a quarter of the stance force is shed in 25-90 ms at 2-5 m/s
+        assert 25.0 <= c["unloading_tail_ms"] <= 90.0, (t.name, c["unloading_tail_ms"])
         # the belt: measured from the stance foot, within 10 % of the label (the README warns
         # some "5 m/s" trials were run slower; they stay above 4.5 m/s)
         assert abs(t.belt_speed - t.speed_label) <= 0.1 * t.speed_label, t.name
