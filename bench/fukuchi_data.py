@@ -15,7 +15,7 @@ trial through the rigid clusters.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,44 @@ MARKERS = MarkerSet(
     feet=("{S}Heel.Bottom", "{S}MT1"),
 )
 
+#: The same markers with the hip keypoint a joint centre, as Hamner's harness has it
+#: (:func:`hip_joint_centres`, carried by the pelvis), in place of the greater trochanter
+#: (``bench/hip_point.py``: does the hip point explain the data sets' toe-off gap?).
+MARKERS_HIP_JOINT_CENTRE = replace(
+    MARKERS, keypoints={**MARKERS.keypoints, "hip": PointSpec("{S}HJC", ("pelvis",))}
+)
+
+
+def hip_joint_centres(static: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Hip joint centres ``{"R.HJC": (T, 3), "L.HJC": (T, 3)}`` of a static trial (metres),
+    from its pelvis markers by Harrington et al. 2007's regression (J Biomech 40:595-602):
+    from the mid-point of the ASIS, 0.24 PD + 9.9 mm back, 0.30 PW + 10.9 mm down and
+    0.33 PW + 7.3 mm to the side, PW being the ASIS' distance apart and PD the depth from
+    their mid-point to the PSIS'. Every frame gets the mean pose's centre."""
+    m = {k: np.nanmean(static[k], axis=0) for k in ("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS")}
+    front = 0.5 * (m["R.ASIS"] + m["L.ASIS"])
+    back = 0.5 * (m["R.PSIS"] + m["L.PSIS"])
+    lateral = m["R.ASIS"] - m["L.ASIS"]
+    width = float(np.linalg.norm(lateral))
+    lateral /= width
+    forward = front - back
+    forward -= np.dot(forward, lateral) * lateral
+    depth = float(np.linalg.norm(forward))
+    forward /= depth
+    up = np.cross(lateral, forward)
+    n = len(static["R.ASIS"])
+    out = {}
+    for name, sign in (("R.HJC", 1.0), ("L.HJC", -1.0)):
+        centre = (
+            front
+            - (0.24 * depth + 0.0099) * forward
+            - (0.30 * width + 0.0109) * up
+            + sign * (0.33 * width + 0.0073) * lateral
+        )
+        out[name] = np.tile(centre, (n, 1))
+    return out
+
+
 ATTRIBUTION = "Fukuchi RK, Fukuchi CA, Duarte M (2017) PeerJ 5:e3298, CC BY 4.0 (subject {runner})"
 THRESHOLD_N = 20.0
 
@@ -71,11 +109,19 @@ class FukuchiSpec:
     static: str
     forces: str | None
 
-    def build(self) -> Trial:
+    def build(self, hip: str = "trochanter") -> Trial:
+        """The trial; ``hip="joint centre"`` builds the hip keypoint as Hamner's harness
+        does (:data:`MARKERS_HIP_JOINT_CENTRE`) instead of at the greater trochanter."""
+        if hip not in ("trochanter", "joint centre"):
+            raise ValueError(f"hip must be 'trochanter' or 'joint centre', not {hip!r}")
         time, running = fukuchi.load_markers(self.folder / self.markers)
         _, static = fukuchi.load_markers(self.folder / self.static)
         running = {k: v.copy() for k, v in running.items() if not np.isnan(v).all()}
-        points, checks = build_keypoints(running, static, MARKERS)
+        markers = MARKERS
+        if hip == "joint centre":
+            static = {**static, **hip_joint_centres(static)}
+            markers = MARKERS_HIP_JOINT_CENTRE
+        points, checks = build_keypoints(running, static, markers)
         events: list[dict] = []
         method = "no force plate in this trial"
         force_t = total = None
