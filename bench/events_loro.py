@@ -273,10 +273,12 @@ KNEE_PARAMS = {
     "contact": ("contact_knee_weight", "contact_knee_offset_s"),
     "toe_off": ("knee_weight", "knee_offset_s"),
 }
-#: The knee's times alone (weight 1), to measure their bias.
+#: The knee's times alone (weight 1, no offset), to measure their bias.
 KNEE_ONLY = {
     "contact_knee_weight": 1.0,
+    "contact_knee_offset_s": 0.0,
     "knee_weight": 1.0,
+    "knee_offset_s": 0.0,
     "contact_speed_weight": 0.0,
     "pitch_weight": 0.0,
 }
@@ -352,9 +354,7 @@ def grid_errors(
         speed[trial.name] = float(np.nanmedian(speeds))
         # the knee's and the foot speed's own times (weight 1, no offset): they do not
         # depend on the levels
-        knee_bias[trial.name] = mean_errors(
-            trial, tracks, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
-        )
+        knee_bias[trial.name] = mean_errors(trial, tracks, KNEE_ONLY)
         speed_bias[trial.name] = mean_errors(trial, tracks, SPEED_ONLY)["contact"]
         flexion_bias[trial.name] = mean_errors(trial, tracks, FLEXION_ONLY)["toe_off"]
         pitch_bias[trial.name] = mean_errors(trial, tracks, PITCH_ONLY)["toe_off"]

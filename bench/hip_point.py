@@ -44,9 +44,7 @@ def witness_errors(trial) -> dict[str, float]:
     from mocap import project
 
     tracks = [project(trial, None, 0.0, facing) for facing in FACINGS]
-    knee = mean_errors(
-        trial, tracks, {**KNEE_ONLY, "knee_offset_s": 0.0, "contact_knee_offset_s": 0.0}
-    )
+    knee = mean_errors(trial, tracks, KNEE_ONLY)
     flexion = mean_errors(trial, tracks, FLEXION_ONLY)
     engine = mean_errors(trial, tracks, {})
     return {
