@@ -501,15 +501,11 @@ def unloading_tail_ms(
     Over the 36 runners Hamner's take 3-4 ms longer than Fukuchi's at the speeds both ran
     (``docs/validation.md``).
     """
-    contacts = sorted(e["time_s"] for e in events if e["kind"] == "contact")
+    from fukuchi import stance_table  # fukuchi imports this module
+
     out = []
-    for e in events:
-        if e["kind"] != "toe_off":
-            continue
-        off = e["time_s"]
-        on = max((c for c in contacts if c < off), default=None)
-        if on is None or off - on > 0.6:
-            continue
+    for stance in stance_table(events):
+        on, off = stance["contact_s"], stance["toe_off_s"]
         inside = (force_t >= on) & (force_t <= off)
         if inside.sum() < 10:
             continue
