@@ -63,43 +63,6 @@ def cycle_mean(
     return np.mean(curves, axis=0) if curves else None
 
 
-def pelvis_tilt_series(trial: mocap.Trial) -> np.ndarray | None:
-    """Anterior tilt (deg, + = ASIS below PSIS) of the ASIS-PSIS line in the sagittal plane,
-    per marker frame, from the running trial's own pelvis markers."""
-    if trial.dataset == "fukuchi":
-        import fukuchi
-        import fukuchi_data
-
-        spec = next(
-            (
-                s
-                for s in fukuchi_data.trials(SHARED_DATA, with_forces=False)
-                if s.runner == trial.runner and s.speed_label == trial.speed_label
-            ),
-            None,
-        )
-        if spec is None:
-            return None
-        _, markers = fukuchi.load_markers(spec.folder / spec.markers)
-        front, back = ("R.ASIS", "L.ASIS"), ("R.PSIS", "L.PSIS")
-        feet = ("R.Heel.Bottom", "L.Heel.Bottom")
-    else:
-        import hamner_data
-
-        folder = SHARED_DATA / "hamner2013" / f"subject{trial.runner.removeprefix('hamner')}"
-        _, markers = hamner_data._trc_markers(
-            folder / "expData" / f"Run_{int(trial.speed_label)}.trc"
-        )
-        front, back, feet = ("RASI", "LASI"), ("RPSI", "LPSI"), ("RCAL", "LCAL")
-    if not all(m in markers for m in (*front, *back)):
-        return None
-    axes = mocap.lab_axes(markers, front, back, [f for f in feet if f in markers])
-    f = np.nanmean(np.stack([markers[m] for m in front]), axis=0) @ axes.T
-    b = np.nanmean(np.stack([markers[m] for m in back]), axis=0) @ axes.T
-    d = f - b
-    return np.degrees(np.arctan2(-d[:, 1], d[:, 0]))
-
-
 def _reference_3d(trial: mocap.Trial, side: str) -> dict[str, np.ndarray] | None:
     """The authors' 3-D hip flexion and knee flexion (deg) for one leg of a trial: per
     frame (Hamner, on the marker clock) or as gait-cycle mean curves (Fukuchi)."""
@@ -108,7 +71,10 @@ def _reference_3d(trial: mocap.Trial, side: str) -> dict[str, np.ndarray] | None
         from runform.pose.formats.opensim import read_mot
 
         folder = SHARED_DATA / "hamner2013" / f"subject{trial.runner.removeprefix('hamner')}"
-        ik = read_mot(folder / "ik" / f"Run_{int(trial.speed_label)}.mot")
+        path = folder / "ik" / f"Run_{int(trial.speed_label)}.mot"
+        if not path.is_file():  # the runners of ../external_data have no 3-D curves
+            return None
+        ik = read_mot(path)
         t = np.asarray(ik.time, float)
 
         def at(col: str) -> np.ndarray:
@@ -136,13 +102,18 @@ def _reference_3d(trial: mocap.Trial, side: str) -> dict[str, np.ndarray] | None
 
 
 def compare_angles(trial: mocap.Trial, analysis=None) -> dict:
-    """2-D thigh and knee angle curves against the authors' 3-D hip and knee, per leg.
+    """2-D thigh and knee angle curves against 3-D hip and knee angles, per leg.
 
-    Offsets are 2-D minus 3-D on gait-cycle mean curves over the same strides: at peak hip
-    extension (minimum), at peak hip flexion (maximum), and for the knee at contact, at its
-    stance peak (before the 2-D curve's toe-off) and at its swing peak. ``pelvis_tilt_*`` is
-    the anterior tilt of the ASIS-PSIS line (markers) at the 3-D hip's extreme;
-    ``model_tilt_*`` Hamner's model ``pelvis_tilt`` sign-flipped to anterior-positive.
+    Two 3-D references: the authors' (Hamner's inverse kinematics, Fukuchi's processed
+    curves; the seven runners of ``../shared/data``), and the angles computed from the
+    trial's own markers with an ASIS-PSIS pelvis (:mod:`joint_angles_3d`, every runner;
+    keys ending ``_markers``). Offsets are 2-D minus 3-D on gait-cycle mean curves over the
+    same strides: at peak hip extension (minimum), at peak hip flexion (maximum), and for
+    the knee at contact, at its stance peak (before the 2-D curve's toe-off) and at its
+    swing peak. ``pelvis_tilt_*`` is the anterior tilt of the ASIS-PSIS line (markers) at
+    the 3-D hip's extreme; ``model_tilt_*`` Hamner's model ``pelvis_tilt`` sign-flipped to
+    anterior-positive; ``markers_minus_authors_*`` how far the markers' 3-D angles lie
+    from the authors' where both exist.
     """
     from runform.metrics.angles import frame_angles
 
@@ -153,71 +124,130 @@ def compare_angles(trial: mocap.Trial, analysis=None) -> dict:
         track, direction, events = mocap.project(trial, None, 0.0, "left"), -1, None
     ang = frame_angles(track, direction)
     t = np.asarray(track.time, float)
-    tilt_markers = pelvis_tilt_series(trial)
+    from_markers = trial.extra.get("angles_3d")
     out: dict = {"sides": {}}
     for side in SIDES:
-        ref = _reference_3d(trial, side)
         strides = _strides(trial, events, side)
-        if ref is None or not strides:
+        if not strides:
             continue
         thigh2 = cycle_mean(t, ang["thigh"][side], strides)
         knee2 = cycle_mean(t, ang["knee"][side], strides)
         if thigh2 is None or knee2 is None:
             continue
-        tilt = None
-        if tilt_markers is not None:
-            tilt = cycle_mean(trial.time, tilt_markers, strides)
-        model_tilt = None
-        if "frames" in ref:
-            hip3 = cycle_mean(trial.time, ref["hip"], strides)
-            knee3 = cycle_mean(trial.time, ref["knee"], strides)
-            model_tilt = -cycle_mean(trial.time, ref["pelvis_tilt"], strides)
-            # frame by frame: thigh = hip + model pelvis tilt, if the model and 2-D agree
-            th = np.interp(trial.time, t, ang["thigh"][side])
-            resid = th - (ref["hip"] + ref["pelvis_tilt"])
-            frame_check = {
-                "thigh_minus_hip_plus_tilt_mean_deg": float(np.nanmean(resid)),
-                "thigh_minus_hip_plus_tilt_sd_deg": float(np.nanstd(resid)),
-            }
-        else:
-            hip3, knee3 = ref["hip"], ref["knee"]
-            frame_check = {}
-        if hip3 is None or knee3 is None:
-            continue
         toe = _toe_off_fraction(trial, events, side, strides)
         stance = slice(0, max(2, int(round(100 * toe)) + 1))
-        i_ext, i_flex = int(np.argmin(hip3)), int(np.argmax(hip3))
-        row = {
-            "strides": len(strides),
-            "thigh_ext_2d_deg": float(-thigh2.min()),
-            "hip_ext_3d_deg": float(-hip3.min()),
-            "thigh_flex_2d_deg": float(thigh2.max()),
-            "hip_flex_3d_deg": float(hip3.max()),
-            "offset_ext_deg": float(thigh2.min() - hip3.min()),
-            "offset_flex_deg": float(thigh2.max() - hip3.max()),
-            "knee_contact_2d_deg": float(knee2[0]),
-            "knee_contact_3d_deg": float(knee3[0]),
-            "knee_stance_2d_deg": float(knee2[stance].max()),
-            "knee_stance_3d_deg": float(knee3[stance].max()),
-            "knee_swing_2d_deg": float(knee2.max()),
-            "knee_swing_3d_deg": float(knee3.max()),
-            "toe_off_pct": round(100 * toe, 1),
-            **frame_check,
-        }
-        row["offset_knee_contact_deg"] = row["knee_contact_2d_deg"] - row["knee_contact_3d_deg"]
-        row["offset_knee_stance_deg"] = row["knee_stance_2d_deg"] - row["knee_stance_3d_deg"]
-        row["offset_knee_swing_deg"] = row["knee_swing_2d_deg"] - row["knee_swing_3d_deg"]
-        if tilt is not None:
-            row["pelvis_tilt_ext_deg"] = float(tilt[i_ext])
-            row["pelvis_tilt_flex_deg"] = float(tilt[i_flex])
-        if model_tilt is not None:
-            row["model_tilt_ext_deg"] = float(model_tilt[i_ext])
-            row["model_tilt_flex_deg"] = float(model_tilt[i_flex])
+        row: dict = {}
+        ref = _reference_3d(trial, side)
+        authors = None
+        if ref is not None:
+            authors = _authors_row(trial, ref, side, strides, thigh2, knee2, stance, ang, t)
+        if authors is not None:
+            i_ext, i_flex = authors.pop("_i_ext"), authors.pop("_i_flex")
+            row.update(authors)
+        if from_markers is not None:
+            hip_m = cycle_mean(trial.time, from_markers[side]["hip"], strides)
+            knee_m = cycle_mean(trial.time, from_markers[side]["knee"], strides)
+            tilt_m = cycle_mean(trial.time, from_markers["pelvis_tilt"], strides)
+            if hip_m is not None and knee_m is not None and tilt_m is not None:
+                row.update(
+                    _offsets(thigh2, knee2, hip_m, knee_m, stance, suffix="_markers"),
+                    pelvis_tilt_ext_markers_deg=float(tilt_m[int(np.argmin(hip_m))]),
+                    pelvis_tilt_mean_markers_deg=float(np.mean(tilt_m)),
+                )
+                if authors is not None:
+                    for key in (
+                        "hip_ext_3d_deg",
+                        "hip_flex_3d_deg",
+                        "knee_contact_3d_deg",
+                        "knee_stance_3d_deg",
+                        "knee_swing_3d_deg",
+                    ):
+                        name = key.removesuffix("_3d_deg")
+                        row[f"markers_minus_authors_{name}_deg"] = (
+                            row[f"{name}_3d_markers_deg"] - row[key]
+                        )
+        if not row:
+            continue
+        row["strides"] = len(strides)
+        row["toe_off_pct"] = round(100 * toe, 1)
+        if from_markers is not None and authors is not None:
+            tilt = cycle_mean(trial.time, from_markers["pelvis_tilt"], strides)
+            if tilt is not None:
+                row["pelvis_tilt_ext_deg"] = float(tilt[i_ext])
+                row["pelvis_tilt_flex_deg"] = float(tilt[i_flex])
         out["sides"][side] = row
     if out["sides"]:
         keys = set.intersection(*(set(r) for r in out["sides"].values()))
         out["mean"] = {k: float(np.mean([r[k] for r in out["sides"].values()])) for k in keys}
     return out
+
+
+def _offsets(
+    thigh2: np.ndarray,
+    knee2: np.ndarray,
+    hip3: np.ndarray,
+    knee3: np.ndarray,
+    stance: slice,
+    suffix: str = "",
+) -> dict[str, float]:
+    """The 2-D and 3-D values at the compared moments and their offsets (2-D - 3-D)."""
+    row = {
+        "thigh_ext_2d_deg": float(-thigh2.min()),
+        "thigh_flex_2d_deg": float(thigh2.max()),
+        "knee_contact_2d_deg": float(knee2[0]),
+        "knee_stance_2d_deg": float(knee2[stance].max()),
+        "knee_swing_2d_deg": float(knee2.max()),
+        f"hip_ext_3d{suffix}_deg": float(-hip3.min()),
+        f"hip_flex_3d{suffix}_deg": float(hip3.max()),
+        f"offset_ext{suffix}_deg": float(thigh2.min() - hip3.min()),
+        f"offset_flex{suffix}_deg": float(thigh2.max() - hip3.max()),
+        f"knee_contact_3d{suffix}_deg": float(knee3[0]),
+        f"knee_stance_3d{suffix}_deg": float(knee3[stance].max()),
+        f"knee_swing_3d{suffix}_deg": float(knee3.max()),
+    }
+    for moment in ("contact", "stance", "swing"):
+        row[f"offset_knee_{moment}{suffix}_deg"] = (
+            row[f"knee_{moment}_2d_deg"] - row[f"knee_{moment}_3d{suffix}_deg"]
+        )
+    return row
+
+
+def _authors_row(
+    trial: mocap.Trial,
+    ref: dict,
+    side: str,
+    strides: Sequence,
+    thigh2: np.ndarray,
+    knee2: np.ndarray,
+    stance: slice,
+    ang: dict,
+    t: np.ndarray,
+) -> dict | None:
+    """The offsets against the authors' 3-D curves (and Hamner's frame-by-frame check)."""
+    model_tilt = None
+    if "frames" in ref:
+        hip3 = cycle_mean(trial.time, ref["hip"], strides)
+        knee3 = cycle_mean(trial.time, ref["knee"], strides)
+        model_tilt = -cycle_mean(trial.time, ref["pelvis_tilt"], strides)
+        # frame by frame: thigh = hip + model pelvis tilt, if the model and 2-D agree
+        th = np.interp(trial.time, t, ang["thigh"][side])
+        resid = th - (ref["hip"] + ref["pelvis_tilt"])
+        frame_check = {
+            "thigh_minus_hip_plus_tilt_mean_deg": float(np.nanmean(resid)),
+            "thigh_minus_hip_plus_tilt_sd_deg": float(np.nanstd(resid)),
+        }
+    else:
+        hip3, knee3 = ref["hip"], ref["knee"]
+        frame_check = {}
+    if hip3 is None or knee3 is None:
+        return None
+    i_ext, i_flex = int(np.argmin(hip3)), int(np.argmax(hip3))
+    row = {**_offsets(thigh2, knee2, hip3, knee3, stance), **frame_check}
+    row["_i_ext"], row["_i_flex"] = i_ext, i_flex
+    if model_tilt is not None:
+        row["model_tilt_ext_deg"] = float(model_tilt[i_ext])
+        row["model_tilt_flex_deg"] = float(model_tilt[i_flex])
+    return row
 
 
 def _toe_off_fraction(
@@ -238,6 +268,23 @@ def _signed(v: float | None) -> str:
     return "–" if v is None else f"{v:+.1f}"
 
 
+#: The per-trial keys of the 3-D angles from the markers summarised per runner.
+MARKER_KEYS = (
+    "hip_ext_3d_markers_deg",
+    "offset_ext_markers_deg",
+    "offset_flex_markers_deg",
+    "pelvis_tilt_ext_markers_deg",
+    "offset_knee_contact_markers_deg",
+    "offset_knee_stance_markers_deg",
+    "offset_knee_swing_markers_deg",
+    "markers_minus_authors_hip_ext_deg",
+    "markers_minus_authors_hip_flex_deg",
+    "markers_minus_authors_knee_contact_deg",
+    "markers_minus_authors_knee_stance_deg",
+    "markers_minus_authors_knee_swing_deg",
+)
+
+
 def offsets_by_runner(doc: dict) -> dict[str, dict[str, float]]:
     """Per runner, the median over its trials of each 2-D - 3-D offset (and the tilts)."""
     keys = (
@@ -250,6 +297,7 @@ def offsets_by_runner(doc: dict) -> dict[str, dict[str, float]]:
         "offset_knee_swing_deg",
         "thigh_minus_hip_plus_tilt_mean_deg",
         "thigh_minus_hip_plus_tilt_sd_deg",
+        *MARKER_KEYS,
     )
     acc: dict[str, dict[str, list[float]]] = {}
     for t in doc["trials"]:
@@ -266,6 +314,10 @@ def offsets_by_runner(doc: dict) -> dict[str, dict[str, float]]:
         tilt = d.get("model_tilt_ext_deg", d.get("pelvis_tilt_ext_deg"))
         if tilt is not None and "offset_ext_deg" in d:
             d["offset_ext_plus_tilt_deg"] = d["offset_ext_deg"] + tilt
+        if "offset_ext_markers_deg" in d and "pelvis_tilt_ext_markers_deg" in d:
+            d["offset_ext_plus_tilt_markers_deg"] = (
+                d["offset_ext_markers_deg"] + d["pelvis_tilt_ext_markers_deg"]
+            )
     return out
 
 
@@ -280,6 +332,8 @@ def offset_summary(doc: dict) -> dict[str, dict[str, float]]:
         "offset_knee_stance_deg",
         "offset_knee_swing_deg",
         "offset_ext_plus_tilt_deg",
+        "offset_ext_plus_tilt_markers_deg",
+        *MARKER_KEYS,
     ):
         v = [d[k] for d in per.values() if k in d]
         if v:
@@ -293,7 +347,8 @@ def _pairs(per: dict[str, dict[str, float]], x: str, y: str) -> list[tuple[float
 
 
 def format_offsets(doc: dict) -> str:
-    per = offsets_by_runner(doc)
+    """The per-runner offsets against the authors' 3-D curves (the seven runners)."""
+    per = {r: d for r, d in offsets_by_runner(doc).items() if "offset_ext_deg" in d}
     rows = []
     for runner, d in per.items():
         rows.append(
@@ -387,7 +442,7 @@ def format_angles(doc: dict) -> str:
     angle_rows = []
     for t in doc["trials"]:
         a = (t.get("angles") or {}).get("mean")
-        if not a:
+        if not a or "hip_ext_3d_deg" not in a:
             continue
         angle_rows.append(
             [
@@ -423,4 +478,130 @@ def format_angles(doc: dict) -> str:
             )
         )
         parts.append(format_offsets(doc))
+    markers = format_marker_offsets(doc)
+    if markers:
+        parts.append(markers)
+    return "\n\n".join(parts)
+
+
+def _median_range(values: Sequence[float]) -> str:
+    if not values:
+        return "–"
+    return f"{np.median(values):+.1f} ({min(values):+.1f} to {max(values):+.1f})"
+
+
+def format_marker_offsets(doc: dict) -> str:
+    """The 3-D angles from the markers: against the authors' on the seven, the per-runner
+    offsets on every runner, and peak hip extension by speed ("" without them)."""
+    per = {r: d for r, d in offsets_by_runner(doc).items() if "offset_ext_markers_deg" in d}
+    if not per:
+        return ""
+    parts = []
+    check = {r: d for r, d in per.items() if "markers_minus_authors_hip_ext_deg" in d}
+    if check:
+        rows = []
+        for runner, d in check.items():
+            model = d.get("model_tilt_ext_deg")
+            rows.append(
+                [
+                    runner,
+                    *(
+                        _signed(d.get(f"markers_minus_authors_{k}_deg"))
+                        for k in (
+                            "hip_ext",
+                            "hip_flex",
+                            "knee_contact",
+                            "knee_stance",
+                            "knee_swing",
+                        )
+                    ),
+                    "–" if model is None else f"{d['pelvis_tilt_ext_markers_deg'] - model:+.1f}",
+                ]
+            )
+        parts.append(
+            "## 3-D angles from the markers against the authors' (markers − authors, deg)\n\n"
+            + format_table(
+                [
+                    "runner",
+                    "hip extension",
+                    "hip flexion",
+                    "knee at contact",
+                    "knee stance peak",
+                    "knee swing peak",
+                    "ASIS-PSIS tilt − model tilt",
+                ],
+                rows,
+            )
+        )
+    keys = (
+        "hip_ext_3d_markers_deg",
+        "offset_ext_markers_deg",
+        "offset_flex_markers_deg",
+        "pelvis_tilt_ext_markers_deg",
+        "offset_ext_plus_tilt_markers_deg",
+        "offset_knee_contact_markers_deg",
+        "offset_knee_stance_markers_deg",
+        "offset_knee_swing_markers_deg",
+    )
+    rows = [[runner, *(_signed(d.get(k)) for k in keys)] for runner, d in per.items()]
+    rows.append(
+        [f"median (range), {len(per)} runners"]
+        + [_median_range([d[k] for d in per.values() if k in d]) for k in keys]
+    )
+    parts.append(
+        "## 2-D − 3-D from the markers per runner (median over its speeds, deg)\n\n"
+        + format_table(
+            [
+                "runner",
+                "3-D hip ext",
+                "hip at peak ext",
+                "hip at peak flex",
+                "ant. tilt ASIS-PSIS",
+                "ext offset + tilt",
+                "knee at contact",
+                "knee stance peak",
+                "knee swing peak",
+            ],
+            rows,
+        )
+    )
+    by_speed: dict[float, list[dict]] = {}
+    for t in doc["trials"]:
+        a = (t.get("angles") or {}).get("mean")
+        if a and "hip_ext_3d_markers_deg" in a:
+            by_speed.setdefault(t["speed_label_mps"], []).append(a)
+    rows = []
+    for speed in sorted(by_speed):
+        group = by_speed[speed]
+        rows.append(
+            [
+                f"{speed:g}",
+                str(len(group)),
+                *(
+                    _median_range([a[k] for a in group]).replace("+", "")
+                    if k != "offset_ext_markers_deg"
+                    else _median_range([a[k] for a in group])
+                    for k in (
+                        "hip_ext_3d_markers_deg",
+                        "thigh_ext_2d_deg",
+                        "offset_ext_markers_deg",
+                        "pelvis_tilt_ext_markers_deg",
+                    )
+                ),
+            ]
+        )
+    parts.append(
+        "## Peak hip extension by speed: 3-D from the markers and 2-D (trials; deg)\n\n"
+        + format_table(
+            [
+                "belt m/s",
+                "trials",
+                "3-D hip extension",
+                "2-D thigh extension",
+                "2-D − 3-D",
+                "ant. tilt ASIS-PSIS",
+            ],
+            rows,
+        )
+    )
     return "\n\n".join(parts)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import fukuchi
+import joint_angles_3d
 from mocap import (
     TOE_FRACTION,
     MarkerSet,
@@ -68,32 +69,24 @@ MARKERS_HIP_JOINT_CENTRE = replace(
 
 def hip_joint_centres(static: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Hip joint centres ``{"R.HJC": (T, 3), "L.HJC": (T, 3)}`` of a static trial (metres),
-    from its pelvis markers by Harrington et al. 2007's regression (J Biomech 40:595-602):
-    from the mid-point of the ASIS, 0.24 PD + 9.9 mm back, 0.30 PW + 10.9 mm down and
-    0.33 PW + 7.3 mm to the side, PW being the ASIS' distance apart and PD the depth from
-    their mid-point to the PSIS'. Every frame gets the mean pose's centre."""
-    m = {k: np.nanmean(static[k], axis=0) for k in ("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS")}
-    front = 0.5 * (m["R.ASIS"] + m["L.ASIS"])
-    back = 0.5 * (m["R.PSIS"] + m["L.PSIS"])
-    lateral = m["R.ASIS"] - m["L.ASIS"]
-    width = float(np.linalg.norm(lateral))
-    lateral /= width
-    forward = front - back
-    forward -= np.dot(forward, lateral) * lateral
-    depth = float(np.linalg.norm(forward))
-    forward /= depth
-    up = np.cross(lateral, forward)
+    from its pelvis markers by Harrington et al. 2007's regression
+    (:func:`joint_angles_3d.hip_joint_centres`). Every frame gets the mean pose's centre."""
+    right, left = joint_angles_3d.hip_joint_centres(
+        static, ("R.ASIS", "L.ASIS"), ("R.PSIS", "L.PSIS")
+    )
     n = len(static["R.ASIS"])
-    out = {}
-    for name, sign in (("R.HJC", 1.0), ("L.HJC", -1.0)):
-        centre = (
-            front
-            - (0.24 * depth + 0.0099) * forward
-            - (0.30 * width + 0.0109) * up
-            + sign * (0.33 * width + 0.0073) * lateral
-        )
-        out[name] = np.tile(centre, (n, 1))
-    return out
+    return {"R.HJC": np.tile(right, (n, 1)), "L.HJC": np.tile(left, (n, 1))}
+
+
+#: The anatomical landmarks of the 3-D angles (:mod:`joint_angles_3d`).
+ANATOMY = joint_angles_3d.Anatomy(
+    asis="{S}ASIS",
+    psis="{S}PSIS",
+    knee_lateral="{S}Knee",
+    knee_medial="{S}Knee.Medial",
+    ankle_lateral="{S}Ankle",
+    ankle_medial="{S}Ankle.Medial",
+)
 
 
 ATTRIBUTION = "Fukuchi RK, Fukuchi CA, Duarte M (2017) PeerJ 5:e3298, CC BY 4.0 (subject {runner})"
@@ -122,6 +115,7 @@ class FukuchiSpec:
             static = {**static, **hip_joint_centres(static)}
             markers = MARKERS_HIP_JOINT_CENTRE
         points, checks = build_keypoints(running, static, markers)
+        angles_3d = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY)
         events: list[dict] = []
         method = "no force plate in this trial"
         force_t = total = None
@@ -149,6 +143,7 @@ class FukuchiSpec:
             truth_method=method,
             attribution=ATTRIBUTION.format(runner=self.runner),
             checks=checks,
+            extra={"angles_3d": angles_3d},
         )
         return finish_trial(trial, force_t, total)
 

@@ -28,6 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+import joint_angles_3d
 from mocap import (
     TOE_FRACTION,
     MarkerSet,
@@ -69,6 +70,16 @@ MARKERS = MarkerSet(
         "shoulder": PointSpec("{S}ACR", measured=True),
     },
     feet=("{S}CAL", "{S}TOE"),
+)
+
+#: The anatomical landmarks of the 3-D angles (:mod:`joint_angles_3d`).
+ANATOMY = joint_angles_3d.Anatomy(
+    asis="{S}ASI",
+    psis="{S}PSI",
+    knee_lateral="{S}LFC",
+    knee_medial="{S}MFC",
+    ankle_lateral="{S}LMAL",
+    ankle_medial="{S}MMAL",
 )
 
 ATTRIBUTION = (
@@ -312,6 +323,7 @@ class HamnerSpec:
         time, running = _trc_markers(self.folder / "expData" / f"Run_{self.run}.trc")
         _, static = _trc_markers(self.folder / "model" / "static.trc")
         points, checks = build_keypoints(running, static, MARKERS)
+        angles_3d = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY)
         force_t, per_foot = _read_grf(self.folder / "expData" / f"Run_{self.run}_grf.mot")
         total = per_foot["right"] + per_foot["left"]
         weight = float(np.mean(total))
@@ -367,6 +379,7 @@ class HamnerSpec:
             truth_method=method,
             attribution=ATTRIBUTION.format(subject=self.runner.removeprefix("hamner")),
             checks=checks,
+            extra={"angles_3d": angles_3d},
         )
         return finish_trial(trial, force_t, total)
 

@@ -395,11 +395,11 @@ def run(
 ) -> dict:
     """Build the trials, measure them and compute the references (a JSON-ready dict).
 
-    The 2-D against 3-D comparison is made where the authors' 3-D curves are in
-    ``../shared/data`` (the seven runners there)."""
+    The 2-D against 3-D comparison is made on every trial against the 3-D angles computed
+    from its markers, and where the authors' 3-D curves are in ``../shared/data`` (the
+    seven runners there) against those too."""
     trials, skipped = load(only, external, progress)
-    with_3d = set(mocap.available_runners()) if angles else set()
-    results = [measure_trial(t, angles=t.runner in with_3d) for t in trials]
+    results = [measure_trial(t, angles=angles) for t in trials]
     doc = {
         "attribution": [
             "Fukuchi RK, Fukuchi CA, Duarte M (2017) PeerJ 5:e3298, CC BY 4.0",

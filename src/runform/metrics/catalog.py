@@ -147,9 +147,10 @@ METRICS: tuple[MetricSpec, ...] = (
             30.0,
             _FUKUCHI
             + " (16–28° at 3 m/s, median 22.4°); Souza 2016 (≈10° peak 3-D hip extension): "
-            "on seven of them the 2-D thigh reads 4–20° (median 11°) more extension than the "
-            "authors' 3-D hip angle (the pelvis's anterior tilt), so ≈10° is ≈14–30° of thigh "
-            "extension",
+            "on all 36 the 2-D thigh reads 7–29° (median 16°) more extension than a 3-D hip "
+            "angle computed from their markers with the ASIS–PSIS pelvis most labs use (the "
+            "pelvis's anterior tilt), so ≈10° is ≈17–39° of thigh extension; their own 3-D "
+            "peak is 5° at 3 m/s and 9–13° at 3.5–4.5 m/s (median)",
             "Thigh angle ≈ hip angle + forward pelvic tilt; pelvic tilt differs by ~20° between "
             "runners (Schache 2000). More extension is not better for economy (Moore 2016). "
             "The band describes ~3 m/s and moves with the runner's pace (shifted by how the "
@@ -172,8 +173,8 @@ METRICS: tuple[MetricSpec, ...] = (
             5.0,
             25.0,
             "Souza 2016 (≈10° peak hip extension); trunk line ≠ pelvis, so the band is wide; "
-            "five Hamner & Delp 2013 runners in 2-D: 12–17° at 3 m/s, 2–25° at 2–5 m/s "
-            "(bench/references.py)",
+            "nine Hamner & Delp 2013 runners in 2-D (Fukuchi's have no shoulder markers): "
+            "12–18° at 3 m/s, 2–29° at 2–5 m/s (bench/references.py)",
         ),
         concern="low",
         needs=("hip", "knee", "shoulder"),
@@ -208,8 +209,8 @@ METRICS: tuple[MetricSpec, ...] = (
             25.0,
             55.0,
             _FUKUCHI + " (22–41° at 3 m/s, 19–54° at 2–5 m/s); hip flexion in swing ≈ 55° in "
-            "3-D (approx.), which the 2-D thigh reads 4–17° lower on seven of them (pelvic "
-            "tilt)",
+            "3-D (approx.), which the 2-D thigh reads 6–28° lower (median 15°) on all 36 "
+            "(3-D from their markers, ASIS–PSIS pelvis: the pelvic tilt)",
         ),
         graded=False,
         concern="none",
@@ -267,10 +268,11 @@ METRICS: tuple[MetricSpec, ...] = (
             6.0,
             26.0,
             _HEIDERSCHEIT + ": 17.8 ± 4.0° (3-D)",
-            "On seven runners the 2-D knee angle at contact reads −3 to +6° (median +3°) from "
-            "the authors' 3-D knee angle; on 36 it measures −3 to 23° at 2–5 m/s (median "
-            "14–16° at every speed; docs/references.md). RBDS0041 lands with 6–13° in 3-D too, "
-            "so the lower edge is widened to 6°.",
+            "On 36 runners the 2-D knee angle at contact reads −2 to +10° (median +4°) from a "
+            "3-D knee angle computed from their markers (−3 to +6°, median +3°, from the "
+            "authors' own on seven of them), and measures −3 to 23° at 2–5 m/s (median 14–16° "
+            "at every speed; docs/references.md). RBDS0041 lands with 6–13° in 3-D too, so "
+            "the lower edge is widened to 6°.",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -287,8 +289,9 @@ METRICS: tuple[MetricSpec, ...] = (
             33.0,
             55.0,
             _HEIDERSCHEIT + ": 46.3 ± 4.5° (3-D); Souza 2016 (well under 45° suggests a stiff "
-            "landing); 36 runners in 2-D: 34–57° at 2–5 m/s, reading up to 6° (median 2°) "
-            "less than the authors' 3-D knee angle on seven of them (docs/references.md)",
+            "landing); 36 runners in 2-D: 34–57° at 2–5 m/s, within −3 to +6° (median +2°) "
+            "of a 3-D knee angle from their markers, and up to 6° (median 2°) under the "
+            "authors' own on seven of them (docs/references.md)",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -304,10 +307,10 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             80.0,
             130.0,
-            _FUKUCHI + " (81–115° at 3 m/s, median 100°; 84° at 2 m/s to 122° at 5 m/s; on "
-            "seven of them 2-D reads −6 to +3° from the authors' 3-D knee angle at the swing "
-            "peak); ≈90° at "
-            "distance speeds, more when faster (textbook, approx.)",
+            _FUKUCHI + " (81–115° at 3 m/s, median 100°; 84° at 2 m/s to 122° at 5 m/s; at "
+            "the swing peak 2-D reads −2 to +6° (median +3°) from a 3-D knee angle from the "
+            "markers on all 36, −6 to +3° from the authors' own on seven); ≈90° at distance "
+            "speeds, more when faster (textbook, approx.)",
         ),
         concern="both",
         needs=("hip", "knee", "ankle"),

@@ -62,8 +62,8 @@ Reference bands are typical ranges from the literature, **not pass/fail cut-offs
 findings layer scores the distance from a band continuously, and only *graded* metrics
 are used to judge form. Informative metrics are reported with their band for context.
 What runform itself measures on 36 treadmill runners at 2–5 m/s, the speed references
-the findings use, and how its 2-D angles compare with 3-D joint angles (on seven of them) are in
-[references.md](references.md).
+the findings use, and how its 2-D angles compare with 3-D joint angles (computed from the
+markers of all 36, and the authors' own on seven) are in [references.md](references.md).
 
 **Quality.** Each metric's summary in `analysis.json` carries `quality.level`
 (`good`/`fair`/`poor`) and `quality.trusted` (false only for `poor`), from these rules:
