@@ -112,6 +112,23 @@ def rise_time_ms(t: np.ndarray, f: np.ndarray, lo: float = 20.0, hi: float = 500
     return float(np.median(out)) if out else float("nan")
 
 
+def raw_force_dir(data_dir: Path) -> Path:
+    """The folder whose raw Fukuchi forces size the filter correction of Hamner trials read
+    from ``data_dir``: ``data_dir`` itself when it holds them, else ``../shared/data``.
+
+    Every Hamner subject's force went through the authors' same filter, so one correction
+    serves them all. Before session 16 the subjects of ``../external_data`` (10, 11, 17,
+    19) were read without it: that folder has no raw Fukuchi forces, and the correction
+    quietly fell to zero ("filtered at nan Hz" in their truth), which left their contacts
+    4-19 ms earlier than the same force would put them in ``../shared/data``.
+    """
+    if any((data_dir / folder / name).is_file() for folder, name, _ in RAW_FORCE_TRIALS):
+        return data_dir
+    from _common import SHARED_DATA
+
+    return SHARED_DATA
+
+
 @lru_cache(maxsize=1)
 def smear_correction(data_dir: Path) -> tuple[float, float, float, float, float]:
     """How the authors' low-pass filter moved Hamner's 20 N events, measured on raw force.
@@ -332,7 +349,7 @@ class HamnerSpec:
         raised = (0.0, 0.0, 0)
         if threshold > THRESHOLD_N:
             raised = floor_shift(self.folder.parents[1], threshold, weight, self.speed_label)
-        cutoff, c0, c1, t0, t1 = smear_correction(self.folder.parents[1])
+        cutoff, c0, c1, t0, t1 = smear_correction(raw_force_dir(self.folder.parents[1]))
         stances = []
         crossed = 0
         for side, f in per_foot.items():
