@@ -1,7 +1,9 @@
-"""2-D against 3-D: runform's thigh and knee angles against the authors' 3-D joint angles.
+"""2-D against 3-D: runform's thigh and knee angles against 3-D joint angles.
 
-Used by ``bench/references.py`` on the runners whose 3-D curves are in ``../shared/data``
-(the seven: the 29 runners of ``../external_data`` come as markers and forces only).
+Used by ``bench/references.py`` on every runner, against the 3-D angles computed from the
+trial's own markers (:mod:`joint_angles_3d`, an ASIS-PSIS pelvis as gait labs use), and on
+the runners whose authors' 3-D curves are in ``../shared/data`` against those too (the
+seven: the 29 runners of ``../external_data`` come as markers and forces only).
 
 The 2-D thigh angle (hip->knee against vertical, :func:`runform.metrics.angles.frame_angles`)
 and knee angle against the authors' 3-D joint angles: Hamner's OpenSim inverse kinematics

@@ -26,9 +26,9 @@ carried to the other speeds by the runners' own changes (:func:`chained`), made 
 speed where physiology says so (:data:`DIRECTION`; pooled adjacent violators):
 ``reference_value`` in ``runform.findings.pace`` interpolates them.
 
-**2-D against 3-D** (on by default; ``--no-angles`` to skip): on the runners whose 3-D
-curves are in ``../shared/data``, runform's 2-D thigh and knee angles against the authors'
-3-D joint angles (:mod:`angle_offsets`).
+**2-D against 3-D** (on by default; ``--no-angles`` to skip): runform's 2-D thigh and knee
+angles against 3-D joint angles computed from every runner's markers, and on the seven
+runners whose curves are in ``../shared/data`` against the authors' own (:mod:`angle_offsets`).
 
 Nothing here is written to disk: the Hamner data carries no licence, so only numbers and
 summary tables are published (``docs/references.md``).
