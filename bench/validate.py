@@ -58,6 +58,50 @@ def log(message: str) -> None:
 
 
 # ----------------------------------------------------------------------------- 1. force plate
+def _span(values: Sequence[float]) -> str:
+    lo, hi = round(min(values)), round(max(values))
+    return f"{lo:+d}" if lo == hi else f"{lo:+d} to {hi:+d}"
+
+
+def truth_text(trials: Sequence) -> str:
+    """The force-plate truth, one sentence per data set (its trials' methods, with the
+    per-trial numbers of Hamner's corrections given as ranges)."""
+    by_set: dict[str, list] = {}
+    for t in trials:
+        by_set.setdefault(t.dataset, []).append(t)
+    parts = []
+    for dataset, group in by_set.items():
+        name = {"fukuchi": "Fukuchi", "hamner": "Hamner"}.get(dataset, dataset)
+        methods = sorted({t.truth_method for t in group})
+        if len(methods) == 1:
+            parts.append(f"{name} ({len(group)} trials): {methods[0]}")
+            continue
+        filt = [t.checks["filter_shift_ms"] for t in group if "filter_shift_ms" in t.checks]
+        raised = [t for t in group if t.checks.get("threshold_n", 20.0) > 20.0]
+        text = (
+            f"{name} ({len(group)} trials): each foot's own vertical force (filtered by the "
+            "authors), threshold 20 N, linear interpolation"
+        )
+        if filt:
+            text += (
+                f"; the filter's spread undone by {_span([c for c, _ in filt])} ms on contacts "
+                f"and {_span([o for _, o in filt])} ms on toe-offs (a line in belt speed, "
+                "measured on raw Fukuchi force: `hamner_data.smear_correction`)"
+            )
+        if raised:
+            floors = [t.checks.get("force_floor_n", float("nan")) for t in raised]
+            shifts = [t.checks.get("floor_shift_ms", (0.0, 0.0)) for t in raised]
+            text += (
+                f"; {len(raised)} trials whose force the authors set to zero below "
+                f"{min(floors):.0f}-{max(floors):.0f} N are read 1 N above that floor and "
+                f"carried to 20 N by {_span([c for c, _ in shifts])} ms (contacts) and "
+                f"{_span([o for _, o in shifts])} ms (toe-offs), the median crossing delays of "
+                "full-force trials at the same speed (the threshold column above)"
+            )
+        parts.append(text)
+    return "Truth: " + ". ".join(parts) + "."
+
+
 def force_plate_section() -> str:
     """Every runner with force-plate truth, leave one runner out (``bench/events_loro.py``)."""
     import events_loro
@@ -72,7 +116,6 @@ def force_plate_section() -> str:
         return f"{title}\n\nSkipped: no force-plate data found under {SHARED_DATA}.\n"
     result = events_loro.leave_one_runner_out(trials, progress=lambda s: log(f"  {s}"))
     header, rows = mocap.check_rows(trials)
-    truth = sorted({t.truth_method for t in trials})
     refs = sorted({t.attribution.split(" (subject")[0] for t in trials})
     not_used = (
         "Not used (the harness could not build them): "
@@ -111,7 +154,7 @@ def force_plate_section() -> str:
             "",
             mocap.floor_shift_note(),
             "",
-            "Truth: " + " / ".join(truth) + ".",
+            truth_text(trials),
             "",
             "**Protocol.** The detector's calibrated constants are fitted on all runners but "
             "one and that one is scored with them, for each runner in turn (each runner weighs "

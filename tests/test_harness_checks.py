@@ -84,3 +84,27 @@ def test_external_hamner_trials_carry_the_same_filter_correction():
             c0 + c1 * trial.belt_speed, abs=0.5
         )
     assert ext.checks["filter_shift_ms"][0] > 2.0
+
+
+def test_the_truth_is_told_once_per_data_set_with_its_corrections_as_ranges():
+    import validate
+
+    fuk = SimpleNamespace(dataset="fukuchi", truth_method="summed force", checks={})
+    ham = [
+        SimpleNamespace(
+            dataset="hamner",
+            truth_method=f"own force, shifted {i}",
+            checks={
+                "threshold_n": threshold,
+                "force_floor_n": threshold - 1.0,
+                "filter_shift_ms": (4.0 + 5.0 * i, -0.4 * i),
+                "floor_shift_ms": (-3.0 * i, 5.0 * i),
+            },
+        )
+        for i, threshold in enumerate((20.0, 29.0, 51.0))
+    ]
+    text = validate.truth_text([fuk, fuk, *ham])
+    assert text.startswith("Truth: Fukuchi (2 trials): summed force. Hamner (3 trials): ")
+    assert "+4 to +14 ms on contacts and -1 to +0 ms on toe-offs" in text
+    assert "2 trials whose force the authors set to zero below 28-50 N" in text
+    assert "by -6 to -3 ms (contacts) and +5 to +10 ms (toe-offs)" in text
