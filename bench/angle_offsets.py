@@ -144,12 +144,12 @@ def compare_angles(trial: mocap.Trial, analysis=None) -> dict:
         if ref is not None:
             authors = _authors_row(trial, ref, side, strides, thigh2, knee2, stance, ang, t)
         if authors is not None:
-            i_ext, i_flex = authors.pop("_i_ext"), authors.pop("_i_flex")
-            row.update(authors)
+            row.update(authors[0])
+        tilt_m = None
         if from_markers is not None:
+            tilt_m = cycle_mean(trial.time, from_markers["pelvis_tilt"], strides)
             hip_m = cycle_mean(trial.time, from_markers[side]["hip"], strides)
             knee_m = cycle_mean(trial.time, from_markers[side]["knee"], strides)
-            tilt_m = cycle_mean(trial.time, from_markers["pelvis_tilt"], strides)
             if hip_m is not None and knee_m is not None and tilt_m is not None:
                 row.update(
                     _offsets(thigh2, knee2, hip_m, knee_m, stance, suffix="_markers"),
@@ -172,11 +172,10 @@ def compare_angles(trial: mocap.Trial, analysis=None) -> dict:
             continue
         row["strides"] = len(strides)
         row["toe_off_pct"] = round(100 * toe, 1)
-        if from_markers is not None and authors is not None:
-            tilt = cycle_mean(trial.time, from_markers["pelvis_tilt"], strides)
-            if tilt is not None:
-                row["pelvis_tilt_ext_deg"] = float(tilt[i_ext])
-                row["pelvis_tilt_flex_deg"] = float(tilt[i_flex])
+        if tilt_m is not None and authors is not None:
+            _, i_ext, i_flex = authors
+            row["pelvis_tilt_ext_deg"] = float(tilt_m[i_ext])
+            row["pelvis_tilt_flex_deg"] = float(tilt_m[i_flex])
         out["sides"][side] = row
     if out["sides"]:
         keys = set.intersection(*(set(r) for r in out["sides"].values()))
@@ -224,8 +223,9 @@ def _authors_row(
     stance: slice,
     ang: dict,
     t: np.ndarray,
-) -> dict | None:
-    """The offsets against the authors' 3-D curves (and Hamner's frame-by-frame check)."""
+) -> tuple[dict, int, int] | None:
+    """The offsets against the authors' 3-D curves (and Hamner's frame-by-frame check),
+    with the indices of the 3-D hip's peak extension and peak flexion in the cycle."""
     model_tilt = None
     if "frames" in ref:
         hip3 = cycle_mean(trial.time, ref["hip"], strides)
@@ -245,11 +245,10 @@ def _authors_row(
         return None
     i_ext, i_flex = int(np.argmin(hip3)), int(np.argmax(hip3))
     row = {**_offsets(thigh2, knee2, hip3, knee3, stance), **frame_check}
-    row["_i_ext"], row["_i_flex"] = i_ext, i_flex
     if model_tilt is not None:
         row["model_tilt_ext_deg"] = float(model_tilt[i_ext])
         row["model_tilt_flex_deg"] = float(model_tilt[i_flex])
-    return row
+    return row, i_ext, i_flex
 
 
 def _toe_off_fraction(
@@ -486,10 +485,11 @@ def format_angles(doc: dict) -> str:
     return "\n\n".join(parts)
 
 
-def _median_range(values: Sequence[float]) -> str:
+def _median_range(values: Sequence[float], signed: bool = True) -> str:
     if not values:
         return "–"
-    return f"{np.median(values):+.1f} ({min(values):+.1f} to {max(values):+.1f})"
+    f = "+.1f" if signed else ".1f"
+    return f"{np.median(values):{f}} ({min(values):{f}} to {max(values):{f}})"
 
 
 def format_marker_offsets(doc: dict) -> str:
@@ -580,9 +580,7 @@ def format_marker_offsets(doc: dict) -> str:
                 f"{speed:g}",
                 str(len(group)),
                 *(
-                    _median_range([a[k] for a in group]).replace("+", "")
-                    if k != "offset_ext_markers_deg"
-                    else _median_range([a[k] for a in group])
+                    _median_range([a[k] for a in group], signed=k == "offset_ext_markers_deg")
                     for k in (
                         "hip_ext_3d_markers_deg",
                         "thigh_ext_2d_deg",

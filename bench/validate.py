@@ -58,9 +58,11 @@ def log(message: str) -> None:
 
 
 # ----------------------------------------------------------------------------- 1. force plate
-def _span(values: Sequence[float]) -> str:
+def _span(values: Sequence[float], signed: bool = True) -> str:
+    """``lo to hi`` of ``values`` in whole units (one number when they round alike)."""
     lo, hi = round(min(values)), round(max(values))
-    return f"{lo:+d}" if lo == hi else f"{lo:+d} to {hi:+d}"
+    f = "+d" if signed else "d"
+    return f"{lo:{f}}" if lo == hi else f"{lo:{f}} to {hi:{f}}"
 
 
 def truth_text(trials: Sequence) -> str:
@@ -267,10 +269,9 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
             f"in {listed}; medians over trials, `mocap.unloading_tail_ms`"
         )
         if matched:
-            lo_ms, hi_ms = round(min(matched)), round(max(matched))
-            span = f"{lo_ms}" if lo_ms == hi_ms else f"{lo_ms} to {hi_ms}"
             out += (
-                f". At the speeds both data sets ran, Hamner's runners take {span} ms "
+                ". At the speeds both data sets ran, Hamner's runners take "
+                f"{_span(matched, signed=False)} ms "
                 "longer: that much of the gap is a light end of the push-off, which neither "
                 "the leg nor the body shows"
             )
