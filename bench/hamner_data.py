@@ -11,11 +11,12 @@ subject02) with ``Y`` up; the header's frame count is not always the number of r
 reader counts rows). Running trials carry clusters only (pelvis ``ASI``/``PSI``, thigh
 ``TH1-3``, shank ``TB1-3``, foot ``CAL``, ``TOE``, ``MT5``); joint centres (``HJC``,
 ``KJC``, ``AJC``) come from ``model/static.trc``. The ground reaction force of **each foot**
-(``R_ground_force_vy``...) is at 960-2000 Hz, already low-pass filtered (~15 Hz) and set to
-zero below a floor that differs between trials (0, ~10, 29-79 N): the contact threshold is
-20 N, and where the floor is higher the events are read just above it and carried to where
-the force would have crossed 20 N (:func:`floor_shift`, measured on the trials at the same
-speed whose force goes down to 10 N or less).
+(``R_ground_force_vy``...) is at 960-2000 Hz, already low-pass filtered (by its spectrum a
+2nd-order zero-lag Butterworth at 18 Hz, :mod:`hamner_filter`: the events are corrected
+for the filter's spread) and set to zero below a floor that differs between trials (0, ~10,
+29-79 N): the contact threshold is 20 N, and where the floor is higher the events are read
+just above it and carried to where the force would have crossed 20 N (:func:`floor_shift`,
+measured on the trials at the same speed whose force goes down to 10 N or less).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from types import MappingProxyType
 import numpy as np
 
 import joint_angles_3d
+from hamner_filter import HAMNER_FILTER
 from mocap import (
     TOE_FRACTION,
     MarkerSet,
@@ -90,104 +92,6 @@ ATTRIBUTION = (
 #: Contact threshold (N) on each foot's vertical force. Where a trial's zero floor is
 #: higher, the events are read 1 N above the floor and moved by :func:`floor_shift`.
 THRESHOLD_N = 20.0
-
-#: Fukuchi trials with raw force (markers file, forces file, belt speed m/s) that measure
-#: what the low-pass filter applied to Hamner's force did to its event times.
-RAW_FORCE_TRIALS = (
-    ("fukuchi_rbds0041", "RBDS0041runT252forces.txt", 2.5),
-    ("fukuchi_rbds002", "RBDS002runT25forces.txt", 2.5),
-    ("fukuchi_rbds002", "RBDS002runT45forces.txt", 4.5),
-)
-
-
-def rise_time_ms(t: np.ndarray, f: np.ndarray, lo: float = 20.0, hi: float = 500.0) -> float:
-    """Median time (ms) the vertical force takes from ``lo`` to ``hi`` newtons at contact."""
-    dt = float(np.median(np.diff(t)))
-    above = f >= lo
-    out = []
-    for i in np.flatnonzero(~above[:-1] & above[1:]) + 1:
-        seg = f[i : i + int(0.2 / dt)]
-        if seg.size and seg.max() >= hi:
-            out.append(1000.0 * dt * int(np.argmax(seg >= hi)))
-    return float(np.median(out)) if out else float("nan")
-
-
-def raw_force_dir(data_dir: Path) -> Path:
-    """The folder whose raw Fukuchi forces size the filter correction of Hamner trials read
-    from ``data_dir``: ``data_dir`` itself when it holds them, else ``../shared/data``.
-
-    Every Hamner subject's force went through the authors' same filter, so one correction
-    serves them all. Before session 16 the subjects of ``../external_data`` (10, 11, 17,
-    19) were read without it: that folder has no raw Fukuchi forces, and the correction
-    quietly fell to zero ("filtered at nan Hz" in their truth), which left their contacts
-    4-19 ms earlier than the same force would put them in ``../shared/data``.
-    """
-    if any((data_dir / folder / name).is_file() for folder, name, _ in RAW_FORCE_TRIALS):
-        return data_dir
-    from _common import SHARED_DATA
-
-    return SHARED_DATA
-
-
-@lru_cache(maxsize=1)
-def smear_correction(data_dir: Path) -> tuple[float, float, float, float, float]:
-    """How the authors' low-pass filter moved Hamner's 20 N events, measured on raw force.
-
-    Hamner's force exists only filtered: it rises from 20 to 500 N in ~31 ms where the raw
-    Fukuchi plates take ~25 ms, so its contacts cross 20 N early (the filter spreads the
-    impact backward in time). The Fukuchi raw forces are filtered (2nd-order zero-lag
-    Butterworth) at the cut-off that gives Hamner's rise time, and the shift of their 20 N
-    contacts and toe-offs against the raw ones is fitted as a line in belt speed.
-
-    Returns ``(cutoff_hz, contact_ms_at_0, contact_ms_per_mps, toe_off_ms_at_0,
-    toe_off_ms_per_mps)``: the shift to *add* to a Hamner event at a given belt speed.
-    Zeros when the raw data is absent (then the events stay as read, and say so).
-    """
-    from scipy.signal import butter, filtfilt
-
-    import fukuchi
-
-    raw = []
-    for folder, name, speed in RAW_FORCE_TRIALS:
-        path = data_dir / folder / name
-        if path.is_file():
-            t, cols = fukuchi.load_forces(path)
-            raw.append((t, cols["Fy"], speed))
-    hamner_rise = []
-    for spec in trials(data_dir):
-        grf = _read_grf(spec.folder / "expData" / f"Run_{spec.run}_grf.mot")
-        hamner_rise.append(rise_time_ms(grf[0], grf[1]["right"]))
-    if not raw or not hamner_rise:
-        return (float("nan"), 0.0, 0.0, 0.0, 0.0)
-    target = float(np.nanmedian(hamner_rise))
-
-    def filtered(t: np.ndarray, f: np.ndarray, cutoff: float) -> np.ndarray:
-        rate = 1.0 / float(np.median(np.diff(t)))
-        b, a = butter(2, cutoff / (rate / 2.0))
-        return filtfilt(b, a, f)
-
-    def base(t: np.ndarray, f: np.ndarray) -> np.ndarray:
-        rough = fukuchi.stance_intervals(t, f, 20.0)
-        return f - fukuchi.flight_baseline(t, fukuchi.butter_lowpass(t, f, 50.0), rough)
-
-    cutoffs = np.arange(6.0, 30.01, 0.5)
-    rises = [
-        np.median([rise_time_ms(t, filtered(t, base(t, f), c)) for t, f, _ in raw]) for c in cutoffs
-    ]
-    cutoff = float(cutoffs[int(np.argmin(np.abs(np.asarray(rises) - target)))])
-    speeds, dc, dt_ = [], [], []
-    for t, f, speed in raw:
-        truth = fukuchi.stance_intervals(t, f, 20.0)
-        smooth = above_intervals(t, filtered(t, base(t, f), cutoff), 20.0, 0.5 * float(np.mean(f)))
-        for on, off in truth:
-            j = int(np.argmin([abs(s[0] - on) for s in smooth]))
-            if abs(smooth[j][0] - on) < 0.08:
-                speeds.append(speed)
-                dc.append(1000.0 * (on - smooth[j][0]))
-                dt_.append(1000.0 * (off - smooth[j][1]))
-    c1, c0 = np.polyfit(speeds, dc, 1)
-    t1, t0 = np.polyfit(speeds, dt_, 1)
-    return (cutoff, float(c0), float(c1), float(t0), float(t1))
 
 
 @lru_cache(maxsize=1)
@@ -303,8 +207,8 @@ def floor_shift_check(
 @cache
 def _read_grf(path: Path) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
     """Time and each foot's vertical force of a ``_grf.mot``, read once per process (the
-    smear and floor corrections read every trial's force, and each trial reads its own):
-    read-only."""
+    filter identification and the floor correction read every trial's force, and each trial
+    reads its own): read-only."""
     from runform.pose.formats.opensim import read_mot
 
     grf = read_mot(path)
@@ -349,7 +253,6 @@ class HamnerSpec:
         raised = (0.0, 0.0, 0)
         if threshold > THRESHOLD_N:
             raised = floor_shift(self.folder.parents[1], threshold, weight, self.speed_label)
-        cutoff, c0, c1, t0, t1 = smear_correction(raw_force_dir(self.folder.parents[1]))
         stances = []
         crossed = 0
         for side, f in per_foot.items():
@@ -363,8 +266,7 @@ class HamnerSpec:
         speed = belt_speed(time, points, events_from_stances(stances))
         if not np.isfinite(speed):
             speed = self.speed_label
-        filter_c = (c0 + c1 * speed) / 1000.0
-        filter_t = (t0 + t1 * speed) / 1000.0
+        filter_c, filter_t = (x / 1000.0 for x in HAMNER_FILTER.shift_ms(speed))
         shift_c, shift_t = filter_c + raised[0], filter_t + raised[1]
         events = events_from_stances([(s, on + shift_c, off + shift_t) for s, on, off in stances])
         checks["threshold_n"] = threshold
@@ -384,7 +286,8 @@ class HamnerSpec:
             f"{THRESHOLD_N:.0f} N (force floor {floor:.0f} N){floor_note}, linear interpolation; "
             f"the filter's spread undone by {1000 * filter_c:+.0f} ms on contacts "
             f"and {1000 * filter_t:+.0f} ms on toe-offs (measured on raw Fukuchi "
-            f"force filtered at {cutoff:.1f} Hz, the cut-off that gives Hamner's rise time)"
+            f"force filtered as Hamner's was: {HAMNER_FILTER.order}nd-order zero-lag Butterworth "
+            f"at {HAMNER_FILTER.cutoff_hz:.0f} Hz, identified from its spectrum)"
         )
         trial = Trial(
             runner=self.runner,

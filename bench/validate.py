@@ -88,7 +88,8 @@ def truth_text(trials: Sequence) -> str:
             text += (
                 f"; the filter's spread undone by {_span([c for c, _ in filt])} ms on contacts "
                 f"and {_span([o for _, o in filt])} ms on toe-offs (a line in belt speed, "
-                "measured on raw Fukuchi force: `hamner_data.smear_correction`)"
+                "measured on raw Fukuchi force filtered as the spectrum says Hamner's was: "
+                "`hamner_filter.HAMNER_FILTER`)"
             )
         if raised:
             floors = [t.checks.get("force_floor_n", float("nan")) for t in raised]
@@ -284,7 +285,7 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
                 f"{fc:+.0f} ms, Hamner {hc:+.0f} ms on average)."
             )
         # Hamner's contacts by speed, and where they would sit without the filter's
-        # correction of the truth (hamner_data.smear_correction)
+        # correction of the truth (hamner_filter.HAMNER_FILTER)
         speeds: dict[float, list[tuple[float, float]]] = {}
         shift = {t.name: t.checks.get("filter_shift_ms", (0.0, 0.0))[0] for t in trials}
         for name, r in result["trials"].items():
@@ -303,11 +304,9 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
         return (
             f"Held out, the contacts differ: Fukuchi's runners {fc:+.0f} ms, Hamner's {by} ms "
             f"at {at} m/s. Hamner's force exists only filtered, and its contacts are moved "
-            "later by the filter's spread measured on raw Fukuchi force "
-            "(`hamner_data.smear_correction`, more the faster the impact); without that "
-            f"correction they would read {raw} ms. The engine's Hamner contacts lie between "
-            "the two truths, so how large the filter's spread really is matters as much as "
-            "the runners (docs/decisions.md)."
+            "later by the filter's spread, measured on raw Fukuchi force filtered as the "
+            "spectrum says Hamner's was (`hamner_filter.HAMNER_FILTER`); without that "
+            f"correction they would read {raw} ms (docs/decisions.md)."
         )
 
     return (

@@ -51,39 +51,28 @@ def test_the_group_table_gives_each_data_set_and_speed_its_mean_and_spread():
     assert "-8.0 (0.0)" in hamner and "| 2 " in hamner
 
 
-def test_hamner_trials_anywhere_take_the_filter_correction_from_the_raw_forces(tmp_path):
-    """Every Hamner subject's force went through the same filter: a folder without the raw
-    Fukuchi forces (``../external_data``) is corrected with those of ``../shared/data``,
-    not left uncorrected (issue 9, session 16)."""
-    import hamner_data
-    from _common import SHARED_DATA
-
-    assert hamner_data.raw_force_dir(tmp_path) == SHARED_DATA
-    folder, name, _ = hamner_data.RAW_FORCE_TRIALS[0]
-    (tmp_path / folder).mkdir()
-    (tmp_path / folder / name).write_text("")
-    assert hamner_data.raw_force_dir(tmp_path) == tmp_path
-
-
 @pytest.mark.skipif(
     not (mocap.EXTERNAL_DATA / "hamner2013").is_dir()
-    or not (mocap.SHARED_DATA / "fukuchi_rbds002").is_dir(),
-    reason="needs Hamner runners in ../external_data and the raw forces of ../shared/data",
+    or not (mocap.SHARED_DATA / "hamner2013").is_dir(),
+    reason="needs Hamner runners in ../external_data and ../shared/data",
 )
 def test_external_hamner_trials_carry_the_same_filter_correction():
+    """Every Hamner subject's force went through the same filter: the subjects of
+    ../external_data are corrected as those of ../shared/data are (before session 16 they
+    silently were not), by the committed model at the trial's belt speed."""
     import hamner_data
+    from hamner_filter import HAMNER_FILTER
 
     spec = next(hamner_data.trials(mocap.EXTERNAL_DATA))
     shared = next(hamner_data.trials(mocap.SHARED_DATA))
     ext, ref = spec.build(), shared.build()
     assert "nan Hz" not in ext.truth_method
-    # the correction is a line in belt speed, the same for both folders
-    _, c0, c1, _, _ = hamner_data.smear_correction(mocap.SHARED_DATA)
     for trial in (ext, ref):
         assert trial.checks["filter_shift_ms"][0] == pytest.approx(
-            c0 + c1 * trial.belt_speed, abs=0.5
+            HAMNER_FILTER.shift_ms(trial.belt_speed)[0], abs=0.5
         )
-    assert ext.checks["filter_shift_ms"][0] > 2.0
+        assert "18 Hz, identified from its spectrum" in trial.truth_method
+    assert ext.checks["filter_shift_ms"][0] > 1.0
 
 
 def test_the_truth_is_told_once_per_data_set_with_its_corrections_as_ranges():

@@ -213,7 +213,9 @@ def test_all_runners_and_speeds_are_measured(fresh):
     for t in ok:
         # the speed is measured from the stance foot, not taken from the label
         assert t["speed_basis"] != "label"
-        assert abs(t["belt_speed_mps"] - t["speed_label_mps"]) < 0.4
+        # near the label, or slower: some runners ran the "5 m/s" trials at 4.4-4.7 m/s
+        # (../shared/data/README.md; hamner01 at 4.58 m/s)
+        assert -0.6 < t["belt_speed_mps"] - t["speed_label_mps"] < 0.3
         assert set(references.DIRECTION) <= set(t["values"])
 
 

@@ -82,10 +82,10 @@ def test_a_toe_off_at_a_jog_is_stated_less_certain_than_a_contact():
     assert event_timing_error_ms(120.0, "toe_off", jog) > event_timing_error_ms(
         120.0, "contact", jog
     )
-    # faster, the pose model's floor (12 ms) is the larger part for both events (the
-    # engine's own toe-off error is 10-12 ms there over 36 runners)
+    # faster, the pose model's floor (12 ms) is nearly all of both events' error (the
+    # engine's own toe-off error is 10-12 ms there over 36 runners: 12.1 from the leg alone)
     assert event_timing_error_ms(120.0, "toe_off", fast) == pytest.approx(
-        event_timing_error_ms(120.0, "contact", fast)
+        event_timing_error_ms(120.0, "contact", fast), rel=0.01
     )
     # an unknown speed is taken as the worse case
     assert event_timing_error_ms(120.0, "toe_off", None) == event_timing_error_ms(

@@ -154,7 +154,7 @@ METRICS: tuple[MetricSpec, ...] = (
             "Thigh angle ≈ hip angle + forward pelvic tilt; pelvic tilt differs by ~20° between "
             "runners (Schache 2000). More extension is not better for economy (Moore 2016). "
             "The band describes ~3 m/s and moves with the runner's pace (shifted by how the "
-            "runners' own values change with speed: 15.5° at 2 m/s, 22.4° at 3 m/s, 32.4° at "
+            "runners' own values change with speed: 15.5° at 2 m/s, 22.5° at 3 m/s, 32.5° at "
             "5 m/s).",
         ),
         concern="low",
@@ -227,7 +227,7 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             220.0,
             None,
-            _FUKUCHI + " (median 254/300/341/382/426 °/s at 2.5/3/3.5/4/4.5 m/s; 251–363 °/s "
+            _FUKUCHI + " (median 254/300/341/383/426 °/s at 2.5/3/3.5/4/4.5 m/s; 251–363 °/s "
             "at 3 m/s, so the edge lies 12 % under the lowest runner); thigh angular velocity "
             "rises linearly with speed (Clark 2020)",
             "Depends strongly on speed; judged against the runner's pace (the treadmill speed given, "
@@ -247,7 +247,7 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             100.0,
             None,
-            _FUKUCHI + " (median 118/149/178/207/239 °/s at 2.5/3/3.5/4/4.5 m/s; 130–179 °/s "
+            _FUKUCHI + " (median 117/149/177/206/238 °/s at 2.5/3/3.5/4/4.5 m/s; 128–178 °/s "
             "at 3 m/s); Clark 2020",
             "Depends strongly on speed; judged against the runner's pace (the treadmill speed given, "
             "else measured in the image).",

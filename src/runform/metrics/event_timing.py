@@ -72,9 +72,9 @@ class EngineEventError:
 #: gets), ``"toe_off_with_pitch"`` with the foot's pitch averaged in
 #: (:mod:`runform.gait.foot_pitch`; ``context.toe_off_foot_pitch``).
 ENGINE_EVENT_ERROR: dict[str, EngineEventError] = {
-    "contact": EngineEventError(3.34, 5.1, 2.99, 6.8),
-    "toe_off": EngineEventError(3.34, 18.8, 2.99, 11.3),
-    "toe_off_with_pitch": EngineEventError(3.34, 15.8, 2.99, 9.4),
+    "contact": EngineEventError(3.34, 5.5, 2.99, 5.4),
+    "toe_off": EngineEventError(3.34, 18.9, 2.99, 12.1),
+    "toe_off_with_pitch": EngineEventError(3.34, 15.9, 2.99, 10.3),
 }
 
 
