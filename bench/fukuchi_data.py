@@ -27,10 +27,11 @@ from mocap import (
     MarkerSet,
     PointSpec,
     Trial,
-    build_keypoints,
+    carry_keypoints,
     events_from_stances,
     finish_trial,
     lower_foot,
+    prepare_markers,
 )
 
 MARKERS = MarkerSet(
@@ -114,8 +115,9 @@ class FukuchiSpec:
         if hip == "joint centre":
             static = {**static, **hip_joint_centres(static)}
             markers = MARKERS_HIP_JOINT_CENTRE
-        points, checks = build_keypoints(running, static, markers)
-        angles_3d = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY)
+        prepared = prepare_markers(running, static, markers)
+        points, checks = carry_keypoints(prepared, markers)
+        angles_3d = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY, prepared)
         events: list[dict] = []
         method = "no force plate in this trial"
         force_t = total = None

@@ -38,11 +38,12 @@ from mocap import (
     Trial,
     above_intervals,
     belt_speed,
-    build_keypoints,
+    carry_keypoints,
     events_from_stances,
     finish_trial,
     force_floor,
     lower_foot,
+    prepare_markers,
 )
 
 MARKERS = MarkerSet(
@@ -243,8 +244,9 @@ class HamnerSpec:
     def build(self) -> Trial:
         time, running = _trc_markers(self.folder / "expData" / f"Run_{self.run}.trc")
         _, static = _trc_markers(self.folder / "model" / "static.trc")
-        points, checks = build_keypoints(running, static, MARKERS)
-        angles_3d = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY)
+        prepared = prepare_markers(running, static, MARKERS)
+        points, checks = carry_keypoints(prepared, MARKERS)
+        angles_3d = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY, prepared)
         force_t, per_foot = _read_grf(self.folder / "expData" / f"Run_{self.run}_grf.mot")
         total = per_foot["right"] + per_foot["left"]
         weight = float(np.mean(total))

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mocap import MarkerSet, PointSpec, build_keypoints
+from mocap import MarkerSet, PointSpec, PreparedMarkers, carry_keypoints, prepare_markers
 
 
 @dataclass(frozen=True)
@@ -152,21 +152,29 @@ def marker_angles(
     static: dict[str, np.ndarray],
     ms: MarkerSet,
     anatomy: Anatomy,
+    prepared: PreparedMarkers | None = None,
 ) -> dict:
     """3-D angles of a running trial from its markers (deg, per marker frame).
 
     ``running`` and ``static`` are as for :func:`mocap.build_keypoints` (metres, the lab's
-    own axes). Returns ``{"pelvis_tilt": (T,), "left": {"hip": (T,), "knee": (T,)},
-    "right": {...}, "residual_mm": median cluster-fit residual}``; NaN where a segment's
-    cluster does not fit.
+    own axes); ``prepared``, when given, is what :func:`mocap.prepare_markers` made of them
+    for the trial's keypoints (the lab axes and label swaps are then not found twice).
+    Returns ``{"pelvis_tilt": (T,), "left": {"hip": (T,), "knee": (T,)}, "right": {...},
+    "residual_mm": median cluster-fit residual}``; NaN where a segment's cluster does not
+    fit.
     """
     prefixes = ms.side_prefix
     asis = tuple(anatomy.asis.replace("{S}", prefixes[s]) for s in ("right", "left"))
     psis = tuple(anatomy.psis.replace("{S}", prefixes[s]) for s in ("right", "left"))
-    static = dict(static)
-    for side, centre in zip(("right", "left"), hip_joint_centres(static, asis, psis), strict=True):
-        n = len(next(iter(static.values())))
-        static[HJC.replace("{S}", prefixes[side])] = np.tile(centre, (n, 1))
+    if prepared is None:
+        prepared = prepare_markers(running, static, ms)
+    centres = {
+        HJC.replace("{S}", prefixes[side]): centre @ prepared.axes.T
+        for side, centre in zip(
+            ("right", "left"), hip_joint_centres(static, asis, psis), strict=True
+        )
+    }
+    prepared = replace(prepared, static_mean={**prepared.static_mean, **centres})
     landmarks = replace(
         ms,
         keypoints={
@@ -179,7 +187,7 @@ def marker_angles(
             "ankle_medial": PointSpec(anatomy.ankle_medial, ("shank",)),
         },
     )
-    p, checks = build_keypoints(running, static, landmarks)
+    p, checks = carry_keypoints(prepared, landmarks)
     pelvis = pelvis_axes(p["right_asis"], p["left_asis"], p["right_psis"], p["left_psis"])
     out: dict = {
         "pelvis_tilt": anterior_tilt_deg(pelvis),

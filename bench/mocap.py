@@ -681,6 +681,41 @@ def _named(name: str, prefix: str) -> str:
     return name.replace("{S}", prefix)
 
 
+@dataclass(frozen=True)
+class PreparedMarkers:
+    """A running trial's markers turned to the lab's (forward, up, right) with label swaps
+    undone, the static trial's marker means in the same axes, and the segments' clusters:
+    what :func:`carry_keypoints` carries points with. One trial's are prepared once and
+    reused for its keypoints and its 3-D landmarks (:func:`joint_angles_3d.marker_angles`).
+    """
+
+    running: Mapping[str, np.ndarray]
+    static_mean: Mapping[str, np.ndarray]
+    axes: np.ndarray
+    swaps: tuple[tuple[str, str], ...]
+    clusters: Mapping[str, tuple[str, ...]]
+
+
+def prepare_markers(
+    running: dict[str, np.ndarray], static: dict[str, np.ndarray], ms: MarkerSet
+) -> PreparedMarkers:
+    """``running`` and ``static`` (``{marker: (T, 3)}``, metres, the lab's own axes) turned
+    to (forward, up, right) with :func:`lab_axes` found on the running trial (the static
+    trial shares the lab), and label swaps undone in every cluster of ``ms``."""
+    feet = [_named(f, p) for f in ms.feet for p in ms.side_prefix.values()]
+    axes = lab_axes(running, ms.pelvis_front, ms.pelvis_back, [f for f in feet if f in running])
+    turned = {k: v @ axes.T for k, v in running.items()}
+    static_mean = {k: np.nanmean(v, axis=0) @ axes.T for k, v in static.items()}
+    swaps: list[tuple[str, str]] = []
+    clusters: dict[str, tuple[str, ...]] = {"pelvis": ms.pelvis}
+    for side, prefix in ms.side_prefix.items():
+        for seg, names in ms.clusters.items():
+            clusters[f"{side}:{seg}"] = tuple(_named(n, prefix) for n in names)
+    for names in clusters.values():
+        swaps += fix_label_swaps(static_mean, turned, names)
+    return PreparedMarkers(turned, static_mean, axes, tuple(swaps), clusters)
+
+
 def build_keypoints(
     running: dict[str, np.ndarray],
     static: dict[str, np.ndarray],
@@ -691,21 +726,23 @@ def build_keypoints(
 
     ``running`` and ``static`` are ``{marker: (T, 3)}`` in metres in the lab's own axes;
     they are turned to (forward, up, right) with :func:`lab_axes` found on the running trial
-    (the static trial shares the lab). Label swaps are undone in every cluster first.
+    (the static trial shares the lab). Label swaps are undone in every cluster first
+    (:func:`prepare_markers`, then :func:`carry_keypoints`).
     """
-    feet = [_named(f, p) for f in ms.feet for p in ms.side_prefix.values()]
-    axes = lab_axes(running, ms.pelvis_front, ms.pelvis_back, [f for f in feet if f in running])
-    running = {k: v @ axes.T for k, v in running.items()}
-    static_mean = {k: np.nanmean(v, axis=0) @ axes.T for k, v in static.items()}
-    swaps: list[tuple[str, str]] = []
+    return carry_keypoints(prepare_markers(running, static, ms), ms, max_residual_m)
+
+
+def carry_keypoints(
+    prepared: PreparedMarkers, ms: MarkerSet, max_residual_m: float = 0.012
+) -> tuple[dict[str, np.ndarray], dict]:
+    """The keypoints of ``ms`` carried into every running frame of ``prepared`` (its
+    clusters' rigid fits), and checks; ``prepared`` is left as it was."""
+    running = dict(prepared.running)
+    static_mean = dict(prepared.static_mean)
+    clusters = dict(prepared.clusters)
+    axes, swaps = prepared.axes, list(prepared.swaps)
     residuals: list[np.ndarray] = []
     refitted = lost = 0
-    clusters: dict[str, tuple[str, ...]] = {"pelvis": ms.pelvis}
-    for side, prefix in ms.side_prefix.items():
-        for seg, names in ms.clusters.items():
-            clusters[f"{side}:{seg}"] = tuple(_named(n, prefix) for n in names)
-    for names in clusters.values():
-        swaps += fix_label_swaps(static_mean, running, names)
     n = len(next(iter(running.values())))
     points: dict[str, np.ndarray] = {}
     borrowed: list[str] = []

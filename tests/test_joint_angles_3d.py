@@ -114,6 +114,35 @@ def test_known_pelvic_tilt_hip_and_knee_flexion_are_recovered(spin):
     assert got["residual_mm"] < 1e-6
 
 
+def test_markers_prepared_once_serve_the_keypoints_and_the_angles():
+    """A trial's markers are turned and unswapped once (``mocap.prepare_markers``) for its
+    keypoints and its 3-D angles: the angles are the same as from the raw markers, and
+    carrying points does not change what was prepared."""
+    from mocap import carry_keypoints, prepare_markers
+
+    static = _trial([_body(0.0, {"left": 0.0, "right": 0.0}, {"left": 0.0, "right": 0.0})] * 3)
+    running = _trial(
+        [
+            _body(t, {"right": 20.0, "left": -5.0}, {"right": 30.0, "left": 60.0}, 8.0)
+            for t in (5, 9)
+        ]
+    )
+    prepared = prepare_markers(running, static, MARKERS)
+    before = {k: v.copy() for k, v in prepared.running.items()}
+    names = set(prepared.static_mean)
+    alone = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY)
+    shared = joint_angles_3d.marker_angles(running, static, MARKERS, ANATOMY, prepared)
+    carry_keypoints(prepared, MARKERS)
+    for side in ("left", "right"):
+        for joint in ("hip", "knee"):
+            np.testing.assert_allclose(shared[side][joint], alone[side][joint], atol=1e-9)
+    np.testing.assert_allclose(shared["pelvis_tilt"], alone["pelvis_tilt"], atol=1e-9)
+    assert set(prepared.static_mean) == names
+    assert set(prepared.running) == set(before)
+    for k, v in before.items():
+        np.testing.assert_array_equal(prepared.running[k], v)
+
+
 def test_thigh_angle_is_hip_flexion_minus_anterior_tilt():
     """What the 2-D thigh angle reads on the synthetic body: the thigh against vertical is
     the hip's flexion less the pelvis's anterior tilt."""
