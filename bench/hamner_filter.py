@@ -60,10 +60,11 @@ class FilterModel:
         )
 
 
-#: Measured by ``python bench/hamner_filter.py`` on the 36 Hamner trials and 76 raw Fukuchi
-#: trials of ``../shared/data`` and ``../external_data`` (session 17): a 2nd-order zero-lag
-#: Butterworth at 18 Hz (best of orders 1-4; 17-19 Hz at each speed), which moves raw
-#: contacts 2.6 / 3.1 / 4.3 ms early at 2.5 / 3.5 / 4.5 m/s (median trial).
+#: Measured by ``python bench/hamner_filter.py`` on 27 Hamner trials (the 36 less those
+#: whose zero floor is 30 N or more) and 76 raw Fukuchi trials of ``../shared/data`` and
+#: ``../external_data`` (session 17): a 2nd-order zero-lag Butterworth at 18 Hz (best of
+#: orders 1-4; 17-19 Hz at each speed), which moves raw contacts 2.6 / 3.1 / 4.3 ms early at
+#: 2.5 / 3.5 / 4.5 m/s (median trial).
 HAMNER_FILTER = FilterModel(
     order=2, cutoff_hz=18.0, contact_ms=(0.33, 0.885), toe_off_ms=(-0.07, 0.115)
 )
