@@ -237,10 +237,13 @@ def flight_baseline(
     return float(np.median(np.concatenate(samples))) if samples else 0.0
 
 
-def butter_lowpass(time: np.ndarray, force: np.ndarray, cutoff_hz: float) -> np.ndarray:
-    """4th-order zero-lag Butterworth low-pass of a force record."""
+def butter_lowpass(
+    time: np.ndarray, force: np.ndarray, cutoff_hz: float, order: int = 4
+) -> np.ndarray:
+    """Zero-lag (forward-backward) Butterworth low-pass of a force record, 4th order unless
+    ``order`` says otherwise."""
     rate = 1.0 / np.median(np.diff(time))
-    b, a = butter(4, cutoff_hz / (rate / 2.0))
+    b, a = butter(order, cutoff_hz / (rate / 2.0))
     return filtfilt(b, a, force)
 
 

@@ -288,8 +288,9 @@ class HamnerSpec:
             f"{THRESHOLD_N:.0f} N (force floor {floor:.0f} N){floor_note}, linear interpolation; "
             f"the filter's spread undone by {1000 * filter_c:+.0f} ms on contacts "
             f"and {1000 * filter_t:+.0f} ms on toe-offs (measured on raw Fukuchi "
-            f"force filtered as Hamner's was: {HAMNER_FILTER.order}nd-order zero-lag Butterworth "
-            f"at {HAMNER_FILTER.cutoff_hz:.0f} Hz, identified from its spectrum)"
+            f"force filtered as Hamner's was: a zero-lag Butterworth of order "
+            f"{HAMNER_FILTER.order} at {HAMNER_FILTER.cutoff_hz:.0f} Hz, identified from its "
+            "spectrum)"
         )
         trial = Trial(
             runner=self.runner,

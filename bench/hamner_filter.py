@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+import fukuchi
 from mocap import above_intervals
 
 
@@ -80,15 +81,6 @@ FLOOR_N = 10.0
 MAX_FLOOR_N = 30.0
 
 
-def lowpass(time: np.ndarray, force: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
-    """Zero-lag (forward-backward) Butterworth low-pass of ``order`` at ``cutoff_hz``."""
-    from scipy.signal import butter, filtfilt
-
-    rate = 1.0 / float(np.median(np.diff(time)))
-    b, a = butter(order, cutoff_hz / (rate / 2.0))
-    return filtfilt(b, a, force)
-
-
 def log_spectrum(time: np.ndarray, force: np.ndarray) -> np.ndarray:
     """Welch power spectrum (2 s segments) of ``force`` / its mean, in dB at :data:`FREQS_HZ`."""
     from scipy.signal import welch
@@ -100,7 +92,7 @@ def log_spectrum(time: np.ndarray, force: np.ndarray) -> np.ndarray:
 
 def _as_filtered(time: np.ndarray, raw: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
     """A raw force processed as Hamner's was: filtered, then zero below :data:`FLOOR_N`."""
-    smooth = lowpass(time, raw, cutoff_hz, order)
+    smooth = fukuchi.butter_lowpass(time, raw, cutoff_hz, order)
     return np.where(smooth >= FLOOR_N, smooth, 0.0)
 
 
@@ -202,10 +194,10 @@ def event_shifts(
 ) -> tuple[float, float]:
     """Mean shift (ms) to add to the 20 N contacts and toe-offs of ``raw`` filtered at
     ``cutoff_hz`` to recover the raw force's own (read as Fukuchi's truth is read)."""
-    import fukuchi
-
     truth = fukuchi.stance_intervals(time, raw, 20.0, subtract_baseline=False)
-    smooth = above_intervals(time, lowpass(time, raw, cutoff_hz, order), 20.0, 0.5 * np.mean(raw))
+    smooth = above_intervals(
+        time, fukuchi.butter_lowpass(time, raw, cutoff_hz, order), 20.0, 0.5 * np.mean(raw)
+    )
     dc, dt = [], []
     for on, off in truth:
         if not smooth:
@@ -236,7 +228,6 @@ def raw_fukuchi_forces(
 ) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
     """``(runner, belt speed, time, vertical force less the plate's flight offset)`` of every
     Fukuchi trial with a force record under ``data_dirs`` (Fukuchi's plates are raw)."""
-    import fukuchi
     import fukuchi_data
 
     out = []
