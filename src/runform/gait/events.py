@@ -48,6 +48,10 @@ Algorithm (:class:`FootClearanceDetector`; sources and validation in
    trial biases spread a third as much as the leg's. Only on a foot whose pitch times agree
    with the leg's on most stances (a pose model whose feet do not show the push-off leaves
    the leg's toe-offs as they are; ``pitch_used_``).
+   A stance the clearance cut short (under half the clip's median contact time) keeps the
+   end that lies on its foot's rhythm; the other end is looked for by these witnesses
+   where it was due, one median contact time away, and timed without the clearance
+   (:func:`~runform.gait.stances.cut_short`).
 7. **Steps.** Contacts and toe-offs are paired per foot and checked: contact time
    plausible, alternation with the other foot, no double support beyond a tolerance.
    A stance that overlaps the other foot's is kept with one witness's contact alone (the
@@ -82,13 +86,20 @@ from runform.gait.foot_speed import speed_contacts
 from runform.gait.pairing import StepLimits, pair_stances
 from runform.gait.stances import (
     MISSING_POINTS,
+    cut_short,
     first_crossings,
     foot_clearance,
     stance_windows,
     template_retime,
 )
 from runform.gait.types import GaitEvent, GaitEvents, RejectedStep, Side
-from runform.gait.witnesses import knee_blend, own_contacts, pitch_blend, speed_blend
+from runform.gait.witnesses import (
+    due_spans,
+    knee_blend,
+    own_contacts,
+    pitch_blend,
+    speed_blend,
+)
 from runform.geometry import leg_length
 from runform.keypoints import SIDES
 from runform.track import PoseTrack
@@ -168,6 +179,8 @@ class FootClearanceDetector:
     result_: GaitEvents
     clearance_: dict side -> (T,) clearance in leg lengths
     pitch_used_: dict side -> whether the foot's pitch timed that foot's toe-offs
+    due_: dict side -> per stance ``(contact_s, toe_off_s)``, where an end the clearance cut
+        short was due (NaN where the end stands; :func:`~runform.gait.stances.cut_short`)
 
     Examples
     --------
@@ -220,6 +233,7 @@ class FootClearanceDetector:
     levels_: dict = field(default_factory=dict, init=False)
     stride_period_: float | None = field(default=None, init=False)
     pitch_used_: dict = field(default_factory=dict, init=False)
+    due_: dict = field(default_factory=dict, init=False)
 
     # ----------------------------------------------------------------- public
     def detect(self, track: PoseTrack, direction: int = 1) -> FootClearanceDetector:
@@ -292,20 +306,27 @@ class FootClearanceDetector:
             for side, items in stances.items():
                 stances[side] = template_retime(track.time, self.clearance_[side], items, levels)
         clearance_contacts = {side: [i[0] for i in items] for side, items in stances.items()}
+        # a stance the clearance cut short is read where its toe-off was due
+        self.due_ = cut_short(
+            stances,
+            self.limits.min_contact_ratio,
+            self.stride_period_,
+            self.max_rhythm_offset,
+            (float(track.time[0]), float(track.time[-1])),
+        )
+        spans = {side: due_spans(items, self.due_[side]) for side, items in stances.items()}
         knee_contacts: dict[str, list] = {}
         for side, items in stances.items():
             self.speed_contacts_[side] = (
-                speed_contacts(track, side, [(i[0], i[2]) for i in items], direction)
+                speed_contacts(track, side, spans[side], direction)
                 if self.contact_speed_weight > 0
                 else [float("nan")] * len(items)
             )
         # read on the clearance's stances, before the knee moves their ends
         pitch_found = (
             {
-                side: pitch_toe_offs(
-                    track, side, [(i[0], i[2]) for i in items], direction, self.pitch_level_deg
-                )
-                for side, items in stances.items()
+                side: pitch_toe_offs(track, side, spans[side], direction, self.pitch_level_deg)
+                for side in stances
             }
             if self.pitch_weight > 0
             else {}
@@ -332,6 +353,7 @@ class FootClearanceDetector:
                     self.speed_contacts_[side],
                     clearance_contacts[side],
                     knee_contacts.get(side),
+                    self.due_.get(side),
                 )
         witnesses = {
             side: self._own_contacts(track, side, knee_contacts.get(side), len(items))
@@ -378,6 +400,7 @@ class FootClearanceDetector:
             flexion_offset_s=self.flexion_offset_s,
             contact_knee_weight=self.contact_knee_weight,
             contact_knee_offset_s=self.contact_knee_offset_s,
+            due=self.due_.get(side),
         )
         return out, knees
 
@@ -396,6 +419,7 @@ class FootClearanceDetector:
         found: list[float],
         clearance: list[float] | None = None,
         knees: list | None = None,
+        due: list | None = None,
     ) -> list:
         """:func:`~runform.gait.witnesses.speed_blend` with this detector's weights."""
         return speed_blend(
@@ -408,6 +432,7 @@ class FootClearanceDetector:
             contact_speed_offset_s=self.contact_speed_offset_s,
             contact_knee_weight=self.contact_knee_weight,
             clearance_disagreement_s=self.clearance_disagreement_s,
+            due=due,
         )
 
     @property

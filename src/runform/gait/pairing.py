@@ -227,23 +227,40 @@ def off_rhythm_contacts(
     """
     flagged: list[tuple[tuple[str, float], str]] = []
     for side in ("left", "right"):
-        times = sorted({s.contact_s for s in steps if s.side == side})
-        while len(times) >= 2:
-            offsets = [_rhythm_offset(times, i, stride_s) for i in range(len(times))]
-            worst = max(range(len(times)), key=lambda i: abs(offsets[i]))
-            off = offsets[worst]
-            if not abs(off) > max_offset * stride_s:
-                break
+        times = [s.contact_s for s in steps if s.side == side]
+        for when, off in off_rhythm_times(times, stride_s, max_offset):
             flagged.append(
                 (
-                    (side, times[worst]),
+                    (side, when),
                     f"contact is {abs(off) * 1000:.0f} ms {'early' if off < 0 else 'late'} "
                     f"for this foot's rhythm (a stride of {stride_s * 1000:.0f} ms): it was "
                     "mistimed",
                 )
             )
-            del times[worst]
     return flagged
+
+
+def off_rhythm_times(
+    contacts: list[float], stride_s: float, max_offset: float
+) -> list[tuple[float, float]]:
+    """One foot's contacts more than ``max_offset`` x ``stride_s`` from where their
+    neighbours put them, worst first, each judged without the worse ones
+    (:func:`off_rhythm_contacts`): ``(contact_s, offset_s)`` pairs, a negative offset early.
+
+    >>> off_rhythm_times([0.268, 1.18, 1.90, 2.62, 3.34], 0.72, 0.15)
+    [(0.268, -0.192)]
+    """
+    times = sorted(set(contacts))
+    out: list[tuple[float, float]] = []
+    while len(times) >= 2:
+        offsets = [_rhythm_offset(times, i, stride_s) for i in range(len(times))]
+        worst = max(range(len(times)), key=lambda i: abs(offsets[i]))
+        off = offsets[worst]
+        if not abs(off) > max_offset * stride_s:
+            break
+        out.append((times[worst], round(off, 6)))
+        del times[worst]
+    return out
 
 
 def _rhythm_offset(times: list[float], i: int, stride_s: float) -> float:

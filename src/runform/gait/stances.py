@@ -11,7 +11,9 @@ plain functions of the clearance and the detector's constants:
 - :func:`first_crossings` — each window's contact and toe-off, where the clearance rises
   past its stance plateau;
 - :func:`template_retime` — every contact and toe-off of a foot re-timed on its stride
-  template (:mod:`runform.gait.templates`).
+  template (:mod:`runform.gait.templates`);
+- :func:`cut_short` — the stances whose clearance ended far too soon, and where their
+  toe-off was due.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from runform.gait.clearance import (
     remove_drift,
     smooth_series,
 )
+from runform.gait.pairing import off_rhythm_times
 from runform.gait.templates import (
     CONTACT_WINDOW,
     REFERENCE_STRIDE_S,
@@ -219,10 +222,73 @@ def template_retime(
     ]
 
 
+#: Fewer timed stances than this (both feet) give no median contact time to judge by.
+MIN_STANCES_FOR_MEDIAN = 4
+
+
+def cut_short(
+    stances: dict[str, list],
+    ratio: float,
+    stride_s: float | None,
+    max_rhythm_offset: float,
+    clip_s: tuple[float, float] = (-np.inf, np.inf),
+) -> dict[str, list[tuple[float, float]]]:
+    """Per foot and stance, where its contact and toe-off were due if its clearance cut it
+    short: ``(contact_s, toe_off_s)``, NaN for an end that stands (both, for most stances).
+
+    A stance ``(contact_s, contact_frame, toe_off_s, toe_off_frame, confidence)`` whose
+    contact time is under ``ratio`` x the clip's median (both feet's stances, at least
+    :data:`MIN_STANCES_FOR_MEDIAN`) was cut short: in pixel noise a foot whose points
+    barely rise in swing crosses the toe-off level mid-stance, or stays above the contact
+    level until late in the stance. The end that lies on its foot's rhythm (within
+    ``max_rhythm_offset`` of a stride ``stride_s`` of where the foot's neighbouring
+    contacts, or toe-offs, put it: :func:`~runform.gait.pairing.off_rhythm_times`) stands,
+    and the other was due one median contact time from it. That is where the witnesses
+    look for it (:func:`~runform.gait.witnesses.knee_blend`, the foot's speed and pitch),
+    which then time it without the clearance. A stance with neither end on the rhythm (a
+    short dip of a swinging foot's clearance, which lengthened to a stance would overlap
+    the other foot's landing and cost it), or whose due span would reach the foot's
+    neighbouring stance or leave the clip (``clip_s``, its first and last frame times), is
+    left as it is; without a stride, every stance is.
+
+    >>> items = [(t, 0, t + 0.25, 0, 1.0) for t in (0.0, 0.7, 1.4, 2.1)]
+    >>> items[2] = (1.4, 0, 1.5, 0, 1.0)        # 100 ms among 250 ms stances
+    >>> [tuple(round(v, 2) for v in due) for due in cut_short({"left": items}, 0.5, 0.7, 0.15)["left"]]
+    [(nan, nan), (nan, nan), (nan, 1.65), (nan, nan)]
+    """
+    nan = float("nan")
+    nothing = {side: [(nan, nan)] * len(items) for side, items in stances.items()}
+    times = [i[2] - i[0] for items in stances.values() for i in items]
+    if stride_s is None or len(times) < MIN_STANCES_FOR_MEDIAN:
+        return nothing
+    median = float(np.median(times))
+    out = {}
+    for side, items in stances.items():
+        late = {t for t, _ in off_rhythm_times([i[0] for i in items], stride_s, max_rhythm_offset)}
+        lifted = {
+            t for t, _ in off_rhythm_times([i[2] for i in items], stride_s, max_rhythm_offset)
+        }
+        dues = []
+        for k, (tc, _fc, tt, _ft, _conf) in enumerate(items):
+            before = items[k - 1][2] if k > 0 else clip_s[0]
+            after = items[k + 1][0] if k + 1 < len(items) else clip_s[1]
+            due = (nan, nan)
+            if tt - tc < ratio * median:
+                if tc not in late and tc + median < after:
+                    due = (nan, tc + median)
+                elif tt not in lifted and tt - median > before:
+                    due = (tt - median, nan)
+            dues.append(due)
+        out[side] = dues
+    return out
+
+
 __all__ = [
+    "MIN_STANCES_FOR_MEDIAN",
     "MISSING_POINTS",
     "PRELIMINARY_LEVELS",
     "FootClearance",
+    "cut_short",
     "first_crossings",
     "foot_clearance",
     "stance_windows",

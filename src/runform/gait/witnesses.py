@@ -50,6 +50,7 @@ def knee_blend(
     flexion_offset_s: float,
     contact_knee_weight: float,
     contact_knee_offset_s: float,
+    due: list[tuple[float, float]] | None = None,
 ) -> tuple[list, list, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Contact and toe-off of one leg's stances averaged with the knee's.
 
@@ -58,20 +59,31 @@ def knee_blend(
     ``flexion_offset_s``); the contact ``(1 - contact_knee_weight)`` x its own +
     ``contact_knee_weight`` x (late-swing extension + ``contact_knee_offset_s``).
 
+    ``due`` (per stance ``(contact_s, toe_off_s)``, NaN for most) marks the stances the
+    clearance cut short, with where the end it got wrong was due
+    (:func:`~runform.gait.stances.cut_short`): the knee looks for that event around that
+    time, and the clearance's own time is left out of its average. Where the knee shows
+    no witness of it there, the stance keeps its clearance time (and the step checks
+    reject it as cut short, unless the foot's speed times its contact).
+
     Returns the stances, per stance the knee's own contact ``(time, frame)`` or ``None``,
     and the knee's times (:func:`~runform.gait.knee_extension.knee_peaks`).
     """
-    before, peaks, flexed = knee_peaks(track, side, [(i[0], i[2]) for i in items])
+    due_at = list(due) if due is not None else [(float("nan"), float("nan"))] * len(items)
+    before, peaks, flexed = knee_peaks(track, side, due_spans(items, due_at))
     w = float(np.clip(knee_weight, 0.0, 1.0))
     wf = float(np.clip(flexion_weight, 0.0, 1.0 - w))
     wc = float(np.clip(contact_knee_weight, 0.0, 1.0))
     out, knees = [], []
-    for (tc, fc, tt, ft, conf), early, peak, flex in zip(items, before, peaks, flexed, strict=True):
+    for (tc, fc, tt, ft, conf), early, peak, flex, (due_c, due_t) in zip(
+        items, before, peaks, flexed, due_at, strict=True
+    ):
         knee = early + contact_knee_offset_s
-        toe_off = _average(
-            (1.0 - w - wf, tt), (w, peak + knee_offset_s), (wf, flex + flexion_offset_s)
-        )
-        contact = _average((1.0 - wc, tc), (wc, knee))
+        # a stance cut short: the clearance's time of the end it got wrong is no witness
+        own_t = 0.0 if np.isfinite(due_t) else 1.0 - w - wf
+        toe_off = _average((own_t, tt), (w, peak + knee_offset_s), (wf, flex + flexion_offset_s))
+        own_c = 0.0 if np.isfinite(due_c) else 1.0 - wc
+        contact = _average((own_c, tc), (wc, knee))
         if toe_off != tt:
             tt, ft = toe_off, frame_of(track.time, toe_off)
         if contact != tc:
@@ -79,6 +91,18 @@ def knee_blend(
         out.append((tc, fc, tt, ft, conf))
         knees.append((knee, frame_of(track.time, knee)) if wc > 0 and np.isfinite(knee) else None)
     return out, knees, (before, peaks, flexed)
+
+
+def due_spans(items: list, due: list[tuple[float, float]] | None) -> list[tuple[float, float]]:
+    """Each stance's ``(contact_s, toe_off_s)``, with an end the clearance cut short
+    replaced by where it was due (``due``, per stance, NaN where an end stands;
+    :func:`~runform.gait.stances.cut_short`): where the witnesses look for the events."""
+    if due is None:
+        return [(i[0], i[2]) for i in items]
+    return [
+        (c if np.isfinite(c) else i[0], t if np.isfinite(t) else i[2])
+        for i, (c, t) in zip(items, due, strict=True)
+    ]
 
 
 #: The foot's pitch toe-off is read on a foot only when, on at least this fraction of its
@@ -162,13 +186,15 @@ def speed_blend(
     contact_speed_offset_s: float,
     contact_knee_weight: float,
     clearance_disagreement_s: float,
+    due: list[tuple[float, float]] | None = None,
 ) -> list:
     """Each contact averaged with the foot-speed contact (``found``, NaN for none: the
     contact stands): ``(1 - contact_speed_weight)`` x it + ``contact_speed_weight`` x
     (foot-speed contact + ``contact_speed_offset_s``). A ``clearance`` contact further than
     ``clearance_disagreement_s`` from the foot speed's is left out: the contact is then the
     foot speed's and the knee's (``knees``: per stance ``(time, frame)`` or ``None``) in
-    their own proportions."""
+    their own proportions; so is the contact of a stance the clearance cut short at its
+    landing (``due``, as in :func:`knee_blend`)."""
     w = float(np.clip(contact_speed_weight, 0.0, 1.0))
     wk = (1.0 - w) * float(np.clip(contact_knee_weight, 0.0, 1.0))
     out = []
@@ -176,7 +202,7 @@ def speed_blend(
         if np.isfinite(speed):
             own = speed + contact_speed_offset_s
             knee = knees[k][0] if knees and knees[k] is not None else float("nan")
-            if (
+            if (due is not None and np.isfinite(due[k][0])) or (
                 clearance is not None
                 and clearance_disagreement_s > 0
                 and abs(clearance[k] - own) > clearance_disagreement_s
