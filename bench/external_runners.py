@@ -6,7 +6,7 @@ beyond those: put them in a folder with the same layouts (``fukuchi_*/`` with te
 original C3D files, ``hamner2013/subjectNN/``) and it scores the **shipped** constants on
 them, unchanged, with the same conditions and targets as :mod:`events_loro`. A runner
 already in the calibration is skipped, and so is a trial the harness could not build
-(:func:`mocap.harness_problem`, listed with its reason).
+(:func:`harness_checks.harness_problem`, listed with its reason).
 
 Session 13 used it on 29 runners before they joined the calibration (docs/decisions.md).
 
@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import events_loro
 import mocap
 from _common import format_table
-from mocap import Trial, check_rows, load_trials, runners
+from harness_checks import check_rows, harness_problem
+from mocap import Trial, load_trials, runners
 
 QUICK = ("native", events_loro.LEG_ALONE, "60 Hz + 8 px")
 
@@ -56,7 +57,7 @@ def score_external(
     result layout of :func:`events_loro.leave_one_runner_out` (no folds)."""
     conds = conditions or tuple(c for c in events_loro.CONDITIONS if c[0] in QUICK)
     out: dict[str, dict] = {}
-    skipped = {t.name: why for t in trials if (why := mocap.harness_problem(t))}
+    skipped = {t.name: why for t in trials if (why := harness_problem(t))}
     for t in trials:
         if t.name in skipped:
             continue

@@ -63,9 +63,10 @@ from scipy.signal import butter, filtfilt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import SHARED_DATA, format_table
-from mocap import _crossing, draw_points
-from mocap import above_intervals as _above_threshold
-from mocap import rigid_fit as _rigid_fit
+from force_truth import above_intervals as _above_threshold
+from force_truth import crossing_time
+from mocap import draw_points
+from rigid_body import rigid_fit as _rigid_fit
 from runform.track import PoseTrack, TrackMeta
 
 DATA_DIR = SHARED_DATA / "fukuchi_rbds0041"
@@ -569,8 +570,8 @@ def marker_events(
             later = ups[ups > d]
             if len(later) == 0:
                 break
-            contact = _crossing(time, low, d, contact_m)
-            toe_off = _crossing(time, low, later[0], toe_off_m)
+            contact = crossing_time(time, low, d, contact_m)
+            toe_off = crossing_time(time, low, later[0], toe_off_m)
             if contact < last_off or toe_off - contact < 0.08:
                 continue
             last_off = toe_off

@@ -22,17 +22,9 @@ import numpy as np
 
 import fukuchi
 import joint_angles_3d
-from mocap import (
-    TOE_FRACTION,
-    MarkerSet,
-    PointSpec,
-    Trial,
-    carry_keypoints,
-    events_from_stances,
-    finish_trial,
-    lower_foot,
-    prepare_markers,
-)
+from force_truth import events_from_stances, lower_foot
+from mocap import Trial, finish_trial
+from mocap_keypoints import TOE_FRACTION, MarkerSet, PointSpec, carry_keypoints, prepare_markers
 
 MARKERS = MarkerSet(
     side_prefix={"left": "L.", "right": "R."},

@@ -30,21 +30,11 @@ from types import MappingProxyType
 import numpy as np
 
 import joint_angles_3d
+from force_truth import above_intervals, events_from_stances, force_floor, lower_foot
 from hamner_filter import HAMNER_FILTER
-from mocap import (
-    TOE_FRACTION,
-    MarkerSet,
-    PointSpec,
-    Trial,
-    above_intervals,
-    belt_speed,
-    carry_keypoints,
-    events_from_stances,
-    finish_trial,
-    force_floor,
-    lower_foot,
-    prepare_markers,
-)
+from harness_checks import belt_speed
+from mocap import Trial, finish_trial
+from mocap_keypoints import TOE_FRACTION, MarkerSet, PointSpec, carry_keypoints, prepare_markers
 
 MARKERS = MarkerSet(
     side_prefix={"left": "L", "right": "R"},

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 import fukuchi
-from mocap import above_intervals
+from force_truth import above_intervals
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def hamner_forces(data_dirs: Iterable[Path]) -> list[tuple[str, float, np.ndarra
     """``(runner, speed label, time, both feet's vertical force)`` of every Hamner trial
     under ``data_dirs`` whose zero floor is under :data:`MAX_FLOOR_N`."""
     import hamner_data
-    from mocap import force_floor
+    from force_truth import force_floor
 
     out = []
     for data_dir in data_dirs:

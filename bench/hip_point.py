@@ -62,7 +62,7 @@ def compare(
     """``(trial name, errors with the trochanter, errors with the joint centre)`` for every
     Fukuchi trial with a force plate under ``data_dirs`` (``runners``: only those)."""
     import fukuchi_data
-    from mocap import harness_problem
+    from harness_checks import harness_problem
 
     out = []
     seen: set[tuple[str, float]] = set()

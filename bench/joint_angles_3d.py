@@ -22,8 +22,8 @@ which depends only on the distal segment's long axis seen in the proximal segmen
 sagittal plane: hip flexion positive with the thigh ahead of the pelvis, knee flexion
 positive with the shank behind the thigh. The pelvis's anterior tilt is its forward axis
 below the horizontal. Landmarks come from the static trial through each segment's
-least-squares rigid fit (:func:`mocap.build_keypoints`), so technical-marker-only trials
-(RBDS002) get them too.
+least-squares rigid fit (:func:`mocap_keypoints.build_keypoints`), so technical-marker-only
+trials (RBDS002) get them too.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mocap import MarkerSet, PointSpec, PreparedMarkers, carry_keypoints, prepare_markers
+from mocap_keypoints import MarkerSet, PointSpec, PreparedMarkers, carry_keypoints, prepare_markers
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,10 @@ def marker_angles(
 ) -> dict:
     """3-D angles of a running trial from its markers (deg, per marker frame).
 
-    ``running`` and ``static`` are as for :func:`mocap.build_keypoints` (metres, the lab's
-    own axes); ``prepared``, when given, is what :func:`mocap.prepare_markers` made of them
-    for the trial's keypoints (the lab axes and label swaps are then not found twice).
+    ``running`` and ``static`` are as for :func:`mocap_keypoints.build_keypoints` (metres,
+    the lab's own axes); ``prepared``, when given, is what
+    :func:`mocap_keypoints.prepare_markers` made of them for the trial's keypoints (the lab
+    axes and label swaps are then not found twice).
     Returns ``{"pelvis_tilt": (T,), "left": {"hip": (T,), "knee": (T,)}, "right": {...},
     "residual_mm": median cluster-fit residual}``; NaN where a segment's cluster does not
     fit.

@@ -54,6 +54,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import angle_offsets
+import harness_checks
 import mocap
 from _common import EXTERNAL_DATA, SHARED_DATA, format_table
 from runform.keypoints import SIDES
@@ -171,7 +172,7 @@ def measure_trial(trial: mocap.Trial, angles: bool = True) -> TrialResult:
         ]
         if not measured:
             # no force plate: the belt speed from the stance foot over the engine's stances
-            speed = mocap.belt_speed(trial.time, trial.points, doc["events"])
+            speed = harness_checks.belt_speed(trial.time, trial.points, doc["events"])
             if np.isfinite(speed):
                 result.belt_speed, result.speed_basis = float(speed), "engine's stances"
         for side in SIDES:
@@ -383,7 +384,7 @@ def load(
     """The trials measured: every marker trial of ``../shared/data`` (with RBDS0041's two
     trials without a force plate) and, when ``external`` holds any, the same data sets'
     other runners there, less those the harness could not build
-    (:func:`mocap.harness_problem`, returned as ``{trial name: why}``)."""
+    (:func:`harness_checks.harness_problem`, returned as ``{trial name: why}``)."""
     return mocap.load_calibration_trials(external, progress, only=only, with_forces=False)
 
 

@@ -108,6 +108,7 @@ def truth_text(trials: Sequence) -> str:
 def force_plate_section() -> str:
     """Every runner with force-plate truth, leave one runner out (``bench/events_loro.py``)."""
     import events_loro
+    import harness_checks
     import mocap
     import pace_estimate
 
@@ -118,7 +119,7 @@ def force_plate_section() -> str:
     if not trials:
         return f"{title}\n\nSkipped: no force-plate data found under {SHARED_DATA}.\n"
     result = events_loro.leave_one_runner_out(trials, progress=lambda s: log(f"  {s}"))
-    header, rows = mocap.check_rows(trials)
+    header, rows = harness_checks.check_rows(trials)
     refs = sorted({t.attribution.split(" (subject")[0] for t in trials})
     not_used = (
         "Not used (the harness could not build them): "
@@ -155,7 +156,7 @@ def force_plate_section() -> str:
             "",
             not_used,
             "",
-            mocap.floor_shift_note(),
+            harness_checks.floor_shift_note(),
             "",
             truth_text(trials),
             "",
@@ -212,8 +213,8 @@ EXTERNAL_SOURCES = (
 def dataset_summary(result: dict, trials: Sequence = ()) -> str:
     """What the held-out figures say by data set: the contacts agree, the toe-offs sit
     apart; and, from ``trials``' checks, how long each data set's force takes over its last
-    quarter (``mocap.unloading_tail_ms``) and whether it unloads when its runners' bodies do
-    (``mocap.event_lag_ms``)."""
+    quarter (``harness_checks.unloading_tail_ms``) and whether it unloads when its runners'
+    bodies do (``harness_checks.event_lag_ms``)."""
 
     def mean(dataset: str, cond: str, key: str) -> float:
         v = [
@@ -267,7 +268,7 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
         )
         out = (
             "their forces shed the last quarter of their stance peak before the 20 N toe-off "
-            f"in {listed}; medians over trials, `mocap.unloading_tail_ms`"
+            f"in {listed}; medians over trials, `harness_checks.unloading_tail_ms`"
         )
         if matched:
             out += (
@@ -317,8 +318,8 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
         f"runners inside each; {tail_text()}. Nor is either "
         "force late against its runners' bodies: around the toe-offs the force lags the "
         f"pelvis's acceleration by Fukuchi {lags('fukuchi')}; Hamner {lags('hamner')} "
-        "(`mocap.event_lag_ms`; a 20 ms late force would show as +20). The rest of the gap "
-        "lies between the legs and the body's unloading, most likely in how these runners "
+        "(`harness_checks.event_lag_ms`; a 20 ms late force would show as +20). The rest of "
+        "the gap lies between the legs and the body's unloading, most likely in how these runners "
         "push off: building Fukuchi's hip point as Hamner's is built (a joint centre, not "
         "the trochanter) moves the knee's toe-offs by 1-2 ms on average, at most 4 "
         "(`python bench/hip_point.py --external`). Which data set's legs "

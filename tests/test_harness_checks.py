@@ -1,4 +1,4 @@
-"""The harness's check that a trial came through (``mocap.harness_problem``), and the
+"""The harness's check that a trial came through (``harness_checks.harness_problem``), and the
 benchmark's by-data-set table (``events_loro.dataset_table``). The scoring itself is tested
 in ``tests/test_events_loro.py``."""
 
@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 import events_loro  # noqa: E402
+import harness_checks  # noqa: E402
 import mocap  # noqa: E402
 
 
@@ -21,10 +22,10 @@ def test_a_trial_whose_foot_does_not_move_at_the_belt_speed_is_not_scored():
     ok = SimpleNamespace(belt_speed=3.58, speed_label=3.5)
     still = SimpleNamespace(belt_speed=0.01, speed_label=3.5)
     unknown = SimpleNamespace(belt_speed=float("nan"), speed_label=2.5)
-    assert mocap.harness_problem(ok) is None
-    why = mocap.harness_problem(still)
+    assert harness_checks.harness_problem(ok) is None
+    why = harness_checks.harness_problem(still)
     assert why is not None and "0.01 m/s" in why and "3.5 m/s" in why
-    assert mocap.harness_problem(unknown) is not None
+    assert harness_checks.harness_problem(unknown) is not None
 
 
 def test_the_group_table_gives_each_data_set_and_speed_its_mean_and_spread():

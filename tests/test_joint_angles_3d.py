@@ -15,7 +15,7 @@ SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "bench"))
 
 import joint_angles_3d  # noqa: E402
-from mocap import MarkerSet  # noqa: E402
+from mocap_keypoints import MarkerSet  # noqa: E402
 
 needs_data = pytest.mark.skipif(
     not (SHARED / "fukuchi_rbds002").is_dir() or not (SHARED / "hamner2013").is_dir(),
@@ -115,10 +115,10 @@ def test_known_pelvic_tilt_hip_and_knee_flexion_are_recovered(spin):
 
 
 def test_markers_prepared_once_serve_the_keypoints_and_the_angles():
-    """A trial's markers are turned and unswapped once (``mocap.prepare_markers``) for its
-    keypoints and its 3-D angles: the angles are the same as from the raw markers, and
-    carrying points does not change what was prepared."""
-    from mocap import carry_keypoints, prepare_markers
+    """A trial's markers are turned and unswapped once (``mocap_keypoints.prepare_markers``)
+    for its keypoints and its 3-D angles: the angles are the same as from the raw markers,
+    and carrying points does not change what was prepared."""
+    from mocap_keypoints import carry_keypoints, prepare_markers
 
     static = _trial([_body(0.0, {"left": 0.0, "right": 0.0}, {"left": 0.0, "right": 0.0})] * 3)
     running = _trial(

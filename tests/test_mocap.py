@@ -1,4 +1,5 @@
-"""The mocap -> side-view harness (``bench/mocap.py``): rigid bodies, truth, checks.
+"""The mocap -> side-view harness (``bench/mocap.py``): rigid bodies (``rigid_body``),
+truth (``force_truth``), checks (``harness_checks``), keypoints (``mocap_keypoints``).
 
 Pure tests run everywhere; those that build the real trials skip when ``../shared/data`` is
 absent (Fukuchi et al. 2017, CC BY 4.0; Hamner & Delp 2013 via Fox 2024).
@@ -17,7 +18,11 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "bench"))
 
+import force_truth  # noqa: E402
+import harness_checks  # noqa: E402
 import mocap  # noqa: E402
+import mocap_keypoints  # noqa: E402
+import rigid_body  # noqa: E402
 
 HAVE_ALL = (SHARED / "hamner2013" / "subject08").is_dir() and (
     SHARED / "fukuchi_rbds002" / "RBDS002runT45forces.txt"
@@ -42,7 +47,7 @@ def test_rigid_fit_recovers_known_rotation_and_translation():
     rots = np.stack([_rotation(*rng.uniform(-2, 2, 3)) for _ in range(20)])
     trans = rng.normal(size=(20, 3))
     cur = np.einsum("tij,mj->tmi", rots, ref) + trans[:, None, :]
-    r, t = mocap.rigid_fit(ref, cur)
+    r, t = rigid_body.rigid_fit(ref, cur)
     assert np.allclose(r, rots, atol=1e-9)
     assert np.allclose(t, trans, atol=1e-9)
     assert np.allclose(np.linalg.det(r), 1.0)
@@ -66,7 +71,7 @@ def _moving_cluster(n: int = 50):
 
 def test_carry_points_places_a_static_point_in_every_frame():
     ref, running, target, truth = _moving_cluster()
-    res = mocap.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
+    res = rigid_body.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
     assert np.allclose(res.points["p"], truth, atol=1e-9)
     assert res.frames_lost == 0 and np.nanmax(res.residual_m) < 1e-9
 
@@ -76,7 +81,7 @@ def test_carry_points_drops_a_marker_that_leaves_the_cluster():
     ref, running, target, truth = _moving_cluster()
     running["d"] = running["d"].copy()
     running["d"][20:30] += np.linspace(0.03, 0.06, 10)[:, None] * np.array([1.0, 1.0, 0.0])
-    res = mocap.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
+    res = rigid_body.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
     assert res.frames_refitted == 10
     assert np.allclose(res.points["p"], truth, atol=1e-9)
 
@@ -86,7 +91,7 @@ def test_carry_points_with_too_few_markers_is_missing():
     for m in ("b", "c"):
         running[m] = running[m].copy()
         running[m][5:8] = np.nan
-    res = mocap.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
+    res = rigid_body.carry_points(ref, running, ("a", "b", "c", "d"), {"p": target})
     assert np.isnan(res.points["p"][5:8]).all()
     assert np.isfinite(res.points["p"][:5]).all()
 
@@ -95,10 +100,10 @@ def test_label_swap_is_found_and_undone():
     ref, running, _, _ = _moving_cluster()
     original_b = running["b"].copy()
     running["b"], running["c"] = running["c"].copy(), running["b"].copy()
-    swaps = mocap.fix_label_swaps(ref, running, ("a", "b", "c", "d"))
+    swaps = rigid_body.fix_label_swaps(ref, running, ("a", "b", "c", "d"))
     assert swaps == [("b", "c")]
     assert np.allclose(running["b"], original_b)
-    assert mocap.fix_label_swaps(ref, running, ("a", "b", "c", "d")) == []
+    assert rigid_body.fix_label_swaps(ref, running, ("a", "b", "c", "d")) == []
 
 
 def test_lab_axes_from_a_lab_with_z_up_and_travel_along_minus_y():
@@ -109,7 +114,7 @@ def test_lab_axes_from_a_lab_with_z_up_and_travel_along_minus_y():
         "PSIS": np.tile([0.0, 0.1, 1.05], (n, 1)),
         "FOOT": np.tile([0.0, 0.0, 0.05], (n, 1)),
     }
-    axes = mocap.lab_axes(markers, ["ASIS"], ["PSIS"], ["FOOT"])
+    axes = rigid_body.lab_axes(markers, ["ASIS"], ["PSIS"], ["FOOT"])
     fwd, up, right = axes @ np.array([0.0, -1.0, 0.0]), axes @ np.array([0, 0, 1.0]), None
     assert np.allclose(fwd, [1, 0, 0]) and np.allclose(up, [0, 1, 0])
     assert np.isclose(np.linalg.det(axes), 1.0)
@@ -136,15 +141,19 @@ def _force_curve(rate: float = 1000.0, floor: float = 0.0):
 def test_per_foot_truth_on_a_synthetic_force_curve():
     t, forces, stances = _force_curve()
     for side, f in forces.items():
-        found = mocap.above_intervals(t, f, 20.0, 800.0)
+        found = force_truth.above_intervals(t, f, 20.0, 800.0)
         assert len(found) == len(stances[side])
         for (on, off), (a, b) in zip(stances[side], found, strict=True):
             # 20 N on a 1600 N half-sine of 250 ms is reached ~1 ms after the true edge
             lag = 0.25 / np.pi * np.arcsin(20.0 / 1600.0)
             assert a - on == pytest.approx(lag, abs=2e-4)
             assert off - b == pytest.approx(lag, abs=2e-4)
-    events = mocap.events_from_stances(
-        [(s, a, b) for s, f in forces.items() for a, b in mocap.above_intervals(t, f, 20, 800)]
+    events = force_truth.events_from_stances(
+        [
+            (s, a, b)
+            for s, f in forces.items()
+            for a, b in force_truth.above_intervals(t, f, 20, 800)
+        ]
     )
     assert [e["side"] for e in events if e["kind"] == "contact"] == [
         "right",
@@ -177,9 +186,10 @@ def _bouncing_pelvis(shift_s: float) -> tuple:
 @pytest.mark.parametrize("shift_ms", [0.0, 15.0, -20.0])
 def test_event_lag_recovers_a_known_shift_of_the_force_around_toe_off(shift_ms):
     marker_t, pelvis, force_t, force, toe_offs = _bouncing_pelvis(shift_ms / 1000.0)
-    lag = mocap.event_lag_ms(marker_t, pelvis, force_t, force, toe_offs)
+    lag = harness_checks.event_lag_ms(marker_t, pelvis, force_t, force, toe_offs)
     assert lag == pytest.approx(shift_ms, abs=2.0)
-    assert mocap.clock_lag_ms(marker_t, pelvis, force_t, force) == pytest.approx(shift_ms, abs=2.0)
+    whole = harness_checks.clock_lag_ms(marker_t, pelvis, force_t, force)
+    assert whole == pytest.approx(shift_ms, abs=2.0)
 
 
 def test_unloading_tail_is_the_time_over_the_forces_last_quarter():
@@ -197,7 +207,7 @@ def test_unloading_tail_is_the_time_over_the_forces_last_quarter():
             {"side": "left", "kind": "toe_off", "time_s": start + stance},
         ]
     expected = 1000.0 * stance * np.arcsin(0.25) / np.pi
-    assert mocap.unloading_tail_ms(t, sine, events) == pytest.approx(expected, abs=1.0)
+    assert harness_checks.unloading_tail_ms(t, sine, events) == pytest.approx(expected, abs=1.0)
     # peak 1500 N held, a drop to 375 N (a quarter) 50 ms before the end, then a linear tail
     ramp = np.where(
         phase < stance - 0.05,
@@ -205,18 +215,18 @@ def test_unloading_tail_is_the_time_over_the_forces_last_quarter():
         np.clip(375.0 * (stance - phase) / 0.05, 0.0, None),
     )
     ramp = np.where(phase < stance, ramp, 0.0)
-    assert mocap.unloading_tail_ms(t, ramp, events) == pytest.approx(50.0, abs=1.5)
-    assert np.isnan(mocap.unloading_tail_ms(t, ramp, []))
+    assert harness_checks.unloading_tail_ms(t, ramp, events) == pytest.approx(50.0, abs=1.5)
+    assert np.isnan(harness_checks.unloading_tail_ms(t, ramp, []))
 
 
 def test_force_floor_is_read_from_the_data():
     _, forces, _ = _force_curve(floor=47.0)
     step = np.max(np.diff(forces["right"]))  # the most one sample can rise past the floor
-    assert 47.0 <= mocap.force_floor(forces["right"]) <= 47.0 + step
+    assert 47.0 <= force_truth.force_floor(forces["right"]) <= 47.0 + step
     # a plate that was never zeroed reads noise in flight, not zeros: no floor
     _, clean, _ = _force_curve()
     noisy = clean["right"] + np.random.default_rng(0).normal(0.0, 2.0, clean["right"].size)
-    assert mocap.force_floor(noisy) == 0.0
+    assert force_truth.force_floor(noisy) == 0.0
 
 
 def test_toes_bend_to_stay_on_the_floor_but_no_further_than_the_limit():
@@ -224,7 +234,7 @@ def test_toes_bend_to_stay_on_the_floor_but_no_further_than_the_limit():
     # the foot pitched down 40 deg: the rigid tip (8 cm ahead) would sink under the floor
     pitch = np.radians(-40)
     rigid = ball + 0.08 * np.array([np.cos(pitch), np.sin(pitch), 0.0])
-    tip = mocap.hinge_toes(ball, rigid, max_bend_deg=30.0)
+    tip = mocap_keypoints.hinge_toes(ball, rigid, max_bend_deg=30.0)
     assert np.allclose(np.linalg.norm(tip - ball, axis=1), 0.08)
     # on the floor while a bend of at most 30 deg reaches it ...
     assert tip[1, 1] == pytest.approx(0.0, abs=1e-12)
@@ -232,7 +242,7 @@ def test_toes_bend_to_stay_on_the_floor_but_no_further_than_the_limit():
     bent = np.degrees(np.arctan2(tip[0, 1] - ball[0, 1], tip[0, 0] - ball[0, 0]))
     assert bent == pytest.approx(-10.0, abs=1e-9)
     lift = np.array([0.0, 0.2, 0.0])
-    above = mocap.hinge_toes(ball + lift, rigid + lift)
+    above = mocap_keypoints.hinge_toes(ball + lift, rigid + lift)
     assert np.allclose(above, rigid + lift)
 
 
