@@ -2,8 +2,9 @@
 
 The data set's figshare record (doi:10.6084/m9.figshare.4543435) holds every runner's trials
 as C3D (``RBDS03runT25.c3d``, ``RBDS03static.c3d``...); only some runners were also exported
-to the tab-separated text the harness was written for (:mod:`fukuchi`). This module reads the
-C3D files into the same structures, so any runner of the data set can be benchmarked:
+to the tab-separated text the harness was written for (:mod:`fukuchi_files`). This module
+reads the C3D files into the same structures, so any runner of the data set can be
+benchmarked:
 
 - markers: ``time`` (s, frame / point rate) and ``{name: (T, 3)}`` in metres, NaN where the
   marker is missing (a negative residual), in the lab frame of the text files (X forward

@@ -5,7 +5,7 @@ the effects of running speed on lower extremity kinematics and kinetics", PeerJ 
 CC BY 4.0; RBDS0041 from ``regifukuchi/BMC-RIC-running-biomechanics``, RBDS002 as
 redistributed in ``tiagosnog/Projeto-de-pesquisa-EBM``. Read from ``../shared/data``.
 
-File facts (checked from the data; see also ``bench/fukuchi.py``): tab-separated text,
+File facts (checked from the data; see also ``bench/fukuchi_files.py``): tab-separated text,
 markers in mm at 150 Hz (time = row / 150 Hz), treadmill force at 300 Hz whose ``Time``
 column is a sample number (time = (n - 1) / 300 Hz), one plate for both feet. The running
 trials of RBDS002 carry technical markers only: the anatomical points come from the static
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-import fukuchi
+import fukuchi_files
 import joint_angles_3d
 from force_truth import events_from_stances, lower_foot
 from mocap import Trial, finish_trial
@@ -31,7 +31,9 @@ MARKERS = MarkerSet(
     pelvis=("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS", "R.Iliac.Crest", "L.Iliac.Crest"),
     pelvis_front=("R.ASIS", "L.ASIS"),
     pelvis_back=("R.PSIS", "L.PSIS"),
-    clusters={seg: tuple("{S}" + m for m in names) for seg, names in fukuchi.CLUSTERS.items()},
+    clusters={
+        seg: tuple("{S}" + m for m in names) for seg, names in fukuchi_files.CLUSTERS.items()
+    },
     keypoints={
         "hip": PointSpec("{S}GTR", ("thigh", "pelvis")),
         "knee": PointSpec("{S}Knee", ("thigh", "shank")),
@@ -100,8 +102,8 @@ class FukuchiSpec:
         does (:data:`MARKERS_HIP_JOINT_CENTRE`) instead of at the greater trochanter."""
         if hip not in ("trochanter", "joint centre"):
             raise ValueError(f"hip must be 'trochanter' or 'joint centre', not {hip!r}")
-        time, running = fukuchi.load_markers(self.folder / self.markers)
-        _, static = fukuchi.load_markers(self.folder / self.static)
+        time, running = fukuchi_files.load_markers(self.folder / self.markers)
+        _, static = fukuchi_files.load_markers(self.folder / self.static)
         running = {k: v.copy() for k, v in running.items() if not np.isnan(v).all()}
         markers = MARKERS
         if hip == "joint centre":
@@ -114,9 +116,9 @@ class FukuchiSpec:
         method = "no force plate in this trial"
         force_t = total = None
         if self.forces:
-            force_t, cols = fukuchi.load_forces(self.folder / self.forces)
+            force_t, cols = fukuchi_files.load_forces(self.folder / self.forces)
             total = cols["Fy"]
-            stances = fukuchi.stance_intervals(force_t, total, THRESHOLD_N)
+            stances = fukuchi_files.stance_intervals(force_t, total, THRESHOLD_N)
             # one plate for both feet: the stance is the lower foot's (skipped if unseen)
             sides = [(lower_foot(time, points, 0.5 * (a + b)), a, b) for a, b in stances]
             stance_sides = [(s, a, b) for s, a, b in sides if s is not None]

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-import fukuchi
+import fukuchi_files
 from force_truth import above_intervals
 
 
@@ -92,7 +92,7 @@ def log_spectrum(time: np.ndarray, force: np.ndarray) -> np.ndarray:
 
 def _as_filtered(time: np.ndarray, raw: np.ndarray, cutoff_hz: float, order: int) -> np.ndarray:
     """A raw force processed as Hamner's was: filtered, then zero below :data:`FLOOR_N`."""
-    smooth = fukuchi.butter_lowpass(time, raw, cutoff_hz, order)
+    smooth = fukuchi_files.butter_lowpass(time, raw, cutoff_hz, order)
     return np.where(smooth >= FLOOR_N, smooth, 0.0)
 
 
@@ -194,9 +194,9 @@ def event_shifts(
 ) -> tuple[float, float]:
     """Mean shift (ms) to add to the 20 N contacts and toe-offs of ``raw`` filtered at
     ``cutoff_hz`` to recover the raw force's own (read as Fukuchi's truth is read)."""
-    truth = fukuchi.stance_intervals(time, raw, 20.0, subtract_baseline=False)
+    truth = fukuchi_files.stance_intervals(time, raw, 20.0, subtract_baseline=False)
     smooth = above_intervals(
-        time, fukuchi.butter_lowpass(time, raw, cutoff_hz, order), 20.0, 0.5 * np.mean(raw)
+        time, fukuchi_files.butter_lowpass(time, raw, cutoff_hz, order), 20.0, 0.5 * np.mean(raw)
     )
     dc, dt = [], []
     for on, off in truth:
@@ -233,10 +233,12 @@ def raw_fukuchi_forces(
     out = []
     for data_dir in data_dirs:
         for spec in fukuchi_data.trials(data_dir):
-            t, cols = fukuchi.load_forces(spec.folder / spec.forces)
+            t, cols = fukuchi_files.load_forces(spec.folder / spec.forces)
             f = cols["Fy"]
-            rough = fukuchi.stance_intervals(t, f, 20.0)
-            f = f - fukuchi.flight_baseline(t, fukuchi.butter_lowpass(t, f, 50.0), rough)
+            rough = fukuchi_files.stance_intervals(t, f, 20.0)
+            f = f - fukuchi_files.flight_baseline(
+                t, fukuchi_files.butter_lowpass(t, f, 50.0), rough
+            )
             out.append((spec.runner, spec.speed_label, t, f))
     return out
 

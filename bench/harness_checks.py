@@ -27,6 +27,7 @@ import numpy as np
 
 from _common import SHARED_DATA
 from force_truth import SIDES
+from fukuchi_files import stance_table
 
 if TYPE_CHECKING:
     from mocap import Trial
@@ -121,8 +122,6 @@ def unloading_tail_ms(
     Over the 36 runners Hamner's take 3-4 ms longer than Fukuchi's at the speeds both ran
     (``docs/validation.md``).
     """
-    from fukuchi import stance_table  # fukuchi imports mocap, which imports this module
-
     out = []
     for stance in stance_table(events):
         on, off = stance["contact_s"], stance["toe_off_s"]

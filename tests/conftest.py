@@ -65,5 +65,11 @@ def fukuchi_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def fukuchi(fukuchi_dir: Path) -> ModuleType:
-    """The ``bench/fukuchi.py`` module (projection of markers, force-plate events)."""
+    """The ``bench/fukuchi.py`` module (side-view projection of the markers, benchmark)."""
     return load_bench_module("fukuchi")
+
+
+@pytest.fixture(scope="session")
+def fukuchi_files(fukuchi_dir: Path) -> ModuleType:
+    """The ``bench/fukuchi_files.py`` module (the data set's files, force-plate truth)."""
+    return load_bench_module("fukuchi_files")

@@ -62,8 +62,8 @@ def test_markers_and_vertical_force_round_trip(tmp_path):
 
 def test_the_fukuchi_loaders_read_a_c3d_runner(tmp_path):
     """A folder with only C3D files is found and read like a text export."""
-    import fukuchi
     import fukuchi_data
+    import fukuchi_files
 
     folder = tmp_path / "fukuchi_rbds99"
     folder.mkdir()
@@ -74,7 +74,7 @@ def test_the_fukuchi_loaders_read_a_c3d_runner(tmp_path):
     assert [(s.runner, s.speed_label, s.markers, s.forces, s.static) for s in specs] == [
         ("RBDS99", 3.5, "RBDS99runT35.c3d", "RBDS99runT35.c3d", "RBDS99static.c3d")
     ]
-    _, cols = fukuchi.load_forces(folder / "RBDS99runT35.c3d")
+    _, cols = fukuchi_files.load_forces(folder / "RBDS99runT35.c3d")
     assert set(cols) == {"Fy"} and cols["Fy"].shape == (20,)
 
 
@@ -87,17 +87,17 @@ EXTERNAL = REPO.parent / "external_data" / "fukuchi_rbds001"
     reason=f"RBDS001 in both forms not found in {EXTERNAL}",
 )
 def test_c3d_and_text_export_of_the_same_trial_agree():
-    import fukuchi
+    import fukuchi_files
 
     t_c3d, m_c3d = c3d_files.load_markers(EXTERNAL / "RBDS001runT25.c3d")
-    t_txt, m_txt = fukuchi.load_markers(EXTERNAL / "RBDS001runT25markers.txt")
+    t_txt, m_txt = fukuchi_files.load_markers(EXTERNAL / "RBDS001runT25markers.txt")
     np.testing.assert_allclose(t_c3d, t_txt)
     for name, xyz in m_txt.items():
         both = np.isfinite(xyz).all(axis=1) & np.isfinite(m_c3d[name]).all(axis=1)
         assert both.mean() > 0.99, name  # a sample missing in one form only is rare
         np.testing.assert_allclose(m_c3d[name][both], xyz[both], atol=1e-5, err_msg=name)
     f_time, force = c3d_files.load_vertical_force(EXTERNAL / "RBDS001runT25.c3d")
-    t_force, cols = fukuchi.load_forces(EXTERNAL / "RBDS001runT25forces.txt")
+    t_force, cols = fukuchi_files.load_forces(EXTERNAL / "RBDS001runT25forces.txt")
     np.testing.assert_allclose(f_time, t_force)
     # the text export rounds and zeroes the force near 0 N; while a foot is on the belt the
     # two agree to within half a percent

@@ -19,6 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from conftest import load_bench_module
 from runform.analysis import Analysis
 from runform.evaluation import contact_time_errors, match_events
 from runform.pipeline import AnalysisOptions, analyze_track
@@ -41,8 +42,8 @@ def male_side(male_side_pose_path: Path) -> Analysis:
 
 
 @pytest.fixture(scope="module")
-def fukuchi_truth(fukuchi, fukuchi_dir: Path) -> dict:
-    return fukuchi.truth_record(fukuchi_dir)
+def fukuchi_truth(fukuchi_files, fukuchi_dir: Path) -> dict:
+    return fukuchi_files.truth_record(fukuchi_dir)
 
 
 _FUKUCHI_RUNS: dict[tuple, Analysis] = {}
@@ -52,8 +53,9 @@ def fukuchi_run(fukuchi, rate_hz=None, noise_px=0.0, seed=0, phase=0.5, facing="
     """Project the 2.5 m/s trial as ``bench/fukuchi.py`` does and analyse it (cached)."""
     key = (rate_hz, noise_px, seed, phase, facing)
     if key not in _FUKUCHI_RUNS:
+        files = load_bench_module("fukuchi_files")
         track = fukuchi.project_markers(
-            fukuchi.DATA_DIR / fukuchi.TRIALS[2.5],
+            files.DATA_DIR / files.TRIALS[2.5],
             rate_hz=rate_hz,
             noise_px=noise_px,
             seed=seed,

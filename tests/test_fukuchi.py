@@ -1,5 +1,8 @@
 """The Fukuchi RBDS0041 validation harness: force-plate truth, marker projection, engine.
 
+Readers and force-plate truth are ``bench/fukuchi_files.py``'s, marker-only events and angle
+references ``bench/fukuchi_reference.py``'s, projection and benchmark ``bench/fukuchi.py``'s.
+
 Data: Fukuchi, Fukuchi & Duarte (2017) PeerJ 5:e3298, subject RBDS0041, CC BY 4.0, read
 from ``<repo>/../shared/data/fukuchi_rbds0041``; every test skips when it is absent.
 """
@@ -23,21 +26,24 @@ pytestmark = pytest.mark.skipif(
 
 sys.path.insert(0, str(REPO / "bench"))
 import fukuchi  # noqa: E402
+import fukuchi_files  # noqa: E402
+import fukuchi_reference  # noqa: E402
+import rigid_body  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def truth() -> list[dict]:
-    return fukuchi.force_plate_events(DATA / fukuchi.FORCES_25)
+    return fukuchi_files.force_plate_events(DATA / fukuchi_files.FORCES_25)
 
 
 @pytest.fixture(scope="module")
 def clean_left():
-    return fukuchi.project_markers(DATA / fukuchi.TRIALS[2.5], facing="left")
+    return fukuchi.project_markers(DATA / fukuchi_files.TRIALS[2.5], facing="left")
 
 
 # ----------------------------------------------------------------------------- force plate
 def test_force_plate_events_are_plausible(truth):
-    summary = fukuchi.temporal_summary(truth)
+    summary = fukuchi_files.temporal_summary(truth)
     assert 150 <= summary["cadence_spm"] <= 180
     assert 200 <= summary["contact_time_ms"] <= 350
     assert 20 <= summary["duty_factor_pct"] <= 50
@@ -45,7 +51,7 @@ def test_force_plate_events_are_plausible(truth):
     # a 30-s trial at ~157 spm has ~78 complete stances, split evenly
     assert 70 <= summary["n_stances"] <= 82
     assert abs(summary["n_left"] - summary["n_right"]) <= 1
-    stances = fukuchi.stance_table(truth)
+    stances = fukuchi_files.stance_table(truth)
     assert len(stances) == len(truth) // 2
     sides = [s["side"] for s in stances]
     assert all(a != b for a, b in itertools.pairwise(sides)), "sides alternate"
@@ -55,9 +61,9 @@ def test_force_plate_events_are_plausible(truth):
 
 def test_stance_side_agrees_with_centre_of_pressure(truth):
     """Independent check of the side assignment: the COP lies under the stance foot."""
-    t_force, cols = fukuchi.load_forces(DATA / fukuchi.FORCES_25)
-    t_mark, points = fukuchi.keypoints_3d(DATA / fukuchi.TRIALS[2.5])
-    for s in fukuchi.stance_table(truth):
+    t_force, cols = fukuchi_files.load_forces(DATA / fukuchi_files.FORCES_25)
+    t_mark, points = fukuchi_files.keypoints_3d(DATA / fukuchi_files.TRIALS[2.5])
+    for s in fukuchi_files.stance_table(truth):
         mid = 0.5 * (s["contact_s"] + s["toe_off_s"])
         cop_z = np.interp(mid, t_force, cols["COPz"]) / 1000.0
         dist = {
@@ -68,7 +74,7 @@ def test_stance_side_agrees_with_centre_of_pressure(truth):
 
 
 def test_threshold_sensitivity_direction(truth):
-    at50 = fukuchi.force_plate_events(DATA / fukuchi.FORCES_25, threshold_n=50.0)
+    at50 = fukuchi_files.force_plate_events(DATA / fukuchi_files.FORCES_25, threshold_n=50.0)
     assert len(at50) == len(truth)
     d_contact = [
         b["time_s"] - a["time_s"]
@@ -95,7 +101,7 @@ def test_stance_detection_on_synthetic_force():
         inside = (t >= s) & (t <= s + 0.3)
         force[inside] += 1800 * np.sin(np.pi * (t[inside] - s) / 0.3)
     force += np.random.default_rng(0).normal(0, 1.0, t.size)
-    stances = fukuchi.stance_intervals(t, force, threshold_n=20.0)
+    stances = fukuchi_files.stance_intervals(t, force, threshold_n=20.0)
     assert len(stances) == len(starts)
     # crossing of 20 N on an 1800 N half-sine of 0.3 s: asin(20/1800) * 0.3 / pi after onset
     lag = np.arcsin(20 / 1800) * 0.3 / np.pi
@@ -107,8 +113,8 @@ def test_stance_detection_on_synthetic_force():
 
 def test_marker_clock_matches_force_clock():
     """Row/150 Hz keeps the force-vs-pelvis-acceleration lag constant over the trial."""
-    t_mark, markers = fukuchi.load_markers(DATA / fukuchi.TRIALS[2.5])
-    t_force, cols = fukuchi.load_forces(DATA / fukuchi.FORCES_25)
+    t_mark, markers = fukuchi_files.load_markers(DATA / fukuchi_files.TRIALS[2.5])
+    t_force, cols = fukuchi_files.load_forces(DATA / fukuchi_files.FORCES_25)
     pelvis = np.nanmean(
         np.stack([markers[m][:, 1] for m in ("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS")]), axis=0
     )
@@ -137,25 +143,25 @@ def test_rigid_fit_recovers_a_known_motion():
         [[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]]
     )
     cur = (ref @ rot.T + np.array([1.0, 2.0, 3.0]))[None]
-    r, t = fukuchi._rigid_fit(ref, cur)
+    r, t = rigid_body.rigid_fit(ref, cur)
     assert np.allclose(r[0], rot) and np.allclose(t[0], [1, 2, 3])
 
 
 def test_rebuilt_markers_match_measured_ones_in_static_trial():
-    _, static = fukuchi.load_markers(DATA / fukuchi.STATIC)
-    for side, prefix in fukuchi.SIDE_PREFIX.items():
-        for part, (marker, clusters) in fukuchi.KEYPOINT_MARKERS.items():
+    _, static = fukuchi_files.load_markers(DATA / fukuchi_files.STATIC)
+    for side, prefix in fukuchi_files.SIDE_PREFIX.items():
+        for part, (marker, clusters) in fukuchi_files.KEYPOINT_MARKERS.items():
             if not clusters or clusters[0] == "pelvis":
                 continue
-            names = [prefix + m for m in fukuchi.CLUSTERS[clusters[0]]]
-            rebuilt = fukuchi.rebuild_marker(static, static, names, prefix + marker)
+            names = [prefix + m for m in fukuchi_files.CLUSTERS[clusters[0]]]
+            rebuilt = fukuchi_files.rebuild_marker(static, static, names, prefix + marker)
             err_mm = 1000 * np.linalg.norm(rebuilt - static[prefix + marker], axis=1)
             assert np.nanmax(err_mm) < 8.0, (side, part)
 
 
 @pytest.mark.parametrize("speed", [2.5, 3.5, 4.5])
 def test_keypoints_complete_at_every_speed(speed):
-    _, points = fukuchi.keypoints_3d(DATA / fukuchi.TRIALS[speed])
+    _, points = fukuchi_files.keypoints_3d(DATA / fukuchi_files.TRIALS[speed])
     assert len(points) == 10
     for name, xyz in points.items():
         assert not np.isnan(xyz).any(), name
@@ -163,8 +169,8 @@ def test_keypoints_complete_at_every_speed(speed):
 
 def test_lab_axes_forward_is_plus_x(truth):
     """The stance foot slides backward (−X) on the belt: +X is the direction of travel."""
-    t, points = fukuchi.keypoints_3d(DATA / fukuchi.TRIALS[2.5])
-    for s in fukuchi.stance_table(truth)[:10]:
+    t, points = fukuchi_files.keypoints_3d(DATA / fukuchi_files.TRIALS[2.5])
+    for s in fukuchi_files.stance_table(truth)[:10]:
         mid = 0.5 * (s["contact_s"] + s["toe_off_s"])
         v = np.interp(mid, t, np.gradient(points[f"{s['side']}_heel"][:, 0], t))
         assert -3.2 < v < -1.8  # belt at 2.5 m/s
@@ -191,7 +197,7 @@ def test_projection_geometry(clean_left):
 
 
 def test_facing_flips_x(clean_left):
-    right = fukuchi.project_markers(DATA / fukuchi.TRIALS[2.5], facing="right")
+    right = fukuchi.project_markers(DATA / fukuchi_files.TRIALS[2.5], facing="right")
     assert np.allclose(right.xy[..., 0] + clean_left.xy[..., 0], 1920)
     assert np.allclose(right.xy[..., 1], clean_left.xy[..., 1])
     # the toes point the way the runner faces
@@ -202,7 +208,7 @@ def test_facing_flips_x(clean_left):
 
 
 def test_resampling_and_noise(clean_left):
-    path = DATA / fukuchi.TRIALS[2.5]
+    path = DATA / fukuchi_files.TRIALS[2.5]
     clean60 = fukuchi.project_markers(path, rate_hz=60, phase=0.3)
     assert clean60.time[0] == pytest.approx(0.3 / 60)
     assert clean60.frame_rate == pytest.approx(60.0)
@@ -227,11 +233,12 @@ def test_resampling_and_noise(clean_left):
 # ----------------------------------------------------------------------------- references
 def test_thigh_range_tracks_the_datasets_3d_hip_range(truth):
     """2-D thigh range vs the dataset's own 3-D hip flexion range (pelvis tilt differs)."""
-    processed = fukuchi._processed_3d(DATA)
+    processed = fukuchi_reference._processed_3d(DATA)
     previous = 0.0
     for speed in (2.5, 3.5, 4.5):
-        events = truth if speed == 2.5 else fukuchi.marker_events(DATA / fukuchi.TRIALS[speed])
-        angles = fukuchi.angle_reference(DATA / fukuchi.TRIALS[speed], events)["both"]
+        trial = DATA / fukuchi_files.TRIALS[speed]
+        events = truth if speed == 2.5 else fukuchi_reference.marker_events(trial)
+        angles = fukuchi_reference.angle_reference(trial, events)["both"]
         p = processed[str(speed)]
         hip_range = p["hip_flexion_max_deg"] - p["hip_flexion_min_deg"]
         assert abs(angles["thigh_range_deg"] - hip_range) < 8.0, speed
@@ -242,7 +249,7 @@ def test_thigh_range_tracks_the_datasets_3d_hip_range(truth):
 def test_marker_events_agree_with_force_plate(truth):
     from runform.evaluation import match_events
 
-    scores = match_events(fukuchi.marker_events(DATA / fukuchi.TRIALS[2.5]), truth)
+    scores = match_events(fukuchi_reference.marker_events(DATA / fukuchi_files.TRIALS[2.5]), truth)
     for kind in ("contact", "toe_off"):
         assert scores[kind].recall == 1.0 and scores[kind].extra == 0
         assert scores[kind].mae_ms < 15.0
@@ -256,7 +263,7 @@ SMALL = (
 
 
 def test_harness_scores_truth_as_perfect_and_shift_as_bias(truth):
-    summary = fukuchi.temporal_summary(truth)
+    summary = fukuchi_files.temporal_summary(truth)
 
     def echo(track, shift_s=0.0):
         events = [

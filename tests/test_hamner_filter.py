@@ -63,7 +63,7 @@ def test_a_known_filter_is_recovered_from_the_spectrum(cutoff, order):
 def test_the_event_shift_is_what_the_filter_does_to_a_20_n_crossing():
     """On a stance of known shape the filtered force crosses 20 N early: the shift is
     positive and larger at a lower cut-off; the truth's own reading (a 4th-order zero-lag
-    low-pass at 50 Hz, ``fukuchi.stance_intervals``) moves nothing."""
+    low-pass at 50 Hz, ``fukuchi_files.stance_intervals``) moves nothing."""
     t, f = _running_force(3.0, rate=1000.0)
     f = np.where(f > 0, f, 0.0)
     shifts = [hamner_filter.event_shifts(t, f, c, 2)[0] for c in (10.0, 18.0)]
