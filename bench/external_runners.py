@@ -4,7 +4,7 @@
 ``../external_data`` but one and scores that one, in turn. This script is for runners
 beyond those: put them in a folder with the same layouts (``fukuchi_*/`` with text or
 original C3D files, ``hamner2013/subjectNN/``) and it scores the **shipped** constants on
-them, unchanged, with the same conditions and targets as :mod:`events_loro`. A runner
+them, unchanged, with the same conditions and targets (:mod:`events_protocol`). A runner
 already in the calibration is skipped, and so is a trial the harness could not build
 (:func:`harness_checks.harness_problem`, listed with its reason).
 
@@ -27,12 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import events_loro
+import events_protocol
+import events_tables
 import mocap
 from _common import format_table
 from harness_checks import check_rows, harness_problem
 from mocap import Trial, load_trials, runners
 
-QUICK = ("native", events_loro.LEG_ALONE, "60 Hz + 8 px")
+QUICK = ("native", events_protocol.LEG_ALONE, "60 Hz + 8 px")
 
 
 def load_external(
@@ -55,7 +57,7 @@ def score_external(
 ) -> dict:
     """Each trial scored with ``params`` (default: the engine's shipped constants), in the
     result layout of :func:`events_loro.leave_one_runner_out` (no folds)."""
-    conds = conditions or tuple(c for c in events_loro.CONDITIONS if c[0] in QUICK)
+    conds = conditions or tuple(c for c in events_protocol.CONDITIONS if c[0] in QUICK)
     out: dict[str, dict] = {}
     skipped = {t.name: why for t in trials if (why := harness_problem(t))}
     for t in trials:
@@ -68,7 +70,7 @@ def score_external(
         "conditions": [c[0] for c in conds],
         "trials": out,
         "skipped": skipped,
-        "targets": events_loro.check_targets(out),
+        "targets": events_tables.check_targets(out),
     }
 
 
@@ -94,16 +96,16 @@ def format_external(result: dict, trials: Sequence[Trial]) -> str:
         ),
         "Pooled over trials:",
         "",
-        events_loro.pooled_table(result),
+        events_tables.pooled_table(result),
         "",
         "By data set and belt speed (mean of the trials' biases, SD between trials):",
         "",
-        events_loro.dataset_table(result),
+        events_tables.dataset_table(result),
         "",
         "The engine's own timing error by pace (native rate; root mean square and largest "
         "absolute value of the trials' biases):",
         "",
-        events_loro.timing_error_table(result),
+        events_tables.timing_error_table(result),
         "",
         "Targets (every runner and speed):",
         "",
@@ -117,7 +119,7 @@ def format_external(result: dict, trials: Sequence[Trial]) -> str:
         )
     for cond in result["conditions"]:
         lines += ["", f"#### {cond} (worst trial first)", ""]
-        lines.append(events_loro.per_trial_table(result, cond))
+        lines.append(events_tables.per_trial_table(result, cond))
     return "\n".join(lines)
 
 
@@ -137,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not trials:
         print(f"No force-plate runner found under {args.data}.", file=sys.stderr)
         return 2
-    conds = None if not args.all else events_loro.CONDITIONS
+    conds = None if not args.all else events_protocol.CONDITIONS
     result = score_external(trials, None, conds, lambda s: print(s, file=sys.stderr))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=float))

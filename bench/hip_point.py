@@ -40,7 +40,8 @@ HIPS = ("trochanter", "joint centre")
 
 def witness_errors(trial) -> dict[str, float]:
     """Mean signed errors (ms) of the knee's witnesses alone and of the engine."""
-    from events_loro import FACINGS, FLEXION_ONLY, KNEE_ONLY, mean_errors
+    from event_calibration import FLEXION_ONLY, KNEE_ONLY, mean_errors
+    from events_protocol import FACINGS
     from mocap import project
 
     tracks = [project(trial, None, 0.0, facing) for facing in FACINGS]

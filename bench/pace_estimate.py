@@ -38,7 +38,7 @@ from _common import format_table
 def measure(trials: Sequence) -> list[dict]:
     """Per trial: belt speed, the engine's running speed (leg lengths/s), leg (m), cadence."""
     import mocap
-    from events_loro import run_engine
+    from events_protocol import run_engine
     from runform.gait.clean import clean_track
     from runform.geometry import leg_length
 

@@ -108,6 +108,7 @@ def truth_text(trials: Sequence) -> str:
 def force_plate_section() -> str:
     """Every runner with force-plate truth, leave one runner out (``bench/events_loro.py``)."""
     import events_loro
+    import events_tables
     import harness_checks
     import mocap
     import pace_estimate
@@ -167,11 +168,11 @@ def force_plate_section() -> str:
             "the foot's pitch left out of the toe-off: what a clip gets whose foot points do "
             "not show the push-off (docs/algorithms.md).",
             "",
-            events_loro.format_result(result).replace("### ", "#### "),
+            events_tables.format_result(result).replace("### ", "#### "),
             "",
             "By data set and belt speed (held out; mean of the trials' biases, SD between trials):",
             "",
-            events_loro.dataset_table(result),
+            events_tables.dataset_table(result),
             "",
             dataset_summary(result, trials),
             "",
@@ -183,7 +184,7 @@ def force_plate_section() -> str:
             "(`runform.metrics.event_timing.ENGINE_EVENT_ERROR`, by pace): the root mean square "
             "of the held-out trials' biases above (worst = largest absolute bias):",
             "",
-            events_loro.timing_error_table(result),
+            events_tables.timing_error_table(result),
             "",
             "### The pace without a treadmill speed (`bench/pace_estimate.py`)",
             "",
@@ -334,7 +335,7 @@ def dataset_summary(result: dict, trials: Sequence = ()) -> str:
 
 def weak_points(result: dict) -> str:
     """What the leave-one-runner-out figures say is still weak, from the figures themselves."""
-    import events_loro
+    import events_protocol
 
     trials = result["trials"]
 
@@ -355,7 +356,7 @@ def weak_points(result: dict) -> str:
         ]
     )
     to_name, to_bias = worst("native", "toe_off_bias_ms")
-    leg_name, leg_bias = worst(events_loro.LEG_ALONE, "toe_off_bias_ms")
+    leg_name, leg_bias = worst(events_protocol.LEG_ALONE, "toe_off_bias_ms")
     c_name, c_bias = worst("native", "contact_bias_ms")
     r_name = min(
         trials, key=lambda n: trials[n]["conditions"]["60 Hz + 8 px"]["contact_recall_pct"]

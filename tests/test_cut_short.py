@@ -182,7 +182,7 @@ def test_real_stances_the_noise_cut_short_are_kept_and_timed(
     rejected, within 20 ms of the force plate at both ends, and every force-plate stance of
     the run is found."""
     sys.path.insert(0, str(REPO / "bench"))
-    import events_loro
+    import events_protocol
     import mocap
 
     trial = next(t for t in mocap.load_trials(only=["hamner08"]) if t.speed_label == 2.0)
@@ -207,4 +207,4 @@ def test_real_stances_the_noise_cut_short_are_kept_and_timed(
         ],
         "cadence_spm": None,
     }
-    assert events_loro.score(result, trial)["contact_recall_pct"] == 100.0
+    assert events_protocol.score(result, trial)["contact_recall_pct"] == 100.0

@@ -18,7 +18,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "bench"))
 
+import event_calibration  # noqa: E402
 import events_loro  # noqa: E402
+import events_protocol  # noqa: E402
+import events_tables  # noqa: E402
 import mocap  # noqa: E402
 
 RUNNERS = ("RBDS0041", "RBDS002", "hamner01")
@@ -28,10 +31,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 #: a coarser grid than the benchmark's, to keep the test short
-GRID = {k: v[::2] for k, v in events_loro.CALIBRATED.items()}
+GRID = {k: v[::2] for k, v in event_calibration.CALIBRATED.items()}
 CONDITIONS = (
     ("native", None, 0.0, ((0, 0.0),)),
-    (events_loro.LEG_ALONE, None, 0.0, ((0, 0.0),), {"pitch_weight": 0.0}),
+    (events_protocol.LEG_ALONE, None, 0.0, ((0, 0.0),), {"pitch_weight": 0.0}),
     ("60 Hz + 8 px", 60.0, 8.0, ((1, 0.45),)),
 )
 
@@ -79,7 +82,7 @@ def test_noisy_60_hz_stays_usable(result):
 
 
 def test_targets_are_checked_and_printed(result):
-    text = events_loro.format_result(result)
+    text = events_tables.format_result(result)
     assert "held-out runner" in text and "worst" in text
     keys = {(t["condition"], t["key"]) for t in result["targets"]}
     assert ("native", "contact_abs_bias_ms") in keys
@@ -104,11 +107,11 @@ def test_the_timing_error_the_product_states_covers_held_out_runners(result):
     by_pace: dict[tuple[str, bool], list[tuple[float, float]]] = {}
     for r in result["trials"].values():
         fps = r["rate_hz"]
-        jog = r["belt_speed"] < events_loro.JOG_BELT_MPS
+        jog = r["belt_speed"] < events_tables.JOG_BELT_MPS
         for event, cond, key in (
             ("contact", "native", "contact_bias_ms"),
             ("toe_off_with_pitch", "native", "toe_off_bias_ms"),
-            ("toe_off", events_loro.LEG_ALONE, "toe_off_bias_ms"),
+            ("toe_off", events_protocol.LEG_ALONE, "toe_off_bias_ms"),
         ):
             c = r["conditions"][cond]
             stated = event_timing_error_ms(fps, event, c["running_speed"])

@@ -1,5 +1,5 @@
 """The harness's check that a trial came through (``harness_checks.harness_problem``), and the
-benchmark's by-data-set table (``events_loro.dataset_table``). The scoring itself is tested
+benchmark's by-data-set table (``events_tables.dataset_table``). The scoring itself is tested
 in ``tests/test_events_loro.py``."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-import events_loro  # noqa: E402
+import events_tables  # noqa: E402
 import harness_checks  # noqa: E402
 import mocap  # noqa: E402
 
@@ -43,7 +43,7 @@ def test_the_group_table_gives_each_data_set_and_speed_its_mean_and_spread():
             "c": trial("hamner", 2.0, 1.0, -8.0),
         }
     }
-    table = events_loro.dataset_table(result)
+    table = events_tables.dataset_table(result)
     lines = table.splitlines()
     assert len(lines) == 4  # header, rule, two groups
     fukuchi = next(line for line in lines if "fukuchi" in line)
