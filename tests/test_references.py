@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import mocap  # noqa: E402
 import references  # noqa: E402
+import references_by_speed  # noqa: E402
 
 HAVE_DATA = all(
     (SHARED / p).exists()
@@ -54,16 +55,16 @@ TOLERANCE = {"heel_recovery_ratio": 0.0015}
 
 # ----------------------------------------------------------------------------- the tables
 def test_every_reference_has_a_direction_and_a_spread():
-    assert set(SPEED_REFERENCE) == set(references.DIRECTION) == set(SPEED_SPREAD)
+    assert set(SPEED_REFERENCE) == set(references_by_speed.DIRECTION) == set(SPEED_SPREAD)
     for metric, points in SPEED_REFERENCE.items():
         assert [p[0] for p in points] == [s[0] for s in SPEED_SPREAD[metric]]
         assert points[0][0] <= 2.0 and points[-1][0] >= 5.0, metric
 
 
-@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+@pytest.mark.parametrize("metric", sorted(references_by_speed.DIRECTION))
 def test_references_are_monotone_in_speed_where_physiology_says_so(metric):
     values = np.array([v for _, v in SPEED_REFERENCE[metric]])
-    step = np.diff(values) * references.DIRECTION[metric]
+    step = np.diff(values) * references_by_speed.DIRECTION[metric]
     assert (step >= 0).all(), f"{metric} goes the wrong way with speed: {values}"
     # drive rises with speed at every step (thigh angular velocity, Clark 2020), and so do
     # swing knee flexion and the heel's approach to the hip from 2 to 5 m/s
@@ -81,12 +82,12 @@ def test_drive_rises_about_linearly_with_speed():
         assert np.max(np.abs(v / fit - 1.0)) < 0.03, metric
 
 
-@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+@pytest.mark.parametrize("metric", sorted(references_by_speed.DIRECTION))
 def test_reference_lies_inside_the_runners_spread(metric):
     """Where most runners are measured (2.5-4.5 m/s) the reference is inside the runners'
     interquartile range. At 2 and 5 m/s only a few runners (Hamner's) are, and the
     reference there is the others' value carried by those runners' own change with speed
-    (``references.chained``), so it is only required to exist."""
+    (``references_by_speed.chained``), so it is only required to exist."""
     most = max(n for _, n, *_ in SPEED_SPREAD[metric])
     for (speed, ref), (s2, n, q25, q75, lo, hi) in zip(
         SPEED_REFERENCE[metric], SPEED_SPREAD[metric], strict=True
@@ -119,7 +120,7 @@ def test_reference_follows_the_runners_own_change_where_runners_drop_out():
     for i in range(5):
         results += [_result(f"slow{i}", s, 10.0 + i + 4.0 * (s - 2.0)) for s in (2.0, 2.5, 3.0)]
         results += [_result(f"fast{i}", s, 20.0 + i + 4.0 * (s - 3.0)) for s in (3.0, 4.0, 5.0)]
-    refs = references.references(results)["thigh_extension_deg"]
+    refs = references_by_speed.references(results)["thigh_extension_deg"]
     medians = [r["median"] for r in refs["by_speed"] if r["n"]]
     assert medians[0] < medians[1] and max(np.diff(medians)) > 4.0  # the groups show
     s, v = np.array(refs["reference"]).T
@@ -148,16 +149,16 @@ def test_sources_cite_both_data_sets():
 
 
 def test_bench_helpers_docstring_examples():
-    result = doctest.testmod(references, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(references_by_speed, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 3 and result.failed == 0
 
 
 def test_runner_curve_reaches_only_a_little_beyond_a_runners_own_speeds():
     pts = [(2.05, 200.0), (3.1, 300.0)]
-    assert references.runner_curve(pts, 2.0) == pytest.approx(200.0 - 0.05 * 100 / 1.05)
-    assert references.runner_curve(pts, 3.3) is not None
-    assert references.runner_curve(pts, 3.5) is None
-    assert references.runner_curve([], 3.0) is None
+    assert references_by_speed.runner_curve(pts, 2.0) == pytest.approx(200.0 - 0.05 * 100 / 1.05)
+    assert references_by_speed.runner_curve(pts, 3.3) is not None
+    assert references_by_speed.runner_curve(pts, 3.5) is None
+    assert references_by_speed.runner_curve([], 3.0) is None
 
 
 # ----------------------------------------------------------------------------- real data
@@ -216,13 +217,13 @@ def test_all_runners_and_speeds_are_measured(fresh):
         # near the label, or slower: some runners ran the "5 m/s" trials at 4.4-4.7 m/s
         # (../shared/data/README.md; hamner01 at 4.58 m/s)
         assert -0.6 < t["belt_speed_mps"] - t["speed_label_mps"] < 0.3
-        assert set(references.DIRECTION) <= set(t["values"])
+        assert set(references_by_speed.DIRECTION) <= set(t["values"])
 
 
 def _own_minus_reference(doc: dict, metric: str) -> dict[str, float]:
     """Per runner: its own change from its slowest to its fastest trial, less the
     reference's change between the same speeds (as a ratio for the scaled drive)."""
-    scale = references.PACE_MODE.get(metric) == "scale"
+    scale = references_by_speed.PACE_MODE.get(metric) == "scale"
     per: dict[str, list[tuple[float, float]]] = {}
     for t in doc["trials"]:
         if t["error"] is None and metric in t["values"]:
@@ -238,12 +239,12 @@ def _own_minus_reference(doc: dict, metric: str) -> dict[str, float]:
 
 
 @needs_data
-@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+@pytest.mark.parametrize("metric", sorted(references_by_speed.DIRECTION))
 def test_reference_change_with_speed_is_bracketed_by_the_seven_runners(fresh, metric):
     """The seven runners of ``../shared/data``, measured afresh, change with speed some
     more and some less than the reference says (ratios for the drive)."""
     d = np.array(list(_own_minus_reference(fresh, metric).values()))
-    centre = 1.0 if references.PACE_MODE.get(metric) == "scale" else 0.0
+    centre = 1.0 if references_by_speed.PACE_MODE.get(metric) == "scale" else 0.0
     assert len(d) == 7
     assert d.min() <= centre <= d.max(), (metric, d)
 
@@ -251,11 +252,11 @@ def test_reference_change_with_speed_is_bracketed_by_the_seven_runners(fresh, me
 @pytest.mark.skipif(
     not HAVE_ALL, reason="the 36 runners the tables were measured on are not all present"
 )
-@pytest.mark.parametrize("metric", sorted(references.DIRECTION))
+@pytest.mark.parametrize("metric", sorted(references_by_speed.DIRECTION))
 def test_reference_change_with_speed_is_the_median_runners(fresh_all, metric):
     d = np.array(list(_own_minus_reference(fresh_all, metric).values()))
     assert len(d) >= 34
-    if references.PACE_MODE.get(metric) == "scale":
+    if references_by_speed.PACE_MODE.get(metric) == "scale":
         assert abs(np.median(d) - 1.0) <= 0.03, (metric, np.median(d))
     else:
         assert abs(np.median(d)) <= 0.1 * (d.max() - d.min()), (metric, np.median(d))
