@@ -306,7 +306,7 @@ class FootClearanceDetector:
             for side, items in stances.items():
                 stances[side] = template_retime(track.time, self.clearance_[side], items, levels)
         clearance_contacts = {side: [i[0] for i in items] for side, items in stances.items()}
-        # a stance the clearance cut short is read where its toe-off was due
+        # a stance the clearance cut short is read where its wrong end was due
         self.due_ = cut_short(
             stances,
             self.limits.min_contact_ratio,
