@@ -48,6 +48,13 @@ def clip_arguments(
     return args, clip
 
 
+def log(message: str) -> None:
+    """Print a progress line on stderr (the scripts' output stays on stdout)."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
 def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Render rows as a fixed-width text table (Markdown-compatible pipes).
 

@@ -77,7 +77,7 @@ def test_external_hamner_trials_carry_the_same_filter_correction():
 
 
 def test_the_truth_is_told_once_per_data_set_with_its_corrections_as_ranges():
-    import validate
+    import validation_force_plate
 
     fuk = SimpleNamespace(dataset="fukuchi", truth_method="summed force", checks={})
     ham = [
@@ -93,7 +93,7 @@ def test_the_truth_is_told_once_per_data_set_with_its_corrections_as_ranges():
         )
         for i, threshold in enumerate((20.0, 29.0, 51.0))
     ]
-    text = validate.truth_text([fuk, fuk, *ham])
+    text = validation_force_plate.truth_text([fuk, fuk, *ham])
     assert text.startswith("Truth: Fukuchi (2 trials): summed force. Hamner (3 trials): ")
     assert "+4 to +14 ms on contacts and -1 to +0 ms on toe-offs" in text
     assert "2 trials whose force the authors set to zero below 28-50 N" in text
