@@ -18,6 +18,7 @@ from runform.gait.knee_extension import (
     knee_peaks,
 )
 from runform.gait.pairing import pair_stances
+from runform.gait.witnesses import knee_blend
 from runform.synthetic import synthetic_runner
 from runform.track import PoseTrack
 
@@ -190,3 +191,35 @@ def test_detector_averages_three_toe_off_witnesses() -> None:
             assert b.toe_off_s == pytest.approx(expected)
     assert checked >= 4
     assert FLEXION_DROP_DEG == 15.0
+
+
+def test_the_knee_times_a_cut_short_toe_off_without_the_clearance() -> None:
+    """A knee that straightens before landing (0.30 s) and before the foot leaves (0.52 s),
+    with a clearance toe-off cut short at 0.36 s: searched up to the cut toe-off, the peak
+    is out of reach; searched where the toe-off was due, the knee times it alone."""
+    t = np.arange(0, 1.2, 1 / 120)
+    angle = 140 + 35 * np.exp(-(((t - 0.30) / 0.05) ** 2))
+    angle += 30 * np.exp(-(((t - 0.52) / 0.05) ** 2)) - 60 * np.clip(t - 0.52, 0, None)
+    track = _leg(t, angle)
+    items = [(0.33, 0.0, 0.36, 0.0, 1.0)]
+    weights = dict(
+        knee_weight=1 / 3,
+        knee_offset_s=0.0,
+        flexion_weight=1 / 3,
+        flexion_offset_s=0.0,
+        contact_knee_weight=0.0,
+        contact_knee_offset_s=0.0,
+    )
+    _, _, (_, cut_peak, _) = knee_blend(track, "left", items, **weights)
+    assert not cut_peak[0] == pytest.approx(0.52, abs=0.01)
+    out, _, (_, peaks, flexed) = knee_blend(track, "left", items, due=[(np.nan, 0.58)], **weights)
+    assert peaks[0] == pytest.approx(0.52, abs=0.004)
+    assert np.isfinite(flexed[0])
+    assert out[0][2] == pytest.approx(0.5 * (peaks[0] + flexed[0]))  # the clearance's 0.36 left out
+    assert out[0][0] == 0.33
+    # a knee that shows nothing there leaves the clearance's time (the checks reject it)
+    flat = _leg(t, np.full_like(t, 150.0))
+    out, _, _ = knee_blend(flat, "left", items, due=[(np.nan, 0.58)], **weights)
+    assert out[0][2] == 0.36
+    before, _, _ = knee_peaks(track, "left", [(0.33, 0.58)])
+    assert before[0] == pytest.approx(0.30, abs=0.004)
