@@ -30,6 +30,11 @@ class StepLimits:
     max_rhythm_offset: float = 0.15
 
 
+#: Fewer contacts than this (both feet) give no median contact time to judge a stance by
+#: (:func:`reject_impossible`, :func:`~runform.gait.stances.cut_short`).
+MIN_CONTACTS_FOR_MEDIAN = 4
+
+
 def pair_stances(
     stances: dict,
     limits: StepLimits,
@@ -157,7 +162,7 @@ def reject_impossible(
     med_step = med_stride / 2.0 if med_stride is not None else None
     lo_df, hi_df = limits.duty_factor_range
     contacts = [s.contact_time_s for s in steps]
-    med_contact = float(np.median(contacts)) if len(contacts) >= 4 else None
+    med_contact = float(np.median(contacts)) if len(contacts) >= MIN_CONTACTS_FOR_MEDIAN else None
     untrusted: dict[tuple[str, float], str] = {}
     if med_contact is not None:
         for s in steps:
@@ -247,7 +252,8 @@ def off_rhythm_times(
     neighbours put them, worst first, each judged without the worse ones
     (:func:`off_rhythm_contacts`): ``(contact_s, offset_s)`` pairs, a negative offset early.
 
-    >>> off_rhythm_times([0.268, 1.18, 1.90, 2.62, 3.34], 0.72, 0.15)
+    >>> found = off_rhythm_times([0.268, 1.18, 1.90, 2.62, 3.34], 0.72, 0.15)
+    >>> [(t, round(off, 3)) for t, off in found]
     [(0.268, -0.192)]
     """
     times = sorted(set(contacts))
@@ -258,7 +264,7 @@ def off_rhythm_times(
         off = offsets[worst]
         if not abs(off) > max_offset * stride_s:
             break
-        out.append((times[worst], round(off, 6)))
+        out.append((times[worst], off))
         del times[worst]
     return out
 

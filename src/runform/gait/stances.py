@@ -30,7 +30,7 @@ from runform.gait.clearance import (
     remove_drift,
     smooth_series,
 )
-from runform.gait.pairing import off_rhythm_times
+from runform.gait.pairing import MIN_CONTACTS_FOR_MEDIAN, off_rhythm_times
 from runform.gait.templates import (
     CONTACT_WINDOW,
     REFERENCE_STRIDE_S,
@@ -222,10 +222,6 @@ def template_retime(
     ]
 
 
-#: Fewer timed stances than this (both feet) give no median contact time to judge by.
-MIN_STANCES_FOR_MEDIAN = 4
-
-
 def cut_short(
     stances: dict[str, list],
     ratio: float,
@@ -238,9 +234,9 @@ def cut_short(
 
     A stance ``(contact_s, contact_frame, toe_off_s, toe_off_frame, confidence)`` whose
     contact time is under ``ratio`` x the clip's median (both feet's stances, at least
-    :data:`MIN_STANCES_FOR_MEDIAN`) was cut short: in pixel noise a foot whose points
-    barely rise in swing crosses the toe-off level mid-stance, or stays above the contact
-    level until late in the stance. The end that lies on its foot's rhythm (within
+    :data:`~runform.gait.pairing.MIN_CONTACTS_FOR_MEDIAN`, as the step checks judge it) was
+    cut short: in pixel noise a foot whose points barely rise in swing crosses the toe-off
+    level mid-stance, or stays above the contact level until late in the stance. The end that lies on its foot's rhythm (within
     ``max_rhythm_offset`` of a stride ``stride_s`` of where the foot's neighbouring
     contacts, or toe-offs, put it: :func:`~runform.gait.pairing.off_rhythm_times`) stands,
     and the other was due one median contact time from it. That is where the witnesses
@@ -259,7 +255,7 @@ def cut_short(
     nan = float("nan")
     nothing = {side: [(nan, nan)] * len(items) for side, items in stances.items()}
     times = [i[2] - i[0] for items in stances.values() for i in items]
-    if stride_s is None or len(times) < MIN_STANCES_FOR_MEDIAN:
+    if stride_s is None or len(times) < MIN_CONTACTS_FOR_MEDIAN:
         return nothing
     median = float(np.median(times))
     out = {}
@@ -284,7 +280,6 @@ def cut_short(
 
 
 __all__ = [
-    "MIN_STANCES_FOR_MEDIAN",
     "MISSING_POINTS",
     "PRELIMINARY_LEVELS",
     "FootClearance",
