@@ -27,10 +27,14 @@ import numpy as np
 
 from _common import SHARED_DATA
 from force_truth import SIDES
-from fukuchi_files import stance_table
+from fukuchi_files import butter_lowpass, stance_table
 
 if TYPE_CHECKING:
     from mocap import Trial
+
+#: Cut-off (Hz) of the zero-lag 2nd-order Butterworth that smooths the pelvis height and
+#: the vertical force before the clock lag is read from them.
+LOWPASS_HZ = 10.0
 
 
 def belt_speed(
@@ -102,7 +106,7 @@ def event_lag_ms(
         keep |= (grid > t - before_s) & (grid < t + after_s)
     if keep.sum() < 50:
         return float("nan")
-    f = _lowpass(grid, np.interp(grid, force_t, vertical_force))[keep]
+    f = butter_lowpass(grid, np.interp(grid, force_t, vertical_force), LOWPASS_HZ, order=2)[keep]
     return _best_lag_ms(grid[keep], f, trial_time, acc)
 
 
@@ -152,18 +156,12 @@ def _best_lag_ms(
     return 1000.0 * best_lag
 
 
-def _lowpass(time: np.ndarray, x: np.ndarray, cutoff_hz: float = 10.0) -> np.ndarray:
-    from scipy.signal import butter, filtfilt
-
-    rate = 1.0 / float(np.median(np.diff(time)))
-    b, a = butter(2, min(cutoff_hz / (rate / 2), 0.9))
-    return filtfilt(b, a, x)
-
-
 def _pelvis_acceleration(trial_time: np.ndarray, pelvis_height: np.ndarray) -> np.ndarray:
     """Vertical acceleration of the pelvis (gaps bridged, 10 Hz low-pass)."""
     ok = np.isfinite(pelvis_height)
-    h = _lowpass(trial_time, np.interp(trial_time, trial_time[ok], pelvis_height[ok]))
+    h = butter_lowpass(
+        trial_time, np.interp(trial_time, trial_time[ok], pelvis_height[ok]), LOWPASS_HZ, order=2
+    )
     return np.gradient(np.gradient(h, trial_time), trial_time)
 
 
