@@ -6,7 +6,8 @@ Sections:
    seven of ``../shared/data`` and the 29 of ``../external_data``), leave one runner out,
    native rate, 60 Hz, 60 Hz + 8 px and 30 Hz + 8 px (``bench/mocap.py``,
    ``bench/events_loro.py``); the pace measured in the image against the belt
-   (``bench/pace_estimate.py``). Written by
+   (``bench/pace_estimate.py``); each leg from two clips against its foot's force plate
+   (``bench/both_legs.py``). Written by
    :func:`validation_force_plate.force_plate_section`, with its prose.
 2. ``male_side``: cadence of a real 30 fps phone clip (RTMPose track) against the
    pixel-measured 168.9 steps/min.

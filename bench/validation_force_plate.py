@@ -4,7 +4,8 @@ force-plate truth, leave one runner out.
 - :func:`force_plate_section`: the whole section: the data (:data:`EXTERNAL_SOURCES`),
   the harness checks (``bench/harness_checks.py``), the held-out tables
   (``bench/events_loro.py``, ``bench/events_tables.py``), the timing error the product
-  states and the pace measured in the image (``bench/pace_estimate.py``).
+  states, the pace measured in the image (``bench/pace_estimate.py``) and both legs from
+  two clips (:func:`both_legs_section`, ``bench/both_legs.py``).
 - :func:`truth_text`: the force-plate truth, one sentence per data set.
 - :func:`dataset_summary`: what the held-out figures say by data set.
 - :func:`weak_points`: what they say is still weak.
@@ -12,6 +13,7 @@ force-plate truth, leave one runner out.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -158,6 +160,27 @@ def force_plate_section() -> str:
             "length), formerly estimated from cadence; both against the belt:",
             "",
             pace_estimate.report(pace_estimate.measure(trials)),
+            "",
+            both_legs_section(trials),
+        ]
+    )
+
+
+def both_legs_section(trials: Sequence) -> str:
+    """Each leg from the clip where it is near, against that foot's force plate
+    (``bench/both_legs.py``)."""
+    import both_legs
+
+    result = both_legs.measure(
+        trials, progress=lambda s: log(f"  both legs: {s}"), workers=os.cpu_count() or 1
+    )
+    return "\n".join(
+        [
+            "### Both legs: two clips against each foot's force plate (`bench/both_legs.py`)",
+            "",
+            both_legs.format_result(result),
+            "",
+            both_legs.verdict(result),
             "",
         ]
     )
