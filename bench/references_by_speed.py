@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 import mocap
+from runform.findings.pace import linear_extended
 
 if TYPE_CHECKING:  # references imports this module
     from references import TrialResult
@@ -79,20 +80,11 @@ def runner_curve(points: Sequence[tuple[float, float]], speed: float) -> float |
     pts = sorted(p for p in points if p[1] is not None and np.isfinite(p[1]))
     if not pts:
         return None
-    speeds = np.array([p[0] for p in pts])
-    values = np.array([p[1] for p in pts])
-    if speed < speeds[0] - REACH_MPS - 1e-9 or speed > speeds[-1] + REACH_MPS + 1e-9:
+    if speed < pts[0][0] - REACH_MPS - 1e-9 or speed > pts[-1][0] + REACH_MPS + 1e-9:
         return None
     if len(pts) == 1:
-        return float(values[0])
-    if speed <= speeds[0]:
-        i = 0
-    elif speed >= speeds[-1]:
-        i = len(pts) - 2
-    else:
-        i = int(np.searchsorted(speeds, speed)) - 1
-    w = (speed - speeds[i]) / (speeds[i + 1] - speeds[i])
-    return float(values[i] + w * (values[i + 1] - values[i]))
+        return float(pts[0][1])
+    return linear_extended(pts, speed)
 
 
 def by_speed(
@@ -247,21 +239,6 @@ def references(results: Sequence[TrialResult]) -> dict:
 
 
 # ----------------------------------------------------------------------------- deviations
-def interpolate(points: Sequence[Sequence[float]], speed: float) -> float:
-    """Linear in speed through ``points`` [(speed, value)], extended with the end segments
-    (as ``runform.findings.pace.reference_value``)."""
-    s = np.array([p[0] for p in points], float)
-    y = np.array([p[1] for p in points], float)
-    if speed <= s[0]:
-        i = 0
-    elif speed >= s[-1]:
-        i = len(s) - 2
-    else:
-        i = int(np.searchsorted(s, speed)) - 1
-    w = (speed - s[i]) / (s[i + 1] - s[i])
-    return float(y[i] + w * (y[i + 1] - y[i]))
-
-
 def deviations(doc: dict, reference_speed: float = 3.0) -> dict[str, dict]:
     """How far each trial lies from its own speed's reference, in the way the findings move
     the band (ratio for scaled bands, difference for shifted ones), and the band at
@@ -277,7 +254,7 @@ def deviations(doc: dict, reference_speed: float = 3.0) -> dict[str, dict]:
         for t in doc["trials"]:
             if metric not in t["values"]:
                 continue
-            ref = interpolate(pts, t["belt_speed_mps"])
+            ref = linear_extended(pts, t["belt_speed_mps"])
             x = t["values"][metric]
             devs.append(x / ref if mode == "scale" else x - ref)
         d = np.array(devs)
@@ -285,7 +262,7 @@ def deviations(doc: dict, reference_speed: float = 3.0) -> dict[str, dict]:
         sd = float(d.std(ddof=1))
         lo = min(float(d.min()), centre - 2 * sd)
         hi = max(float(d.max()), centre + 2 * sd)
-        r0 = interpolate(pts, reference_speed)
+        r0 = linear_extended(pts, reference_speed)
         band = (r0 * lo, r0 * hi) if mode == "scale" else (r0 + lo, r0 + hi)
         out[metric] = {
             "mode": mode,

@@ -216,22 +216,32 @@ def speed_from_cadence(cadence_spm: float) -> float:
     return 3.5 + (cadence_spm - expected_cadence(3.5)) / slope
 
 
+def linear_extended(points, x: float) -> float:
+    """Linear through ``points`` [(x, y), ...] (at least two, ``x`` ascending), extended
+    beyond them along the end segments.
+
+    >>> linear_extended([(2.0, 10.0), (3.0, 20.0), (4.0, 25.0)], 3.5)
+    22.5
+    >>> linear_extended([(2.0, 10.0), (3.0, 20.0), (4.0, 25.0)], 1.5)
+    5.0
+    """
+    xs = np.array([p[0] for p in points], float)
+    ys = np.array([p[1] for p in points], float)
+    if x <= xs[0]:
+        i = 0
+    elif x >= xs[-1]:
+        i = len(xs) - 2
+    else:
+        i = int(np.searchsorted(xs, x)) - 1
+    w = (x - xs[i]) / (xs[i + 1] - xs[i])
+    return float(ys[i] + w * (ys[i + 1] - ys[i]))
+
+
 def reference_value(metric: str, speed_mps: float) -> float:
     """The reference runner's value of ``metric`` at ``speed_mps`` (linear, extrapolated)."""
-    points = SPEED_REFERENCE[metric]
-    speeds = np.array([p[0] for p in points])
-    values = np.array([p[1] for p in points])
     if not np.isfinite(speed_mps):
         raise ValueError(f"speed must be a finite number, not {speed_mps}")
-    v = float(np.clip(speed_mps, *SPEED_RANGE_MPS))
-    if v <= speeds[0]:
-        i = 0
-    elif v >= speeds[-1]:
-        i = len(speeds) - 2
-    else:
-        i = int(np.searchsorted(speeds, v)) - 1
-    w = (v - speeds[i]) / (speeds[i + 1] - speeds[i])
-    return float(values[i] + w * (values[i + 1] - values[i]))
+    return linear_extended(SPEED_REFERENCE[metric], float(np.clip(speed_mps, *SPEED_RANGE_MPS)))
 
 
 @dataclass(frozen=True)
