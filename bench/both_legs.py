@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import format_table, log
 from events_protocol import unseen_events
 from mocap import Trial, load_calibration_trials, load_trials, project, runners
+from runform.metrics.summary import symmetry_index
 
 #: The per-leg timing metrics compared (``runform.findings.specs.ASYMMETRY_METRICS``' timing).
 METRICS = ("contact_time_ms", "step_time_ms")
@@ -115,15 +116,6 @@ def truth_per_leg(trial: Trial) -> dict[str, dict[str, float]]:
             "step_time_ms": 1000.0 * float(np.median(kept)) if kept else math.nan,
         }
     return out
-
-
-def symmetry_pct(left: float, right: float) -> float:
-    """Robinson's symmetry index with magnitudes, as the product writes it (%).
-
-    >>> round(symmetry_pct(250.0, 240.0), 2)
-    4.08
-    """
-    return 100.0 * abs(left - right) / (0.5 * (abs(left) + abs(right)))
 
 
 def run_pair(trial: Trial, rate: float | None, noise: float, seed: int, phase: float) -> dict:
@@ -224,8 +216,7 @@ def _errors(result: dict, condition: str, metric: str) -> list[dict]:
                     "error": (m["right"] - m["left"]) - true_diff,
                     "stated": m["stated_error"],
                     "real": bool(m["real"]),
-                    "true_si": symmetry_pct(t["left"][metric], t["right"][metric]),
-                    "measured_si": symmetry_pct(m["left"], m["right"]),
+                    "true_si": symmetry_index(t["left"][metric], t["right"][metric]),
                 }
             )
     return rows
@@ -306,7 +297,7 @@ def findings_line(result: dict) -> str:
 
 def format_result(result: dict) -> str:
     n = len(result["trials"])
-    who = runners_of(result)
+    who = {rec["runner"] for rec in result["trials"].values()}
     header, rows = summary_rows(result)
     return "\n\n".join(
         [
@@ -389,14 +380,6 @@ def verdict(result: dict) -> str:
             read,
         ]
     )
-
-
-def runners_of(result: dict) -> list[str]:
-    out: list[str] = []
-    for rec in result["trials"].values():
-        if rec["runner"] not in out:
-            out.append(rec["runner"])
-    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

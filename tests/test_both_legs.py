@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import both_legs  # noqa: E402
 import mocap  # noqa: E402
+from runform.metrics.summary import symmetry_index  # noqa: E402
 
 needs_data = pytest.mark.skipif(
     not ((SHARED / "hamner2013" / "subject01").is_dir() and (SHARED / "fukuchi_rbds0041").is_dir()),
@@ -89,14 +90,6 @@ def test_truth_per_leg_reads_each_foot_and_leaves_out_what_the_markers_lost():
     assert truth["right"]["contact_time_ms"] == pytest.approx(280.0)
 
 
-def test_symmetry_pct_is_the_products():
-    from runform.metrics.summary import symmetry_index
-
-    assert both_legs.symmetry_pct(250.0, 280.0) == pytest.approx(
-        symmetry_index(250.0, 280.0), abs=0.05
-    )
-
-
 @pytest.fixture(scope="module")
 def result() -> dict:
     trials = [
@@ -124,7 +117,7 @@ def test_the_force_plate_legs_differ_little_so_no_finding_may_say_otherwise(resu
     for name, rec in result["trials"].items():
         t = rec["truth"]
         for metric in both_legs.METRICS:
-            assert both_legs.symmetry_pct(t["left"][metric], t["right"][metric]) < 8.0, name
+            assert symmetry_index(t["left"][metric], t["right"][metric]) < 8.0, name
         for runs in rec["conditions"].values():
             for run in runs:
                 assert run["asymmetry"] is None, name
