@@ -107,3 +107,25 @@ def test_cubic_spline_slope_is_scipys(n: int) -> None:
     np.testing.assert_allclose(
         filters.cubic_spline_slope(x, y, at), CubicSpline(x, y)(at, 1), rtol=0, atol=1e-9
     )
+
+
+@pytest.mark.parametrize("n", [1, 2, 63, 64, 65, 128, 129, 1000])
+@pytest.mark.parametrize(("cutoff", "fs"), [(12.0, 240.0), (1.0, 1000.0), (7.5, 30.0)])
+def test_blocked_recursion_equals_scipy_sosfilt_across_block_edges(
+    n: int, cutoff: float, fs: float
+) -> None:
+    # the blocked filter carries each section's state from one block of samples to the
+    # next: series shorter than, equal to and just past a block, with a state to start
+    # from, and a pole close to the unit circle (1 Hz at 1000 Hz), where rounding grows most
+    from scipy.signal import sosfilt as scipy_sosfilt
+
+    sos = filters.butter_lowpass_sos(2, cutoff, fs)
+    rng = np.random.default_rng(n)
+    x = np.cumsum(rng.normal(size=(n, 3)), axis=0)
+    zi = rng.normal(size=(len(sos), 2, 3))
+    theirs = scipy_sosfilt(sos, x, axis=0, zi=zi)[0]
+    scale = max(1.0, float(np.abs(theirs).max()))
+    np.testing.assert_allclose(filters.sosfilt(sos, x, zi), theirs, rtol=0, atol=1e-11 * scale)
+    one = filters.sosfilt(sos, x[:, 0], zi[:, :, 0])  # a single series keeps its shape
+    assert one.shape == (n,)
+    np.testing.assert_allclose(one, theirs[:, 0], rtol=0, atol=1e-11 * scale)

@@ -7,6 +7,7 @@ contact. Values that need an event that is not there (the last step, a gap) are 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,28 +86,32 @@ def _gradient(y: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def value_at(t: np.ndarray, y: np.ndarray, when: float) -> float:
     """Linear interpolation of ``y`` at ``when``; NaN if a neighbour is missing."""
-    i = int(np.searchsorted(t, when))
+    i = int(t.searchsorted(when))
     if i <= 0 or i >= len(t):
         return float("nan")
-    y0, y1 = y[i - 1], y[i]
-    if not (np.isfinite(y0) and np.isfinite(y1)):
+    y0, y1 = float(y[i - 1]), float(y[i])  # plain floats: the same arithmetic, less overhead
+    if not (math.isfinite(y0) and math.isfinite(y1)):
         return float("nan")
-    w = (when - t[i - 1]) / (t[i] - t[i - 1])
+    t0 = float(t[i - 1])
+    w = (when - t0) / (float(t[i]) - t0)
     return float(y0 + w * (y1 - y0))
 
 
 def window(t: np.ndarray, y: np.ndarray, start: float, stop: float) -> np.ndarray:
     """Samples of ``y`` in ``[start, stop]`` plus the interpolated end values."""
-    i0, i1 = np.searchsorted(t, start, "left"), np.searchsorted(t, stop, "right")
-    inner = y[i0:i1]
-    return np.concatenate([[value_at(t, y, start)], inner, [value_at(t, y, stop)]])
+    i0, i1 = int(t.searchsorted(start, "left")), int(t.searchsorted(stop, "right"))
+    out = np.empty(max(i1 - i0, 0) + 2)
+    out[0], out[-1] = value_at(t, y, start), value_at(t, y, stop)
+    out[1:-1] = y[i0:i1]
+    return out
 
 
 def _extreme(values: np.ndarray, fn, min_valid: float = 0.6) -> float:
     ok = np.isfinite(values)
-    if ok.size == 0 or ok.mean() < min_valid:
+    finite = int(np.count_nonzero(ok))
+    if ok.size == 0 or finite / ok.size < min_valid:
         return float("nan")
-    return float(fn(values[ok]))
+    return float(fn(values if finite == ok.size else values[ok]))
 
 
 def _checked_extreme(
@@ -114,12 +119,16 @@ def _checked_extreme(
 ) -> float:
     """Extreme (``np.max``/``np.min``) of ``y`` over ``[start, stop]``; NaN when the frame
     where it occurs, or a neighbour, has a distorted segment (``ok`` False)."""
-    i0, i1 = int(np.searchsorted(t, start, "left")), int(np.searchsorted(t, stop, "right"))
+    i0, i1 = int(t.searchsorted(start, "left")), int(t.searchsorted(stop, "right"))
     seg = y[i0:i1]
-    finite = np.isfinite(seg)
-    if seg.size == 0 or finite.mean() < 0.6:
+    if seg.size == 0:
         return float("nan")
-    k = i0 + int(np.nanargmax(seg) if fn is np.max else np.nanargmin(seg))
+    finite = int(np.count_nonzero(np.isfinite(seg)))
+    if finite / seg.size < 0.6:
+        return float("nan")
+    if finite < seg.size:  # as nanargmax / nanargmin: the missing samples never win
+        seg = np.where(np.isfinite(seg), seg, -np.inf if fn is np.max else np.inf)
+    k = i0 + int(seg.argmax() if fn is np.max else seg.argmin())
     if not ok[max(0, k - 1) : k + 2].all():
         return float("nan")
     return float(y[k])
@@ -127,7 +136,7 @@ def _checked_extreme(
 
 def _checked_value(t: np.ndarray, y: np.ndarray, ok: np.ndarray, when: float) -> float:
     """``value_at`` that is NaN when a frame around ``when`` has a distorted segment."""
-    i = int(np.searchsorted(t, when))
+    i = int(t.searchsorted(when))
     if not ok[max(0, i - 1) : i + 1].all():
         return float("nan")
     return value_at(t, y, when)
