@@ -122,6 +122,39 @@ def test_true_asymmetry_is_found_from_the_near_legs(asymmetric):
     assert "touchdown_distance_pct" in evidence_metrics
 
 
+@pytest.mark.parametrize("factor", [1.1, 1.2, 1.3])
+def test_a_longer_contact_on_one_leg_reads_in_full_on_each_leg(factor: float):
+    """The right foot stands ``factor`` times as long as the left (true symmetry index 9.5,
+    18 and 26 %). Each leg's contact time is read from its own clip within 8 ms (the engine
+    reads this runner's stances up to 6 ms long), their difference within 6 ms,
+    the index within 2 points; the stated difference lies within its stated error of the
+    true one. At 18 % the difference (45 ms) is past that error (35 ms at 120 fps) and is
+    called real; at 26 % the asymmetry finding names contact time (a finding needs the
+    difference beyond its error by the 10 % screening threshold). Before each foot's swing
+    followed its own timing, the generator lowered the other foot with the hips and the
+    left leg read long too (``docs/decisions.md``, session 20)."""
+    spec = RunnerSpec(
+        asymmetry=Asymmetry(contact_time=factor), duty_factor=0.32, vertical_oscillation_m=0.10
+    )
+    left_track, truth = filmed_from("left", 3, spec)
+    right_track, _ = filmed_from("right", 4, spec)
+    both = merge_sides(analyse(left_track), analyse(right_track))
+    true = truth["contact_time_ms_by_side"]
+    row = both["sides"]["symmetry"]["contact_time_ms"]
+    for side in SIDES:
+        assert row[side] == pytest.approx(true[side], abs=8.0)
+    true_difference = true["right"] - true["left"]
+    assert row["difference"] == pytest.approx(true_difference, abs=6.0)
+    true_index = 100.0 * true_difference / (0.5 * (true["right"] + true["left"]))
+    assert row["symmetry_pct"] == pytest.approx(true_index, abs=2.0)
+    assert abs(row["difference"] - true_difference) < row["measurement_error"]
+    assert row["real"] is (factor >= 1.2)
+    findings = {f["id"]: f for f in both["findings"]}
+    if factor >= 1.3:
+        named = {e["metric"] for e in findings["asymmetry"]["evidence"]}
+        assert "contact_time_ms" in named
+
+
 def test_the_same_side_twice_and_bad_documents_are_refused(symmetric):
     left_view, _ = symmetric
     with pytest.raises(InputError, match="Both clips show the runner's left side"):

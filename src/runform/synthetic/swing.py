@@ -41,7 +41,8 @@ from runform.synthetic.body import (
 
 class SwingBuilder:
     """Builds each leg's swing; :class:`~runform.synthetic.model.Model` provides the rest
-    (``l1``, ``l2``, ``scale``, ``foot``, the stance states, ``pelvis``, ``foot_points``)."""
+    (``l1``, ``l2``, ``scale``, ``foot``, the stance states, ``pelvis``, ``swing_pelvis``,
+    ``foot_points``)."""
 
     def _leg_pose_ankle(self, hip: np.ndarray, thigh_deg: float, knee_deg: float, ankle_deg: float):
         """Ankle position and foot pitch from thigh angle, knee flexion, ankle angle (deg)."""
@@ -92,8 +93,10 @@ class SwingBuilder:
         times = tc + (T - tc) * np.array([0.0, _LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U, 1.0])
         times[-1] = T
 
+        pelvis = self.swing_pelvis[leg.side]  # this leg's own runner's (Model._own_pelvis)
+
         def hip_at(s: float) -> np.ndarray:
-            return np.array([0.0, self.pelvis(np.array([leg.first_contact + s]))[0, 1]])
+            return np.array([0.0, pelvis(np.array([leg.first_contact + s]))[0, 1]])
 
         ref0, pos0, vel0, phi0, dphi0 = self._stance_end_state(leg, at_contact=False)
         ref5, pos5, vel5, phi5, dphi5 = self._stance_end_state(leg, at_contact=True)
