@@ -513,6 +513,34 @@ def test_noisy_differences_are_not_called_asymmetry():
     assert "asymmetry" not in ids(make_analysis(values, n=6, iqr_fraction=0.6, both_near=True))
 
 
+def test_legs_called_alike_say_why_a_difference_past_the_threshold_does_not_count():
+    def note(values: dict, **kw) -> str:
+        doc = make_analysis(values, both_near=True, **kw)
+        assert "asymmetry" not in ids(doc)
+        return next(a for a in assess_areas(doc) if a["area"] == "symmetry")["note"]
+
+    # under the screening threshold: named, nothing to explain
+    assert note({"step_time_ms": (350.0, 340.0)}) == (
+        "Legs alike within measurement error (largest difference: step time, symmetry index "
+        "3 %; screening threshold 10 %)."
+    )
+    # 11 % apart at 30 fps, where one frame (33 ms) of the 40 ms is what the video cannot tell
+    assert note({"step_time_ms": (380.0, 340.0)}, fps=30) == (
+        "Legs alike within measurement error: the largest difference, step time (symmetry "
+        "index 11 %), is past the 10 % screening threshold, but only 2 % remains once the "
+        "measurement error is taken off."
+    )
+    # 13 % apart at 120 fps: 11 % remains, past the threshold by less than a finding needs
+    assert note({"step_time_ms": (400.0, 350.0)}).endswith(
+        "and the 11 % that remains once the measurement error is taken off is too close to "
+        "it to count."
+    )
+    # 17 % apart, but the steps spread so much that the medians cannot be told apart
+    assert note({"step_time_ms": (380.0, 320.0)}, n=6, iqr_fraction=0.6).endswith(
+        "but it varies too much from step to step to be told from no difference."
+    )
+
+
 # ----------------------------------------------------------------------------- order, areas
 
 

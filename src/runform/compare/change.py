@@ -58,7 +58,7 @@ Z95 = 1.959964
 #: Standard error of a median over that of a mean, for normally spread values (sqrt(pi/2)).
 MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2.0)
 #: Angle resolution of 2-D video between two measurements: the same 2° findings use for
-#: left/right differences (``runform.findings.rules``).
+#: left/right differences (``runform.findings.asymmetry``).
 ANGLE_RESOLUTION_DEG = 2.0
 #: Leg length (m) assumed to turn belt travel into % of leg length (as the findings do).
 TYPICAL_LEG_M = 0.9

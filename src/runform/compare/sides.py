@@ -14,7 +14,7 @@ difference right − left, its step-to-step standard error (bootstrap of the per
 values, as in :mod:`runform.compare.change`) and the measurement error of a difference
 between two clips (the two legs' errors in quadrature: each clip has its own camera set-up).
 A difference is ``real`` only when it exceeds both; the findings' asymmetry rule uses the
-same measurement error (:mod:`runform.findings.rules`).
+same measurement error (:mod:`runform.findings.asymmetry`).
 
 Examples
 --------

@@ -5,9 +5,10 @@ at most one finding, or a "no finding" / "not assessed" status, so the report ca
 clean runner's areas as clean instead of inventing problems.
 
 Declared findings (:data:`~runform.findings.specs.SPECS`) are scored generically. Three need
-their own logic here: ``forced_extension`` (thigh far behind *together with* backward lean
-or a large trunk-to-thigh angle), ``low_cadence`` (judged against the speed's expected
-cadence when known) and ``asymmetry`` (left/right differences across metrics).
+their own logic: ``forced_extension`` (thigh far behind *together with* backward lean or a
+large trunk-to-thigh angle) and ``low_cadence`` (judged against the speed's expected cadence
+when known) here, and ``asymmetry`` (left/right differences across metrics) in
+:mod:`runform.findings.asymmetry`.
 
 Only reliable values are judged (:meth:`~runform.findings.scoring.Context.values`): from one
 camera that is the leg nearer the camera, never the far one. So a finding never names a
@@ -21,10 +22,9 @@ their sources, no claim beyond the evidence. Contact time is reported but never 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from runform.findings.pace import REFERENCE_SPEED_MPS
+from runform.findings.asymmetry import asymmetry_outcome
 from runform.findings.scoring import (
     MIN_SEVERITY,
     SIDES,
@@ -36,11 +36,8 @@ from runform.findings.scoring import (
 )
 from runform.findings.specs import (
     AREAS,
-    ASYMMETRY_FULL_SCALE_PCT,
-    ASYMMETRY_METRICS,
     CADENCE_FULL_SCALE,
     CADENCE_TOLERANCE,
-    ONE_CAMERA_SYMMETRY_FACTOR,
     SIDE_SHARE,
     SPEC_BY_ID,
     Area,
@@ -50,10 +47,6 @@ from runform.findings.specs import (
     make_finding,
 )
 from runform.findings.wording import fmt_band, fmt_value, values_phrase
-from runform.metrics.catalog import SYMMETRY_THRESHOLD_PCT
-
-#: Leg length (m) assumed to turn belt travel per frame into % of leg length.
-TYPICAL_LEG_M = 0.9
 
 # ----------------------------------------------------------------------------- evaluation
 
@@ -69,12 +62,6 @@ def affected_sides(severity: dict[str, float]) -> list[str]:
     worst = max(severity.values(), default=0.0)
     floor = max(MIN_SEVERITY, SIDE_SHARE * worst)
     return sorted(s for s, v in severity.items() if v >= floor)
-
-
-FILM_OTHER_SIDE = (
-    "Film the other side to compare legs: one camera sees the far leg partly hidden, so a "
-    "left/right comparison needs each leg filmed as the near leg (one clip from each side)."
-)
 
 
 def measured_note(ctx: Context, evidence: list[dict]) -> str:
@@ -359,113 +346,6 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
     return Outcome(area.id, "finding", finding["title"], finding)
 
 
-def _resolution(ctx: Context, unit: str) -> float:
-    """The smallest left/right difference the video can resolve, in the metric's unit.
-
-    Timing: one frame. Angles: 2°. Touchdown distance: half a frame of belt travel (the
-    stance foot moves back at running speed, so a contact detected half a frame late moves
-    the landing point) plus 1 % of leg length. Heel-to-hip ratio: 0.02 leg lengths.
-    """
-    fps = ctx.fps if ctx.fps > 0 else 30.0
-    if unit == "ms":
-        return 1000.0 / fps
-    if unit == "deg":
-        return 2.0
-    if unit == "% leg":
-        speed = ctx.pace.speed_mps or REFERENCE_SPEED_MPS
-        return 100.0 * 0.5 * speed / (fps * TYPICAL_LEG_M) + 1.0
-    if unit == "× leg":
-        return 0.02
-    return 0.0
-
-
-def _symmetry_index(
-    ctx: Context, metric: str, left: SideValue, right: SideValue, resolution: float = 0.0
-) -> float:
-    """``100·|L − R| / scale`` (scale = mean magnitude, or the band width if larger, so signed
-    values near zero do not explode), after removing ``resolution`` from the difference."""
-    low, high = ctx.band(metric)
-    width = (high - low) if (low is not None and high is not None) else 0.0
-    scale = max(0.5 * (abs(left.value) + abs(right.value)), width)
-    diff = max(0.0, abs(left.value - right.value) - resolution)
-    return 100.0 * diff / scale if scale > 1e-9 else 0.0
-
-
-def _distinguishable(left: SideValue, right: SideValue) -> bool:
-    """Whether the medians differ by more than twice their combined standard error."""
-
-    def se(sv: SideValue) -> float:
-        return 1.2533 * (sv.iqr / 1.349) / math.sqrt(max(sv.n, 1))
-
-    return abs(left.value - right.value) > 2.0 * math.hypot(se(left), se(right))
-
-
-def _asymmetry(ctx: Context, area: Area) -> Outcome:
-    comparable = [m for m in ASYMMETRY_METRICS if ctx.legs_measured_as_near(m)]
-    if not comparable:
-        return Outcome(area.id, "not assessed", FILM_OTHER_SIDE)
-    rows = []
-    for metric in comparable:
-        per = {sv.side: sv for sv in ctx.values(metric)}
-        if "left" not in per or "right" not in per:
-            continue
-        si = _symmetry_index(ctx, metric, per["left"], per["right"])
-        # Each leg was measured in its own clip, with its own camera set-up: the difference
-        # carries both legs' measurement errors (in quadrature), and never less than what
-        # the video can resolve.
-        difference_error = math.hypot(
-            ctx.error(metric, "left", per["left"].value),
-            ctx.error(metric, "right", per["right"].value),
-        )
-        resolution = max(_resolution(ctx, ctx.unit(metric)), difference_error)
-        resolved = _symmetry_index(ctx, metric, per["left"], per["right"], resolution)
-        sev = 0.0
-        if _distinguishable(per["left"], per["right"]):
-            sev = severity_from_distance(
-                resolved - SYMMETRY_THRESHOLD_PCT, ASYMMETRY_FULL_SCALE_PCT
-            )
-        conf = min(per["left"].confidence, per["right"].confidence) * ONE_CAMERA_SYMMETRY_FACTOR
-        rows.append((sev, si, conf, metric, per))
-    if not rows:
-        return Outcome(
-            area.id, "not assessed", "Not assessed: no metric was measured on both legs."
-        )
-    rows.sort(key=lambda r: -r[0])
-    flagged = [r for r in rows if r[0] >= MIN_SEVERITY]
-    if not flagged:
-        worst = max(rows, key=lambda r: r[1])
-        return Outcome(
-            area.id,
-            "no finding",
-            f"Legs alike within measurement error (largest difference: {ctx.name(worst[3])}, "
-            f"symmetry index {worst[1]:.0f} %; threshold {SYMMETRY_THRESHOLD_PCT:.0f} %).",
-        )
-    evidence, phrases = [], []
-    for _sev, si, _conf, metric, per in flagged:
-        low, high = ctx.band(metric)
-        for side in ("left", "right"):
-            evidence.append(
-                evidence_item(ctx, per[side], (low, high), note=f"symmetry index {si:.0f} %")
-            )
-        phrases.append(
-            f"{ctx.name(metric).lower()} {values_phrase(evidence[-2:], metric, short=True)} "
-            f"(symmetry index {si:.0f} %)"
-        )
-    severity, _, confidence, _, _ = flagged[0]
-    caveat = (
-        " Each leg was measured as the near leg, in its own clip: a different speed or camera "
-        "set-up between the clips also shows up here."
-    )
-    explanation = (
-        f"Your legs differ: {'; '.join(phrases[:4])}.{caveat} A difference on its own is not "
-        f"an injury sign: about {SYMMETRY_THRESHOLD_PCT:.0f} % is a common screening threshold "
-        "(Robinson 1987 symmetry index), not a cut-off. It is worth a look if it persists or "
-        "one side has a history of injury."
-    )
-    finding = make_finding("asymmetry", severity, confidence, ["both"], evidence, explanation)
-    return Outcome(area.id, "finding", finding["title"], finding)
-
-
 # ----------------------------------------------------------------------------- entry point
 
 
@@ -477,7 +357,7 @@ def evaluate(analysis: dict) -> list[Outcome]:
         if area.id == "cadence":
             outcomes.append(_low_cadence(ctx, area))
         elif area.id == "symmetry":
-            outcomes.append(_asymmetry(ctx, area))
+            outcomes.append(asymmetry_outcome(ctx, area))
         else:
             specs = [SPEC_BY_ID[i] for i in area.finding_ids if i in SPEC_BY_ID]
             outcome = _evaluate_specs(ctx, area, specs)
