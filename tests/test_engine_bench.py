@@ -28,3 +28,14 @@ def test_validate_synthetic_condition_scores_a_run():
     assert abs(m["cadence_err"]) <= 1.0
     assert m["recall"] >= 0.9
     assert 0.0 < validate.touchdown_speed_mps() < 2.0
+
+
+def test_asymmetry_sensitivity_reads_a_known_asymmetry_and_formats_it():
+    bench = load_bench_module("asymmetry_sensitivity")
+    r = bench.measure(1.2, 60.0)  # the right contact 1.2x the left: a true index of 18 %
+    assert r["true_index_pct"] == 18.2
+    assert abs(r["read_index_pct"] - r["true_index_pct"]) < 2.0
+    true_difference = r["true_ms"][1] - r["true_ms"][0]
+    assert abs(r["difference_ms"] - true_difference) < r["stated_error_ms"]
+    text = bench.format_rows([r])
+    assert "1.20" in text and "18.2 / " in text and r["stated_error_ms"] > 0

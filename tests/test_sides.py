@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from runform.cli import main
@@ -22,25 +21,11 @@ from runform.errors import InputError
 from runform.findings import findings_from_analysis
 from runform.pipeline import AnalysisOptions, analyze_track
 from runform.report import validate_analysis, write_report
-from runform.synthetic import Asymmetry, RunnerSpec, synthetic_runner
+from runform.synthetic import Asymmetry, RunnerSpec, occlude_far_leg, synthetic_runner
 
 SIDES = ("left", "right")
 #: Touchdown distance 1.7× on the right: 23 % → 38 % of leg length.
 LONG_RIGHT_REACH = Asymmetry(touchdown_distance=1.7)
-
-
-def far_leg_as_a_camera_sees_it(track, far: str, seed: int):
-    """The far leg's knee, ankle, heel and toe pulled 25 px by occlusion, with 6 px noise."""
-    rng = np.random.default_rng(seed)
-    xy = track.xy.copy()
-    names = list(track.keypoints)
-    for joint in ("knee", "ankle", "heel", "foot_index"):
-        name = f"{far}_{joint}"
-        if name in names:
-            i = names.index(name)
-            xy[:, i, 0] += 25.0 + rng.normal(0.0, 6.0, len(xy))
-            xy[:, i, 1] += rng.normal(0.0, 6.0, len(xy))
-    return track.replace(xy=xy)
 
 
 def filmed_from(side: str, seed: int, spec: RunnerSpec | None = None):
@@ -50,7 +35,7 @@ def filmed_from(side: str, seed: int, spec: RunnerSpec | None = None):
     spec = RunnerSpec(**{**base.__dict__, "facing": facing})
     run = synthetic_runner(spec, fps=120, duration_s=10, seed=seed, noise_px=1.5, dropout_frac=0.02)
     far = "left" if side == "right" else "right"
-    return far_leg_as_a_camera_sees_it(run.track, far, seed), run.truth
+    return occlude_far_leg(run.track, far, seed), run.truth
 
 
 def analyse(track) -> dict:

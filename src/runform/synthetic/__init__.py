@@ -64,7 +64,7 @@ True
 
 from __future__ import annotations
 
-from runform.synthetic.generate import synthetic_runner
+from runform.synthetic.generate import occlude_far_leg, synthetic_runner
 from runform.synthetic.spec import (
     DEFAULT_INCLUDE,
     GRAVITY,
@@ -85,5 +85,6 @@ __all__ = [
     "FootStrike",
     "RunnerSpec",
     "SyntheticRun",
+    "occlude_far_leg",
     "synthetic_runner",
 ]

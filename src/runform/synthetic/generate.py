@@ -289,3 +289,29 @@ def synthetic_runner(
         dropped=dropped,
         spec=spec,
     )
+
+
+def occlude_far_leg(
+    track: PoseTrack, far: str, seed: int, shift_px: float = 25.0, noise_px: float = 6.0
+) -> PoseTrack:
+    """The far leg's knee, ankle, heel and toe as a camera sees them from the other side:
+    pulled ``shift_px`` along the image's x by the near leg that hides them, with
+    ``noise_px`` of noise (seeded). Two such clips, one from each side, are how the
+    two-clip analysis is tested: a one-clip left/right comparison would show the artefact.
+
+    >>> run = synthetic_runner(RunnerSpec(facing="left"), fps=30, duration_s=1)
+    >>> seen = occlude_far_leg(run.track, "right", seed=0)
+    >>> moved = seen.point("right_knee")[:, 0] - run.track.point("right_knee")[:, 0]
+    >>> bool(abs(float(np.nanmean(moved)) - 25.0) < 3.0)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    xy = track.xy.copy()
+    names = list(track.keypoints)
+    for joint in ("knee", "ankle", "heel", "foot_index"):
+        name = f"{far}_{joint}"
+        if name in names:
+            i = names.index(name)
+            xy[:, i, 0] += shift_px + rng.normal(0.0, noise_px, len(xy))
+            xy[:, i, 1] += rng.normal(0.0, noise_px, len(xy))
+    return track.replace(xy=xy)
