@@ -129,3 +129,12 @@ def test_blocked_recursion_equals_scipy_sosfilt_across_block_edges(
     one = filters.sosfilt(sos, x[:, 0], zi[:, :, 0])  # a single series keeps its shape
     assert one.shape == (n,)
     np.testing.assert_allclose(one, theirs[:, 0], rtol=0, atol=1e-11 * scale)
+
+
+def test_a_constant_stretch_stays_exactly_constant() -> None:
+    # a flat joint angle must not gain rounding ripples, whose tiny peaks an extremum
+    # search would take for a knee's
+    sos = filters.butter_lowpass_sos(2, 12.0, 120.0)
+    flat = np.full((300, 2), [150.0, -37.25])
+    assert np.array_equal(filters.sosfiltfilt(sos, flat), flat)
+    assert np.array_equal(filters.sosfiltfilt(sos, flat[:, 0]), flat[:, 0])

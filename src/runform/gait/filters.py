@@ -176,12 +176,16 @@ def sosfiltfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
         raise ValueError(f"the series must be longer than {pad} samples")
     head = 2.0 * x[0] - x[pad:0:-1]
     tail = 2.0 * x[-1] - x[-2 : -pad - 2 : -1]
-    ext = np.concatenate([head, x, tail])
+    # filtered about the first sample (the filter passes a constant unchanged, so this is
+    # the same filter): a constant stretch then stays exactly constant, not constant to
+    # rounding, which would give a flat knee angle peaks of 1e-13 degrees
+    base = np.array(x[0], float, copy=True)
+    ext = np.concatenate([head, x, tail]) - base
     zi = sosfilt_zi(sos).reshape((len(sos), 2) + (1,) * (x.ndim - 1))
     systems = _block_systems(sos, _block_size(ext.shape[0]))  # both passes use them
     y = _run_blocks(systems, ext, zi * ext[0])
     y = _run_blocks(systems, y[::-1], zi * y[-1])[::-1]
-    return y[pad:-pad]
+    return y[pad:-pad] + base
 
 
 def pchip_derivatives(x: np.ndarray, y: np.ndarray) -> np.ndarray:
