@@ -164,8 +164,11 @@ def test_two_different_runs_are_warned_about(symmetric):
 
 def test_two_sided_report_names_each_legs_clip(symmetric, tmp_path: Path):
     both = merge_sides(*symmetric, names=("left.mp4", "right.mp4"))
+    # analysed from tracks, the clips have no path: the names given stand for them
+    assert both["input"]["path"] == "left.mp4 + right.mp4"
     paths = write_report(both, tmp_path)
     html = paths["html"].read_text(encoding="utf-8")
+    assert "left.mp4 + right.mp4" in html and "None" not in html
     assert "both sides filmed" in html
     assert "could not be told" not in html
 

@@ -355,7 +355,7 @@ def merge_sides(
             **(base.get("input") or {}),
             # the clips' file names (a two-sided document has no one path)
             "path": " + ".join(
-                Path(str((docs[s].get("input") or {}).get("path", clip_names[s]))).name
+                Path(str((docs[s].get("input") or {}).get("path") or clip_names[s])).name
                 for s in SIDES
             ),
         },
