@@ -370,6 +370,24 @@ def test_a_longer_stance_of_one_leg_leaves_the_other_foots_swing_as_it_was() -> 
     assert np.abs(knee - even_knee).max() > 0.005  # the knee takes up the lower hips
 
 
+@pytest.mark.parametrize(
+    "asymmetry",
+    [Asymmetry(contact_time=0.8), Asymmetry(contact_time=1.2, touchdown_distance=1.15)],
+    ids=["short_right_contact", "long_right_contact_landing_ahead"],
+)
+def test_asymmetric_runners_whose_own_reference_is_out_of_reach_are_still_made(
+    asymmetry: Asymmetry,
+) -> None:
+    # a right contact 0.8x the left: a runner with both legs that short cannot bounce as
+    # little as 8 cm, so the right swing's reference bounces as little as it can; a long
+    # right contact landing further ahead: the right leg cannot reach its reference path
+    # from the real hips, so it is posed from them
+    run = synthetic_runner(RunnerSpec(asymmetry=asymmetry), fps=60, duration_s=2, seed=0)
+    by_side = run.truth["contact_time_ms_by_side"]
+    assert by_side["right"] == pytest.approx(asymmetry.contact_time * by_side["left"])
+    assert np.isfinite(run.track.xy).all()
+
+
 def test_asymmetry_shows_on_the_right_side_only() -> None:
     base = synthetic_runner(fps=60, duration_s=2, seed=0).truth
     asym = synthetic_runner(

@@ -50,8 +50,19 @@ from runform.synthetic.swing import SwingBuilder
 class Model(SwingBuilder):
     """All analytic functions of time of one synthetic runner."""
 
-    def __init__(self, spec: RunnerSpec, first_contact: float, duration_s: float) -> None:
+    def __init__(
+        self,
+        spec: RunnerSpec,
+        first_contact: float,
+        duration_s: float,
+        *,
+        nearest_bounce: bool = False,
+    ) -> None:
+        """``nearest_bounce``: a ``vertical_oscillation_m`` these timings cannot reach is
+        replaced by the nearest they can, instead of refused (for the reference runners of
+        :meth:`_own_pelvis`, whose timing the user did not choose)."""
         self.spec = spec
+        self.nearest_bounce = nearest_bounce
         self.scale = spec.leg_length_m / _REF_LEG_M
         self.l1, self.l2 = spec.thigh_m, spec.shank_m
         self.foot = _Foot(
@@ -126,7 +137,11 @@ class Model(SwingBuilder):
         Posed from its own symmetric runner, each foot's path over the ground is the one it
         has when both legs match, whatever the other leg does; only the knee (two-link
         inverse kinematics from the real hips) takes up the difference. A symmetric spec is
-        its own reference, so nothing changes there.
+        its own reference, so nothing changes there. The reference bounces as near the
+        spec's ``vertical_oscillation_m`` as its timing allows; and where the real hips ride
+        so much higher that the leg cannot reach its reference path, the swing is posed
+        from the real hips after all (:meth:`_fit_swing`), so every spec the generator took
+        before it still takes.
         """
         spec = self.spec
         factor = spec.asymmetry.contact_time if side == "right" else 1.0
@@ -138,7 +153,7 @@ class Model(SwingBuilder):
             touchdown_distance_m=touchdown,
             asymmetry=Asymmetry(),
         )
-        return Model(own, first_contact, self.duration_s).pelvis
+        return Model(own, first_contact, self.duration_s, nearest_bounce=True).pelvis
 
     # ------------------------------------------------------------------ foot kinematics
     def _contact_ref(self, leg: _Leg) -> str:
@@ -372,6 +387,8 @@ class Model(SwingBuilder):
         lo = float(grid[int(np.argmin([bounce(k) for k in grid]))])
         b_lo, b_hi = bounce(lo), bounce(hi)
         target = spec.vertical_oscillation_m
+        if self.nearest_bounce:
+            target = float(np.clip(target, b_lo, b_hi))
         if not b_lo <= target <= b_hi:
             raise OptionError(
                 f"vertical_oscillation_m={target:g} cannot be reached with these timings and "

@@ -62,14 +62,18 @@ class SwingBuilder:
         """Build the swing, bending the knee more before contact if the leg would overreach."""
         limit = _leg_reach(self.l1, self.l2, _MIN_KNEE_DEG)
         farthest = []
-        for extra in np.arange(0.0, 31.0, 3.0):
-            leg.swing = self._build_swing(leg, float(extra))
-            s = np.linspace(leg.contact, leg.stride, 600)
-            ankle = self.foot_points(leg, leg.first_contact + s)["ankle"]
-            hip_z = self.pelvis(leg.first_contact + s)[:, 1]
-            farthest.append(float(np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z))))
-            if farthest[-1] < limit:
-                return leg.swing
+        # posed from the leg's own runner's hips first; where the real hips ride so much
+        # higher that the leg cannot reach that path, from the real hips
+        for pelvis in dict.fromkeys((self.swing_pelvis[leg.side], self.pelvis)):
+            self.swing_pelvis[leg.side] = pelvis
+            for extra in np.arange(0.0, 31.0, 3.0):
+                leg.swing = self._build_swing(leg, float(extra))
+                s = np.linspace(leg.contact, leg.stride, 600)
+                ankle = self.foot_points(leg, leg.first_contact + s)["ankle"]
+                hip_z = self.pelvis(leg.first_contact + s)[:, 1]
+                farthest.append(float(np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z))))
+                if farthest[-1] < limit:
+                    return leg.swing
         # (the numbers say whether the swing was too long or not a number at all)
         raise OptionError(
             f"The {leg.side} leg would overstretch in swing with this spec (its ankle "
