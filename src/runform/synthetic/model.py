@@ -56,13 +56,14 @@ class Model(SwingBuilder):
         first_contact: float,
         duration_s: float,
         *,
-        nearest_bounce: bool = False,
+        pelvis_only: bool = False,
     ) -> None:
-        """``nearest_bounce``: a ``vertical_oscillation_m`` these timings cannot reach is
-        replaced by the nearest they can, instead of refused (for the reference runners of
-        :meth:`_own_pelvis`, whose timing the user did not choose)."""
+        """``pelvis_only``: build the hips alone, for the reference runners of
+        :meth:`_own_pelvis`, whose timing the user did not choose: no swings, and a
+        ``vertical_oscillation_m`` these timings cannot reach is replaced by the nearest
+        they can instead of refused."""
         self.spec = spec
-        self.nearest_bounce = nearest_bounce
+        self.nearest_bounce = pelvis_only
         self.scale = spec.leg_length_m / _REF_LEG_M
         self.l1, self.l2 = spec.thigh_m, spec.shank_m
         self.foot = _Foot(
@@ -119,6 +120,8 @@ class Model(SwingBuilder):
             )
             leg.heel_contact_x += touchdowns[side]
         self._build_hips()
+        if pelvis_only:
+            return
         self.swing_pelvis = {
             side: self._own_pelvis(side, touchdowns[side], first_contact) for side in self.legs
         }
@@ -153,7 +156,7 @@ class Model(SwingBuilder):
             touchdown_distance_m=touchdown,
             asymmetry=Asymmetry(),
         )
-        return Model(own, first_contact, self.duration_s, nearest_bounce=True).pelvis
+        return Model(own, first_contact, self.duration_s, pelvis_only=True).pelvis
 
     # ------------------------------------------------------------------ foot kinematics
     def _contact_ref(self, leg: _Leg) -> str:
