@@ -12,7 +12,10 @@ foot's force-plate events:
   medians) against the force plate's, for contact time and step time (the timing metrics
   the ``asymmetry`` finding compares);
 - what the product stated about it: the difference's measurement error and whether it
-  called the difference real (``sides.symmetry``), and the ``asymmetry`` finding.
+  called the difference real (``sides.symmetry``), and the ``asymmetry`` finding;
+- **each leg on its own**: its median against its own foot's force plate, and whether the
+  error stated beside it (``metrics[metric].measurement_error[side]``, what the report
+  shows with the value) covers the real one.
 
 The runners are healthy, and their legs differ little on the force plate (the table's last
 column: the largest true symmetry index), so this is mostly a test of what the product must
@@ -142,11 +145,15 @@ def run_pair(trial: Trial, rate: float | None, noise: float, seed: int, phase: f
     for metric in METRICS:
         entry = merged["metrics"].get(metric) or {}
         stated = symmetry.get(metric) or {}
+        leg_error = entry.get("measurement_error") or {}
         out["metrics"][metric] = {
             "left": (entry.get("left") or {}).get("median"),
             "right": (entry.get("right") or {}).get("median"),
             "stated_error": stated.get("measurement_error"),
             "real": stated.get("real"),
+            # what each leg's own value is said to be good to (its clip's stated error)
+            "stated_left": leg_error.get("left"),
+            "stated_right": leg_error.get("right"),
         }
     for finding in findings_from_analysis(merged):
         if finding["id"] == "asymmetry":
@@ -220,6 +227,66 @@ def _errors(result: dict, condition: str, metric: str) -> list[dict]:
                 }
             )
     return rows
+
+
+def _leg_errors(result: dict, condition: str, metric: str) -> list[dict]:
+    """One row per leg of every run: that leg's median minus its own force plate's (ms),
+    and the error the product stated for it."""
+    rows = []
+    for name, rec in result["trials"].items():
+        for run in rec["conditions"].get(condition, []):
+            m = (run.get("metrics") or {}).get(metric)
+            for side in SIDES:
+                true = rec["truth"][side].get(metric, math.nan)
+                if not m or m[side] is None or not math.isfinite(true):
+                    continue
+                rows.append(
+                    {
+                        "trial": name,
+                        "side": side,
+                        "error": m[side] - true,
+                        "stated": m.get(f"stated_{side}"),
+                    }
+                )
+    return rows
+
+
+def leg_rows(result: dict) -> tuple[list[str], list[list]]:
+    """Per condition and metric, each leg on its own against its foot's force plate: the
+    error (RMS, worst with its trial), the error the product stated for the leg (median),
+    how often that covered the real one, and the largest real error over the stated."""
+    header = [
+        "condition",
+        "metric",
+        "legs",
+        "error RMS ms",
+        "worst ms (trial, leg)",
+        "stated error ms (median)",
+        "within stated %",
+        "largest real / stated",
+    ]
+    rows = []
+    for cond in [c[0] for c in CONDITIONS]:
+        for metric in METRICS:
+            e = [r for r in _leg_errors(result, cond, metric) if r["stated"]]
+            if not e:
+                continue
+            err = np.array([r["error"] for r in e])
+            worst = max(e, key=lambda r: abs(r["error"]))
+            ratio = max(abs(r["error"]) / r["stated"] for r in e)
+            rows.append(
+                [
+                    cond,
+                    metric,
+                    len(e),
+                    f"{math.sqrt(float(np.mean(err**2))):.1f}",
+                    f"{worst['error']:+.1f} ({worst['trial']}, {worst['side']})",
+                    f"{float(np.median([r['stated'] for r in e])):.0f}",
+                    f"{100.0 * float(np.mean([abs(r['error']) <= r['stated'] for r in e])):.0f}",
+                    f"{ratio:.2f}",
+                ]
+            )
+    return header, rows
 
 
 def summary_rows(result: dict) -> tuple[list[str], list[list]]:
@@ -308,6 +375,11 @@ def format_result(result: dict) -> str:
             "pairs where the product called the difference real.",
             format_table(header, rows),
             "Asymmetry findings: " + findings_line(result),
+            "Each leg on its own, against its own foot's force plate (the leg's median over "
+            "its clip minus the force plate's; stated error: "
+            "`metrics[metric].measurement_error[side]`, what the report shows beside the "
+            "value):",
+            format_table(*leg_rows(result)),
         ]
     )
 
@@ -368,9 +440,25 @@ def verdict(result: dict) -> str:
         if ratios and min(ratios) > 1.0
         else "Where it is under 1 the product states less error than it makes."
     )
+    legs = [
+        abs(r["error"]) / r["stated"]
+        for cond in [c[0] for c in CONDITIONS]
+        for metric in METRICS
+        for r in _leg_errors(result, cond, metric)
+        if r["stated"]
+    ]
+    each_leg = (
+        f"Each leg's own value: the error stated beside it covered its foot's force plate on "
+        f"{100.0 * float(np.mean([x <= 1.0 for x in legs])):.0f} % of legs (every condition "
+        f"and metric; the largest real error was {max(legs):.2f} times the stated one)."
+        if legs
+        else ""
+    )
     return "\n".join(
         [
             held,
+            "",
+            each_leg,
             "",
             "On healthy runners, whose legs differ on the force plate by at most the largest "
             "true symmetry index above, the product must not say the legs differ, and the "

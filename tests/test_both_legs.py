@@ -144,3 +144,34 @@ def test_the_report_names_the_verdict(result):
     text = both_legs.format_result(result) + "\n" + both_legs.verdict(result)
     assert "0 of 5 pairs of clips told their legs differ" in text
     assert "No pair of clips was told its legs differ" in text
+    assert "covered its foot's force plate on 100 % of legs" in text
+    assert "Each leg on its own, against its own foot's force plate" in text
+
+
+@needs_data
+def test_each_legs_stated_error_covers_its_own_force_plate(result):
+    # each leg's own contact and step time, as the report shows it beside the value, against
+    # that foot's force plate: the error stated for it covers the real one on these runners
+    for cond in ("native", "60 Hz + 8 px"):
+        for metric in both_legs.METRICS:
+            rows = both_legs._leg_errors(result, cond, metric)
+            assert len(rows) == 10  # five trials, two legs
+            for r in rows:
+                assert r["stated"] is not None and r["stated"] > 0, (cond, metric, r)
+                assert abs(r["error"]) <= r["stated"], (cond, metric, r)
+    header, rows = both_legs.leg_rows(result)
+    assert header[6] == "within stated %" and {row[6] for row in rows} == {"100"}
+
+
+def test_leg_rows_score_each_leg_against_its_own_truth():
+    truth = {"left": {"contact_time_ms": 250.0}, "right": {"contact_time_ms": 260.0}}
+    measured = {"left": 262.0, "right": 255.0, "stated_left": 10.0, "stated_right": 10.0}
+    runs = [{"metrics": {"contact_time_ms": measured}}]
+    trial = {"runner": "T", "truth": truth, "conditions": {"native": runs}}
+    result = {"trials": {"T 2 m/s": trial}}
+    rows = both_legs._leg_errors(result, "native", "contact_time_ms")
+    assert [(r["side"], r["error"]) for r in rows] == [("left", 12.0), ("right", -5.0)]
+    _, table = both_legs.leg_rows(result)
+    (row,) = [r for r in table if r[1] == "contact_time_ms"]
+    assert row[2] == 2 and row[4] == "+12.0 (T 2 m/s, left)" and row[6] == "50"
+    assert row[7] == "1.20"  # the left leg: 12 ms off where 10 was stated
