@@ -63,7 +63,7 @@ class Model(SwingBuilder):
         ``vertical_oscillation_m`` these timings cannot reach is replaced by the nearest
         they can instead of refused."""
         self.spec = spec
-        self.nearest_bounce = pelvis_only
+        self.pelvis_only = pelvis_only
         self.scale = spec.leg_length_m / _REF_LEG_M
         self.l1, self.l2 = spec.thigh_m, spec.shank_m
         self.foot = _Foot(
@@ -122,11 +122,10 @@ class Model(SwingBuilder):
         self._build_hips()
         if pelvis_only:
             return
-        self.swing_pelvis = {
-            side: self._own_pelvis(side, touchdowns[side], first_contact) for side in self.legs
-        }
-        for leg in self.legs.values():
-            leg.swing = self._fit_swing(leg)
+        for side, leg in self.legs.items():
+            leg.swing = self._fit_swing(
+                leg, self._own_pelvis(side, touchdowns[side], first_contact)
+            )
 
     def _own_pelvis(self, side: str, touchdown: float, first_contact: float):
         """The pelvis this leg's swing is posed from: the one of a runner whose both legs
@@ -147,9 +146,9 @@ class Model(SwingBuilder):
         before it still takes.
         """
         spec = self.spec
-        factor = spec.asymmetry.contact_time if side == "right" else 1.0
         if spec.asymmetry.contact_time == 1.0 and spec.asymmetry.touchdown_distance == 1.0:
             return self.pelvis
+        factor = spec.asymmetry.contact_time if side == "right" else 1.0
         own = replace(
             spec,
             duty_factor=spec.duty_factor * factor,
@@ -390,7 +389,7 @@ class Model(SwingBuilder):
         lo = float(grid[int(np.argmin([bounce(k) for k in grid]))])
         b_lo, b_hi = bounce(lo), bounce(hi)
         target = spec.vertical_oscillation_m
-        if self.nearest_bounce:
+        if self.pelvis_only:  # a reference runner: the nearest bounce its timing reaches
             target = float(np.clip(target, b_lo, b_hi))
         if not b_lo <= target <= b_hi:
             raise OptionError(

@@ -6,6 +6,7 @@ knee bent further where the leg would overreach (a mixin of
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import brentq
@@ -41,8 +42,7 @@ from runform.synthetic.body import (
 
 class SwingBuilder:
     """Builds each leg's swing; :class:`~runform.synthetic.model.Model` provides the rest
-    (``l1``, ``l2``, ``scale``, ``foot``, the stance states, ``pelvis``, ``swing_pelvis``,
-    ``foot_points``)."""
+    (``l1``, ``l2``, ``scale``, ``foot``, the stance states, ``pelvis``, ``foot_points``)."""
 
     def _leg_pose_ankle(self, hip: np.ndarray, thigh_deg: float, knee_deg: float, ankle_deg: float):
         """Ankle position and foot pitch from thigh angle, knee flexion, ankle angle (deg)."""
@@ -58,19 +58,20 @@ class SwingBuilder:
         shank = float(angle_from_vertical(knee, ankle[None])[0])
         return thigh, thigh - shank, math.degrees(pitch) - shank
 
-    def _fit_swing(self, leg: _Leg) -> _Segments:
-        """Build the swing, bending the knee more before contact if the leg would overreach."""
+    def _fit_swing(self, leg: _Leg, own_pelvis: Callable) -> _Segments:
+        """Build the swing, bending the knee more before contact if the leg would overreach.
+
+        The knots are posed from ``own_pelvis`` (:meth:`Model._own_pelvis`) first; where the
+        real hips ride so much higher that the leg cannot reach that path, from the real
+        hips."""
         limit = _leg_reach(self.l1, self.l2, _MIN_KNEE_DEG)
+        s = np.linspace(leg.contact, leg.stride, 600)
+        hip_z = self.pelvis(leg.first_contact + s)[:, 1]  # the real hips the leg hangs from
         farthest = []
-        # posed from the leg's own runner's hips first; where the real hips ride so much
-        # higher that the leg cannot reach that path, from the real hips
-        for pelvis in dict.fromkeys((self.swing_pelvis[leg.side], self.pelvis)):
-            self.swing_pelvis[leg.side] = pelvis
+        for pelvis in dict.fromkeys((own_pelvis, self.pelvis)):  # once when they are one
             for extra in np.arange(0.0, 31.0, 3.0):
-                leg.swing = self._build_swing(leg, float(extra))
-                s = np.linspace(leg.contact, leg.stride, 600)
+                leg.swing = self._build_swing(leg, pelvis, float(extra))
                 ankle = self.foot_points(leg, leg.first_contact + s)["ankle"]
-                hip_z = self.pelvis(leg.first_contact + s)[:, 1]
                 farthest.append(float(np.max(np.hypot(ankle[:, 0], ankle[:, 1] - hip_z))))
                 if farthest[-1] < limit:
                     return leg.swing
@@ -82,13 +83,16 @@ class SwingBuilder:
             "knee_flexion_contact_deg or change touchdown_distance_m."
         )
 
-    def _build_swing(self, leg: _Leg, retract_knee_extra: float = 0.0) -> _Segments:
+    def _build_swing(
+        self, leg: _Leg, pelvis: Callable, retract_knee_extra: float = 0.0
+    ) -> _Segments:
         """Swing of one foot: C1 cubic Hermite segments through seven knots.
 
         Knots: toe-off, lift (thigh, knee, ankle angles relative to toe-off), heel recovery
         (knee solved for the heel height), reach (thigh ahead of its contact angle), retraction
         (relative to contact; the thigh flexes further if the foot would be too low), impact
-        and contact. ``retract_knee_extra`` bends the knee more at retraction. Slopes at the
+        and contact, each pose hung from the hips of ``pelvis`` (a function of time).
+        ``retract_knee_extra`` bends the knee more at retraction. Slopes at the
         inner knots are Fritsch–Butland estimates; the first segment is written for the toe
         and the last two for the striking point, with vertical speeds capped so that neither
         can dip below the ground.
@@ -96,8 +100,6 @@ class SwingBuilder:
         T, tc = leg.stride, leg.contact
         times = tc + (T - tc) * np.array([0.0, _LIFT_U, _RECOVERY_U, _REACH_U, _RETRACT_U, 1.0])
         times[-1] = T
-
-        pelvis = self.swing_pelvis[leg.side]  # this leg's own runner's (Model._own_pelvis)
 
         def hip_at(s: float) -> np.ndarray:
             return np.array([0.0, pelvis(np.array([leg.first_contact + s]))[0, 1]])
