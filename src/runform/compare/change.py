@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from runform.findings.asymmetry import ANGLE_RESOLUTION_DEG, touchdown_resolution_pct
 from runform.metrics.catalog import CATALOG
 
 #: Resamples of the bootstrap (the standard error it gives varies by ~1.6 % between seeds).
@@ -57,11 +58,6 @@ BOOTSTRAP_SEED = 20261105
 Z95 = 1.959964
 #: Standard error of a median over that of a mean, for normally spread values (sqrt(pi/2)).
 MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2.0)
-#: Angle resolution of 2-D video between two measurements: the same 2° findings use for
-#: left/right differences (``runform.findings.asymmetry``).
-ANGLE_RESOLUTION_DEG = 2.0
-#: Leg length (m) assumed to turn belt travel into % of leg length (as the findings do).
-TYPICAL_LEG_M = 0.9
 #: Speed (m/s) assumed when a session's speed is unknown.
 DEFAULT_SPEED_MPS = 3.0
 #: Cadence resolution: the validation target and typical error of cadence (docs/validation.md).
@@ -141,7 +137,7 @@ def resolution(metric: str, unit: str, before: float | None, timing: Timing) -> 
     if metric == "cadence_spm":
         return CADENCE_RESOLUTION_FRACTION * value
     if metric == "touchdown_distance_pct":
-        return 100.0 * 0.5 * speed / (fps * TYPICAL_LEG_M) + 1.0
+        return touchdown_resolution_pct(speed, fps)
     if unit == "ms":
         return frame_ms
     if unit == "%":

@@ -35,11 +35,25 @@ from runform.metrics.catalog import SYMMETRY_THRESHOLD_PCT
 
 #: Leg length (m) assumed to turn belt travel per frame into % of leg length.
 TYPICAL_LEG_M = 0.9
+#: The smallest difference of a joint or segment angle 2-D video resolves (degrees).
+ANGLE_RESOLUTION_DEG = 2.0
 
 FILM_OTHER_SIDE = (
     "Film the other side to compare legs: one camera sees the far leg partly hidden, so a "
     "left/right comparison needs each leg filmed as the near leg (one clip from each side)."
 )
+
+
+def touchdown_resolution_pct(speed_mps: float, fps: float) -> float:
+    """The smallest difference of touchdown distance the video resolves, % of leg length:
+    half a frame of belt travel (the stance foot moves back at running speed, so a contact
+    found half a frame late moves the landing point) plus 1 % of leg length. The findings'
+    left/right rule and the before/after comparison (:mod:`runform.compare.change`) share it.
+
+    >>> round(touchdown_resolution_pct(3.2, 120.0), 2)
+    2.48
+    """
+    return 100.0 * 0.5 * speed_mps / (fps * TYPICAL_LEG_M) + 1.0
 
 
 def _resolution(ctx: Context, unit: str) -> float:
@@ -53,10 +67,9 @@ def _resolution(ctx: Context, unit: str) -> float:
     if unit == "ms":
         return 1000.0 / fps
     if unit == "deg":
-        return 2.0
+        return ANGLE_RESOLUTION_DEG
     if unit == "% leg":
-        speed = ctx.pace.speed_mps or REFERENCE_SPEED_MPS
-        return 100.0 * 0.5 * speed / (fps * TYPICAL_LEG_M) + 1.0
+        return touchdown_resolution_pct(ctx.pace.speed_mps or REFERENCE_SPEED_MPS, fps)
     if unit == "× leg":
         return 0.02
     return 0.0
