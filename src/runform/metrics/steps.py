@@ -123,11 +123,12 @@ def _checked_extreme(
     seg = y[i0:i1]
     if seg.size == 0:
         return float("nan")
-    finite = int(np.count_nonzero(np.isfinite(seg)))
+    seen = np.isfinite(seg)
+    finite = int(np.count_nonzero(seen))
     if finite / seg.size < 0.6:
         return float("nan")
     if finite < seg.size:  # as nanargmax / nanargmin: the missing samples never win
-        seg = np.where(np.isfinite(seg), seg, -np.inf if fn is np.max else np.inf)
+        seg = np.where(seen, seg, -np.inf if fn is np.max else np.inf)
     k = i0 + int(seg.argmax() if fn is np.max else seg.argmin())
     if not ok[max(0, k - 1) : k + 2].all():
         return float("nan")
