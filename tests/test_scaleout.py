@@ -197,6 +197,29 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_once(
         assert client.get(f"/analyses/{analysis}/files/analysis.json").status_code == 200
 
 
+def test_sigterm_to_a_worker_mid_job_lets_the_job_finish_first(
+    tmp_path,
+    redis_server,  # noqa: F811
+    clip,
+):
+    """A club restarts its workers (a deploy): SIGTERM stops `runform worker` only after the
+    job in progress is done, and that job is not run again."""
+    data = tmp_path / "data"
+    env = club_env(tmp_path, redis_server.url, "slow_synthetic_analyze",
+                   f"sqlite:///{data / 'runform.db'}")  # fmt: skip
+    app = create_app(Settings.load(data, env=env, worker="none"))
+    with TestClient(app) as client:
+        sign_up(client, "deploy@club.org")
+        upload(client, clip)
+        worker = start_worker(data, env)
+        try:
+            wait_jobs(app, lambda st: st and st[0][0] == "running", 60)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0
+        assert job_states(app) == [("done", 1)]
+
+
 # ---------------------------------------------------------------------------- S3
 def test_s3_storage_holds_uploads_and_results_and_serves_ranges(tmp_path, s3, clip):  # noqa: F811
     import boto3

@@ -171,16 +171,23 @@ def _run(args: list[str]) -> None:
 def _supervise(start: Callable[[], _ForkedWorker | subprocess.Popen], count: int) -> None:
     """Keep ``count`` worker processes (each made by ``start()``) running: one that stops
     (after its jobs, or crashed) is replaced; SIGTERM or Ctrl-C is passed on to them, and
-    their jobs in progress are finished before this returns."""
+    their jobs in progress are finished before this returns.
+
+    One stop signal here is one stop signal for each child: to Huey's consumer a second
+    SIGTERM means "stop now, without waiting for the job in progress", so the ``finally``
+    below signals only a child that was not told yet (one started while the signal was
+    being handled). An operator's second signal is passed on: it does mean "stop now"."""
     log = logging.getLogger("runform.service")
     stopping = threading.Event()
     children: list[_ForkedWorker | subprocess.Popen] = []
     started: list[float] = []
+    told: list[_ForkedWorker | subprocess.Popen] = []  # already sent the stop signal
 
     def stop(signum, _frame) -> None:
         stopping.set()
-        for child in children:
+        for child in list(children):
             if child.poll() is None:
+                told.append(child)
                 child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, stop)
@@ -207,7 +214,7 @@ def _supervise(start: Callable[[], _ForkedWorker | subprocess.Popen], count: int
             stopping.wait(0.2)
     finally:
         for child in children:
-            if child.poll() is None:
+            if child.poll() is None and not any(child is done for done in told):
                 child.send_signal(signal.SIGTERM)
         for child in children:
             try:
