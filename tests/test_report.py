@@ -327,3 +327,27 @@ def test_report_for_the_real_treadmill_clip(male_side_pose_path, tmp_path):
     with open(paths["steps_csv"], encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == len(doc["steps"]) + 1
     assert paths["pdf"].read_bytes().startswith(b"%PDF-")
+
+
+def test_a_stance_cut_by_the_clip_is_counted_apart_and_not_crossed_on_the_timeline():
+    """A stance the clip starts or ends inside is not timeable, not implausible: the report's
+    step count names it apart and the timeline marks only the implausible steps."""
+    from runform.gait.types import CUT_BY_CLIP_EDGE
+    from runform.report import plots
+    from runform.report.quality import quality_section
+
+    _, doc = synthetic_case("clean")
+    edge = {"side": "left", "time_s": 0.0, "reason": CUT_BY_CLIP_EDGE}
+    odd = {"side": "right", "time_s": 3.1, "reason": "contact time 13 ms is implausible"}
+    items, lines = quality_section(dict(doc, rejected_steps=[edge, odd]))
+    steps_line = dict(items)["Steps"]
+    assert steps_line.endswith("2 rejected (1 of them cut by the start or end of the clip)")
+    assert lines == [
+        f"left foot at 0.00 s: {CUT_BY_CLIP_EDGE}",
+        "right foot at 3.10 s: contact time 13 ms is implausible",
+    ]
+    cross = "#b2182b"
+    only_edge = plots.render(plots.timeline_figure(doc["events"], [edge])).svg.decode().lower()
+    assert cross not in only_edge and "rejected step" not in only_edge
+    both = plots.render(plots.timeline_figure(doc["events"], [edge, odd])).svg.decode().lower()
+    assert cross in both and "rejected step" in both

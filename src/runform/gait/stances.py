@@ -37,6 +37,7 @@ from runform.gait.templates import (
     TOE_OFF_WINDOW,
     refine_events,
 )
+from runform.gait.types import CUT_BY_CLIP_EDGE
 from runform.gait.witnesses import frame_of
 from runform.track import PoseTrack
 
@@ -175,7 +176,7 @@ def first_crossings(
     """
     n = len(t)
     if start == 0 or stop >= n:
-        return "the stance is cut by the start or end of the clip"
+        return CUT_BY_CLIP_EDGE
     mid_lo, mid_hi = start + (stop - start) // 4, stop - (stop - start) // 4
     core = clear[mid_lo : max(mid_hi, mid_lo + 1)]
     if not np.isfinite(core).any():

@@ -54,6 +54,11 @@ class Step:
         return self.toe_off_s - self.contact_s
 
 
+#: The reason given for a stance the clip starts or ends inside: not implausible, only
+#: not timeable (reports count these apart from the implausible steps).
+CUT_BY_CLIP_EDGE = "the stance is cut by the start or end of the clip"
+
+
 @dataclass(frozen=True)
 class RejectedStep:
     side: Side

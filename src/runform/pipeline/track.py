@@ -24,7 +24,7 @@ from runform.findings.pace import metric_band, pace_from_analysis
 from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
 from runform.gait.events import FootClearanceDetector
-from runform.gait.types import Step
+from runform.gait.types import CUT_BY_CLIP_EDGE, RejectedStep, Step
 from runform.geometry import leg_length
 from runform.keypoints import SIDES, required_keypoints
 from runform.metrics.angles import frame_angles
@@ -424,14 +424,7 @@ def analyze_track(
             )
         )
     if gait.rejected:
-        warnings.append(
-            Warning_(
-                "steps_rejected",
-                f"{len(gait.rejected)} step(s) were rejected as implausible (reasons in "
-                "rejected_steps).",
-                "info",
-            )
-        )
+        warnings.append(Warning_("steps_rejected", rejected_steps_sentence(gait.rejected), "info"))
     report("analyse", 1.0, "done")
     return Analysis(
         track=cleaned,
@@ -464,3 +457,26 @@ def _no_negative_durations(row: dict) -> dict:
     if flight is not None and flight < 0:
         row["flight_time_ms"] = 0.0
     return row
+
+
+def rejected_steps_sentence(rejected: list[RejectedStep]) -> str:
+    """What the rejected steps were, in one sentence: implausible steps apart from the
+    stances the clip starts or ends inside, which are only not timeable.
+
+    >>> rejected_steps_sentence([RejectedStep("left", 0.0, CUT_BY_CLIP_EDGE),
+    ...                          RejectedStep("right", 6.4, "contact time 13 ms is implausible")])
+    '1 step was rejected as implausible and 1 stance cut by the start or end of the clip was not timed (reasons in rejected_steps).'
+    """
+    edge = sum(1 for r in rejected if r.reason == CUT_BY_CLIP_EDGE)
+    implausible = len(rejected) - edge
+    parts = []
+    if implausible:
+        parts.append(
+            f"{implausible} step{' was' if implausible == 1 else 's were'} rejected as implausible"
+        )
+    if edge:
+        parts.append(
+            f"{edge} stance{'' if edge == 1 else 's'} cut by the start or end of the clip "
+            f"{'was' if edge == 1 else 'were'} not timed"
+        )
+    return " and ".join(parts) + " (reasons in rejected_steps)."

@@ -27,6 +27,7 @@ import numpy as np
 
 from runform.colours import LEFT_HEX, RIGHT_HEX
 from runform.findings.wording import fmt_band, fmt_edge, fmt_number
+from runform.gait.types import CUT_BY_CLIP_EDGE
 from runform.report.svgchart import HTML_FONT, PDF_FONT, Chart, LegendItem
 
 #: Left orange, right sky blue: the colours of the annotated video and the stills
@@ -301,9 +302,11 @@ def symmetry_figure(metrics: dict, names: list[str] | None = None) -> Chart | No
 def timeline_figure(
     events: list[dict], rejected: list[dict], duration_s: float | None = None
 ) -> Chart | None:
-    """Stance phases of each foot over time (contact → toe-off bars), rejected steps as ×."""
+    """Stance phases of each foot over time (contact → toe-off bars), steps rejected as
+    implausible as × (not the stances cut by the clip's start or end: nothing wrong there)."""
     if not events:
         return None
+    implausible = [r for r in rejected if r.get("reason") != CUT_BY_CLIP_EDGE]
     chart = Chart(7.2, 1.7)
     end = duration_s or max(e["time_s"] for e in events)
     ax = chart.panel(
@@ -321,10 +324,10 @@ def timeline_figure(
                 ax.rect(
                     e["time_s"], nxt["time_s"], yrow - 0.35, yrow + 0.35, SIDE_COLOURS[side], 0.85
                 )
-        bad = [r["time_s"] for r in rejected if r.get("side") == side]
+        bad = [r["time_s"] for r in implausible if r.get("side") == side]
         if bad:
             ax.markers(bad, [yrow] * len(bad), "x", "#b2182b", 6.0)
-    if rejected:
+    if implausible:
         chart.legend = [LegendItem("rejected step", "#b2182b", "marker", "x")]
         chart.legend_at = "top"
         chart.pad = (14.0, 6.0, 6.0, 6.0)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from runform.findings.pace import SPEED_REFERENCE_SOURCE, pace_from_analysis
 from runform.findings.scoring import MIN_SEVERITY
+from runform.gait.types import CUT_BY_CLIP_EDGE
 
 #: Rejected steps listed one by one under Data quality (the rest are counted).
 MAX_REJECTED_LINES = 30
@@ -97,10 +98,13 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
         items.append(("Leg length", f"{ctx['leg_length']:.1f} {ctx.get('leg_length_units', '')}"))
     n_side = {s: sum(1 for r in steps if r.get("side") == s) for s in ("left", "right")}
     rejected = analysis.get("rejected_steps") or []
+    edge = sum(1 for r in rejected if r.get("reason") == CUT_BY_CLIP_EDGE)
+    edge_words = f" ({edge} of them cut by the start or end of the clip)" if edge else ""
     items.append(
         (
             "Steps",
-            f"{n_side['left']} left and {n_side['right']} right accepted, {len(rejected)} rejected",
+            f"{n_side['left']} left and {n_side['right']} right accepted, "
+            f"{len(rejected)} rejected{edge_words}",
         )
     )
     clean_bits = [
