@@ -5,6 +5,7 @@ after, real change or not, findings, downloads) and JSON under the API; only the
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -43,8 +44,18 @@ def test_the_retest_is_compared_and_shown_as_a_page(world):
     text = page.text
     assert "Before and after" in text and 'id="headline"' in text
     # the same synthetic runner twice: the comparison does not flatter
-    assert "real change</td>" not in text.replace("no real change</td>", "")
-    assert "no real change" in text
+    assert 'class="pill real"' not in text and 'class="real"' not in text
+    assert '<span class="pill noreal">no real change</span>' in text
+    # the rows of the comparison report: values with their units, no false precision, the
+    # smallest detectable change beside the change, the far leg greyed with its reason
+    assert re.search(r'>\d+ steps/min</td><td data-label="After">\d+ steps/min</td>', text)
+    assert not re.search(r'<td data-label="\w+">\d+\.\d\d+</td>', text)
+    assert re.search(r'<span class="hint">± \d+ ms</span>', text)
+    far = re.search(
+        r'<tr class=" far"><th scope="row">([^<]+) <span class="leg">(\w+)</span>', text
+    )
+    assert far and "far leg, before and after" in text
+    assert "<figcaption>Left leg, initial contact: before | after</figcaption>" in text
     assert owner.get(f"/analyses/{second}/files/compare/compare.pdf").status_code == 200
     assert owner.get(f"/analyses/{second}/files/compare/compare.json").status_code == 200
 

@@ -116,7 +116,10 @@ def _sessions(doc: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def _row(r: dict) -> Row:
+def table_row(r: dict) -> Row:
+    """One metric on one side of ``compare.json`` as the comparison tables show it: values
+    with their units and no false precision, the change, the smallest detectable change and
+    a short verdict (the report, the PDF and the web page read the same rows)."""
     unit = r["unit"]
     change = r["change"]
     if change is None:
@@ -219,7 +222,7 @@ def build_content(
     """Everything the HTML page and the PDF show."""
     outputs = doc.get("outputs") or {}
     stills = [
-        StillPair(out_dir / name, _still_title(name))
+        StillPair(out_dir / name, still_title(name))
         for name in outputs.get("stills") or []
         if (out_dir / name).is_file()
     ]
@@ -237,7 +240,7 @@ def build_content(
         warnings=[c for c in differences if c["level"] == "warning"],
         infos=[c for c in differences if c["level"] != "warning"],
         sessions=_sessions(doc),
-        rows=[_row(r) for r in doc["metrics"]],
+        rows=[table_row(r) for r in doc["metrics"]],
         findings=doc["findings"],
         areas=doc["areas"],
         figures=figs,
@@ -251,7 +254,8 @@ def build_content(
     )
 
 
-def _still_title(name: str) -> str:
+def still_title(name: str) -> str:
+    """The caption of a before|after still pair, from its file name."""
     stem = Path(name).stem.removeprefix("compare-")
     moment, _, side = stem.rpartition("-")
     words = {"peak-extension": "peak thigh extension", "contact": "initial contact"}

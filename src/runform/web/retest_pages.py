@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from runform.compare.content import still_title, table_row
 from runform.service.retest import COMPARE_FOLDER, comparison
 from runform.web import security
 from runform.web.pages import need_login, not_found, render
@@ -31,12 +32,12 @@ def comparison_page(request: Request, analysis_id: str):
             "upload a re-test from the result page of your first analysis.",
         )  # fmt: skip
     before = service.analysis_visible_to(user, record.options.get("retest_of"))
-    rows = [r for r in doc.get("metrics") or [] if r.get("after") and r.get("before")]
-    real = [r for r in rows if r.get("real_change")]
+    rows = [table_row(r) for r in doc.get("metrics") or [] if r.get("after") and r.get("before")]
     outputs = doc.get("outputs") or {}
+    stills = [(name, still_title(name)) for name in outputs.get("stills") or []]
     return render(
-        request, "comparison.html", record=record, before=before, doc=doc, rows=rows, real=real,
-        folder=COMPARE_FOLDER, video=outputs.get("video"), stills=outputs.get("stills") or [],
+        request, "comparison.html", record=record, before=before, doc=doc, rows=rows,
+        folder=COMPARE_FOLDER, video=outputs.get("video"), stills=stills,
     )  # fmt: skip
 
 
