@@ -263,6 +263,21 @@ def test_a_value_just_past_the_edge_is_within_measurement_error():
     assert "limited_extension" not in ids(doc)
     area = next(a for a in assess_areas(doc) if a["area"] == "hip_extension")
     assert area["status"] == "no finding" and "measurement error" in area["note"]
+    assert area["note"].startswith("Close to the edge of the range, too close to call")
+
+
+def test_a_value_just_past_the_error_is_no_finding_and_the_area_says_why():
+    """Past the band by a little more than the measurement error, the table of values reads
+    "below" (not "within error"); under the finding threshold the area must not claim the
+    error covers it (the example clip's stance knee: 25.3° against 33°, error 7.5°)."""
+    metric = "knee_flexion_stance_peak_deg"
+    margin = CATALOG[metric].measurement_error
+    doc = make_analysis({metric: band_low(metric) - margin - 0.2})
+    assert "stiff_landing" not in ids(doc)
+    area = next(a for a in assess_areas(doc) if a["area"] == "knee_stance")
+    assert area["status"] == "no finding"
+    assert area["note"].startswith("Just outside the range, by a little more than the "
+                                   "measurement error but too little to call a finding")  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- confidence

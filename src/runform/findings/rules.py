@@ -190,7 +190,14 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
     worst, spec, scored = best
     in_range = _in_range_note(scored.primary)
     if worst < MIN_SEVERITY:
-        if worst > 0 or scored.past_edge:
+        if worst > 0:  # the table of values reads "below"/"above": say why it is no finding
+            return Outcome(
+                area.id,
+                "no finding",
+                "Just outside the range, by a little more than the measurement error but "
+                f"too little to call a finding: {in_range}.",
+            )
+        if scored.past_edge:
             return Outcome(
                 area.id,
                 "no finding",
