@@ -615,6 +615,8 @@ def test_measure_verdicts_place_medians_against_the_band():
     assert (
         band_text({"low": 220.0, "high": None}) == "≥ 220"
         and band_text({"low": 5.0, "high": 11.0}) == "5–11"
+        and band_text({"low": -2.0, "high": 10.0}, "deg") == "−2 to 10"
+        and band_text({"low": 0.427, "high": 0.8271}, "× leg") == "0.43–0.83"
     )
 
 

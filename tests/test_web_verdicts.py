@@ -45,3 +45,30 @@ def test_only_the_far_leg_measured_gives_no_verdict() -> None:
     e = entry(25.0, 10.0)
     e["left"] = None
     assert verdict(e, ("left", "right")) == ("–", "none")
+
+
+def test_values_and_bands_are_rounded_as_the_report_rounds_them(monkeypatch) -> None:
+    """The page printed three significant digits (3.46 deg beside 13 deg, 0.708 × leg); it
+    now rounds each unit as the report does (:func:`runform.findings.wording.fmt_number`)."""
+    from runform.web import files
+    from runform.web.views import result_view
+
+    doc = {
+        "metrics": {
+            "knee_flexion_contact_deg": dict(
+                entry(3.458, 13.04, far_right=False), graded=True, name="Knee", unit="deg",
+                band={"low": -2.0, "high": 10.0},
+            ),
+            "heel_recovery_ratio": dict(
+                entry(0.7081, 0.6893), graded=True, name="Heel", unit="× leg",
+                band={"low": 0.4271, "high": 0.8271},
+            ),
+        },
+    }  # fmt: skip
+    monkeypatch.setattr(files, "read_analysis", lambda storage, record: doc)
+    monkeypatch.setattr(files, "list_outputs", lambda storage, record: [])
+    rows = {m["id"]: m for m in result_view(None, None)["metrics"]}
+    knee, heel = rows["knee_flexion_contact_deg"], rows["heel_recovery_ratio"]
+    assert knee["by_side"] == {"left": "3.5", "right": "13.0"} and knee["band"] == "−2 to 10"
+    assert heel["by_side"] == {"left": "0.71", "right": "0.69"} and heel["band"] == "0.43–0.83"
+    assert heel["far"] == ["right"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runform.findings.wording import is_far, is_reliable, verdict_text
+from runform.findings.wording import fmt_edge, fmt_number, is_far, is_reliable, verdict_text
 from runform.service.models import Job
 from runform.web import files
 
@@ -10,13 +10,16 @@ from runform.web import files
 CONCERNING = {"low": {"below"}, "high": {"above"}, "both": {"below", "above"}, "none": set()}
 
 
-def band_text(band: dict) -> str:
+def band_text(band: dict, unit: str = "") -> str:
+    """The band's edges rounded as the report rounds them for ``unit`` (the unit itself is
+    printed beside the values)."""
     low, high = band.get("low"), band.get("high")
     if low is not None and high is not None:
-        return f"{_fmt(low)}–{_fmt(high)}"
+        sep = " to " if low < 0 or high < 0 else "–"
+        return f"{fmt_edge(low, unit)}{sep}{fmt_edge(high, unit)}"
     if low is not None:
-        return f"≥ {_fmt(low)}"
-    return f"≤ {_fmt(high)}" if high is not None else "–"
+        return f"≥ {fmt_edge(low, unit)}"
+    return f"≤ {fmt_edge(high, unit)}" if high is not None else "–"
 
 
 def verdict(metric: dict, sides: tuple[str, ...]) -> tuple[str, str]:
@@ -77,14 +80,6 @@ def job_json(job: Job | None) -> dict | None:
     }
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
-    return str(value)
-
-
 def result_view(storage, record) -> dict | None:
     """Findings, graded metrics, warnings and the files of a finished analysis."""
     doc = files.read_analysis(storage, record)
@@ -97,10 +92,11 @@ def result_view(storage, record) -> dict | None:
             continue
         sides = ("left", "right") if metric.get("per_side") else ("all",)
         words, tone = verdict(metric, sides)
-        values = {side: _fmt((metric.get(side) or {}).get("median")) for side in sides}
+        unit = metric.get("unit", "")
+        values = {side: fmt_number((metric.get(side) or {}).get("median"), unit) for side in sides}
         metrics.append({
-            "id": mid, "name": metric.get("name", mid), "unit": metric.get("unit", ""),
-            "by_side": values, "band": band_text(metric.get("band") or {}),
+            "id": mid, "name": metric.get("name", mid), "unit": unit,
+            "by_side": values, "band": band_text(metric.get("band") or {}, unit),
             "far": [side for side in sides if is_far(metric, side)],
             "verdict": words, "tone": tone,
             "trusted": (metric.get("quality") or {}).get("trusted", True),
