@@ -86,7 +86,13 @@ def test_course_by_week_this_week_first_with_its_lesson(world):
     assert sorted(weeks) == ["1", "2", "3", "4", "5", "6"]
     assert 'class="week current"' in text
     first = weeks[0]
-    assert f'id="week-{first}-title">Week {first}' in text and "(this week)" in text
+    assert f'id="week-{first}-title">Week {first}' in text
+    # a new course starts on a coming day: its first week is not "this week" yet
+    service = world["service"]
+    course = courses.active_course(service, _user_id(service, "owner@c.org"))
+    start = date.fromisoformat(course.profile["start"])
+    label = "this week" if start <= date.today() else f"starts {start:%a} {start.isoformat()}"
+    assert f'<span class="hint">({label})</span>' in text
     assert "Lesson:" in text and "<details open>" in text
     assert "re-test" in text  # week 6's re-test session
 

@@ -320,6 +320,25 @@ def this_week(plan: dict, today: date) -> int:
     return max(1, min(len(plan.get("weeks") or [1]), (today - start).days // 7 + 1))
 
 
+def this_week_label(plan: dict, today: date) -> str:
+    """What the page says beside the week :func:`this_week` puts first: it is not "this
+    week" before the course starts (a new course starts on a coming day) or after it ends.
+
+    >>> plan = {"start": "2026-12-14", "end": "2027-01-22", "weeks": [{}] * 6}
+    >>> this_week_label(plan, date(2026, 12, 7)), this_week_label(plan, date(2026, 12, 16))
+    ('starts Mon 2026-12-14', 'this week')
+    >>> this_week_label(plan, date(2027, 1, 25))
+    'ended Fri 2027-01-22'
+    """
+    start = date.fromisoformat(plan["start"])
+    end = date.fromisoformat(plan.get("end") or plan["start"])
+    if today < start:
+        return f"starts {start:%a} {start.isoformat()}"
+    if today > end:
+        return f"ended {end:%a} {end.isoformat()}"
+    return "this week"
+
+
 # ---------------------------------------------------------------------------- calendar
 def new_calendar_token(service, course: Course) -> str:
     """A new private calendar token (the old one stops working)."""

@@ -50,6 +50,7 @@ def course_context(service, course, today: date) -> dict:
         "plan": built.plan,
         "weeks": weeks,
         "current_week": current,
+        "current_label": courses.this_week_label(built.plan, today),
         "logs": logs,
         "adherence": courses.adherence(built.plan, list(logs.values()), today),
         "changes": built.changes,
