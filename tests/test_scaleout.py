@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -115,41 +117,51 @@ def wait_jobs(app, predicate, seconds: float = 90.0) -> list[tuple[str, int]]:
     raise AssertionError(f"jobs did not get there: {job_states(app)}")
 
 
-def club_env(tmp_path: Path, redis_url: str, hook: str, database_url: str) -> dict:
-    return {
+def web_tier(tmp_path: Path, redis_url: str, hook: str):
+    """The web app alone (it runs no job) on a SQLite file, and the environment that
+    :func:`running_worker` gives a worker so that it shares the database, the queue and the
+    files: ``(data_dir, env, app)``."""
+    data = tmp_path / "data"
+    env = {
         "RUNFORM_QUEUE_URL": redis_url,
-        "RUNFORM_DATABASE_URL": database_url,
+        "RUNFORM_DATABASE_URL": f"sqlite:///{data / 'runform.db'}",
         "RUNFORM_ANALYZE_HOOK": f"runform.service.testing:{hook}",
         "RUNFORM_HEARTBEAT_S": "0.5",
         "RUNFORM_STALE_AFTER_S": "3",
         "RUNFORM_SECRET_KEY": "test-secret",
     }
+    return data, env, create_app(Settings.load(data, env=env, worker="none"))
+
+
+@contextmanager
+def running_worker(
+    data_dir: Path, env: dict, concurrency: int = 1, *extra: str
+) -> Iterator[subprocess.Popen]:
+    """``runform worker`` for the length of the block, then stopped as a deploy stops it
+    (SIGTERM): it must exit cleanly within a minute."""
+    worker = start_worker(data_dir, env, concurrency, *extra)
+    try:
+        yield worker
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=60)
+    assert code == 0, f"runform worker exited with {code} on SIGTERM"
 
 
 def test_web_alone_and_a_worker_process_through_redis(tmp_path, redis_server, clip):  # noqa: F811
-    data = tmp_path / "data"
-    db_url = f"sqlite:///{data / 'runform.db'}"
-    env = club_env(tmp_path, redis_server.url, "quick_synthetic_analyze", db_url)
-    app = create_app(Settings.load(data, env=env, worker="none"))
+    data, env, app = web_tier(tmp_path, redis_server.url, "quick_synthetic_analyze")
     with TestClient(app) as client:
         sign_up(client, "redis@club.org")
         for _ in range(3):
             upload(client, clip)
         assert [s for s, _ in job_states(app)] == ["queued"] * 3  # the web tier runs nothing
-        worker = start_worker(data, env, concurrency=2)
-        try:
+        with running_worker(data, env, concurrency=2):
             states = wait_jobs(app, lambda st: all(s == "done" for s, _ in st))
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=60)
         assert states == [("done", 1)] * 3
 
 
 def test_redis_restart_with_jobs_queued_loses_nothing(tmp_path, redis_server, clip):  # noqa: F811
-    data = tmp_path / "data"
-    env = club_env(tmp_path, redis_server.url, "quick_synthetic_analyze",
-                   f"sqlite:///{data / 'runform.db'}")  # fmt: skip
-    app = create_app(Settings.load(data, env=env, worker="none"))
+    data, env, app = web_tier(tmp_path, redis_server.url, "quick_synthetic_analyze")
     with TestClient(app) as client:
         sign_up(client, "lost@club.org")
         upload(client, clip)
@@ -157,12 +169,8 @@ def test_redis_restart_with_jobs_queued_loses_nothing(tmp_path, redis_server, cl
         redis_server.stop()  # no persistence: the broker forgets both messages
         redis_server.start()
         assert app.state.service.queue.pending() == 0
-        worker = start_worker(data, env)
-        try:
+        with running_worker(data, env):
             states = wait_jobs(app, lambda st: all(s == "done" for s, _ in st))
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=60)
         assert states == [("done", 1)] * 2
 
 
@@ -171,10 +179,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_once(
     redis_server,  # noqa: F811
     clip,
 ):
-    data = tmp_path / "data"
-    env = club_env(tmp_path, redis_server.url, "slow_synthetic_analyze",
-                   f"sqlite:///{data / 'runform.db'}")  # fmt: skip
-    app = create_app(Settings.load(data, env=env, worker="none"))
+    data, env, app = web_tier(tmp_path, redis_server.url, "slow_synthetic_analyze")
     with TestClient(app) as client:
         sign_up(client, "killed@club.org")
         analysis = upload(client, clip).headers["location"].rsplit("/", 1)[1]
@@ -183,12 +188,8 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_once(
         os.killpg(first.pid, signal.SIGKILL)  # no goodbye: the heartbeat just stops
         first.wait(timeout=30)
         assert job_states(app) == [("running", 1)]
-        second = start_worker(data, env)
-        try:
+        with running_worker(data, env):
             states = wait_jobs(app, lambda st: st[0][0] == "done", 120)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(timeout=60)
         assert states == [("done", 2)]  # picked up again, finished once
         outputs = sorted(
             p.name for p in (data / "files" / "analyses" / analysis / "output").iterdir()
@@ -204,19 +205,12 @@ def test_sigterm_to_a_worker_mid_job_lets_the_job_finish_first(
 ):
     """A club restarts its workers (a deploy): SIGTERM stops `runform worker` only after the
     job in progress is done, and that job is not run again."""
-    data = tmp_path / "data"
-    env = club_env(tmp_path, redis_server.url, "slow_synthetic_analyze",
-                   f"sqlite:///{data / 'runform.db'}")  # fmt: skip
-    app = create_app(Settings.load(data, env=env, worker="none"))
+    data, env, app = web_tier(tmp_path, redis_server.url, "slow_synthetic_analyze")
     with TestClient(app) as client:
         sign_up(client, "deploy@club.org")
         upload(client, clip)
-        worker = start_worker(data, env)
-        try:
+        with running_worker(data, env):  # SIGTERM as soon as the job runs
             wait_jobs(app, lambda st: st and st[0][0] == "running", 60)
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            assert worker.wait(timeout=60) == 0
         assert job_states(app) == [("done", 1)]
 
 
@@ -259,20 +253,13 @@ def test_each_job_gets_a_fresh_worker_process_unless_told_otherwise(
     """Memory never builds up from job to job: by default every job runs in a new worker
     process (the supervisor replaces a process after its job); ``--jobs-per-process 0``
     keeps one process for all."""
-    data = tmp_path / "data"
-    env = club_env(tmp_path, redis_server.url, "pid_recording_analyze",
-                   f"sqlite:///{data / 'runform.db'}")  # fmt: skip
-    app = create_app(Settings.load(data, env=env, worker="none"))
+    data, env, app = web_tier(tmp_path, redis_server.url, "pid_recording_analyze")
     with TestClient(app) as client:
         sign_up(client, "fresh@club.org")
         for _ in range(3):
             upload(client, clip)
-        worker = start_worker(data, env, 1, "--jobs-per-process", str(per_process))
-        try:
+        with running_worker(data, env, 1, "--jobs-per-process", str(per_process)) as worker:
             states = wait_jobs(app, lambda st: all(s == "done" for s, _ in st), 120)
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=60)
         assert states == [("done", 1)] * 3  # each ran once
         pids = {p.read_text() for p in (data / "files").rglob("worker_pid.txt")}
         assert len(pids) == (3 if per_process == 1 else 1)
