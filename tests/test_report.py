@@ -351,3 +351,34 @@ def test_a_stance_cut_by_the_clip_is_counted_apart_and_not_crossed_on_the_timeli
     assert cross not in only_edge and "rejected step" not in only_edge
     both = plots.render(plots.timeline_figure(doc["events"], [edge, odd])).svg.decode().lower()
     assert cross in both and "rejected step" in both
+
+
+def test_two_clips_timeline_and_rejections_keep_to_each_legs_own_clip(monkeypatch):
+    """A two-clip document holds both clips' events and rejections; each leg's row and its
+    crosses come from the clip that filmed it near (the clips' clocks are unrelated), and
+    the far leg's rejections in the other clip are only counted."""
+    from runform.report import content, plots
+    from runform.report.quality import quality_section
+
+    _, doc = synthetic_case("clean")
+    events = [dict(e, clip=e["side"]) for e in doc["events"]]
+    own = {"side": "left", "time_s": 3.1, "reason": "contact time 13 ms is implausible",
+           "clip": "left"}  # fmt: skip
+    far = {"side": "left", "time_s": 5.5, "reason": "a contact was missed", "clip": "right"}
+    two = dict(doc, events=events, rejected_steps=[own, far])
+    seen = {}
+    real = plots.timeline_figure
+
+    def recording(ev, rejected, duration_s=None):
+        seen.update(rejected=rejected, duration_s=duration_s)
+        return real(ev, rejected, duration_s)
+
+    monkeypatch.setattr(plots, "timeline_figure", recording)
+    figures = {f.key: f for f in content._figures(two)}
+    assert seen["rejected"] == [own] and seen["duration_s"] is None
+    assert "not in step" in figures["timeline"].caption
+    _, lines = quality_section(two)
+    assert lines == [
+        "left foot at 3.10 s of the left-side clip: contact time 13 ms is implausible",
+        "1 more on the far leg of a clip (seen from the other side), whose values are not used",
+    ]

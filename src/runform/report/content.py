@@ -345,20 +345,25 @@ def _figures(analysis: dict) -> list[FigureItem]:
                 plots.render(fig),
             )
         )
-    inp = analysis.get("input") or {}
-    fig = plots.timeline_figure(
-        analysis.get("events") or [], analysis.get("rejected_steps") or [], inp.get("duration_s")
+    events = analysis.get("events") or []
+    rejected = analysis.get("rejected_steps") or []
+    caption = (
+        "When each foot was on the ground. Crosses mark steps rejected as implausible "
+        "(reasons under Data quality)."
     )
-    if fig is not None:
-        out.append(
-            FigureItem(
-                "timeline",
-                "Event timeline",
-                "When each foot was on the ground. Crosses mark steps rejected as implausible "
-                "(reasons under Data quality).",
-                plots.render(fig),
-            )
+    duration = (analysis.get("input") or {}).get("duration_s")
+    if any("clip" in e for e in events):  # two clips: each leg's row from its own clip
+        rejected = [r for r in rejected if r.get("clip", r.get("side")) == r.get("side")]
+        duration = None  # the clips' lengths differ: the axis runs to the last event
+        caption = (
+            "When each foot was on the ground, each row from the clip that filmed that leg "
+            "near the camera: the clips were filmed one after the other, so the two rows are "
+            "not in step. Crosses mark that leg's steps rejected as implausible (reasons under "
+            "Data quality)."
         )
+    fig = plots.timeline_figure(events, rejected, duration)
+    if fig is not None:
+        out.append(FigureItem("timeline", "Event timeline", caption, plots.render(fig)))
     return out
 
 

@@ -122,13 +122,23 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
     items.append(("Speed", pace.describe() if pace.speed_mps else "unknown"))
     if opts.get("height_cm"):
         items.append(("Runner height", f"{opts['height_cm']:g} cm"))
+    # two clips: each leg's own clip (the one filming it near); the far leg's rejections
+    # in the other clip touch no number and are only counted
+    own = [r for r in rejected if r.get("clip", r.get("side")) == r.get("side")]
     lines = [
-        f"{r.get('side', '?')} foot at {float(r.get('time_s', 0.0)):.2f} s: {r.get('reason', '?')}"
-        for r in sorted(rejected, key=lambda r: r.get("time_s", 0.0))
+        f"{r.get('side', '?')} foot at {float(r.get('time_s', 0.0)):.2f} s"
+        + (f" of the {r['clip']}-side clip" if "clip" in r else "")
+        + f": {r.get('reason', '?')}"
+        for r in sorted(own, key=lambda r: r.get("time_s", 0.0))
     ]
     if len(lines) > MAX_REJECTED_LINES:
         more = len(lines) - MAX_REJECTED_LINES
         lines = [*lines[:MAX_REJECTED_LINES], f"… and {more} more (see rejected_steps in the JSON)"]
+    if len(own) < len(rejected):
+        lines.append(
+            f"{len(rejected) - len(own)} more on the far leg of a clip (seen from the other "
+            "side), whose values are not used"
+        )
     return items, lines
 
 
