@@ -10,6 +10,7 @@ call two runs of the same runner "no real change".
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 from importlib.resources import files
@@ -197,6 +198,35 @@ def test_missing_values_and_too_few_steps_say_so() -> None:
     assert not c.real_change and c.notes == ["not measured in before"]
     c = metric_change("thigh_extension_deg", "deg", [20.0], [30.0], 20.0, 30.0, fps=60.0)
     assert not c.real_change and c.sdc is None and "too few steps" in c.notes[0]
+
+
+def test_fewer_than_six_steps_call_no_change_and_few_steps_widen_the_threshold() -> None:
+    """On force-plate runners cut into short re-tests (bench/retest_truth.py), changes
+    called from three to five steps were wrong more often than right: under the findings'
+    six steps a line calls nothing, and the step spread, estimated from few values, is
+    multiplied by Student's t rather than 1.96."""
+    from runform.compare.change import MIN_STEPS, multiplier95
+
+    rng = np.random.default_rng(1)
+    before, after = 20 + rng.standard_normal(40), 40 + rng.standard_normal(40)
+    args = ("thigh_extension_deg", "deg")
+    five = metric_change(*args, before[:5], after[:5], 20.0, 40.0, fps=120.0)
+    assert MIN_STEPS == 6 and not five.real_change and five.sdc is None
+    assert "too few steps" in five.notes[0]
+    six = metric_change(*args, before[:6], after[:6], 20.0, 40.0, fps=120.0)
+    assert six.real_change and six.sdc == pytest.approx(
+        max(2.0, multiplier95(6, 6) * math.hypot(six.se_steps, six.se_video))
+    )
+    # cadence: six strides of each foot, twelve stride times
+    strides = [700.0 + k for k in range(12)]
+    faster = [650.0 + k for k in range(12)]
+    cad = ("cadence_spm", "steps/min")
+    kw = {"fps": 120.0, "summary_se": (0.1, 0.1)}
+    assert metric_change(*cad, strides, faster, 171.0, 184.0, **kw).real_change
+    eleven = metric_change(*cad, strides[:11], faster[:11], 171.0, 184.0, **kw)
+    assert not eleven.real_change and "too few steps" in eleven.notes[0]
+    assert multiplier95(6, 40) == pytest.approx(2.5706, abs=1e-4)  # t(5), the smaller session
+    assert multiplier95(10**6, 10**6) == pytest.approx(1.96, abs=1e-3)
 
 
 def test_cadence_error_comes_from_the_stride_fit(runs) -> None:

@@ -5,8 +5,9 @@ the smallest change the two videos could detect (``sdc``). That threshold is the
 
 - the **resolution** of the videos: what one frame of timing, or 2° of angle, changes in
   the metric (:func:`resolution`); no amount of steps makes a smaller change visible; and
-- **1.96 standard errors of the difference**, from two independent sources added in
-  quadrature:
+- **a 95 % multiple of the standard error of the difference** (Student's t for the steps
+  of the smaller session: 2.57 at 6 steps, 2.09 at 20, 1.96 in the limit), from two
+  independent sources added in quadrature:
 
   - the **step-to-step spread** of both sessions: the per-step values
     (``analysis["steps"]``) of each session are resampled with replacement
@@ -17,6 +18,13 @@ the smallest change the two videos could detect (``sdc``). That threshold is the
     the pose model against marker capture, Van Hooren 2023), taken as the error of each
     step's value, independent from step to step, so that a session's median carries
     ``sqrt(pi / 2) * error / sqrt(n)`` of it.
+
+A session with fewer than :data:`MIN_STEPS` steps of a metric on a side (cadence: fewer
+than that many strides of each foot, twice as many stride times) does not call a change at
+all ("too few steps to tell"), as it would not carry a finding: on force-plate runners cut
+into short re-tests, changes called from three to five steps were wrong more often than
+right, and a cadence fitted through four strides a foot of a runner whose stride was
+lengthening missed by 7 steps/min (``bench/retest_truth.py``).
 
 In a real video the step spread already holds part of the pose model's own noise, so that
 part is counted twice: the threshold errs towards "no real change", which is the side a
@@ -32,7 +40,10 @@ Examples
 >>> after = [26.0 + 0.1 * (k % 5) for k in range(20)]
 >>> c = metric_change("thigh_extension_deg", "deg", before, after, 20.2, 26.2, fps=120)
 >>> round(c.change, 1), c.real_change, round(c.sdc, 1)
-(6.0, True, 4.3)
+(6.0, True, 4.6)
+>>> few = metric_change("thigh_extension_deg", "deg", before[:4], after[:4], 20.2, 26.2, fps=120)
+>>> few.real_change, few.sdc, few.notes
+(False, None, ['too few steps to tell a change from step-to-step variation'])
 >>> same = metric_change("thigh_extension_deg", "deg", before, before, 20.2, 20.2, fps=120)
 >>> same.real_change, same.change
 (False, 0.0)
@@ -45,8 +56,10 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import stdtrit
 
 from runform.findings.asymmetry import ANGLE_RESOLUTION_DEG, touchdown_resolution_pct
+from runform.findings.scoring import MIN_FINDING_STEPS
 from runform.metrics.catalog import CATALOG
 
 #: Resamples of the bootstrap (the standard error it gives varies by ~1.6 % between seeds).
@@ -54,8 +67,11 @@ BOOTSTRAP_RESAMPLES = 2000
 #: Base seed of the bootstrap; each metric and side adds a fixed number of its own (a CRC of
 #: its name), so a metric's answer does not depend on which other metrics were compared.
 BOOTSTRAP_SEED = 20261105
-#: Two-sided 95 %: 1.96 standard errors.
+#: Two-sided 95 %: 1.96 standard errors when the standard error is known (a session
+#: summarised without its steps); with per-step values, :func:`multiplier95`.
 Z95 = 1.959964
+#: Fewest steps of a metric on a side, in each session, to call a change (as for a finding).
+MIN_STEPS = MIN_FINDING_STEPS
 #: Standard error of a median over that of a mean, for normally spread values (sqrt(pi/2)).
 MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2.0)
 #: Speed (m/s) assumed when a session's speed is unknown.
@@ -182,6 +198,17 @@ def _clean(values) -> np.ndarray:
     return np.asarray(out, float)
 
 
+def multiplier95(n_before: int, n_after: int) -> float:
+    """Two-sided 95 % multiple of a standard error estimated from the steps: Student's t
+    with one degree of freedom fewer than the smaller session has steps, because that
+    session's spread is itself estimated from a few values.
+
+    >>> round(multiplier95(6, 40), 2), round(multiplier95(20, 20), 2), round(multiplier95(400, 400), 2)
+    (2.57, 2.09, 1.97)
+    """
+    return float(stdtrit(max(1, min(n_before, n_after) - 1), 0.975))
+
+
 def bootstrap_se(metric: str, side: str, before: np.ndarray, after: np.ndarray) -> float:
     """Standard error of the difference of the session statistics (after − before), from
     :data:`BOOTSTRAP_RESAMPLES` resamples of each session's per-step values (seeded by the
@@ -248,6 +275,13 @@ def metric_change(
 
     basis = "bootstrap"
     n_b, n_a = b_steps.size, a_steps.size
+    multiple = multiplier95(n_b, n_a)
+    if 0 < min(n_b, n_a) < (2 * MIN_STEPS if metric == "cadence_spm" else MIN_STEPS):
+        return Change(
+            metric, side, before_value, after_value, n_b, n_a, delta, pct, None, False,
+            "none", resolution=res, basis="none",
+            notes=["too few steps to tell a change from step-to-step variation"],
+        )  # fmt: skip
     if metric == "cadence_spm" and None not in summary_se:
         basis = "regression"
         se_steps = math.hypot(*summary_se)  # type: ignore[arg-type]
@@ -258,6 +292,7 @@ def metric_change(
         if se_b is not None and se_a is not None:
             basis = "summary"
             se_steps = math.hypot(se_b, se_a)
+            multiple = Z95  # no steps to count: the summaries' own standard errors
         else:
             return Change(
                 metric, side, before_value, after_value, n_b, n_a, delta, pct, None, False,
@@ -267,7 +302,7 @@ def metric_change(
     n_b_eff, n_a_eff = max(n_b, 1), max(n_a, 1)
     se_video = MEDIAN_EFFICIENCY * error * math.sqrt(1.0 / n_b_eff + 1.0 / n_a_eff)
     se = math.hypot(se_steps, se_video)
-    sdc = max(res, Z95 * se)
+    sdc = max(res, multiple * se)
     real = abs(delta) > sdc
     direction = ("up" if delta > 0 else "down") if real else "none"
     if not real:
@@ -288,7 +323,7 @@ def metric_change(
         se_video=se_video,
         resolution=res,
         basis=basis,
-        ci95=(delta - Z95 * se, delta + Z95 * se),
+        ci95=(delta - multiple * se, delta + multiple * se),
         notes=notes,
     )
 
