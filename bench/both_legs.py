@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table, log
 from events_protocol import unseen_events
-from mocap import Trial, load_calibration_trials, load_trials, project, runners
+from mocap import Trial, bench_trials, project, runners
 from runform.metrics.summary import symmetry_index
 
 #: The per-leg timing metrics compared (``runform.findings.specs.ASYMMETRY_METRICS``' timing).
@@ -479,14 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--shared-only", action="store_true", help="../shared/data only (not ../external_data)"
     )
     args = parser.parse_args(argv)
-    if args.shared_only:
-        trials = load_trials(only=args.runners, progress=lambda s: log(f"building {s}"))
-    else:
-        trials, skipped = load_calibration_trials(
-            progress=lambda s: log(f"building {s}"), only=args.runners
-        )
-        for name, why in skipped.items():
-            log(f"not used: {name}: {why}")
+    trials = bench_trials(args.shared_only, args.runners)
     if not trials:
         log("No trial data found.")
         return 2

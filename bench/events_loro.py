@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from event_calibration import CALIBRATED, calibrate, grid_errors
 from events_protocol import CONDITIONS, FACINGS, LEG_ALONE, run_engine, score, unseen_events
 from events_tables import check_targets, format_result
-from mocap import Trial, load_calibration_trials, load_trials, project, runners
+from mocap import Trial, bench_trials, project, runners
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -177,15 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    def building(s: str) -> None:
-        print(f"building {s}", file=sys.stderr)
-
-    if args.shared_only:
-        trials = load_trials(only=args.runners, progress=building)
-    else:
-        trials, skipped = load_calibration_trials(progress=building, only=args.runners)
-        for name, why in skipped.items():
-            print(f"not used: {name}: {why}", file=sys.stderr)
+    trials = bench_trials(args.shared_only, args.runners)
     if not trials:
         print("No trial data found.", file=sys.stderr)
         return 2

@@ -71,7 +71,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-from _common import EXTERNAL_DATA, SHARED_DATA, format_table
+from _common import EXTERNAL_DATA, SHARED_DATA, format_table, log
 from harness_checks import (
     belt_speed,
     check_rows,
@@ -340,6 +340,22 @@ def load_calibration_trials(
         trials += load_trials(external, only=new, progress=progress)
     skipped = {t.name: why for t in trials if (why := harness_problem(t))}
     return [t for t in trials if t.name not in skipped], skipped
+
+
+def bench_trials(
+    shared_only: bool, only: Sequence[str] | None = None, say: Callable[[str], None] = log
+) -> list[Trial]:
+    """The trials a benchmark's command line asks for: those of ``../shared/data`` alone
+    (``--shared-only``) or with the calibration runners of ``../external_data``
+    (:func:`load_calibration_trials`); ``only`` keeps the runners named. What is built, and
+    what the harness leaves out and why, is said through ``say``."""
+    building = lambda name: say(f"building {name}")  # noqa: E731
+    if shared_only:
+        return load_trials(only=only, progress=building)
+    trials, skipped = load_calibration_trials(progress=building, only=only)
+    for name, why in skipped.items():
+        say(f"not used: {name}: {why}")
+    return trials
 
 
 def runners(trials: Iterable[Trial]) -> list[str]:

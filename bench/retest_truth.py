@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import format_table, log
 from both_legs import truth_per_leg
 from events_protocol import TOLERANCE_S, truth_cadence
-from mocap import Trial, load_calibration_trials, load_trials, project, runners
+from mocap import Trial, bench_trials, project, runners
 
 #: (name, frame rate or None for the markers' own, noise px)
 CONDITIONS: tuple[tuple[str, float | None, float], ...] = (
@@ -268,14 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = summarise(json.loads(Path(args.from_json).read_text()))
         print(format_summary(summary) + "\n\n" + verdict(summary))
         return 0
-    if args.shared_only:
-        trials = load_trials(only=args.runners, progress=lambda s: log(f"building {s}"))
-    else:
-        trials, skipped = load_calibration_trials(
-            progress=lambda s: log(f"building {s}"), only=args.runners
-        )
-        for name, why in skipped.items():
-            log(f"not used: {name}: {why}")
+    trials = bench_trials(args.shared_only, args.runners)
     if not trials:
         log("No trial data found.")
         return 2
