@@ -464,3 +464,26 @@ def test_a_different_pose_model_makes_angles_and_thigh_speeds_unfair(runs) -> No
         assert not row(doc, metric, "left")["fair"], metric
     assert row(doc, "cadence_spm", "all")["fair"]
     assert row(doc, "contact_time_ms", "left")["fair"]
+
+
+def test_short_videos_withhold_the_lines_with_too_few_steps_and_say_so() -> None:
+    """Three seconds of running hold four steps a leg: no leg's line calls a change (whole-
+    body lines, from both feet, still do), and the headline counts what was withheld. With
+    under two seconds nothing can be compared, and the headline says so instead of "no real
+    change", which would read as measured and equal."""
+    _, a = make(BASE, 1, fps=60.0, duration=3.0)
+    _, b = make(BASE, 2, fps=60.0, duration=3.0)
+    doc = compare_analyses(a, b)
+    legs = [
+        r for r in doc["metrics"]
+        if r["side"] != "all" and r["before"]["reliable"] and r["after"]["reliable"]
+    ]  # fmt: skip
+    assert legs and all(r["verdict"] == "too few steps to tell" for r in legs)
+    few = sum(r["verdict"] == "too few steps to tell" for r in doc["metrics"])
+    assert doc["summary"]["headline"].endswith(
+        f" {few} lines had too few steps in a video to tell."
+    )
+    _, c = make(BASE, 3, fps=60.0, duration=1.8)
+    _, d = make(BASE, 4, fps=60.0, duration=1.8)
+    nothing = compare_analyses(c, d)["summary"]["headline"]
+    assert nothing.startswith("Nothing could be compared: one of the videos has too few steps")

@@ -190,6 +190,10 @@ def _bands(metric: str, before: dict, after: dict, sessions: dict) -> tuple[tupl
     return bb, ba, basis
 
 
+#: The verdict of a line with too few steps in a session (:data:`runform.compare.change.MIN_STEPS`).
+TOO_FEW_STEPS = "too few steps to tell"
+
+
 def _verdict(row: dict, change: Change, unit: str) -> str:
     if change.before is None or change.after is None:
         return change.notes[0] if change.notes else "not measured in both sessions"
@@ -197,7 +201,7 @@ def _verdict(row: dict, change: Change, unit: str) -> str:
     if unreliable:
         return f"not measured reliably {' and '.join(unreliable)}"
     if change.sdc is None:
-        return "too few steps to tell"
+        return TOO_FEW_STEPS
     if not change.real_change:
         return "no real change"
     assert change.change is not None
@@ -355,9 +359,16 @@ def _metric_line(rows: list[dict]) -> str:
 def _headline(rows: list[dict], identical: bool, conditions: list[Condition]) -> dict:
     real = [r for r in rows if r["real_change"]]
     fair_real = [r for r in real if r["fair"]]
+    few = [r for r in rows if r["verdict"] == TOO_FEW_STEPS]
+    tested = [r for r in rows if r["real_change"] or r["verdict"] == "no real change"]
     lines = []
     if identical:
         headline = "BEFORE and AFTER are the same analysis: no change."
+    elif not real and not tested and few:
+        headline = (
+            "Nothing could be compared: one of the videos has too few steps to tell a change "
+            "from step-to-step variation; film at least 10 s of steady running each time."
+        )
     elif not real:
         headline = (
             "No real change: every difference is within the smallest change these videos can "
@@ -383,6 +394,10 @@ def _headline(rows: list[dict], identical: bool, conditions: list[Condition]) ->
             )
         )
         lines = [_metric_line(rs) for rs in changed]
+    if few and tested and not identical:
+        headline += (
+            f" {len(few)} line{'s' if len(few) > 1 else ''} had too few steps in a video to tell."
+        )
     warnings = [c for c in conditions if c.level == "warning"]
     if warnings and not identical:
         headline += (
