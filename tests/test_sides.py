@@ -218,3 +218,23 @@ def test_the_merged_document_states_the_larger_timing_error(symmetric):
     )
     assert merged["toe_off_foot_pitch"] is False
     assert merge_sides(*symmetric)["context"]["toe_off_foot_pitch"] is True
+
+
+def test_a_left_right_difference_needs_six_steps_a_leg() -> None:
+    """As for a before/after change (docs/compare.md): from five steps a leg the spread is a
+    guess, so no difference is called real however large."""
+    from runform.compare.sides_checks import symmetry
+
+    def doc(side: str, value: float, n: int) -> dict:
+        return {"steps": [{"side": side, "contact_time_ms": value + k % 3} for k in range(n)]}
+
+    entry = {
+        "per_side": True,
+        "left": {"median": 220.0}, "right": {"median": 300.0},
+        "reliability": {"left": {"reliable": True}, "right": {"reliable": True}},
+        "measurement_error": {"left": 10.0, "right": 10.0},
+    }  # fmt: skip
+    for n, called in ((5, False), (6, True)):
+        docs = {"left": doc("left", 219.0, n), "right": doc("right", 299.0, n)}
+        row = symmetry({"contact_time_ms": entry}, docs)["contact_time_ms"]
+        assert row["real"] is called and (row["steps_se"] is None) is (not called)

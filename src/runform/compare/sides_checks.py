@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from runform.compare.change import bootstrap_se
+from runform.compare.change import MIN_STEPS, bootstrap_se
 from runform.findings.specs import ASYMMETRY_METRICS
 from runform.metrics.summary import symmetry_index
 
@@ -51,8 +51,8 @@ def symmetry(metrics: dict, docs: dict[str, dict]) -> dict:
         both = all((rel.get(s) or {}).get("reliable") for s in SIDES)
         left_steps = np.asarray(step_values(docs["left"], mid, "left"))
         right_steps = np.asarray(step_values(docs["right"], mid, "right"))
-        se = None
-        if left_steps.size >= 3 and right_steps.size >= 3:
+        se = None  # as for a before/after change: six steps a leg, or no difference is called
+        if left_steps.size >= MIN_STEPS and right_steps.size >= MIN_STEPS:
             se = bootstrap_se(mid, "symmetry", left_steps, right_steps)
         errs = entry.get("measurement_error") or {}
         e_l, e_r = errs.get("left"), errs.get("right")
