@@ -72,6 +72,8 @@ BOOTSTRAP_SEED = 20261105
 Z95 = 1.959964
 #: Fewest steps of a metric on a side, in each session, to call a change (as for a finding).
 MIN_STEPS = MIN_FINDING_STEPS
+#: The verdict of a line with fewer than :data:`MIN_STEPS` steps in a session.
+TOO_FEW_STEPS = "too few steps to tell"
 #: Standard error of a median over that of a mean, for normally spread values (sqrt(pi/2)).
 MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2.0)
 #: Speed (m/s) assumed when a session's speed is unknown.
