@@ -275,32 +275,27 @@ def metric_change(
     res = resolution(metric, unit, before_value, timing)
     error = CATALOG[metric].measurement_error if metric in CATALOG else 0.0
 
-    basis = "bootstrap"
     n_b, n_a = b_steps.size, a_steps.size
-    multiple = multiplier95(n_b, n_a)
+    se_b, se_a = summary_se
+    se_steps = 0.0
     if 0 < min(n_b, n_a) < (2 * MIN_STEPS if metric == "cadence_spm" else MIN_STEPS):
+        basis = "none"
+    elif metric == "cadence_spm" and se_b is not None and se_a is not None:
+        basis, se_steps = "regression", math.hypot(se_b, se_a)
+    elif n_b >= 2 and n_a >= 2:
+        basis, se_steps = "bootstrap", bootstrap_se(metric, side, b_steps, a_steps)
+    elif se_b is not None and se_a is not None:
+        basis, se_steps = "summary", math.hypot(se_b, se_a)
+    else:
+        basis = "none"
+    if basis == "none":
         return Change(
             metric, side, before_value, after_value, n_b, n_a, delta, pct, None, False,
             "none", resolution=res, basis="none",
             notes=["too few steps to tell a change from step-to-step variation"],
         )  # fmt: skip
-    if metric == "cadence_spm" and None not in summary_se:
-        basis = "regression"
-        se_steps = math.hypot(*summary_se)  # type: ignore[arg-type]
-    elif n_b >= 2 and n_a >= 2:
-        se_steps = bootstrap_se(metric, side, b_steps, a_steps)
-    else:
-        se_b, se_a = summary_se
-        if se_b is not None and se_a is not None:
-            basis = "summary"
-            se_steps = math.hypot(se_b, se_a)
-            multiple = Z95  # no steps to count: the summaries' own standard errors
-        else:
-            return Change(
-                metric, side, before_value, after_value, n_b, n_a, delta, pct, None, False,
-                "none", resolution=res, basis="none",
-                notes=["too few steps to tell a change from step-to-step variation"],
-            )  # fmt: skip
+    # no steps to count in a summary: its own standard errors, 1.96 of them
+    multiple = Z95 if basis == "summary" else multiplier95(n_b, n_a)
     n_b_eff, n_a_eff = max(n_b, 1), max(n_a, 1)
     se_video = MEDIAN_EFFICIENCY * error * math.sqrt(1.0 / n_b_eff + 1.0 / n_a_eff)
     se = math.hypot(se_steps, se_video)
