@@ -27,7 +27,7 @@ from runform.keyframes import still_names
 from runform.metrics.catalog import CATALOG
 from runform.progress import ProgressCallback, no_progress
 from runform.report import plots
-from runform.report.quality import methods_section, quality_section
+from runform.report.quality import methods_section, own_clip_rejections, quality_section
 from runform.report.references import REFERENCES
 
 #: How many findings the summary shows (all of them are listed further down).
@@ -353,7 +353,7 @@ def _figures(analysis: dict) -> list[FigureItem]:
     )
     duration = (analysis.get("input") or {}).get("duration_s")
     if any("clip" in e for e in events):  # two clips: each leg's row from its own clip
-        rejected = [r for r in rejected if r.get("clip", r.get("side")) == r.get("side")]
+        rejected = own_clip_rejections(rejected)
         duration = None  # the clips' lengths differ: the axis runs to the last event
         caption = (
             "When each foot was on the ground, each row from the clip that filmed that leg "

@@ -17,6 +17,18 @@ from runform.gait.types import CUT_BY_CLIP_EDGE
 MAX_REJECTED_LINES = 30
 
 
+def own_clip_rejections(rejected: list[dict]) -> list[dict]:
+    """The rejected steps that touch a number: of one clip, all; of two clips (each rejection
+    names its ``clip``), each leg's in the clip that filmed it near. A far leg's rejections in
+    the other clip touch none.
+
+    >>> own_clip_rejections([{"side": "left", "clip": "left"}, {"side": "left", "clip": "right"},
+    ...                      {"side": "right"}])
+    [{'side': 'left', 'clip': 'left'}, {'side': 'right'}]
+    """
+    return [r for r in rejected if r.get("clip", r.get("side")) == r.get("side")]
+
+
 def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
     inp = analysis.get("input") or {}
     ctx = analysis.get("context") or {}
@@ -122,9 +134,7 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
     items.append(("Speed", pace.describe() if pace.speed_mps else "unknown"))
     if opts.get("height_cm"):
         items.append(("Runner height", f"{opts['height_cm']:g} cm"))
-    # two clips: each leg's own clip (the one filming it near); the far leg's rejections
-    # in the other clip touch no number and are only counted
-    own = [r for r in rejected if r.get("clip", r.get("side")) == r.get("side")]
+    own = own_clip_rejections(rejected)  # the far legs' are only counted
     lines = [
         f"{r.get('side', '?')} foot at {float(r.get('time_s', 0.0)):.2f} s"
         + (f" of the {r['clip']}-side clip" if "clip" in r else "")
