@@ -64,9 +64,15 @@ def fmt_edge(value: float, unit: str) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def fmt_band(low: float | None, high: float | None, unit: str, short: bool = False) -> str:
-    """A reference band such as ``"18–30°"``, ``"≥ 250°/s"`` or ``"≤ 10 %"``."""
+def fmt_band(
+    low: float | None, high: float | None, unit: str, short: bool = False, with_unit: bool = True
+) -> str:
+    """A reference band such as ``"18–30°"``, ``"≥ 250°/s"`` or ``"≤ 10 %"`` (without the
+    unit, rounded for it, when ``with_unit`` is false: a table that prints it beside the
+    values)."""
     suffix = (_SHORT_SUFFIX if short else _UNIT_SUFFIX).get(unit, f" {unit}" if unit else "")
+    if not with_unit:
+        suffix = ""
     if low is not None and high is not None:
         sep = " to " if low < 0 or high < 0 else "–"
         return f"{fmt_edge(low, unit)}{sep}{fmt_edge(high, unit)}{suffix}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runform.findings.wording import fmt_edge, fmt_number, is_far, is_reliable, verdict_text
+from runform.findings.wording import fmt_band, fmt_number, is_far, is_reliable, verdict_text
 from runform.service.models import Job
 from runform.web import files
 
@@ -14,12 +14,9 @@ def band_text(band: dict, unit: str = "") -> str:
     """The band's edges rounded as the report rounds them for ``unit`` (the unit itself is
     printed beside the values)."""
     low, high = band.get("low"), band.get("high")
-    if low is not None and high is not None:
-        sep = " to " if low < 0 or high < 0 else "–"
-        return f"{fmt_edge(low, unit)}{sep}{fmt_edge(high, unit)}"
-    if low is not None:
-        return f"≥ {fmt_edge(low, unit)}"
-    return f"≤ {fmt_edge(high, unit)}" if high is not None else "–"
+    if low is None and high is None:
+        return "–"
+    return fmt_band(low, high, unit, with_unit=False)
 
 
 def verdict(metric: dict, sides: tuple[str, ...]) -> tuple[str, str]:
