@@ -37,12 +37,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table, log
 from both_legs import truth_per_leg
-from events_protocol import TOLERANCE_S, truth_cadence
+from events_protocol import truth_cadence
 from mocap import Trial, bench_trials, project, runners
 
 #: (name, frame rate or None for the markers' own, noise px)
@@ -66,18 +67,17 @@ def _truth(trial: Trial, t0: float, t1: float, steps: Sequence[dict]) -> dict:
     benchmark scores cadence (a runner's cadence drifts from stride to stride)."""
     half = dataclasses.replace(trial, events=[e for e in trial.events if t0 <= e["time_s"] <= t1])
     out = truth_per_leg(half)
-    ends = [
-        s["contact_s"] + (s.get("stride_time_ms") or 0.0) / 1000.0
+    # the analysis' steps as truth_cadence reads the engine's (Step: contact, next contact)
+    spans = [
+        SimpleNamespace(
+            contact_s=s["contact_s"],
+            next_same_contact_s=s["contact_s"] + s["stride_time_ms"] / 1000.0
+            if s.get("stride_time_ms")
+            else None,
+        )
         for s in steps
-        if isinstance(s.get("contact_s"), float)
     ]
-    starts = [s["contact_s"] for s in steps if isinstance(s.get("contact_s"), float)]
-    if starts:
-        lo, hi = min(starts) - TOLERANCE_S, max(ends) + TOLERANCE_S
-        span = [e for e in half.events if lo <= e["time_s"] <= hi]
-        out["cadence_spm"] = truth_cadence(dataclasses.replace(half, events=span))
-    else:
-        out["cadence_spm"] = float("nan")
+    out["cadence_spm"] = truth_cadence(half, spans) if spans else float("nan")
     return out
 
 
@@ -95,6 +95,7 @@ def measure_trial(trial: Trial, conditions: Sequence[tuple] = CONDITIONS) -> lis
     """Every line of every comparison of the trial's two halves (all conditions, both
     views): the measured change, its SDC, the call, and the force plate's change."""
     from runform.compare import compare_analyses
+    from runform.compare.change import TOO_FEW_STEPS
     from runform.errors import RunformError
     from runform.pipeline import AnalysisOptions, analyze_track
 
@@ -120,7 +121,7 @@ def measure_trial(trial: Trial, conditions: Sequence[tuple] = CONDITIONS) -> lis
                     "trial": trial.name, "condition": condition, "facing": facing,
                     "metric": line["metric"], "side": line["side"],
                     "reliable": bool(before.get("reliable") and after.get("reliable")),
-                    "withheld": line["verdict"].startswith("too few"),
+                    "withheld": line["verdict"] == TOO_FEW_STEPS,
                     "change": line["change"], "sdc": (line["sdc"] or {}).get("value"),
                     "real": bool(line["real_change"]),
                     "true": _true_change(line["metric"], line["side"], truths[0], truths[1]),
