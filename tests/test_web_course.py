@@ -310,6 +310,19 @@ def test_every_api_route_by_who_asks(world, who, route):
     assert answer.status_code == expected, (who, url)
 
 
+@pytest.mark.parametrize("who", ["anonymous", "other", "coach", "other_coach"])
+def test_only_the_owner_may_delete_through_the_api(world, who):
+    """A linked coach reads a runner's analyses through the API and deletes none (the API
+    let a coach's token delete them, files and course with them, while the page refused)."""
+    from test_web import token_for
+
+    url = f"/api/v1/analyses/{world['analysis']}"
+    headers = token_for(world[who], EMAILS[who]) if who != "anonymous" else {}
+    answer = world["anonymous"].delete(url, headers=headers)
+    assert answer.status_code == (401 if who == "anonymous" else 404), (who, answer.text)
+    assert world["owner"].get(f"/analyses/{world['analysis']}").status_code == 200
+
+
 def test_an_ended_link_shuts_the_coach_out(world, clip):  # noqa: F811
     """Last: the runner ends the link; the coach no longer sees the runner or the video."""
     a = world["analysis"]
@@ -329,7 +342,7 @@ COVERED_ELSEWHERE = {
     ("POST", "/analyses/{analysis_id}/retry"): "test_web.test_others_cannot_change_an_analysis",
     ("GET", "/calendar/{token}.ics"): "test_private_calendar_link_works_until_revoked",
     ("POST", "/links/{link_id}/end"): "test_an_ended_link_shuts_the_coach_out",
-    ("DELETE", "/api/v1/analyses/{analysis_id}"): "test_web.test_others_cannot_change_an_analysis",
+    ("DELETE", "/api/v1/analyses/{analysis_id}"): "test_only_the_owner_may_delete_through_the_api",
 }
 
 

@@ -171,11 +171,16 @@ def list_analyses(request: Request):
     }  # fmt: skip
 
 
-def _record(request: Request, analysis_id: str):
+def _record(request: Request, analysis_id: str, *, change: bool = False):
+    """The analysis the bearer may look at (``change``: may change, i.e. owns), or the
+    refusal: 401 without a valid token, 404 for an analysis they may not reach (a coach
+    looks at a runner's analyses and changes none)."""
     user = security.bearer_user(request)
     if user is None:
         return None, unauthorised()
-    record = request.app.state.service.analysis_visible_to(user, analysis_id)
+    service = request.app.state.service
+    find = service.analysis_for if change else service.analysis_visible_to
+    record = find(user, analysis_id)
     if record is None:
         return None, error(404, "No such analysis.")
     return record, None
@@ -209,7 +214,7 @@ def get_file(request: Request, analysis_id: str, name: str):
 
 @router.delete("/analyses/{analysis_id}")
 async def delete_analysis(request: Request, analysis_id: str):
-    record, refusal = _record(request, analysis_id)
+    record, refusal = _record(request, analysis_id, change=True)
     if refusal:
         return refusal
     await run_in_threadpool(request.app.state.service.delete_analysis, record)
