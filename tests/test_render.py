@@ -432,6 +432,33 @@ def test_stills_skip_a_side_without_a_stride(run, clip, tmp_path) -> None:
     assert any("right side skipped" in m[2] for m in messages)
 
 
+def test_a_far_leg_still_shows_no_angle_and_says_why(run, tmp_path) -> None:
+    """The leg further from the camera is partly hidden and none of its angles reaches the
+    report; its stills must not print one either (the example clip's far swing knee read
+    57° where the picture shows more than 90°), and the report's caption names it far."""
+    from runform.render.still_frame import FAR_LEG_LINE, render_key_frame
+
+    analysis = truth_analysis(run)
+    kf = next(k for k in key_frames(analysis, "left") if k.key == "peak_knee_flexion")
+    img = np.full((run.track.meta.height, run.track.meta.width, 3), 200, np.uint8)
+    points = dict(zip(run.track.keypoints, run.track.xy[kf.frame], strict=True))
+    angles = analysis.angles
+    near_leg = render_key_frame(img, points, kf, angles, analysis.direction, near="left")
+    far_leg = render_key_frame(img, points, kf, angles, analysis.direction, near="right")
+    assert not np.array_equal(near_leg, far_leg)
+    from runform.render import still_frame
+
+    canvas = surface.BGRCanvas(img.copy())
+    style = surface.Style.for_frame(img.shape[1], img.shape[0])
+    drawn = still_frame._draw_angles(canvas, points, kf, angles, style)
+    assert drawn and drawn[0].startswith("knee ") and "°" in drawn[0]
+    assert still_frame._draw_angles(canvas, points, kf, angles, style, far=True) == [FAR_LEG_LINE]
+    from runform.report.content import Still
+
+    still = Still("right_contact", "right", "contact", tmp_path / "x.jpg", far=True)
+    assert still.label == "Right leg (far from the camera), initial contact"
+
+
 def test_stills_with_the_real_engine(run, clip, tmp_path) -> None:
     # the engine's own result object works as is (attributes the renderer reads)
     from runform.pipeline import analyze_track

@@ -304,7 +304,7 @@ def draw_angle(
         Direction vectors (image convention) of the reference line (the vertical, or the
         thigh extended past the knee) and of the body segment.
     label:
-        Text placed beside the arc's midpoint.
+        Text placed beside the arc's midpoint (none when empty).
     radius:
         Arc radius in pixels.
     label_side:
@@ -338,6 +338,8 @@ def draw_angle(
         # beside the arc, on the side it opens toward, so the text never sits on a limb
         lean = bisector[0] if abs(bisector[0]) > 0.2 else seg[0] - ref[0]
         label_side = 1 if lean >= 0 else -1
+    if not label:
+        return
     spot = vertex + bisector * radius
     x = spot[0] + label_side * style.margin
     anchor = ("l" if label_side > 0 else "r") + "m"

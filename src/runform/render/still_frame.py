@@ -31,6 +31,8 @@ STILL_ASPECT = 3 / 4
 #: Space kept around the runner in the crop, as a fraction of the runner's height.
 CROP_PADDING = 0.12
 _HEADER_LINES = 4
+#: The text of a still of the leg further from the camera, in place of its angles.
+FAR_LEG_LINE = "far leg, partly hidden: its angles are not measured"
 
 
 # ------------------------------------------------------------------------------ drawing
@@ -44,9 +46,13 @@ def _vec(points: dict, a: str, b: str) -> np.ndarray | None:
 
 
 def _draw_angles(
-    canvas: BGRCanvas, points: dict, kf: KeyFrame, angles: dict, style: Style
+    canvas: BGRCanvas, points: dict, kf: KeyFrame, angles: dict, style: Style, far: bool = False
 ) -> list[str]:
-    """Draw the angle(s) of one key frame; return the lines of text describing them."""
+    """Draw the angle(s) of one key frame; return the lines of text describing them.
+
+    On the leg further from the camera (``far``) the arcs are drawn without their numbers
+    and the text says why: that leg is seen partly hidden and its angles are not measured
+    reliably (the report shows none of them)."""
     side, i = kf.side, kf.frame
     color = SIDE_COLORS[side]
     hip, knee, ankle = (points.get(f"{side}_{p}") for p in ("hip", "knee", "ankle"))
@@ -61,7 +67,7 @@ def _draw_angles(
         if thigh_v is None:
             return
         r = 0.45 * float(np.linalg.norm(thigh_v))
-        text = draw.signed_words(thigh_val, "fwd", "back")
+        text = "" if far else draw.signed_words(thigh_val, "fwd", "back")
         draw.draw_angle(canvas, hip, (0, 1), thigh_v, color, style, text, radius=r)
         where = "ahead of" if thigh_val > 0 else "behind"
         lines.append(
@@ -73,7 +79,7 @@ def _draw_angles(
         if thigh_v is None or shank_v is None:
             return
         r = 0.35 * float(np.linalg.norm(shank_v))
-        text = draw.degrees_text(knee_val)
+        text = "" if far else draw.degrees_text(knee_val)
         draw.draw_angle(canvas, knee, thigh_v, shank_v, color, style, text, radius=r)
         lines.append(f"knee {draw.degrees_text(knee_val)} flexion")
 
@@ -81,7 +87,7 @@ def _draw_angles(
         if shank_v is None:
             return
         r = 0.35 * float(np.linalg.norm(shank_v))
-        text = draw.signed_words(shank_val, "fwd", "back")
+        text = "" if far else draw.signed_words(shank_val, "fwd", "back")
         draw.draw_angle(canvas, ankle, (0, -1), -shank_v, color, style, text, radius=r)
         where = "ahead of" if shank_val > 0 else "behind"
         words = draw.signed_words(shank_val, "ahead of", "behind")
@@ -94,6 +100,8 @@ def _draw_angles(
         knee_flexion()
     else:
         thigh()
+    if far:
+        return [FAR_LEG_LINE]
     return lines
 
 
@@ -183,7 +191,8 @@ def render_key_frame(
     moved = {k: (np.asarray(p, float) - (x0, y0)) * scale for k, p in points.items()}
     picture = BGRCanvas(still[header_h:])
     draw.draw_skeleton(picture, moved, style, near or near_side(direction), emphasis=kf.side)
-    lines = _draw_angles(picture, moved, kf, angles, style)
+    far = near in ("left", "right") and kf.side != near
+    lines = _draw_angles(picture, moved, kf, angles, style, far=far)
     header = still[:header_h]
     header[:] = (32, 32, 32)
     _title(BGRCanvas(header), kf, lines, style)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from runform.findings import KEY_EVENTS, assess_areas
+from runform.findings import KEY_EVENTS, assess_areas, no_finding_summary
 from runform.findings.wording import (
     band_of,
     entry_keys,
@@ -60,10 +60,12 @@ class Still:
     side: str
     event: str
     path: Path
+    far: bool = False  # the leg further from the camera: its angles are not reliable
 
     @property
     def label(self) -> str:
-        return f"{self.side.capitalize()} leg, {STILL_LABELS.get(self.event, self.event)}"
+        leg = f"{self.side.capitalize()} leg" + (" (far from the camera)" if self.far else "")
+        return f"{leg}, {STILL_LABELS.get(self.event, self.event)}"
 
     def read(self) -> bytes:
         return self.path.read_bytes()
@@ -127,6 +129,11 @@ class ReportContent:
     rejected: list[str]
     methods: list[str]
     references: list[tuple[str, str, str]] = field(default_factory=lambda: list(REFERENCES))
+
+    @property
+    def no_finding(self) -> str:
+        """The summary shown when there is no finding (names areas at their range's edge)."""
+        return no_finding_summary(self.areas)
 
 
 def side_text(finding: dict) -> str:
@@ -400,6 +407,8 @@ def build_content(
     ctx = analysis.get("context") or {}
     near = ctx.get("near_side")
     stills, video = collect_media(out_dir, media)
+    if near in ("left", "right"):
+        stills = [replace(s, far=s.side != near) for s in stills]
     progress("report", 0.1, "figures")
     figures = _figures(analysis)
     progress("report", 0.5, "scorecard")
