@@ -15,6 +15,7 @@ import pytest
 
 from runform.errors import InputError
 from runform.findings import (
+    no_finding_summary,
     AREAS,
     FINDING_IDS,
     KEY_EVENTS,
@@ -278,6 +279,30 @@ def test_a_value_just_past_the_error_is_no_finding_and_the_area_says_why():
     assert area["status"] == "no finding"
     assert area["note"].startswith("Just outside the range, by a little more than the "
                                    "measurement error but too little to call a finding")  # fmt: skip
+
+
+def test_no_finding_summary_names_the_areas_at_their_edge_and_the_plan_says_so_too():
+    """ "No finding" must not read as all clear beside a table that says "below": the
+    summary and the maintenance plan name the areas at the edge (the example clip's knee,
+    landing and bounce), and a clean runner's summary names none."""
+    knee = "knee_flexion_stance_peak_deg"
+    doc = make_analysis(
+        {knee: band_low(knee) - CATALOG[knee].measurement_error - 0.2,
+         "thigh_extension_deg": band_low("thigh_extension_deg") - 0.5}
+    )  # fmt: skip
+    assert findings_from_analysis(doc) == []
+    areas = assess_areas(doc)
+    assert {a["area"] for a in areas if a["edge"]} == {"knee_stance", "hip_extension"}
+    text = no_finding_summary(areas)
+    assert text.startswith("Hip extension behind the body and knee bend in stance")
+    assert "sit at or just past the edge of their range" in text
+    clean = no_finding_summary(assess_areas(make_analysis({})))
+    assert clean.startswith("Every area of form that could be measured is within its")
+    from runform.plan import build_plan
+
+    notes = " ".join(build_plan([], {"start": "2025-03-03"}, analysis=doc).notes)
+    assert "Your hip extension behind the body and knee bend in stance" in notes
+    assert "edge" not in " ".join(build_plan([], {"start": "2025-03-03"}).notes)
 
 
 # ----------------------------------------------------------------------------- confidence

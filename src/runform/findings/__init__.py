@@ -86,10 +86,12 @@ def findings_from_analysis(analysis: dict) -> list[dict]:
 def assess_areas(analysis: dict, findings: list[dict] | None = None) -> list[dict]:
     """Status of every area of form: ``"finding"``, ``"no finding"`` or ``"not assessed"``.
 
-    Each item is ``{"area", "title", "status", "finding_ids", "metrics", "note"}``; the note
-    says the finding's title, or the values and range behind "no finding", or why an area
-    could not be assessed. When ``findings`` is given (e.g. read back from a saved
-    ``analysis.json``) the finding statuses follow it.
+    Each item is ``{"area", "title", "status", "finding_ids", "metrics", "note", "edge"}``;
+    the note says the finding's title, or the values and range behind "no finding", or why
+    an area could not be assessed; ``edge`` marks a "no finding" whose value sits at or past
+    its band's edge by too little to call (see :func:`no_finding_summary`). When
+    ``findings`` is given (e.g. read back from a saved ``analysis.json``) the finding
+    statuses follow it.
     """
     _check(analysis)
     outcomes: dict[str, Outcome] = {o.area: o for o in evaluate(analysis)}
@@ -97,12 +99,12 @@ def assess_areas(analysis: dict, findings: list[dict] | None = None) -> list[dic
     out = []
     for area in AREAS:
         outcome = outcomes[area.id]
-        status, note = outcome.status, outcome.note
+        status, note, edge = outcome.status, outcome.note, outcome.edge
         ids = [outcome.finding["id"]] if outcome.finding else []
         if given is not None:
             ids = [i for i in area.finding_ids if i in given]
             if ids:
-                status, note = "finding", "; ".join(given[i]["title"] for i in ids)
+                status, note, edge = "finding", "; ".join(given[i]["title"] for i in ids), False
             elif status == "finding":
                 status, note = "no finding", "No finding recorded for this area."
         out.append(
@@ -113,9 +115,46 @@ def assess_areas(analysis: dict, findings: list[dict] | None = None) -> list[dic
                 "finding_ids": ids,
                 "metrics": list(area.metrics),
                 "note": note,
+                "edge": edge,
             }
         )
     return out
+
+
+def _lower_first(title: str) -> str:
+    return title[:1].lower() + title[1:]
+
+
+def no_finding_summary(areas: list[dict]) -> str:
+    """The summary of a run with no finding, naming the areas at the edge of their range.
+
+    ``areas`` as from :func:`assess_areas`. Without an area at the edge the run is simply
+    within range; with some, the sentence names them so that "no finding" never reads as
+    "all clear" beside a table that says "below" or "above".
+
+    Examples
+    --------
+    >>> no_finding_summary([{"title": "Cadence", "status": "no finding", "edge": False}])
+    'Every area of form that could be measured is within its reference range; nothing stands out enough to work on from this video.'
+    >>> no_finding_summary([{"title": "Trunk lean", "status": "no finding", "edge": True}])[:57]
+    'Trunk lean sits at or just past the edge of its range, by'
+    """
+    edge = [a["title"] for a in areas if a.get("status") == "no finding" and a.get("edge")]
+    if not edge:
+        return (
+            "Every area of form that could be measured is within its reference range; nothing "
+            "stands out enough to work on from this video."
+        )
+    names = [edge[0]] + [_lower_first(t) for t in edge[1:]]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb, its, moves = (
+        ("sits", "its", "it moves") if len(names) == 1 else ("sit", "their", "they move")
+    )
+    return (
+        f"{listed} {verb} at or just past the edge of {its} range, by too little to call a "
+        "finding given what one video can measure. Nothing else stands "
+        f"out. A re-test in a few weeks shows whether {moves}."
+    )
 
 
 __all__ = [
@@ -125,5 +164,6 @@ __all__ = [
     "TITLES",
     "assess_areas",
     "findings_from_analysis",
+    "no_finding_summary",
     "priority",
 ]

@@ -196,6 +196,7 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
                 "no finding",
                 "Just outside the range, by a little more than the measurement error but "
                 f"too little to call a finding: {in_range}.",
+                edge=True,
             )
         if scored.past_edge:
             return Outcome(
@@ -203,6 +204,7 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
                 "no finding",
                 "Close to the edge of the range, too close to call a finding given the "
                 f"measurement error: {in_range}.",
+                edge=True,
             )
         return Outcome(area.id, "no finding", f"Within the reference range: {in_range}.")
     sides = affected_sides(scored.severity)
@@ -327,12 +329,11 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
             if expected
             else (f"range {fmt_band(low, high, 'steps/min')}")
         )
-        status = (
-            "Close to the edge, within measurement error"
-            if severity > 0 or sv.value < edge
-            else "Within range"
+        near_edge = severity > 0 or sv.value < edge
+        status = "Close to the edge, within measurement error" if near_edge else "Within range"
+        return Outcome(
+            area.id, "no finding", f"{status}: cadence {value_text} ({where}).", edge=near_edge
         )
-        return Outcome(area.id, "no finding", f"{status}: cadence {value_text} ({where}).")
     if expected:
         context = (
             f"at {ctx.pace.describe()} runners average about {expected:.0f} steps/min "

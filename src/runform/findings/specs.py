@@ -74,6 +74,8 @@ class Outcome:
     status: str  # "finding" | "no finding" | "not assessed"
     note: str
     finding: dict | None = None
+    #: "no finding" with a value at or past its band's edge, by too little to call
+    edge: bool = False
 
 
 AREAS: tuple[Area, ...] = (

@@ -69,8 +69,7 @@ UPKEEP_REASON = (
     "covers each phase."
 )
 MAINTENANCE_REASON = (
-    "Nothing in your analysis needs specific work: these keep you strong, mobile and "
-    "well-drilled, so your form stays as it is."
+    "Nothing in your analysis needs specific work: these keep you strong, mobile and well-drilled."
 )
 WEEK_THEMES: dict[int, tuple[str, str]] = {
     1: ("Learn", "Low doses: learn each movement and its cues."),

@@ -407,12 +407,7 @@ def write_pdf(
                 )
             )
     else:
-        pdf.para(
-            "No finding. Every area of form that could be measured is within its reference "
-            "range, or too close to its edge to call given the measurement error; nothing "
-            "stands out enough to work on from this video.",
-            style="B",
-        )
+        pdf.para(f"No finding. {content.no_finding}", style="B")
     _areas(pdf, content)
     _findings_detail(pdf, content, finding_stills)
     _scorecard(pdf, content)

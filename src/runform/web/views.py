@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from runform.errors import InputError
+from runform.findings import assess_areas, no_finding_summary
 from runform.findings.wording import fmt_band, fmt_number, is_far, is_reliable, verdict_text
 from runform.service.models import Job
 from runform.web import files
@@ -77,6 +79,14 @@ def job_json(job: Job | None) -> dict | None:
     }
 
 
+def _no_finding_text(doc: dict) -> str:
+    """The report's sentence for a run with no finding (areas at their range's edge named)."""
+    try:
+        return no_finding_summary(assess_areas(doc, []))
+    except InputError:
+        return "The measures below show where each one stands."
+
+
 def result_view(storage, record) -> dict | None:
     """Findings, graded metrics, warnings and the files of a finished analysis."""
     doc = files.read_analysis(storage, record)
@@ -98,10 +108,12 @@ def result_view(storage, record) -> dict | None:
             "verdict": words, "tone": tone,
             "trusted": (metric.get("quality") or {}).get("trusted", True),
         })  # fmt: skip
+    findings = doc.get("findings") or []
     return {
         "doc": doc,
         "summary": doc.get("summary") or {},
-        "findings": doc.get("findings") or [],
+        "findings": findings,
+        "no_finding": "" if findings else _no_finding_text(doc),
         "metrics": metrics,
         "warnings": [w for w in doc.get("warnings") or [] if w.get("level") != "info"],
         "notes": [w for w in doc.get("warnings") or [] if w.get("level") == "info"],
