@@ -15,12 +15,12 @@ import pytest
 
 from runform.errors import InputError
 from runform.findings import (
-    no_finding_summary,
     AREAS,
     FINDING_IDS,
     KEY_EVENTS,
     assess_areas,
     findings_from_analysis,
+    no_finding_summary,
 )
 from runform.findings.pace import (
     REFERENCE_SPEED_MPS,

@@ -145,13 +145,16 @@ def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
     app = make_app(
         tmp_path, smtp_host=host, smtp_port=port, smtp_starttls=False, smtp_user="mailer",
         smtp_password="smtp-secret-xyz", smtp_from="coach-club@example.org",
+        public_url="https://runs.example.org/",
     )  # fmt: skip
     caplog.set_level(logging.DEBUG)
     with TestClient(app) as client:
         sign_up(client, "forgot@e.org")
         client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
+        # a client choosing the Host header must not choose where the mailed link points
         page = client.post("/password/forgot", data={"email": "forgot@e.org",
-                                                     "csrf_token": csrf_of(client, "/password/forgot")})  # fmt: skip
+                                                     "csrf_token": csrf_of(client, "/password/forgot")},
+                           headers={"host": "evil.example"})  # fmt: skip
         assert "Check your e-mail" in page.text
         unknown = client.post("/password/forgot", data={"email": "nobody@e.org",
                                                         "csrf_token": csrf_of(client, "/password/forgot")})  # fmt: skip
@@ -161,6 +164,8 @@ def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
 
     mail = message_from_string(smtp_server.messages[0], policy=policy.default)
     assert mail["To"] == "forgot@e.org" and mail["From"] == "coach-club@example.org"
+    assert "https://runs.example.org/password/reset?token=" in mail.get_content()
+    assert "evil.example" not in mail.get_content()
     token = mail.get_content().split("token=", 1)[1].split()[0]
     assert len(token) > 20
     assert smtp_server.auth and smtp_server.auth[0].startswith("AUTH PLAIN")
@@ -174,11 +179,54 @@ def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
         assert reset.status_code == 200
 
 
+def test_mail_needs_the_public_address_and_a_bad_one_is_refused(tmp_path):
+    from runform.errors import OptionError
+    from runform.service.settings import Settings
+
+    with pytest.raises(OptionError, match="RUNFORM_PUBLIC_URL is not"):
+        Settings.load(tmp_path, env={"RUNFORM_SMTP_HOST": "mail.example.org"})
+    for bad in ("runs.example.org", "ftp://runs.example.org", "https://", "https://a.org/?x=1"):
+        with pytest.raises(OptionError, match="must be the address users open"):
+            Settings.load(tmp_path, env={"RUNFORM_PUBLIC_URL": bad})
+    s = Settings.load(tmp_path, env={"RUNFORM_PUBLIC_URL": "https://club.org/runform/",
+                                     "RUNFORM_TRUSTED_PROXIES": "10.0.0.2"})  # fmt: skip
+    assert (s.public_url, s.trusted_proxies) == ("https://club.org/runform", "10.0.0.2")
+
+
+def test_invitation_and_calendar_links_use_the_public_address(tmp_path):
+    from test_web_course import sign_up_coach
+
+    app = make_app(tmp_path, public_url="https://club.org/runform")
+    with TestClient(app) as client:
+        sign_up_coach(client, "coach@c.org")
+        page = client.post("/coach/invite", data={"csrf_token": csrf_of(client, "/coach")},
+                           headers={"host": "evil.example"})  # fmt: skip
+        assert "https://club.org/runform/invite/" in page.text and "evil.example" not in page.text
+
+
+def test_serve_takes_the_client_address_from_trusted_proxies_only(tmp_path, monkeypatch):
+    """Behind a reverse proxy every client has the proxy's address unless its
+    X-Forwarded-For is believed; then one address's failed sign-ins lock everyone out."""
+    import uvicorn
+
+    from runform.cli import serve as serve_cli
+
+    seen = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(kw))
+    monkeypatch.setenv("RUNFORM_TRUSTED_PROXIES", "10.0.0.2")
+    serve_cli.serve(data_dir=tmp_path / "d", no_worker=True)
+    assert seen[-1]["proxy_headers"] is True and seen[-1]["forwarded_allow_ips"] == "10.0.0.2"
+    monkeypatch.delenv("RUNFORM_TRUSTED_PROXIES")
+    serve_cli.serve(data_dir=tmp_path / "d", no_worker=True)
+    assert seen[-1]["proxy_headers"] is False
+
+
 def test_smtp_settings_come_from_the_environment(tmp_path):
     from runform.errors import OptionError
     from runform.service.settings import Settings
 
     env = {"RUNFORM_SMTP_HOST": "mail.example.org", "RUNFORM_SMTP_PORT": "2525",
+           "RUNFORM_PUBLIC_URL": "https://runs.example.org",
            "RUNFORM_SMTP_USER": "u", "RUNFORM_SMTP_PASSWORD": "p", "RUNFORM_SMTP_FROM": "a@b.c",
            "RUNFORM_SMTP_STARTTLS": "false"}  # fmt: skip
     s = Settings.load(tmp_path, env=env)

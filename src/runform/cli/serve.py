@@ -63,7 +63,12 @@ def serve(
         f"(data in {settings.data_dir}; sign-up {'on' if settings.signup else 'off'}; "
         f"{'no worker here' if no_worker else 'worker included'}; Ctrl-C stops)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    proxies = settings.trusted_proxies
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning",
+        # the client's address from X-Forwarded-For only when it comes from a trusted proxy
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies or "",
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,11 @@ variable                  meaning                                             de
 ``RUNFORM_MAX_UPLOAD_MB`` largest video accepted                              500
 ``RUNFORM_SIGNUP``        ``on``/``off``: anyone may create an account        on
 ``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                off
+``RUNFORM_PUBLIC_URL``    the address users open; links in e-mails, invites   the request's own
+                          and calendars are built from it (required with      address
+                          ``RUNFORM_SMTP_HOST``)
+``RUNFORM_TRUSTED_PROXIES`` addresses of the reverse proxies whose            none
+                          ``X-Forwarded-For`` gives the client's address
 ========================  ==================================================  =====================
 
 The secret key is never logged or printed.
@@ -82,6 +87,24 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str = "runform@localhost"
     smtp_starttls: bool = True
+    #: The address users open (``https://runs.example.org``): links sent out (reset e-mails,
+    #: invitations, calendar links) are built from it, never from the request's ``Host``
+    #: header, which a client chooses. Required when mail goes out.
+    public_url: str | None = None
+    #: Reverse proxies (addresses, comma-separated) trusted to say the client's address in
+    #: ``X-Forwarded-For``; without them every user behind the proxy shares its address and
+    #: the per-address sign-in limit would lock them all out at once.
+    trusted_proxies: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            self.public_url = _public_url(self.public_url)
+        if self.smtp_host and not self.public_url:
+            raise OptionError(
+                "RUNFORM_SMTP_HOST is set but RUNFORM_PUBLIC_URL is not: set it to the address "
+                "users open (e.g. https://runs.example.org), since reset links sent by e-mail "
+                "are built from it and never from the request."
+            )
 
     @property
     def max_upload_bytes(self) -> int:
@@ -162,6 +185,8 @@ class Settings:
             smtp_starttls=_flag("RUNFORM_SMTP_STARTTLS", env["RUNFORM_SMTP_STARTTLS"])
             if env.get("RUNFORM_SMTP_STARTTLS")
             else True,
+            public_url=env.get("RUNFORM_PUBLIC_URL") or None,
+            trusted_proxies=env.get("RUNFORM_TRUSTED_PROXIES") or None,
             data_dir=folder,
             database_url=url,
             secret_key=secret,
@@ -171,6 +196,20 @@ class Settings:
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _public_url(value: str) -> str:
+    """``RUNFORM_PUBLIC_URL`` checked: ``http(s)://host[:port][/path]``, no trailing slash."""
+    from urllib.parse import urlsplit
+
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise OptionError(
+            f"RUNFORM_PUBLIC_URL={value!r} must be the address users open, such as "
+            "https://runs.example.org."
+        )
+    return url
 
 
 def _load_hook(spec: str) -> Callable:

@@ -52,7 +52,7 @@ async def invite(request: Request):
     if not security.csrf_ok(request, form.get("csrf_token")):
         return refuse_form(request)
     _link, token = coaching.invite(request.app.state.service, coach)
-    url = str(request.base_url).rstrip("/") + f"/invite/{token}"
+    url = security.absolute_url(request, f"/invite/{token}")
     rows = coaching.roster(request.app.state.service, coach, date.today())
     return render(request, "coach.html", rows=rows, invite_url=url)
 

@@ -193,7 +193,7 @@ async def calendar_new(request: Request):
     if refused:
         return refused
     token = courses.new_calendar_token(request.app.state.service, course)
-    url = str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
+    url = security.absolute_url(request, f"/calendar/{token}.ics")
     return render(request, "calendar_link.html", url=url)
 
 

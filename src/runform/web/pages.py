@@ -175,7 +175,7 @@ async def forgot(request: Request):
         token = accounts.request_reset(s, email)
     settings = service.settings
     if token:
-        link = f"{request.base_url}password/reset?token={token}"
+        link = security.absolute_url(request, f"/password/reset?token={token}")
         await run_in_threadpool(send_reset, settings, email, link)
     # The same answer whether or not the account exists (no account probing).
     if settings.smtp_host:

@@ -142,6 +142,14 @@ def bearer_user(request: Request) -> User | None:
         return accounts.user_for_api_token(s, token.strip())
 
 
+def absolute_url(request: Request, path: str) -> str:
+    """The full address of ``path`` (``/password/reset?token=...``) for a link that leaves
+    the site (an e-mail, an invitation, a calendar): from ``RUNFORM_PUBLIC_URL`` when set,
+    else from the request (a laptop's own server; the ``Host`` header is the client's)."""
+    base = request.app.state.service.settings.public_url or str(request.base_url)
+    return base.rstrip("/") + path
+
+
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
