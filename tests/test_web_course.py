@@ -120,6 +120,16 @@ def test_mark_done_with_effort_and_note_then_adherence_and_undo(world):
     assert [log.number for log in courses.session_logs(service, course.id)] == [1]
 
 
+def test_deleting_the_analysis_of_a_course_says_the_course_goes_too(world):
+    """Deleting an analysis deletes the course built from it, with the sessions logged;
+    the page said only "Delete this analysis and its files?"."""
+    page = world["owner"].get(f"/analyses/{world['analysis']}").text
+    assert "Delete this analysis and its course" in page
+    assert "deletes the course too, with the sessions you logged" in page
+    coach_view = world["coach"].get(f"/analyses/{world['analysis']}").text
+    assert "Delete this analysis" not in coach_view
+
+
 def test_a_new_profile_rebuilds_the_plan_and_keeps_what_was_done(world):
     owner, service = world["owner"], world["service"]
     user_id = _user_id(service, "owner@c.org")

@@ -117,6 +117,14 @@ def active_course(service, owner_id: uuid.UUID) -> Course | None:
         ).first()
 
 
+def courses_built_from(service, analysis_id: uuid.UUID) -> int:
+    """How many courses were built from this analysis (deleting it deletes them, with the
+    sessions logged in them and the coach's changes)."""
+    with service.db.session() as s:
+        found = s.scalars(select(Course.id).where(Course.analysis_id == analysis_id))
+        return len(list(found))
+
+
 def regenerate(service, course: Course, fields: dict) -> Course:
     """A new profile for the same course: the plan is rebuilt, the start date kept once a
     session is done, and every session already done stays done."""

@@ -297,9 +297,12 @@ def analysis_page(request: Request, analysis_id: str):
     job = service.latest_job(record.id)
     view = result_view(service.storage, record) if job and job.state == DONE else None
     from runform.service import coaching
+    from runform.service.course import courses_built_from
 
+    owner = record.owner_id == user.id
     return render(request, "analysis.html", record=record, job=job_json(job), view=view,
-                  owner=record.owner_id == user.id, comments=coaching.comments(service, record),
+                  owner=owner, comments=coaching.comments(service, record),
+                  course_built=owner and courses_built_from(service, record.id) > 0,
                   values={k: "" if v is None else f"{v:g}" for k, v in record.options.items()
                           if k != "treadmill_speed_mps" and (v is None or isinstance(v, float | int))}
                   | {"treadmill_speed": "" if record.options.get("treadmill_speed_mps") is None
