@@ -380,3 +380,19 @@ def test_cli_serve_starts_migrates_and_prints_the_url(tmp_path):
     assert f"runform is serving at http://127.0.0.1:{port}/" in out
     secret = (data / "secret_key").read_text()
     assert secret not in out + err
+
+
+def test_the_worker_analyses_an_upload_under_the_name_it_was_uploaded_with(tmp_path):
+    """The stored upload is ``video.mp4``; the report and analysis.json must name the
+    runner's own file (they said "video.mp4")."""
+    stored = tmp_path / "input" / "video.mp4"
+    stored.parent.mkdir()
+    stored.write_bytes(b"not really a video")
+    with jobs._named(stored, "Tuesday run.MP4") as named:
+        assert named.name == "Tuesday run.MP4" and named.read_bytes() == stored.read_bytes()
+    assert not named.exists()  # the link goes with its folder; the upload stays
+    assert stored.exists()
+    for name in (None, "", "video.mp4", "run.mov", "../../etc/passwd.mp4"):
+        with jobs._named(stored, name) as named:
+            assert named.parent in (stored.parent, named.parent) and named.suffix == ".mp4"
+            assert named == stored or named.name == "passwd.mp4"

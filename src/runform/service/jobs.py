@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 import threading
 import time
 import uuid
@@ -175,15 +176,34 @@ def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callabl
             **WORKER_PROFILE,
         )
         return
-    analyze_video(
-        video,
-        engine,
-        out_dir=out_dir,
-        progress=progress,
-        capture_fps=options.get("capture_fps"),
-        cache=False,
-        **WORKER_PROFILE,
-    )
+    with _named(video, options.get("video_name")) as named:
+        analyze_video(
+            named,
+            engine,
+            out_dir=out_dir,
+            progress=progress,
+            capture_fps=options.get("capture_fps"),
+            cache=False,
+            **WORKER_PROFILE,
+        )
+
+
+@contextmanager
+def _named(video: Path, name: str | None):
+    """The stored upload under the name it was uploaded with (a link in a temporary
+    folder), so the report and ``analysis.json`` name the runner's file, not ``video.mp4``."""
+    name = Path(name or "").name
+    if not name or name == video.name or Path(name).suffix.lower() != video.suffix.lower():
+        yield video
+        return
+    with tempfile.TemporaryDirectory(prefix="runform-name-") as folder:
+        link = Path(folder) / name
+        try:
+            link.symlink_to(video.resolve())
+        except OSError:  # no symbolic links here: keep the stored name
+            yield video
+            return
+        yield link
 
 
 # ---------------------------------------------------------------------------- progress
@@ -291,8 +311,9 @@ def run_job(service, job_id: uuid.UUID) -> str | None:
             storage.work_dir(output_prefix(analysis_id)) as out,
         ):
             try:
+                options = {**options, "video_name": video_name}
                 if other is not None:
-                    options = {**options, "other_side_path": str(other), "video_name": video_name}
+                    options = {**options, "other_side_path": str(other)}
                 analyze(Path(video), Path(out), options, progress)
                 if options.get("retest_of"):
                     from runform.service.retest import write_comparison
