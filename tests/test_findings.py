@@ -301,8 +301,16 @@ def test_no_finding_summary_names_the_areas_at_their_edge_and_the_plan_says_so_t
     from runform.plan import build_plan
 
     notes = " ".join(build_plan([], {"start": "2025-03-03"}, analysis=doc).notes)
-    assert "Your hip extension behind the body and knee bend in stance" in notes
+    assert "From your analysis: Hip extension behind the body and knee bend in stance" in notes
     assert "edge" not in " ".join(build_plan([], {"start": "2025-03-03"}).notes)
+    # areas that could not be assessed are said, never an all-clear
+    bare = make_analysis({})
+    for metric in ("thigh_extension_deg", "hip_extension_trunk_deg"):
+        bare["metrics"][metric]["quality"]["trusted"] = False
+    text = no_finding_summary(assess_areas(bare))
+    assert text.endswith("Hip extension behind the body could not be assessed from this video.")
+    nothing = [dict(a, status="not assessed") for a in assess_areas(bare)]
+    assert no_finding_summary(nothing).startswith("No area of form could be assessed")
 
 
 # ----------------------------------------------------------------------------- confidence
@@ -342,6 +350,22 @@ def test_a_finding_on_too_few_steps_is_withheld_with_the_reason():
     assert f"only {MIN_FINDING_STEPS - 1} step(s)" in area["note"]
     assert "withheld" in area["note"] and "10 s" in area["note"]
     assert "stiff_landing" in ids(make_analysis({"knee_flexion_stance_peak_deg": 20.0}, n=6))
+
+
+def test_a_cadence_from_too_few_strides_is_withheld_not_a_finding():
+    """A blurred 320 px clip kept two stride times, one spanning a missed contact: the
+    cadence read 123 for a runner at 169 and became a finding and a plan target."""
+    low = {"cadence_spm": 123.0}
+    assert "low_cadence" in ids(make_analysis(low))
+    doc = make_analysis(low)
+    doc["metrics"]["cadence_spm"]["all"]["n"] = 2
+    assert "low_cadence" not in ids(doc)
+    area = next(a for a in assess_areas(doc) if a["area"] == "cadence")
+    assert area["status"] == "not assessed"
+    assert (
+        f"only 2 stride time(s) were measured and a finding needs at least {2 * MIN_FINDING_STEPS}"
+        in area["note"]
+    )
 
 
 def test_an_untrusted_metric_gives_no_finding_and_the_area_is_not_assessed():

@@ -125,12 +125,22 @@ def _lower_first(title: str) -> str:
     return title[:1].lower() + title[1:]
 
 
-def no_finding_summary(areas: list[dict]) -> str:
-    """The summary of a run with no finding, naming the areas at the edge of their range.
+def _listed(titles: list[str]) -> str:
+    names = [titles[0]] + [_lower_first(t) for t in titles[1:]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-    ``areas`` as from :func:`assess_areas`. Without an area at the edge the run is simply
-    within range; with some, the sentence names them so that "no finding" never reads as
-    "all clear" beside a table that says "below" or "above".
+
+#: Areas a single clip never assesses by design (each leg must be filmed near).
+ONE_CLIP_AREAS = ("symmetry",)
+
+
+def no_finding_summary(areas: list[dict]) -> str:
+    """The summary of a run with no finding: what could not be assessed, and the areas at
+    the edge of their range.
+
+    ``areas`` as from :func:`assess_areas`. "No finding" must never read as "all clear":
+    not when areas could not be assessed (a clip too short or too blurred says so first),
+    nor beside a table that says "below" or "above" (those areas are named).
 
     Examples
     --------
@@ -138,22 +148,51 @@ def no_finding_summary(areas: list[dict]) -> str:
     'Every area of form that could be measured is within its reference range; nothing stands out enough to work on from this video.'
     >>> no_finding_summary([{"title": "Trunk lean", "status": "no finding", "edge": True}])[:57]
     'Trunk lean sits at or just past the edge of its range, by'
+    >>> no_finding_summary([{"area": "cadence", "title": "Cadence", "status": "not assessed"}])[:50]
+    'No area of form could be assessed from this video,'
     """
-    edge = [a["title"] for a in areas if a.get("status") == "no finding" and a.get("edge")]
-    if not edge:
+    assessed = [a for a in areas if a.get("status") != "not assessed"]
+    missing = [
+        a["title"]
+        for a in areas
+        if a.get("status") == "not assessed" and a.get("area") not in ONE_CLIP_AREAS
+    ]
+    if not assessed:
         return (
+            "No area of form could be assessed from this video, so this is no clean bill of "
+            "health: the warnings say why; film again as the filming guide says."
+        )
+    edge = [a["title"] for a in assessed if a.get("status") == "no finding" and a.get("edge")]
+    not_assessed = ""
+    if missing:
+        not_assessed = f" {_listed(missing)} could not be assessed from this video."
+    counted = [a for a in assessed if a.get("area") not in ONE_CLIP_AREAS]
+    if len(missing) > len(counted):  # most of it unseen: say that first
+        if len(counted) == 1:
+            state = "sits at or just past the edge of its range" if edge else "is within range"
+            rest = f"{counted[0]['title']} could be, and {state}."
+        else:
+            rest = (
+                f"The {len(counted)} areas that could be are within range or too close to "
+                "their edges to call."
+            )
+        return (
+            "Most of the running form could not be assessed from this video: "
+            f"{_lower_first(_listed(missing))} could not, so this is no clean bill of health "
+            f"(the warnings say why; film again as the filming guide says). {rest}"
+        )
+    if not edge:
+        lead = (
             "Every area of form that could be measured is within its reference range; nothing "
             "stands out enough to work on from this video."
         )
-    names = [edge[0]] + [_lower_first(t) for t in edge[1:]]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    verb, its, moves = (
-        ("sits", "its", "it moves") if len(names) == 1 else ("sit", "their", "they move")
-    )
+        return lead + not_assessed
+    one = len(edge) == 1
+    verb, its, moves = ("sits", "its", "it moves") if one else ("sit", "their", "they move")
     return (
-        f"{listed} {verb} at or just past the edge of {its} range, by too little to call a "
-        "finding given what one video can measure. Nothing else stands "
-        f"out. A re-test in a few weeks shows whether {moves}."
+        f"{_listed(edge)} {verb} at or just past the edge of {its} range, by too little to "
+        "call a finding given what one video can measure. Nothing else stands out. A re-test "
+        f"in a few weeks shows whether {moves}." + not_assessed
     )
 
 

@@ -276,7 +276,7 @@ class Context:
             stats = entry.get("all")
             reliable = self.reliability(metric, "all")[0]
             n_all = int((stats or {}).get("n") or 0)
-            if _usable(stats) and reliable and self._enough_steps(metric, "all", n_all // 2):
+            if _usable(stats) and reliable and self._enough_steps(metric, "all", n_all):
                 n_side = max(1, int(stats.get("n") or 0) // 2)
                 kp = [self.keypoint_confidence.get(s) for s in SIDES]
                 kp_mean = (
@@ -301,12 +301,18 @@ class Context:
         return out
 
     def _enough_steps(self, metric: str, side: str, n: int) -> bool:
-        if metric == "cadence_spm" or n >= MIN_FINDING_STEPS:
+        """Enough steps for a finding: :data:`MIN_FINDING_STEPS` of the leg; a whole-body
+        value (``side`` "all") counts both legs and needs twice as many. Cadence is no
+        exception (from two stride times it read 123 for a runner at 169, one missed contact
+        doubling a stride)."""
+        needed = MIN_FINDING_STEPS if side in SIDES else 2 * MIN_FINDING_STEPS
+        if n >= needed:
             return True
         leg = f"the {side} leg" if side in SIDES else "the clip"
+        what = "stride time(s)" if metric == "cadence_spm" else f"step(s) of {leg}"
         self.withheld[metric] = (
-            f"{self.name(metric)}: withheld, only {n} step(s) of {leg} were measured and a "
-            f"finding needs at least {MIN_FINDING_STEPS} (film at least 10 s of steady running)"
+            f"{self.name(metric)}: withheld, only {n} {what} were measured and a finding "
+            f"needs at least {needed} (film at least 10 s of steady running)"
         )
         return False
 

@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runform.errors import InputError
-from runform.findings import assess_areas
+from runform.findings import assess_areas, no_finding_summary
 from runform.plan.lessons import lessons_for_week
 from runform.plan.library import (
     FINDING_IDS,
@@ -290,23 +290,15 @@ def _retest_session(
     )
 
 
-def _edge_note(analysis: Mapping[str, Any] | None) -> str:
-    """For a maintenance plan: the areas of the analysis at their range's edge, to watch."""
+def _analysis_note(analysis: Mapping[str, Any] | None) -> str:
+    """For a maintenance plan: what the analysis could and could not tell, in the report's
+    words (areas not assessed, areas at their range's edge)."""
     if not analysis:
         return ""
     try:
-        areas = assess_areas(dict(analysis))
+        return " From your analysis: " + no_finding_summary(assess_areas(dict(analysis)))
     except InputError:
         return ""
-    edge = [a["title"].lower() for a in areas if a["status"] == "no finding" and a["edge"]]
-    if not edge:
-        return ""
-    listed = edge[0] if len(edge) == 1 else ", ".join(edge[:-1]) + " and " + edge[-1]
-    moves = "it moves" if len(edge) == 1 else "they move"
-    return (
-        f" Your {listed} sat at or just past the edge of the range, by too little to call a "
-        f"finding from one video: the re-test in week 6 shows whether {moves}."
-    )
 
 
 def _plan_id(focus: Sequence[Focus], profile: Profile, start: Any) -> str:
@@ -396,7 +388,7 @@ def build_plan(
         plan_notes.insert(
             0,
             "No finding needs work, so this is a maintenance plan: balanced strength, "
-            "mobility and drills for every phase of the stride." + _edge_note(analysis),
+            "mobility and drills for every phase of the stride." + _analysis_note(analysis),
         )
     plan_notes.append(SAFETY_NOTE)
 
