@@ -213,6 +213,12 @@ def test_time_base_warning_names_a_capture_rate() -> None:
     much_slower = run.track.replace(time=run.track.time * 8, meta=TrackMeta(fps=7.5))
     assert "--capture-fps 60" in (_time_base_hint(much_slower) or "")
     assert _time_base_hint(run.track) is None  # normal speed: no hint
+    # every stride rejected as implausibly long, no cadence at all: refused with the hint
+    # (it was analysed, every area "not assessed", and the report said all was within range)
+    analysis = analyze_track(slowed)
+    analysis.summary["cadence_spm"] = None
+    with pytest.raises(AnalysisError, match=r"No cadence could be measured.*--capture-fps 60"):
+        _explain_time_base(analysis, slowed)
 
 
 # ---------------------------------------------------------------------------- finding the runner

@@ -429,13 +429,22 @@ def _hint_sentence(track: PoseTrack, cadence: float) -> str:
 
 
 def _explain_time_base(analysis: Analysis, track: PoseTrack) -> None:
-    """Replace the engine's generic time-base warning by one naming a capture rate.
+    """Replace the engine's generic time-base warning by one naming a capture rate; with no
+    cadence at all and legs moving far slower or faster than running, refuse the clip with
+    that sentence (:class:`AnalysisError`) rather than report nothing as a result.
 
     The capture rate is suggested from the legs' rhythm (:func:`scissor_cadence`) when it is
     known: on a mis-timed clip the detected events, and so the engine's cadence, are
     unreliable, while the rhythm of the ankles does not depend on them."""
     cadence = analysis.summary.get("cadence_spm")
-    if cadence is None or HUMAN_CADENCE_SPM[0] <= cadence <= HUMAN_CADENCE_SPM[1]:
+    if cadence is None:
+        # no stride survived: on a slow-motion clip timed at its playback rate every step
+        # is rejected as implausibly long; the legs' rhythm still says so
+        hint = _time_base_hint(track)
+        if hint:
+            raise AnalysisError(f"No cadence could be measured from this clip. {hint}")
+        return
+    if HUMAN_CADENCE_SPM[0] <= cadence <= HUMAN_CADENCE_SPM[1]:
         return
     rhythm = scissor_cadence(track)
     hint = _hint_sentence(track, cadence if rhythm is None else rhythm)
