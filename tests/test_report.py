@@ -382,3 +382,45 @@ def test_two_clips_timeline_and_rejections_keep_to_each_legs_own_clip(monkeypatc
         "left foot at 3.10 s of the left-side clip: contact time 13 ms is implausible",
         "1 more on the far leg of a clip (seen from the other side), whose values are not used",
     ]
+
+
+def test_the_pdf_scorecard_says_the_error_and_the_pace_move_the_html_says(overstrider_report):
+    """The PDF's Data quality says errors are "shown as ± in the scorecard", and a band
+    printed 13–25° came with a source that said 16–28°: the PDF scorecard now carries each
+    value's error and, with the source, how the band was moved to the pace."""
+    doc, _, paths, _ = overstrider_report
+    pypdf = pytest.importorskip("pypdf")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(paths["pdf"]).pages)
+    text = re.sub(r"\s+", " ", text)
+    error = doc["metrics"]["thigh_extension_deg"]["measurement_error"]["left"]
+    assert f"error ±{error:.1f}°" in text
+    moved = [m for m, e in doc["metrics"].items() if (e.get("band") or {}).get("adjusted")]
+    assert moved and text.count("Moved to your pace:") >= 1
+
+
+def test_scorecard_quality_is_not_good_beside_not_reliable_and_notes_read_as_sentences():
+    from runform.report.content import NOT_RELIABLE, _score_rows
+
+    _, doc = synthetic_case("clean")
+    metrics = json.loads(json.dumps(doc["metrics"]))
+    entry = metrics["step_time_ms"]
+    for side in ("left", "right"):
+        entry["reliability"][side] = {"view": "near", "reliable": False, "reason": "test"}
+    rows = {r.metric: r for r in _score_rows(metrics)}
+    assert rows["step_time_ms"].quality == NOT_RELIABLE
+    assert rows["thigh_extension_deg"].quality != NOT_RELIABLE
+    for r in rows.values():  # "speed; Depends …" read as one broken sentence
+        assert not re.search(r"; [A-Z]", r.band_note), r.band_note
+
+
+def test_a_one_sided_band_gauge_spans_the_measurement_error():
+    """186°/s against ≥ 175 and 112 against ≥ 71 were drawn at the same spot, the strip's
+    end; the axis now spans at least four measurement errors."""
+    from runform.report.plots import gauge_figure
+
+    entry = {"unit": "deg/s", "per_side": True, "left": {"median": 186.0},
+             "band": {"low": 175.0, "high": None}, "measurement_error": {"left": 28.0}}  # fmt: skip
+    panel = next(iter(gauge_figure(entry).panels.values()))
+    lo, hi = panel.xlim
+    assert hi - lo >= 4 * 28.0
+    assert (186.0 - lo) / (hi - lo) < 0.5  # near the edge, not at the strip's end

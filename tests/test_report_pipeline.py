@@ -57,9 +57,11 @@ def test_the_report_of_a_fresh_analysis_shows_every_still_written(analysed):
     page = result.outputs["report_html"].read_text(encoding="utf-8")
     gallery = page[page.index('id="media"') : page.index('id="quality"')]
     expected = []
+    near = json.loads(result.outputs["analysis"].read_text())["context"]["near_side"]
     for path in written:
         side, moment = parse_still_filename(path.name)
-        expected.append(f"{side.capitalize()} leg, {STILL_LABELS[moment]}")
+        far = " (far from the camera)" if near in ("left", "right") and side != near else ""
+        expected.append(f"{side.capitalize()} leg{far}, {STILL_LABELS[moment]}")
     assert sorted(labels_in(gallery)) == sorted(expected)
     # each finding shows the moment that shows it best (here peak thigh extension beside
     # the extension finding)

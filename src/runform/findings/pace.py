@@ -48,7 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runform.metrics.catalog import expected_cadence
+from runform.findings.wording import fmt_value
+from runform.metrics.catalog import CATALOG, expected_cadence
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT
 
 #: Speed (m/s) the catalogue's fixed bands are taken to describe: a typical distance pace
@@ -421,7 +422,8 @@ def band_at_pace(
         d = pace.shift(metric)
         low = None if low is None else low + d
         high = None if high is None else high + d
-        how = f"shifted by {d:+.3g}"
+        unit = CATALOG[metric].unit if metric in CATALOG else ""
+        how = f"shifted by {'+' if d >= 0 else ''}{fmt_value(d, unit)}"
     note = (
         f"moved to your pace ({pace.describe()}): the catalogue band describes "
         f"{REFERENCE_SPEED_MPS:g} m/s and is {how}, as the reference runners' values change "

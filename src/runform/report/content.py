@@ -96,6 +96,10 @@ class ScoreRow:
     band: str
     band_source: str
     band_note: str
+    #: the pace adjustment of the band (how it was moved), or ""
+    band_adjusted: str
+    #: the stated measurement error, "±5.5°" (one for all sides) or "L ±8.0°, R ±7.7°"
+    error: str
     graded: bool
     quality: str
     flags: list[str]
@@ -227,6 +231,23 @@ def measured_only(entry: dict) -> dict:
     return out
 
 
+#: The scorecard's quality word when no value of the metric is reliable (each is the far
+#: leg or not measured reliably): "good" beside "not measured reliably" read as a contradiction.
+NOT_RELIABLE = "not reliable"
+
+
+def _capital(text: str | None) -> str:
+    return (text[:1].upper() + text[1:]) if text else ""
+
+
+def _quality_label(entry: dict, sides: tuple[str, ...], level: str) -> str:
+    """The metric's quality level, or :data:`NOT_RELIABLE` when none of its values is."""
+    measured = [side for side in sides if entry.get(side)]
+    if measured and not any(is_reliable(entry, side) for side in measured):
+        return NOT_RELIABLE
+    return level
+
+
 def _score_rows(metrics: dict) -> list[ScoreRow]:
     order = list(CATALOG) + [m for m in metrics if m not in CATALOG]
     rows = []
@@ -256,6 +277,15 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
                 + (f", error ±{fmt_value(error, unit, True)}" if _finite(error) else "")
             )
         band = entry.get("band") or {}
+        shown = {
+            ("both" if side == "all" else side): fmt_value(errors.get(side), unit, True)
+            for side in sides
+            if _finite(errors.get(side)) and entry.get(side) and not is_far(entry, side)
+        }
+        if len(set(shown.values())) == 1:
+            error_text = f"±{next(iter(shown.values()))}"
+        else:
+            error_text = ", ".join(f"{side[0].upper()} ±{v}" for side, v in shown.items())
         if entry.get("expected") is not None:
             spreads.append(f"expected ≈ {fmt_value(entry['expected'], unit, True)} for the speed")
         quality = entry.get("quality") or {}
@@ -278,9 +308,15 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
                 spread="; ".join(spreads),
                 band=band_of(entry) or "no reference band",
                 band_source=band.get("source", ""),
-                band_note="; ".join(x for x in (band.get("adjusted"), band.get("note")) if x),
+                band_note=" ".join(
+                    x if x.endswith(".") else x + "."
+                    for x in (_capital(band.get("adjusted")), band.get("note"))
+                    if x
+                ),
+                band_adjusted=band.get("adjusted") or "",
+                error=error_text,
                 graded=bool(entry.get("graded", True)),
-                quality=quality.get("level", "good"),
+                quality=_quality_label(entry, sides, quality.get("level", "good")),
                 flags=flags,
                 gauge=plots.render(fig) if fig is not None else None,
             )

@@ -303,10 +303,13 @@ def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
             row.cell(text)
         for r in content.scorecard:
             note = ""
-            if r.band_source:
-                if r.band_source not in sources:
-                    sources.append(r.band_source)
-                note = f" [{sources.index(r.band_source) + 1}]"
+            source = r.band_source
+            if r.band_adjusted:  # the band printed is the moved one: say how, beside its source
+                source = f"{source} Moved to your pace: {r.band_adjusted}".strip()
+            if source:
+                if source not in sources:
+                    sources.append(source)
+                note = f" [{sources.index(source) + 1}]"
             row = table.row()
             row.cell(r.name + ("" if r.graded else " (not graded)"))
             marks = {"below": " ▼", "above": " ▲"}
@@ -315,6 +318,7 @@ def _scorecard(pdf: _ReportPDF, content: ReportContent) -> None:
                     f"{'' if side == 'both' else side[0].upper() + ' '}{v}{marks.get(pos, '')}"
                     for side, v, pos in r.values
                 )
+                + (f"\nerror {r.error}" if r.error else "")
             )
             row.cell(r.band + note)
             if r.gauge is not None:

@@ -337,6 +337,10 @@ def timeline_figure(
 # ----------------------------------------------------------------------------- gauges
 
 
+def _finite(x) -> bool:
+    return isinstance(x, int | float) and bool(np.isfinite(x))
+
+
 def gauge_figure(entry: dict) -> Chart | None:
     """A small strip: the band (green if graded, grey if informative) and the value(s).
 
@@ -356,6 +360,19 @@ def gauge_figure(entry: dict) -> Chart | None:
     span = max(hi - lo, 1e-6)
     if low is not None and high is not None:
         span = max(span, high - low)
+    elif low is not None or high is not None:
+        # one edge only: without a scale any value inside would sit at the strip's end
+        # (186 against ≥ 175 drawn where 112 against ≥ 71 was); the axis spans at least
+        # four measurement errors, so a value within its error of the edge looks it
+        errors = [e for e in (entry.get("measurement_error") or {}).values() if _finite(e)]
+        if errors:
+            extra = 4.0 * max(errors) - span
+            if extra > 0:
+                span += extra
+                if low is not None:
+                    hi += extra
+                else:
+                    lo -= extra
     pad = 0.18 * span
     unit = entry.get("unit", "")
     chart = Chart(2.3, 0.42)

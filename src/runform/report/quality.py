@@ -152,6 +152,16 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
     return items, lines
 
 
+def _moved_bands(analysis: dict) -> str:
+    """`` (thigh extension, …)``: the metrics whose band this analysis moved to the pace."""
+    names = [
+        str(entry.get("name", metric)).lower()
+        for metric, entry in (analysis.get("metrics") or {}).items()
+        if (entry.get("band") or {}).get("adjusted")
+    ]
+    return f" ({', '.join(names)})" if names else ""
+
+
 def methods_section(analysis: dict) -> list[str]:
     inp = analysis.get("input") or {}
     opts = analysis.get("options") or {}
@@ -182,15 +192,14 @@ def methods_section(analysis: dict) -> list[str]:
         "arm hidden behind the trunk, keypoint confidence), and only the near leg is judged.",
         "Reference bands are typical ranges from the literature, with their sources in the "
         "scorecard; they are not pass/fail limits. Contact time and other informative metrics "
-        "are reported but not graded (Van Hooren 2024). Bands of speed-dependent metrics (thigh "
-        "speed, swing knee flexion, heel recovery) are moved to the runner's pace: "
-        f"{SPEED_REFERENCE_SOURCE}.",
+        "are reported but not graded (Van Hooren 2024). Bands of speed-dependent metrics"
+        f"{_moved_bands(analysis)} are moved to the runner's pace: {SPEED_REFERENCE_SOURCE}.",
         "Findings: severity is 0 at the band edge and grows linearly with the distance beyond "
         f"it to 1; a finding is listed from severity {MIN_SEVERITY:g}, since smaller distances "
         "are within measurement error. Confidence multiplies the number of steps "
         "(full weight from 8 per side; a finding needs at least 6), the frame rate against what "
         "the metric needs, the keypoint confidence, and a discount when the speed had to be "
-        "estimated from cadence. Findings are ordered by severity × confidence. A left/right "
+        "estimated (from the image or from cadence). Findings are ordered by severity × confidence. A left/right "
         "comparison needs each leg filmed as the near leg, so one clip never names a weaker "
         "side.",
     ]
