@@ -732,3 +732,21 @@ def test_thigh_extension_and_touchdown_are_judged_at_the_runners_pace():
 
     assert any("overstrid" in f or "landing" in f for f in landing(3.0))
     assert not any("overstrid" in f or "landing" in f for f in landing(5.0))
+
+
+def test_the_criteria_table_of_docs_findings_md_is_generated_from_the_declarations(tmp_path):
+    """docs/findings.md said "below 37°", "above 10 % leg" and "below 250°/s" for bands the
+    code placed at 33°, 12.5 % and 220°/s; the table is now rendered from the specs."""
+    from pathlib import Path
+
+    from runform.findings import docs
+
+    path = Path(__file__).resolve().parents[1] / docs.DOC_PATH
+    assert docs.main(["--check", "--path", str(path)]) == 0, "run python -m runform.findings.docs"
+    assert "peak knee flexion in stance below 33.0°" in path.read_text(encoding="utf-8")
+    stale = tmp_path / "findings.md"
+    stale.write_text(f"intro\n{docs.BEGIN}\nold table\n{docs.END}\nrest\n", encoding="utf-8")
+    assert docs.main(["--check", "--path", str(stale)]) == 1
+    assert docs.main(["--path", str(stale)]) == 0
+    assert docs.main(["--check", "--path", str(stale)]) == 0
+    assert stale.read_text(encoding="utf-8").endswith("rest\n")
