@@ -30,7 +30,7 @@ _FUKUCHI = (
     "runners); Hamner & Delp 2013, J Biomech 46:780–787, data via Fox 2024, R Soc Open Sci "
     "11:231909 (nine runners)"
 )
-_HEIDERSCHEIT = "Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296 (45 runners, mean ± 2 SD)"
+_HEIDERSCHEIT = "Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296 (45 runners, mean ± SD)"
 #: Measurement errors: OpenPose 2-D against markers in treadmill running, RMSE after offset
 #: removal: hip 5.0–5.9°, knee 7.5–7.8°, ankle 5.7–5.8° (Van Hooren 2023, SJMSS 33:966).
 #: Quantities without a published video-against-markers figure carry an estimate: thigh
@@ -267,12 +267,13 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             6.0,
             26.0,
-            _HEIDERSCHEIT + ": 17.8 ± 4.0° (3-D)",
-            "On 36 runners the 2-D knee angle at contact reads −2 to +10° (median +4°) from a "
-            "3-D knee angle computed from their markers (−3 to +6°, median +3°, from the "
-            "authors' own on seven of them), and measures −3 to 23° at 2–5 m/s (median 14–16° "
-            "at every speed; docs/references.md). RBDS0041 lands with 6–13° in 3-D too, so "
-            "the lower edge is widened to 6°.",
+            _HEIDERSCHEIT + ": 17.8 ± 4.0° (3-D), so 9.8–25.8° for the mean ± 2 SD",
+            "The lower edge is widened from 9.8° to 6°: on 36 runners the 2-D knee angle at "
+            "contact reads −2 to +10° (median +4°) from a 3-D knee angle computed from their "
+            "markers (−3 to +6°, median +3°, from the authors' own on seven of them), and "
+            "measures −3 to 23° at 2–5 m/s (median 14–16° at every speed; "
+            "docs/references.md); one of the seven shared runners lands with 6–13° in 3-D "
+            "too.",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
@@ -288,10 +289,13 @@ METRICS: tuple[MetricSpec, ...] = (
         band=Band(
             33.0,
             55.0,
-            _HEIDERSCHEIT + ": 46.3 ± 4.5° (3-D); Souza 2016 (well under 45° suggests a stiff "
-            "landing); 36 runners in 2-D: 34–57° at 2–5 m/s, within −3 to +6° (median +2°) "
-            "of a 3-D knee angle from their markers, and up to 6° (median 2°) under the "
-            "authors' own on seven of them (docs/references.md)",
+            _HEIDERSCHEIT + ": 46.3 ± 4.5° (3-D), so 37.3–55.3° for the mean ± 2 SD; Souza "
+            "2016 (well under 45° suggests a stiff landing); 36 runners in 2-D: 34–57° at 2–5 "
+            "m/s, within −3 to +6° (median +2°) of a 3-D knee angle from their markers, and up "
+            "to 6° (median 2°) under the authors' own on seven of them (docs/references.md)",
+            "The lower edge is widened from 37° to 33°, just under the lowest of the 36 "
+            "runners measured in 2-D (34°), since the 2-D angle can read a few degrees under "
+            "a 3-D one.",
         ),
         concern="low",
         needs=("hip", "knee", "ankle"),
