@@ -67,7 +67,8 @@ def test_doses_progress_except_in_the_consolidation_week(extension_plan):
     for ex_id, weeks in table.items():
         build = [weeks[w] for w in sorted(weeks) if w != 4]
         for (s0, a0), (s1, a1) in pairwise(build):
-            assert s1 >= s0 and a1 >= a0, (ex_id, weeks)
+            # sets never fall and the volume grows; a set added comes with fewer repetitions
+            assert s1 >= s0 and s1 * a1 >= s0 * a0, (ex_id, weeks)
         if 3 in weeks and 4 in weeks:
             (s3, a3), (s4, a4) = weeks[3], weeks[4]
             assert s4 <= s3 and a4 <= a3 and s4 * a4 < s3 * a3, (ex_id, weeks)
@@ -81,6 +82,25 @@ def test_doses_progress_except_in_the_consolidation_week(extension_plan):
     week_minutes = {w.number: sum(s.minutes for s in w.sessions) for w in extension_plan.weeks}
     assert week_minutes[1] < week_minutes[2] < week_minutes[3]
     assert week_minutes[4] < week_minutes[3]
+
+
+def test_no_exercise_jumps_in_volume_from_one_building_week_to_the_next():
+    """A coach read calf raises going 2 × 14 → 3 × 16 (+71 %) and leg swings 1 × 11 →
+    2 × 13 (+136 %) in one week: the volume now grows by about the same factor each
+    building week (the library's range spread over four steps), at most 1.6× with rounding."""
+    from runform.plan.library import load_library
+    from runform.plan.progression import week_dose
+
+    for ex_id, exercise in load_library().items():
+        volume = [week_dose(exercise.dose, w).sets * week_dose(exercise.dose, w).amount
+                  for w in range(1, 7)]  # fmt: skip
+        low, high = exercise.dose.amount
+        sets_low, sets_high = exercise.dose.sets
+        assert volume[0] == sets_low * low and volume[5] == sets_high * high, ex_id
+        build = [volume[0], volume[1], volume[2], volume[4], volume[5]]
+        for before, after in pairwise(build):
+            assert before <= after <= 1.6 * before, (ex_id, volume)
+        assert volume[3] < volume[2], (ex_id, volume)  # the consolidation week is lighter
 
 
 def test_every_exercise_says_which_finding_it_serves(extension_plan):

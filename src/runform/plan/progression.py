@@ -1,7 +1,9 @@
 """Progressive overload: the dose of an exercise in a given week, and its time cost.
 
 Each library dose is a range, low end in week 1, high end in the hardest week. A week
-sits at a *fraction* of that range:
+sits at a *fraction* of that range; the week's volume (sets × amount) grows by the same
+factor each building week, so a set added comes with fewer repetitions (3 × 60 m of
+bounds in week 3 after 2 × 65 m):
 
 ====  ==========================  ======================================
 week  fraction                    meaning
@@ -14,7 +16,7 @@ week  fraction                    meaning
 6     1.0 (or 0.5 after switch)   top of the range, then re-test
 ====  ==========================  ======================================
 
-Amounts round to whole repetitions, 5 m, 5 s or 30 s of running, so the seed doses are
+Amounts round to whole repetitions, 5 m, 5 s or 30 s of running (5 s under a minute), so the seed doses are
 met exactly (bounds 50 m in week 1 → 100 m in week 6).
 
 Example
@@ -22,7 +24,7 @@ Example
 >>> from runform.plan.library import load_library
 >>> spec = load_library()["straight_leg_bounds"].dose
 >>> [week_dose(spec, w).amount for w in range(1, 7)]
-[50, 65, 75, 50, 90, 100]
+[50, 65, 60, 50, 75, 100]
 """
 
 from __future__ import annotations
@@ -126,7 +128,14 @@ def week_dose(spec: DoseSpec, week: int, switched: bool = False) -> WeekDose:
         sets, amount = set_low, low
     else:
         sets = _interpolate(set_low, set_high, fraction, 1)
-        amount = _interpolate(low, high, fraction, _ROUNDING[kind])
+        # the week's volume (sets × amount) grows by the same factor each building week,
+        # and the amount per set follows from it: a set added in week 3 comes with fewer
+        # repetitions instead of stacking both (calf raises 2 × 14 → 3 × 16, +71 %, became
+        # 2 × 15 → 3 × 13, +30 %)
+        v_low, v_high = set_low * low, set_high * high
+        volume = v_low * (v_high / v_low) ** fraction if v_low > 0 else fraction * v_high
+        step = _ROUNDING[kind] if not (kind == "duration_s" and high < 60) else 5
+        amount = int(min(max(step * _round_half_up(volume / sets / step), low), high))
     return WeekDose(
         kind=kind,
         sets=sets,
