@@ -84,9 +84,9 @@ WEEK_THEMES: dict[int, tuple[str, str]] = {
 }
 RETEST_STEPS: tuple[str, ...] = (
     "Warm up with about 10 minutes of easy running, then do the warm-up exercises listed.",
-    "Set up the camera exactly as for your first video: side view, square to your running "
-    "line, at hip height, 3–5 m away, landscape, whole body in the frame from head to feet, "
-    "slow motion if your phone has it.",
+    "Set up the camera exactly as for your first video, with the same orientation and frame "
+    "rate (a re-test filmed differently compares less well): side view, square to your "
+    "running line, at hip height, 3–5 m away, whole body in the frame from head to feet.",
     "Use the same shoes, surface and pace as the first video; film 20–30 seconds on a "
     "treadmill, or several passes of at least 6–8 steps outdoors.",
     "Run runform analyze on the new video, then compare the two analyses with "
