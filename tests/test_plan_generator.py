@@ -117,7 +117,7 @@ def test_week_six_ends_with_a_retest(extension_plan):
     last = extension_plan.sessions[-1]
     assert last.kind == "retest" and last.week == 6
     steps = " ".join(last.steps)
-    for words in ("side view", "hip height", "3–5 m", "landscape", "whole body", "slow motion"):
+    for words in ("side view", "hip height", "3–5 m", "same orientation and frame", "whole body"):
         assert words in steps
     assert "runform analyze" in steps
     assert [s for s in extension_plan.sessions if s.kind == "retest"] == [last]
