@@ -256,7 +256,8 @@ def test_calendar_gives_the_reason_once_per_group_in_each_session(plan, tmp_path
     for group in {item.group for item in session.exercises}:
         reason = next(g.reason for g in plan.groups if g.id == group)
         assert first.count(reason) == 1
-    assert "(metronome 177 beats/min)" in first
+    assert "metronome 177 beats/min)" in first
+    assert "rest " in first and " s between sets" in first  # the rest, as in plan.json
 
 
 # ----------------------------------------------------------------------------- re-test

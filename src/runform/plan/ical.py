@@ -40,7 +40,13 @@ def session_description(plan: Plan, session: Session) -> str:
     for n, item in enumerate(session.exercises, start=1):
         extras = [
             text
-            for text in (item.target, item.lead_side and f"{item.lead_side} side first")
+            for text in (
+                item.dose.sets > 1
+                and item.dose.rest_s
+                and f"rest {item.dose.rest_s} s between sets",
+                item.target,
+                item.lead_side and f"{item.lead_side} side first",
+            )
             if text
         ]
         lines.append(
