@@ -78,6 +78,46 @@ def test_missing_file(tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("odd[/dir]/pose.csv", id="closing-tag"),
+        pytest.param("run[1]/pose[left].csv", id="tag-like"),
+        pytest.param("run[bold]/pose.csv", id="style-name"),
+    ],
+)
+def test_error_messages_keep_square_brackets_in_paths(tmp_path: Path, capsys, monkeypatch, name):
+    """A path holding square brackets is printed as given: once it was read as Rich markup
+    ('[/dir]' crashed with MarkupError, '[1]' and '[left]' vanished from the message)."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, name, "--out", "o")
+    assert code == 2
+    message = one_sentence(err)
+    assert message.startswith(f"{name} does not exist"), message
+
+
+def test_written_paths_keep_square_brackets(tmp_path: Path, capsys, monkeypatch):
+    path = runner_csv(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(capsys, str(path), "--out", "run[left]", "--no-report")
+    assert code == 0, err
+    assert "wrote run[left]/analysis.json" in stdout
+
+
+def test_error_messages_keep_square_brackets_in_their_text(tmp_path: Path, capsys, monkeypatch):
+    """The readers' own wording ('not [x, y, score]') survives the printing."""
+    names = ["l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle"]
+    frames = [[[1.0, 2.0, 0.9] for _ in names] for _ in range(10)]
+    frames[3][2] = ["a", "b", 1]
+    (tmp_path / "pose.json").write_text(
+        json.dumps({"keypoint_names": names, "frames": frames, "fps": 30.0})
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "pose.json", "--out", "o")
+    assert code == 2
+    assert "not [x, y, score]" in one_sentence(err)
+
+
+@pytest.mark.parametrize(
     ("content", "expected"),
     [
         pytest.param("lorem ipsum dolor sit amet\nconsectetur, adipiscing\n", "column", id="text"),

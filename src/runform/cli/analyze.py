@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import (
     FilmedSide,
@@ -156,12 +157,16 @@ def analyze(
         print_video_line(result.document.get("video", {}))
         print_summary(result.document)
         for note in result.notes:
-            console.print(f"[yellow]note:[/] {note}")
+            console.print(f"[yellow]note:[/] {escape(note)}")
     for name, path in result.outputs.items():
-        console.print(f"wrote {path}" if quiet else f"[green]wrote[/] {name}: {path}")
+        console.print(
+            f"wrote {escape(str(path))}"
+            if quiet
+            else f"[green]wrote[/] {name}: {escape(str(path))}"
+        )
     if quiet:
         for note in result.notes:
-            console.print(f"note: {note}")
+            console.print(f"note: {escape(note)}")
 
 
 _CACHE_WORDS = {
@@ -179,7 +184,7 @@ def print_video_line(video: dict) -> None:
     rate = f" · {capture:.4g} fps capture" if capture else ""
     console.print(
         f"[bold]video[/] {video.get('width')}x{video.get('height')}{turned} · "
-        f"{video.get('codec')} · {video.get('n_frames')} frames{rate} · "
+        f"{escape(str(video.get('codec')))} · {video.get('n_frames')} frames{rate} · "
         f"{_CACHE_WORDS.get(video.get('pose_cache'), '')}"
     )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import read_analysis_json
 from runform.errors import InputError, OptionError
@@ -121,7 +122,7 @@ def plan_command(
         f"to {plan.end.isoformat()}."
     )
     for path in paths.values():
-        console.print(f"  {path}")
+        console.print(f"  {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import read_analysis_json
 
@@ -96,7 +97,7 @@ def report_command(
     n = len(findings if findings is not None else findings_from_analysis(doc))
     console.print(f"Report with {n} finding{'' if n == 1 else 's'}:")
     for path in paths.values():
-        console.print(f"  {path}", soft_wrap=True, highlight=False)
+        console.print(f"  {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from the other side. Two tables: per-leg metrics, then whole-body metrics.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from runform.cli.common import console
@@ -65,7 +66,8 @@ def _verdicts(entry: dict) -> str:
 
 def _label(m: dict) -> str:
     unit = m.get("unit", "")
-    return f"{m['name']} ({unit})" if unit else m["name"]
+    name = escape(str(m["name"]))
+    return f"{name} ({unit})" if unit else name
 
 
 def _quality(m: dict) -> str:
@@ -118,9 +120,9 @@ def print_summary(doc: dict) -> None:
         measured = f.get("measured_on") or []
         on = f", measured on the {measured[0]} leg" if len(measured) == 1 else ""
         console.print(
-            f"[bold]• {f['title']}[/] ({f.get('severity_label')}, confidence "
+            f"[bold]• {escape(str(f['title']))}[/] ({f.get('severity_label')}, confidence "
             f"{f.get('confidence_label')}{on})"
         )
     for w in doc.get("warnings", []):
         colour = "yellow" if w.get("level") == "warning" else "cyan"
-        console.print(f"[{colour}]{w['level']}:[/] {w['message']}")
+        console.print(f"[{colour}]{w['level']}:[/] {escape(str(w['message']))}")
