@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from runform.cli.common import read_analysis_json
+from runform.cli.report import load_analysis
 from runform.errors import InputError, OptionError
 
 
@@ -112,7 +113,7 @@ def plan_command(
     )
     if start is not None:
         check_start_not_past(profile.start_date())
-    data = read_analysis_json(analysis)
+    data = load_analysis(analysis)
     findings = read_findings(analysis, data)
     plan = build_plan(findings, profile, analysis=data)
     paths = write_plan(plan, out)
