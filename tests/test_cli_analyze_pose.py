@@ -255,3 +255,18 @@ def test_the_console_script_limits_c_heaps_unless_the_operator_did(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert limit_malloc_arenas() is True
+
+
+@pytest.mark.parametrize("below", [False, True], ids=["file", "under-a-file"])
+def test_out_pointing_at_a_file_is_one_sentence(tmp_path: Path, capsys, below: bool):
+    """--out naming an existing file crashed with FileExistsError (NotADirectoryError under a
+    file) after the analysis; it is refused first."""
+    path = runner_csv(tmp_path)
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    out = taken / "sub" if below else taken
+    code, _, err = run_cli(capsys, str(path), "--out", str(out))
+    assert code == 2
+    message = one_sentence(err)
+    assert "not a folder" in message and "--out" in message
+    assert taken.read_text() == "not a folder"

@@ -463,6 +463,17 @@ def test_cli_bad_input_is_one_sentence_and_nonzero(folders, tmp_path, capsys, ba
     assert not (tmp_path / "o" / "compare.json").exists()
 
 
+def test_cli_out_pointing_at_a_file_is_one_sentence(folders, tmp_path, capsys) -> None:
+    """--out naming an existing file crashed with FileExistsError."""
+    taken = tmp_path / "compare"
+    taken.write_text("mine")
+    code = main(["compare", str(folders / "before"), str(folders / "after"), "-o", str(taken)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: --out") and "is a file, not a folder" in err
+    assert taken.read_text() == "mine"
+
+
 def test_load_session_reads_folders_and_files(folders) -> None:
     a = load_session(folders / "before")
     b = load_session(folders / "before" / "analysis.json")

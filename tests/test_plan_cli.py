@@ -242,3 +242,51 @@ def test_an_analysis_that_breaks_the_schema_is_refused(valid, tmp_path, capsys):
     code, _, err = run(["plan", str(path), "--out", str(tmp_path / "out")], capsys)
     assert code == 2
     assert "does not match the runform.analysis/1 schema at steps" in err
+
+
+def test_out_pointing_at_a_file_is_refused(analysis_file, tmp_path, capsys):
+    taken = tmp_path / "plan"
+    taken.write_text("mine")
+    code, _, err = run(["plan", str(analysis_file), "--out", str(taken)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: --out") and "is a file, not a folder" in err
+    assert err.count(". ") == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "words"),
+    [
+        pytest.param("2999-12-31", "is more than a year ahead", id="year-2999"),
+        pytest.param("9999-12-25", "leaves no room for a 6-week plan", id="end-of-calendar"),
+    ],
+)
+def test_a_start_date_far_ahead_is_refused_with_one_sentence(
+    analysis_file, tmp_path, capsys, start, words
+):
+    """--start 9999-12-25 crashed with OverflowError in session_dates; 2999-12-31 (a typo for
+    a date this year, most likely) made a plan for the year 2999."""
+    out = tmp_path / "out"
+    code, _, err = run(["plan", str(analysis_file), "--out", str(out), "--start", start], capsys)
+    assert code == 2
+    assert words in err and start in err
+    assert err.startswith("error:") and err.endswith(".") and "Traceback" not in err
+    assert err.count(". ") == 0
+    assert not out.exists()
+
+
+def test_a_start_up_to_a_year_ahead_is_accepted():
+    from runform.cli.plan import check_start_not_too_far
+    from runform.errors import OptionError
+
+    check_start_not_too_far(date(2026, 3, 3), today=date(2025, 3, 3))  # 365 days
+    with pytest.raises(OptionError, match="2026-03-04 is more than a year ahead"):
+        check_start_not_too_far(date(2026, 3, 4), today=date(2025, 3, 3))
+
+
+def test_the_library_refuses_a_start_with_no_room_for_six_weeks():
+    from runform.errors import OptionError
+    from runform.plan import profile_from_options
+
+    with pytest.raises(OptionError, match="9999-12-25 leaves no room"):
+        profile_from_options(start="9999-12-25")
+    assert profile_from_options(start="2999-12-31").start == date(2999, 12, 31)

@@ -21,6 +21,7 @@ from runform.cli.common import (
     Quiet,
     ReportFlag,
     TreadmillSpeed,
+    check_out_folder,
     console,
     rich_progress,
 )
@@ -115,6 +116,9 @@ def analyze(
             "Give the other side's clip once: as a second VIDEO or with --other-side, not both."
         )
     second = other_video or other_side
+    check_out_folder(out)
+    if cache_dir is not None and not no_cache:
+        check_out_folder(cache_dir, "--cache-dir")
     if second is not None:
         from runform.cli.both_sides import analyze_both_sides
 

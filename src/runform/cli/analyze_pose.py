@@ -17,6 +17,7 @@ from runform.cli.common import (
     Quiet,
     ReportFlag,
     TreadmillSpeed,
+    check_out_folder,
     console,
     rich_progress,
 )
@@ -51,6 +52,7 @@ def analyze_pose(
     options = AnalysisOptions(
         height_cm=height_cm, treadmill_speed_mps=treadmill_speed, filmed_side=filmed_side
     ).validate()
+    check_out_folder(out)
     track = read_pose(path, fps=fps)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from runform.cli.common import OutDir, Quiet
+from runform.cli.common import OutDir, Quiet, check_out_folder
 
 
 def compare_command(
@@ -45,6 +45,7 @@ def compare_command(
     from runform.cli.common import console, err_console, rich_progress
     from runform.compare import write_compare
 
+    check_out_folder(out)
     with rich_progress(not quiet) as progress:
         result = write_compare(before, after, out, video=video, strides=strides, progress=progress)
     summary = result.document["summary"]

@@ -22,6 +22,7 @@ from typing import Any
 
 from runform.errors import OptionError
 from runform.plan.library import BODY_PARTS, EQUIPMENT, LEVELS
+from runform.plan.progression import N_WEEKS
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 5
 MIN_MINUTES, MAX_MINUTES = 15, 120
@@ -177,6 +178,11 @@ def _check_profile(p: Profile) -> None:
         )
     if p.start is not None and not isinstance(p.start, date):
         raise OptionError("The start date must be a date in the form YYYY-MM-DD.")
+    if p.start is not None and p.start > date.max - timedelta(weeks=N_WEEKS):
+        raise OptionError(
+            f"The start date {p.start.isoformat()} leaves no room for a {N_WEEKS}-week plan "
+            f"before the calendar ends on {date.max.isoformat()}; give an earlier date."
+        )
 
 
 def _split_words(values: Iterable[str] | str | None) -> list[str]:
