@@ -270,3 +270,25 @@ def test_out_pointing_at_a_file_is_one_sentence(tmp_path: Path, capsys, below: b
     message = one_sentence(err)
     assert "not a folder" in message and "--out" in message
     assert taken.read_text() == "not a folder"
+
+
+def test_the_summary_names_each_unit_once_and_prints_no_empty_table(tmp_path: Path):
+    """The table said "Vertical oscillation (cm) (cm)" (the name holds its unit), and printed
+    an empty "Whole body" table when no whole-body metric (cadence...) was measured."""
+    from runform.cli.common import console
+    from runform.cli.summary_table import _label, print_summary
+    from runform.pipeline import AnalysisOptions, analyze_track
+
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=8.0, seed=2)
+    doc = analyze_track(run.track, AnalysisOptions(height_cm=178.0)).to_dict()
+    assert _label(doc["metrics"]["vertical_oscillation_cm"]) == "Vertical oscillation (cm)"
+    assert _label(doc["metrics"]["vertical_oscillation_pct"]) == "Vertical oscillation (% leg)"
+    assert _label(doc["metrics"]["cadence_spm"]) == "Cadence (steps/min)"
+    with console.capture() as full:
+        print_summary(doc)
+    assert "Whole body" in full.get() and "Running form, per leg" in full.get()
+    doc["metrics"] = {k: m for k, m in doc["metrics"].items() if m.get("per_side")}
+    with console.capture() as legs_only:
+        print_summary(doc)
+    assert "Whole body" not in legs_only.get()
+    assert "Running form, per leg" in legs_only.get()

@@ -290,3 +290,20 @@ def test_the_library_refuses_a_start_with_no_room_for_six_weeks():
     with pytest.raises(OptionError, match="9999-12-25 leaves no room"):
         profile_from_options(start="9999-12-25")
     assert profile_from_options(start="2999-12-31").start == date(2999, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--sessions-per-week", "1"], "1 session a week is not supported"),
+        (["--avoid-days", "mon,tue,wed,thu,fri,sat", "-s", "2"], "in the 1 day left after"),
+    ],
+)
+def test_a_count_of_one_takes_the_singular(analysis_file, tmp_path, capsys, option, message):
+    """The messages said "1 sessions a week" and "the 1 days left"."""
+    code, _, err = run(
+        ["plan", str(analysis_file), "--out", str(tmp_path / "out"), *option], capsys
+    )
+    assert code == 2
+    assert message in err
+    assert "1 sessions" not in err and "1 days" not in err

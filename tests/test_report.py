@@ -382,3 +382,24 @@ def test_two_clips_timeline_and_rejections_keep_to_each_legs_own_clip(monkeypatc
         "left foot at 3.10 s of the left-side clip: contact time 13 ms is implausible",
         "1 more on the far leg of a clip (seen from the other side), whose values are not used",
     ]
+
+
+def test_the_cleaning_line_counts_one_in_the_singular(overstrider_report):
+    """'1 frames with left/right swapped (1 segments)' read wrong."""
+    from runform.report.quality import quality_section
+
+    doc = dict(overstrider_report[0])
+    doc["cleaning"] = {
+        **(doc.get("cleaning") or {}),
+        "masked_points": 1,
+        "swapped_frames": 1,
+        "swap_segments": 1,
+    }
+    items, _ = quality_section(doc)
+    line = dict(items)["Cleaning"]
+    assert "1 low-confidence point masked" in line
+    assert "1 frame with left/right swapped (1 segment) corrected" in line
+    doc["cleaning"] = {**doc["cleaning"], "swapped_frames": 3, "swap_segments": 2}
+    assert (
+        "3 frames with left/right swapped (2 segments)" in dict(quality_section(doc)[0])["Cleaning"]
+    )

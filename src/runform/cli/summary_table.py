@@ -67,7 +67,9 @@ def _verdicts(entry: dict) -> str:
 def _label(m: dict) -> str:
     unit = m.get("unit", "")
     name = escape(str(m["name"]))
-    return f"{name} ({unit})" if unit else name
+    if not unit or str(m["name"]).endswith(f"({unit})"):  # "Vertical oscillation (cm)"
+        return name
+    return f"{name} ({unit})"
 
 
 def _quality(m: dict) -> str:
@@ -108,14 +110,16 @@ def print_summary(doc: dict) -> None:
             )  # fmt: skip
         else:
             body.add_row(_label(m), _value(m, "all"), _edges(m) or "–", _verdicts(m), _quality(m))
-    console.print(legs)
-    if near:
+    if legs.row_count:
+        console.print(legs)
+    if near and legs.row_count:
         far = "right" if near == "left" else "left"
         console.print(
             f"[dim]far = seen from the other side: the {far} leg was partly hidden, so its "
             f"values are not judged; film the runner's {far} side to measure it.[/]"
         )
-    console.print(body)
+    if body.row_count:  # no whole-body value (no cadence...): no empty table
+        console.print(body)
     for f in doc.get("findings", []) or []:
         measured = f.get("measured_on") or []
         on = f", measured on the {measured[0]} leg" if len(measured) == 1 else ""
