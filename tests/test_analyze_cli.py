@@ -214,3 +214,14 @@ def test_bad_options_exit_2(
     code, _, err = run([str(EXAMPLE), "--out", str(tmp_path), "--no-cache", *option], capsys)
     assert code == 2
     assert_one_clear_sentence(err, *words)
+
+
+def test_out_pointing_at_a_file_is_refused_before_the_pose_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    code, _, err = run([str(EXAMPLE), "--out", str(taken), "--no-cache"], capsys)
+    assert code == 2
+    assert_one_clear_sentence(err, "is a file, not a folder")
+    assert taken.read_text() == "mine"

@@ -78,6 +78,46 @@ def test_missing_file(tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("odd[/dir]/pose.csv", id="closing-tag"),
+        pytest.param("run[1]/pose[left].csv", id="tag-like"),
+        pytest.param("run[bold]/pose.csv", id="style-name"),
+    ],
+)
+def test_error_messages_keep_square_brackets_in_paths(tmp_path: Path, capsys, monkeypatch, name):
+    """A path holding square brackets is printed as given: once it was read as Rich markup
+    ('[/dir]' crashed with MarkupError, '[1]' and '[left]' vanished from the message)."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, name, "--out", "o")
+    assert code == 2
+    message = one_sentence(err)
+    assert message.startswith(f"{name} does not exist"), message
+
+
+def test_written_paths_keep_square_brackets(tmp_path: Path, capsys, monkeypatch):
+    path = runner_csv(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(capsys, str(path), "--out", "run[left]", "--no-report")
+    assert code == 0, err
+    assert "wrote run[left]/analysis.json" in stdout
+
+
+def test_error_messages_keep_square_brackets_in_their_text(tmp_path: Path, capsys, monkeypatch):
+    """The readers' own wording ('not [x, y, score]') survives the printing."""
+    names = ["l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle"]
+    frames = [[[1.0, 2.0, 0.9] for _ in names] for _ in range(10)]
+    frames[3][2] = ["a", "b", 1]
+    (tmp_path / "pose.json").write_text(
+        json.dumps({"keypoint_names": names, "frames": frames, "fps": 30.0})
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "pose.json", "--out", "o")
+    assert code == 2
+    assert "not [x, y, score]" in one_sentence(err)
+
+
+@pytest.mark.parametrize(
     ("content", "expected"),
     [
         pytest.param("lorem ipsum dolor sit amet\nconsectetur, adipiscing\n", "column", id="text"),
@@ -215,3 +255,40 @@ def test_the_console_script_limits_c_heaps_unless_the_operator_did(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert limit_malloc_arenas() is True
+
+
+@pytest.mark.parametrize("below", [False, True], ids=["file", "under-a-file"])
+def test_out_pointing_at_a_file_is_one_sentence(tmp_path: Path, capsys, below: bool):
+    """--out naming an existing file crashed with FileExistsError (NotADirectoryError under a
+    file) after the analysis; it is refused first."""
+    path = runner_csv(tmp_path)
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    out = taken / "sub" if below else taken
+    code, _, err = run_cli(capsys, str(path), "--out", str(out))
+    assert code == 2
+    message = one_sentence(err)
+    assert "not a folder" in message and "--out" in message
+    assert taken.read_text() == "not a folder"
+
+
+def test_the_summary_names_each_unit_once_and_prints_no_empty_table(tmp_path: Path):
+    """The table said "Vertical oscillation (cm) (cm)" (the name holds its unit), and printed
+    an empty "Whole body" table when no whole-body metric (cadence...) was measured."""
+    from runform.cli.common import console
+    from runform.cli.summary_table import _label, print_summary
+    from runform.pipeline import AnalysisOptions, analyze_track
+
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=8.0, seed=2)
+    doc = analyze_track(run.track, AnalysisOptions(height_cm=178.0)).to_dict()
+    assert _label(doc["metrics"]["vertical_oscillation_cm"]) == "Vertical oscillation (cm)"
+    assert _label(doc["metrics"]["vertical_oscillation_pct"]) == "Vertical oscillation (% leg)"
+    assert _label(doc["metrics"]["cadence_spm"]) == "Cadence (steps/min)"
+    with console.capture() as full:
+        print_summary(doc)
+    assert "Whole body" in full.get() and "Running form, per leg" in full.get()
+    doc["metrics"] = {k: m for k, m in doc["metrics"].items() if m.get("per_side")}
+    with console.capture() as legs_only:
+        print_summary(doc)
+    assert "Whole body" not in legs_only.get()
+    assert "Running form, per leg" in legs_only.get()

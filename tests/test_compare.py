@@ -23,7 +23,11 @@ import pytest
 from runform.cli import main
 from runform.compare import compare_analyses, load_session, write_compare
 from runform.compare.change import Timing, bootstrap_se, cadence_se, metric_change, resolution
-from runform.compare.conditions import SPEED_SENSITIVE, TIMING_SENSITIVE
+from runform.compare.conditions import (
+    SPEED_SENSITIVE,
+    TIMING_SENSITIVE,
+    frame_rate_sensitive,
+)
 from runform.compare.findings_diff import diff_findings
 from runform.errors import InputError
 from runform.pipeline import AnalysisOptions, analyze_track
@@ -289,6 +293,40 @@ def test_frame_rate_camera_side_and_setting_differences(runs) -> None:
     assert not any(r["fair"] for r in doc["metrics"])
 
 
+def test_the_same_runner_at_another_frame_rate_shows_no_fair_change() -> None:
+    """The same runner filmed at two frame rates is no change in form. Below 25 fps the
+    coarse sampling and the low-pass (a quarter of the rate) lower vertical oscillation, the
+    shank angle, knee flexion at contact and the peak drive by one to three smallest
+    detectable changes, and those used to be fair "real changes"; at 30 against 120 fps the
+    peak thigh speed (a peak of a derivative) reads lower, so its verdict is withheld too,
+    while angles and cadence stay fair."""
+    _, at_30 = make(BASE, 4, fps=30.0)
+    _, at_15 = make(BASE, 4, fps=15.0)
+    _, at_120 = make(BASE, 4, fps=120.0)
+    doc = compare_analyses(at_30, at_15)
+    assert [w["code"] for w in doc["warnings"]] == ["frame_rate_different"]
+    real = [(r["metric"], r["side"]) for r in doc["metrics"] if r["real_change"]]
+    assert real, "the 15 fps bias should still show as a change, marked not fair"
+    assert [
+        (r["metric"], r["side"]) for r in doc["metrics"] if r["real_change"] and r["fair"]
+    ] == []
+    assert doc["summary"]["fair_real_changes"] == 0
+    for metric in ("vertical_oscillation_pct", "shank_angle_contact_deg", "drive_peak_deg_s"):
+        assert not row(doc, metric, "right" if metric != "vertical_oscillation_pct" else "all")[
+            "fair"
+        ]
+    assert row(doc, "cadence_spm", "all")["fair"] and row(doc, "trunk_lean_deg", "all")["fair"]
+    assert "only cadence and trunk lean" in doc["warnings"][0]["message"]
+
+    doc = compare_analyses(at_30, at_120)
+    drive = row(doc, "drive_peak_deg_s", "right")
+    assert drive["change"] > 0 and not drive["fair"]
+    assert drive["unfair_because"] == ["frame_rate_different"]
+    for metric in ("thigh_extension_deg", "shank_angle_contact_deg", "knee_flexion_contact_deg"):
+        assert row(doc, metric, "right")["fair"]
+    assert row(doc, "vertical_oscillation_pct", "all")["fair"]
+
+
 def test_a_cadence_change_at_the_same_speed_is_not_taken_for_a_speed_change() -> None:
     """Without --treadmill-speed each analysis measures the running speed in the image (the
     stance foot under the hips, leg lengths per second). A runner who retrains to a 18 %
@@ -425,6 +463,17 @@ def test_cli_bad_input_is_one_sentence_and_nonzero(folders, tmp_path, capsys, ba
     assert not (tmp_path / "o" / "compare.json").exists()
 
 
+def test_cli_out_pointing_at_a_file_is_one_sentence(folders, tmp_path, capsys) -> None:
+    """--out naming an existing file crashed with FileExistsError."""
+    taken = tmp_path / "compare"
+    taken.write_text("mine")
+    code = main(["compare", str(folders / "before"), str(folders / "after"), "-o", str(taken)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: --out") and "is a file, not a folder" in err
+    assert taken.read_text() == "mine"
+
+
 def test_load_session_reads_folders_and_files(folders) -> None:
     a = load_session(folders / "before")
     b = load_session(folders / "before" / "analysis.json")
@@ -448,6 +497,10 @@ def test_the_plans_retest_command_works_as_written(folders, tmp_path) -> None:
 def test_timing_sensitive_metrics_are_the_timed_ones() -> None:
     assert {"contact_time_ms", "flight_time_ms", "duty_factor_pct"} <= set(TIMING_SENSITIVE)
     assert "thigh_extension_deg" not in TIMING_SENSITIVE
+    assert "drive_peak_deg_s" in frame_rate_sensitive(30.0, 60.0)
+    assert "thigh_extension_deg" not in frame_rate_sensitive(30.0, 60.0)
+    assert "thigh_extension_deg" in frame_rate_sensitive(30.0, 15.0)
+    assert frame_rate_sensitive(30.0, 32.0) == ()
     assert Path(SCHEMA["$id"]).name == "1"
 
 

@@ -17,7 +17,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "runform"
 #: not import each other (plan, report and render are siblings).
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
-        ("errors", "track", "keypoints", "geometry", "progress", "colours", "keyframes", "units"),
+        (
+            "errors",
+            "track",
+            "keypoints",
+            "geometry",
+            "progress",
+            "colours",
+            "keyframes",
+            "units",
+            "text",
+        ),
         0,
     ),
     "pose": 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
@@ -29,9 +29,13 @@ def plan():
     return build_plan(findings, profile)
 
 
+#: When the test calendar is taken to be made (plan.ics's DTSTAMP).
+STAMP = datetime(2025, 2, 27, 18, 4, 5, tzinfo=UTC)
+
+
 @pytest.fixture(scope="module")
 def written(plan, tmp_path_factory):
-    return write_plan(plan, tmp_path_factory.mktemp("plan") / "nested" / "out")
+    return write_plan(plan, tmp_path_factory.mktemp("plan") / "nested" / "out", stamp=STAMP)
 
 
 def test_write_plan_writes_three_files(written):
@@ -68,9 +72,28 @@ def test_ics_parses_back_with_one_event_per_session_on_the_right_dates(written):
 
 
 def test_ics_is_reproducible_with_stable_uids(plan, written, tmp_path):
-    again = write_plan(plan, tmp_path)
+    again = write_plan(plan, tmp_path, stamp=STAMP)
     assert again["ics"].read_bytes() == written["ics"].read_bytes()
     assert again["json"].read_text() == written["json"].read_text()
+
+
+def test_dtstamp_is_when_the_calendar_was_made_in_utc(plan, written, tmp_path):
+    """RFC 5545: DTSTAMP is when the iCalendar object was created; it was the plan's start
+    date (2025-03-05 00:00), a time in the future when the plan is written."""
+    events = list(icalendar.Calendar.from_ical(written["ics"].read_bytes()).walk("VEVENT"))
+    assert {ev.decoded("DTSTAMP") for ev in events} == {STAMP}
+    assert b"DTSTAMP:20250227T180405Z" in written["ics"].read_bytes()
+    before = datetime.now(UTC).replace(microsecond=0)
+    now = write_plan(plan, tmp_path)  # no stamp: the clock
+    after = datetime.now(UTC)
+    stamps = {
+        ev.decoded("DTSTAMP")
+        for ev in icalendar.Calendar.from_ical(now["ics"].read_bytes()).walk("VEVENT")
+    }
+    assert len(stamps) == 1
+    (stamp,) = stamps
+    assert stamp.utcoffset() == timedelta(0) and before <= stamp <= after
+    assert stamp.date() != plan.start
 
 
 def test_html_is_self_contained_and_complete(plan, written):

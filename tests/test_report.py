@@ -424,3 +424,24 @@ def test_a_one_sided_band_gauge_spans_the_measurement_error():
     lo, hi = panel.xlim
     assert hi - lo >= 4 * 28.0
     assert (186.0 - lo) / (hi - lo) < 0.5  # near the edge, not at the strip's end
+
+
+def test_the_cleaning_line_counts_one_in_the_singular(overstrider_report):
+    """'1 frames with left/right swapped (1 segments)' read wrong."""
+    from runform.report.quality import quality_section
+
+    doc = dict(overstrider_report[0])
+    doc["cleaning"] = {
+        **(doc.get("cleaning") or {}),
+        "masked_points": 1,
+        "swapped_frames": 1,
+        "swap_segments": 1,
+    }
+    items, _ = quality_section(doc)
+    line = dict(items)["Cleaning"]
+    assert "1 low-confidence point masked" in line
+    assert "1 frame with left/right swapped (1 segment) corrected" in line
+    doc["cleaning"] = {**doc["cleaning"], "swapped_frames": 3, "swap_segments": 2}
+    assert (
+        "3 frames with left/right swapped (2 segments)" in dict(quality_section(doc)[0])["Cleaning"]
+    )

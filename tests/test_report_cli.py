@@ -99,3 +99,14 @@ def test_an_analysis_that_breaks_the_schema_is_refused(saved_analysis, tmp_path,
     assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "metrics/trunk_lean_deg/unit" in err
+
+
+def test_out_pointing_at_a_file_is_refused(saved_analysis, tmp_path, capsys):
+    """--out naming an existing file crashed with FileExistsError."""
+    taken = tmp_path / "report"
+    taken.write_text("mine")
+    assert main(["report", str(saved_analysis), "--out", str(taken)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Traceback" not in err
+    assert err.startswith("error: --out") and "is a file, not a folder" in err
+    assert taken.read_text() == "mine"

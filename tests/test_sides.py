@@ -238,3 +238,36 @@ def test_a_left_right_difference_needs_six_steps_a_leg() -> None:
         docs = {"left": doc("left", 219.0, n), "right": doc("right", 299.0, n)}
         row = symmetry({"contact_time_ms": entry}, docs)["contact_time_ms"]
         assert row["real"] is called and (row["steps_se"] is None) is (not called)
+
+
+def test_cli_refuses_a_copy_of_the_first_clip_at_once(tmp_path, capsys, monkeypatch):
+    """``runform analyze same.mp4 copy.mp4`` ran two pose passes (about 45 s) before
+    refusing 'both clips show the same side'; a byte-for-byte copy is refused before any
+    pose, and a different clip of the same size is not taken for one."""
+    import shutil
+
+    import runform.pipeline.video as video
+    from runform.service.testing import tiny_video
+
+    def no_pose(*args, **kwargs):
+        raise AssertionError("the clips were analysed")
+
+    monkeypatch.setattr(video, "analyze_video", no_pose)
+    first = tiny_video(tmp_path / "same.mp4")
+    copy = tmp_path / "copy.mp4"
+    shutil.copyfile(first, copy)
+    code = main(["analyze", str(first), str(copy), "--out", str(tmp_path / "o"), "-q"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "Traceback" not in err
+    assert err == (
+        f"error: {copy} is a byte-for-byte copy of {first}; the second clip must be filmed "
+        "from the runner's other side."
+    )
+    assert not (tmp_path / "o" / "clip-1").exists()
+    from runform.pipeline.both_sides import same_content
+
+    altered = bytearray(first.read_bytes())
+    altered[-1] ^= 0xFF
+    other = tmp_path / "other.mp4"
+    other.write_bytes(bytes(altered))
+    assert same_content(first, copy) and not same_content(first, other)

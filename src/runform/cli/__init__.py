@@ -11,6 +11,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli import analyze, analyze_pose, compare, plan, report, serve, users, worker
 from runform.cli.common import err_console
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except RunformError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")

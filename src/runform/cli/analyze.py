@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import (
     FilmedSide,
@@ -20,6 +21,7 @@ from runform.cli.common import (
     Quiet,
     ReportFlag,
     TreadmillSpeed,
+    check_out_folder,
     console,
     rich_progress,
 )
@@ -114,6 +116,9 @@ def analyze(
             "Give the other side's clip once: as a second VIDEO or with --other-side, not both."
         )
     second = other_video or other_side
+    check_out_folder(out)
+    if cache_dir is not None and not no_cache:
+        check_out_folder(cache_dir, "--cache-dir")
     if second is not None:
         from runform.cli.both_sides import analyze_both_sides
 
@@ -156,12 +161,16 @@ def analyze(
         print_video_line(result.document.get("video", {}))
         print_summary(result.document)
         for note in result.notes:
-            console.print(f"[yellow]note:[/] {note}")
+            console.print(f"[yellow]note:[/] {escape(note)}")
     for name, path in result.outputs.items():
-        console.print(f"wrote {path}" if quiet else f"[green]wrote[/] {name}: {path}")
+        console.print(
+            f"wrote {escape(str(path))}"
+            if quiet
+            else f"[green]wrote[/] {name}: {escape(str(path))}"
+        )
     if quiet:
         for note in result.notes:
-            console.print(f"note: {note}")
+            console.print(f"note: {escape(note)}")
 
 
 _CACHE_WORDS = {
@@ -179,7 +188,7 @@ def print_video_line(video: dict) -> None:
     rate = f" · {capture:.4g} fps capture" if capture else ""
     console.print(
         f"[bold]video[/] {video.get('width')}x{video.get('height')}{turned} · "
-        f"{video.get('codec')} · {video.get('n_frames')} frames{rate} · "
+        f"{escape(str(video.get('codec')))} · {video.get('n_frames')} frames{rate} · "
         f"{_CACHE_WORDS.get(video.get('pose_cache'), '')}"
     )
 

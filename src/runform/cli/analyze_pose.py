@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import (
     FilmedSide,
@@ -16,6 +17,7 @@ from runform.cli.common import (
     Quiet,
     ReportFlag,
     TreadmillSpeed,
+    check_out_folder,
     console,
     rich_progress,
 )
@@ -50,6 +52,7 @@ def analyze_pose(
     options = AnalysisOptions(
         height_cm=height_cm, treadmill_speed_mps=treadmill_speed, filmed_side=filmed_side
     ).validate()
+    check_out_folder(out)
     track = read_pose(path, fps=fps)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -68,7 +71,7 @@ def analyze_pose(
     if not quiet:
         print_summary(doc)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.markup import escape
+
 from runform.cli.common import console, rich_progress
 from runform.pipeline import AnalysisOptions
 
@@ -36,14 +38,18 @@ def analyze_both_sides(
     if not quiet:
         sides = doc["sides"]
         console.print(
-            f"[bold]both sides[/] left leg from {sides['left']['clip']}, right leg from "
-            f"{sides['right']['clip']}"
+            f"[bold]both sides[/] left leg from {escape(str(sides['left']['clip']))}, right leg "
+            f"from {escape(str(sides['right']['clip']))}"
         )
         print_summary(doc)
     for warning in doc.get("warnings") or []:
         if str(warning.get("code", "")).startswith("sides_"):
-            console.print(f"[yellow]warning:[/] {warning['message']}")
+            console.print(f"[yellow]warning:[/] {escape(warning['message'])}")
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
     for name, path in result.outputs.items():
-        console.print(f"wrote {path}" if quiet else f"[green]wrote[/] {name}: {path}")
+        console.print(
+            f"wrote {escape(str(path))}"
+            if quiet
+            else f"[green]wrote[/] {name}: {escape(str(path))}"
+        )

@@ -86,7 +86,7 @@ def rich_progress(enabled: bool = True) -> Iterator:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
-        TextColumn("{task.fields[detail]}"),
+        TextColumn("{task.fields[detail]}", markup=False),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err_console,
@@ -103,6 +103,37 @@ def rich_progress(enabled: bool = True) -> Iterator:
                 progress.update(tasks[stage], completed=100.0 * fraction, detail=detail)
 
         yield callback
+
+
+def check_out_folder(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that is, or lies under, an existing file, before any work.
+
+    The folder itself need not exist (the command creates it); but ``mkdir`` on a path that
+    is a file raised ``FileExistsError`` (and ``NotADirectoryError`` below a file) only after
+    the whole analysis had run.
+
+    Parameters
+    ----------
+    out
+        The output folder given on the command line.
+    option
+        The option's name, for the message.
+
+    Raises
+    ------
+    OptionError
+        One sentence naming the file and what to give instead.
+    """
+    for path in (out, *out.parents):
+        if not path.exists():
+            continue
+        if path.is_dir():
+            return
+        where = "is a file" if path == out else f"is under {path}, which is a file"
+        raise OptionError(
+            f"{option} {out} {where}, not a folder; give a folder for the outputs (it is "
+            "created if it does not exist)."
+        )
 
 
 def read_analysis_json(path: Path) -> dict:
@@ -125,4 +156,11 @@ def read_analysis_json(path: Path) -> dict:
     return data
 
 
-__all__ = ["MofNCompleteColumn", "console", "err_console", "read_analysis_json", "rich_progress"]
+__all__ = [
+    "MofNCompleteColumn",
+    "check_out_folder",
+    "console",
+    "err_console",
+    "read_analysis_json",
+    "rich_progress",
+]

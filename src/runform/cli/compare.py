@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from runform.cli.common import OutDir, Quiet
+from runform.cli.common import OutDir, Quiet, check_out_folder
 
 
 def compare_command(
@@ -44,19 +45,20 @@ def compare_command(
     from runform.cli.common import console, err_console, rich_progress
     from runform.compare import write_compare
 
+    check_out_folder(out)
     with rich_progress(not quiet) as progress:
         result = write_compare(before, after, out, video=video, strides=strides, progress=progress)
     summary = result.document["summary"]
-    console.print(f"[bold]{summary['headline']}[/]", highlight=False)
+    console.print(f"[bold]{escape(summary['headline'])}[/]", highlight=False)
     for line in summary["lines"]:
-        console.print(f"  {line}", highlight=False, soft_wrap=True)
+        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     for warning in result.document["warnings"]:
-        err_console.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(warning['message'])}", highlight=False)
     for note in result.notes:
-        err_console.print(f"note: {note}", highlight=False)
+        err_console.print(f"note: {escape(note)}", highlight=False)
     if not quiet:
         for path in result.paths.values():
-            console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+            console.print(f"wrote {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from runform.cli.common import read_analysis_json
+from runform.cli.common import check_out_folder, read_analysis_json
+from runform.cli.report import load_analysis
 from runform.errors import InputError, OptionError
 
 
@@ -38,6 +40,35 @@ def read_findings(path: Path, data: dict[str, Any] | None = None) -> list[dict[s
             "re-run `runform analyze` to write an analysis.json with findings."
         ) from None
     return list(findings_from_analysis(data))
+
+
+#: How far ahead a plan may start: a plan rests on today's form, and a start years away is
+#: a typo (2999 for 2025) more often than an intention.
+MAX_DAYS_AHEAD = 365
+
+
+def check_start_not_too_far(start: date, today: date | None = None) -> None:
+    """Refuse a first day more than :data:`MAX_DAYS_AHEAD` days after today.
+
+    Parameters
+    ----------
+    start
+        The plan's first day.
+    today
+        Today's date (default: the real today).
+
+    Raises
+    ------
+    OptionError
+        One sentence naming the date and what to give instead.
+    """
+    today = today or date.today()
+    if (start - today).days > MAX_DAYS_AHEAD:
+        raise OptionError(
+            f"The start date {start.isoformat()} is more than a year ahead (today is "
+            f"{today.isoformat()}); a plan rests on today's form, so give a date within the "
+            "next year, or leave out --start to begin next Monday."
+        )
 
 
 def check_start_not_past(start: date, today: date | None = None) -> None:
@@ -85,7 +116,9 @@ def plan_command(
     ] = None,
     start: Annotated[
         str | None,
-        typer.Option(help="First day, YYYY-MM-DD, today or later (default: next Monday)."),
+        typer.Option(
+            help="First day, YYYY-MM-DD, today or up to a year ahead (default: next Monday)."
+        ),
     ] = None,
     spare: Annotated[
         list[str] | None,
@@ -111,7 +144,9 @@ def plan_command(
     )
     if start is not None:
         check_start_not_past(profile.start_date())
-    data = read_analysis_json(analysis)
+        check_start_not_too_far(profile.start_date())
+    check_out_folder(out)
+    data = load_analysis(analysis)
     findings = read_findings(analysis, data)
     plan = build_plan(findings, profile, analysis=data)
     paths = write_plan(plan, out)
@@ -121,7 +156,7 @@ def plan_command(
         f"to {plan.end.isoformat()}."
     )
     for path in paths.values():
-        console.print(f"  {path}")
+        console.print(f"  {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

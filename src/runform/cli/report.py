@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from runform.cli.common import read_analysis_json
+from runform.cli.common import check_out_folder, read_analysis_json
 
 #: ``--single-file``, shared by ``runform analyze`` and ``runform report``.
 SingleFileFlag = Annotated[
@@ -81,6 +82,8 @@ def report_command(
     from runform.findings import findings_from_analysis
     from runform.report import write_report
 
+    if out is not None:
+        check_out_folder(out)
     doc = load_analysis(analysis)
     out_dir = out if out is not None else analysis.resolve().parent
     findings = findings_from_analysis(doc) if recompute_findings else doc.get("findings")
@@ -96,7 +99,7 @@ def report_command(
     n = len(findings if findings is not None else findings_from_analysis(doc))
     console.print(f"Report with {n} finding{'' if n == 1 else 's'}:")
     for path in paths.values():
-        console.print(f"  {path}", soft_wrap=True, highlight=False)
+        console.print(f"  {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

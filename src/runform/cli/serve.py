@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import console
 
@@ -59,8 +60,8 @@ def serve(
     app = create_app(settings)
     shown = f"[{host}]" if ":" in host else host
     console.print(
-        f"runform is serving at [bold]http://{shown}:{port}/[/] "
-        f"(data in {settings.data_dir}; sign-up {'on' if settings.signup else 'off'}; "
+        f"runform is serving at [bold]http://{escape(shown)}:{port}/[/] "
+        f"(data in {escape(str(settings.data_dir))}; sign-up {'on' if settings.signup else 'off'}; "
         f"{'no worker here' if no_worker else 'worker included'}; Ctrl-C stops)"
     )
     proxies = settings.trusted_proxies

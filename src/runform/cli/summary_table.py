@@ -8,6 +8,7 @@ from the other side. Two tables: per-leg metrics, then whole-body metrics.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from runform.cli.common import console
@@ -65,7 +66,10 @@ def _verdicts(entry: dict) -> str:
 
 def _label(m: dict) -> str:
     unit = m.get("unit", "")
-    return f"{m['name']} ({unit})" if unit else m["name"]
+    name = escape(str(m["name"]))
+    if not unit or str(m["name"]).endswith(f"({unit})"):  # "Vertical oscillation (cm)"
+        return name
+    return f"{name} ({unit})"
 
 
 def _quality(m: dict) -> str:
@@ -106,21 +110,23 @@ def print_summary(doc: dict) -> None:
             )  # fmt: skip
         else:
             body.add_row(_label(m), _value(m, "all"), _edges(m) or "–", _verdicts(m), _quality(m))
-    console.print(legs)
-    if near:
+    if legs.row_count:
+        console.print(legs)
+    if near and legs.row_count:
         far = "right" if near == "left" else "left"
         console.print(
             f"[dim]far = seen from the other side: the {far} leg was partly hidden, so its "
             f"values are not judged; film the runner's {far} side to measure it.[/]"
         )
-    console.print(body)
+    if body.row_count:  # no whole-body value (no cadence...): no empty table
+        console.print(body)
     for f in doc.get("findings", []) or []:
         measured = f.get("measured_on") or []
         on = f", measured on the {measured[0]} leg" if len(measured) == 1 else ""
         console.print(
-            f"[bold]• {f['title']}[/] ({f.get('severity_label')}, confidence "
+            f"[bold]• {escape(str(f['title']))}[/] ({f.get('severity_label')}, confidence "
             f"{f.get('confidence_label')}{on})"
         )
     for w in doc.get("warnings", []):
         colour = "yellow" if w.get("level") == "warning" else "cyan"
-        console.print(f"[{colour}]{w['level']}:[/] {w['message']}")
+        console.print(f"[{colour}]{w['level']}:[/] {escape(str(w['message']))}")

@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import console
 from runform.cli.serve import DataDir
@@ -43,7 +44,7 @@ def create(
             user = accounts.create_user(s, email, password, role=role)
     finally:
         db.dispose()
-    console.print(f"created {user.role} {user.email} ({user.id})")
+    console.print(escape(f"created {user.role} {user.email} ({user.id})"))
 
 
 def register(app: typer.Typer) -> None:

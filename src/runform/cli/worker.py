@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runform.cli.common import console
 from runform.cli.serve import DataDir, configure_logging
@@ -57,7 +58,9 @@ def worker(
     if child or (count == 1 and jobs_per_process == 0):
         _consume(settings, jobs_per_process or None)
         return
-    queue_words = "Redis" if settings.queue_url else f"the queue file in {settings.data_dir}"
+    queue_words = (
+        "Redis" if settings.queue_url else f"the queue file in {escape(str(settings.data_dir))}"
+    )
     console.print(
         f"runform worker: {count} process{'es' if count > 1 else ''} taking jobs from "
         f"{queue_words}"

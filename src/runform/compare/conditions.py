@@ -11,7 +11,10 @@ analyses and lists what differs, each item naming the metrics it makes unfair:
   Speed by itself moves cadence, timing, thigh extension, touchdown distance, drive and
   heel recovery (Fukuchi 2017; Clark 2020).
 - **frame rate**: timing is known to about a frame, and the event detector's biases differ
-  between frame rates (``docs/validation.md``).
+  between frame rates (``docs/validation.md``); the peak thigh speed follows the sampling
+  and the low-pass filter, whose cut-off is a quarter of the frame rate below 48 fps
+  (:func:`runform.gait.clean.default_cutoff_hz`); and below :data:`LOW_FPS` nearly every
+  value moves with the frame rate (:func:`frame_rate_sensitive`).
 - **camera side**: the leg nearer the camera changes, and the far leg is measured less well.
 - **treadmill or overground**.
 - **pose model**: two pose models disagree by several degrees on the same clip.
@@ -87,6 +90,64 @@ TIMING_SENSITIVE: tuple[str, ...] = (
     "step_time_ms",
     "stride_time_ms",
 )
+
+#: A frame rate below this (the catalogue's ``good_fps`` for angles) measures more than the
+#: timing differently: the low-pass cut-off (a quarter of the rate, under 6.25 Hz) nears the
+#: running's own harmonics and a frame is a tenth of a stance or more.
+LOW_FPS = 25.0
+
+#: Metrics that move with the frame rate by themselves, beyond :data:`TIMING_SENSITIVE`, at
+#: any two rates: the peak thigh speed, a peak of a derivative, which the sampling and the
+#: frame-rate-dependent low-pass (7.5 Hz at 30 fps, 12 Hz from 48 fps) flatten. The same
+#: synthetic runner (6 px noise, six seeds) read 1.0-1.2 smallest detectable changes lower at
+#: 30 than at 60 or 120 fps, a false real change in 2-5 of 6 pairs; the example clip read
+#: 186 against 242 °/s at 30 and 60 fps (session 22). Angles, heel recovery and vertical
+#: oscillation moved by about 0.2 of their smallest detectable change between 30, 60 and
+#: 120 fps.
+FRAME_RATE_SENSITIVE: tuple[str, ...] = (*TIMING_SENSITIVE, "drive_peak_deg_s")
+
+#: What still compares fairly when a session is below :data:`LOW_FPS`: the synthetic runner
+#: at 15 against 30 fps kept cadence and trunk lean within 0.2 of their smallest detectable
+#: change, where vertical oscillation (1.8-2.0), shank angle (2.8-2.9), knee flexion at
+#: contact and in stance (1.6-1.8), heel recovery (1.2-1.4) and the peak drive (1.2) became
+#: false real changes in every pair, and thigh and hip angles moved by 0.5-0.7 (session 22).
+LOW_FPS_ROBUST: tuple[str, ...] = ("cadence_spm", "trunk_lean_deg")
+
+
+def frame_rate_sensitive(fps_before: float, fps_after: float) -> tuple[str, ...]:
+    """The metrics two sessions filmed at these frame rates do not compare fairly.
+
+    Parameters
+    ----------
+    fps_before, fps_after
+        The two sessions' frame rates (frames per second).
+
+    Returns
+    -------
+    tuple of str
+        Empty when the rates are within :data:`FPS_TOLERANCE` of each other (or unknown);
+        else :data:`FRAME_RATE_SENSITIVE`, and when the slower is below :data:`LOW_FPS`,
+        every catalogue metric but those in :data:`LOW_FPS_ROBUST`.
+
+    Examples
+    --------
+    >>> frame_rate_sensitive(30.0, 31.0)
+    ()
+    >>> "drive_peak_deg_s" in frame_rate_sensitive(30.0, 60.0)
+    True
+    >>> "shank_angle_contact_deg" in frame_rate_sensitive(30.0, 60.0)
+    False
+    >>> sorted(set(CATALOG) - set(frame_rate_sensitive(30.0, 15.0)))
+    ['cadence_spm', 'trunk_lean_deg']
+    """
+    if fps_before <= 0 or fps_after <= 0:
+        return ()
+    if abs(fps_after - fps_before) / min(fps_after, fps_before) <= FPS_TOLERANCE:
+        return ()
+    if min(fps_before, fps_after) < LOW_FPS:
+        return tuple(m for m in CATALOG if m not in LOW_FPS_ROBUST)
+    return FRAME_RATE_SENSITIVE
+
 
 #: Pose sources that name a file format, not the pose model that made the points.
 UNNAMED_POSE_SOURCES = frozenset({"csv", "pose-model", "unknown"})
@@ -239,17 +300,29 @@ def compare_conditions(before: dict, after: dict) -> tuple[list[Condition], dict
     out: list[Condition] = []
     out += _speed_conditions(b, a)
 
-    if b.fps > 0 and a.fps > 0 and abs(a.fps - b.fps) / min(a.fps, b.fps) > FPS_TOLERANCE:
+    unfair_at_rates = frame_rate_sensitive(b.fps, a.fps)
+    if unfair_at_rates:
+        if min(b.fps, a.fps) < LOW_FPS:
+            what = (
+                f"and below {LOW_FPS:g} fps the coarse sampling and smoothing also move "
+                "angles, heel recovery and vertical oscillation, so only cadence and trunk "
+                "lean are a fair comparison"
+            )
+        else:
+            what = (
+                "and the peak thigh speed follows the sampling and smoothing, so timing, "
+                "touchdown and peak drive changes are not a fair comparison; angles and "
+                "cadence are"
+            )
         out.append(
             Condition(
                 "frame_rate_different",
                 "warning",
                 f"The frame rates differ ({b.fps:g} fps before, {a.fps:g} fps after): contact "
                 f"and flight times are timed to about one frame ({1000 / b.fps:.0f} against "
-                f"{1000 / a.fps:.0f} ms) and the event detector's biases differ between frame "
-                "rates (docs/validation.md), so timing and touchdown changes are not a fair "
-                "comparison; angles and cadence are. Film the re-test at the same frame rate.",
-                TIMING_SENSITIVE,
+                f"{1000 / a.fps:.0f} ms), the event detector's biases differ between frame "
+                f"rates (docs/validation.md), {what}. Film the re-test at the same frame rate.",
+                unfair_at_rates,
             )
         )
     if b.facing and a.facing and b.facing != a.facing:

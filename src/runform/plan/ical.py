@@ -3,8 +3,9 @@
 All-day events need no time zone and import cleanly into Google, Apple and Outlook
 calendars. UIDs are built from the plan id and the session number, so writing the same
 plan again gives the same UIDs (re-importing updates events instead of duplicating them).
-``DTSTAMP`` is derived from the start date rather than the clock, keeping the file
-byte-for-byte reproducible.
+``DTSTAMP`` is, as RFC 5545 (3.8.7.2) has it for a published calendar, when the file was
+made: the time of writing in UTC, or the ``stamp`` given, which keeps a file byte-for-byte
+reproducible (two writes with the same stamp are identical).
 
 Example
 -------
@@ -12,11 +13,13 @@ Example
 >>> plan = build_plan([], {"start": "2025-03-03"})
 >>> plan_to_ics(plan).count(b"BEGIN:VEVENT")
 18
+>>> b"DTSTAMP:20250228T091500Z" in plan_to_ics(plan, stamp=datetime(2025, 2, 28, 9, 15, tzinfo=UTC))
+True
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -74,8 +77,49 @@ def session_description(plan: Plan, session: Session) -> str:
     return "\n".join(lines)
 
 
-def plan_to_ics(plan: Plan) -> bytes:
-    """Serialise the plan as an iCalendar document."""
+def ics_stamp(stamp: datetime | None = None) -> datetime:
+    """The ``DTSTAMP`` of a calendar written now (or at ``stamp``): UTC, whole seconds.
+
+    Parameters
+    ----------
+    stamp
+        When the calendar is taken to be made; a naive time is read as UTC. ``None``: now.
+
+    Returns
+    -------
+    datetime
+        Timezone-aware, in UTC, without microseconds.
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> ics_stamp(datetime(2025, 3, 1, 10, 30, 5, 999, tzinfo=timezone(timedelta(hours=1))))
+    datetime.datetime(2025, 3, 1, 9, 30, 5, tzinfo=datetime.timezone.utc)
+    """
+    if stamp is None:
+        stamp = datetime.now(UTC)
+    elif stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC).replace(microsecond=0)
+
+
+def plan_to_ics(plan: Plan, stamp: datetime | None = None) -> bytes:
+    """Serialise the plan as an iCalendar document.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    stamp
+        When the calendar is made, for every event's ``DTSTAMP`` (RFC 5545: the time the
+        iCalendar object was created, in UTC); default now (:func:`ics_stamp`). Pass a fixed
+        time for a reproducible file.
+
+    Returns
+    -------
+    bytes
+        The ``.ics`` document.
+    """
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -83,7 +127,7 @@ def plan_to_ics(plan: Plan) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", "runform 6-week plan")
     cal.add("x-wr-caldesc", "Running-form exercises, drills and stretches from runform.")
-    stamp = datetime.combine(plan.start, time(0, 0), tzinfo=UTC)
+    stamp = ics_stamp(stamp)
     for session in plan.sessions:
         event = Event()
         event.add("uid", session_uid(plan, session))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from runform.errors import InputError
@@ -13,8 +14,20 @@ from runform.plan.model import Plan
 FILE_NAMES = {"html": "plan.html", "ics": "plan.ics", "json": "plan.json"}
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
+def write_plan(
+    plan: Plan, out_dir: str | Path, *, stamp: datetime | None = None
+) -> dict[str, Path]:
     """Write the plan's three files into ``out_dir`` (created if needed).
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    out_dir
+        The folder.
+    stamp
+        When the calendar is made (``plan.ics``'s ``DTSTAMP``); default now, in UTC. Give a
+        fixed time for files identical byte for byte.
 
     Returns
     -------
@@ -33,7 +46,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
         paths["json"].write_text(
             json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        paths["ics"].write_bytes(plan_to_ics(plan))
+        paths["ics"].write_bytes(plan_to_ics(plan, stamp=stamp))
         paths["html"].write_text(render_html(plan), encoding="utf-8")
     except OSError as exc:
         raise InputError(

@@ -22,6 +22,8 @@ from typing import Any
 
 from runform.errors import OptionError
 from runform.plan.library import BODY_PARTS, EQUIPMENT, LEVELS
+from runform.plan.progression import N_WEEKS
+from runform.text import counted
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 5
 MIN_MINUTES, MAX_MINUTES = 15, 120
@@ -148,7 +150,7 @@ def _check_profile(p: Profile) -> None:
         MIN_SESSIONS <= p.sessions_per_week <= MAX_SESSIONS
     ):
         raise OptionError(
-            f"{p.sessions_per_week} sessions a week is not supported; choose "
+            f"{counted(p.sessions_per_week, 'session')} a week is not supported; choose "
             f"{MIN_SESSIONS} to {MAX_SESSIONS} so there are rest days between sessions."
         )
     if not isinstance(p.minutes, int) or not (MIN_MINUTES <= p.minutes <= MAX_MINUTES):
@@ -172,11 +174,17 @@ def _check_profile(p: Profile) -> None:
     free_days = 7 - len(set(p.avoid_days))
     if p.sessions_per_week > free_days:
         raise OptionError(
-            f"{p.sessions_per_week} sessions a week do not fit in the {free_days} days left "
-            "after the days to avoid; avoid fewer days or plan fewer sessions."
+            f"{p.sessions_per_week} sessions a week do not fit in the "
+            f"{counted(free_days, 'day', 'days')} left after the days to avoid; avoid fewer "
+            "days or plan fewer sessions."
         )
     if p.start is not None and not isinstance(p.start, date):
         raise OptionError("The start date must be a date in the form YYYY-MM-DD.")
+    if p.start is not None and p.start > date.max - timedelta(weeks=N_WEEKS):
+        raise OptionError(
+            f"The start date {p.start.isoformat()} leaves no room for a {N_WEEKS}-week plan "
+            f"before the calendar ends on {date.max.isoformat()}; give an earlier date."
+        )
 
 
 def _split_words(values: Iterable[str] | str | None) -> list[str]:

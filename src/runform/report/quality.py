@@ -12,6 +12,7 @@ from pathlib import Path
 from runform.findings.pace import SPEED_REFERENCE_SOURCE, pace_from_analysis
 from runform.findings.scoring import MIN_SEVERITY
 from runform.gait.types import CUT_BY_CLIP_EDGE
+from runform.text import counted
 
 #: Rejected steps listed one by one under Data quality (the rest are counted).
 MAX_REJECTED_LINES = 30
@@ -120,10 +121,10 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
         )
     )
     clean_bits = [
-        f"{cleaning.get('masked_points', 0)} low-confidence points masked",
+        f"{counted(cleaning.get('masked_points', 0), 'low-confidence point')} masked",
         f"{cleaning.get('filled_points', 0)} filled",
-        f"{cleaning.get('swapped_frames', 0)} frames with left/right swapped "
-        f"({cleaning.get('swap_segments', 0)} segments) corrected",
+        f"{counted(cleaning.get('swapped_frames', 0), 'frame')} with left/right swapped "
+        f"({counted(cleaning.get('swap_segments', 0), 'segment')}) corrected",
     ]
     if cleaning.get("cutoff_hz"):
         clean_bits.append(f"low-pass at {cleaning['cutoff_hz']:.1f} Hz")
