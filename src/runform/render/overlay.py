@@ -23,6 +23,9 @@ from runform.track import PoseTrack
 #: How long (on screen) an event marker stays visible while it fades.
 FLASH_SECONDS = 0.6
 
+#: Opacity of the far leg's angle labels on the runner (its angles are never measured).
+FAR_LABEL_OPACITY = 0.65
+
 
 def near_side(direction: int) -> str:
     """The leg nearer the camera: a runner moving toward image right shows their right side."""
@@ -213,11 +216,13 @@ class Overlay:
         rows = [[("", grey), ("thigh", grey), ("knee", grey)]]
         for side in (self.near, "right" if self.near == "left" else "left"):
             where = "near" if side == self.near else "far"
+            # the far leg's angles are seen partly hidden and never measured: greyed
+            value = SIDE_COLORS[side] if side == self.near else grey
             rows.append(
                 [
                     (f"{side.upper()} ({where})", SIDE_COLORS[side]),
-                    (draw.signed_words(pose.thigh[side], "fwd", "back"), SIDE_COLORS[side]),
-                    (draw.degrees_text(pose.knee[side]), SIDE_COLORS[side]),
+                    (draw.signed_words(pose.thigh[side], "fwd", "back"), value),
+                    (draw.degrees_text(pose.knee[side]), value),
                 ]
             )
         rows.append(
@@ -254,8 +259,9 @@ class Overlay:
             knee = "knee " + draw.degrees_text(pose.knee[side])
             # near-leg labels start behind the runner, far-leg labels in front
             prefer = behind if side == self.near else -behind
-            labels.append((f"{side}_hip", pts.get(f"{side}_hip"), thigh, color, prefer, 1.0))
-            labels.append((f"{side}_knee", pts.get(f"{side}_knee"), knee, color, prefer, 1.0))
+            fade = 1.0 if side == self.near else FAR_LABEL_OPACITY
+            labels.append((f"{side}_hip", pts.get(f"{side}_hip"), thigh, color, prefer, fade))
+            labels.append((f"{side}_knee", pts.get(f"{side}_knee"), knee, color, prefer, fade))
         for key, p, text, color, prefer, opacity in labels:
             if p is None or not math.isfinite(p[0] + p[1]) or text.endswith("–"):
                 continue
