@@ -4,7 +4,8 @@
 - :func:`runform.pipeline.video.analyze_video`: video → pose → analysis → outputs.
 """
 
-from runform.pipeline.track import AnalysisOptions, analyze_track, validate_track
+from runform.pipeline.track import AnalysisOptions, analyze_track
+from runform.pipeline.track_checks import validate_track
 
 __all__ = ["AnalysisOptions", "analyze_track", "validate_track"]
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from runform.analysis import Analysis, Warning_
-from runform.errors import AnalysisError, InputError, OptionError
+from runform.errors import AnalysisError, OptionError
 from runform.findings.pace import metric_band, pace_from_analysis
 from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
@@ -33,6 +33,7 @@ from runform.metrics.event_timing import event_timing_error_ms
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
 from runform.pipeline.near_side import NearSide, decide_near_side
+from runform.pipeline.track_checks import validate_track
 from runform.progress import ProgressLike, ensure_progress
 from runform.track import PoseTrack
 
@@ -89,28 +90,6 @@ class AnalysisOptions:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def validate_track(track: PoseTrack) -> None:
-    """Raise a clear :class:`InputError` when a track cannot be analysed at all."""
-    missing = [k for k in required_keypoints() if not track.has(k)]
-    if missing:
-        raise InputError(
-            f"The pose track lacks required keypoints: {', '.join(missing)}. runform needs both "
-            "hips, knees and ankles (heels and toes improve event timing); check the column names "
-            "follow the BlazePose vocabulary, e.g. left_knee_x."
-        )
-    if track.n_frames < 10:
-        raise InputError(
-            f"The pose track has only {track.n_frames} frames; record at least 5 seconds of running."
-        )
-    dt = np.diff(track.time)
-    if not np.all(np.isfinite(track.time)) or np.any(dt <= 0):
-        bad = int(np.flatnonzero(~(dt > 0))[0]) + 1 if np.any(~(dt > 0)) else 0
-        raise InputError(
-            f"Time does not increase at frame {bad}; fix the time column or pass --fps to "
-            "rebuild time from the frame rate."
-        )
 
 
 def _confidence(track: PoseTrack) -> dict[str, float]:

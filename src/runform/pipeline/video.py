@@ -36,6 +36,7 @@ from runform.analysis import Analysis, Warning_
 from runform.errors import AnalysisError, OptionError, RunformError
 from runform.pipeline.document import analysis_document
 from runform.pipeline.track import HUMAN_CADENCE_SPM, AnalysisOptions, analyze_track
+from runform.pipeline.track_checks import check_upright
 from runform.pose.assessment import assess_runner
 from runform.pose.backends import PoseBackend
 from runform.pose.estimate import estimate_pose
@@ -238,6 +239,7 @@ def _analyze_pose(
         outputs["pose"] = out / "pose.csv"
         write_pose_csv(track, outputs["pose"])
 
+    check_upright(track)  # a sideways clip would otherwise be judged as badly framed
     assessment = assess_runner(track)
     try:
         analysis = analyze_track(track, opts, progress=report)

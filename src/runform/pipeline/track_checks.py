@@ -1,0 +1,156 @@
+"""Can this pose track be analysed at all? Checks run before the engine touches it.
+
+:func:`validate_track` refuses, with one sentence saying what is wrong and what to do, a
+track that lacks the leg keypoints, is too short, has broken time, or shows a runner who is
+not upright in the picture (:func:`body_axis_angle`): a video filmed sideways or with a wrong
+rotation tag, or a pose file whose y axis points up. Anything it lets through is analysed;
+anything it refuses would have given numbers that look real and are not.
+
+Examples
+--------
+>>> from runform.synthetic import synthetic_runner
+>>> track = synthetic_runner(fps=60, duration_s=3, seed=1).track
+>>> validate_track(track)            # an upright runner passes
+>>> round(body_axis_angle(track))    # ankles → shoulders, degrees from straight up
+12
+>>> flipped = track.replace(xy=track.xy * [1.0, -1.0])   # y pointing up: upside down
+>>> round(body_axis_angle(flipped))
+168
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from runform.errors import InputError
+from runform.keypoints import required_keypoints
+from runform.track import PoseTrack
+
+#: Fewer frames than this cannot hold a step.
+MIN_FRAMES = 10
+#: Body axis further than this from straight up (degrees): the runner is not upright. A
+#: runner leaning forward hard tilts it by 25–30° (trunk lean plus legs behind the hips),
+#: a sprint start by about 45°; a body on its side is at 90°, upside down at 180°.
+MAX_BODY_TILT_DEG = 60.0
+#: Beyond this the body is upside down rather than on its side.
+UPSIDE_DOWN_DEG = 120.0
+#: Frames with the body axis measured below which the axis is not judged.
+MIN_AXIS_FRAMES = 5
+
+
+def validate_track(track: PoseTrack) -> None:
+    """Raise a clear :class:`InputError` when a track cannot be analysed at all.
+
+    Raises
+    ------
+    InputError
+        Required keypoints missing, fewer than :data:`MIN_FRAMES` frames, time that does not
+        increase, or a runner who is not upright (:func:`check_upright`).
+    """
+    missing = [k for k in required_keypoints() if not track.has(k)]
+    if missing:
+        raise InputError(
+            f"The pose track lacks required keypoints: {', '.join(missing)}. runform needs both "
+            "hips, knees and ankles (heels and toes improve event timing); check the column names "
+            "follow the BlazePose vocabulary, e.g. left_knee_x."
+        )
+    if track.n_frames < MIN_FRAMES:
+        raise InputError(
+            f"The pose track has only {track.n_frames} frames; record at least 5 seconds of running."
+        )
+    dt = np.diff(track.time)
+    if not np.all(np.isfinite(track.time)) or np.any(dt <= 0):
+        bad = int(np.flatnonzero(~(dt > 0))[0]) + 1 if np.any(~(dt > 0)) else 0
+        raise InputError(
+            f"Time does not increase at frame {bad}; fix the time column or pass --fps to "
+            "rebuild time from the frame rate."
+        )
+    check_upright(track)
+
+
+def _midpoint(track: PoseTrack, part: str) -> np.ndarray | None:
+    """``(T, 2)`` mean of the left and right ``part`` where either is found, else ``None``."""
+    names = [f"{side}_{part}" for side in ("left", "right") if track.has(f"{side}_{part}")]
+    if not names:
+        return None
+    points = np.stack([track.point(n) for n in names])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with neither side
+        return np.nanmean(points, axis=0)
+
+
+def body_axis_angle(track: PoseTrack) -> float:
+    """How far the body axis is from straight up in the picture, in degrees (0–180).
+
+    The axis runs from the middle of the ankles to the middle of the shoulders (to the
+    middle of the hips when the track has no shoulders); its direction is the median over
+    frames of the per-frame unit vectors, so a few wrong frames do not move it. With y
+    pointing down (image rows), an upright runner is at about 5–20° (trunk lean, legs
+    behind the hips), one lying on their side at about 90° and one upside down (a y axis
+    pointing up) at about 180°. ``NaN`` with fewer than :data:`MIN_AXIS_FRAMES` frames
+    where it can be measured.
+    """
+    ankles = _midpoint(track, "ankle")
+    top = _midpoint(track, "shoulder")
+    if top is None or np.isfinite(top).all(axis=1).sum() < MIN_AXIS_FRAMES:
+        top = _midpoint(track, "hip")
+    if ankles is None or top is None:
+        return math.nan
+    axis = top - ankles
+    length = np.hypot(axis[:, 0], axis[:, 1])
+    ok = np.isfinite(length) & (length > 0)
+    if ok.sum() < MIN_AXIS_FRAMES:
+        return math.nan
+    unit = np.median(axis[ok] / length[ok, None], axis=0)
+    return float(np.degrees(np.arctan2(abs(unit[0]), -unit[1])))
+
+
+def _from_video(track: PoseTrack) -> bool:
+    """Whether the track was estimated from a video by runform (not read from a pose file)."""
+    return "video" in (track.meta.extra or {})
+
+
+def check_upright(track: PoseTrack) -> None:
+    """Refuse a runner lying on their side or upside down in the picture.
+
+    Raises
+    ------
+    InputError
+        :func:`body_axis_angle` is above :data:`MAX_BODY_TILT_DEG`: the video was filmed
+        or stored rotated, or the pose file's y axis points up.
+    """
+    angle = body_axis_angle(track)
+    if not math.isfinite(angle) or angle <= MAX_BODY_TILT_DEG:
+        return
+    upside_down = angle > UPSIDE_DOWN_DEG
+    pose_word = "upside down" if upside_down else "lying on their side"
+    seen = f"the body's axis, ankles to shoulders, is {angle:.0f}° from upright"
+    if _from_video(track):
+        raise InputError(
+            f"The runner is {pose_word} in the video ({seen}); rotate the video so the runner "
+            "stands upright (its rotation tag may be wrong, e.g. a phone that thought it was "
+            "held sideways) and analyse it again."
+        )
+    extra = track.meta.extra or {}
+    if upside_down and str(extra.get("units_from", "")).startswith("vertical extent"):
+        # a TRC whose header gave metric units the numbers' size contradicted
+        raise InputError(
+            f"The runner is upside down in the pose file ({seen}), so its y axis points up, but "
+            f"the TRC was read in pixels with y down ({extra.get('units_from')}); set the "
+            "header's Units to the units its numbers are in (m, cm or mm) so it is read with "
+            "y up, and run again."
+        )
+    if upside_down:
+        raise InputError(
+            f"The runner is upside down in the pose file ({seen}), so its y axis points up; "
+            "runform needs image coordinates with y pointing down (image rows), so flip y "
+            "(y → −y, or height − y) or export the pose in pixels with y down, and run again."
+        )
+    raise InputError(
+        f"The runner is lying on their side in the pose file ({seen}); runform needs x "
+        "horizontal and y pointing down with the runner upright, so rotate the video the pose "
+        "was made from until the runner stands upright and make the pose again."
+    )

@@ -1,0 +1,92 @@
+"""Tracks the engine must refuse before measuring anything (``runform.pipeline.track_checks``):
+each gives one sentence saying what is wrong and what to do, never numbers that look real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runform.errors import InputError
+from runform.pipeline import analyze_track
+from runform.pipeline.track_checks import MAX_BODY_TILT_DEG, body_axis_angle, validate_track
+from runform.pose.readers import read_pose, write_pose_csv
+from runform.synthetic import RunnerSpec, synthetic_runner
+from runform.track import PoseTrack
+from test_cli_analyze_pose import one_sentence, run_cli
+
+
+def runner(lean: float = 5.0, facing: str = "left", fps: float = 60.0) -> PoseTrack:
+    spec = RunnerSpec(trunk_lean_deg=lean, facing=facing)
+    return synthetic_runner(spec, fps=fps, duration_s=6.0, seed=3).track
+
+
+def rotated(track: PoseTrack, degrees: float) -> PoseTrack:
+    """The track as seen by a camera rolled by ``degrees`` (about the picture's centre)."""
+    a = np.radians(degrees)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    centre = np.nanmean(track.xy, axis=(0, 1))
+    return track.replace(xy=(track.xy - centre) @ rot.T + centre)
+
+
+# ----------------------------------------------------------------------------- upright
+@pytest.mark.parametrize("lean", [0.0, 15.0, 25.0, 35.0])
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_a_leaning_runner_is_upright(lean: float, facing: str) -> None:
+    track = runner(lean, facing)
+    assert body_axis_angle(track) < MAX_BODY_TILT_DEG / 2
+    validate_track(track)
+    mirrored = track.replace(xy=track.xy * [-1.0, 1.0])
+    validate_track(mirrored)
+
+
+def test_a_tilted_camera_is_not_refused() -> None:
+    validate_track(rotated(runner(25.0), 20.0))  # hand-held, tilted forward, with lean
+    validate_track(rotated(runner(25.0, "right"), -20.0))
+
+
+@pytest.mark.parametrize("degrees", [90.0, -90.0])
+def test_a_runner_on_their_side_is_refused(degrees: float) -> None:
+    sideways = rotated(runner(), degrees)
+    assert 75 < body_axis_angle(sideways) < 105
+    with pytest.raises(InputError, match=r"lying on their side.*rotate the video"):
+        analyze_track(sideways)
+
+
+def test_y_pointing_up_is_refused() -> None:
+    track = runner()
+    y_up = track.replace(xy=track.xy * [1.0, -1.0])
+    assert body_axis_angle(y_up) > 160
+    with pytest.raises(InputError, match=r"upside down.*y pointing down"):
+        analyze_track(y_up)
+
+
+def test_a_sideways_video_says_rotate_the_video() -> None:
+    from runform.pipeline.video import AnalysisOptions, _analyze_pose
+
+    track = rotated(runner(), 90.0)
+    meta = track.meta.__class__(**{**track.meta.to_dict(), "extra": {"video": {}}})
+    with pytest.raises(InputError, match=r"lying on their side in the video.*rotation tag"):
+        _analyze_pose(
+            "run.mp4", track.replace(meta=meta), AnalysisOptions(), None, False,
+            lambda *a: None, False, None, None, None,
+        )  # fmt: skip
+
+
+def test_real_clip_and_its_mirror_are_upright(male_side_pose_path: Path) -> None:
+    track = read_pose(male_side_pose_path)
+    validate_track(track)
+    validate_track(track.replace(xy=track.xy * [-1.0, 1.0]))
+    assert body_axis_angle(track) < 20
+
+
+def test_cli_refuses_a_y_up_pose_csv(tmp_path: Path, capsys) -> None:
+    track = runner()
+    y_up = track.replace(xy=track.xy * [1.0, -1.0] + [0.0, 2000.0])  # height - y: positive
+    path = tmp_path / "y_up.csv"
+    write_pose_csv(y_up, path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "upside down" in one_sentence(err)
+    assert not (tmp_path / "o" / "analysis.json").exists()
