@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 
 from runform.errors import InputError
+from runform.geometry import leg_length
 from runform.pipeline import analyze_track
-from runform.pipeline.track_checks import MAX_BODY_TILT_DEG, body_axis_angle, validate_track
+from runform.pipeline.track_checks import (
+    MAX_BODY_TILT_DEG,
+    MIN_LEG_PX,
+    body_axis_angle,
+    validate_track,
+)
+from runform.pose.formats.opensim import write_trc
+from runform.pose.formats.trc_pose import read_trc_pose
 from runform.pose.readers import read_pose, write_pose_csv
 from runform.synthetic import RunnerSpec, synthetic_runner
 from runform.track import PoseTrack
@@ -90,3 +98,51 @@ def test_cli_refuses_a_y_up_pose_csv(tmp_path: Path, capsys) -> None:
     assert code == 2
     assert "upside down" in one_sentence(err)
     assert not (tmp_path / "o" / "analysis.json").exists()
+
+
+# ----------------------------------------------------------------------------- scale and units
+def test_normalised_coordinates_are_refused(tmp_path: Path, capsys) -> None:
+    track = runner()
+    normalised = track.replace(xy=track.xy / [1920.0, 1080.0])
+    assert np.nanmax(normalised.xy) <= 1.0
+    with pytest.raises(InputError, match=r"normalised to the frame size.*pixel coordinates"):
+        analyze_track(normalised)
+    path = tmp_path / "normalised.csv"
+    write_pose_csv(normalised, path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "normalised" in one_sentence(err)
+
+
+def test_a_body_a_few_pixels_tall_is_refused() -> None:
+    track = runner()
+    tiny = track.replace(xy=track.xy * 0.01 + 100.0)  # a leg of about 3 px, far from 0–1.5
+    assert leg_length(tiny) < MIN_LEG_PX
+    with pytest.raises(InputError, match=r"only \d.* pixels long.*in pixels of the video"):
+        analyze_track(tiny)
+
+
+def metric_trc(path: Path, track: PoseTrack, header_units: str, metres_per_px: float) -> Path:
+    """The track's legs and shoulders as a Sports2D-style TRC in metres (y up)."""
+    names = {"RHip": "right_hip", "LHip": "left_hip", "RKnee": "right_knee", "LKnee": "left_knee"}
+    names |= {"RAnkle": "right_ankle", "LAnkle": "left_ankle", "RShoulder": "right_shoulder"}
+    names |= {"LShoulder": "left_shoulder", "RHeel": "right_heel", "LHeel": "left_heel"}
+    markers = {m: track.point(n) * [metres_per_px, -metres_per_px] for m, n in names.items()}
+    write_trc(path, track.time, markers, header_units, track.frame_rate)
+    return path
+
+
+def test_a_trc_whose_header_names_the_wrong_units_is_refused(tmp_path: Path) -> None:
+    track = runner()
+    metres_per_px = 0.9 / leg_length(track)  # a 0.9 m leg
+    good = read_trc_pose(metric_trc(tmp_path / "run_m.trc", track, "m", metres_per_px))
+    assert leg_length(good) == pytest.approx(0.9, rel=0.01)
+    validate_track(good)
+    mislabelled = read_trc_pose(metric_trc(tmp_path / "run_mm.trc", track, "mm", metres_per_px))
+    assert leg_length(mislabelled) == pytest.approx(0.0009, rel=0.01)  # read as a 0.9 mm leg
+    with pytest.raises(InputError, match=r"0\.9 mm.*header's Units to m\b"):
+        validate_track(mislabelled)
+    meta = track.meta.__class__(units="m")  # a runform JSON in "metres" with a 9 m leg
+    giant = track.replace(xy=track.xy * 10 * metres_per_px, meta=meta)
+    with pytest.raises(InputError, match=r"measures 9 m in the pose, in metres"):
+        validate_track(giant)

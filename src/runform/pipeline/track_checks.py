@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from runform.errors import InputError
+from runform.geometry import leg_length
 from runform.keypoints import required_keypoints
 from runform.track import PoseTrack
 
@@ -48,7 +49,8 @@ def validate_track(track: PoseTrack) -> None:
     ------
     InputError
         Required keypoints missing, fewer than :data:`MIN_FRAMES` frames, time that does not
-        increase, or a runner who is not upright (:func:`check_upright`).
+        increase, coordinates of a size no runner has (:func:`check_scale`), or a runner who
+        is not upright (:func:`check_upright`).
     """
     missing = [k for k in required_keypoints() if not track.has(k)]
     if missing:
@@ -68,6 +70,7 @@ def validate_track(track: PoseTrack) -> None:
             f"Time does not increase at frame {bad}; fix the time column or pass --fps to "
             "rebuild time from the frame rate."
         )
+    check_scale(track)
     check_upright(track)
 
 
@@ -153,4 +156,87 @@ def check_upright(track: PoseTrack) -> None:
         f"The runner is lying on their side in the pose file ({seen}); runform needs x "
         "horizontal and y pointing down with the runner upright, so rotate the video the pose "
         "was made from until the runner stands upright and make the pose again."
+    )
+
+
+# ----------------------------------------------------------------------------- scale and units
+#: Pixel coordinates that all lie within ``[0, NORMALISED_LIMIT]`` are normalised to the frame
+#: (0–1, as some pose tools write them), not pixels.
+NORMALISED_LIMIT = 1.5
+#: A leg (hip → knee → ankle) shorter than this many pixels is not a filmed runner's.
+MIN_LEG_PX = 10.0
+#: Leg lengths (metres) a runner can have: a small child's to well above the tallest adult's.
+LEG_RANGE_M = (0.25, 2.0)
+#: Units a metric pose file may be in, and their size in metres.
+_METRIC_UNITS = (("m", 1.0), ("cm", 0.01), ("mm", 0.001))
+
+
+def _length_words(metres: float) -> str:
+    """``0.0009`` → ``'0.9 mm'``, ``0.87`` → ``'0.87 m'``, ``870`` → ``'870 m'``."""
+    if metres < 0.01:
+        return f"{1000 * metres:.2g} mm"
+    return f"{metres:.3g} m"
+
+
+def fitting_units(leg_in_file: float) -> list[str]:
+    """The metric units in which a leg of ``leg_in_file`` file units is a runner's leg.
+
+    >>> fitting_units(0.87), fitting_units(870.0), fitting_units(5.0)
+    (['m'], ['mm'], [])
+    """
+    low, high = LEG_RANGE_M
+    return [name for name, size in _METRIC_UNITS if low <= leg_in_file * size <= high]
+
+
+def check_scale(track: PoseTrack) -> None:
+    """Refuse coordinates whose size no filmed runner can have.
+
+    Raises
+    ------
+    InputError
+        Pixel coordinates all within ``[0, 1.5]`` (normalised to the frame) or a leg under
+        :data:`MIN_LEG_PX` pixels; metric coordinates with a leg outside :data:`LEG_RANGE_M`
+        (a TRC whose header names other units than its numbers are in).
+    """
+    xy = track.xy[np.isfinite(track.xy).all(axis=2)]
+    if xy.size == 0:
+        return
+    leg = leg_length(track)
+    if track.meta.units == "px":
+        if xy.min() >= 0.0 and xy.max() <= NORMALISED_LIMIT:
+            raise InputError(
+                f"The keypoint coordinates all lie between 0 and {NORMALISED_LIMIT:g}, so they "
+                "look normalised to the frame size rather than pixels, which loses the "
+                "picture's shape and bends every angle; give pixel coordinates (x times the "
+                "frame width, y times its height, e.g. 1920 and 1080) and run again."
+            )
+        if math.isfinite(leg) and leg < MIN_LEG_PX:
+            raise InputError(
+                f"The runner's leg (hip to knee to ankle) is only {leg:.2g} pixels long, so the "
+                "coordinates are not pixels of a filmed runner; give the keypoints in pixels of "
+                "the video (a runner who fills the frame is several hundred pixels tall)."
+            )
+        return
+    if track.meta.units != "m" or not math.isfinite(leg):
+        return
+    low, high = LEG_RANGE_M
+    if low <= leg <= high:
+        return
+    extra = track.meta.extra or {}
+    scale = float(extra.get("scale_to_track_units") or 1.0)
+    fits = fitting_units(leg / scale)
+    if "trc_units" in extra:
+        read_as = next((n for n, size in _METRIC_UNITS if math.isclose(size, scale)), "m")
+        remedy = (
+            f"its numbers look like {fits[0]}, so set the TRC header's Units to {fits[0]}"
+            if fits
+            else "set the TRC header's Units to the units its numbers are in (m, cm or mm)"
+        )
+        where = f"the TRC read in {read_as} ({extra.get('units_from')})"
+    else:
+        remedy = "give the pose in metres or in pixels"
+        where = "the pose, in metres"
+    raise InputError(
+        f"The runner's leg (hip to knee to ankle) measures {_length_words(leg)} in {where}, "
+        f"which no runner's leg does, so the units are wrong; {remedy}, and run again."
     )
