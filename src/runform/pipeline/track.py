@@ -30,6 +30,11 @@ from runform.keypoints import SIDES, required_keypoints
 from runform.metrics.angles import frame_angles
 from runform.metrics.catalog import CATALOG, expected_cadence
 from runform.metrics.event_timing import event_timing_error_ms
+from runform.metrics.foot_points import (
+    distrust_foot_timing,
+    foot_points_sentence,
+    missing_foot_points,
+)
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
 from runform.pipeline.near_side import NearSide, decide_near_side
@@ -314,6 +319,11 @@ def analyze_track(
         treadmill_speed=opts.treadmill_speed_mps,
         near_side=near,
     )
+    # without heel or toe the events are timed from what is left: say so, trust no timing
+    missing_feet = missing_foot_points(cleaned)
+    distrust_foot_timing(metrics, missing_feet)
+    if feet_sentence := foot_points_sentence(missing_feet):
+        warnings.append(Warning_("foot_points_missing", feet_sentence))
     # how well each event is timed: at this frame rate, and at this pace for the engine
     # (the toe-off is timed better where the foot's pitch could be read on every foot)
     pitch_timed = detector.pitch_timed_toe_offs
