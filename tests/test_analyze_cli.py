@@ -113,7 +113,7 @@ def test_default_cache_folder_and_no_cache(
     short = clips.get("short")  # too short to analyse: exit 3, but the pose is still cached
     code, _, err = run([str(short), "--out", str(tmp_path / "a"), "--quiet"], capsys)
     assert code == 3
-    assert_one_clear_sentence(err, "steps were found")
+    assert_one_clear_sentence(err, "were found (at least 2 per foot")
     entries = list((tmp_path / "a" / ".cache").glob("pose-*.npz"))
     assert len(entries) == 1
     assert (tmp_path / "a" / "pose.csv").is_file() and not (

@@ -347,7 +347,7 @@ def test_a_finding_on_too_few_steps_is_withheld_with_the_reason():
     assert "stiff_landing" not in ids(doc)
     area = next(a for a in assess_areas(doc) if a["area"] == "knee_stance")
     assert area["status"] == "not assessed"
-    assert f"only {MIN_FINDING_STEPS - 1} step(s)" in area["note"]
+    assert f"only {MIN_FINDING_STEPS - 1} steps of" in area["note"]
     assert "withheld" in area["note"] and "10 s" in area["note"]
     assert "stiff_landing" in ids(make_analysis({"knee_flexion_stance_peak_deg": 20.0}, n=6))
 
@@ -363,7 +363,7 @@ def test_a_cadence_from_too_few_strides_is_withheld_not_a_finding():
     area = next(a for a in assess_areas(doc) if a["area"] == "cadence")
     assert area["status"] == "not assessed"
     assert (
-        f"only 2 stride time(s) were measured and a finding needs at least {2 * MIN_FINDING_STEPS}"
+        f"only 2 stride times were measured and a finding needs at least {2 * MIN_FINDING_STEPS}"
         in area["note"]
     )
 

@@ -99,9 +99,10 @@ def test_contact_time_at_240_fps_is_good():
 def test_few_steps_lower_the_quality():
     fair, _ = summarise(rows_for(3), fps=240.0, confidence={})
     assert fair["knee_flexion_contact_deg"]["quality"]["level"] == "fair"
-    assert "only 3 step(s)" in fair["knee_flexion_contact_deg"]["quality"]["flags"][0]
+    assert "only 3 steps on a side" in fair["knee_flexion_contact_deg"]["quality"]["flags"][0]
     poor, _ = summarise(rows_for(1), fps=240.0, confidence={})
     assert poor["knee_flexion_contact_deg"]["quality"]["trusted"] is False
+    assert "only 1 step on a side" in poor["knee_flexion_contact_deg"]["quality"]["flags"][0]
 
 
 def test_low_keypoint_confidence_makes_metrics_untrusted():

@@ -3,14 +3,15 @@ each gives one sentence saying what is wrong and what to do, never numbers that 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from runform.errors import InputError
+from runform.errors import AnalysisError, InputError
 from runform.geometry import leg_length
-from runform.pipeline import analyze_track
+from runform.pipeline import AnalysisOptions, analyze_track
 from runform.pipeline.track_checks import (
     MAX_BODY_TILT_DEG,
     MIN_LEG_PX,
@@ -146,3 +147,75 @@ def test_a_trc_whose_header_names_the_wrong_units_is_refused(tmp_path: Path) -> 
     giant = track.replace(xy=track.xy * 10 * metres_per_px, meta=meta)
     with pytest.raises(InputError, match=r"measures 9 m in the pose, in metres"):
         validate_track(giant)
+
+
+# ----------------------------------------------------------------------------- messages
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [
+        (1000.0, r"steps by 16\.7 a frame.*looks like milliseconds.*--fps 60\b"),
+        (60.0, r"steps by 1 a frame.*3 minutes long.*looks like frame numbers.*--fps"),
+    ],
+    ids=["milliseconds", "frame-numbers"],
+)
+def test_a_time_column_not_in_seconds_is_named(tmp_path: Path, capsys, scale, expected) -> None:
+    track = runner(fps=60.0)
+    track = track.replace(time=track.time * scale)  # ms, or frame numbers at 60 fps
+    path = tmp_path / "time.csv"
+    write_pose_csv(track.select(np.arange(min(track.n_frames, 200))), path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    message = one_sentence(err)
+    assert re.search(expected, message), message
+    assert "10 seconds" not in message
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"), "--fps", "60")
+    assert code == 0, err  # the remedy named works
+
+
+def test_too_low_an_fps_is_named() -> None:
+    track = runner().replace(time=np.arange(360) / 1.0)
+    meta = track.meta.__class__(time_base="row index / --fps 1")
+    with pytest.raises(InputError, match=r"At --fps 1 the frames are 1 s apart"):
+        validate_track(track.replace(meta=meta))
+
+
+def test_legs_not_located_names_them_and_a_remedy_that_exists(tmp_path: Path, capsys) -> None:
+    track = runner()
+    score = track.score.copy()
+    score[:, [track.index("left_ankle"), track.index("right_ankle")]] = 0.1
+    path = tmp_path / "low_ankles.csv"
+    write_pose_csv(track.replace(score=score), path)
+    code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "o"))
+    assert code == 3
+    message = one_sentence(err)
+    assert "left_ankle 0 %" in message and "right_ankle 0 %" in message
+    assert "below 0.3" in message and "_score columns" in message
+    assert "threshold" not in message  # no option to lower it exists
+    xy = track.xy.copy()
+    xy[:, track.index("left_ankle")] = np.nan
+    with pytest.raises(AnalysisError, match=r"\(left_ankle 0 %\).*no position for it"):
+        analyze_track(track.replace(xy=xy))
+
+
+def test_the_cadence_warning_names_the_commands_own_option() -> None:
+    track = synthetic_runner(RunnerSpec(cadence_spm=170), fps=60, duration_s=10, seed=1).track
+    slowed = track.replace(time=track.time * 2)  # 60 fps played at 30: 85 steps/min
+    warning = next(w for w in analyze_track(slowed).warnings if w.code == "time_base_suspect")
+    assert "--fps" in warning.message and "--capture-fps" not in warning.message
+    meta = track.meta.__class__(**{**slowed.meta.to_dict(), "extra": {"video": {}}})
+    from_video = analyze_track(slowed.replace(meta=meta)).warnings
+    warning = next(w for w in from_video if w.code == "time_base_suspect")
+    assert "--capture-fps" in warning.message
+
+
+def test_counts_of_one_are_singular(tmp_path: Path, capsys) -> None:
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=1.0, seed=2)
+    with pytest.raises(AnalysisError, match=r"Only 1 left step and 1 right step were found"):
+        analyze_track(run.track)
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=1.7, seed=2)
+    analysis = analyze_track(run.track, AnalysisOptions(min_steps_per_side=1))
+    short = next(w for w in analysis.warnings if w.code == "short_clip")
+    assert short.message.startswith("Only 1 stride of the left leg over")
+    assert "stride of the left leg over 1.1 s of steady running was measured" in short.message
+    with pytest.raises(InputError, match=r"has only 1 frame;"):
+        validate_track(run.track.select(slice(0, 1)))

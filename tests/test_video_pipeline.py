@@ -286,7 +286,7 @@ def test_small_distant_runner_is_found_and_followed(
         ("empty", r"No runner was found in the video.*film from the side"),
         ("dark", r"too dark to find the runner \(average brightness \d+ of 255\)"),
         ("mostly_out", r"in view in only \d+ % of the video; trim the clip"),
-        ("short", r"steps were found"),
+        ("short", r"Only (1 left step|\d+ left steps) and (1 right step|\d+ right steps) were"),
     ],
 )
 def test_bad_footage_is_refused_with_advice(

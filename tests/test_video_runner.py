@@ -340,3 +340,16 @@ def test_small_runner_and_out_of_frame_are_refused(side_run: PoseTrack) -> None:
     result = assess_runner(partial)
     assert [w["code"] for w in result.warnings] == ["runner_partly_out_of_view"]
     assert result.usable_fraction == pytest.approx(0.7, abs=0.01)
+
+
+def test_a_clip_without_a_runner_says_so(side_run: PoseTrack) -> None:
+    """A blurred or empty clip (the model sees legs in a frame or two) is not 'in view 0 %'."""
+    ghost = side_run.replace(xy=np.full_like(side_run.xy, np.nan))
+    ghost.xy[:1] = side_run.xy[:1]  # the model saw shapes in one frame
+    with pytest.raises(
+        AnalysisError, match=r"^No runner was found in the video \(legs in 1 frame of 240\)"
+    ):
+        assess_runner(ghost)
+    nobody = side_run.replace(xy=np.full_like(side_run.xy, np.nan))
+    with pytest.raises(AnalysisError, match=r"^No runner was found.*legs in 0 frames of 240"):
+        assess_runner(nobody)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from runform.findings.pace import Pace, metric_band, pace_from_analysis
 from runform.metrics.catalog import CATALOG
 from runform.metrics.spec import combined_error
+from runform.text import counted
 
 #: A finding is listed only from this severity on (smaller distances are within
 #: measurement error of the band edge).
@@ -309,10 +310,15 @@ class Context:
         if n >= needed:
             return True
         leg = f"the {side} leg" if side in SIDES else "the clip"
-        what = "stride time(s)" if metric == "cadence_spm" else f"step(s) of {leg}"
+        what = (
+            counted(n, "stride time")
+            if metric == "cadence_spm"
+            else f"{counted(n, 'step')} of {leg}"
+        )
         self.withheld[metric] = (
-            f"{self.name(metric)}: withheld, only {n} {what} were measured and a finding "
-            f"needs at least {needed} (film at least 10 s of steady running)"
+            f"{self.name(metric)}: withheld, only {what} {'was' if n == 1 else 'were'} "
+            f"measured and a finding needs at least {needed} (film at least 10 s of steady "
+            "running)"
         )
         return False
 

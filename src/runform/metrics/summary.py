@@ -22,6 +22,7 @@ from runform.metrics.catalog import (
     expected_cadence,
     resolvable,
 )
+from runform.text import counted
 
 #: Leg (hip joint → ankle joint) as a fraction of body height (thigh 0.245 H + shank
 #: 0.246 H; Winter 2009, Biomechanics and Motor Control of Human Movement, segment lengths).
@@ -134,7 +135,9 @@ def _quality(spec: MetricSpec, fps: float, n_min: int, confidence: float) -> dic
     flags: list[str] = []
     level = "good"
     if n_min < spec.min_steps:
-        flags.append(f"only {n_min} step(s) on a side; at least {spec.min_steps} are needed")
+        flags.append(
+            f"only {counted(n_min, 'step')} on a side; at least {spec.min_steps} are needed"
+        )
         level = "poor" if n_min < 2 else "fair"
     if spec.coarse_fps and fps < spec.coarse_fps:
         frame_ms = 1000.0 / fps

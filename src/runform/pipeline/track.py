@@ -38,8 +38,13 @@ from runform.metrics.foot_points import (
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
 from runform.pipeline.near_side import NearSide, decide_near_side
-from runform.pipeline.track_checks import validate_track
+from runform.pipeline.track_checks import (
+    legs_missing_sentence,
+    time_base_remedy,
+    validate_track,
+)
 from runform.progress import ProgressLike, ensure_progress
+from runform.text import counted
 from runform.track import PoseTrack
 
 HUMAN_CADENCE_SPM = (100.0, 260.0)
@@ -217,9 +222,9 @@ def analyze_track(
     )
     if usable.mean() < 0.3:
         raise AnalysisError(
-            f"Hips, knees and ankles are confidently located in only {100 * usable.mean():.0f} % "
-            "of frames; film from the side with the whole body in frame and good light, or lower "
-            "the confidence threshold if your pose tool's scores run low."
+            legs_missing_sentence(
+                track, cleaned, required_keypoints(), float(usable.mean()), opts.min_score
+            )
         )
     if usable.mean() < 0.7:
         warnings.append(
@@ -233,8 +238,8 @@ def analyze_track(
         warnings.append(
             Warning_(
                 "swaps_corrected",
-                f"Left/right leg labels were swapped in {cleaning.swapped_frames} frames "
-                f"({cleaning.swap_segments} segments) and have been corrected.",
+                f"Left/right leg labels were swapped in {counted(cleaning.swapped_frames, 'frame')} "
+                f"({counted(cleaning.swap_segments, 'segment')}) and have been corrected.",
                 "info",
             )
         )
@@ -293,8 +298,9 @@ def analyze_track(
     per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
     if min(per_side.values()) < opts.min_steps_per_side:
         raise AnalysisError(
-            f"Only {per_side['left']} left and {per_side['right']} right steps were found "
-            f"(at least {opts.min_steps_per_side} per foot are needed); film at least 10 seconds "
+            f"Only {counted(per_side['left'], 'left step')} and "
+            f"{counted(per_side['right'], 'right step')} were found (at least "
+            f"{opts.min_steps_per_side} per foot are needed); film at least 10 seconds "
             "of steady running from the side with both feet visible."
         )
 
@@ -387,7 +393,7 @@ def analyze_track(
                 "time_base_suspect",
                 f"Cadence came out at {cad:.0f} steps/min, outside human running "
                 f"({HUMAN_CADENCE_SPM[0]:.0f}–{HUMAN_CADENCE_SPM[1]:.0f}); the time base is "
-                "probably wrong (for slow motion exported at 30 fps pass --capture-fps, e.g. 240).",
+                f"probably wrong ({time_base_remedy(track)}).",
             )
         )
     if fps < 59.0:
@@ -406,10 +412,10 @@ def analyze_track(
         warnings.append(
             Warning_(
                 "short_clip",
-                f"Only {strides} strides {leg_words}over {span:.1f} s of steady running were "
-                f"measured; at least {SHORT_CLIP_STRIDES} strides and {SHORT_CLIP_SECONDS:.0f} s "
-                "are needed for stable medians. Findings that rest on too few steps are "
-                "withheld; film at least 10 s of steady running.",
+                f"Only {counted(strides, 'stride')} {leg_words}over {span:.1f} s of steady running "
+                f"{'was' if strides == 1 else 'were'} measured; at least {SHORT_CLIP_STRIDES} strides and "
+                f"{SHORT_CLIP_SECONDS:.0f} s are needed for stable medians. Findings that rest "
+                "on too few steps are withheld; film at least 10 s of steady running.",
             )
         )
     if gait.rejected:

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
 from runform.errors import InputError
 from runform.geometry import leg_length
 from runform.keypoints import required_keypoints
+from runform.text import counted
 from runform.track import PoseTrack
 
 #: Fewer frames than this cannot hold a step.
@@ -49,8 +51,9 @@ def validate_track(track: PoseTrack) -> None:
     ------
     InputError
         Required keypoints missing, fewer than :data:`MIN_FRAMES` frames, time that does not
-        increase, coordinates of a size no runner has (:func:`check_scale`), or a runner who
-        is not upright (:func:`check_upright`).
+        increase or steps too slowly to be seconds (:func:`check_time_step`), coordinates of
+        a size no runner has (:func:`check_scale`), or a runner who is not upright
+        (:func:`check_upright`).
     """
     missing = [k for k in required_keypoints() if not track.has(k)]
     if missing:
@@ -61,7 +64,8 @@ def validate_track(track: PoseTrack) -> None:
         )
     if track.n_frames < MIN_FRAMES:
         raise InputError(
-            f"The pose track has only {track.n_frames} frames; record at least 5 seconds of running."
+            f"The pose track has only {counted(track.n_frames, 'frame')}; record at least 5 "
+            "seconds of running."
         )
     dt = np.diff(track.time)
     if not np.all(np.isfinite(track.time)) or np.any(dt <= 0):
@@ -70,6 +74,7 @@ def validate_track(track: PoseTrack) -> None:
             f"Time does not increase at frame {bad}; fix the time column or pass --fps to "
             "rebuild time from the frame rate."
         )
+    check_time_step(track)
     check_scale(track)
     check_upright(track)
 
@@ -111,7 +116,7 @@ def body_axis_angle(track: PoseTrack) -> float:
     return float(np.degrees(np.arctan2(abs(unit[0]), -unit[1])))
 
 
-def _from_video(track: PoseTrack) -> bool:
+def from_video(track: PoseTrack) -> bool:
     """Whether the track was estimated from a video by runform (not read from a pose file)."""
     return "video" in (track.meta.extra or {})
 
@@ -131,7 +136,7 @@ def check_upright(track: PoseTrack) -> None:
     upside_down = angle > UPSIDE_DOWN_DEG
     pose_word = "upside down" if upside_down else "lying on their side"
     seen = f"the body's axis, ankles to shoulders, is {angle:.0f}° from upright"
-    if _from_video(track):
+    if from_video(track):
         raise InputError(
             f"The runner is {pose_word} in the video ({seen}); rotate the video so the runner "
             "stands upright (its rotation tag may be wrong, e.g. a phone that thought it was "
@@ -156,6 +161,82 @@ def check_upright(track: PoseTrack) -> None:
         f"The runner is lying on their side in the pose file ({seen}); runform needs x "
         "horizontal and y pointing down with the runner upright, so rotate the video the pose "
         "was made from until the runner stands upright and make the pose again."
+    )
+
+
+# ----------------------------------------------------------------------------- time
+#: A median frame interval above this (seconds; under 5 frames a second) times no running.
+MAX_FRAME_INTERVAL_S = 0.2
+
+
+def time_column_guess(step: float) -> str | None:
+    """What a time column stepping by ``step`` per frame holds, when it is not seconds:
+    ``"frame numbers"`` for a whole step up to 4 (every frame, or every n-th kept),
+    ``"milliseconds"`` for a step of 4–250 (250 down to 4 frames a second), else ``None``.
+
+    >>> time_column_guess(1.0), time_column_guess(33.333), time_column_guess(40.0)
+    ('frame numbers', 'milliseconds', 'milliseconds')
+    >>> time_column_guess(0.5) is None, time_column_guess(1000.0) is None
+    (True, True)
+    """
+    whole = abs(step - round(step)) < 1e-6
+    if whole and 1 <= round(step) <= 4:
+        return "frame numbers"
+    if 4.0 < step <= 250.0:
+        return "milliseconds"
+    return None
+
+
+def time_base_remedy(track: PoseTrack) -> str:
+    """What to do about a cadence outside human running, with the option the command that
+    made ``track`` has: ``--capture-fps`` for a video, ``--fps`` for a pose file."""
+    if from_video(track):
+        return "for slow motion exported at 30 fps pass --capture-fps, e.g. 240"
+    return (
+        "check the pose file's time, or pass --fps with the rate the frames were taken at "
+        "(for slow motion the camera's, e.g. --fps 240)"
+    )
+
+
+def check_time_step(track: PoseTrack) -> None:
+    """Refuse a time axis whose frames are further apart than running can be timed from.
+
+    Raises
+    ------
+    InputError
+        The median frame interval is above :data:`MAX_FRAME_INTERVAL_S`: a time column in
+        milliseconds or frame numbers, ``--fps`` far too low, or a time-lapse video.
+    """
+    step = float(np.median(np.diff(track.time)))
+    if step <= MAX_FRAME_INTERVAL_S:
+        return
+    rate = 1.0 / step
+    if "--fps" in (track.meta.time_base or ""):
+        raise InputError(
+            f"At --fps {rate:.3g} the frames are {step:.3g} s apart, too far apart to time a "
+            "single step; give the frame rate the pose was made at (e.g. --fps 30)."
+        )
+    if from_video(track):
+        raise InputError(
+            f"The video's frames are {step:.3g} s apart ({rate:.2g} frames a second), too far "
+            "apart to time a single step (a time-lapse?); film at normal speed, 30 fps or more."
+        )
+    minutes = track.duration / 60.0
+    span = f"{minutes:.0f} minutes" if minutes >= 2 else f"{track.duration:.0f} s"
+    said = (
+        f"The pose file's time steps by {step:.3g} a frame, which as seconds makes the clip "
+        f"{span} long"
+    )
+    guess = time_column_guess(step)
+    if guess == "milliseconds":
+        raise InputError(
+            f"{said}, so it looks like milliseconds; give the time in seconds or pass --fps "
+            f"{1000.0 / step:.3g} to time the frames from the frame rate."
+        )
+    what = "like frame numbers" if guess else "not to be seconds"
+    raise InputError(
+        f"{said}, so it looks {what}; give the time in seconds or pass --fps with the frame "
+        "rate the pose was made at (e.g. --fps 30)."
     )
 
 
@@ -239,4 +320,55 @@ def check_scale(track: PoseTrack) -> None:
     raise InputError(
         f"The runner's leg (hip to knee to ankle) measures {_length_words(leg)} in {where}, "
         f"which no runner's leg does, so the units are wrong; {remedy}, and run again."
+    )
+
+
+# ----------------------------------------------------------------------------- legs located
+#: A leg keypoint located in fewer frames than this is named as the one missing.
+GOOD_COVERAGE = 0.7
+
+
+def poorly_located(track: PoseTrack, names: Sequence[str]) -> list[tuple[str, float]]:
+    """``(name, share of frames located)`` of the keypoints located in under
+    :data:`GOOD_COVERAGE` of the frames, worst first (the two worst when none is)."""
+    found = [(n, float(np.isfinite(track.point(n)).all(axis=1).mean())) for n in names]
+    found.sort(key=lambda item: item[1])
+    return [item for item in found if item[1] < GOOD_COVERAGE] or found[:2]
+
+
+def mostly_low_scores(track: PoseTrack, names: Sequence[str], min_score: float) -> bool:
+    """Whether most of the located points of ``names`` are scored below ``min_score``."""
+    xy = np.stack([track.point(n) for n in names], axis=1)
+    score = np.stack([track.point_score(n) for n in names], axis=1)
+    scored = np.isfinite(xy).all(axis=2) & np.isfinite(score)
+    return bool(scored.any()) and float((score[scored] < min_score).mean()) > 0.5
+
+
+def legs_missing_sentence(
+    raw: PoseTrack, cleaned: PoseTrack, names: Sequence[str], share: float, min_score: float
+) -> str:
+    """Why hips, knees and ankles are located together in only ``share`` of the frames,
+    naming the keypoints missing, and what the user can do about it (one sentence)."""
+    poor = poorly_located(cleaned, names)
+    shares = {f"{100 * f:.0f} %" for _, f in poor}
+    if len(poor) == len(names) and len(shares) == 1:
+        listed = f"each of them {shares.pop()}"
+    else:
+        listed = ", ".join(f"{n} {100 * f:.0f} %" for n, f in poor)
+    said = (
+        f"Hips, knees and ankles are all located in only {100 * share:.0f} % of frames ({listed})"
+    )
+    if from_video(raw):
+        return f"{said}; film from the side with the whole body in frame and good light."
+    if mostly_low_scores(raw, [n for n, _ in poor], min_score):
+        return (
+            f"{said}, most of their points scored below {min_score:g}, the confidence runform "
+            "needs; if your pose tool's scores are not 0–1 confidences, rescale them or leave "
+            "the scores out (a CSV's _score columns), else make the pose again from a clip with "
+            "the whole body in frame and good light."
+        )
+    return (
+        f"{said}, the pose file giving no position for {'it' if len(poor) == 1 else 'them'} "
+        "in most frames; make the pose again from a side-view clip with the whole body, "
+        "feet included, in frame and good light."
     )

@@ -18,9 +18,13 @@ import numpy as np
 from runform.errors import AnalysisError
 from runform.pose.runner import BOX_MIN_SCORE, LEG_NAMES
 from runform.pose.video import FILMING_TIP
+from runform.text import counted
 
 #: Below this share of frames with the runner's legs found inside the picture: refuse.
 MIN_USABLE_FRACTION = 0.5
+#: Below this share of frames with the runner's legs found at all: no runner is in the video
+#: (a blurred or empty clip, where the few frames found are the model seeing shapes).
+NO_RUNNER_FRACTION = 0.1
 #: Below this share: analyse, with a warning that part of the clip was unusable.
 GOOD_USABLE_FRACTION = 0.8
 #: Runner height (pixels of the original video) below which joints cannot be placed.
@@ -110,7 +114,8 @@ def assess_runner(track) -> RunnerAssessment:
     Raises
     ------
     AnalysisError
-        The runner is in view (legs inside the picture) in under half of the frames, is under
+        No runner is found (legs in under :data:`NO_RUNNER_FRACTION` of the frames), the
+        runner is in view (legs inside the picture) in under half of the frames, is under
         ``MIN_RUNNER_PX`` pixels tall, or is seen from the front or back.
     """
     n = track.n_frames
@@ -141,6 +146,12 @@ def assess_runner(track) -> RunnerAssessment:
             raise AnalysisError(
                 f"The runner's legs are cut off by the edge of the picture in "
                 f"{100 * (found_fraction - usable_fraction):.0f} % of the video; {FILMING_TIP}."
+            )
+        if found_fraction < NO_RUNNER_FRACTION:
+            raise AnalysisError(
+                f"No runner was found in the video (legs in {counted(int(found.sum()), 'frame')} "
+                f"of {n}); check it is the clip of the run, with the runner in view, sharp and "
+                f"not too small, and {FILMING_TIP}."
             )
         raise AnalysisError(
             f"The runner is in view in only {100 * usable_fraction:.0f} % of the video; trim "

@@ -39,6 +39,7 @@ from runform.pose.video import (
     VideoReader,
 )
 from runform.progress import ProgressLike, ensure_progress
+from runform.text import counted
 
 
 @dataclass
@@ -202,8 +203,9 @@ def follow_runner(
             {
                 "code": "video_truncated",
                 "level": "warning",
-                "message": f"The video file ends early (decoding stopped after {n} frames, "
-                f"{playback[-1]:.1f} s of video); only that part was analysed. Copy the file "
+                "message": "The video file ends early (decoding stopped after "
+                f"{counted(n, 'frame')}, {playback[-1]:.1f} s of video); only that part was "
+                "analysed. Copy the file "
                 "from the phone again for the whole clip.",
             }
         )
@@ -212,8 +214,8 @@ def follow_runner(
             {
                 "code": "timestamps_fixed",
                 "level": "info",
-                "message": f"{fixed} frame(s) had a missing or repeated timestamp; their time "
-                "was interpolated between neighbouring frames.",
+                "message": f"{counted(fixed, 'frame')} had a missing or repeated timestamp; "
+                "their time was interpolated between neighbouring frames.",
             }
         )
     if choice.n_people > 1:
