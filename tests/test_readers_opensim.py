@@ -165,7 +165,7 @@ def test_read_trc_counts_rows_and_reads_empty_cells_as_nan(tmp_path: Path):
         "1\t0.00\t1\t2\t3\t\t\t\t\n"
         "2\t0.02\t4\t5\t6\t7\t8\t9\t\t\n"
         "\n"
-        "3\t0.04\t7\t8\n",
+        "3\t0.04\t7\t8\t\t\t\t\n",
         encoding="utf-8",
     )
     trc = read_trc(path)
@@ -175,6 +175,10 @@ def test_read_trc_counts_rows_and_reads_empty_cells_as_nan(tmp_path: Path):
     np.testing.assert_array_equal(trc.markers["B"][1], [7, 8, 9])
     np.testing.assert_array_equal(trc.markers["A"][2], [7, 8, np.nan])
     assert trc.rate_hz == 50.0 and trc.units == "m"
+    # a row cut short is not padded with missing values: it is refused with its line
+    path.write_text(path.read_text().replace("3\t0.04\t7\t8\t\t\t\t\n", "3\t0.04\t7\t8\n"))
+    with pytest.raises(InputError, match=r"line 10 \(data row 3\) has 4 cells"):
+        read_trc(path)
 
 
 @pytest.mark.parametrize(
@@ -198,6 +202,26 @@ def test_read_trc_bad_input(tmp_path: Path, text: str, expected: str):
     path = tmp_path / "bad.trc"
     path.write_text(text)
     with pytest.raises(InputError, match=expected):
+        read_trc(path)
+
+
+def test_a_trc_with_short_rows_is_refused_not_padded(tmp_path: Path):
+    time = np.arange(4) / 60.0
+    markers = {name: np.full((4, 3), float(k + 1)) for k, name in enumerate(("RHip", "RKnee"))}
+    path = tmp_path / "cut.trc"
+    write_trc(path, time, markers, "px", 60.0)
+    assert read_trc(path).markers["RKnee"][2].tolist() == [2.0, 2.0, 2.0]
+    lines = path.read_text().split("\n")
+    data = next(i for i, line in enumerate(lines) if line.startswith("2\t"))  # frame 2
+    lines[data] = "\t".join(lines[data].split("\t")[:5])  # RKnee's cells cut off
+    path.write_text("\n".join(lines))
+    with pytest.raises(InputError, match=rf"line {data + 1} \(data row 2\) has 5 cells.*need 8"):
+        read_trc(path)
+    # with spaces the empty cells of a missing point vanish and the columns would shift
+    markers["RHip"][1] = np.nan
+    write_trc(path, time, markers, "px", 60.0)
+    path.write_text(re.sub(r"[ \t]+", " ", path.read_text()))
+    with pytest.raises(InputError, match=r"data row 2\).*separated by spaces.*tab-separated"):
         read_trc(path)
 
 

@@ -139,7 +139,8 @@ def read_trc(path: str | os.PathLike) -> TrcData:
     Raises
     ------
     InputError
-        Missing or unreadable file, not a TRC layout, no markers, no data rows, a cell that
+        Missing or unreadable file, not a TRC layout, no markers, no data rows, a data row
+        with fewer cells than the markers need (a cut file: nothing is padded), a cell that
         is not a number, or a missing time.
 
     Examples
@@ -201,7 +202,19 @@ def read_trc(path: str | os.PathLike) -> TrcData:
     table = np.full((len(rows), width), np.nan)
     for r, (number, line) in enumerate(rows):
         cells = _cells(line)[:width]
-        table[r, : len(cells)] = [_number(cell, path, number) for cell in cells]
+        if len(cells) < width:
+            remedy = (
+                "export the file again, whole"
+                if "\t" in line
+                else "it is separated by spaces, which lose the empty cells of missing points, "
+                "so write it tab-separated"
+            )
+            raise InputError(
+                f"{path} line {number} (data row {r + 1}) has {len(cells)} cells where the "
+                f"{len(names)} markers of line 4 need {width} (Frame#, Time and X, Y, Z of each, "
+                f"empty cells for a missing point); {remedy}."
+            )
+        table[r] = [_number(cell, path, number) for cell in cells]
 
     frame, time = table[:, 0], table[:, 1]
     missing_time = np.flatnonzero(~np.isfinite(time))
