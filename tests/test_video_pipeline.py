@@ -20,13 +20,8 @@ import pytest
 from runform.errors import AnalysisError, OptionError
 from runform.keypoints import BLAZEPOSE_33
 from runform.pipeline import AnalysisOptions
-from runform.pipeline.video import (
-    VideoAnalysis,
-    _explain_time_base,
-    _time_base_hint,
-    analyze_video,
-    scissor_cadence,
-)
+from runform.pipeline.capture_rate import _explain_time_base, _time_base_hint, scissor_cadence
+from runform.pipeline.video import VideoAnalysis, analyze_video
 from runform.pose.assessment import assess_runner
 from runform.pose.backends import BlazePoseBackend, PoseDetection, mediapipe_model_path
 from runform.pose.estimate import estimate_pose
