@@ -695,17 +695,27 @@ def test_no_text_prints_a_placeholder_when_a_metric_is_missing(fault):
 
 
 def test_a_text_names_every_leg_that_is_outside_the_band():
-    """Left 17°, right 8° of thigh extension (band from 18°), near leg not known: the left
-    value is within measurement error of the edge, so only the right carries severity, but
-    the text must not say the right leg alone falls short while the table shows the left
-    below the band too."""
-    doc = make_analysis({"thigh_extension_deg": (17.0, 8.0)})
+    """Left 11°, right 8° of thigh extension (band from 18°), near leg not known: both legs
+    carry severity, and the text must say both fall short, as the table shows."""
+    doc = make_analysis({"thigh_extension_deg": (11.0, 8.0)})
     f = by_id(doc)["limited_extension"]
     assert "both legs fall short" in f["explanation"]
-    assert "the right leg falls short" not in f["explanation"]
     assert f["side"] == "both"
-    clean_left = by_id(make_analysis({"thigh_extension_deg": (23.0, 8.0)}))["limited_extension"]
-    assert "the right leg falls short" in clean_left["explanation"]
+
+
+def test_with_the_near_leg_unknown_one_leg_alone_makes_no_finding():
+    """A Sports2D TRC has no scores, so the near leg is not known and both legs are read;
+    the far leg's 7° of thigh extension alone gave 'limited extension'. With the near leg
+    unknown a finding rests on the better leg, and the area says why there is none."""
+    one_leg = make_analysis({"thigh_extension_deg": (23.0, 8.0)})
+    assert "limited_extension" not in ids(one_leg)
+    area = next(a for a in assess_areas(one_leg) if a["area"] == "hip_extension")
+    assert area["status"] == "no finding" and area["edge"]
+    assert area["note"].startswith("One leg only is past the range")
+    assert "--filmed-side" in area["note"]
+    # the near leg known: its own value decides, as before
+    known = make_analysis({"thigh_extension_deg": (23.0, 8.0)}, near_side="right")
+    assert "limited_extension" in ids(known)
 
 
 def test_thigh_extension_and_touchdown_are_judged_at_the_runners_pace():

@@ -171,6 +171,20 @@ def _not_assessed(area: Area, ctx: Context) -> Outcome:
     return Outcome(area.id, "not assessed", f"Not assessed: {why}.")
 
 
+def _decisive(ctx: Context, spec: FindingSpec, severity: dict[str, float]) -> float:
+    """The severity a finding rests on: the worse leg's, or, when the leg nearer the camera
+    is not known (a pose file without scores, an undecided picture), the better leg's. One
+    of the two legs was then seen partly hidden, and a value only one leg shows may be that
+    leg's distortion (a Sports2D TRC gave limited extension from the far leg's 7°)."""
+    legs = [v for side, v in severity.items() if side in SIDES]
+    unknown = ctx.near_side is None and not all(
+        ctx.legs_measured_as_near(c.metric) for c in spec.criteria
+    )
+    if unknown and len(legs) == 2:
+        return min(legs)
+    return max(severity.values())
+
+
 def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outcome:
     best: tuple[float, FindingSpec, _Scored] | None = None
     any_assessed = False
@@ -181,7 +195,7 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
             continue
         any_assessed = True
         last = scored
-        worst = max(scored.severity.values())
+        worst = _decisive(ctx, spec, scored.severity)
         if best is None or worst > best[0]:
             best = (worst, spec, scored)
     if not any_assessed or last is None:
@@ -189,6 +203,16 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
     assert best is not None
     worst, spec, scored = best
     in_range = _in_range_note(scored.primary)
+    if worst < MIN_SEVERITY <= max(scored.severity.values()):
+        # one leg only, and which leg was hidden is not known: say so, and how to settle it
+        return Outcome(
+            area.id,
+            "no finding",
+            "One leg only is past the range, and which leg was nearer the camera is not "
+            "known, so it may be the hidden leg's distortion; give --filmed-side (the side "
+            f"that faced the camera) or film square to the runner's side: {in_range}.",
+            edge=True,
+        )
     if worst < MIN_SEVERITY:
         if worst > 0:  # the table of values reads "below"/"above": say why it is no finding
             return Outcome(

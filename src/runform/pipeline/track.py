@@ -286,9 +286,10 @@ def analyze_track(
         warnings.append(
             Warning_(
                 "near_leg_unknown",
-                "Which leg was nearer the camera could not be told from the picture; both legs "
-                "are used, no finding names a side, and a leg that was partly hidden may "
-                "distort the values. Film square to the runner's side.",
+                "Which leg was nearer the camera could not be told from the picture (a pose "
+                "file without scores gives no clue); both legs are shown, a finding needs both "
+                "of them past its range and names no side. Give --filmed-side with the side "
+                "that faced the camera, or film square to the runner's side.",
             )
         )
 

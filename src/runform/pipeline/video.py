@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 
 from runform.analysis import Analysis, Warning_
 from runform.errors import AnalysisError, OptionError, RunformError
-from runform.pipeline.document import analysis_document
 from runform.pipeline.capture_rate import _explain_time_base, _time_base_hint
+from runform.pipeline.document import analysis_document
 from runform.pipeline.track import AnalysisOptions, analyze_track
 from runform.pipeline.track_checks import check_upright
 from runform.pose.assessment import assess_runner
