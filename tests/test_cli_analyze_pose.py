@@ -292,3 +292,24 @@ def test_the_summary_names_each_unit_once_and_prints_no_empty_table(tmp_path: Pa
         print_summary(doc)
     assert "Whole body" not in legs_only.get()
     assert "Running form, per leg" in legs_only.get()
+
+
+def test_numpy_empty_slice_notices_stay_off_the_terminal():
+    """A blurred clip's strides left a template point empty and numpy printed 'RuntimeWarning:
+    All-NaN slice encountered' from gait/templates.py on the runner's terminal."""
+    import warnings
+
+    import numpy as np
+
+    from runform.gait.templates import TemplateWindow, build_template
+
+    t = np.linspace(0.0, 2.0, 61)
+    y = np.full_like(t, np.nan)
+    win = TemplateWindow(before=0.1, after=0.1, plateau=(-0.05, 0.0), backward=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _tau, template = build_template(t, y, np.array([0.5, 1.0]), win)
+    assert np.isnan(template).all()
+    from runform.cli import NUMPY_NOTICES
+
+    assert "All-NaN slice encountered" in NUMPY_NOTICES

@@ -17,6 +17,7 @@ analysis, applied to the clearance of a video foot; the validation is in
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,8 +68,11 @@ def build_template(
     rows = np.stack([_sample(t, y, e + tau) for e in events])
     # remove each stride's own plateau so strides at different heights line up
     in_plateau = (tau >= win.plateau[0]) & (tau <= win.plateau[1])
-    rows = rows - np.nanmedian(rows[:, in_plateau], axis=1, keepdims=True)
-    with np.errstate(all="ignore"):
+    # a stride with no sample in the plateau (or a grid point no stride reaches) is NaN,
+    # not a RuntimeWarning on the user's terminal
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rows = rows - np.nanmedian(rows[:, in_plateau], axis=1, keepdims=True)
         template = np.nanmedian(rows, axis=0)
     return tau, template
 
