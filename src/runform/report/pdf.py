@@ -144,7 +144,7 @@ def _finding_block(pdf: _ReportPDF, finding: dict, still, evidence_line: str, nu
         pdf.set_xy(pdf.l_margin, bottom + 0.5)
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(image_w, 3, still.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(image_w, 3, still.label, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
         bottom = pdf.get_y()
     pdf.start_section(finding["title"], level=1)
@@ -218,7 +218,9 @@ def _finding_detail(pdf: _ReportPDF, f: dict, still: Still | None) -> None:
         pdf.set_xy(x, top + 1.5 + DETAIL_STILL_W * image_aspect(still.path))
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(DETAIL_STILL_W, 3, still.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            DETAIL_STILL_W, 3, still.label, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         pdf.set_text_color(*INK)
         bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin, top)
@@ -374,7 +376,7 @@ def _stills_row(pdf: _ReportPDF, chunk: list[Still], w: float, gap: float) -> No
     pdf.set_text_color(*MUTED)
     for j, still in enumerate(chunk):
         pdf.set_xy(pdf.l_margin + j * (w + gap), y + height + 0.5)
-        pdf.multi_cell(w, 3, still.label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.multi_cell(w, 3, still.label, align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.set_text_color(*INK)
     pdf.set_xy(pdf.l_margin, y + height + 8)
 
