@@ -92,3 +92,27 @@ def test_one_foot_missing_names_that_foot(side: str) -> None:
 
     missing = {side: ("foot_index",)}
     assert f"on the {side} foot" in (foot_points_sentence(missing) or "")
+
+
+def test_feet_outside_the_picture_count_as_missing():
+    """A pose model places feet cut off by the framing where it guesses, with a confident
+    score: such points are not the foot landing. Below the picture's edge they count as
+    missing, so the timing is not trusted."""
+    from dataclasses import replace
+
+    track = synthetic_runner(fps=60, duration_s=4, seed=1).track
+    assert missing_foot_points(track) == {}
+    feet_y = max(
+        float(np.nanmax(track.point(f"{s}_{p}")[:, 1]))
+        for s in ("left", "right")
+        for p in ("heel", "foot_index")
+    )
+    ankles_y = min(float(np.nanmin(track.point(f"{s}_ankle")[:, 1])) for s in ("left", "right"))
+    assert ankles_y < feet_y
+    # a frame whose bottom edge passes above every heel and toe
+    cut = track.replace(meta=replace(track.meta, height=int(0.9 * ankles_y), units="px"))
+    gone = missing_foot_points(cut)
+    assert gone == {"left": ("heel", "foot_index"), "right": ("heel", "foot_index")}
+    # in metres (projected markers) the picture's edge does not apply
+    metres = track.replace(meta=replace(track.meta, height=10, units="m"))
+    assert missing_foot_points(metres) == {}

@@ -51,8 +51,8 @@ _NAMES = {"heel": "heel", "foot_index": "toe (foot_index)"}
 
 def missing_foot_points(track: PoseTrack) -> dict[str, tuple[str, ...]]:
     """Per side, the foot parts (``heel``, ``foot_index``) the events could not use: absent
-    from the track, or found in under :data:`MIN_FOUND_FRACTION` of the frames where that
-    side's ankle is found. Sides with both parts are left out."""
+    from the track, or found inside the picture in under :data:`MIN_FOUND_FRACTION` of the
+    frames where that side's ankle is found. Sides with both parts are left out."""
     out: dict[str, tuple[str, ...]] = {}
     for side in SIDES:
         ankle = f"{side}_ankle"
@@ -63,13 +63,36 @@ def missing_foot_points(track: PoseTrack) -> dict[str, tuple[str, ...]]:
             if not track.has(name):
                 gone.append(part)
                 continue
-            found = np.isfinite(track.point(name)).all(axis=1)
+            found = np.isfinite(track.point(name)).all(axis=1) & _in_picture(track, name)
             base = seen if seen is not None and seen.any() else np.ones_like(found)
             if found[base].mean() < MIN_FOUND_FRACTION:
                 gone.append(part)
         if gone:
             out[side] = tuple(gone)
     return out
+
+
+#: How far past the picture's edge (share of its height) a point still counts as seen.
+PICTURE_MARGIN = 0.02
+
+
+def _in_picture(track: PoseTrack, name: str) -> np.ndarray:
+    """Frames where ``name`` lies inside the picture. A pose model places a foot that is out
+    of the frame (feet cut off by the framing) where it guesses, with a confident score;
+    such a point says nothing of when the foot lands. All frames for tracks not in pixels
+    or without a known frame size."""
+    meta = track.meta
+    xy = track.point(name)
+    if meta.units != "px" or not meta.width or not meta.height:
+        return np.ones(len(xy), bool)
+    pad = PICTURE_MARGIN * meta.height
+    with np.errstate(invalid="ignore"):
+        return (
+            (xy[:, 0] >= -pad)
+            & (xy[:, 0] <= meta.width + pad)
+            & (xy[:, 1] >= -pad)
+            & (xy[:, 1] <= meta.height + pad)
+        )
 
 
 def _all_missing(missing: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
