@@ -237,6 +237,7 @@ ROUTES = [
     ("GET", "/invite/not-a-real-token"),
     ("POST", "/invite/no-such-token"),
     ("GET", "/account"),
+    ("POST", "/account/password"),
     ("POST", "/analyses/{a}/comments"),
     ("POST", "/coach/runners/{o}/plan"),
     ("POST", "/analyses/{a}/delete"),
@@ -267,6 +268,8 @@ EXPECTED = {
     "/invite/not-a-real-token": {"anonymous": 303, "owner": 404, "other": 404, "coach": 404, "other_coach": 404},
     "/invite/no-such-token": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
     "/account": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
+    # one's own password only, and only with the current one (none is sent here)
+    "/account/password": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
 }  # fmt: skip
 
 

@@ -230,5 +230,40 @@ def reset_password(db: Session, token: str, password: str) -> User:
     return user
 
 
+def change_password(
+    db: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    keep_session: str | None = None,
+    client: str | None = None,
+    limit: int = 5,
+    window_s: float = 900.0,
+) -> User:
+    """Set a new password for a signed-in user who gives the current one.
+
+    The current password is checked as a sign-in is (:func:`authenticate`: its failures
+    count towards the same rate limit, and a locked account stays locked). Like a reset, it
+    ends every other browser session and every API token of the account; the session whose
+    token is ``keep_session`` (the one asking) stays signed in."""
+    try:
+        user = authenticate(db, user.email, current, client=client, limit=limit, window_s=window_s)
+    except RateLimited:
+        raise
+    except AccountError:
+        raise AccountError(
+            "That is not your current password; the password was not changed."
+        ) from None
+    user.password_hash = hash_password(new)
+    others = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session:
+        others = others.where(WebSession.token_hash != digest(keep_session))
+    db.execute(others)
+    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    log.info("password changed for %r; other sessions and API tokens ended", user.email)
+    return user
+
+
 def get_user(db: Session, user_id: uuid.UUID | None) -> User | None:
     return db.get(User, user_id) if user_id else None

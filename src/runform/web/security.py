@@ -170,3 +170,22 @@ async def check_password(request: Request, email: str, password: str) -> User:
             )  # fmt: skip
 
     return await run_in_threadpool(check)
+
+
+async def change_password(request: Request, user: User, current: str, new: str) -> None:
+    """:func:`runform.service.accounts.change_password` for the signed-in ``user``, with the
+    sign-in rate limit and in a worker thread (two Argon2 computations); the browser's own
+    session stays, every other session and API token ends. Raises ``AccountError`` or
+    ``RateLimited``."""
+    service = request.app.state.service
+    settings, client = service.settings, client_address(request)
+    found = web_session(request)
+
+    def change() -> None:
+        with service.db.session() as s:
+            accounts.change_password(
+                s, user, current, new, keep_session=found[0] if found else None,
+                client=client, limit=settings.login_limit, window_s=settings.login_window_s,
+            )  # fmt: skip
+
+    await run_in_threadpool(change)
