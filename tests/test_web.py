@@ -7,11 +7,13 @@ through the real embedded consumer, and `test_web_browser.py` runs MediaPipe on 
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -151,6 +153,91 @@ def test_bad_sign_up_and_sign_in_are_one_sentence(client):
         data={"email": "a@b.org", "password": "nope nope", "csrf_token": csrf_of(client, "/login")},
     )
     assert answer.status_code == 400 and alert(answer.text) == "Wrong e-mail or password."
+
+
+def sign_in(client: TestClient, email: str, next_: str | None = None, password: str = PASSWORD):
+    data = {"email": email, "password": password, "csrf_token": csrf_of(client, "/login")}
+    if next_ is not None:
+        data["next"] = next_
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def test_the_whole_address_survives_signing_in(client):
+    """A link with a query (a re-test's ``retest_of``, a course's ``analysis``) comes back
+    whole after signing in; it lost its query."""
+    sign_up(client, "a@b.org")
+    client.cookies.clear()
+    for target in ("/upload?retest_of=1234", "/course?analysis=5678&x=1"):
+        sent = client.get(target, follow_redirects=False)
+        assert sent.status_code == 303
+        login_url = sent.headers["location"]
+        assert login_url == "/login?" + urlencode({"next": target})
+        form = client.get(login_url).text
+        assert f'name="next" value="{html.escape(target)}"' in form
+        answer = sign_in(client, "a@b.org", target)
+        assert answer.headers["location"] == target
+        client.cookies.clear()
+    # a form sent while signed out comes back to the page it was on (its Referer)
+    answer = client.post("/course/sessions/1/done", data={}, follow_redirects=False,
+                         headers={"referer": "http://testserver/course?analysis=9"})  # fmt: skip
+    assert answer.headers["location"] == "/login?" + urlencode({"next": "/course?analysis=9"})
+    answer = client.post("/course/sessions/1/done", data={}, follow_redirects=False,
+                         headers={"referer": "https://evil.example/x"})  # fmt: skip
+    assert answer.headers["location"] == "/login"
+
+
+def test_signing_up_from_an_invitation_comes_back_to_it(client):
+    """The invitation's sign-in page links to sign-up with ``next``; signing up there
+    returned to /upload, and the invitation link was lost."""
+    sent = client.get("/invite/some-token", follow_redirects=False)
+    login_page = client.get(sent.headers["location"]).text
+    assert 'href="/signup?next=/invite/some-token"' in login_page
+    signup_page = client.get("/signup?next=%2Finvite%2Fsome-token").text
+    assert 'name="next" value="/invite/some-token"' in signup_page
+    answer = client.post("/signup", data={"email": "new@b.org", "password": PASSWORD,
+                                          "next": "/invite/some-token",
+                                          "csrf_token": csrf_of(client, "/signup")},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/invite/some-token"
+    # a refused sign-up keeps it
+    again = client.post("/signup", data={"email": "new@b.org", "password": PASSWORD,
+                                         "next": "/invite/some-token",
+                                         "csrf_token": csrf_of(client, "/signup")})  # fmt: skip
+    assert again.status_code == 400 and 'name="next" value="/invite/some-token"' in again.text
+
+
+def test_coaches_land_on_their_roster_and_runners_on_their_analyses(client):
+    client.post("/signup", data={"email": "c@b.org", "password": PASSWORD, "role": "coach",
+                                 "csrf_token": csrf_of(client, "/signup")})  # fmt: skip
+    client.cookies.clear()
+    sign_up(client, "r@b.org")
+    client.cookies.clear()
+    assert sign_in(client, "c@b.org").headers["location"] == "/coach"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/coach"
+    client.cookies.clear()
+    assert sign_in(client, "r@b.org").headers["location"] == "/analyses"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/analyses"
+
+
+OFF_SITE = ["//evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example",
+            "http:/evil.example", "/\t/evil.example", "/\n/evil.example", " //evil.example",
+            "evil.example", "/ /evil.example", "/\x7f/evil.example", ""]  # fmt: skip
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_next_never_leaves_the_site(client, target):
+    """Sign-in and sign-up send a user only to an address on this site, whatever ``next``
+    says; an address that is not one gives the default landing page."""
+    created = client.post("/api/v1/users", json={"email": "o@b.org", "password": PASSWORD})
+    assert created.status_code == 201
+    assert sign_in(client, "o@b.org", target).headers["location"] == "/analyses"
+    page = client.get("/login?" + urlencode({"next": target})).text
+    assert 'name="next" value=""' in page
+    client.cookies.clear()
+    answer = client.post("/signup", data={"email": "n@b.org", "password": PASSWORD, "next": target,
+                                          "csrf_token": csrf_of(client, "/signup")},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.headers["location"] == "/upload"
 
 
 def test_sign_in_is_rate_limited(tmp_path):
