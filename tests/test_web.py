@@ -650,6 +650,43 @@ def test_ids_that_are_not_uuids_are_404(world):
     )
 
 
+def test_unknown_addresses_and_methods_are_one_sentence(client):
+    """An unknown address gave a browser FastAPI's raw ``{"detail":"Not Found"}``: pages
+    now answer with a page, the API with ``{"error": sentence}``."""
+    for url in ("/nope", "/analyses/x/nope", "/static/nope.css"):
+        page = client.get(url)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert "There is no such page" in page.text and '"detail"' not in page.text
+    api = client.get("/api/v1/nope")
+    assert api.status_code == 404 and set(api.json()) == {"error"}
+    assert api.json()["error"].startswith("There is no such endpoint")
+    wrong = client.post("/analyses")
+    assert wrong.status_code == 405 and "does not take that kind of request" in wrong.text
+    assert "GET" in wrong.headers["allow"]
+    api = client.delete("/api/v1/videos")
+    assert api.status_code == 405 and set(api.json()) == {"error"}
+
+
+def test_a_parameter_that_fails_validation_is_one_sentence(tmp_path):
+    """The safety net for a typed parameter (no route has one now): one sentence, 404."""
+    app = make_app(tmp_path)
+
+    @app.get("/typed/{n}")
+    def typed(n: int):
+        return {"n": n}
+
+    @app.get("/api/v1/typed/{n}")
+    def typed_api(n: int):
+        return {"n": n}
+
+    with TestClient(app) as client:
+        assert client.get("/typed/3").json() == {"n": 3}
+        page = client.get("/typed/abc")
+        assert page.status_code == 404 and "There is no such page" in page.text
+        api = client.get("/api/v1/typed/abc")
+        assert api.status_code == 404 and set(api.json()) == {"error"}
+
+
 def test_owner_deletes_and_every_file_goes(tmp_path, clip):
     with TestClient(make_app(tmp_path)) as client:
         sign_up(client, "a@b.org")

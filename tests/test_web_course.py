@@ -218,6 +218,36 @@ def test_coach_changes_the_plan_and_the_runner_sees_the_change(world):
     assert bad.status_code == 400 and "library" in bad.text
 
 
+BAD_PATHS = [
+    ("owner", "POST", "/course/sessions/abc/done"),
+    ("owner", "POST", "/course/sessions/-1/done"),
+    ("owner", "POST", "/course/sessions/1.5/done"),
+    ("owner", "POST", "/course/sessions/99999999999999999999999/undo"),
+    ("owner", "POST", "/course/sessions/%20/undo"),
+    ("owner", "GET", "/analyses/not-an-id"),
+    ("owner", "POST", "/analyses/not-an-id/comments"),
+    ("owner", "POST", "/links/not-an-id/end"),
+    ("coach", "GET", "/coach/runners/not-an-id"),
+    ("coach", "POST", "/coach/runners/not-an-id/plan"),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "url"), BAD_PATHS)
+def test_a_bad_part_of_the_address_is_one_sentence(world, who, method, url):
+    """``POST /course/sessions/abc/done`` answered Pydantic's 422 JSON, and a number too
+    large for the database would have been a 500: an address naming nothing is a 404 page
+    with one sentence, like any other."""
+    client = world[who]
+    if method == "GET":
+        answer = client.get(url)
+    else:
+        answer = client.post(url, data={"csrf_token": csrf_of(client, "/analyses"), "at_s": "1",
+                                        "text": "x", "kind": "dose", "exercise": "x"})  # fmt: skip
+    assert answer.status_code == 404, (url, answer.text[:200])
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "There is no such page" in answer.text and '"detail"' not in answer.text
+
+
 # ---------------------------------------------------------------------------- who may do what
 ROUTES = [
     ("GET", "/course"),
