@@ -255,6 +255,94 @@ def test_sign_in_is_rate_limited(tmp_path):
         assert api.status_code == 429
 
 
+def _rows(app, model) -> int:
+    from sqlalchemy import func, select
+
+    with app.state.service.db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_visitors_who_are_not_signed_in_leave_no_session_row(client):
+    """Every cookie-less GET stored an anonymous session row (200 GETs, 200 rows): a
+    visitor's forms now carry a CSRF token derived from the cookie's random token, and a
+    row is written only at sign-in."""
+    from runform.service.models import WebSession
+
+    app = client.app
+    for _ in range(50):
+        for url in ("/login", "/signup", "/", "/nope"):
+            TestClient(app).get(url)
+    assert _rows(app, WebSession) == 0
+    # the sign-in form still needs its token, and only this browser's token will do
+    sign_up(client, "a@b.org")
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
+    assert _rows(app, WebSession) == 0
+    other = TestClient(app)
+    theirs = csrf_of(other, "/login")
+    form = {"email": "a@b.org", "password": PASSWORD}
+    assert client.post("/login", data={**form, "csrf_token": theirs}).status_code == 403
+    assert TestClient(app).post("/login", data={**form, "csrf_token": theirs}).status_code == 403
+    assert client.post("/login", data={**form, "csrf_token": "é"}).status_code == 403
+    mine = csrf_of(client, "/login")
+    answer = client.post("/login", data={**form, "csrf_token": mine}, follow_redirects=False)
+    assert answer.status_code == 303 and _rows(app, WebSession) == 1
+    # signed in, the forms carry the session's own token; the visitor's no longer works
+    assert csrf_of(client, "/analyses") != mine
+    assert client.post("/logout", data={"csrf_token": mine}).status_code == 403
+
+
+def test_expired_sessions_and_old_sign_in_failures_are_pruned(tmp_path):
+    """Expired sessions and sign-in failures were never deleted: the sweep (every minute)
+    and every sign-in now delete them, in bounded batches."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from runform.service import accounts
+    from runform.service.models import LoginFailure, PasswordReset, WebSession, utcnow
+
+    app = make_app(tmp_path, login_limit=3)
+    with TestClient(app) as client:
+        sign_up(client, "a@b.org")
+        service, now = app.state.service, utcnow()
+        with service.db.session() as s:
+            user_id = s.scalars(select(WebSession.user_id)).one()
+            for i in range(30):  # idle past 14 days, and visitors' rows from before
+                s.add(WebSession(token_hash=f"old{i}", user_id=user_id, csrf_token="x",
+                                 last_seen=now - timedelta(days=15)))  # fmt: skip
+                s.add(WebSession(token_hash=f"visitor{i}", user_id=None, csrf_token="x",
+                                 last_seen=now - timedelta(days=2)))  # fmt: skip
+                s.add(LoginFailure(key=f"email:x{i}@b.org", at=now - timedelta(minutes=16)))
+                s.add(PasswordReset(token_hash=f"reset{i}", user_id=user_id,
+                                    expires_at=now - timedelta(hours=1)))  # fmt: skip
+            s.add(WebSession(token_hash="recent", user_id=user_id, csrf_token="x",
+                             last_seen=now - timedelta(days=13)))  # fmt: skip
+            s.add(LoginFailure(key="email:y@b.org", at=now - timedelta(minutes=14)))
+        assert _rows(app, WebSession) == 62 and _rows(app, LoginFailure) == 31
+        # bounded: one call deletes at most `batch` rows of each kind
+        with service.db.session() as s:
+            assert accounts.prune(s, window_s=900, batch=10) == 30
+        assert _rows(app, WebSession) == 52
+        service.sweep()
+        assert _rows(app, WebSession) == 2  # this browser's and the 13-day one
+        assert _rows(app, LoginFailure) == 1 and _rows(app, PasswordReset) == 0
+        # signing in prunes too
+        with service.db.session() as s:
+            s.add(LoginFailure(key="email:z@b.org", at=now - timedelta(hours=1)))
+        client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
+        client.post("/login", data={"email": "a@b.org", "password": PASSWORD,
+                                    "csrf_token": csrf_of(client, "/login")})  # fmt: skip
+        assert _rows(app, LoginFailure) == 1
+        # the rate limit still counts the failures inside its window
+        for _ in range(3):
+            client.post("/login", data={"email": "a@b.org", "password": "wrong password",
+                                        "csrf_token": csrf_of(client, "/login")})  # fmt: skip
+        service.sweep()
+        answer = client.post("/login", data={"email": "a@b.org", "password": PASSWORD,
+                                             "csrf_token": csrf_of(client, "/login")})  # fmt: skip
+        assert answer.status_code == 429
+
+
 def test_password_reset_link_goes_to_the_log_not_the_password(client, caplog):
     sign_up(client, "a@b.org")
     client.cookies.clear()

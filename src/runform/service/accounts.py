@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from runform.errors import InputError
@@ -162,6 +162,34 @@ def start_session(
     db.add(row)
     db.flush()
     return token, row
+
+
+#: A session row without a user (made for visitors before session 22, when forms needed
+#: one) is dropped after this long idle; none is made any more.
+VISITOR_ROW_IDLE = timedelta(days=1)
+
+
+def prune(db: Session, *, window_s: float = 900.0, batch: int = 1000) -> int:
+    """Delete what has expired, at most ``batch`` rows of each kind (a cheap, bounded
+    delete that can run at every sign-in): sessions idle longer than :data:`SESSION_IDLE`
+    (and rows without a user idle longer than :data:`VISITOR_ROW_IDLE`), sign-in failures
+    older than the rate limit's window (they no longer count), and expired reset tokens.
+    Returns the number of rows deleted."""
+    now = utcnow()
+    expired = or_(
+        WebSession.last_seen < now - SESSION_IDLE,
+        and_(WebSession.user_id.is_(None), WebSession.last_seen < now - VISITOR_ROW_IDLE),
+    )
+    kinds = [
+        (WebSession, WebSession.token_hash, expired),
+        (LoginFailure, LoginFailure.id, LoginFailure.at < now - timedelta(seconds=window_s)),
+        (PasswordReset, PasswordReset.token_hash, PasswordReset.expires_at < now),
+    ]
+    deleted = 0
+    for table, key, condition in kinds:
+        chosen = select(key).where(condition).limit(batch).scalar_subquery()
+        deleted += db.execute(delete(table).where(key.in_(chosen))).rowcount or 0
+    return deleted
 
 
 def load_session(db: Session, token: str) -> WebSession | None:

@@ -28,11 +28,10 @@ router = APIRouter()
 
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-    _token, session = security.ensure_session(request)
     service = request.app.state.service
     values = {
         "user": security.current_user(request),
-        "csrf": session.csrf_token,
+        "csrf": security.form_token(request),
         "signup": service.settings.signup,
         "max_upload_mb": service.settings.max_upload_mb,
         **context,
