@@ -77,6 +77,12 @@ def files_under(tmp_path: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
+def folders_under(tmp_path: Path) -> list[str]:
+    """The analyses' folders in storage (an empty one counts: refused uploads left those)."""
+    root = tmp_path / "data" / "files" / "analyses"
+    return sorted(p.relative_to(root).as_posix() for p in root.glob("*")) if root.exists() else []
+
+
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> bytes:
     return tiny_video(tmp_path_factory.mktemp("clip") / "clip.mp4").read_bytes()
@@ -533,6 +539,66 @@ def test_non_video_empty_and_oversized_uploads_are_refused_at_once(tmp_path, cli
         )
         assert files_under(tmp_path) == []  # nothing kept from refused uploads
         assert client.get("/analyses").text.count("/analyses/") == 0
+        assert folders_under(tmp_path) == []  # not even an empty input/ folder
+
+
+def _multipart(*parts: tuple[str, str | None, bytes], boundary: str = "XX") -> bytes:
+    body = b""
+    for name, filename, content in parts:
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'.encode()
+        body += f'; filename="{filename}"'.encode() if filename is not None else b""
+        body += b"\r\n\r\n" + content + b"\r\n"
+    return body
+
+
+@pytest.mark.parametrize("api", [False, True])
+def test_refused_uploads_leave_no_folder_behind(tmp_path, clip, api):
+    """Uploads refused while streaming (too large, broken multipart, two files, cut off)
+    deleted their .part file but left ``analyses/<id>/input/`` behind, one per attempt."""
+    with TestClient(make_app(tmp_path, max_upload_mb=0.05)) as client:
+        sign_up(client, "a@b.org")
+        if api:
+            url, headers, token = "/api/v1/videos", token_for(client, "a@b.org"), []
+        else:
+            url, headers = "/upload", {}
+            token = [("csrf_token", None, csrf_of(client, "/upload").encode())]
+        kinds = {
+            "too large while streaming": [*token, ("file", "big.mp4", clip + b"\0" * 60_000)],
+            "two files": [*token, ("file", "a.mp4", clip), ("file", "b.mp4", clip)],
+            "bad option": [*token, ("height_cm", None, b"3"), ("file", "a.mp4", clip)],
+            "not a video": [*token, ("file", "a.mp4", b"text " * 100)],
+        }
+        for kind, parts in kinds.items():
+            body = _multipart(*parts) + b"--XX--\r\n"
+            answer = client.post(url, content=body, headers={
+                **headers, "Content-Type": "multipart/form-data; boundary=XX"})  # fmt: skip
+            assert answer.status_code in (400, 413, 422), (kind, answer.status_code)
+            assert folders_under(tmp_path) == [], kind
+        # a body cut off in the middle of the file (the connection dropped)
+        cut = _multipart(*token, ("file", "a.mp4", clip))[:-500]
+        answer = client.post(url, content=cut, headers={
+            **headers, "Content-Type": "multipart/form-data; boundary=XX"})  # fmt: skip
+        assert answer.status_code in (400, 422) and folders_under(tmp_path) == []
+        if not api:  # a forged form
+            forged = _multipart(("csrf_token", None, b"forged"), ("file", "a.mp4", clip))
+            answer = client.post(url, content=forged + b"--XX--\r\n", headers={
+                "Content-Type": "multipart/form-data; boundary=XX"})  # fmt: skip
+            assert answer.status_code == 403 and folders_under(tmp_path) == []
+
+
+def test_the_sweep_removes_empty_upload_folders_left_before(tmp_path):
+    """Empty input folders left by earlier versions go with the sweep once old enough."""
+    import os
+
+    with TestClient(make_app(tmp_path, stale_after_s=60)) as client:
+        service = client.app.state.service
+        root = tmp_path / "data" / "files" / "analyses"
+        old, new = root / "old-one" / "input", root / "new-one" / "input"
+        for folder in (old, new):
+            folder.mkdir(parents=True)
+        os.utime(old, (1_000_000, 1_000_000))
+        service.sweep()
+        assert folders_under(tmp_path) == ["new-one"]  # a folder just made may be in use
 
 
 def test_oversized_upload_is_refused_from_content_length_before_reading(tmp_path):

@@ -163,6 +163,19 @@ class Service:
         self.queue.enqueue(job.id)
         return record, job, True
 
+    def drop_refused_upload(self, analysis_id: uuid.UUID) -> None:
+        """Remove what a refused or broken upload stored under ``analysis_id`` (files and
+        folders), unless it became an analysis after all (an error after :meth:`submit`
+        stored it, such as a broker that did not take the job: the sweep queues it)."""
+        try:
+            with self.db.session() as s:
+                if s.get(AnalysisRecord, analysis_id) is not None:
+                    return
+            self.storage.delete_prefix(jobs.analysis_prefix(analysis_id))
+        except Exception:  # the database or the storage is down: an empty folder goes with
+            # the sweep (drop_interrupted_uploads); a file is left, and logged
+            log.exception("files of the refused upload %s not removed", analysis_id)
+
     def _by_submit_key(self, user: User, key: str):
         with self.db.session() as s:
             record = s.scalar(

@@ -18,7 +18,7 @@ from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
 from runform.service.mail import send_reset
 from runform.service.models import DONE, FAILED, AnalysisRecord
-from runform.service.uploads import form_sentence, receive_upload
+from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
 from runform.web.views import job_json, result_view
 
@@ -287,26 +287,24 @@ async def upload(request: Request):
     analysis_id = uuid.uuid4()
     fields: dict = {}
     try:
-        received = await receive_upload(
-            request.headers, request.stream(), service.storage,
-            input_prefix(analysis_id), service.settings.max_upload_bytes,
-        )  # fmt: skip
-        fields = received.fields
-        if not security.csrf_ok(request, fields.get("csrf_token")):
-            service.storage.delete_prefix(f"analyses/{analysis_id}")
-            return refuse_form(request)
-        try:
+        async with refused_upload_leaves_nothing(service, analysis_id):
+            received = await receive_upload(
+                request.headers, request.stream(), service.storage,
+                input_prefix(analysis_id), service.settings.max_upload_bytes,
+            )  # fmt: skip
+            fields = received.fields
+            if not security.csrf_ok(request, fields.get("csrf_token")):
+                raise FormExpired
             options = parse_options(fields)
             base = _retest_base(request, user, fields.get("retest_of"))
             if base is not None:
                 options["retest_of"] = str(base.id)
-        except RunformError:
-            service.storage.delete_prefix(f"analyses/{analysis_id}")
-            raise
-        key = (fields.get("submit_key") or "")[:100] or None
-        record, _job, _created = await run_in_threadpool(
-            service.submit, user, received, analysis_id, options, key
-        )
+            key = (fields.get("submit_key") or "")[:100] or None
+            record, _job, _created = await run_in_threadpool(
+                service.submit, user, received, analysis_id, options, key
+            )
+    except FormExpired:
+        return refuse_form(request)
     except RunformError as exc:
         status = getattr(exc, "status", 400)
         return render(
@@ -314,6 +312,10 @@ async def upload(request: Request):
             submit_key=str(uuid.uuid4()), values=fields,
         )  # fmt: skip
     return redirect(request, f"/analyses/{record.id}")
+
+
+class FormExpired(Exception):
+    """The upload's form did not carry this browser's CSRF token."""
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
