@@ -290,6 +290,30 @@ def test_serve_takes_the_client_address_from_trusted_proxies_only(tmp_path, monk
     assert seen[-1]["proxy_headers"] is False
 
 
+@pytest.mark.parametrize(
+    "url", ["postgresql://runform:db-secret@127.0.0.1:1/runform", "sqlite:////nonexistent/x.db"]
+)
+def test_serve_without_its_database_says_so_in_one_sentence_and_exits(tmp_path, url):
+    """`runform serve` printed "is serving at ..." and then a long traceback when its
+    database could not be reached: now one sentence on stderr, nothing about serving, a
+    non-zero exit, and the database password not shown."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RUNFORM_DATABASE_URL": url, "RUNFORM_SECRET_KEY": "test-secret"}
+    done = subprocess.run(
+        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert "serving" not in said and "Traceback" not in said
+    assert said.startswith("error: The database ") and "cannot be reached (" in said
+    assert said.endswith("correct RUNFORM_DATABASE_URL, and run the command again.")
+    assert "db-secret" not in said
+
+
 def test_smtp_settings_come_from_the_environment(tmp_path):
     from runform.errors import OptionError
     from runform.service.settings import Settings
