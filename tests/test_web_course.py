@@ -184,6 +184,25 @@ def test_roster_shows_the_runner_who_accepted_only(world):
     assert world["owner"].get("/coach").status_code == 403  # runners have no roster
 
 
+def test_phone_layout_hooks(world):
+    """What the phone layout rests on (looked at in Chromium at 390 px, and measured by
+    tests/test_web_browser.py): the roster's cells carry their column's name, to become
+    one card per runner; the result page offers the course and the re-test above the
+    video (they were only below the tall report); the stylesheet wraps long words."""
+    roster = world["coach"].get("/coach").text
+    assert 'class="metrics roster"' in roster
+    for label in ("Last analysis", "Top findings", "Adherence", "Re-test due"):
+        assert f'data-label="{label}"' in roster
+    page = world["owner"].get(f"/analyses/{world['analysis']}").text
+    top = page.index('id="next-steps"')
+    assert top < page.index("<video") and top < page.index('id="comments"')
+    assert f'href="/course?analysis={world["analysis"]}"' in page[top : top + 400]
+    assert 'id="next-steps"' not in world["coach"].get(f"/analyses/{world['analysis']}").text
+    css = world["owner"].get("/static/app.css").text
+    assert ".session p, .session li { overflow-wrap: anywhere; }" in css
+    assert ".card select, .card input[type=date] { display: block; width: 100%; }" in css
+
+
 def test_comment_pinned_to_a_moment_is_seen_by_the_runner(world):
     a = world["analysis"]
     answer = post(
