@@ -7,11 +7,13 @@ through the real embedded consumer, and `test_web_browser.py` runs MediaPipe on 
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -73,6 +75,12 @@ def token_for(client: TestClient, email: str, password: str = PASSWORD) -> dict:
 def files_under(tmp_path: Path) -> list[str]:
     root = tmp_path / "data" / "files"
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def folders_under(tmp_path: Path) -> list[str]:
+    """The analyses' folders in storage (an empty one counts: refused uploads left those)."""
+    root = tmp_path / "data" / "files" / "analyses"
+    return sorted(p.relative_to(root).as_posix() for p in root.glob("*")) if root.exists() else []
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +161,91 @@ def test_bad_sign_up_and_sign_in_are_one_sentence(client):
     assert answer.status_code == 400 and alert(answer.text) == "Wrong e-mail or password."
 
 
+def sign_in(client: TestClient, email: str, next_: str | None = None, password: str = PASSWORD):
+    data = {"email": email, "password": password, "csrf_token": csrf_of(client, "/login")}
+    if next_ is not None:
+        data["next"] = next_
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def test_the_whole_address_survives_signing_in(client):
+    """A link with a query (a re-test's ``retest_of``, a course's ``analysis``) comes back
+    whole after signing in; it lost its query."""
+    sign_up(client, "a@b.org")
+    client.cookies.clear()
+    for target in ("/upload?retest_of=1234", "/course?analysis=5678&x=1"):
+        sent = client.get(target, follow_redirects=False)
+        assert sent.status_code == 303
+        login_url = sent.headers["location"]
+        assert login_url == "/login?" + urlencode({"next": target})
+        form = client.get(login_url).text
+        assert f'name="next" value="{html.escape(target)}"' in form
+        answer = sign_in(client, "a@b.org", target)
+        assert answer.headers["location"] == target
+        client.cookies.clear()
+    # a form sent while signed out comes back to the page it was on (its Referer)
+    answer = client.post("/course/sessions/1/done", data={}, follow_redirects=False,
+                         headers={"referer": "http://testserver/course?analysis=9"})  # fmt: skip
+    assert answer.headers["location"] == "/login?" + urlencode({"next": "/course?analysis=9"})
+    answer = client.post("/course/sessions/1/done", data={}, follow_redirects=False,
+                         headers={"referer": "https://evil.example/x"})  # fmt: skip
+    assert answer.headers["location"] == "/login"
+
+
+def test_signing_up_from_an_invitation_comes_back_to_it(client):
+    """The invitation's sign-in page links to sign-up with ``next``; signing up there
+    returned to /upload, and the invitation link was lost."""
+    sent = client.get("/invite/some-token", follow_redirects=False)
+    login_page = client.get(sent.headers["location"]).text
+    assert 'href="/signup?next=/invite/some-token"' in login_page
+    signup_page = client.get("/signup?next=%2Finvite%2Fsome-token").text
+    assert 'name="next" value="/invite/some-token"' in signup_page
+    answer = client.post("/signup", data={"email": "new@b.org", "password": PASSWORD,
+                                          "next": "/invite/some-token",
+                                          "csrf_token": csrf_of(client, "/signup")},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/invite/some-token"
+    # a refused sign-up keeps it
+    again = client.post("/signup", data={"email": "new@b.org", "password": PASSWORD,
+                                         "next": "/invite/some-token",
+                                         "csrf_token": csrf_of(client, "/signup")})  # fmt: skip
+    assert again.status_code == 400 and 'name="next" value="/invite/some-token"' in again.text
+
+
+def test_coaches_land_on_their_roster_and_runners_on_their_analyses(client):
+    client.post("/signup", data={"email": "c@b.org", "password": PASSWORD, "role": "coach",
+                                 "csrf_token": csrf_of(client, "/signup")})  # fmt: skip
+    client.cookies.clear()
+    sign_up(client, "r@b.org")
+    client.cookies.clear()
+    assert sign_in(client, "c@b.org").headers["location"] == "/coach"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/coach"
+    client.cookies.clear()
+    assert sign_in(client, "r@b.org").headers["location"] == "/analyses"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/analyses"
+
+
+OFF_SITE = ["//evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example",
+            "http:/evil.example", "/\t/evil.example", "/\n/evil.example", " //evil.example",
+            "evil.example", "/ /evil.example", "/\x7f/evil.example", ""]  # fmt: skip
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_next_never_leaves_the_site(client, target):
+    """Sign-in and sign-up send a user only to an address on this site, whatever ``next``
+    says; an address that is not one gives the default landing page."""
+    created = client.post("/api/v1/users", json={"email": "o@b.org", "password": PASSWORD})
+    assert created.status_code == 201
+    assert sign_in(client, "o@b.org", target).headers["location"] == "/analyses"
+    page = client.get("/login?" + urlencode({"next": target})).text
+    assert 'name="next" value=""' in page
+    client.cookies.clear()
+    answer = client.post("/signup", data={"email": "n@b.org", "password": PASSWORD, "next": target,
+                                          "csrf_token": csrf_of(client, "/signup")},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.headers["location"] == "/upload"
+
+
 def test_sign_in_is_rate_limited(tmp_path):
     with TestClient(make_app(tmp_path, login_limit=3)) as client:
         sign_up(client, "a@b.org")
@@ -166,6 +259,94 @@ def test_sign_in_is_rate_limited(tmp_path):
         assert alert(answer.text).startswith("Too many failed sign-ins")
         api = client.post("/api/v1/tokens", json={"email": "a@b.org", "password": PASSWORD})
         assert api.status_code == 429
+
+
+def _rows(app, model) -> int:
+    from sqlalchemy import func, select
+
+    with app.state.service.db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_visitors_who_are_not_signed_in_leave_no_session_row(client):
+    """Every cookie-less GET stored an anonymous session row (200 GETs, 200 rows): a
+    visitor's forms now carry a CSRF token derived from the cookie's random token, and a
+    row is written only at sign-in."""
+    from runform.service.models import WebSession
+
+    app = client.app
+    for _ in range(50):
+        for url in ("/login", "/signup", "/", "/nope"):
+            TestClient(app).get(url)
+    assert _rows(app, WebSession) == 0
+    # the sign-in form still needs its token, and only this browser's token will do
+    sign_up(client, "a@b.org")
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
+    assert _rows(app, WebSession) == 0
+    other = TestClient(app)
+    theirs = csrf_of(other, "/login")
+    form = {"email": "a@b.org", "password": PASSWORD}
+    assert client.post("/login", data={**form, "csrf_token": theirs}).status_code == 403
+    assert TestClient(app).post("/login", data={**form, "csrf_token": theirs}).status_code == 403
+    assert client.post("/login", data={**form, "csrf_token": "é"}).status_code == 403
+    mine = csrf_of(client, "/login")
+    answer = client.post("/login", data={**form, "csrf_token": mine}, follow_redirects=False)
+    assert answer.status_code == 303 and _rows(app, WebSession) == 1
+    # signed in, the forms carry the session's own token; the visitor's no longer works
+    assert csrf_of(client, "/analyses") != mine
+    assert client.post("/logout", data={"csrf_token": mine}).status_code == 403
+
+
+def test_expired_sessions_and_old_sign_in_failures_are_pruned(tmp_path):
+    """Expired sessions and sign-in failures were never deleted: the sweep (every minute)
+    and every sign-in now delete them, in bounded batches."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from runform.service import accounts
+    from runform.service.models import LoginFailure, PasswordReset, WebSession, utcnow
+
+    app = make_app(tmp_path, login_limit=3)
+    with TestClient(app) as client:
+        sign_up(client, "a@b.org")
+        service, now = app.state.service, utcnow()
+        with service.db.session() as s:
+            user_id = s.scalars(select(WebSession.user_id)).one()
+            for i in range(30):  # idle past 14 days, and visitors' rows from before
+                s.add(WebSession(token_hash=f"old{i}", user_id=user_id, csrf_token="x",
+                                 last_seen=now - timedelta(days=15)))  # fmt: skip
+                s.add(WebSession(token_hash=f"visitor{i}", user_id=None, csrf_token="x",
+                                 last_seen=now - timedelta(days=2)))  # fmt: skip
+                s.add(LoginFailure(key=f"email:x{i}@b.org", at=now - timedelta(minutes=16)))
+                s.add(PasswordReset(token_hash=f"reset{i}", user_id=user_id,
+                                    expires_at=now - timedelta(hours=1)))  # fmt: skip
+            s.add(WebSession(token_hash="recent", user_id=user_id, csrf_token="x",
+                             last_seen=now - timedelta(days=13)))  # fmt: skip
+            s.add(LoginFailure(key="email:y@b.org", at=now - timedelta(minutes=14)))
+        assert _rows(app, WebSession) == 62 and _rows(app, LoginFailure) == 31
+        # bounded: one call deletes at most `batch` rows of each kind
+        with service.db.session() as s:
+            assert accounts.prune(s, window_s=900, batch=10) == 30
+        assert _rows(app, WebSession) == 52
+        service.sweep()
+        assert _rows(app, WebSession) == 2  # this browser's and the 13-day one
+        assert _rows(app, LoginFailure) == 1 and _rows(app, PasswordReset) == 0
+        # signing in prunes too
+        with service.db.session() as s:
+            s.add(LoginFailure(key="email:z@b.org", at=now - timedelta(hours=1)))
+        client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
+        client.post("/login", data={"email": "a@b.org", "password": PASSWORD,
+                                    "csrf_token": csrf_of(client, "/login")})  # fmt: skip
+        assert _rows(app, LoginFailure) == 1
+        # the rate limit still counts the failures inside its window
+        for _ in range(3):
+            client.post("/login", data={"email": "a@b.org", "password": "wrong password",
+                                        "csrf_token": csrf_of(client, "/login")})  # fmt: skip
+        service.sweep()
+        answer = client.post("/login", data={"email": "a@b.org", "password": PASSWORD,
+                                             "csrf_token": csrf_of(client, "/login")})  # fmt: skip
+        assert answer.status_code == 429
 
 
 def test_password_reset_link_goes_to_the_log_not_the_password(client, caplog):
@@ -358,6 +539,66 @@ def test_non_video_empty_and_oversized_uploads_are_refused_at_once(tmp_path, cli
         )
         assert files_under(tmp_path) == []  # nothing kept from refused uploads
         assert client.get("/analyses").text.count("/analyses/") == 0
+        assert folders_under(tmp_path) == []  # not even an empty input/ folder
+
+
+def _multipart(*parts: tuple[str, str | None, bytes], boundary: str = "XX") -> bytes:
+    body = b""
+    for name, filename, content in parts:
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'.encode()
+        body += f'; filename="{filename}"'.encode() if filename is not None else b""
+        body += b"\r\n\r\n" + content + b"\r\n"
+    return body
+
+
+@pytest.mark.parametrize("api", [False, True])
+def test_refused_uploads_leave_no_folder_behind(tmp_path, clip, api):
+    """Uploads refused while streaming (too large, broken multipart, two files, cut off)
+    deleted their .part file but left ``analyses/<id>/input/`` behind, one per attempt."""
+    with TestClient(make_app(tmp_path, max_upload_mb=0.05)) as client:
+        sign_up(client, "a@b.org")
+        if api:
+            url, headers, token = "/api/v1/videos", token_for(client, "a@b.org"), []
+        else:
+            url, headers = "/upload", {}
+            token = [("csrf_token", None, csrf_of(client, "/upload").encode())]
+        kinds = {
+            "too large while streaming": [*token, ("file", "big.mp4", clip + b"\0" * 60_000)],
+            "two files": [*token, ("file", "a.mp4", clip), ("file", "b.mp4", clip)],
+            "bad option": [*token, ("height_cm", None, b"3"), ("file", "a.mp4", clip)],
+            "not a video": [*token, ("file", "a.mp4", b"text " * 100)],
+        }
+        for kind, parts in kinds.items():
+            body = _multipart(*parts) + b"--XX--\r\n"
+            answer = client.post(url, content=body, headers={
+                **headers, "Content-Type": "multipart/form-data; boundary=XX"})  # fmt: skip
+            assert answer.status_code in (400, 413, 422), (kind, answer.status_code)
+            assert folders_under(tmp_path) == [], kind
+        # a body cut off in the middle of the file (the connection dropped)
+        cut = _multipart(*token, ("file", "a.mp4", clip))[:-500]
+        answer = client.post(url, content=cut, headers={
+            **headers, "Content-Type": "multipart/form-data; boundary=XX"})  # fmt: skip
+        assert answer.status_code in (400, 422) and folders_under(tmp_path) == []
+        if not api:  # a forged form
+            forged = _multipart(("csrf_token", None, b"forged"), ("file", "a.mp4", clip))
+            answer = client.post(url, content=forged + b"--XX--\r\n", headers={
+                "Content-Type": "multipart/form-data; boundary=XX"})  # fmt: skip
+            assert answer.status_code == 403 and folders_under(tmp_path) == []
+
+
+def test_the_sweep_removes_empty_upload_folders_left_before(tmp_path):
+    """Empty input folders left by earlier versions go with the sweep once old enough."""
+    import os
+
+    with TestClient(make_app(tmp_path, stale_after_s=60)) as client:
+        service = client.app.state.service
+        root = tmp_path / "data" / "files" / "analyses"
+        old, new = root / "old-one" / "input", root / "new-one" / "input"
+        for folder in (old, new):
+            folder.mkdir(parents=True)
+        os.utime(old, (1_000_000, 1_000_000))
+        service.sweep()
+        assert folders_under(tmp_path) == ["new-one"]  # a folder just made may be in use
 
 
 def test_oversized_upload_is_refused_from_content_length_before_reading(tmp_path):
@@ -561,6 +802,43 @@ def test_ids_that_are_not_uuids_are_404(world):
         world["anonymous"].get("/api/v1/jobs/123", headers=world["tokens"]["owner"]).status_code
         == 404
     )
+
+
+def test_unknown_addresses_and_methods_are_one_sentence(client):
+    """An unknown address gave a browser FastAPI's raw ``{"detail":"Not Found"}``: pages
+    now answer with a page, the API with ``{"error": sentence}``."""
+    for url in ("/nope", "/analyses/x/nope", "/static/nope.css"):
+        page = client.get(url)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert "There is no such page" in page.text and '"detail"' not in page.text
+    api = client.get("/api/v1/nope")
+    assert api.status_code == 404 and set(api.json()) == {"error"}
+    assert api.json()["error"].startswith("There is no such endpoint")
+    wrong = client.post("/analyses")
+    assert wrong.status_code == 405 and "does not take that kind of request" in wrong.text
+    assert "GET" in wrong.headers["allow"]
+    api = client.delete("/api/v1/videos")
+    assert api.status_code == 405 and set(api.json()) == {"error"}
+
+
+def test_a_parameter_that_fails_validation_is_one_sentence(tmp_path):
+    """The safety net for a typed parameter (no route has one now): one sentence, 404."""
+    app = make_app(tmp_path)
+
+    @app.get("/typed/{n}")
+    def typed(n: int):
+        return {"n": n}
+
+    @app.get("/api/v1/typed/{n}")
+    def typed_api(n: int):
+        return {"n": n}
+
+    with TestClient(app) as client:
+        assert client.get("/typed/3").json() == {"n": 3}
+        page = client.get("/typed/abc")
+        assert page.status_code == 404 and "There is no such page" in page.text
+        api = client.get("/api/v1/typed/abc")
+        assert api.status_code == 404 and set(api.json()) == {"error"}
 
 
 def test_owner_deletes_and_every_file_goes(tmp_path, clip):

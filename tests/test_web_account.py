@@ -96,6 +96,75 @@ def test_delete_account_removes_every_file_and_row_and_nothing_else(tmp_path, cl
             assert len(list(s.scalars(select(Job)))) == 1
 
 
+# ---------------------------------------------------------------------------- password
+def change_password(client, current: str, new: str, **extra):
+    data = {"csrf_token": csrf_of(client, "/account"), "current_password": current,
+            "new_password": new, **extra}  # fmt: skip
+    return client.post("/account/password", data=data, follow_redirects=False)
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(tmp_path):
+    """A signed-in user changes the password with the current one: this browser stays
+    signed in; every other browser session and every API token ends, as a reset does."""
+    from test_web import alert, token_for
+
+    app = make_app(tmp_path)
+    with TestClient(app) as here, TestClient(app) as elsewhere:
+        sign_up(here, "pw@e.org")
+        api = token_for(here, "pw@e.org")
+        elsewhere.post("/login", data={"email": "pw@e.org", "password": PASSWORD,
+                                       "csrf_token": csrf_of(elsewhere, "/login")})  # fmt: skip
+        assert elsewhere.get("/analyses", follow_redirects=False).status_code == 200
+        page = here.get("/account").text
+        assert "Change password" in page and 'name="current_password"' in page
+
+        wrong = change_password(here, "not my password", "a brand new password")
+        assert wrong.status_code == 400
+        assert (
+            alert(wrong.text) == "That is not your current password; the password was not changed."
+        )
+        short = change_password(here, PASSWORD, "short")
+        assert short.status_code == 400
+        assert alert(short.text) == "Choose a password of at least 8 characters."
+        assert elsewhere.get("/analyses", follow_redirects=False).status_code == 200  # unchanged
+
+        done = change_password(here, PASSWORD, "a brand new password")
+        assert done.status_code == 303 and done.headers["location"] == "/account?changed=password"
+        assert "Your password has been changed" in here.get(done.headers["location"]).text
+        assert here.get("/analyses", follow_redirects=False).status_code == 200  # still signed in
+        assert elsewhere.get("/analyses", follow_redirects=False).status_code == 303  # signed out
+        assert here.get("/api/v1/analyses", headers=api).status_code == 401  # token ended
+        old = here.post("/api/v1/tokens", json={"email": "pw@e.org", "password": PASSWORD})
+        assert old.status_code == 401
+        token_for(here, "pw@e.org", "a brand new password")
+
+
+def test_change_password_is_rate_limited_like_sign_in_and_needs_its_form(tmp_path):
+    from test_web import alert
+
+    with TestClient(make_app(tmp_path, login_limit=2)) as client:
+        anonymous = TestClient(client.app)
+        answer = anonymous.post("/account/password", data={
+            "csrf_token": csrf_of(anonymous, "/login"), "current_password": PASSWORD,
+            "new_password": "a brand new password"}, follow_redirects=False)  # fmt: skip
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+        sign_up(client, "limit@e.org")
+        forged = change_password(client, PASSWORD, "a brand new password", csrf_token="forged")
+        assert forged.status_code == 403
+        statuses = [change_password(client, guess, "a brand new password").status_code
+                    for guess in ("guess one", "guess two")]  # fmt: skip
+        locked = change_password(client, PASSWORD, "a brand new password")
+        assert statuses == [400, 400] and locked.status_code == 429
+        assert alert(locked.text).startswith("Too many failed sign-ins")
+        # the password did not change
+        assert (
+            client.post(
+                "/api/v1/tokens", json={"email": "limit@e.org", "password": PASSWORD}
+            ).status_code
+            == 429
+        )
+
+
 # ---------------------------------------------------------------------------- SMTP
 class _SMTPHandler(socketserver.StreamRequestHandler):
     """Just enough SMTP for smtplib: EHLO (with AUTH PLAIN), AUTH, MAIL, RCPT, DATA, QUIT."""
@@ -219,6 +288,30 @@ def test_serve_takes_the_client_address_from_trusted_proxies_only(tmp_path, monk
     monkeypatch.delenv("RUNFORM_TRUSTED_PROXIES")
     serve_cli.serve(data_dir=tmp_path / "d", no_worker=True)
     assert seen[-1]["proxy_headers"] is False
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://runform:db-secret@127.0.0.1:1/runform", "sqlite:////nonexistent/x.db"]
+)
+def test_serve_without_its_database_says_so_in_one_sentence_and_exits(tmp_path, url):
+    """`runform serve` printed "is serving at ..." and then a long traceback when its
+    database could not be reached: now one sentence on stderr, nothing about serving, a
+    non-zero exit, and the database password not shown."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RUNFORM_DATABASE_URL": url, "RUNFORM_SECRET_KEY": "test-secret"}
+    done = subprocess.run(
+        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert "serving" not in said and "Traceback" not in said
+    assert said.startswith("error: The database ") and "cannot be reached (" in said
+    assert said.endswith("correct RUNFORM_DATABASE_URL, and run the command again.")
+    assert "db-secret" not in said
 
 
 def test_smtp_settings_come_from_the_environment(tmp_path):

@@ -121,6 +121,33 @@ def no_sideways_scroll(driver) -> bool:
     )
 
 
+def boxes_at(driver, width: int, selector: str) -> list[dict]:
+    """The boxes (left, right, top in the page, width) of what ``selector`` finds, laid out
+    at ``width`` CSS pixels from the top of the page."""
+    driver.set_window_size(width, 900)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 500})  # fmt: skip
+    driver.execute_script("window.scrollTo(0, 0)")
+    time.sleep(0.3)
+    return driver.execute_script("""
+        return [...document.querySelectorAll(arguments[0])].map(e => {
+          const b = e.getBoundingClientRect();
+          return {left: b.left, right: b.right, top: b.top + window.scrollY, width: b.width,
+                  spill: e.scrollWidth - e.clientWidth,  // text wider than its own box
+                  what: e.tagName + '#' + e.id + ' ' + (e.textContent || '').trim().slice(0, 30)};
+        });""", selector)  # fmt: skip
+
+
+def off_screen(boxes: list[dict], width: int) -> list[str]:
+    """What is cut off at the right edge of a ``width`` px screen, has no width, or holds
+    text wider than itself."""
+    return [
+        b["what"]
+        for b in boxes
+        if b["width"] <= 0 or b["left"] < 0 or b["right"] > width + 1 or b["spill"] > 1
+    ]
+
+
 def unlabelled_inputs(driver) -> list[str]:
     return driver.execute_script("""
         return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
@@ -201,6 +228,10 @@ def test_sign_up_upload_watch_and_seek_in_chromium(server, browser, tmp_path):
     assert "Findings" in driver.page_source and "Measures" in driver.page_source
     screenshot(driver, tmp_path / "result-390.png", 390)
     assert no_sideways_scroll(driver)
+    # what to do next is in the first screen of a phone, not only below the tall report
+    first = boxes_at(driver, 390, "#next-steps a")
+    assert len(first) == 2 and all(b["top"] + 44 < 844 for b in first), first
+    assert off_screen(first, 390) == []
     screenshot(driver, tmp_path / "result-1280.png", 1280)
     assert no_sideways_scroll(driver)
     loaded = driver.execute_script(
@@ -217,10 +248,17 @@ def test_sign_up_upload_watch_and_seek_in_chromium(server, browser, tmp_path):
     WebDriverWait(driver, 60).until(lambda d: d.current_url.endswith("/course"))
     session = driver.find_element(By.CSS_SELECTOR, ".week.current form[action$='/done']")
     session.find_element(By.CSS_SELECTOR, "input[name=effort]").send_keys("6")
+    session.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("ok " + "x" * 80)
     session.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".session.done"))
     assert "effort 6/10" in driver.page_source
     assert unlabelled_inputs(driver) == []
+    # a long word in the note wraps inside its card; the form's fields fit the phone
+    assert off_screen(boxes_at(driver, 390, ".session.done p"), 390) == []
+    assert (
+        off_screen(boxes_at(driver, 390, ".session input:not([type=hidden]), .session button"), 390)
+        == []
+    )
     screenshot(driver, tmp_path / "course-390.png", 390)
     assert no_sideways_scroll(driver)
     screenshot(driver, tmp_path / "course-1280.png", 1280)
@@ -330,13 +368,29 @@ def test_coach_invites_comments_on_a_moment_and_the_runner_sees_it(quick_server,
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     WebDriverWait(driver, 20).until(lambda d: d.current_url.endswith("/coaches"))
     assert "coach@example.org" in driver.page_source
+    driver.get(analysis_url)  # a course, so the coach has a plan to adjust
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Start my six-week course").click()
+    WebDriverWait(driver, 30).until(lambda d: "/course" in d.current_url)
+    assert off_screen(boxes_at(driver, 390, "form.card select, form.card input[type=number], "
+                               "form.card input[type=date]"), 390) == []  # fmt: skip
+    assert all(b["width"] > 300 for b in boxes_at(driver, 390, "form.card select"))
+    driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    WebDriverWait(driver, 60).until(lambda d: d.current_url.endswith("/course"))
 
     sign_in_as(driver, server, "coach@example.org")
     driver.get(f"{server}/coach")
     WebDriverWait(driver, 20).until(lambda d: "athlete@example.org" in d.page_source)
+    # on a phone every column of the roster is in view (they were cut off to the right)
+    cells = boxes_at(driver, 390, ".roster tbody th, .roster tbody td")
+    assert len(cells) == 6 and off_screen(cells, 390) == [], cells
+    screenshot(driver, tmp_path / "roster-390.png", 390)
     screenshot(driver, tmp_path / "roster-1280.png", 1280)
     assert no_sideways_scroll(driver)
     driver.find_element(By.LINK_TEXT, "athlete@example.org").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "to"))
+    fields = boxes_at(driver, 390, "main select, main input:not([type=hidden]), main button")
+    assert fields and off_screen(fields, 390) == [], fields  # 'Swap for' overflowed its card
+    screenshot(driver, tmp_path / "coach-runner-390.png", 390)
     driver.find_element(By.CSS_SELECTOR, "ul.list a").click()
     WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "annotated"))
     moment = driver.execute_async_script("""

@@ -184,6 +184,25 @@ def test_roster_shows_the_runner_who_accepted_only(world):
     assert world["owner"].get("/coach").status_code == 403  # runners have no roster
 
 
+def test_phone_layout_hooks(world):
+    """What the phone layout rests on (looked at in Chromium at 390 px, and measured by
+    tests/test_web_browser.py): the roster's cells carry their column's name, to become
+    one card per runner; the result page offers the course and the re-test above the
+    video (they were only below the tall report); the stylesheet wraps long words."""
+    roster = world["coach"].get("/coach").text
+    assert 'class="metrics roster"' in roster
+    for label in ("Last analysis", "Top findings", "Adherence", "Re-test due"):
+        assert f'data-label="{label}"' in roster
+    page = world["owner"].get(f"/analyses/{world['analysis']}").text
+    top = page.index('id="next-steps"')
+    assert top < page.index("<video") and top < page.index('id="comments"')
+    assert f'href="/course?analysis={world["analysis"]}"' in page[top : top + 400]
+    assert 'id="next-steps"' not in world["coach"].get(f"/analyses/{world['analysis']}").text
+    css = world["owner"].get("/static/app.css").text
+    assert ".session p, .session li { overflow-wrap: anywhere; }" in css
+    assert ".card select, .card input[type=date] { display: block; width: 100%; }" in css
+
+
 def test_comment_pinned_to_a_moment_is_seen_by_the_runner(world):
     a = world["analysis"]
     answer = post(
@@ -218,6 +237,36 @@ def test_coach_changes_the_plan_and_the_runner_sees_the_change(world):
     assert bad.status_code == 400 and "library" in bad.text
 
 
+BAD_PATHS = [
+    ("owner", "POST", "/course/sessions/abc/done"),
+    ("owner", "POST", "/course/sessions/-1/done"),
+    ("owner", "POST", "/course/sessions/1.5/done"),
+    ("owner", "POST", "/course/sessions/99999999999999999999999/undo"),
+    ("owner", "POST", "/course/sessions/%20/undo"),
+    ("owner", "GET", "/analyses/not-an-id"),
+    ("owner", "POST", "/analyses/not-an-id/comments"),
+    ("owner", "POST", "/links/not-an-id/end"),
+    ("coach", "GET", "/coach/runners/not-an-id"),
+    ("coach", "POST", "/coach/runners/not-an-id/plan"),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "url"), BAD_PATHS)
+def test_a_bad_part_of_the_address_is_one_sentence(world, who, method, url):
+    """``POST /course/sessions/abc/done`` answered Pydantic's 422 JSON, and a number too
+    large for the database would have been a 500: an address naming nothing is a 404 page
+    with one sentence, like any other."""
+    client = world[who]
+    if method == "GET":
+        answer = client.get(url)
+    else:
+        answer = client.post(url, data={"csrf_token": csrf_of(client, "/analyses"), "at_s": "1",
+                                        "text": "x", "kind": "dose", "exercise": "x"})  # fmt: skip
+    assert answer.status_code == 404, (url, answer.text[:200])
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "There is no such page" in answer.text and '"detail"' not in answer.text
+
+
 # ---------------------------------------------------------------------------- who may do what
 ROUTES = [
     ("GET", "/course"),
@@ -237,6 +286,7 @@ ROUTES = [
     ("GET", "/invite/not-a-real-token"),
     ("POST", "/invite/no-such-token"),
     ("GET", "/account"),
+    ("POST", "/account/password"),
     ("POST", "/analyses/{a}/comments"),
     ("POST", "/coach/runners/{o}/plan"),
     ("POST", "/analyses/{a}/delete"),
@@ -267,6 +317,8 @@ EXPECTED = {
     "/invite/not-a-real-token": {"anonymous": 303, "owner": 404, "other": 404, "coach": 404, "other_coach": 404},
     "/invite/no-such-token": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
     "/account": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
+    # one's own password only, and only with the current one (none is sent here)
+    "/account/password": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
 }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from runform.errors import InputError
@@ -164,6 +164,34 @@ def start_session(
     return token, row
 
 
+#: A session row without a user (made for visitors before session 22, when forms needed
+#: one) is dropped after this long idle; none is made any more.
+VISITOR_ROW_IDLE = timedelta(days=1)
+
+
+def prune(db: Session, *, window_s: float = 900.0, batch: int = 1000) -> int:
+    """Delete what has expired, at most ``batch`` rows of each kind (a cheap, bounded
+    delete that can run at every sign-in): sessions idle longer than :data:`SESSION_IDLE`
+    (and rows without a user idle longer than :data:`VISITOR_ROW_IDLE`), sign-in failures
+    older than the rate limit's window (they no longer count), and expired reset tokens.
+    Returns the number of rows deleted."""
+    now = utcnow()
+    expired = or_(
+        WebSession.last_seen < now - SESSION_IDLE,
+        and_(WebSession.user_id.is_(None), WebSession.last_seen < now - VISITOR_ROW_IDLE),
+    )
+    kinds = [
+        (WebSession, WebSession.token_hash, expired),
+        (LoginFailure, LoginFailure.id, LoginFailure.at < now - timedelta(seconds=window_s)),
+        (PasswordReset, PasswordReset.token_hash, PasswordReset.expires_at < now),
+    ]
+    deleted = 0
+    for table, key, condition in kinds:
+        chosen = select(key).where(condition).limit(batch).scalar_subquery()
+        deleted += db.execute(delete(table).where(key.in_(chosen))).rowcount or 0
+    return deleted
+
+
 def load_session(db: Session, token: str) -> WebSession | None:
     row = db.get(WebSession, digest(token))
     if row is None:
@@ -227,6 +255,41 @@ def reset_password(db: Session, token: str, password: str) -> User:
     db.execute(delete(WebSession).where(WebSession.user_id == user.id))
     db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     db.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{user.email}"))
+    return user
+
+
+def change_password(
+    db: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    keep_session: str | None = None,
+    client: str | None = None,
+    limit: int = 5,
+    window_s: float = 900.0,
+) -> User:
+    """Set a new password for a signed-in user who gives the current one.
+
+    The current password is checked as a sign-in is (:func:`authenticate`: its failures
+    count towards the same rate limit, and a locked account stays locked). Like a reset, it
+    ends every other browser session and every API token of the account; the session whose
+    token is ``keep_session`` (the one asking) stays signed in."""
+    try:
+        user = authenticate(db, user.email, current, client=client, limit=limit, window_s=window_s)
+    except RateLimited:
+        raise
+    except AccountError:
+        raise AccountError(
+            "That is not your current password; the password was not changed."
+        ) from None
+    user.password_hash = hash_password(new)
+    others = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session:
+        others = others.where(WebSession.token_hash != digest(keep_session))
+    db.execute(others)
+    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    log.info("password changed for %r; other sessions and API tokens ended", user.email)
     return user
 
 

@@ -42,6 +42,7 @@ class Service:
         self.db.migrate()
         self.queue.start()
         self.drop_interrupted_uploads()
+        self.prune_accounts()
         if self.settings.worker != "immediate":
             jobs.sweep_stale(self)
             for job_id in jobs.queued_job_ids(self):  # duplicates are harmless: claims are atomic
@@ -57,6 +58,7 @@ class Service:
         still runs once."""
         jobs.sweep_stale(self)
         self.drop_interrupted_uploads()
+        self.prune_accounts()
         if self.settings.worker != "immediate" and self.queue.pending() == 0:
             for job_id in jobs.queued_job_ids(self):
                 self.queue.enqueue(job_id)
@@ -77,6 +79,27 @@ class Service:
         for key in dropped:
             log.info("interrupted upload removed: %s", key)
         return dropped
+
+    def prune_accounts(self, batch: int = 1000, rounds: int = 20) -> int:
+        """Delete expired browser sessions, sign-in failures older than the rate limit's
+        window and expired reset tokens (:func:`runform.service.accounts.prune`), in
+        batches; runs at start and with every sweep (each minute). Returns the rows
+        deleted."""
+        from runform.service import accounts
+
+        total = 0
+        try:
+            for _ in range(rounds):
+                with self.db.session() as s:
+                    deleted = accounts.prune(s, window_s=self.settings.login_window_s, batch=batch)
+                total += deleted
+                if deleted < batch:
+                    break
+        except Exception:  # housekeeping: never a reason not to start or sweep
+            log.exception("expired sessions not pruned")
+        if total:
+            log.info("pruned %d expired sessions, sign-in failures and reset tokens", total)
+        return total
 
     # ------------------------------------------------------------------ analyses
     def submit(
@@ -139,6 +162,19 @@ class Service:
         log.info("analysis %s: queued job %s", record.id, job.id)
         self.queue.enqueue(job.id)
         return record, job, True
+
+    def drop_refused_upload(self, analysis_id: uuid.UUID) -> None:
+        """Remove what a refused or broken upload stored under ``analysis_id`` (files and
+        folders), unless it became an analysis after all (an error after :meth:`submit`
+        stored it, such as a broker that did not take the job: the sweep queues it)."""
+        try:
+            with self.db.session() as s:
+                if s.get(AnalysisRecord, analysis_id) is not None:
+                    return
+            self.storage.delete_prefix(jobs.analysis_prefix(analysis_id))
+        except Exception:  # the database or the storage is down: an empty folder goes with
+            # the sweep (drop_interrupted_uploads); a file is left, and logged
+            log.exception("files of the refused upload %s not removed", analysis_id)
 
     def _by_submit_key(self, user: User, key: str):
         with self.db.session() as s:

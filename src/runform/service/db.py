@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from runform.errors import RunformError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -66,10 +69,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+class DatabaseUnavailable(RunformError):
+    """The database cannot be reached (the message is the sentence to show)."""
+
+
 class Database:
     """Engine plus a session factory."""
 
     def __init__(self, url: str):
+        self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -83,6 +91,23 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def check(self) -> None:
+        """Connect once, so a server that cannot reach its database says so in one sentence
+        (:class:`DatabaseUnavailable`) before it claims to serve."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            # the driver's first line, its last clause: "Connection refused", "unable to
+            # open database file", "password authentication failed for user ..."
+            lines = str(exc.orig or exc).strip().splitlines() or [type(exc.orig).__name__]
+            reason = lines[0].rsplit(": ", 1)[-1].strip().rstrip(".")
+            where = make_url(self.url).render_as_string(hide_password=True)
+            raise DatabaseUnavailable(
+                f"The database {where} cannot be reached ({reason}); start it, or correct "
+                "RUNFORM_DATABASE_URL, and run the command again."
+            ) from None
 
     def migrate(self) -> None:
         migrate(self.engine)

@@ -183,8 +183,10 @@ class LocalStorage:
 
     def drop_stale_parts(self, older_than_s: float, under: str = "**") -> list[str]:
         """Remove ``.part`` files not written to for ``older_than_s`` seconds: uploads whose
-        process was killed (an upload in progress writes to its file all the time).
-        ``under`` is a glob of the folders to look in (default: all). Returns their keys."""
+        process was killed (an upload in progress writes to its file all the time), and
+        folders matching ``under`` left empty as long (with their emptied parents).
+        ``under`` is a glob of the folders to look in (default: all). Returns the parts'
+        keys."""
         limit = time.time() - older_than_s
         dropped = []
         # listed first: emptied folders are removed on the way
@@ -195,6 +197,17 @@ class LocalStorage:
                     dropped.append(part.relative_to(self.root).as_posix())
                     _remove_empty_parents(part.parent, self.root)
             except FileNotFoundError:  # another process got there first
+                continue
+        # and the empty folders such uploads (or refused ones, before session 22) left
+        for folder in list(self.root.glob(under)):
+            try:
+                if (
+                    folder.is_dir()
+                    and folder.stat().st_mtime <= limit
+                    and not any(folder.iterdir())
+                ):
+                    _remove_empty_parents(folder, self.root)
+            except FileNotFoundError:
                 continue
         return dropped
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -204,6 +205,19 @@ async def receive_upload(
     result.size = state["sizes"].get(FILE_FIELD, 0)
     result.other_size = state["sizes"].get(OTHER_FIELD, 0)
     return result
+
+
+@asynccontextmanager
+async def refused_upload_leaves_nothing(service, analysis_id):
+    """Whatever stops an upload before it is an analysis (too large, cut off, not
+    multipart, two files, a bad option, a forged form, the client gone) removes every file
+    and folder made for it (:meth:`runform.service.core.Service.drop_refused_upload`): the
+    streamed parts were deleted, but their ``analyses/<id>/input/`` folders stayed."""
+    try:
+        yield
+    except BaseException:
+        await anyio.to_thread.run_sync(service.drop_refused_upload, analysis_id)
+        raise
 
 
 def _discard(writers: list) -> None:

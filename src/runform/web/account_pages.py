@@ -1,4 +1,5 @@
-"""The account page: export everything as a zip, delete the whole account."""
+"""The account page: change the password, export everything as a zip, delete the whole
+account."""
 
 from __future__ import annotations
 
@@ -22,7 +23,25 @@ def account_page(request: Request):
     user = security.current_user(request)
     if user is None:
         return need_login(request)
-    return render(request, "account.html")
+    changed = request.query_params.get("changed") == "password"
+    return render(request, "account.html", password_changed=changed)
+
+
+@router.post("/account/password")
+async def change_password(request: Request):
+    """A new password for the signed-in user, who gives the current one (rate-limited like
+    a sign-in); every other session and API token of the account ends, this one stays."""
+    user, form, refused = await posted_form(request)
+    if refused:
+        return refused
+    current, new = str(form.get("current_password", "")), str(form.get("new_password", ""))
+    try:
+        await security.change_password(request, user, current, new)
+    except accounts.RateLimited as exc:
+        return render(request, "account.html", status=429, password_error=str(exc))
+    except accounts.AccountError as exc:
+        return render(request, "account.html", status=400, password_error=str(exc))
+    return redirect(request, "/account?changed=password")
 
 
 @router.get("/account/export")

@@ -32,7 +32,7 @@ from runform.errors import RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
 from runform.service.models import DONE
-from runform.service.uploads import form_sentence, receive_upload
+from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
 from runform.web.views import job_json
 
@@ -119,19 +119,16 @@ async def upload_video(request: Request):
         return unauthorised()
     analysis_id = uuid.uuid4()
     try:
-        received = await receive_upload(
-            request.headers, request.stream(), service.storage,
-            input_prefix(analysis_id), service.settings.max_upload_bytes,
-        )  # fmt: skip
-        try:
+        async with refused_upload_leaves_nothing(service, analysis_id):
+            received = await receive_upload(
+                request.headers, request.stream(), service.storage,
+                input_prefix(analysis_id), service.settings.max_upload_bytes,
+            )  # fmt: skip
             options = parse_options(received.fields)
-        except RunformError:
-            service.storage.delete_prefix(f"analyses/{analysis_id}")
-            raise
-        key = (request.headers.get("idempotency-key") or "")[:100] or None
-        record, job, created = await run_in_threadpool(
-            service.submit, user, received, analysis_id, options, key
-        )
+            key = (request.headers.get("idempotency-key") or "")[:100] or None
+            record, job, created = await run_in_threadpool(
+                service.submit, user, received, analysis_id, options, key
+            )
     except RunformError as exc:
         return error(getattr(exc, "status", 400), form_sentence(str(exc)))
     body = {

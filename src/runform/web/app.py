@@ -7,9 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from runform import __version__
 from runform.service.core import Service
@@ -18,6 +21,40 @@ from runform.web import account_pages, api, coach_pages, course_pages, pages, re
 from runform.web.security import PAGE_CSP
 
 log = logging.getLogger("runform.web")
+
+#: What an error the router or a path check raises says to a person (pages) and to a
+#: program (the API): one sentence each, never FastAPI's ``{"detail": ...}``.
+PAGE_ERRORS = {
+    404: ("Not found", "There is no such page, or it is not yours."),
+    405: ("Not here", "This address does not take that kind of request; go back and use "
+                      "the page's own links and buttons."),
+}  # fmt: skip
+API_ERRORS = {
+    404: "There is no such endpoint or object; the API is described at /api/v1/openapi.json.",
+    405: "This endpoint does not take that method; the API is described at /api/v1/openapi.json.",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def error_response(request: Request, status: int, headers: dict | None = None):
+    """One sentence for an error: JSON ``{"error": ...}`` under ``/api/``, a page for the
+    rest (a browser asked for it)."""
+    if _is_api(request):
+        sentence = API_ERRORS.get(status, "The request could not be handled.")
+        return JSONResponse({"error": sentence}, status_code=status, headers=headers)
+    from runform.web.pages import render
+
+    title, sentence = PAGE_ERRORS.get(status, ("Error", "The request could not be handled."))
+    response = await run_in_threadpool(
+        render, request, "message.html", status=status, title=title, message=sentence,
+        link=("/", "Go to the start page"),
+    )  # fmt: skip
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
@@ -68,6 +105,21 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
             status_code=503,
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        """An unknown address (404), a method a route does not take (405), ...: a page for
+        a browser, ``{"error": sentence}`` for the API, instead of ``{"detail": ...}``."""
+        return await error_response(request, exc.status_code, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        """A parameter that does not fit its route (a path part that is not a number...):
+        the address names nothing, so 404 with one sentence, not Pydantic's list."""
+        where = {str(e.get("loc", ("",))[0]) for e in exc.errors()}
+        log.info("invalid %s on %s: %s", "/".join(sorted(where)), request.url.path,
+                 "; ".join(str(e.get("msg")) for e in exc.errors())[:300])  # fmt: skip
+        return await error_response(request, 404)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -106,13 +106,21 @@ async def start(request: Request):
     return redirect(request, "/course")
 
 
-async def _session_action(request: Request, number: int, done: bool) -> Response:
+def session_number(value: str) -> int | None:
+    """A session's number from the address (``/course/sessions/3/done``), or ``None`` when
+    that part is not one (``abc``, ``-1``, a number with 30 digits, which the database
+    could not even hold)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 4 else None
+
+
+async def _session_action(request: Request, number: str, done: bool) -> Response:
     service = request.app.state.service
     user, form, refused = await posted_form(request)
     if refused:
         return refused
     course = courses.active_course(service, user.id)
-    if course is None:
+    number = session_number(number)
+    if course is None or number is None:
         return not_found(request)
     try:
         if done:
@@ -134,12 +142,12 @@ async def _session_action(request: Request, number: int, done: bool) -> Response
 
 
 @router.post("/course/sessions/{number}/done")
-async def session_done(request: Request, number: int):
+async def session_done(request: Request, number: str):
     return await _session_action(request, number, True)
 
 
 @router.post("/course/sessions/{number}/undo")
-async def session_undo(request: Request, number: int):
+async def session_undo(request: Request, number: str):
     return await _session_action(request, number, False)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,7 +18,7 @@ from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
 from runform.service.mail import send_reset
 from runform.service.models import DONE, FAILED, AnalysisRecord
-from runform.service.uploads import form_sentence, receive_upload
+from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
 from runform.web.views import job_json, result_view
 
@@ -28,11 +28,10 @@ router = APIRouter()
 
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-    _token, session = security.ensure_session(request)
     service = request.app.state.service
     values = {
         "user": security.current_user(request),
-        "csrf": session.csrf_token,
+        "csrf": security.form_token(request),
         "signup": service.settings.signup,
         "max_upload_mb": service.settings.max_upload_mb,
         **context,
@@ -46,7 +45,19 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def need_login(request: Request) -> Response:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    """To sign in, and back here afterwards: the whole address (path and query, so
+    ``/upload?retest_of=...`` keeps its analysis). A form sent while signed out cannot be
+    sent again by a redirect: it comes back to the page the form was on (its same-site
+    ``Referer``), if any."""
+    url = request.url
+    target = url.path + (f"?{url.query}" if url.query else "")
+    if request.method not in ("GET", "HEAD"):
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == url.netloc and referer.scheme in ("http", "https")
+        target = referer.path + (f"?{referer.query}" if referer.query else "") if same_site else ""
+    target = safe_next(target)
+    query = f"?{urlencode({'next': target})}" if target else ""
+    return RedirectResponse(f"/login{query}", status_code=303)
 
 
 def refuse_form(request: Request) -> HTMLResponse:
@@ -80,28 +91,46 @@ def not_found(request: Request) -> HTMLResponse:
 
 
 def safe_next(value: str | None) -> str:
+    """``value`` when it is an address on this site (a path, with its query), else ``""``.
+
+    Refused: anything not starting with one ``/`` (``//evil.example`` and ``https://...``
+    leave the site), a backslash (browsers read ``/\\evil.example`` as ``//``), control
+    characters and spaces (browsers drop tabs and newlines, so a tab between two
+    slashes would become ``//evil.example``), and what a URL parser still reads as having a host."""
     value = value or ""
-    return (
-        value
-        if value.startswith("/") and not value.startswith("//") and "\\" not in value
-        else "/analyses"
-    )
+    if (
+        not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or len(value) > 2000
+        or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in value)
+    ):
+        return ""
+    parts = urlsplit(value)
+    return "" if parts.scheme or parts.netloc else value
+
+
+def landing(user) -> str:
+    """Where a user goes after signing in when no page asked for it: a coach to the
+    roster, anyone else to their analyses."""
+    return "/coach" if user is not None and user.role == "coach" else "/analyses"
 
 
 # ---------------------------------------------------------------------------- accounts
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request):
-    if security.current_user(request):
-        return RedirectResponse("/analyses", status_code=303)
+    user = security.current_user(request)
+    if user:
+        return RedirectResponse(landing(user), status_code=303)
     return render(request, "index.html")
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def signup_form(request: Request):
+def signup_form(request: Request, next: str = ""):
     if not request.app.state.service.settings.signup:
         return render(request, "message.html", status=403, title="Sign-up is closed",
                       message="New accounts are made by the administrator of this server.")  # fmt: skip
-    return render(request, "signup.html")
+    return render(request, "signup.html", next=safe_next(next))
 
 
 @router.post("/signup")
@@ -115,6 +144,7 @@ async def signup(request: Request):
                       message="New accounts are made by the administrator of this server.")  # fmt: skip
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     role = "coach" if form.get("role") == "coach" else "runner"
+    target = safe_next(str(form.get("next", "")))
 
     def create():  # Argon2 hashing: off the event loop, so other requests go on
         with service.db.session() as s:
@@ -123,9 +153,10 @@ async def signup(request: Request):
     try:
         user = await run_in_threadpool(create)
     except accounts.AccountError as exc:
-        return render(request, "signup.html", status=400, error=str(exc), email=email)
+        return render(request, "signup.html", status=400, error=str(exc), email=email, next=target)
     security.login(request, user)
-    return redirect(request, "/coach" if role == "coach" else "/upload")
+    # the page that sent them here (an invitation), else a coach's roster or a first upload
+    return redirect(request, target or ("/coach" if role == "coach" else "/upload"))
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -146,7 +177,7 @@ async def login(request: Request):
     except accounts.AccountError as exc:
         return render(request, "login.html", status=400, error=str(exc), email=email, next=target)
     security.login(request, user)
-    return redirect(request, target)
+    return redirect(request, target or landing(user))
 
 
 @router.post("/logout")
@@ -256,26 +287,24 @@ async def upload(request: Request):
     analysis_id = uuid.uuid4()
     fields: dict = {}
     try:
-        received = await receive_upload(
-            request.headers, request.stream(), service.storage,
-            input_prefix(analysis_id), service.settings.max_upload_bytes,
-        )  # fmt: skip
-        fields = received.fields
-        if not security.csrf_ok(request, fields.get("csrf_token")):
-            service.storage.delete_prefix(f"analyses/{analysis_id}")
-            return refuse_form(request)
-        try:
+        async with refused_upload_leaves_nothing(service, analysis_id):
+            received = await receive_upload(
+                request.headers, request.stream(), service.storage,
+                input_prefix(analysis_id), service.settings.max_upload_bytes,
+            )  # fmt: skip
+            fields = received.fields
+            if not security.csrf_ok(request, fields.get("csrf_token")):
+                raise FormExpired
             options = parse_options(fields)
             base = _retest_base(request, user, fields.get("retest_of"))
             if base is not None:
                 options["retest_of"] = str(base.id)
-        except RunformError:
-            service.storage.delete_prefix(f"analyses/{analysis_id}")
-            raise
-        key = (fields.get("submit_key") or "")[:100] or None
-        record, _job, _created = await run_in_threadpool(
-            service.submit, user, received, analysis_id, options, key
-        )
+            key = (fields.get("submit_key") or "")[:100] or None
+            record, _job, _created = await run_in_threadpool(
+                service.submit, user, received, analysis_id, options, key
+            )
+    except FormExpired:
+        return refuse_form(request)
     except RunformError as exc:
         status = getattr(exc, "status", 400)
         return render(
@@ -283,6 +312,10 @@ async def upload(request: Request):
             submit_key=str(uuid.uuid4()), values=fields,
         )  # fmt: skip
     return redirect(request, f"/analyses/{record.id}")
+
+
+class FormExpired(Exception):
+    """The upload's form did not carry this browser's CSRF token."""
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)

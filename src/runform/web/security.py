@@ -5,6 +5,9 @@
   token's hash, with the session's CSRF token and user.
 - Signing in always starts a new session (new token, new CSRF token): a cookie planted
   before sign-in is worth nothing after it.
+- A visitor who is not signed in has no row: the cookie holds a random token all the same,
+  and the forms' CSRF token is derived from it with the secret key (HMAC), so the sign-in
+  form is protected without a database row for every visitor, crawler or script.
 - Every form carries the session's CSRF token and every POST from a page checks it.
 - The JSON API takes ``Authorization: Bearer <token>`` only (never the cookie), so it needs
   no CSRF token.
@@ -12,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from fastapi import Request, Response
@@ -80,22 +84,41 @@ def current_user(request: Request) -> User | None:
     return user
 
 
-def ensure_session(request: Request) -> tuple[str, WebSession]:
-    """The browser's session, started (anonymous) when it has none, so forms have a CSRF
-    token; :func:`apply_cookie` then sends it."""
+def _visitor_csrf(request: Request, token: str) -> str:
+    """The CSRF token of a browser without a session row (not signed in): an HMAC of its
+    cookie's random token, so nothing is stored for it and no other cookie matches it."""
+    key = request.app.state.service.settings.secret_key.encode()
+    return hmac.new(key, b"visitor-csrf:" + token.encode(), hashlib.sha256).hexdigest()
+
+
+def _visitor_token(request: Request) -> str | None:
+    """The random token of a browser without a session row: its cookie's, or the one
+    given to it during this request."""
+    return getattr(request.state, "visitor_token", None) or _session_token(request)
+
+
+def form_token(request: Request) -> str:
+    """The CSRF token the page's forms carry: the session's when signed in; else one
+    derived from the cookie's token (a browser with no cookie is given one, which
+    :func:`apply_cookie` sends). No database row is written for a visitor."""
     found = web_session(request)
-    if found is None:
-        with request.app.state.service.db.session() as s:
-            found = accounts.start_session(s, None)
-        request.state.web_session = found
-        request.state.new_session = found[0]
-    return found
+    if found is not None:
+        return found[1].csrf_token
+    token = _visitor_token(request)
+    if token is None:
+        token = accounts.new_token()
+        request.state.visitor_token = token
+        request.state.new_session = token
+    return _visitor_csrf(request, token)
 
 
 def login(request: Request, user: User) -> None:
-    """Replace the browser's session by a new one for ``user`` (session fixation)."""
+    """Replace the browser's session by a new one for ``user`` (session fixation); old
+    sessions and sign-in failures are pruned on the way (a few hundred rows at most)."""
     old = web_session(request)
+    settings = request.app.state.service.settings
     with request.app.state.service.db.session() as s:
+        accounts.prune(s, window_s=settings.login_window_s, batch=200)
         found = accounts.start_session(s, user, old_token=old[0] if old else None)
     request.state.web_session = found
     request.state.user = user
@@ -129,8 +152,19 @@ def apply_cookie(request: Request, response: Response) -> Response:
 
 
 def csrf_ok(request: Request, token: str | None) -> bool:
+    """Whether a form's ``csrf_token`` is this browser's: its session's, or for a browser
+    without one, the token derived from its cookie."""
+    if not token:
+        return False
     found = web_session(request)
-    return bool(found and token and hmac.compare_digest(found[1].csrf_token, token))
+    if found is not None:
+        expected = found[1].csrf_token
+    else:
+        visitor = _visitor_token(request)
+        if visitor is None:
+            return False
+        expected = _visitor_csrf(request, visitor)
+    return hmac.compare_digest(expected.encode(), str(token).encode())
 
 
 def bearer_user(request: Request) -> User | None:
@@ -170,3 +204,22 @@ async def check_password(request: Request, email: str, password: str) -> User:
             )  # fmt: skip
 
     return await run_in_threadpool(check)
+
+
+async def change_password(request: Request, user: User, current: str, new: str) -> None:
+    """:func:`runform.service.accounts.change_password` for the signed-in ``user``, with the
+    sign-in rate limit and in a worker thread (two Argon2 computations); the browser's own
+    session stays, every other session and API token ends. Raises ``AccountError`` or
+    ``RateLimited``."""
+    service = request.app.state.service
+    settings, client = service.settings, client_address(request)
+    found = web_session(request)
+
+    def change() -> None:
+        with service.db.session() as s:
+            accounts.change_password(
+                s, user, current, new, keep_session=found[0] if found else None,
+                client=client, limit=settings.login_limit, window_s=settings.login_window_s,
+            )  # fmt: skip
+
+    await run_in_threadpool(change)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from runform.errors import InputError
 from runform.findings import assess_areas, no_finding_summary
 from runform.findings.wording import fmt_band, fmt_number, is_far, is_reliable, verdict_text
@@ -48,17 +50,48 @@ def verdict(metric: dict, sides: tuple[str, ...]) -> tuple[str, str]:
     return ", ".join(f"{side} {w}" for side, w in places.items()), tone
 
 
+#: What each stage the pipeline reports is called on the progress card. A stage missing
+#: here reads "working", never its internal name (``tests/test_web_progress.py`` finds
+#: every stage the code reports and checks it is here).
 STAGE_WORDS = {
     "": "waiting",
     "starting": "starting",
+    "waiting to restart": "waiting to start again",
     "find runner": "finding the runner",
     "pose": "tracking the body",
-    "analyse": "detecting steps and measuring",
+    "analyse": "finding the steps and measuring them",
+    "both sides": "putting the two sides together",
     "annotated video": "drawing the slow-motion video",
-    "key frames": "picking key frames",
+    "key frames": "picking the key frames",
     "report": "writing the report",
+    "compare": "comparing with the earlier analysis",
+    "compare report": "writing the comparison",
+    "side-by-side video": "making the side-by-side video",
     "done": "done",
 }
+_COUNT = re.compile(r"(\d+)\s*/\s*(\d+)")
+
+
+def stage_label(stage: str | None) -> str:
+    """The stage in plain words; with both sides filmed the stage is ``"<clip>: <stage>"``
+    and reads ``"<stage words> (<clip>)"``."""
+    stage = stage or ""
+    clip = ""
+    if stage not in STAGE_WORDS and ": " in stage:
+        clip, stage = stage.rsplit(": ", 1)
+    words = STAGE_WORDS.get(stage, "working")
+    return f"{words} ({clip})" if clip else words
+
+
+def detail_label(detail: str | None) -> str:
+    """What the card shows beside the stage: how far through the frames it is ("frame
+    184 of 360"), or nothing. The pipeline's own details ("cleaning", "report.html",
+    "compare.json", a metric's id) are for the log, not for the runner."""
+    detail = detail or ""
+    found = _COUNT.search(detail) if "frame" in detail else None
+    if found is None or int(found.group(2)) == 0:
+        return ""
+    return f"frame {int(found.group(1))} of {int(found.group(2))}"
 
 
 def job_json(job: Job | None) -> dict | None:
@@ -69,8 +102,9 @@ def job_json(job: Job | None) -> dict | None:
         "analysis_id": str(job.analysis_id),
         "state": job.state,
         "stage": job.stage,
-        "stage_label": STAGE_WORDS.get(job.stage, job.stage),
+        "stage_label": stage_label(job.stage),
         "detail": job.detail,
+        "detail_label": detail_label(job.detail),
         "progress": round(float(job.progress or 0.0), 4),
         "attempts": job.attempts,
         "error": job.error,

@@ -51,7 +51,7 @@
   var url = status.getAttribute("data-status-url");
   var bar = status.querySelector("progress");
   function show(job) {
-    ["state", "stage_label", "detail"].forEach(function (name) {
+    ["state", "stage_label", "detail_label"].forEach(function (name) {
       var el = status.querySelector('[data-field="' + name + '"]');
       if (el) el.textContent = job[name] || "";
     });
