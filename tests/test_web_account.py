@@ -314,6 +314,29 @@ def test_serve_without_its_database_says_so_in_one_sentence_and_exits(tmp_path, 
     assert "db-secret" not in said
 
 
+def test_serve_without_its_queue_says_so_in_one_sentence_and_exits(tmp_path):
+    """With RUNFORM_QUEUE_URL naming a Redis that is not there, `runform serve` printed
+    "is serving at ..." and failed later with a traceback: one sentence, exit non-zero, the
+    queue's password not shown."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RUNFORM_QUEUE_URL": "redis://:q-secret@127.0.0.1:1/0",
+           "RUNFORM_SECRET_KEY": "test-secret"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path),
+         "--no-worker"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert "serving" not in said and "Traceback" not in said
+    assert said.startswith("error: The job queue redis://127.0.0.1:1 cannot be reached (")
+    assert said.endswith("correct RUNFORM_QUEUE_URL, and run the command again.")
+    assert "q-secret" not in said
+
+
 def test_smtp_settings_come_from_the_environment(tmp_path):
     from runform.errors import OptionError
     from runform.service.settings import Settings

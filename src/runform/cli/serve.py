@@ -61,6 +61,7 @@ def serve(
     # a database it cannot reach: one sentence and a non-zero exit, before claiming to serve
     # (uvicorn's lifespan would print a traceback after the "serving" line)
     app.state.service.db.check()
+    app.state.service.queue.check()
     shown = f"[{host}]" if ":" in host else host
     console.print(
         f"runform is serving at [bold]http://{escape(shown)}:{port}/[/] "

@@ -20,6 +20,8 @@ from huey import MemoryHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.exceptions import CancelExecution
 
+from runform.errors import RunformError
+
 log = logging.getLogger("runform.service.queue")
 
 
@@ -28,6 +30,10 @@ class _EmbeddedConsumer(Consumer):
 
     def _set_signal_handlers(self) -> None:
         pass
+
+
+class QueueUnavailable(RunformError):
+    """The queue's broker (Redis) cannot be reached (the message is the sentence to show)."""
 
 
 class JobQueue:
@@ -56,6 +62,7 @@ class JobQueue:
         else:
             self.huey = SqliteHuey("runform", filename=str(queue_path), results=False)
         self._consumer: Consumer | None = None
+        self.url = url
 
         #: ``run_forever(max_jobs=...)``: the process stops after that many jobs
         self._max_jobs: int | None = None
@@ -89,6 +96,25 @@ class JobQueue:
             sweep()
 
         self._task = run_job_task
+
+    def check(self) -> None:
+        """Reach the broker once (Redis), so a server or worker that cannot says so in one
+        sentence (:class:`QueueUnavailable`) before it claims to serve. Nothing to reach for
+        the SQLite queue file or in memory."""
+        if not self.url or self.mode == "immediate":
+            return
+        try:
+            self.huey.storage.conn.ping()
+        except Exception as exc:  # redis' ConnectionError, TimeoutError, AuthenticationError
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.url)
+            where = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}"
+            reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else ""
+            raise QueueUnavailable(
+                f"The job queue {where} cannot be reached ({reason or type(exc).__name__}); "
+                "start Redis, or correct RUNFORM_QUEUE_URL, and run the command again."
+            ) from None
 
     def enqueue(self, job_id: uuid.UUID) -> None:
         self._task(str(job_id))
