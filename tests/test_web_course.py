@@ -219,6 +219,19 @@ def test_comment_pinned_to_a_moment_is_seen_by_the_runner(world):
     assert bad.status_code == 400 and "number of seconds" in bad.text
 
 
+def test_the_coach_reads_the_course_session_by_session_and_marks_nothing(world):
+    """The coach's runner page said only "1 of 18 done": the coach now opens the course as
+    the runner sees it, with each session's effort and note, and no form to mark one."""
+    runner_url = f"/coach/runners/{world['owner_id']}"
+    assert f'href="{runner_url}/course"' in world["coach"].get(runner_url).text
+    page = world["coach"].get(f"{runner_url}/course")
+    assert page.status_code == 200
+    assert "owner@c.org: six-week course" in page.text
+    assert "effort 7/10" in page.text and "felt good" in page.text  # logged by the runner
+    assert "/course/sessions/" not in page.text  # nothing to mark
+    assert "Calendar link" not in page.text and "/course/profile" not in page.text
+
+
 def test_coach_changes_the_plan_and_the_runner_sees_the_change(world):
     service = world["service"]
     course = courses.active_course(service, _user_id(service, "owner@c.org"))
@@ -274,6 +287,7 @@ ROUTES = [
     ("GET", "/coach"),
     ("GET", "/coaches"),
     ("GET", "/coach/runners/{o}"),
+    ("GET", "/coach/runners/{o}/course"),
     ("GET", "/analyses/{a}"),
     ("GET", "/analyses/{a}/files/analysis.json"),
     ("GET", "/analyses/{a}/status"),
@@ -298,6 +312,7 @@ EXPECTED = {
     "/coach": {"anonymous": 303, "owner": 403, "other": 403, "coach": 200, "other_coach": 200},
     "/coaches": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
     "/coach/runners/{o}": {"anonymous": 303, "owner": 403, "other": 403, "coach": 200, "other_coach": 404},
+    "/coach/runners/{o}/course": {"anonymous": 303, "owner": 403, "other": 403, "coach": 200, "other_coach": 404},
     "/analyses/{a}": {"anonymous": 303, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
     "/analyses/{a}/files/analysis.json": {"anonymous": 401, "owner": 200, "other": 404, "coach": 200, "other_coach": 404},
     "/analyses/{a}/comments": {"anonymous": 303, "owner": 303, "other": 404, "coach": 303, "other_coach": 404},

@@ -144,6 +144,25 @@ def runner_page(request: Request, runner_id: str):
     )  # fmt: skip
 
 
+@router.get("/coach/runners/{runner_id}/course", response_class=HTMLResponse)
+def runner_course_page(request: Request, runner_id: str):
+    """The runner's course session by session, as the runner sees it (each session's date,
+    exercises, whether it was done, the effort and note logged), read-only: only the runner
+    marks sessions, and the coach changes the plan from the runner's page."""
+    coach, refused = _coach(request)
+    if refused:
+        return refused
+    runner = _runner_for_coach(request, coach, runner_id)
+    if runner is None:
+        return not_found(request)
+    service = request.app.state.service
+    course = courses.active_course(service, runner.id)
+    if course is None:
+        return not_found(request)
+    context = course_context(service, course, date.today())
+    return render(request, "course.html", owner=False, runner=runner, **context)
+
+
 @router.post("/coach/runners/{runner_id}/plan")
 async def change_plan(request: Request, runner_id: str):
     coach, refused = _coach(request)
