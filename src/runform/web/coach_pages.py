@@ -115,14 +115,23 @@ def _runner_for_coach(request: Request, coach: User, runner_id: str) -> User | N
         return s.scalars(select(User).where(User.id == uuid.UUID(runner_id))).first()
 
 
-@router.get("/coach/runners/{runner_id}", response_class=HTMLResponse)
-def runner_page(request: Request, runner_id: str):
+def _coached_runner(request: Request, runner_id: str):
+    """``(runner, None)`` for a coach with an active link to that runner, else ``(None,
+    refusal)``: sign-in for the anonymous, 403 for a runner, 404 for another coach."""
     coach, refused = _coach(request)
     if refused:
-        return refused
+        return None, refused
     runner = _runner_for_coach(request, coach, runner_id)
     if runner is None:
-        return not_found(request)
+        return None, not_found(request)
+    return runner, None
+
+
+@router.get("/coach/runners/{runner_id}", response_class=HTMLResponse)
+def runner_page(request: Request, runner_id: str):
+    runner, refused = _coached_runner(request, runner_id)
+    if refused:
+        return refused
     service = request.app.state.service
     with service.db.session() as s:
         records = s.scalars(
@@ -149,12 +158,9 @@ def runner_course_page(request: Request, runner_id: str):
     """The runner's course session by session, as the runner sees it (each session's date,
     exercises, whether it was done, the effort and note logged), read-only: only the runner
     marks sessions, and the coach changes the plan from the runner's page."""
-    coach, refused = _coach(request)
+    runner, refused = _coached_runner(request, runner_id)
     if refused:
         return refused
-    runner = _runner_for_coach(request, coach, runner_id)
-    if runner is None:
-        return not_found(request)
     service = request.app.state.service
     course = courses.active_course(service, runner.id)
     if course is None:
