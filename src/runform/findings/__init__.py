@@ -18,6 +18,7 @@ from __future__ import annotations
 from runform.errors import InputError
 from runform.findings.rules import evaluate
 from runform.findings.specs import AREAS, KEY_EVENTS, TITLES, Outcome
+from runform.text import listed, lower_first
 
 #: Every finding id (shared with the plan's exercise library ``targets``).
 FINDING_IDS: tuple[str, ...] = (
@@ -121,13 +122,9 @@ def assess_areas(analysis: dict, findings: list[dict] | None = None) -> list[dic
     return out
 
 
-def _lower_first(title: str) -> str:
-    return title[:1].lower() + title[1:]
-
-
 def _listed(titles: list[str]) -> str:
-    names = [titles[0]] + [_lower_first(t) for t in titles[1:]]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    """Area titles in one phrase, the first capitalised as given, the others in lower case."""
+    return listed([titles[0]] + [lower_first(t) for t in titles[1:]])
 
 
 #: Areas a single clip never assesses by design (each leg must be filmed near).
@@ -178,7 +175,7 @@ def no_finding_summary(areas: list[dict]) -> str:
             )
         return (
             "Most of the running form could not be assessed from this video: "
-            f"{_lower_first(_listed(missing))} could not, so this is no clean bill of health "
+            f"{lower_first(_listed(missing))} could not, so this is no clean bill of health "
             f"(the warnings say why; film again as the filming guide says). {rest}"
         )
     if not edge:

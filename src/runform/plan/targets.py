@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runform.findings.wording import fmt_edge
+from runform.text import lower_first
 
 #: The metric each finding is judged on first, and which side of its band is the concern.
 FINDING_METRIC: dict[str, tuple[str, str | None]] = {
@@ -313,10 +314,6 @@ class FindingNumbers:
     goal: str = ""
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
 def _asymmetry_measured(finding: Mapping[str, Any] | None) -> str:
     """``Touchdown distance: 8.6 % of leg length (left), 20.1 % of leg length (right),
     symmetry index 64 %.`` for each metric the asymmetry finding compared."""
@@ -374,5 +371,5 @@ def finding_numbers(
         return FindingNumbers(measured=measured, goal=worded)
     words = "or more" if concern == "low" else "or less"
     return FindingNumbers(
-        measured, f"{_lower_first(name)} {format_edge(edge, reading.unit)} {words}"
+        measured, f"{lower_first(name)} {format_edge(edge, reading.unit)} {words}"
     )

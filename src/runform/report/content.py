@@ -8,7 +8,6 @@ it out, so the two files always carry the same content.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from runform.progress import ProgressCallback, no_progress
 from runform.report import plots
 from runform.report.quality import methods_section, own_clip_rejections, quality_section
 from runform.report.references import REFERENCES
+from runform.text import capital
 
 #: How many findings the summary shows (all of them are listed further down).
 SUMMARY_FINDINGS = 3
@@ -206,10 +206,6 @@ def key_still(finding: dict, stills: list[Still], near_side: str | None) -> Stil
 # ----------------------------------------------------------------------------- pieces
 
 
-def _finite(x: object) -> bool:
-    return isinstance(x, int | float) and math.isfinite(x)
-
-
 _VERDICT_CLASS = {"below": "below", "above": "above", "within": "in"}
 
 
@@ -236,10 +232,6 @@ def measured_only(entry: dict) -> dict:
 NOT_RELIABLE = "not reliable"
 
 
-def _capital(text: str | None) -> str:
-    return (text[:1].upper() + text[1:]) if text else ""
-
-
 def _quality_label(entry: dict, sides: tuple[str, ...], level: str) -> str:
     """The metric's quality level, or :data:`NOT_RELIABLE` when none of its values is."""
     measured = [side for side in sides if entry.get(side)]
@@ -261,7 +253,7 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
         errors = entry.get("measurement_error") or {}
         for side in sides:
             stats = entry.get(side)
-            if not stats or not _finite(stats.get("median")):
+            if not stats or not plots.finite_number(stats.get("median")):
                 continue
             label = "both" if side == "all" else side
             text = fmt_value(stats["median"], unit, short=True)
@@ -274,13 +266,13 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
                 f"{label[0].upper() if label != 'both' else ''}"
                 f"{' ' if label != 'both' else ''}IQR {fmt_value(stats['iqr'], unit, True)}"
                 f", n = {stats['n']}"
-                + (f", error ±{fmt_value(error, unit, True)}" if _finite(error) else "")
+                + (f", error ±{fmt_value(error, unit, True)}" if plots.finite_number(error) else "")
             )
         band = entry.get("band") or {}
         shown = {
             ("both" if side == "all" else side): fmt_value(errors.get(side), unit, True)
             for side in sides
-            if _finite(errors.get(side)) and entry.get(side) and not is_far(entry, side)
+            if plots.finite_number(errors.get(side)) and entry.get(side) and not is_far(entry, side)
         }
         if len(set(shown.values())) == 1:
             error_text = f"±{next(iter(shown.values()))}"
@@ -310,7 +302,7 @@ def _score_rows(metrics: dict) -> list[ScoreRow]:
                 band_source=band.get("source", ""),
                 band_note=" ".join(
                     x if x.endswith(".") else x + "."
-                    for x in (_capital(band.get("adjusted")), band.get("note"))
+                    for x in (capital(band.get("adjusted")), band.get("note"))
                     if x
                 ),
                 band_adjusted=band.get("adjusted") or "",

@@ -337,7 +337,8 @@ def timeline_figure(
 # ----------------------------------------------------------------------------- gauges
 
 
-def _finite(x) -> bool:
+def finite_number(x: object) -> bool:
+    """Whether ``x`` is a finite int or float (a value a gauge or a table can show)."""
     return isinstance(x, int | float) and bool(np.isfinite(x))
 
 
@@ -364,7 +365,7 @@ def gauge_figure(entry: dict) -> Chart | None:
         # one edge only: without a scale any value inside would sit at the strip's end
         # (186 against ≥ 175 drawn where 112 against ≥ 71 was); the axis spans at least
         # four measurement errors, so a value within its error of the edge looks it
-        errors = [e for e in (entry.get("measurement_error") or {}).values() if _finite(e)]
+        errors = [e for e in (entry.get("measurement_error") or {}).values() if finite_number(e)]
         if errors:
             extra = 4.0 * max(errors) - span
             if extra > 0:
