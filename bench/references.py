@@ -85,6 +85,7 @@ class TrialResult:
     error: str | None = None
     angles: dict | None = None
     findings: list[dict] = field(default_factory=list)
+    doc: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -115,13 +116,37 @@ def _side_median(entry: Mapping | None, side: str) -> float | None:
     return float(v) if v is not None and np.isfinite(v) else None
 
 
+def reference_track(trial: mocap.Trial):
+    """The reference view of a trial: orthographic side view facing left at the marker rate,
+    no noise (a ``runform.track.PoseTrack``)."""
+    return mocap.project(trial, None, 0.0, "left")
+
+
+def reference_options(trial: mocap.Trial):
+    """The engine's options for the reference view: the belt speed given."""
+    from runform.pipeline import AnalysisOptions
+
+    return AnalysisOptions(treadmill_speed_mps=trial.belt_speed)
+
+
+def finding_rows(findings: Sequence[Mapping]) -> list[dict]:
+    """The product's findings, as kept per trial: id, severity (2 decimals) and side."""
+    return [
+        {"id": f["id"], "severity": round(float(f["severity"]), 2), "side": f.get("side")}
+        for f in findings
+    ]
+
+
 def measure_trial(trial: mocap.Trial, angles: bool = True) -> TrialResult:
-    """Run the engine on one trial drawn as a side view (clean, marker rate, facing left)."""
+    """Run the engine on one trial drawn as a side view (clean, marker rate, facing left).
+
+    The analysis document is kept on the result (``result.doc``, not serialised) for
+    benchmarks that read more of it (:mod:`findings_agreement`)."""
     from runform.errors import RunformError
     from runform.findings import findings_from_analysis
-    from runform.pipeline import AnalysisOptions, analyze_track
+    from runform.pipeline import analyze_track
 
-    track = mocap.project(trial, None, 0.0, "left")
+    track = reference_track(trial)
     measured = np.isfinite(trial.checks.get("belt_speed_mps", float("nan")))
     result = TrialResult(
         runner=trial.runner,
@@ -133,16 +158,14 @@ def measure_trial(trial: mocap.Trial, angles: bool = True) -> TrialResult:
     )
     analysis = None
     try:
-        analysis = analyze_track(track, AnalysisOptions(treadmill_speed_mps=trial.belt_speed))
+        analysis = analyze_track(track, reference_options(trial))
     except RunformError as exc:
         result.error = str(exc)
     if analysis is not None:
         doc = analysis.to_dict()
+        result.doc = doc
         # what the product would tell this (healthy) runner
-        result.findings = [
-            {"id": f["id"], "severity": round(float(f["severity"]), 2), "side": f.get("side")}
-            for f in findings_from_analysis(doc)
-        ]
+        result.findings = finding_rows(findings_from_analysis(doc))
         if not measured:
             # no force plate: the belt speed from the stance foot over the engine's stances
             speed = harness_checks.belt_speed(trial.time, trial.points, doc["events"])
