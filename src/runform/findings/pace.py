@@ -385,6 +385,14 @@ PACE_MODES: dict[str, str] = {
 #: Cadence this far below the speed's expected cadence is the edge of "low" (runners vary).
 CADENCE_TOLERANCE = 0.05
 
+#: How much faster than the runner's true pace the image pace can read with a typical
+#: adult's leg (no height given, a track in pixels): a runner shorter than
+#: :data:`TYPICAL_HEIGHT_CM` has shorter legs and reads fast. On 36 force-plate runners
+#: the reading is −15 to +18 % off the belt on a clean view, and lower, not higher, at 60
+#: and 30 Hz with 8 px of noise (``python bench/pace_estimate.py``, ``python
+#: bench/findings_agreement.py``); 20 % covers a runner of about 142 cm.
+TYPICAL_LEG_OVERREAD = 0.20
+
 
 def round_edge(value: float | None) -> float | None:
     """A band edge as stored in ``analysis.json``: 3 decimals under 5, else 1 decimal.
@@ -432,20 +440,51 @@ def band_at_pace(
     return round_edge(low), round_edge(high), note
 
 
+def slowest_pace(pace: Pace) -> float | None:
+    """The slowest speed (m/s) an image pace measured with a typical adult's leg allows: the
+    pace over ``1 +`` :data:`TYPICAL_LEG_OVERREAD`; ``None`` for any other pace.
+
+    >>> round(slowest_pace(Pace(3.6, "image", "typical")), 2)
+    3.0
+    >>> slowest_pace(Pace(3.5, "treadmill")) is None
+    True
+    """
+    if pace.basis != "image" or pace.leg not in (None, "typical") or not pace.speed_mps:
+        return None
+    return pace.speed_mps / (1.0 + TYPICAL_LEG_OVERREAD)
+
+
 def cadence_band(
     low: float | None, high: float | None, expected: float | None, pace: Pace
 ) -> tuple[float | None, float | None, str]:
     """``(low, high, note)`` of cadence: from :data:`CADENCE_TOLERANCE` below the cadence
-    expected at the treadmill speed (Fukuchi 2017) when it is known, else the catalogue band.
+    expected at the treadmill speed (Fukuchi 2017) when it is known; with an image pace
+    measured with a typical adult's leg, from the same distance below the cadence expected
+    at the slowest speed that pace allows (:func:`slowest_pace`), so a reading too fast
+    cannot make the band stricter than the runner's true pace would; else the catalogue
+    band.
 
     >>> cadence_band(160.0, 185.0, 171.0, Pace(3.5, "treadmill"))[:2]
     (162.4, None)
+    >>> cadence_band(160.0, 185.0, None, Pace(3.6, "image", "typical"))[:2]
+    (158.2, None)
     """
     if expected:
         edge = expected * (1.0 - CADENCE_TOLERANCE)
         note = (
             f"expected ≈ {expected:.0f} steps/min at {pace.describe()} (Fukuchi 2017); judged "
             f"from {CADENCE_TOLERANCE:.0%} below it"
+        )
+        return round_edge(edge), None, note
+    slowest = slowest_pace(pace)
+    if slowest is not None:
+        floor = expected_cadence(slowest)
+        edge = floor * (1.0 - CADENCE_TOLERANCE)
+        note = (
+            f"measured in the image at about {pace.speed_mps:.1f} m/s with a typical adult's "
+            f"leg, which can read up to {TYPICAL_LEG_OVERREAD:.0%} fast: judged from "
+            f"{CADENCE_TOLERANCE:.0%} below the ≈ {floor:.0f} steps/min expected at "
+            f"{slowest:.1f} m/s (Fukuchi 2017)"
         )
         return round_edge(edge), None, note
     return round_edge(low), round_edge(high), ""

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runform.findings.asymmetry import asymmetry_outcome
+from runform.findings.pace import TYPICAL_LEG_OVERREAD
 from runform.findings.scoring import (
     MIN_SEVERITY,
     SIDES,
@@ -331,8 +332,10 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
     sv: SideValue = values[0]
     expected = (ctx.entry("cadence_spm") or {}).get("expected")
     # the band stored with the metric: from 5 % below the expected cadence when the speed is
-    # known (CADENCE_TOLERANCE), else the distance-pace band
+    # known (CADENCE_TOLERANCE), or at the slowest pace an image pace with a typical leg
+    # allows (pace.cadence_band), else the distance-pace band
     low, high = ctx.band("cadence_spm")
+    moved = ctx.band_note("cadence_spm")
     band = (low, high)
     confidence = sv.confidence * ctx.pace.confidence_factor  # 1 for a treadmill speed given
     edge = low if low is not None else 160.0
@@ -341,6 +344,8 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
             f"expected ≈ {expected:.0f} steps/min (Fukuchi 2017); judged from "
             f"{CADENCE_TOLERANCE:.0%} below it"
         )
+    elif moved:
+        note = moved
     else:
         note = "speed unknown: judged against the distance-pace band"
     item = evidence_item(ctx, sv, band, note=note, expected=expected)
@@ -351,7 +356,11 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         where = (
             f"expected ≈ {expected:.0f} for the speed, range {fmt_band(low, high, 'steps/min')}"
             if expected
-            else (f"range {fmt_band(low, high, 'steps/min')}")
+            else (
+                f"range {fmt_band(low, high, 'steps/min')} at the slowest pace the image allows"
+                if moved
+                else f"range {fmt_band(low, high, 'steps/min')}"
+            )
         )
         near_edge = severity > 0 or sv.value < edge
         status = "Close to the edge, within measurement error" if near_edge else "Within range"
@@ -362,6 +371,13 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         context = (
             f"at {ctx.pace.describe()} runners average about {expected:.0f} steps/min "
             "(Fukuchi 2017), and yours is more than 5 % below that"
+        )
+    elif moved:
+        context = (
+            f"at {ctx.pace.describe()}, which without your height may read up to "
+            f"{TYPICAL_LEG_OVERREAD:.0%} fast, runners average at least about "
+            f"{low / (1.0 - CADENCE_TOLERANCE):.0f} steps/min (Fukuchi 2017), and yours is "
+            "more than 5 % below that even so"
         )
     else:
         context = (
