@@ -461,13 +461,33 @@ def test_forced_extension_needs_both_parts():
     assert "forced_extension" not in ids(lean_back_short_thigh)
     both = by_id(
         make_analysis(
-            {"thigh_extension_deg": 35.0, "trunk_lean_deg": -8.0, "hip_extension_trunk_deg": 22.0},
+            {"thigh_extension_deg": 41.0, "trunk_lean_deg": -11.0, "hip_extension_trunk_deg": 22.0},
             speed=REFERENCE_SPEED_MPS,  # the thigh band as catalogued (it moves with pace)
         )
     )
-    # far-behind score (35 − 25)/10 = 1, backward lean 8/8 = 1 → severity 1
+    # each part beyond its measurement error (thigh 5.5°, trunk 3°): far behind
+    # (41 − 5.5 − 25)/10 ≥ 1, backward lean (11 − 3)/8 = 1 → severity 1
     assert both["forced_extension"]["severity"] == 1.0
     assert "leans back" in both["forced_extension"]["explanation"]
+
+
+def test_forced_extension_allows_for_the_measurement_error_of_each_part():
+    """Thigh extension 28° inside its 18–30° band and a trunk-to-thigh angle 3° past 25°,
+    within the 5.5° a video measures either to: the old rule (far behind from 25°, no
+    error allowed) called this healthy pattern "forced" (0.3), as it did for a force-plate
+    runner inside his band once the image pace read 10 % slow."""
+    near = make_analysis(
+        {"thigh_extension_deg": 28.0, "hip_extension_trunk_deg": 28.0, "trunk_lean_deg": 5.0},
+        speed=REFERENCE_SPEED_MPS,
+        near_side="left",
+    )
+    assert "forced_extension" not in ids(near)
+    clear = make_analysis(
+        {"thigh_extension_deg": 36.0, "hip_extension_trunk_deg": 38.0, "trunk_lean_deg": 5.0},
+        speed=REFERENCE_SPEED_MPS,
+        near_side="left",
+    )
+    assert by_id(clear)["forced_extension"]["severity"] == pytest.approx(0.55)
 
 
 def test_cadence_is_judged_against_the_speed_when_it_is_known():

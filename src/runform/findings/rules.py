@@ -172,15 +172,13 @@ def _not_assessed(area: Area, ctx: Context) -> Outcome:
     return Outcome(area.id, "not assessed", f"Not assessed: {why}.")
 
 
-def _decisive(ctx: Context, spec: FindingSpec, severity: dict[str, float]) -> float:
+def _decisive(ctx: Context, metrics: list[str], severity: dict[str, float]) -> float:
     """The severity a finding rests on: the worse leg's, or, when the leg nearer the camera
     is not known (a pose file without scores, an undecided picture), the better leg's. One
     of the two legs was then seen partly hidden, and a value only one leg shows may be that
     leg's distortion (a Sports2D TRC gave limited extension from the far leg's 7°)."""
     legs = [v for side, v in severity.items() if side in SIDES]
-    unknown = ctx.near_side is None and not all(
-        ctx.legs_measured_as_near(c.metric) for c in spec.criteria
-    )
+    unknown = ctx.near_side is None and not all(ctx.legs_measured_as_near(m) for m in metrics)
     if unknown and len(legs) == 2:
         return min(legs)
     return max(severity.values())
@@ -196,7 +194,7 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
             continue
         any_assessed = True
         last = scored
-        worst = _decisive(ctx, spec, scored.severity)
+        worst = _decisive(ctx, [c.metric for c in spec.criteria], scored.severity)
         if best is None or worst > best[0]:
             best = (worst, spec, scored)
     if not any_assessed or last is None:
@@ -259,7 +257,12 @@ def _clip01(x: float) -> float:
 def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
     """Thigh far behind vertical together with backward trunk lean or a large hip angle.
 
-    ``None`` when the parts cannot be measured (the generic hip-extension rule decides).
+    Each part counts only beyond its video measurement error (:meth:`Context.error`), as
+    every band criterion does: without it a force-plate runner inside his thigh band at the
+    true pace was told "forced" once the image pace read 10 % slow
+    (``docs/findings-agreement.md``). When the leg nearer the camera is not known the
+    better leg decides (:func:`_decisive`). ``None`` when the parts cannot be measured (the
+    generic hip-extension rule decides).
     """
     thigh = {sv.side: sv for sv in ctx.values("thigh_extension_deg")}
     hip = {sv.side: sv for sv in ctx.values("hip_extension_trunk_deg")}
@@ -270,14 +273,19 @@ def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
     _, hip_high = ctx.band("hip_extension_trunk_deg")
     far_start = (thigh_high if thigh_high is not None else 30.0) - 5.0
     lean = trunk[0] if trunk else None
-    s_back = _clip01(-lean.value / 8.0) if lean else 0.0
+    s_back = 0.0
+    if lean:
+        lean_error = ctx.error("trunk_lean_deg", lean.side, lean.value)
+        s_back = _clip01((-lean.value - lean_error) / 8.0)
     severity: dict[str, float] = {}
     confidence: dict[str, float] = {}
     for side, sv in thigh.items():
-        s_far = _clip01((sv.value - far_start) / 10.0)
+        far = sv.value - ctx.error("thigh_extension_deg", side, sv.value)
+        s_far = _clip01((far - far_start) / 10.0)
         s_hip = 0.0
         if side in hip and hip_high is not None:
-            s_hip = _clip01((hip[side].value - hip_high) / 10.0)
+            opened = hip[side].value - ctx.error("hip_extension_trunk_deg", side, hip[side].value)
+            s_hip = _clip01((opened - hip_high) / 10.0)
         companion = max(s_back, s_hip)
         severity[side] = round(min(s_far, companion), 2)
         parts = [sv.confidence]
@@ -286,7 +294,7 @@ def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
         elif lean:
             parts.append(lean.confidence)
         confidence[side] = min(parts)
-    worst = max(severity.values())
+    worst = _decisive(ctx, ["thigh_extension_deg"], severity)
     if worst < MIN_SEVERITY:
         return None
     sides = affected_sides(severity)
