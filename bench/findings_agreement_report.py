@@ -291,8 +291,10 @@ def format_loro(doc: dict) -> str:
         + (": " + "; ".join(moved) if moved else "")
         + "."
     ]
+    judged = next((t["loro"] for t in doc["trials"] if t.get("loro")), {})
     for c in doc["conditions"][1:]:
-        parts.append(f"#### {c} (leave-one-runner-out)\n\n" + format_condition(doc, c, "loro"))
+        if c in judged:
+            parts.append(f"#### {c} (leave-one-runner-out)\n\n" + format_condition(doc, c, "loro"))
     return "\n\n".join(parts)
 
 

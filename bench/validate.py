@@ -335,6 +335,11 @@ def build(video: bool = False) -> str:
             "and ≤ 3 % extra. Cadence of the real phone clip within 1 % of 168.9 steps/min; a "
             "10,000-frame track analysed in well under a second.",
             "",
+            "What the findings tell the same force-plate runners under camera conditions (60 "
+            "and 30 Hz with 8 px of noise, both facings, the pace measured in the image) "
+            "against the clean reference: `docs/findings-agreement.md` (`python "
+            "bench/findings_agreement.py --loro --write`).",
+            "",
         ]
     )
     return header + "\n" + "\n".join(sections)

@@ -119,8 +119,10 @@ def agreement() -> dict:
 @pytest.mark.skipif(not HAVE_DATA, reason=f"marker running data not found in {SHARED}")
 def test_camera_conditions_tell_these_runners_nothing_the_clean_view_does_not(agreement):
     """On a clean view the facing changes nothing; with 60 or 30 Hz, 8 px of noise and the
-    pace measured in the image, the two facings agree and no finding the clean reference
-    does not give reaches "moderate" (0.34)."""
+    pace measured in the image, the two facings agree in at least 95 % of pairs, at most
+    5 % of runs get a finding the clean reference does not give, and none reaches
+    "moderate" (0.34). Before cadence was judged at the slowest pace the image allows,
+    hamner02 at 2 m/s was told "low cadence" at 0.67 (distance-pace band, 60 Hz)."""
     assert len(agreement["trials"]) == 10
     mirror = far.finding_stats(agreement, "mirror")
     assert mirror["runs"] == 10 and mirror["same_set"] == mirror["runs"]
@@ -129,6 +131,6 @@ def test_camera_conditions_tell_these_runners_nothing_the_clean_view_does_not(ag
         assert st["runs"] >= 0.9 * len(agreement["trials"]) * (1 if "pace" in condition else 6)
         worst = max((s["false_severity"] for s in st["ids"].values()), default=0.0)
         assert worst < 0.34, (condition, st["ids"])
-        assert st["same_set"] >= 0.8 * st["runs"], (condition, st["ids"])
+        assert st["any_false"] <= 0.05 * st["runs"], (condition, st["ids"])
         facing = far.facing_stats(agreement, condition)
-        assert facing["differ"] <= 0.1 * max(1, facing["pairs"]), (condition, facing)
+        assert facing["differ"] <= 0.05 * max(1, facing["pairs"]), (condition, facing)
