@@ -382,10 +382,10 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         )
     elif moved:
         context = (
-            f"at {ctx.pace.describe()}, which without your height may read up to "
-            f"{TYPICAL_LEG_OVERREAD:.0%} fast, runners average at least about "
-            f"{low / (1.0 - CADENCE_TOLERANCE):.0f} steps/min (Fukuchi 2017), and yours is "
-            "more than 5 % below that even so"
+            f"the pace is {ctx.pace.describe()}; that reading can be up to "
+            f"{100 * TYPICAL_LEG_OVERREAD:.0f} % fast, and even at that much slower pace "
+            f"runners average about {low / (1.0 - CADENCE_TOLERANCE):.0f} steps/min "
+            "(Fukuchi 2017): yours is more than 5 % below that"
         )
     else:
         context = (
