@@ -171,15 +171,13 @@ def _not_assessed(area: Area, ctx: Context) -> Outcome:
     return Outcome(area.id, "not assessed", f"Not assessed: {why}.")
 
 
-def _decisive(ctx: Context, spec: FindingSpec, severity: dict[str, float]) -> float:
+def _decisive(ctx: Context, metrics: list[str], severity: dict[str, float]) -> float:
     """The severity a finding rests on: the worse leg's, or, when the leg nearer the camera
     is not known (a pose file without scores, an undecided picture), the better leg's. One
     of the two legs was then seen partly hidden, and a value only one leg shows may be that
     leg's distortion (a Sports2D TRC gave limited extension from the far leg's 7°)."""
     legs = [v for side, v in severity.items() if side in SIDES]
-    unknown = ctx.near_side is None and not all(
-        ctx.legs_measured_as_near(c.metric) for c in spec.criteria
-    )
+    unknown = ctx.near_side is None and not all(ctx.legs_measured_as_near(m) for m in metrics)
     if unknown and len(legs) == 2:
         return min(legs)
     return max(severity.values())
@@ -195,7 +193,7 @@ def _evaluate_specs(ctx: Context, area: Area, specs: list[FindingSpec]) -> Outco
             continue
         any_assessed = True
         last = scored
-        worst = _decisive(ctx, spec, scored.severity)
+        worst = _decisive(ctx, [c.metric for c in spec.criteria], scored.severity)
         if best is None or worst > best[0]:
             best = (worst, spec, scored)
     if not any_assessed or last is None:
@@ -285,7 +283,7 @@ def _forced_extension(ctx: Context, area: Area) -> Outcome | None:
         elif lean:
             parts.append(lean.confidence)
         confidence[side] = min(parts)
-    worst = max(severity.values())
+    worst = _decisive(ctx, ["thigh_extension_deg"], severity)
     if worst < MIN_SEVERITY:
         return None
     sides = affected_sides(severity)
