@@ -334,7 +334,7 @@ def analysis_page(request: Request, analysis_id: str):
 
     owner = record.owner_id == user.id
     return render(request, "analysis.html", record=record, job=job_json(job), view=view,
-                  owner=owner, comments=coaching.comments(service, record),
+                  owner=owner, comments=coaching.comments(service, record, user),
                   course_built=owner and courses_built_from(service, record.id) > 0,
                   values={k: "" if v is None else f"{v:g}" for k, v in record.options.items()
                           if k != "treadmill_speed_mps" and (v is None or isinstance(v, float | int))}
