@@ -37,6 +37,24 @@ def sine_track(time: np.ndarray) -> PoseTrack:
     return PoseTrack.from_points(time, {"left_hip": np.stack([v, v], -1)})
 
 
+# ------------------------------------------------------------------------- the test runner
+def test_the_synthetic_runner_draws_given_frame_times():
+    """The frames at given times are the runner at those times: the even frames of an even
+    run where both have them, and the truth's frames fractional rows of the given times."""
+    even = synthetic_runner(fps=FPS, duration_s=2.0, seed=3)
+    t = drop_frames(uniform_times(FPS, 2.0), 0.1, seed=3)
+    run = synthetic_runner(fps=FPS, duration_s=2.0, seed=3, times=t)
+    rows = np.round(t * FPS).astype(int)
+    # the arms swing about the thigh's mean angle over the frames drawn: not compared
+    legs = [i for i, k in enumerate(run.track.keypoints) if not k.endswith(("elbow", "wrist"))]
+    np.testing.assert_allclose(
+        run.clean_track.xy[:, legs], even.clean_track.xy[rows][:, legs], atol=1e-9
+    )
+    assert [e.time_s for e in run.events] == [e.time_s for e in even.events]
+    for e in run.events:
+        assert np.interp(e.frame, np.arange(t.size), t) == pytest.approx(e.time_s)
+
+
 # ------------------------------------------------------------------------- the time grid
 def test_even_frames_are_uniform_and_uneven_ones_are_not():
     even = uniform_times(FPS, 4.0)
