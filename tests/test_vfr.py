@@ -60,6 +60,9 @@ def test_even_frames_are_uniform_and_uneven_ones_are_not():
     even = uniform_times(FPS, 4.0)
     assert is_uniform(even)
     assert is_uniform(np.round(even, 3))  # timestamps rounded to the millisecond
+    fast = np.arange(2400) / 240  # 240 fps stamped in a 1/600 s time base: 0.8 ms off
+    assert is_uniform(np.round(fast * 600) / 600) and is_uniform(np.round(fast, 3))
+    assert not is_uniform(np.delete(fast, 1200))  # one frame dropped at 240 fps
     assert not is_uniform(drop_frames(even, 0.05, seed=0))
     assert not is_uniform(rate_stretch(FPS, 4.0, low_fps=24.0, start_s=1.0, length_s=1.0))
     assert not is_uniform(jitter(even, 0.002, seed=0))  # 6 % of a frame

@@ -39,11 +39,15 @@ from runform.gait.filters import cubic_spline
 from runform.gait.types import GaitEvents
 from runform.track import PoseTrack
 
-#: A track is evenly spaced when no frame lies further than this fraction of a frame from
-#: the straight line through its first and last frame times. Container timestamps rounded
-#: to the millisecond stay within 0.5 ms (1.5 % of a 30 fps frame); one dropped frame moves
-#: the frames after it by a whole frame.
+#: A track is evenly spaced when no frame lies further than this fraction of a frame (and
+#: than :data:`UNIFORM_FLOOR_S`) from the straight line fitted to its frame times. Container timestamps rounded to the millisecond stay within 0.5 ms (1.5 % of a
+#: 30 fps frame); one dropped frame moves the frames after it by a whole frame.
 UNIFORM_TOLERANCE = 0.05
+#: ... and never less than this (s): timestamps rounded to a container's tick (1/600 s in
+#: many phones' files, 1/1000 s in pose files' time columns) are up to 0.83 ms off, a fifth
+#: of a 240 fps frame, and spacing that even is read as even at any frame rate. A frame
+#: dropped at 240 fps moves the frames after it by 4.2 ms.
+UNIFORM_FLOOR_S = 0.001
 
 
 def nominal_step(time: np.ndarray) -> float:
@@ -52,8 +56,9 @@ def nominal_step(time: np.ndarray) -> float:
 
 
 def is_uniform(time: np.ndarray, tolerance: float = UNIFORM_TOLERANCE) -> bool:
-    """Whether the frames are evenly spaced: each within ``tolerance`` of a frame of the
-    straight line through the first and last frame times.
+    """Whether the frames are evenly spaced: each within ``tolerance`` of a frame (and at
+    least :data:`UNIFORM_FLOOR_S`) of the straight line fitted to the frame times (least
+    squares, so a rounded last timestamp does not tilt it).
 
     >>> is_uniform(np.arange(10) / 30), is_uniform(np.r_[np.arange(5), np.arange(6, 11)] / 30)
     (True, False)
@@ -61,9 +66,10 @@ def is_uniform(time: np.ndarray, tolerance: float = UNIFORM_TOLERANCE) -> bool:
     n = time.size
     if n < 3:
         return True
-    step = (time[-1] - time[0]) / (n - 1)
-    line = time[0] + np.arange(n) * step
-    return bool(np.max(np.abs(time - line)) <= tolerance * step)
+    index = np.arange(n, dtype=float)
+    step, start = np.polyfit(index, time, 1)
+    line = start + index * step
+    return bool(np.max(np.abs(time - line)) <= max(tolerance * step, UNIFORM_FLOOR_S))
 
 
 def max_missing_frames(max_gap_s: float, step: float) -> int:
