@@ -109,6 +109,21 @@ def test_cubic_spline_slope_is_scipys(n: int) -> None:
     )
 
 
+@pytest.mark.parametrize("n", [4, 5, 9, 60, 361])
+def test_cubic_spline_is_scipys(n: int) -> None:
+    """An uneven track on an even grid (:mod:`runform.gait.time_grid`): SciPy's not-a-knot
+    ``CubicSpline`` values, several series on the same knots at once, and its end pieces
+    extended a little beyond the knots."""
+    rng = np.random.default_rng(n)
+    x = np.sort(rng.uniform(0.0, 10.0, n))
+    y = np.sin(x)[:, None] + rng.normal(0.0, 0.1, (n, 3))
+    at = np.linspace(x[0] - 0.1, x[-1] + 0.1, 997)
+    np.testing.assert_allclose(filters.cubic_spline(x, y, at), CubicSpline(x, y)(at), atol=1e-9)
+    np.testing.assert_allclose(
+        filters.cubic_spline(x, y[:, 0], at), CubicSpline(x, y[:, 0])(at), atol=1e-9
+    )
+
+
 @pytest.mark.parametrize("n", [1, 2, 63, 64, 65, 128, 129, 1000])
 @pytest.mark.parametrize(("cutoff", "fs"), [(12.0, 240.0), (1.0, 1000.0), (7.5, 30.0)])
 def test_blocked_recursion_equals_scipy_sosfilt_across_block_edges(

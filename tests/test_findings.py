@@ -738,6 +738,16 @@ def test_with_the_near_leg_unknown_one_leg_alone_makes_no_finding():
     assert "limited_extension" in ids(known)
 
 
+def test_with_the_near_leg_unknown_one_leg_alone_makes_no_forced_extension():
+    """The same rule for the custom 'forced extension': with the near leg unknown, one
+    thigh far behind (35°) and the other not (20°) makes no finding; known, it does."""
+    values = {"thigh_extension_deg": (35.0, 20.0), "trunk_lean_deg": -8.0}
+    one_leg = make_analysis(values, speed=REFERENCE_SPEED_MPS)
+    assert "forced_extension" not in ids(one_leg)
+    known = make_analysis(values, speed=REFERENCE_SPEED_MPS, near_side="left")
+    assert "forced_extension" in ids(known)
+
+
 def test_thigh_extension_and_touchdown_are_judged_at_the_runners_pace():
     """The seven treadmill runners' thigh extension rises from 14.5° at 2 m/s to 30° at
     4.5 m/s and touchdown distance from 16 to 28 % of leg: 10° of thigh extension is limited

@@ -382,17 +382,37 @@ def test_cli_serve_starts_migrates_and_prints_the_url(tmp_path):
     assert secret not in out + err
 
 
-def test_the_worker_analyses_an_upload_under_the_name_it_was_uploaded_with(tmp_path):
+def test_the_worker_analyses_an_upload_under_the_name_it_was_uploaded_with(tmp_path, monkeypatch):
     """The stored upload is ``video.mp4``; the report and analysis.json must name the
-    runner's own file (they said "video.mp4")."""
-    stored = tmp_path / "input" / "video.mp4"
-    stored.parent.mkdir()
-    stored.write_bytes(b"not really a video")
-    with jobs._named(stored, "Tuesday run.MP4") as named:
-        assert named.name == "Tuesday run.MP4" and named.read_bytes() == stored.read_bytes()
-    assert not named.exists()  # the link goes with its folder; the upload stays
-    assert stored.exists()
-    for name in (None, "", "video.mp4", "run.mov", "../../etc/passwd.mp4"):
-        with jobs._named(stored, name) as named:
-            assert named.parent in (stored.parent, named.parent) and named.suffix == ".mp4"
-            assert named == stored or named.name == "passwd.mp4"
+    runner's own file. The worker linked the upload under that name in a temporary folder
+    (so analysis.json showed the temporary folder, and an error the link's path); it now
+    passes ``display_name`` to ``analyze_video``. The footage is the synthetic runner drawn
+    as a stick figure, and the pose the generator's own track (no pose model runs)."""
+    import dataclasses
+    import json
+
+    import runform.pipeline.video as pipeline_video
+    from runform.synthetic import RunnerSpec, synthetic_runner
+    from test_render import encode, runner_frames
+
+    run = synthetic_runner(RunnerSpec(facing="right"), fps=30, duration_s=4, px_per_m=150, seed=3)
+    (tmp_path / "input").mkdir()
+    stored = encode(tmp_path / "input" / "video.mp4", runner_frames(run.track), 30)
+    meta = dataclasses.replace(run.track.meta, path=str(stored),
+                               extra={**run.track.meta.extra, "video": {"path": str(stored)}})  # fmt: skip
+    track = dataclasses.replace(run.track, meta=meta)
+    monkeypatch.setattr(pipeline_video, "estimate_pose", lambda path, **kwargs: track)
+    out = tmp_path / "out"
+    options = {"video_name": "Tuesday run.MP4", "treadmill_speed_mps": 3.5}
+    jobs.default_analyze(stored, out, options, lambda *a: None)
+    doc = json.loads((out / "analysis.json").read_text())
+    assert doc["input"]["path"] == "Tuesday run.MP4"
+    assert doc["video"]["path"] == "Tuesday run.MP4"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Tuesday run.MP4" in report and "video.mp4" not in report
+    assert stored.exists() and (out / "annotated.mp4").exists()
+    # without a name the stored one shows, as the library always did
+    jobs.default_analyze(stored, tmp_path / "plain", {}, lambda *a: None)
+    assert json.loads((tmp_path / "plain" / "analysis.json").read_text())["input"]["path"] == str(
+        stored
+    )

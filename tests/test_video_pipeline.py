@@ -393,6 +393,44 @@ def test_cache_survives_damage_and_unwritable_folders(clips: ClipFactory, tmp_pa
     assert "pose_cache_unwritable" in codes and np.isfinite(track.xy).any()
 
 
+def _reencoded(path: Path, out: Path, crf: int, n: int = 90) -> Path:
+    """The first ``n`` frames of ``path`` re-encoded by x264 at ``crf`` (one thread)."""
+    import av
+
+    with av.open(str(path)) as src, av.open(str(out), "w") as dst:
+        stream = dst.add_stream("libx264", rate=30)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "threads": "1"}
+        for k, frame in enumerate(src.decode(video=0)):
+            if k == n:
+                break
+            if k == 0:
+                stream.width, stream.height = frame.width, frame.height
+            image = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+            for packet in stream.encode(image):
+                dst.mux(packet)
+        for packet in stream.encode():
+            dst.mux(packet)
+    return out
+
+
+def test_a_heavily_compressed_clip_is_warned_about(tmp_path: Path) -> None:
+    """The example re-encoded at CRF 45 (about 0.005 bits per pixel per frame, where its
+    thigh extension fell 6.6°) is warned about, with what to do; the example as committed
+    (0.045) and a copy at CRF 30 are not."""
+    squeezed = estimate_pose(
+        _reencoded(EXAMPLE, tmp_path / "crf45.mp4", 45), backend=FrontViewBackend()
+    )
+    notes = {w["code"]: w for w in squeezed.meta.extra["warnings"]}
+    assert "heavily_compressed" in notes
+    assert "original file" in notes["heavily_compressed"]["message"]
+    assert squeezed.meta.extra["video"]["bits_per_pixel"] < 0.008
+    for clip in (EXAMPLE, _reencoded(EXAMPLE, tmp_path / "crf30.mp4", 30)):
+        track = estimate_pose(clip, backend=FrontViewBackend())
+        assert "heavily_compressed" not in [w["code"] for w in track.meta.extra["warnings"]]
+        assert track.meta.extra["video"]["bits_per_pixel"] > 0.008
+
+
 def test_real_model_in_two_parts_at_once_gives_the_same_pose(
     capfd: pytest.CaptureFixture,
 ) -> None:

@@ -324,21 +324,22 @@ def test_expired_sessions_and_old_sign_in_failures_are_pruned(tmp_path):
             s.add(WebSession(token_hash="recent", user_id=user_id, csrf_token="x",
                              last_seen=now - timedelta(days=13)))  # fmt: skip
             s.add(LoginFailure(key="email:y@b.org", at=now - timedelta(minutes=14)))
-        assert _rows(app, WebSession) == 62 and _rows(app, LoginFailure) == 31
+        # (and the sign-up's two attempts, per address and per client, inside the window)
+        assert _rows(app, WebSession) == 62 and _rows(app, LoginFailure) == 33
         # bounded: one call deletes at most `batch` rows of each kind
         with service.db.session() as s:
             assert accounts.prune(s, window_s=900, batch=10) == 30
         assert _rows(app, WebSession) == 52
         service.sweep()
         assert _rows(app, WebSession) == 2  # this browser's and the 13-day one
-        assert _rows(app, LoginFailure) == 1 and _rows(app, PasswordReset) == 0
+        assert _rows(app, LoginFailure) == 3 and _rows(app, PasswordReset) == 0
         # signing in prunes too
         with service.db.session() as s:
             s.add(LoginFailure(key="email:z@b.org", at=now - timedelta(hours=1)))
         client.post("/logout", data={"csrf_token": csrf_of(client, "/analyses")})
         client.post("/login", data={"email": "a@b.org", "password": PASSWORD,
                                     "csrf_token": csrf_of(client, "/login")})  # fmt: skip
-        assert _rows(app, LoginFailure) == 1
+        assert _rows(app, LoginFailure) == 3
         # the rate limit still counts the failures inside its window
         for _ in range(3):
             client.post("/login", data={"email": "a@b.org", "password": "wrong password",

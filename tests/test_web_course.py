@@ -400,10 +400,73 @@ def test_only_the_owner_may_delete_through_the_api(world, who):
     assert world["owner"].get(f"/analyses/{world['analysis']}").status_code == 200
 
 
+#: Deleting a comment, by who wrote it and who asks: 303 = deleted and back to the page
+#: (for the anonymous: to sign in), 403 = seen but not theirs to delete, 404 = the
+#: analysis is not theirs to see. The author deletes their own; the owner any on their
+#: video; a coach not the runner's.
+COMMENT_DELETE = {
+    "owner": {"owner": 303, "coach": 403, "other": 404, "other_coach": 404, "anonymous": 303},
+    "coach": {"coach": 303, "owner": 303, "other": 404, "other_coach": 404, "anonymous": 303},
+}  # fmt: skip
+
+
+def _comment_ids(world) -> dict[str, str]:
+    """Comment text → id, as the owner's page lists them."""
+    page = world["owner"].get(f"/analyses/{world['analysis']}").text
+    found = re.findall(r'comments/([0-9a-f-]{36})/delete" class="comment-delete"[^>]*>'
+                       r'\s*<input[^>]*>\s*<button[^>]*>Delete</button>', page)  # fmt: skip
+    texts = re.findall(r'<span class="hint">[^<]*</span> ([^\n<]+)\n\s*<form', page)
+    return dict(zip(texts, found, strict=True))
+
+
+@pytest.mark.parametrize("who", ["owner", "coach", "other", "other_coach", "anonymous"])
+@pytest.mark.parametrize("by", ["owner", "coach"])
+def test_deleting_a_comment_by_who_asks(world, by, who):
+    a = world["analysis"]
+    text = f"to delete, by {by}, asked by {who}"
+    assert post(world[by], f"/analyses/{a}/comments", at_s="1.5", text=text).status_code == 303
+    comment = _comment_ids(world)[text]
+    client = world[who]
+    token = csrf_of(client, "/login" if who == "anonymous" else "/analyses")
+    answer = client.post(f"/analyses/{a}/comments/{comment}/delete",
+                         data={"csrf_token": token}, follow_redirects=False)  # fmt: skip
+    expected = COMMENT_DELETE[by][who]
+    assert answer.status_code == expected, (by, who, answer.text[:300])
+    gone = text not in world["owner"].get(f"/analyses/{a}").text
+    if who == "anonymous":
+        assert answer.headers["location"].startswith("/login") and not gone
+    elif expected == 303:
+        assert answer.headers["location"] == f"/analyses/{a}#comments" and gone
+    else:
+        assert not gone
+    if not gone:  # the author takes it back (and the world stays as it was)
+        assert post(world[by], f"/analyses/{a}/comments/{comment}/delete").status_code == 303
+
+
+def test_only_comments_one_may_delete_have_a_delete_button(world):
+    """The owner's page offers to delete every comment; the coach's only the coach's own."""
+    a = world["analysis"]
+    post(world["owner"], f"/analyses/{a}/comments", at_s="2", text="a note by the runner")
+    post(world["coach"], f"/analyses/{a}/comments", at_s="3", text="a cue from the coach")
+    ids = _comment_ids(world)
+    mine, theirs = ids["a note by the runner"], ids["a cue from the coach"]
+    coach_page = world["coach"].get(f"/analyses/{a}").text
+    assert f"comments/{theirs}/delete" in coach_page and f"comments/{mine}/delete" not in coach_page
+    assert 'data-confirm="Delete this comment (3.0 s)?"' in coach_page
+    # a comment that is not there, or not on this analysis, is a 404 (a made-up id, not an id)
+    for bad in ("00000000-0000-0000-0000-000000000000", "not-an-id"):
+        assert post(world["owner"], f"/analyses/{a}/comments/{bad}/delete").status_code == 404
+    for comment in (mine, theirs):
+        assert post(world["owner"], f"/analyses/{a}/comments/{comment}/delete").status_code == 303
+    assert "a cue from the coach" not in world["coach"].get(f"/analyses/{a}").text
+
+
 def test_an_ended_link_shuts_the_coach_out(world, clip):  # noqa: F811
     """Last: the runner ends the link; the coach no longer sees the runner or the video."""
     a = world["analysis"]
     assert world["coach"].get(f"/analyses/{a}").status_code == 200
+    post(world["coach"], f"/analyses/{a}/comments", at_s="4", text="written before the end")
+    comment = _comment_ids(world)["written before the end"]
     page = world["owner"].get("/coaches").text
     link_id = re.search(r'action="/links/([0-9a-f-]+)/end"', page).group(1)
     assert post(world["other"], f"/links/{link_id}/end").status_code == 404  # not theirs
@@ -411,6 +474,11 @@ def test_an_ended_link_shuts_the_coach_out(world, clip):  # noqa: F811
     assert world["coach"].get(f"/analyses/{a}").status_code == 404
     assert world["coach"].get(f"/coach/runners/{world['owner_id']}").status_code == 404
     assert "owner@c.org" not in world["coach"].get("/coach").text
+    # the coach's comments stay on the runner's video, for the runner to keep or delete
+    url = f"/analyses/{a}/comments/{comment}/delete"
+    assert post(world["coach"], url).status_code == 404
+    assert "written before the end" in world["owner"].get(f"/analyses/{a}").text
+    assert post(world["owner"], url).status_code == 303
 
 
 #: Routes with an id or token in the path whose "who may" tests live elsewhere (route →
@@ -420,6 +488,10 @@ COVERED_ELSEWHERE = {
     ("GET", "/calendar/{token}.ics"): "test_private_calendar_link_works_until_revoked",
     ("POST", "/links/{link_id}/end"): "test_an_ended_link_shuts_the_coach_out",
     ("DELETE", "/api/v1/analyses/{analysis_id}"): "test_only_the_owner_may_delete_through_the_api",
+    (
+        "POST",
+        "/analyses/{analysis_id}/comments/{comment_id}/delete",
+    ): "test_deleting_a_comment_by_who_asks",
 }
 
 
@@ -464,7 +536,8 @@ def test_every_form_post_without_its_csrf_token_is_refused(world):
     import uuid
 
     values = {"analysis_id": world["analysis"], "runner_id": world["owner_id"], "number": "1",
-              "token": "some-token", "link_id": str(uuid.uuid4())}  # fmt: skip
+              "token": "some-token", "link_id": str(uuid.uuid4()),
+              "comment_id": str(uuid.uuid4())}  # fmt: skip
     posts = sorted({p for m, p in _app_routes(world["owner"].app)
                     if m == "POST" and not p.startswith("/api/")})  # fmt: skip
     assert len(posts) > 15, posts

@@ -62,6 +62,7 @@ def serve(
     # (uvicorn's lifespan would print a traceback after the "serving" line)
     app.state.service.db.check()
     app.state.service.queue.check()
+    app.state.service.storage.check()  # the files folder, or the S3 bucket: reached, written
     shown = f"[{host}]" if ":" in host else host
     console.print(
         f"runform is serving at [bold]http://{escape(shown)}:{port}/[/] "

@@ -20,6 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from runform.gait.filters import butter_lowpass_sos, padlen, pchip, sosfiltfilt
+from runform.gait.time_grid import (
+    is_uniform,
+    max_missing_frames,
+    nominal_step,
+    resample,
+    to_grid,
+)
 from runform.geometry import leg_length
 from runform.track import PoseTrack
 
@@ -153,12 +160,15 @@ def apply_swaps(track: PoseTrack, swapped: np.ndarray) -> PoseTrack:
 def fill_gaps(track: PoseTrack, max_gap_s: float = 0.1) -> PoseTrack:
     """Interpolate (shape-preserving PCHIP) runs of missing points up to ``max_gap_s`` long.
 
-    At least one missing frame is always fillable; longer gaps stay NaN.
+    At least one missing frame is always fillable; longer gaps stay NaN. A gap's length is
+    counted in frames of the clip's nominal rate over the real time between the known frames
+    around it, so a run of missing points beside a frame the phone dropped counts that frame
+    too (on an evenly spaced track, the frames missing).
     """
     xy = track.xy.copy()
     t = track.time
-    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
-    max_frames = max(1, round(max_gap_s / dt))
+    dt = nominal_step(t) if t.size > 1 else 1.0
+    max_frames = max_missing_frames(max_gap_s, dt)
     for k in range(xy.shape[1]):
         for d in range(2):
             v = xy[:, k, d]
@@ -170,7 +180,9 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = 0.1) -> PoseTrack:
                 np.arange(start, stop)
                 for start, stop in runs_of(missing)
                 # never extrapolate at the ends
-                if start > 0 and stop < len(v) and stop - start <= max_frames
+                if start > 0
+                and stop < len(v)
+                and round((t[stop] - t[start - 1]) / dt) - 1 <= max_frames
             ]
             if fill:
                 at = np.concatenate(fill)
@@ -197,12 +209,18 @@ def default_cutoff_hz(fps: float) -> float:
     return float(min(12.0, 0.25 * fps))
 
 
-def lowpass(track: PoseTrack, cutoff_hz: float | None = None, order: int = 2) -> PoseTrack:
+def lowpass(
+    track: PoseTrack, cutoff_hz: float | None = None, order: int = 2, max_gap_s: float = 0.1
+) -> PoseTrack:
     """Zero-lag Butterworth low-pass (forward-backward, so effective order is ``2*order``).
 
     Each contiguous run of valid samples is filtered on its own; runs too short for the
-    filter are left as they are.
+    filter are left as they are. Frames not evenly spaced (a phone's variable frame rate,
+    :func:`~runform.gait.time_grid.is_uniform`) are filtered on an even grid at the nominal
+    rate and read back at their own times (:func:`lowpass_uneven`).
     """
+    if track.n_frames > 2 and not is_uniform(track.time):
+        return lowpass_uneven(track, cutoff_hz, order, max_gap_s)
     fps = track.frame_rate
     if not np.isfinite(fps) or fps <= 0:
         return track
@@ -217,6 +235,53 @@ def lowpass(track: PoseTrack, cutoff_hz: float | None = None, order: int = 2) ->
     for j in np.flatnonzero(~whole):
         flat[:, j] = _filter_runs(flat[:, j], sos)
     return track.replace(xy=flat.reshape(track.xy.shape))
+
+
+def lowpass_uneven(
+    track: PoseTrack, cutoff_hz: float | None = None, order: int = 2, max_gap_s: float = 0.1
+) -> PoseTrack:
+    """:func:`lowpass` of a track whose frames are unevenly spaced: the points interpolated
+    on an even grid at the nominal rate (never across a gap longer than ``max_gap_s``:
+    :func:`~runform.gait.time_grid.to_grid`), filtered there, and read back at the frames'
+    own times; a frame the grid cannot give keeps its value. A Butterworth filter is
+    designed for one sampling rate: run over the frames as they come, it would read a
+    dropped frame as a jump and a slower stretch as a lower cut-off.
+
+    >>> t = np.r_[np.arange(20), np.arange(21, 40)] / 30.0     # frame 20 dropped
+    >>> x = np.sin(2 * np.pi * 2.0 * t)
+    >>> track = PoseTrack.from_points(t, {"left_hip": np.stack([x, x], -1)})
+    >>> out = lowpass(track, cutoff_hz=7.5).point("left_hip")[:, 0]
+    >>> bool(np.abs(out - x)[5:-5].max() < 0.02)
+    True
+    """
+    grid = to_grid(track, max_gap_s)
+    smooth = lowpass(grid, cutoff_hz, order)
+    back = resample(smooth, track.time, max_gap_s, edge_s=nominal_step(track.time))
+    xy = np.where(np.isfinite(track.xy) & np.isfinite(back.xy), back.xy, track.xy)
+    return track.replace(xy=xy)
+
+
+def uneven_note(time: np.ndarray) -> str | None:
+    """What the cleaning says of a track whose frames are unevenly spaced (``None`` when
+    they are even).
+
+    >>> note = uneven_note(np.r_[np.arange(20), np.arange(21, 40)] / 30.0)
+    >>> note[note.index("(") :].split(")")[0]
+    '(1 of 38 frame intervals more than 5 % off the nominal 33 ms; the longest 67 ms'
+    >>> uneven_note(np.arange(40) / 30.0) is None
+    True
+    """
+    if time.size < 3 or is_uniform(time):
+        return None
+    step = nominal_step(time)
+    d = np.diff(time)
+    off = int((np.abs(d / step - 1.0) > 0.05).sum())
+    return (
+        f"Frames were unevenly spaced ({off} of {d.size} frame intervals more than 5 % off "
+        f"the nominal {1000 * step:.0f} ms; the longest {1000 * d.max():.0f} ms), as a phone "
+        "records when it drops frames or lowers its rate: filters and event detection ran on "
+        f"an even {1 / step:.0f} fps grid and every time given is the frames' real time."
+    )
 
 
 def lowpass_series(v: np.ndarray, fps: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
@@ -261,4 +326,6 @@ def clean_track(
     report.cutoff_hz = (
         (default_cutoff_hz(fps) if cutoff_hz is None else cutoff_hz) if np.isfinite(fps) else None
     )
-    return lowpass(filled, cutoff_hz), report
+    if note := uneven_note(track.time):
+        report.notes.append(note)
+    return lowpass(filled, cutoff_hz, max_gap_s=max_gap_s), report

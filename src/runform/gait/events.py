@@ -92,6 +92,7 @@ from runform.gait.stances import (
     stance_windows,
     template_retime,
 )
+from runform.gait.time_grid import on_frames, to_grid
 from runform.gait.types import GaitEvent, GaitEvents, RejectedStep, Side
 from runform.gait.witnesses import (
     due_spans,
@@ -138,6 +139,9 @@ class FootClearanceDetector:
     max_interval_ratio, duty_factor_range:
         A step or stride longer than this many times the median, or a duty factor outside
         the range, is rejected as impossible.
+    max_gap_s:
+        On a track whose frames are unevenly spaced, the longest real gap bridged on the
+        even grid (as the cleaning's ``max_gap_s``); see :meth:`detect`.
     max_rhythm_offset:
         A contact further than this fraction of a stride from where its foot's neighbouring
         contacts put it is mistimed: its step is rejected and no step or stride time is
@@ -178,6 +182,7 @@ class FootClearanceDetector:
     ----------
     result_: GaitEvents
     clearance_: dict side -> (T,) clearance in leg lengths
+    time_: the times of the per-frame attributes (the track's, or its even grid's)
     pitch_used_: dict side -> whether the foot's pitch timed that foot's toe-offs
     due_: dict side -> per stance ``(contact_s, toe_off_s)``, where an end the clearance cut
         short was due (NaN where the end stands; :func:`~runform.gait.stances.cut_short`)
@@ -223,6 +228,7 @@ class FootClearanceDetector:
     pitch_level_deg: float = LEVEL_DEG
     pitch_disagreement_s: float = 0.05
     clearance_disagreement_s: float = 0.05
+    max_gap_s: float = 0.1
     result_: GaitEvents = field(default_factory=GaitEvents, init=False)
     clearance_: dict = field(default_factory=dict, init=False)
     heights_: dict = field(default_factory=dict, init=False)
@@ -234,9 +240,28 @@ class FootClearanceDetector:
     stride_period_: float | None = field(default=None, init=False)
     pitch_used_: dict = field(default_factory=dict, init=False)
     due_: dict = field(default_factory=dict, init=False)
+    time_: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False)
 
     # ----------------------------------------------------------------- public
     def detect(self, track: PoseTrack, direction: int = 1) -> FootClearanceDetector:
+        """Find the track's contacts and toe-offs (``result_``).
+
+        A track whose frames are unevenly spaced (a phone's variable frame rate) is read
+        on an even grid at its nominal rate (:func:`~runform.gait.time_grid.to_grid`,
+        gaps longer than ``max_gap_s`` left missing): the filters and the windows counted
+        in frames then see real time. The events' times are real seconds either way, and
+        their frames the track's own (:func:`~runform.gait.time_grid.on_frames`); the
+        per-frame attributes (``clearance_``...) are on the times ``time_``.
+        """
+        grid = to_grid(track, self.max_gap_s)
+        self._detect(grid, direction)
+        self.time_ = grid.time
+        if grid is not track:
+            self.result_ = on_frames(self.result_, track.time)
+        return self
+
+    # ----------------------------------------------------------------- internals
+    def _detect(self, track: PoseTrack, direction: int) -> None:
         leg = leg_length(track)
         events: list[GaitEvent] = []
         rejected: list[RejectedStep] = []
@@ -373,7 +398,6 @@ class FootClearanceDetector:
         events.sort(key=lambda e: e.time_s)
         rejected.sort(key=lambda r: r.time_s)
         self.result_ = GaitEvents(events=events, steps=steps, rejected=rejected)
-        return self
 
     @property
     def pitch_timed_toe_offs(self) -> bool:
@@ -385,7 +409,6 @@ class FootClearanceDetector:
         sides = {s.side for s in self.result_.steps}
         return bool(sides) and all(self.pitch_used_.get(side, False) for side in sides)
 
-    # ----------------------------------------------------------------- internals
     def _knee_blend(self, track: PoseTrack, side: str, items: list) -> tuple[list, list]:
         """:func:`~runform.gait.witnesses.knee_blend` with this detector's weights."""
         if not items:

@@ -278,6 +278,68 @@ def rolling_mean(x: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def _not_a_knot_slopes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes at the knots of the cubic spline through ``(x, y)`` with not-a-knot ends, and
+    the chords' slopes; ``y`` is ``(n,)`` or ``(n, m)`` (``m`` series on the same knots)."""
+    n = x.size
+    if n < 4:
+        raise ValueError("a cubic spline with not-a-knot ends needs at least four points")
+    dx = np.diff(x).reshape((-1,) + (1,) * (y.ndim - 1))
+    slope = np.diff(y, axis=0) / dx
+    shape = (n, *y.shape[1:])
+    lower, diag, upper = (np.zeros((n, *dx.shape[1:])) for _ in range(3))
+    rhs = np.zeros(shape)
+    diag[1:-1] = 2.0 * (dx[:-1] + dx[1:])
+    lower[1:-1], upper[1:-1] = dx[1:], dx[:-1]
+    rhs[1:-1] = 3.0 * (dx[1:] * slope[:-1] + dx[:-1] * slope[1:])
+    d0, d1 = x[2] - x[0], x[-1] - x[-3]
+    diag[0], upper[0] = dx[1], d0
+    rhs[0] = ((dx[0] + 2.0 * d0) * dx[1] * slope[0] + dx[0] ** 2 * slope[1]) / d0
+    diag[-1], lower[-1] = dx[-2], d1
+    rhs[-1] = (dx[-1] ** 2 * slope[-2] + (2.0 * d1 + dx[-1]) * dx[-2] * slope[-1]) / d1
+    # Thomas algorithm: eliminate below the diagonal, then substitute back
+    c, d = np.zeros(diag.shape), np.zeros(shape)
+    c[0], d[0] = upper[0] / diag[0], rhs[0] / diag[0]
+    for i in range(1, n):
+        m = diag[i] - lower[i] * c[i - 1]
+        c[i] = upper[i] / m
+        d[i] = (rhs[i] - lower[i] * d[i - 1]) / m
+    s = np.zeros(shape)
+    s[-1] = d[-1]
+    for i in range(n - 2, -1, -1):
+        s[i] = d[i] - c[i] * s[i + 1]
+    return s, slope
+
+
+def _spline_pieces(x: np.ndarray, y: np.ndarray, at: np.ndarray):
+    """For each of ``at``: its piece's offset ``t`` from the knot, the knot's value and
+    slope, and the piece's quadratic and cubic coefficients (ends extended outside)."""
+    s, slope = _not_a_knot_slopes(x, y)
+    i = np.clip(np.searchsorted(x, at, side="right") - 1, 0, x.size - 2)
+    h = np.diff(x)[i].reshape((-1,) + (1,) * (y.ndim - 1))
+    t = (at - x[i]).reshape(h.shape)
+    c2 = (3.0 * slope[i] - 2.0 * s[i] - s[i + 1]) / h
+    c3 = (s[i] + s[i + 1] - 2.0 * slope[i]) / h**2
+    return t, y[i], s[i], c2, c3
+
+
+def cubic_spline(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Value at ``at`` of the cubic spline through ``(x, y)`` with not-a-knot ends.
+
+    As ``scipy.interpolate.CubicSpline(x, y)(at)`` (``x`` increasing, at least four points;
+    ``y`` of shape ``(n,)`` or ``(n, m)`` for ``m`` series on the same knots; outside
+    ``[x[0], x[-1]]`` the end pieces are extended).
+
+    >>> x = np.linspace(0.0, 1.0, 9)
+    >>> float(np.round(cubic_spline(x, x**3, np.array([0.55]))[0], 6))
+    0.166375
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    at = np.asarray(at, dtype=float)
+    t, y0, s0, c2, c3 = _spline_pieces(x, y, at)
+    return y0 + t * (s0 + t * (c2 + t * c3))
+
+
 def cubic_spline_slope(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Derivative at ``at`` of the cubic spline through ``(x, y)`` with not-a-knot ends.
 
@@ -290,34 +352,5 @@ def cubic_spline_slope(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarr
     0.9075
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    n = x.size
-    if n < 4:
-        raise ValueError("a cubic spline with not-a-knot ends needs at least four points")
-    dx = np.diff(x)
-    slope = np.diff(y) / dx
-    lower, diag, upper, rhs = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-    diag[1:-1] = 2.0 * (dx[:-1] + dx[1:])
-    lower[1:-1], upper[1:-1] = dx[1:], dx[:-1]
-    rhs[1:-1] = 3.0 * (dx[1:] * slope[:-1] + dx[:-1] * slope[1:])
-    d0, d1 = x[2] - x[0], x[-1] - x[-3]
-    diag[0], upper[0] = dx[1], d0
-    rhs[0] = ((dx[0] + 2.0 * d0) * dx[1] * slope[0] + dx[0] ** 2 * slope[1]) / d0
-    diag[-1], lower[-1] = dx[-2], d1
-    rhs[-1] = (dx[-1] ** 2 * slope[-2] + (2.0 * d1 + dx[-1]) * dx[-2] * slope[-1]) / d1
-    # Thomas algorithm: eliminate below the diagonal, then substitute back
-    c, d = np.zeros(n), np.zeros(n)
-    c[0], d[0] = upper[0] / diag[0], rhs[0] / diag[0]
-    for i in range(1, n):
-        m = diag[i] - lower[i] * c[i - 1]
-        c[i] = upper[i] / m
-        d[i] = (rhs[i] - lower[i] * d[i - 1]) / m
-    s = np.zeros(n)
-    s[-1] = d[-1]
-    for i in range(n - 2, -1, -1):
-        s[i] = d[i] - c[i] * s[i + 1]
-    at = np.asarray(at, dtype=float)
-    i = np.clip(np.searchsorted(x, at, side="right") - 1, 0, n - 2)
-    h, t = dx[i], at - x[i]
-    c2 = (3.0 * slope[i] - 2.0 * s[i] - s[i + 1]) / h
-    c3 = (s[i] + s[i + 1] - 2.0 * slope[i]) / h**2
-    return s[i] + 2.0 * c2 * t + 3.0 * c3 * t**2
+    t, _y0, s0, c2, c3 = _spline_pieces(x, y, np.asarray(at, dtype=float))
+    return s0 + 2.0 * c2 * t + 3.0 * c3 * t**2

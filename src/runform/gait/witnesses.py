@@ -21,12 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from runform.gait.knee_extension import knee_peaks
+from runform.gait.time_grid import frame_of
 from runform.track import PoseTrack
-
-
-def frame_of(t: np.ndarray, time_s: float) -> float:
-    """Fractional frame index of ``time_s`` on the frame times ``t``."""
-    return float(np.interp(time_s, t, np.arange(len(t), dtype=float)))
 
 
 def _average(own: tuple[float, float], *others: tuple[float, float]) -> float:

@@ -106,7 +106,9 @@ def analyze_both_sides(
     write_report
         Write each clip's report and the merged one.
     names
-        How the clips are named in the document (default: their file names).
+        How the clips are named in the merged document and in each clip's own outputs
+        (``display_name`` of :func:`~runform.pipeline.video.analyze_video`; default: their
+        file names).
     video_kwargs
         Passed to :func:`runform.pipeline.video.analyze_video` for each clip (``annotate``,
         ``capture_fps``, ``cache``, ``pose_workers``...).
@@ -157,6 +159,7 @@ def analyze_both_sides(
                 out_dir=folder,
                 progress=clip_progress,
                 write_report=write_report,
+                display_name=names[i - 1] if names else None,
                 **video_kwargs,
             )
         )

@@ -294,7 +294,7 @@ def analyze_track(
         )
 
     report("analyse", 0.4, "gait events")
-    detector = FootClearanceDetector().detect(cleaned, travel.direction)
+    detector = FootClearanceDetector(max_gap_s=opts.max_gap_s).detect(cleaned, travel.direction)
     gait = detector.result_
     per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
     if min(per_side.values()) < opts.min_steps_per_side:

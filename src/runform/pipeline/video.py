@@ -26,7 +26,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,6 +105,7 @@ def analyze_video(
     single_file: bool = False,
     overlap_outputs: bool = True,
     smooth_video: bool = False,
+    display_name: str | None = None,
 ) -> VideoAnalysis:
     """Analyse a running video and (with ``out_dir``) write its outputs.
 
@@ -145,6 +146,10 @@ def analyze_video(
         When given, also write the 6-week plan (``plan.html``, ``plan.ics``, ``plan.json``).
     progress:
         Callback ``(stage, fraction, detail)``.
+    display_name:
+        The name the outputs give the video (``analysis.json``'s ``input.path`` and
+        ``video.path``, the report), instead of ``path``: a server keeps an upload under a
+        name of its own (``video.mp4`` in a temporary folder) and shows the runner's.
     capture_fps:
         Capture rate of slow motion whose file does not state it.
     cache, cache_dir:
@@ -201,6 +206,8 @@ def analyze_video(
             workers=pose_workers,
             frame_tap=None if frames is None else frames.add,
         )
+        if display_name:
+            track = _shown_as(track, str(display_name))
         return _analyze_pose(
             path, track, opts, out, annotate, report, write_report, plan_profile,
             video_window_s, frames, single_file, overlap_outputs, smooth_video,
@@ -208,6 +215,12 @@ def analyze_video(
     finally:
         if frames is not None:
             frames.release()
+
+
+def _shown_as(track: PoseTrack, name: str) -> PoseTrack:
+    """The track with ``name`` as the file it was read from (its pose is the same)."""
+    extra = {**track.meta.extra, "video": {**track.meta.extra.get("video", {}), "path": name}}
+    return replace(track, meta=replace(track.meta, path=name, extra=extra))
 
 
 def _analyze_pose(

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -31,6 +32,7 @@ import numpy as np
 
 from runform.pose import cache as pose_cache
 from runform.pose.backends import BlazePoseBackend, PoseBackend, quiet_native_logs
+from runform.pose.compression import bits_per_pixel, compression_warning
 from runform.pose.follow import RawPose, follow_runner
 from runform.pose.parts import (
     MAX_SEGMENTS,
@@ -252,6 +254,14 @@ def _to_track(raw: RawPose, info: VideoInfo, capture_fps: float | None, cache: s
     known_capture = timebase.factor != 1.0 or timebase.source != "timestamps"
     header = raw.header
     video = {**info.to_dict(), "measured_fps": round(timebase.stored_fps, 4)}
+    bpp = bits_per_pixel(info.bit_rate, info.coded_width, info.coded_height, timebase.stored_fps)
+    video["bits_per_pixel"] = round(bpp, 5) if math.isfinite(bpp) else None
+    notes = list(header.get("warnings", []))
+    squeezed = compression_warning(
+        info.bit_rate, info.coded_width, info.coded_height, timebase.stored_fps
+    )
+    if squeezed is not None:
+        notes.append(squeezed)
     meta = TrackMeta(
         source=header.get("settings", {}).get("backend", "pose-model"),
         width=info.width,
@@ -268,7 +278,7 @@ def _to_track(raw: RawPose, info: VideoInfo, capture_fps: float | None, cache: s
             "processing": header.get("processing", {}),
             "runner": header.get("runner", {}),
             "decode": header.get("decode", {}),
-            "warnings": list(header.get("warnings", [])),
+            "warnings": notes,
             "pose_cache": cache,
             **landmark_depth_extra(raw),
         },

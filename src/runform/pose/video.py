@@ -82,6 +82,7 @@ class VideoInfo:
     n_frames_stated: stated number of frames, if any.
     stream_time_base: the stream's time base, e.g. ``"1/15360"`` (PTS unit in seconds).
     has_audio: whether the file also holds an audio stream.
+    bit_rate: the video stream's bits per second of playback, when stated.
     """
 
     path: str
@@ -99,6 +100,7 @@ class VideoInfo:
     n_frames_stated: int | None
     stream_time_base: str
     has_audio: bool
+    bit_rate: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -267,6 +269,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
             n_frames_stated=int(stream.frames) or None,
             stream_time_base=str(stream.time_base),
             has_audio=bool(container.streams.audio),
+            bit_rate=int(stream.bit_rate) if stream.bit_rate else None,
         )
     finally:
         container.close()

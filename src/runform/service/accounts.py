@@ -1,4 +1,5 @@
-"""Users, passwords, browser sessions, API tokens, password resets and the login rate limit.
+"""Users, passwords, browser sessions, API tokens, password resets and the rate limits of
+sign-in, sign-up and reset requests.
 
 Passwords are hashed with Argon2id (``argon2-cffi``). Session ids, API tokens and reset
 tokens are random 256-bit strings given to the user once; the database keeps only their
@@ -99,6 +100,50 @@ def _recent_failures(db: Session, key: str, window: timedelta) -> int:
         .select_from(LoginFailure)
         .where(LoginFailure.key == key, LoginFailure.at >= since)
     )
+
+
+#: What the attempts counted by :func:`limit_attempts` are, in the refusal's words.
+ATTEMPTS = {"signup": "sign-ups", "reset": "password reset requests"}
+
+
+def limit_attempts(
+    db: Session,
+    kind: str,
+    email: str,
+    *,
+    client: str | None = None,
+    limit: int = 5,
+    window_s: float = 900.0,
+) -> None:
+    """Count one attempt of ``kind`` (``"signup"``, ``"reset"``) for this e-mail and client
+    address, or refuse it (:class:`RateLimited`) when ``limit`` attempts for the e-mail, or
+    ``4 × limit`` from the client, were counted within ``window_s`` seconds.
+
+    Every attempt counts, whether or not an account has the e-mail, so the refusal says
+    nothing about who has one; it bounds how many addresses one client can try (and how
+    many messages one mailbox can be sent). The attempts are rows of the sign-in
+    failures' table under keys of their own (``signup-email:...``, ``reset-ip:...``):
+    the same clean-up, and a sign-in lock-out does not stop a sign-up, nor the reverse."""
+    window = timedelta(seconds=window_s)
+    address = (email or "").strip().lower()[:320]
+    keys = [f"{kind}-email:{address}"] + ([f"{kind}-ip:{client}"] if client else [])
+    for key, most in zip(keys, [limit, 4 * limit], strict=False):
+        if _recent_failures(db, key, window) >= most:
+            log.warning("%s refused by the rate limit (%s) for %r from %s", kind,
+                        key.split(":")[0], address, client or "an unknown address")  # fmt: skip
+            minutes = max(1, round(window_s / 60))
+            raise RateLimited(
+                f"Too many {ATTEMPTS.get(kind, 'attempts')} from here or for this e-mail; "
+                f"wait {minutes} minutes and try again."
+            )
+    for key in keys:
+        db.add(LoginFailure(key=key))
+    db.commit()  # counted even when what follows fails (a taken e-mail)
+
+
+def email_taken(db: Session, email: str) -> bool:
+    """Whether an account has this (valid) e-mail."""
+    return db.scalar(select(User.id).where(User.email == normalise_email(email))) is not None
 
 
 def authenticate(

@@ -210,7 +210,41 @@ def add_comment(
     return row
 
 
-def comments(service, record: AnalysisRecord) -> list[dict]:
+def may_delete_comment(user: User | None, record: AnalysisRecord, author_id) -> bool:
+    """Whether ``user`` may delete a comment by ``author_id`` on ``record``: its author
+    (a coach takes back what they wrote), or the analysis's owner (the runner decides what
+    stays on their own video, also after a coach has gone) and an admin, who may change
+    any analysis. A coach may not delete the runner's comments, nor another coach's."""
+    if user is None:
+        return False
+    return user.id in (author_id, record.owner_id) or user.role == "admin"
+
+
+#: What :func:`delete_comment` did.
+DELETED, NOT_YOURS, NO_COMMENT = "deleted", "not yours", "no such comment"
+
+
+def delete_comment(service, user: User, record: AnalysisRecord, comment_id) -> str:
+    """Delete one comment on ``record`` (which ``user`` may look at: the caller checks).
+    Returns :data:`DELETED`, :data:`NOT_YOURS` (the comment is there, but neither its
+    author nor the owner asks) or :data:`NO_COMMENT` (no such comment on this analysis)."""
+    try:
+        ident = uuid.UUID(str(comment_id))
+    except ValueError:
+        return NO_COMMENT
+    with service.db.session() as s:
+        row = s.get(VideoComment, ident)
+        if row is None or row.analysis_id != record.id:
+            return NO_COMMENT
+        if not may_delete_comment(user, record, row.author_id):
+            return NOT_YOURS
+        s.delete(row)
+    return DELETED
+
+
+def comments(service, record: AnalysisRecord, viewer: User | None = None) -> list[dict]:
+    """The comments on ``record`` by moment; ``deletable`` says whether ``viewer`` may
+    delete each (:func:`may_delete_comment`)."""
     with service.db.session() as s:
         rows = s.execute(
             select(VideoComment, User.email)
@@ -225,6 +259,7 @@ def comments(service, record: AnalysisRecord) -> list[dict]:
             "text": c.text,
             "author": email,
             "mine": c.author_id == record.owner_id,
+            "deletable": may_delete_comment(viewer, record, c.author_id),
             "created": c.created_at.isoformat(timespec="seconds"),
         }
         for c, email in rows
@@ -237,8 +272,11 @@ def invite_expired(link: CoachLink, days: int = 14) -> bool:
 
 __all__ = [
     "ACTIVE",
+    "DELETED",
     "ENDED",
     "INVITED",
+    "NOT_YOURS",
+    "NO_COMMENT",
     "CoachingError",
     "RosterRow",
     "accept",
@@ -246,9 +284,11 @@ __all__ = [
     "coaches",
     "coaches_runner",
     "comments",
+    "delete_comment",
     "end",
     "invitation",
     "invite",
+    "may_delete_comment",
     "roster",
     "runners",
 ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import tempfile
 import threading
 import time
 import uuid
@@ -176,34 +175,17 @@ def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callabl
             **WORKER_PROFILE,
         )
         return
-    with _named(video, options.get("video_name")) as named:
-        analyze_video(
-            named,
-            engine,
-            out_dir=out_dir,
-            progress=progress,
-            capture_fps=options.get("capture_fps"),
-            cache=False,
-            **WORKER_PROFILE,
-        )
-
-
-@contextmanager
-def _named(video: Path, name: str | None):
-    """The stored upload under the name it was uploaded with (a link in a temporary
-    folder), so the report and ``analysis.json`` name the runner's file, not ``video.mp4``."""
-    name = Path(name or "").name
-    if not name or name == video.name or Path(name).suffix.lower() != video.suffix.lower():
-        yield video
-        return
-    with tempfile.TemporaryDirectory(prefix="runform-name-") as folder:
-        link = Path(folder) / name
-        try:
-            link.symlink_to(video.resolve())
-        except OSError:  # no symbolic links here: keep the stored name
-            yield video
-            return
-        yield link
+    analyze_video(
+        video,
+        engine,
+        out_dir=out_dir,
+        progress=progress,
+        capture_fps=options.get("capture_fps"),
+        cache=False,
+        # the report and analysis.json name the runner's file, not the stored video.mp4
+        display_name=Path(options.get("video_name") or "").name or None,
+        **WORKER_PROFILE,
+    )
 
 
 # ---------------------------------------------------------------------------- progress

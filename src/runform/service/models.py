@@ -92,7 +92,8 @@ class PasswordReset(Base):
 
 
 class LoginFailure(Base):
-    """One failed sign-in, by key (``email:...`` or ``ip:...``), for the rate limit."""
+    """One failed sign-in, by key (``email:...`` or ``ip:...``), for the rate limit; also
+    one sign-up or reset request (``signup-email:...``, ``reset-ip:...``) for theirs."""
 
     __tablename__ = "login_failures"
 

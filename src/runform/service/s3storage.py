@@ -11,8 +11,10 @@ browser's video player seeks and the pages' ``media-src 'self'`` policy holds.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +42,21 @@ def _reachable() -> Iterator[None]:
         yield
     except (BotoCoreError, ClientError) as exc:
         raise StorageUnavailable(STORAGE_UNAVAILABLE_SENTENCE) from exc
+
+
+def _without_secrets(text: str, client) -> str:
+    """``text`` with the client's secret key (and the environment's) blanked out, should a
+    message ever quote it."""
+    secrets = {os.environ.get("AWS_SECRET_ACCESS_KEY"), os.environ.get("AWS_SESSION_TOKEN")}
+    try:  # botocore's own copy of the credentials the client signs with
+        credentials = client._request_signer._credentials
+        secrets |= {credentials.secret_key, credentials.token}
+    except AttributeError:
+        pass
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
 
 
 class _Upload(ReceivedFile):
@@ -73,11 +90,53 @@ class S3Storage:
             )
         self.bucket = parsed.netloc
         self.prefix = parsed.path.strip("/")
+        #: the check at start gets a client of its own that gives up sooner (made here)
+        self._own_client = client is None
         if client is None:
             import boto3
 
             client = boto3.client("s3")
         self.client = client
+
+    def check(self) -> None:
+        """Reach the bucket and write to it once (``head_bucket``, then a small probe object
+        put and deleted), so a server or worker that cannot says so in one sentence
+        (:class:`~runform.service.storage.StorageUnavailable`) before it claims to serve:
+        a wrong bucket name, a missing or read-only credential and an endpoint that is not
+        there all fail here, not at the first upload. The sentence names the bucket and
+        the endpoint and the store's error code, never a credential."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = self.client
+        if self._own_client:  # an endpoint that drops packets: seconds, not minutes
+            import boto3
+            from botocore.config import Config
+
+            quick = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 2})
+            client = boto3.client("s3", config=quick)
+        where = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        endpoint = getattr(getattr(client, "meta", None), "endpoint_url", None)
+        at = f" at {endpoint}" if endpoint else ""
+        probe = self.full(f"runform-probe-{uuid.uuid4().hex}")
+        step = "reached"
+        try:
+            client.head_bucket(Bucket=self.bucket)
+            step = "written to"
+            client.put_object(Bucket=self.bucket, Key=probe, Body=b"runform start-up check")
+            client.delete_object(Bucket=self.bucket, Key=probe)
+        except (BotoCoreError, ClientError) as exc:
+            if isinstance(exc, ClientError):
+                error = exc.response.get("Error", {})
+                reason = str(error.get("Code") or type(exc).__name__)
+            else:  # no credentials, an endpoint that does not answer: botocore's sentence
+                reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc) else ""
+                reason = reason or type(exc).__name__
+            raise StorageUnavailable(
+                f"The object store {where}{at} cannot be {step} "
+                f"({_without_secrets(reason, client)}); check the bucket in "
+                "RUNFORM_STORAGE_URL, the AWS_* endpoint and credentials and the bucket's "
+                "permissions, and run the command again."
+            ) from None
 
     def full(self, key: str) -> str:
         check_key(key)

@@ -74,6 +74,8 @@ def check_key(key: str) -> str:
 
 
 class Storage(Protocol):
+    def check(self) -> None: ...
+
     def writer(self, key: str) -> ReceivedFile: ...
 
     def exists(self, key: str) -> bool: ...
@@ -210,6 +212,20 @@ class LocalStorage:
             except FileNotFoundError:
                 continue
         return dropped
+
+    def check(self) -> None:
+        """Write and remove a small probe file, so a server whose files folder is read-only
+        or on a full disk says so in one sentence (:class:`StorageUnavailable`) at start."""
+        probe = self.root / f".runform-probe-{os.getpid()}"
+        try:
+            probe.write_bytes(b"runform start-up check")
+            probe.unlink()
+        except OSError as exc:
+            raise StorageUnavailable(
+                f"The files folder {self.root} cannot be written to "
+                f"({exc.strerror or type(exc).__name__}); free some space or correct its "
+                "permissions (or RUNFORM_DATA_DIR), and run the command again."
+            ) from None
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

@@ -102,6 +102,12 @@ def _swap_runs(n_frames: int, count: int, fps: float, rng: np.random.Generator):
     return runs
 
 
+def _frame(time: np.ndarray, t_ev: float) -> float:
+    """Fractional frame index of ``t_ev`` (linear between frame times, and beyond them)."""
+    k = int(np.clip(np.searchsorted(time, t_ev) - 1, 0, time.size - 2))
+    return float(k + (t_ev - time[k]) / (time[k + 1] - time[k]))
+
+
 def synthetic_runner(
     spec: RunnerSpec | None = None,
     fps: float = 120.0,
@@ -112,6 +118,7 @@ def synthetic_runner(
     px_per_m: float = 450.0,
     seed: int = 0,
     include: Iterable[str] = DEFAULT_INCLUDE,
+    times: np.ndarray | None = None,
 ) -> SyntheticRun:
     """Generate a side-view runner with known events and metric values.
 
@@ -137,6 +144,10 @@ def synthetic_runner(
     include:
         Optional keypoint groups: ``"shoulders"``, ``"heels"``, ``"toes"``, ``"arms"``,
         ``"head"`` (hips, knees and ankles are always present).
+    times:
+        The frame times (s, strictly increasing, within ``[0, duration_s]``) instead of
+        ``k / fps``: a phone's variable frame rate (:mod:`runform.synthetic.frame_times`).
+        ``fps`` stays the nominal rate (``meta.fps``, the length of swap runs).
 
     Returns
     -------
@@ -177,14 +188,18 @@ def synthetic_runner(
     spec = spec if spec is not None else RunnerSpec()
     include = tuple(include)
     _check(spec, fps, duration_s, noise_px, dropout_frac, swap_segments, px_per_m, seed, include)
+    if times is not None:
+        times = np.asarray(times, dtype=float)
+        if times.ndim != 1 or times.size < 2 or not (np.diff(times) > 0).all():
+            raise OptionError("times must be at least 2 strictly increasing frame times (s).")
     rng_phase, rng_score, rng_noise, rng_swap, rng_drop = (
         np.random.default_rng([int(seed), stream]) for stream in range(5)
     )
     first_contact = float(rng_phase.uniform(0.0, spec.stride_time_s))
     model = Model(spec, first_contact, duration_s)
 
-    n_frames = max(2, round(duration_s * fps))
-    time = np.arange(n_frames) / fps
+    time = np.arange(max(2, round(duration_s * fps))) / fps if times is None else times
+    n_frames = time.size
     names = _keypoint_names(include)
     pts = model.points(time)
 
@@ -218,7 +233,9 @@ def synthetic_runner(
         height=height,
         fps=float(fps),
         units="px",
-        time_base=f"synthetic: frame k at k / {fps:g} s",
+        time_base=f"synthetic: frame k at k / {fps:g} s"
+        if times is None
+        else f"synthetic: {n_frames} given frame times (nominal {fps:g} fps)",
         extra={
             "generator": "runform.synthetic.synthetic_runner",
             "spec": asdict(spec),
@@ -276,7 +293,12 @@ def synthetic_runner(
         score[dropped] = rng_drop.uniform(0.0, 0.2, int(dropped.sum()))
 
     events = [
-        GaitEvent(side=side, kind=kind, time_s=t_ev, frame=(t_ev - time[0]) * fps)  # type: ignore[arg-type]
+        GaitEvent(
+            side=side,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]
+            time_s=t_ev,
+            frame=(t_ev - time[0]) * fps if times is None else _frame(time, t_ev),
+        )
         for t_ev, side, kind in model.events(float(time[0]), float(time[-1]))
     ]
     truth = measure_truth(model, px_per_m, ground_px)

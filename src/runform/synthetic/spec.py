@@ -130,7 +130,7 @@ class SyntheticRun:
         The (degraded) pose track, pixels, image convention (y down).
     events:
         True contacts and toe-offs inside the track, in time order (``frame`` is fractional:
-        ``(time_s - track.time[0]) * fps``).
+        ``(time_s - track.time[0]) * fps``, or linear between given frame ``times``).
     truth:
         Known values measured on the noiseless geometry (see :func:`synthetic_runner`).
     clean_track:

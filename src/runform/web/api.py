@@ -2,7 +2,10 @@
 
 =========================================  ==================================================
 ``POST /api/v1/users``                      ``{"email", "password", "role"}`` → 201 (403 when sign-up
-                                            is off)
+                                            is off; 409 for a taken e-mail; 429 after too
+                                            many); with mail configured ``{"email",
+                                            "role"}`` → 202 for every address, and the
+                                            e-mailed link finishes the sign-up
 ``POST /api/v1/tokens``                     ``{"email", "password"}`` → 201 ``{"token"}``
 ``POST /api/v1/videos``                     multipart ``file`` (+ ``capture_fps``,
                                             ``treadmill_speed``, ``height_cm``) → 202
@@ -26,11 +29,13 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from runform.errors import RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
+from runform.service.mail import send
 from runform.service.models import DONE
 from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
@@ -65,30 +70,48 @@ SIGNUP_ROLES = ("runner", "coach")
 
 @router.post("/users")
 async def create_user(request: Request):
+    """Without mail: 201 and the account; 409 when the e-mail has one (it cannot be hidden:
+    the account is made at once), attempts rate-limited (429). With mail: 202 and the same
+    sentence for every address, and the message (the link that finishes the sign-up, or a
+    note to the owner of the account the address has) goes out after the answer; the
+    password is chosen on the link's page."""
     service = request.app.state.service
     if not service.settings.signup:
         return error(403, "Sign-up is closed on this server; ask its administrator for an account.")
     body = await _json_body(request)
     if body is None:
         return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
+    from runform.web.pages import SIGNUP_MAILED, limit_signups, signup_mail
+
+    email, role = str(body.get("email", "")), str(body.get("role") or "runner")
+    client, by_mail = security.client_address(request), bool(service.settings.smtp_host)
 
     def create():  # Argon2 hashing: off the event loop, so other requests go on
         with service.db.session() as s:
-            role = str(body.get("role") or "runner")
+            limit_signups(service, s, email, client)
             if role not in SIGNUP_ROLES:
                 raise accounts.AccountError(
                     "The role must be runner or coach; administrators are made from the shell."
                 )
-            return accounts.create_user(
-                s, str(body.get("email", "")), str(body.get("password", "")), role
-            )
+            if by_mail:
+                return accounts.email_taken(s, email)
+            return accounts.create_user(s, email, str(body.get("password", "")), role)
 
     try:
-        user = await run_in_threadpool(create)
+        made = await run_in_threadpool(create)
+    except accounts.RateLimited as exc:
+        return error(429, str(exc))
     except accounts.AccountError as exc:
         return error(409 if "already exists" in str(exc) else 400, str(exc))
+    if by_mail:
+        address = accounts.normalise_email(email)
+        message, what = signup_mail(request, address, role, "", taken=made)
+        return JSONResponse(
+            {"message": SIGNUP_MAILED.format(email=address)}, status_code=202,
+            background=BackgroundTask(send, service.settings, message, what),
+        )  # fmt: skip
     return JSONResponse(
-        {"id": str(user.id), "email": user.email, "role": user.role}, status_code=201
+        {"id": str(made.id), "email": made.email, "role": made.role}, status_code=201
     )
 
 

@@ -210,3 +210,28 @@ async def comment(request: Request, analysis_id: str):
             message=form_sentence(str(exc)),
         )  # fmt: skip
     return redirect(request, f"/analyses/{record.id}#comments")
+
+
+@router.post("/analyses/{analysis_id}/comments/{comment_id}/delete")
+async def delete_comment(request: Request, analysis_id: str, comment_id: str):
+    """Delete a comment: its author, or the analysis's owner (any comment on their video).
+    Someone who may not see the analysis, or a comment that is not on it: 404; a comment
+    they see but did not write on a video not theirs (a coach and the runner's comment):
+    403."""
+    user, _form, refused = await posted_form(request)
+    if refused:
+        return refused
+    service = request.app.state.service
+    record = service.analysis_visible_to(user, analysis_id)
+    if record is None:
+        return not_found(request)
+    done = coaching.delete_comment(service, user, record, comment_id)
+    if done == coaching.NO_COMMENT:
+        return not_found(request)
+    if done == coaching.NOT_YOURS:
+        return render(
+            request, "message.html", status=403, title="Comment not deleted",
+            message="Only the comment's author or the runner whose video it is can delete it.",
+            link=(f"/analyses/{record.id}#comments", "Back to the analysis"),
+        )  # fmt: skip
+    return redirect(request, f"/analyses/{record.id}#comments")

@@ -11,12 +11,13 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from runform.errors import OptionError, RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
-from runform.service.mail import send_reset
+from runform.service.mail import account_exists_message, send, send_reset, signup_message
 from runform.service.models import DONE, FAILED, AnalysisRecord
 from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
@@ -33,6 +34,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
         "user": security.current_user(request),
         "csrf": security.form_token(request),
         "signup": service.settings.signup,
+        "signup_by_mail": bool(service.settings.smtp_host),
         "max_upload_mb": service.settings.max_upload_mb,
         **context,
     }
@@ -125,38 +127,138 @@ def home(request: Request):
     return render(request, "index.html")
 
 
+def signup_closed(request: Request) -> HTMLResponse:
+    return render(request, "message.html", status=403, title="Sign-up is closed",
+                  message="New accounts are made by the administrator of this server.")  # fmt: skip
+
+
 @router.get("/signup", response_class=HTMLResponse)
 def signup_form(request: Request, next: str = ""):
     if not request.app.state.service.settings.signup:
-        return render(request, "message.html", status=403, title="Sign-up is closed",
-                      message="New accounts are made by the administrator of this server.")  # fmt: skip
+        return signup_closed(request)
     return render(request, "signup.html", next=safe_next(next))
+
+
+def limit_signups(service, s, email: str, client: str | None) -> None:
+    """Count one sign-up attempt (:func:`accounts.limit_attempts`: per address and per
+    client, whether or not the address has an account) or raise ``RateLimited``."""
+    settings = service.settings
+    accounts.limit_attempts(s, "signup", email, client=client, limit=settings.login_limit,
+                            window_s=settings.login_window_s)  # fmt: skip
+
+
+def signup_mail(request: Request, email: str, role: str, target: str, taken: bool):
+    """The message a sign-up confirmed by e-mail sends: the link that finishes it, or, when
+    the address has an account already, a note to its owner with the sign-in and reset
+    links (no token: nothing changes unless the owner acts)."""
+    settings = request.app.state.service.settings
+    if taken:
+        login, forgot = (security.absolute_url(request, p) for p in ("/login", "/password/forgot"))
+        return account_exists_message(
+            settings, email, login, forgot
+        ), "sign-up mail (has an account)"
+    token = security.signup_token(request, email, role, target)
+    link = security.absolute_url(request, f"/signup/confirm?{urlencode({'token': token})}")
+    return signup_message(settings, email, link), "sign-up mail"
+
+
+#: The answer to a sign-up confirmed by e-mail, the same whether or not the address has an
+#: account (``{email}`` is the address as typed, normalised).
+SIGNUP_MAILED = (
+    "A message has been sent to {email}: open the link in it within one hour to choose your "
+    "password and finish. (If this address has an account already, the message says how to "
+    "sign in instead.) Nothing there after a few minutes? Look in the spam folder."
+)
 
 
 @router.post("/signup")
 async def signup(request: Request):
+    """Without mail the account is made and signed in at once, and an address that has one
+    is told so (nothing can hide it: the next page is either signed in or not), with
+    attempts rate-limited. With mail the answer is the same for every address and the
+    message goes out after it (:func:`signup_mail`)."""
     service = request.app.state.service
     form = await request.form()
     if not security.csrf_ok(request, form.get("csrf_token")):
         return refuse_form(request)
     if not service.settings.signup:
-        return render(request, "message.html", status=403, title="Sign-up is closed",
-                      message="New accounts are made by the administrator of this server.")  # fmt: skip
+        return signup_closed(request)
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     role = "coach" if form.get("role") == "coach" else "runner"
     target = safe_next(str(form.get("next", "")))
+    client, by_mail = security.client_address(request), bool(service.settings.smtp_host)
 
     def create():  # Argon2 hashing: off the event loop, so other requests go on
         with service.db.session() as s:
+            limit_signups(service, s, email, client)
+            if by_mail:
+                return accounts.email_taken(s, email)
             return accounts.create_user(s, email, password, role)
+
+    try:
+        made = await run_in_threadpool(create)
+    except accounts.RateLimited as exc:
+        return render(request, "signup.html", status=429, error=str(exc), email=email, next=target)
+    except accounts.AccountError as exc:
+        return render(request, "signup.html", status=400, error=str(exc), email=email, next=target)
+    if by_mail:
+        address = accounts.normalise_email(email)
+        message, what = signup_mail(request, address, role, target, taken=made)
+        response = render(request, "message.html", title="Check your e-mail",
+                          message=SIGNUP_MAILED.format(email=address))  # fmt: skip
+        # sent after the answer, so how long the mail server takes tells nothing either
+        response.background = BackgroundTask(send, service.settings, message, what)
+        return response
+    security.login(request, made)
+    # the page that sent them here (an invitation), else a coach's roster or a first upload
+    return redirect(request, target or ("/coach" if role == "coach" else "/upload"))
+
+
+def bad_signup_link(request: Request) -> HTMLResponse:
+    return render(request, "message.html", status=400, title="Sign-up link",
+                  message="This sign-up link is invalid or has expired; sign up again.",
+                  link=("/signup", "Sign up"))  # fmt: skip
+
+
+@router.get("/signup/confirm", response_class=HTMLResponse)
+def signup_confirm_form(request: Request, token: str = ""):
+    """The page of the mailed sign-up link: the password is chosen here."""
+    if not request.app.state.service.settings.signup:
+        return signup_closed(request)
+    claim = security.signup_claim(request, token)
+    if claim is None:
+        return bad_signup_link(request)
+    return render(request, "signup_confirm.html", token=token, email=claim["email"])
+
+
+@router.post("/signup/confirm")
+async def signup_confirm(request: Request):
+    service = request.app.state.service
+    form = await request.form()
+    if not security.csrf_ok(request, form.get("csrf_token")):
+        return refuse_form(request)
+    if not service.settings.signup:
+        return signup_closed(request)
+    token = str(form.get("token", ""))
+    claim = security.signup_claim(request, token)
+    if claim is None:
+        return bad_signup_link(request)
+
+    def create():
+        with service.db.session() as s:
+            return accounts.create_user(s, claim["email"], str(form.get("password", "")),
+                                        claim["role"])  # fmt: skip
 
     try:
         user = await run_in_threadpool(create)
     except accounts.AccountError as exc:
-        return render(request, "signup.html", status=400, error=str(exc), email=email, next=target)
+        # only the mailbox's owner has the link: telling them the account exists is safe
+        return render(request, "signup_confirm.html", status=400, error=str(exc), token=token,
+                      email=claim["email"])  # fmt: skip
     security.login(request, user)
-    # the page that sent them here (an invitation), else a coach's roster or a first upload
-    return redirect(request, target or ("/coach" if role == "coach" else "/upload"))
+    # as a sign-up without mail: an invitation, else a coach's roster or a first upload
+    target = safe_next(claim.get("next"))
+    return redirect(request, target or ("/coach" if user.role == "coach" else "/upload"))
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -202,20 +304,32 @@ async def forgot(request: Request):
     if not security.csrf_ok(request, form.get("csrf_token")):
         return refuse_form(request)
     email = str(form.get("email", "")).strip().lower()
-    with service.db.session() as s:
-        token = accounts.request_reset(s, email)
-    settings = service.settings
+    settings, client = service.settings, security.client_address(request)
+
+    def ask():
+        with service.db.session() as s:
+            accounts.limit_attempts(s, "reset", email, client=client, limit=settings.login_limit,
+                                    window_s=settings.login_window_s)  # fmt: skip
+            return accounts.request_reset(s, email)
+
+    try:
+        token = await run_in_threadpool(ask)
+    except accounts.RateLimited as exc:
+        return render(request, "forgot.html", status=429, error=str(exc))
+    # The same answer whether or not the account exists (no account probing), and the mail
+    # goes out after it: the mail server's time would tell otherwise.
+    if settings.smtp_host:
+        response = render(request, "message.html", title="Check your e-mail",
+                          message="If an account has this e-mail, a reset link has been sent to "
+                          "it; it works for one hour.")  # fmt: skip
+    else:
+        response = render(request, "message.html", title="Check with the operator",
+                          message="If an account has this e-mail, a reset link has been written "
+                          "to the server log; ask the person running this server for it.")  # fmt: skip
     if token:
         link = security.absolute_url(request, f"/password/reset?token={token}")
-        await run_in_threadpool(send_reset, settings, email, link)
-    # The same answer whether or not the account exists (no account probing).
-    if settings.smtp_host:
-        return render(request, "message.html", title="Check your e-mail",
-                      message="If an account has this e-mail, a reset link has been sent to it; "
-                      "it works for one hour.")  # fmt: skip
-    return render(request, "message.html", title="Check with the operator",
-                  message="If an account has this e-mail, a reset link has been written to the "
-                  "server log; ask the person running this server for it.")  # fmt: skip
+        response.background = BackgroundTask(send_reset, settings, email, link)
+    return response
 
 
 @router.get("/password/reset", response_class=HTMLResponse)
@@ -334,7 +448,7 @@ def analysis_page(request: Request, analysis_id: str):
 
     owner = record.owner_id == user.id
     return render(request, "analysis.html", record=record, job=job_json(job), view=view,
-                  owner=owner, comments=coaching.comments(service, record),
+                  owner=owner, comments=coaching.comments(service, record, user),
                   course_built=owner and courses_built_from(service, record.id) > 0,
                   values={k: "" if v is None else f"{v:g}" for k, v in record.options.items()
                           if k != "treadmill_speed_mps" and (v is None or isinstance(v, float | int))}

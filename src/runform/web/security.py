@@ -19,7 +19,7 @@ import hashlib
 import hmac
 
 from fastapi import Request, Response
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
 from runform.service import accounts
@@ -182,6 +182,36 @@ def absolute_url(request: Request, path: str) -> str:
     else from the request (a laptop's own server; the ``Host`` header is the client's)."""
     base = request.app.state.service.settings.public_url or str(request.base_url)
     return base.rstrip("/") + path
+
+
+#: How long the link that finishes a sign-up works (seconds).
+SIGNUP_VALID_S = 3600
+
+
+def _signup_serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.service.settings.secret_key, salt="signup")
+
+
+def signup_token(request: Request, email: str, role: str, next_: str = "") -> str:
+    """The token of the link that finishes a sign-up confirmed by e-mail: the address, the
+    role and where to go afterwards, signed with the secret key and dated. Nothing is
+    stored: an account is made only when the link's page is sent, so a sign-up nobody
+    finishes leaves nothing behind."""
+    return _signup_serializer(request).dumps({"email": email, "role": role, "next": next_})
+
+
+def signup_claim(request: Request, token: str) -> dict | None:
+    """What :func:`signup_token` signed, or ``None`` for a token that is not one, was
+    tampered with or is older than :data:`SIGNUP_VALID_S`."""
+    if not token or len(token) > 2000:
+        return None
+    try:
+        claim = _signup_serializer(request).loads(token, max_age=SIGNUP_VALID_S)
+    except BadSignature:  # SignatureExpired is one
+        return None
+    if not isinstance(claim, dict) or claim.get("role") not in ("runner", "coach"):
+        return None
+    return claim
 
 
 def client_address(request: Request) -> str | None:
