@@ -150,3 +150,20 @@ def test_a_slow_jogger_filmed_without_the_speed_is_not_told_their_cadence_is_low
     for doc in (given, phone):
         assert not [f for f in findings_from_analysis(doc) if f["id"] == "low_cadence"]
     assert phone["metrics"]["cadence_spm"]["band"]["low"] < 150.0
+    # judged at that lenient edge, the area says how to judge it at the runner's own pace
+    from runform.findings import assess_areas
+
+    slow = analyze_track(
+        synthetic_runner(
+            RunnerSpec(speed_mps=2.0, cadence_spm=145.0, duty_factor=0.4),
+            duration_s=12.0,
+            fps=60.0,
+            seed=3,
+        ).track
+    ).to_dict()
+    for doc in (slow, phone):
+        area = next(a for a in assess_areas(doc) if a["area"] == "cadence")
+        assert area["status"] == "no finding"
+        assert "treadmill speed or your height" in area["note"]
+    given_area = next(a for a in assess_areas(given) if a["area"] == "cadence")
+    assert "your height" not in given_area["note"]

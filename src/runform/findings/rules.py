@@ -372,8 +372,17 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         )
         near_edge = severity > 0 or sv.value < edge
         status = "Close to the edge, within measurement error" if near_edge else "Within range"
+        # judged at the slowest pace the image allows: the runner's own pace may be faster
+        firmer = (
+            " Give the treadmill speed or your height to judge it at your own pace."
+            if moved and not expected
+            else ""
+        )
         return Outcome(
-            area.id, "no finding", f"{status}: cadence {value_text} ({where}).", edge=near_edge
+            area.id,
+            "no finding",
+            f"{status}: cadence {value_text} ({where}).{firmer}",
+            edge=near_edge,
         )
     if expected:
         context = (
