@@ -269,3 +269,20 @@ def test_the_detector_keeps_an_even_track_as_it_is():
     detector = FootClearanceDetector().detect(clean_track(run.track)[0], direction=1)
     assert detector.time_ is not None
     assert np.array_equal(detector.time_, run.track.time)
+
+
+def test_the_stated_timing_error_is_that_of_the_slower_frames():
+    """A clip filmed partly at 24 fps states its events' timing error at 24 fps, not at its
+    nominal 30 (the error has a frame's worth in it: at 24 fps a frame is 42 ms, not 33);
+    an even clip states it at its own rate, as before."""
+    from runform.metrics.event_timing import event_timing_error_ms
+
+    _, even = _analysed(170.0, "midfoot", 0, FPS)
+    _, uneven = _analysed(170.0, "midfoot", 0, FPS, "stretch")
+    assert even.event_error_ms == pytest.approx(
+        event_timing_error_ms(FPS, "contact", even.running_speed), abs=0.05
+    )
+    assert uneven.event_error_ms > even.event_error_ms
+    assert uneven.event_error_ms == pytest.approx(
+        event_timing_error_ms(24.0, "contact", uneven.running_speed), abs=0.5
+    )

@@ -24,6 +24,7 @@ from runform.findings.pace import metric_band, pace_from_analysis
 from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
 from runform.gait.events import FootClearanceDetector
+from runform.gait.time_grid import is_uniform
 from runform.gait.types import CUT_BY_CLIP_EDGE, RejectedStep, Step
 from runform.geometry import leg_length
 from runform.keypoints import SIDES, required_keypoints
@@ -176,6 +177,22 @@ def timing_errors(
 #: Strides of the measured leg, and seconds of steady running, below which a clip is short.
 SHORT_CLIP_STRIDES = 8
 SHORT_CLIP_SECONDS = 10.0
+
+
+def _timing_frame_rate(track: PoseTrack) -> float:
+    """The frame rate an event's stated timing error is figured at: the track's own on
+    evenly spaced frames; on uneven ones (:func:`runform.gait.time_grid.is_uniform`) the
+    rate of its slower frames (the 90th percentile of the intervals), so a stretch the
+    phone filmed at 24 fps in a 30 fps clip is not stated as timed to a 30 fps frame.
+
+    >>> t = np.r_[np.arange(0, 8, 1 / 30), 8 + np.arange(0, 4, 1 / 24)]
+    >>> track = PoseTrack.from_points(t, {"left_hip": np.zeros((t.size, 2))})
+    >>> round(track.frame_rate), round(_timing_frame_rate(track))
+    (30, 24)
+    """
+    if is_uniform(track.time):
+        return track.frame_rate
+    return float(1.0 / np.percentile(np.diff(track.time), 90))
 
 
 def _steady_running(steps: list[Step], near: str | None) -> tuple[int, float]:
@@ -334,10 +351,13 @@ def analyze_track(
     # how well each event is timed: at this frame rate, and at this pace for the engine
     # (the toe-off is timed better where the foot's pitch could be read on every foot)
     pitch_timed = detector.pitch_timed_toe_offs
+    timing_fps = _timing_frame_rate(cleaned)
     event_error_ms = {
-        "contact": event_timing_error_ms(fps, "contact", detector.running_speed_),
+        "contact": event_timing_error_ms(timing_fps, "contact", detector.running_speed_),
         "toe_off": event_timing_error_ms(
-            fps, "toe_off_with_pitch" if pitch_timed else "toe_off", detector.running_speed_
+            timing_fps,
+            "toe_off_with_pitch" if pitch_timed else "toe_off",
+            detector.running_speed_,
         ),
     }
     errors = timing_errors(
