@@ -48,6 +48,7 @@ from runform.findings.specs import (
     make_finding,
 )
 from runform.findings.wording import fmt_band, fmt_value, values_phrase
+from runform.metrics.catalog import expected_cadence
 
 # ----------------------------------------------------------------------------- evaluation
 
@@ -372,12 +373,14 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         )
         near_edge = severity > 0 or sv.value < edge
         status = "Close to the edge, within measurement error" if near_edge else "Within range"
-        # judged at the slowest pace the image allows: the runner's own pace may be faster
-        firmer = (
-            " Give the treadmill speed or your height to judge it at your own pace."
-            if moved and not expected
-            else ""
-        )
+        # judged at the slowest pace the image allows: at the fastest it allows (the same
+        # margin the other way) this cadence might be low, so say how to settle it
+        firmer = ""
+        speed = ctx.pace.speed_mps
+        if moved and not expected and speed:
+            fastest = expected_cadence(speed * (1.0 + TYPICAL_LEG_OVERREAD))
+            if sv.value < fastest * (1.0 - CADENCE_TOLERANCE):
+                firmer = " Give the treadmill speed or your height to judge it at your own pace."
         return Outcome(
             area.id,
             "no finding",
