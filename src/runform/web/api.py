@@ -39,6 +39,7 @@ from runform.service.mail import send
 from runform.service.models import DONE
 from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
+from runform.web.signup import SIGNUP_MAILED, attempt_signup, signup_mail
 from runform.web.views import job_json
 
 router = APIRouter(prefix="/api/v1")
@@ -64,10 +65,6 @@ async def _json_body(request: Request) -> dict | None:
     return body if isinstance(body, dict) else None
 
 
-#: Roles anyone may sign up as (an admin is made with ``runform users create``).
-SIGNUP_ROLES = ("runner", "coach")
-
-
 @router.post("/users")
 async def create_user(request: Request):
     """Without mail: 201 and the account; 409 when the e-mail has one (it cannot be hidden:
@@ -81,24 +78,11 @@ async def create_user(request: Request):
     body = await _json_body(request)
     if body is None:
         return error(400, 'Send JSON: {"email": "...", "password": "..."}.')
-    from runform.web.pages import SIGNUP_MAILED, limit_signups, signup_mail
-
     email, role = str(body.get("email", "")), str(body.get("role") or "runner")
+    password = str(body.get("password", ""))
     client, by_mail = security.client_address(request), bool(service.settings.smtp_host)
-
-    def create():  # Argon2 hashing: off the event loop, so other requests go on
-        with service.db.session() as s:
-            limit_signups(service, s, email, client)
-            if role not in SIGNUP_ROLES:
-                raise accounts.AccountError(
-                    "The role must be runner or coach; administrators are made from the shell."
-                )
-            if by_mail:
-                return accounts.email_taken(s, email)
-            return accounts.create_user(s, email, str(body.get("password", "")), role)
-
-    try:
-        made = await run_in_threadpool(create)
+    try:  # Argon2 hashing: off the event loop, so other requests go on
+        made = await run_in_threadpool(attempt_signup, service, email, password, role, client)
     except accounts.RateLimited as exc:
         return error(429, str(exc))
     except accounts.AccountError as exc:

@@ -17,10 +17,11 @@ from starlette.concurrency import run_in_threadpool
 from runform.errors import OptionError, RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
-from runform.service.mail import account_exists_message, send, send_reset, signup_message
+from runform.service.mail import send, send_reset
 from runform.service.models import DONE, FAILED, AnalysisRecord
 from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
+from runform.web.signup import SIGNUP_MAILED, attempt_signup, signup_mail
 from runform.web.views import job_json, result_view
 
 log = logging.getLogger("runform.web")
@@ -139,38 +140,6 @@ def signup_form(request: Request, next: str = ""):
     return render(request, "signup.html", next=safe_next(next))
 
 
-def limit_signups(service, s, email: str, client: str | None) -> None:
-    """Count one sign-up attempt (:func:`accounts.limit_attempts`: per address and per
-    client, whether or not the address has an account) or raise ``RateLimited``."""
-    settings = service.settings
-    accounts.limit_attempts(s, "signup", email, client=client, limit=settings.login_limit,
-                            window_s=settings.login_window_s)  # fmt: skip
-
-
-def signup_mail(request: Request, email: str, role: str, target: str, taken: bool):
-    """The message a sign-up confirmed by e-mail sends: the link that finishes it, or, when
-    the address has an account already, a note to its owner with the sign-in and reset
-    links (no token: nothing changes unless the owner acts)."""
-    settings = request.app.state.service.settings
-    if taken:
-        login, forgot = (security.absolute_url(request, p) for p in ("/login", "/password/forgot"))
-        return account_exists_message(
-            settings, email, login, forgot
-        ), "sign-up mail (has an account)"
-    token = security.signup_token(request, email, role, target)
-    link = security.absolute_url(request, f"/signup/confirm?{urlencode({'token': token})}")
-    return signup_message(settings, email, link), "sign-up mail"
-
-
-#: The answer to a sign-up confirmed by e-mail, the same whether or not the address has an
-#: account (``{email}`` is the address as typed, normalised).
-SIGNUP_MAILED = (
-    "A message has been sent to {email}: open the link in it within one hour to choose your "
-    "password and finish. (If this address has an account already, the message says how to "
-    "sign in instead.) Nothing there after a few minutes? Look in the spam folder."
-)
-
-
 @router.post("/signup")
 async def signup(request: Request):
     """Without mail the account is made and signed in at once, and an address that has one
@@ -187,16 +156,8 @@ async def signup(request: Request):
     role = "coach" if form.get("role") == "coach" else "runner"
     target = safe_next(str(form.get("next", "")))
     client, by_mail = security.client_address(request), bool(service.settings.smtp_host)
-
-    def create():  # Argon2 hashing: off the event loop, so other requests go on
-        with service.db.session() as s:
-            limit_signups(service, s, email, client)
-            if by_mail:
-                return accounts.email_taken(s, email)
-            return accounts.create_user(s, email, password, role)
-
-    try:
-        made = await run_in_threadpool(create)
+    try:  # Argon2 hashing: off the event loop, so other requests go on
+        made = await run_in_threadpool(attempt_signup, service, email, password, role, client)
     except accounts.RateLimited as exc:
         return render(request, "signup.html", status=429, error=str(exc), email=email, next=target)
     except accounts.AccountError as exc:
