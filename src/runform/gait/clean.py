@@ -21,6 +21,7 @@ import numpy as np
 
 from runform.gait.filters import butter_lowpass_sos, padlen, pchip, sosfiltfilt
 from runform.gait.time_grid import (
+    UNIFORM_TOLERANCE,
     is_uniform,
     max_missing_frames,
     nominal_step,
@@ -275,9 +276,10 @@ def uneven_note(time: np.ndarray) -> str | None:
         return None
     step = nominal_step(time)
     d = np.diff(time)
-    off = int((np.abs(d / step - 1.0) > 0.05).sum())
+    off = int((np.abs(d / step - 1.0) > UNIFORM_TOLERANCE).sum())
     return (
-        f"Frames were unevenly spaced ({off} of {d.size} frame intervals more than 5 % off "
+        f"Frames were unevenly spaced ({off} of {d.size} frame intervals more than "
+        f"{100 * UNIFORM_TOLERANCE:.0f} % off "
         f"the nominal {1000 * step:.0f} ms; the longest {1000 * d.max():.0f} ms), as a phone "
         "records when it drops frames or lowers its rate: filters and event detection ran on "
         f"an even {1 / step:.0f} fps grid and every time given is the frames' real time."

@@ -40,8 +40,9 @@ from runform.gait.types import GaitEvents
 from runform.track import PoseTrack
 
 #: A track is evenly spaced when no frame lies further than this fraction of a frame (and
-#: than :data:`UNIFORM_FLOOR_S`) from the straight line fitted to its frame times. Container timestamps rounded to the millisecond stay within 0.5 ms (1.5 % of a
-#: 30 fps frame); one dropped frame moves the frames after it by a whole frame.
+#: than :data:`UNIFORM_FLOOR_S`) from the straight line fitted to its frame times.
+#: Container timestamps rounded to the millisecond stay within 0.5 ms (1.5 % of a 30 fps
+#: frame); one dropped frame moves the frames after it by a whole frame.
 UNIFORM_TOLERANCE = 0.05
 #: ... and never less than this (s): timestamps rounded to a container's tick (1/600 s in
 #: many phones' files, 1/1000 s in pose files' time columns) are up to 0.83 ms off, a fifth

@@ -17,9 +17,9 @@ Examples
 --------
 >>> round(bits_per_pixel(1_242_599, 720, 1280, 30.0), 4)
 0.0449
->>> compression_warning(1_242_599, 720, 1280, 30.0) is None
+>>> compression_warning(bits_per_pixel(1_242_599, 720, 1280, 30.0)) is None
 True
->>> compression_warning(169_872, 720, 1280, 30.0)["code"]
+>>> compression_warning(bits_per_pixel(169_872, 720, 1280, 30.0))["code"]
 'heavily_compressed'
 """
 
@@ -38,12 +38,10 @@ def bits_per_pixel(bit_rate: float | None, width: int, height: int, fps: float |
     return float(bit_rate) / (width * height * float(fps))
 
 
-def compression_warning(
-    bit_rate: float | None, width: int, height: int, fps: float | None
-) -> dict | None:
-    """The ``heavily_compressed`` warning for a video below :data:`HEAVY_COMPRESSION_BPP`,
-    else ``None`` (also when the bit rate is not stated)."""
-    bpp = bits_per_pixel(bit_rate, width, height, fps)
+def compression_warning(bpp: float) -> dict | None:
+    """The ``heavily_compressed`` warning for a video of ``bpp`` bits per pixel per frame
+    (:func:`bits_per_pixel`) below :data:`HEAVY_COMPRESSION_BPP`, else ``None`` (also for
+    ``nan``: the bit rate not stated)."""
     if not math.isfinite(bpp) or bpp >= HEAVY_COMPRESSION_BPP:
         return None
     return {

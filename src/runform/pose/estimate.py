@@ -257,9 +257,7 @@ def _to_track(raw: RawPose, info: VideoInfo, capture_fps: float | None, cache: s
     bpp = bits_per_pixel(info.bit_rate, info.coded_width, info.coded_height, timebase.stored_fps)
     video["bits_per_pixel"] = round(bpp, 5) if math.isfinite(bpp) else None
     notes = list(header.get("warnings", []))
-    squeezed = compression_warning(
-        info.bit_rate, info.coded_width, info.coded_height, timebase.stored_fps
-    )
+    squeezed = compression_warning(bpp)
     if squeezed is not None:
         notes.append(squeezed)
     meta = TrackMeta(
