@@ -440,6 +440,13 @@ def band_at_pace(
     return round_edge(low), round_edge(high), note
 
 
+def _typical_leg_image_speed(pace: Pace) -> float | None:
+    """The speed of an image pace measured with a typical adult's leg, else ``None``."""
+    if pace.basis != "image" or pace.leg not in (None, "typical") or not pace.speed_mps:
+        return None
+    return pace.speed_mps
+
+
 def slowest_pace(pace: Pace) -> float | None:
     """The slowest speed (m/s) an image pace measured with a typical adult's leg allows: the
     pace over ``1 +`` :data:`TYPICAL_LEG_OVERREAD`; ``None`` for any other pace.
@@ -449,9 +456,19 @@ def slowest_pace(pace: Pace) -> float | None:
     >>> slowest_pace(Pace(3.5, "treadmill")) is None
     True
     """
-    if pace.basis != "image" or pace.leg not in (None, "typical") or not pace.speed_mps:
-        return None
-    return pace.speed_mps / (1.0 + TYPICAL_LEG_OVERREAD)
+    speed = _typical_leg_image_speed(pace)
+    return None if speed is None else speed / (1.0 + TYPICAL_LEG_OVERREAD)
+
+
+def fastest_pace(pace: Pace) -> float | None:
+    """The fastest speed (m/s) the same reading allows, the same margin the other way: the
+    pace times ``1 +`` :data:`TYPICAL_LEG_OVERREAD`; ``None`` for any other pace.
+
+    >>> round(fastest_pace(Pace(3.0, "image", "typical")), 2)
+    3.6
+    """
+    speed = _typical_leg_image_speed(pace)
+    return None if speed is None else speed * (1.0 + TYPICAL_LEG_OVERREAD)
 
 
 def cadence_band(

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runform.findings.asymmetry import asymmetry_outcome
-from runform.findings.pace import TYPICAL_LEG_OVERREAD
+from runform.findings.pace import TYPICAL_LEG_OVERREAD, fastest_pace
 from runform.findings.scoring import (
     MIN_SEVERITY,
     SIDES,
@@ -376,10 +376,9 @@ def _low_cadence(ctx: Context, area: Area) -> Outcome:
         # judged at the slowest pace the image allows: at the fastest it allows (the same
         # margin the other way) this cadence might be low, so say how to settle it
         firmer = ""
-        speed = ctx.pace.speed_mps
-        if moved and not expected and speed:
-            fastest = expected_cadence(speed * (1.0 + TYPICAL_LEG_OVERREAD))
-            if sv.value < fastest * (1.0 - CADENCE_TOLERANCE):
+        fastest = fastest_pace(ctx.pace)
+        if moved and not expected and fastest:
+            if sv.value < expected_cadence(fastest) * (1.0 - CADENCE_TOLERANCE):
                 firmer = " Give the treadmill speed or your height to judge it at your own pace."
         return Outcome(
             area.id,
