@@ -192,16 +192,26 @@ async def change_plan(request: Request, runner_id: str):
     return redirect(request, f"/coach/runners/{runner.id}")
 
 
+async def _posted_on_analysis(request: Request, analysis_id: str):
+    """``(user, form, record, None)`` for a form posted (:func:`posted_form`) on an analysis
+    the user may see, else ``(..., refusal)``: the form's own, or 404 for an analysis they
+    may not see."""
+    user, form, refused = await posted_form(request)
+    if refused:
+        return user, form, None, refused
+    record = request.app.state.service.analysis_visible_to(user, analysis_id)
+    if record is None:
+        return user, form, None, not_found(request)
+    return user, form, record, None
+
+
 @router.post("/analyses/{analysis_id}/comments")
 async def comment(request: Request, analysis_id: str):
     """A comment pinned to a moment of the video, by the runner or their coach."""
-    user, form, refused = await posted_form(request)
+    user, form, record, refused = await _posted_on_analysis(request, analysis_id)
     if refused:
         return refused
     service = request.app.state.service
-    record = service.analysis_visible_to(user, analysis_id)
-    if record is None:
-        return not_found(request)
     try:
         coaching.add_comment(service, user, record, form.get("at_s", ""), form.get("text", ""))
     except RunformError as exc:
@@ -218,13 +228,10 @@ async def delete_comment(request: Request, analysis_id: str, comment_id: str):
     Someone who may not see the analysis, or a comment that is not on it: 404; a comment
     they see but did not write on a video not theirs (a coach and the runner's comment):
     403."""
-    user, _form, refused = await posted_form(request)
+    user, _form, record, refused = await _posted_on_analysis(request, analysis_id)
     if refused:
         return refused
     service = request.app.state.service
-    record = service.analysis_visible_to(user, analysis_id)
-    if record is None:
-        return not_found(request)
     done = coaching.delete_comment(service, user, record, comment_id)
     if done == coaching.NO_COMMENT:
         return not_found(request)
