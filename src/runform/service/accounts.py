@@ -102,6 +102,28 @@ def _recent_failures(db: Session, key: str, window: timedelta) -> int:
     )
 
 
+def _attempt_keys(prefix: str, email: str, client: str | None) -> tuple[str, list[str]]:
+    """The address as counted and the keys an attempt is counted under: the e-mail's, and
+    the client address's when known (``prefix`` keeps kinds of attempts apart)."""
+    address = (email or "").strip().lower()[:320]
+    return address, [f"{prefix}email:{address}"] + ([f"{prefix}ip:{client}"] if client else [])
+
+
+def _past_limit(db: Session, keys: list[str], limit: int, window_s: float) -> str | None:
+    """The first of ``keys`` (an e-mail's, then a client's) with as many attempts within
+    ``window_s`` as it may have: ``limit`` for the e-mail, ``4 × limit`` for the client."""
+    window = timedelta(seconds=window_s)
+    for key, most in zip(keys, [limit, 4 * limit], strict=False):
+        if _recent_failures(db, key, window) >= most:
+            return key
+    return None
+
+
+def _minutes(window_s: float) -> int:
+    """The window in whole minutes, for the refusal (at least one)."""
+    return max(1, round(window_s / 60))
+
+
 #: What the attempts counted by :func:`limit_attempts` are, in the refusal's words.
 ATTEMPTS = {"signup": "sign-ups", "reset": "password reset requests"}
 
@@ -124,18 +146,14 @@ def limit_attempts(
     many messages one mailbox can be sent). The attempts are rows of the sign-in
     failures' table under keys of their own (``signup-email:...``, ``reset-ip:...``):
     the same clean-up, and a sign-in lock-out does not stop a sign-up, nor the reverse."""
-    window = timedelta(seconds=window_s)
-    address = (email or "").strip().lower()[:320]
-    keys = [f"{kind}-email:{address}"] + ([f"{kind}-ip:{client}"] if client else [])
-    for key, most in zip(keys, [limit, 4 * limit], strict=False):
-        if _recent_failures(db, key, window) >= most:
-            log.warning("%s refused by the rate limit (%s) for %r from %s", kind,
-                        key.split(":")[0], address, client or "an unknown address")  # fmt: skip
-            minutes = max(1, round(window_s / 60))
-            raise RateLimited(
-                f"Too many {ATTEMPTS.get(kind, 'attempts')} from here or for this e-mail; "
-                f"wait {minutes} minutes and try again."
-            )
+    address, keys = _attempt_keys(f"{kind}-", email, client)
+    if key := _past_limit(db, keys, limit, window_s):
+        log.warning("%s refused by the rate limit (%s) for %r from %s", kind,
+                    key.split(":")[0], address, client or "an unknown address")  # fmt: skip
+        raise RateLimited(
+            f"Too many {ATTEMPTS.get(kind, 'attempts')} from here or for this e-mail; "
+            f"wait {_minutes(window_s)} minutes and try again."
+        )
     for key in keys:
         db.add(LoginFailure(key=key))
     db.commit()  # counted even when what follows fails (a taken e-mail)
@@ -160,19 +178,14 @@ def authenticate(
     More than ``limit`` failures for one e-mail (or ``4 × limit`` from one client address)
     within ``window_s`` seconds refuse every attempt, right or wrong, until the window has
     passed (:class:`RateLimited`)."""
-    window = timedelta(seconds=window_s)
-    address = (email or "").strip().lower()[:320]
-    keys = [f"email:{address}"] + ([f"ip:{client}"] if client else [])
-    limits = [limit, 4 * limit]
-    for key, most in zip(keys, limits, strict=False):
-        if _recent_failures(db, key, window) >= most:
-            minutes = max(1, round(window_s / 60))
-            log.warning("sign-in refused by the rate limit (%s) for %r from %s", key.split(":")[0],
-                        address, client or "an unknown address")  # fmt: skip
-            raise RateLimited(
-                f"Too many failed sign-ins; wait {minutes} minutes and try again, or reset "
-                "the password."
-            )
+    address, keys = _attempt_keys("", email, client)
+    if key := _past_limit(db, keys, limit, window_s):
+        log.warning("sign-in refused by the rate limit (%s) for %r from %s", key.split(":")[0],
+                    address, client or "an unknown address")  # fmt: skip
+        raise RateLimited(
+            f"Too many failed sign-ins; wait {_minutes(window_s)} minutes and try again, or "
+            "reset the password."
+        )
     user = db.scalar(select(User).where(User.email == address))
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
