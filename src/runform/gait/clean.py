@@ -35,6 +35,18 @@ from runform.track import PoseTrack
 #: side view and carry no information about the swap, so they are left as labelled).
 SWAP_PARTS: tuple[str, ...] = ("knee", "ankle", "heel", "foot_index")
 
+#: What declaring the labels swapped costs the swap decoder per second of clip (in the
+#: cost's unit: leg lengths of prediction error), so that ambiguous stretches keep their
+#: labels. A rate, not a cost per frame: inside a swapped run the two labellings cost the
+#: same (the prediction is symmetric in the legs), so a run is declared swapped when the
+#: evidence at its two ends outweighs this rate times its duration, whatever the frame rate.
+#: The per-frame 0.05 it replaces was right at 30 fps and let a 0.5 s swap stand at 120 and
+#: 240 fps; 0.75/s keeps the real 30 fps example's decoding as it was (the same frames from
+#: 0.025 to 0.05 per frame; 0.01 starts declaring long runs) and, on the force-plate
+#: runners' marker tracks with swaps injected, finds them at 30-240 fps
+#: (``bench/swap_detection.py``, "Left/right swaps timed in seconds" in docs/decisions.md).
+SWAP_PRIOR_PER_S = 0.75
+
 
 @dataclass
 class CleaningReport:
@@ -80,15 +92,18 @@ def _swap_cost_terms(track: PoseTrack) -> tuple[np.ndarray, np.ndarray] | None:
     return as_is, swapped
 
 
-def detect_swaps(track: PoseTrack, prior: float = 0.05) -> np.ndarray:
+def detect_swaps(track: PoseTrack, prior_per_s: float = SWAP_PRIOR_PER_S) -> np.ndarray:
     """Frames whose left/right leg labels are swapped, as a boolean array.
 
     A two-state hidden-Markov decoding (Viterbi) over "labels as given" / "labels swapped".
     The cost of a frame is how far each leg point lands from where constant-velocity motion
     from the two previous frames predicts it (second-order, so it copes with legs crossing at
-    mid-stance and mid-swing), normalised by leg scale; ``prior`` is the extra cost of
-    declaring a frame swapped, so that ambiguous frames keep their labels. The global
-    labelling (which leg is "left") is taken as given: most frames of a pose model are right.
+    mid-stance and mid-swing), normalised by leg scale; declaring a frame swapped costs
+    ``prior_per_s`` times the time it stands for (its interval from the previous frame; the
+    first frame, the median interval), so that ambiguous frames keep their labels and a
+    swapped run is judged by its duration, not its frame count (:data:`SWAP_PRIOR_PER_S`).
+    The global labelling (which leg is "left") is taken as given: most frames of a pose
+    model are right.
     """
     terms = _swap_cost_terms(track)
     n = track.n_frames
@@ -107,17 +122,19 @@ def detect_swaps(track: PoseTrack, prior: float = 0.05) -> np.ndarray:
                 cnt = valid.sum(axis=(1, 2))
                 s = np.where(valid, err, 0.0).sum(axis=(1, 2))
                 cost[a, b, c, 2:] = np.where(cnt > 0, s / np.maximum(cnt, 1), 0.0)
+    prior = _swap_prior(track.time, prior_per_s)
     # Viterbi over pair states (s_{t-1}, s_t), on plain Python floats: with 2x2 states a
     # numpy call per frame would cost far more than the arithmetic.
     c_list = cost.transpose(3, 0, 1, 2).tolist()  # [t][a][b][c]
-    score = [[0.0, prior], [prior, 2 * prior]]  # score[s_{t-1}][s_t]
+    score = [[0.0, prior[1]], [prior[0], prior[0] + prior[1]]]  # score[s_{t-1}][s_t]
     back = bytearray(n * 4)
     for t in range(2, n):
         ct = c_list[t]
+        pt = prior[t]
         new = [[0.0, 0.0], [0.0, 0.0]]
         for b in (0, 1):
             for c in (0, 1):
-                extra = prior if c else 0.0
+                extra = pt if c else 0.0
                 v0 = score[0][b] + ct[0][b][c] + extra
                 v1 = score[1][b] + ct[1][b][c] + extra
                 if v1 < v0:
@@ -133,6 +150,17 @@ def detect_swaps(track: PoseTrack, prior: float = 0.05) -> np.ndarray:
     for t in range(n - 1, 1, -1):
         path[t - 2] = back[t * 4 + int(path[t - 1]) * 2 + int(path[t])]
     return path.astype(bool)
+
+
+def _swap_prior(time: np.ndarray, per_s: float) -> list[float]:
+    """Each frame's cost of being declared swapped: ``per_s`` times the time it stands for,
+    its interval from the previous frame, at most four median intervals (a frame after a
+    long gap stands for itself, not for the gap)."""
+    step = np.diff(time)
+    good = step[np.isfinite(step) & (step > 0)]
+    median = float(np.median(good)) if good.size else 1.0 / 30.0
+    step = np.where(np.isfinite(step) & (step > 0), np.minimum(step, 4.0 * median), median)
+    return (per_s * np.concatenate([[median], step])).tolist()
 
 
 def _leg_scale(track: PoseTrack) -> float:
