@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from conftest_startcheck import refused_at_start
 from runform.service import accounts
 from runform.service.testing import synthetic_analyze
 from test_web import (  # noqa: F401
@@ -299,18 +300,10 @@ def test_serve_without_its_database_says_so_in_one_sentence_and_exits(tmp_path, 
     """`runform serve` printed "is serving at ..." and then a long traceback when its
     database could not be reached: now one sentence on stderr, nothing about serving, a
     non-zero exit, and the database password not shown."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "RUNFORM_DATABASE_URL": url, "RUNFORM_SECRET_KEY": "test-secret"}
-    done = subprocess.run(
-        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    said = " ".join((done.stdout + done.stderr).split())
-    assert done.returncode != 0
-    assert "serving" not in said and "Traceback" not in said
+    said = refused_at_start(
+        "serve", "--port", "1", "--data-dir", str(tmp_path), env={"RUNFORM_DATABASE_URL": url}
+    )
+    assert "serving" not in said
     assert said.startswith("error: The database ") and "cannot be reached (" in said
     assert said.endswith("correct RUNFORM_DATABASE_URL, and run the command again.")
     assert "db-secret" not in said
@@ -320,20 +313,11 @@ def test_serve_without_its_queue_says_so_in_one_sentence_and_exits(tmp_path):
     """With RUNFORM_QUEUE_URL naming a Redis that is not there, `runform serve` printed
     "is serving at ..." and failed later with a traceback: one sentence, exit non-zero, the
     queue's password not shown."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "RUNFORM_QUEUE_URL": "redis://:q-secret@127.0.0.1:1/0",
-           "RUNFORM_SECRET_KEY": "test-secret"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path),
-         "--no-worker"],
-        env=env, capture_output=True, text=True, timeout=120,
+    said = refused_at_start(
+        "serve", "--port", "1", "--data-dir", str(tmp_path), "--no-worker",
+        env={"RUNFORM_QUEUE_URL": "redis://:q-secret@127.0.0.1:1/0"},
     )  # fmt: skip
-    said = " ".join((done.stdout + done.stderr).split())
-    assert done.returncode != 0
-    assert "serving" not in said and "Traceback" not in said
+    assert "serving" not in said
     assert said.startswith("error: The job queue redis://127.0.0.1:1 cannot be reached (")
     assert said.endswith("correct RUNFORM_QUEUE_URL, and run the command again.")
     assert "q-secret" not in said
