@@ -99,6 +99,18 @@ def test_a_files_folder_that_cannot_be_written_is_one_sentence(tmp_path):
     assert said.endswith("and run the command again.")
 
 
+def test_a_file_where_the_files_folder_should_be_is_told_by_the_check(tmp_path):
+    """Making the storage tried to create the folder and raised, so `runform serve` and
+    `runform worker` ended in a traceback before their check: now the check says it."""
+    (tmp_path / "files").write_text("a file where the folder should be")
+    storage = LocalStorage(tmp_path / "files")
+    with pytest.raises(StorageUnavailable) as caught:
+        storage.check()
+    assert str(caught.value).startswith(
+        f"The files folder {tmp_path / 'files'} cannot be written to (Not a directory); "
+    )
+
+
 def test_serve_without_its_bucket_says_so_in_one_sentence_and_exits(tmp_path):
     """With RUNFORM_STORAGE_URL naming a bucket behind an endpoint that is not there,
     `runform serve` printed "is serving at ..." and every upload failed later: one
