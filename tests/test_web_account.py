@@ -251,6 +251,49 @@ def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
         assert reset.status_code == 200
 
 
+def _mail_settings(**smtp):
+    """Just the settings :mod:`runform.service.mail` reads."""
+    from types import SimpleNamespace
+
+    base = {"smtp_host": None, "smtp_port": 587, "smtp_starttls": False, "smtp_user": None,
+            "smtp_password": None, "smtp_from": "runform@localhost"}  # fmt: skip
+    return SimpleNamespace(**{**base, **smtp})
+
+
+def test_a_reset_mail_the_server_refuses_is_logged_without_the_link(caplog):
+    """The failure is logged (to whom, which server, what error), through mail.send's one
+    line, and neither the link, its token nor the SMTP password is in the log."""
+    from conftest_scaleout import free_port
+    from runform.service import mail
+
+    token = "reset-token-9f8e7d6c5b4a39281706"
+    link = f"https://runs.example.org/password/reset?token={token}"
+    settings = _mail_settings(smtp_host="127.0.0.1", smtp_port=free_port(),
+                              smtp_user="mailer", smtp_password="smtp-secret-xyz")  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    assert mail.send_reset(settings, "forgot@e.org", link) == "failed"
+    assert [r.getMessage() for r in caplog.records if r.name == "runform.service"] == [
+        f"password reset mail to forgot@e.org could not be sent through "
+        f"127.0.0.1:{settings.smtp_port} (ConnectionRefusedError)"
+    ]
+    assert token not in caplog.text and "smtp-secret-xyz" not in caplog.text
+
+
+def test_without_a_mail_server_the_reset_link_is_logged_once_for_the_operator(caplog):
+    """No server on a laptop: the one log line of mail.send carries the link, for the
+    operator to hand over (the page says so); the reset no longer has a line of its own."""
+    from runform.service import mail
+
+    link = "http://127.0.0.1:8000/password/reset?token=reset-token-0123456789abcdef"
+    caplog.set_level(logging.DEBUG)
+    assert mail.send_reset(_mail_settings(), "forgot@e.org", link) == "log"
+    (record,) = [r for r in caplog.records if r.name == "runform.service"]
+    assert record.levelno == logging.WARNING
+    said = record.getMessage()
+    assert said.startswith("password reset mail for forgot@e.org: ")
+    assert said.count(link) == 1 and "within one hour" in said
+
+
 def test_mail_needs_the_public_address_and_a_bad_one_is_refused(tmp_path):
     from runform.errors import OptionError
     from runform.service.settings import Settings
