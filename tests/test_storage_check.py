@@ -5,18 +5,16 @@ and never with the secret key in it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
+from conftest_startcheck import UNREACHABLE_S3, refused_at_start
 from runform.service.s3storage import S3Storage
 from runform.service.storage import LocalStorage, StorageUnavailable
 
-SECRET = "s3-very-secret-key-value"
+SECRET = UNREACHABLE_S3["AWS_SECRET_ACCESS_KEY"]
 
 
 class FakeS3:
@@ -101,22 +99,26 @@ def test_a_files_folder_that_cannot_be_written_is_one_sentence(tmp_path):
     assert said.endswith("and run the command again.")
 
 
+def test_a_file_where_the_files_folder_should_be_is_told_by_the_check(tmp_path):
+    """Making the storage tried to create the folder and raised, so `runform serve` and
+    `runform worker` ended in a traceback before their check: now the check says it."""
+    (tmp_path / "files").write_text("a file where the folder should be")
+    storage = LocalStorage(tmp_path / "files")
+    with pytest.raises(StorageUnavailable) as caught:
+        storage.check()
+    assert str(caught.value).startswith(
+        f"The files folder {tmp_path / 'files'} cannot be written to (Not a directory); "
+    )
+
+
 def test_serve_without_its_bucket_says_so_in_one_sentence_and_exits(tmp_path):
     """With RUNFORM_STORAGE_URL naming a bucket behind an endpoint that is not there,
     `runform serve` printed "is serving at ..." and every upload failed later: one
     sentence, a non-zero exit, no traceback, and the secret key nowhere."""
-    env = {**os.environ, "RUNFORM_STORAGE_URL": "s3://club-videos/runform",
-           "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "AKIATESTTESTTEST",
-           "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_MAX_ATTEMPTS": "1", "RUNFORM_SECRET_KEY": "test-secret"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path),
-         "--no-worker"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    said = " ".join((done.stdout + done.stderr).split())
-    assert done.returncode != 0
-    assert "serving" not in said and "Traceback" not in said
+    said = refused_at_start(
+        "serve", "--port", "1", "--data-dir", str(tmp_path), "--no-worker", env=UNREACHABLE_S3
+    )
+    assert "serving" not in said
     assert said.startswith(
         "error: The object store s3://club-videos/runform at http://127.0.0.1:1 cannot be reached ("
     ), said

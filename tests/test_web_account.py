@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from conftest_startcheck import refused_at_start
 from runform.service import accounts
 from runform.service.testing import synthetic_analyze
 from test_web import (  # noqa: F401
@@ -250,6 +251,49 @@ def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
         assert reset.status_code == 200
 
 
+def _mail_settings(**smtp):
+    """Just the settings :mod:`runform.service.mail` reads."""
+    from types import SimpleNamespace
+
+    base = {"smtp_host": None, "smtp_port": 587, "smtp_starttls": False, "smtp_user": None,
+            "smtp_password": None, "smtp_from": "runform@localhost"}  # fmt: skip
+    return SimpleNamespace(**{**base, **smtp})
+
+
+def test_a_reset_mail_the_server_refuses_is_logged_without_the_link(caplog):
+    """The failure is logged (to whom, which server, what error), through mail.send's one
+    line, and neither the link, its token nor the SMTP password is in the log."""
+    from conftest_scaleout import free_port
+    from runform.service import mail
+
+    token = "reset-token-9f8e7d6c5b4a39281706"
+    link = f"https://runs.example.org/password/reset?token={token}"
+    settings = _mail_settings(smtp_host="127.0.0.1", smtp_port=free_port(),
+                              smtp_user="mailer", smtp_password="smtp-secret-xyz")  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    assert mail.send_reset(settings, "forgot@e.org", link) == "failed"
+    assert [r.getMessage() for r in caplog.records if r.name == "runform.service"] == [
+        f"password reset mail to forgot@e.org could not be sent through "
+        f"127.0.0.1:{settings.smtp_port} (ConnectionRefusedError)"
+    ]
+    assert token not in caplog.text and "smtp-secret-xyz" not in caplog.text
+
+
+def test_without_a_mail_server_the_reset_link_is_logged_once_for_the_operator(caplog):
+    """No server on a laptop: the one log line of mail.send carries the link, for the
+    operator to hand over (the page says so); the reset no longer has a line of its own."""
+    from runform.service import mail
+
+    link = "http://127.0.0.1:8000/password/reset?token=reset-token-0123456789abcdef"
+    caplog.set_level(logging.DEBUG)
+    assert mail.send_reset(_mail_settings(), "forgot@e.org", link) == "log"
+    (record,) = [r for r in caplog.records if r.name == "runform.service"]
+    assert record.levelno == logging.WARNING
+    said = record.getMessage()
+    assert said.startswith("password reset mail for forgot@e.org: ")
+    assert said.count(link) == 1 and "within one hour" in said
+
+
 def test_mail_needs_the_public_address_and_a_bad_one_is_refused(tmp_path):
     from runform.errors import OptionError
     from runform.service.settings import Settings
@@ -299,18 +343,10 @@ def test_serve_without_its_database_says_so_in_one_sentence_and_exits(tmp_path, 
     """`runform serve` printed "is serving at ..." and then a long traceback when its
     database could not be reached: now one sentence on stderr, nothing about serving, a
     non-zero exit, and the database password not shown."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "RUNFORM_DATABASE_URL": url, "RUNFORM_SECRET_KEY": "test-secret"}
-    done = subprocess.run(
-        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    said = " ".join((done.stdout + done.stderr).split())
-    assert done.returncode != 0
-    assert "serving" not in said and "Traceback" not in said
+    said = refused_at_start(
+        "serve", "--port", "1", "--data-dir", str(tmp_path), env={"RUNFORM_DATABASE_URL": url}
+    )
+    assert "serving" not in said
     assert said.startswith("error: The database ") and "cannot be reached (" in said
     assert said.endswith("correct RUNFORM_DATABASE_URL, and run the command again.")
     assert "db-secret" not in said
@@ -320,20 +356,11 @@ def test_serve_without_its_queue_says_so_in_one_sentence_and_exits(tmp_path):
     """With RUNFORM_QUEUE_URL naming a Redis that is not there, `runform serve` printed
     "is serving at ..." and failed later with a traceback: one sentence, exit non-zero, the
     queue's password not shown."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "RUNFORM_QUEUE_URL": "redis://:q-secret@127.0.0.1:1/0",
-           "RUNFORM_SECRET_KEY": "test-secret"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "runform", "serve", "--port", "1", "--data-dir", str(tmp_path),
-         "--no-worker"],
-        env=env, capture_output=True, text=True, timeout=120,
+    said = refused_at_start(
+        "serve", "--port", "1", "--data-dir", str(tmp_path), "--no-worker",
+        env={"RUNFORM_QUEUE_URL": "redis://:q-secret@127.0.0.1:1/0"},
     )  # fmt: skip
-    said = " ".join((done.stdout + done.stderr).split())
-    assert done.returncode != 0
-    assert "serving" not in said and "Traceback" not in said
+    assert "serving" not in said
     assert said.startswith("error: The job queue redis://127.0.0.1:1 cannot be reached (")
     assert said.endswith("correct RUNFORM_QUEUE_URL, and run the command again.")
     assert "q-secret" not in said

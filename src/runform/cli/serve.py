@@ -58,11 +58,10 @@ def serve(
     configure_logging()
     settings = Settings.load(data_dir, worker="none" if no_worker else None)
     app = create_app(settings)
-    # a database it cannot reach: one sentence and a non-zero exit, before claiming to serve
-    # (uvicorn's lifespan would print a traceback after the "serving" line)
-    app.state.service.db.check()
-    app.state.service.queue.check()
-    app.state.service.storage.check()  # the files folder, or the S3 bucket: reached, written
+    # the database, the queue and the storage (as `runform worker` does): one it cannot
+    # use is one sentence and a non-zero exit, before claiming to serve (uvicorn's lifespan
+    # would print a traceback after the "serving" line)
+    app.state.service.check()
     shown = f"[{host}]" if ":" in host else host
     console.print(
         f"runform is serving at [bold]http://{escape(shown)}:{port}/[/] "

@@ -1,7 +1,12 @@
 """``runform worker``: run analyses taken from the queue, on any machine that reaches the
 database, the queue and the storage (``RUNFORM_DATABASE_URL``, ``RUNFORM_QUEUE_URL``,
 ``RUNFORM_STORAGE_URL``). ``--concurrency N`` runs N worker processes (default: one per
-core); each takes one job at a time, so a machine runs one analysis per core."""
+core); each takes one job at a time, so a machine runs one analysis per core.
+
+Like ``runform serve`` it reaches the database, the queue and the storage at start
+(:meth:`runform.service.core.Service.check`) and, when one cannot be used, ends in one
+sentence with exit code 2: the supervisor once, before it starts any worker process, and
+each worker process again before it takes a job."""
 
 from __future__ import annotations
 
@@ -58,6 +63,10 @@ def worker(
     if child or (count == 1 and jobs_per_process == 0):
         _consume(settings, jobs_per_process or None)
         return
+    # the supervisor reaches what its worker processes need once, before starting any: a
+    # setting that is wrong is one sentence and exit code 2 here, not a child that fails
+    # at start and is replaced every QUICK_EXIT_S seconds for ever
+    _check(settings)
     queue_words = (
         "Redis" if settings.queue_url else f"the queue file in {escape(str(settings.data_dir))}"
     )
@@ -73,11 +82,28 @@ def worker(
     _supervise(start, count)
 
 
-def _consume(settings, max_jobs: int | None) -> None:
-    """One worker process: Huey's consumer on the queue, plus a frequent sweep."""
+def _check(settings) -> None:
+    """Reach the database, the queue and the storage as ``runform serve`` does at start
+    (:meth:`runform.service.core.Service.check`); the first that cannot be reached raises
+    its one-sentence error, which ends the command with exit code 2."""
     from runform.service.core import Service
 
     service = Service(settings)
+    try:
+        service.check()
+    finally:
+        service.db.dispose()
+
+
+def _consume(settings, max_jobs: int | None) -> None:
+    """One worker process: Huey's consumer on the queue, plus a frequent sweep. It reaches
+    the database, the queue and the storage first (a child of the supervisor too: with
+    one of them away it stops before taking a job, so the job waits in the queue instead
+    of failing, and the supervisor replaces it after a pause)."""
+    from runform.service.core import Service
+
+    service = Service(settings)
+    service.check()
     service.db.migrate()
     service.sweep()
     # Huey's periodic sweep runs once a minute; a dead worker's job should not wait that

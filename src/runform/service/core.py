@@ -36,6 +36,21 @@ class Service:
         )
 
     # ------------------------------------------------------------------ life cycle
+    def check(self) -> None:
+        """Reach the database, the queue and the storage once, in that order, before a
+        process claims to serve or takes jobs (``runform serve``, ``runform worker``).
+
+        Raises
+        ------
+        runform.service.db.DatabaseUnavailable, runform.service.queue.QueueUnavailable,
+        runform.service.storage.StorageUnavailable
+            The first that cannot be reached (or, for the storage, written to): one
+            sentence naming it and what to correct, never a password or a secret key.
+        """
+        self.db.check()
+        self.queue.check()
+        self.storage.check()  # the files folder, or the S3 bucket: reached, written
+
     def start(self) -> None:
         """Migrate the database, start the embedded worker, re-queue what was left."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)

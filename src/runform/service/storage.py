@@ -168,7 +168,10 @@ class LocalStorage:
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a file in its place, a read-only parent: check() says it in words
+            pass
 
     def path(self, key: str) -> Path:
         path = (self.root / check_key(key)).resolve()
@@ -218,6 +221,8 @@ class LocalStorage:
         or on a full disk says so in one sentence (:class:`StorageUnavailable`) at start."""
         probe = self.root / f".runform-probe-{os.getpid()}"
         try:
+            if not self.root.exists():  # (made at construction unless that failed)
+                self.root.mkdir(parents=True, exist_ok=True)
             probe.write_bytes(b"runform start-up check")
             probe.unlink()
         except OSError as exc:
