@@ -72,8 +72,26 @@ SIDE_TOLERANCES = {
     "knee_flexion_swing_peak_deg": 3.0,
     "thigh_flexion_contact_deg": 5.0,
     "heel_recovery_ratio": 0.03,
+    # the drive: within 1 % at its peak; its mean is taken between the detected contact and
+    # toe-off, so it carries their timing (4-5 °/s high, 2-3 %)
+    "drive_peak_deg_s": 8.0,
+    "drive_mean_deg_s": 8.0,
+    "hip_extension_trunk_deg": 1.0,
+    "thigh_flexion_swing_peak_deg": 1.0,
+    "knee_flexion_stance_peak_deg": 1.5,
+    # read at the detected contact: the shank rotates ~0.4 °/ms there (1.0-1.4° high)
+    "shank_angle_contact_deg": 2.0,
 }
 BODY_TOLERANCES = {"trunk_lean_deg": 1.0, "vertical_oscillation_pct": 0.5}
+#: per-side timing metric -> absolute tolerance against the run's truth (ms, or points of
+#: duty factor): steps and strides to a fraction of a frame; flight and duty factor carry
+#: the contact and toe-off timing (flight 3-4 ms short on a rearfoot landing)
+TIMING_TOLERANCES = {
+    "step_time_ms": 1.0,
+    "stride_time_ms": 1.0,
+    "flight_time_ms": 8.0,
+    "duty_factor_pct": 1.0,
+}
 
 
 @cache
@@ -190,6 +208,15 @@ def test_side_metrics_match_truth(fps: float, metric: str):
 def test_whole_body_metrics_match_truth(fps: float, metric: str):
     run, analysis = analysed(fps=fps)
     assert analysis.summary[metric] == pytest.approx(run.truth[metric], abs=BODY_TOLERANCES[metric])
+
+
+@pytest.mark.parametrize("fps", [240.0, 120.0])
+@pytest.mark.parametrize("metric", sorted(TIMING_TOLERANCES))
+def test_timing_metrics_of_each_leg_match_truth(fps: float, metric: str):
+    run, analysis = analysed(fps=fps)
+    for side in ("left", "right"):
+        detected = analysis.summary[metric][side]
+        assert detected == pytest.approx(run.truth[metric], abs=TIMING_TOLERANCES[metric]), side
 
 
 def test_angle_series_are_accurate_at_the_true_event_times():
