@@ -40,13 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table, log
 from runform.gait.clean import SWAP_PRIOR_PER_S, detect_swaps, mask_low_confidence
+from runform.synthetic.generate import swap_labels, swap_runs
 from runform.track import PoseTrack
 
 RATES = (30.0, 60.0, 120.0, 240.0)
 NOISES_PX = (0.0, 8.0)
 SWAPS_PER_TRACK = 3
-#: Length of an injected swap (s), as in :mod:`runform.synthetic`.
-SWAP_S = (0.15, 0.6)
 #: The rule as it was: a cost per frame, whatever the frame rate.
 OLD_PER_FRAME = 0.05
 
@@ -67,31 +66,15 @@ RULES: dict[str, Callable[[float], float]] = {
 }
 
 
-def swap_runs(n_frames: int, fps: float, rng: np.random.Generator) -> list[tuple[int, int]]:
-    """:data:`SWAPS_PER_TRACK` frame runs of :data:`SWAP_S` seconds, one per equal block."""
-    block = n_frames // SWAPS_PER_TRACK
-    lo = max(2, round(SWAP_S[0] * fps))
-    hi = max(lo, min(round(SWAP_S[1] * fps), block - 4))
-    runs = []
-    for i in range(SWAPS_PER_TRACK):
-        length = int(rng.integers(lo, hi + 1))
-        start = i * block + 2 + int(rng.integers(0, max(1, block - length - 3)))
-        runs.append((start, min(start + length, n_frames)))
-    return runs
-
-
-def inject(track: PoseTrack, runs: Iterable[tuple[int, int]]) -> PoseTrack:
-    """The track with every ``left_*``/``right_*`` pair exchanged on the given runs."""
+def inject(track: PoseTrack, seed: int) -> tuple[PoseTrack, list[tuple[int, int]]]:
+    """The track with :data:`SWAPS_PER_TRACK` swaps of 0.15-0.6 s (every ``left_*``/``right_*``
+    pair exchanged, one run per equal block, as :mod:`runform.synthetic` draws them) and
+    those runs."""
+    fps = float(np.median(1.0 / np.diff(track.time)))
+    runs = swap_runs(track.n_frames, SWAPS_PER_TRACK, fps, np.random.default_rng(seed))
     xy, score = track.xy.copy(), track.score.copy()
-    for name in track.keypoints:
-        other = "right_" + name[5:]
-        if not name.startswith("left_") or not track.has(other):
-            continue
-        li, ri = track.index(name), track.index(other)
-        for a, b in runs:
-            xy[a:b, li], xy[a:b, ri] = track.xy[a:b, ri], track.xy[a:b, li]
-            score[a:b, li], score[a:b, ri] = track.score[a:b, ri], track.score[a:b, li]
-    return track.replace(xy=xy, score=score)
+    swap_labels(xy, score, track.keypoints, runs)
+    return track.replace(xy=xy, score=score), runs
 
 
 @dataclass
@@ -117,8 +100,8 @@ def score_track(
     track: PoseTrack, fps: float, seed: int, rules: dict[str, Callable[[float], float]]
 ) -> dict[str, Tally]:
     """Inject swaps into ``track`` and score each rule on it and on the track as it is."""
-    runs = swap_runs(track.n_frames, fps, np.random.default_rng(seed))
-    bad = mask_low_confidence(inject(track, runs))
+    swapped, runs = inject(track, seed)
+    bad = mask_low_confidence(swapped)
     clean = mask_low_confidence(track)
     truth = np.zeros(track.n_frames, dtype=bool)
     for a, b in runs:

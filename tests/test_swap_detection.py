@@ -55,13 +55,13 @@ def test_the_swap_cost_follows_time_on_uneven_frames() -> None:
     even = synthetic_runner(fps=120.0, duration_s=8.0, seed=3).track
     track = even.select(np.searchsorted(even.time, drop_frames(even.time, 0.05, seed=3)))
     assert track.n_frames < even.n_frames
-    runs = sd.swap_runs(track.n_frames, 120.0, np.random.default_rng(0))
-    found = detect_swaps(mask_low_confidence(sd.inject(track, runs)))
+    swapped, runs = sd.inject(track, seed=0)
+    found = detect_swaps(mask_low_confidence(swapped))
     truth = np.zeros(track.n_frames, dtype=bool)
     for a, b in runs:
         truth[a:b] = True
     assert (found == truth).all()
-    fixed, report = clean_track(sd.inject(track, runs))
+    fixed, report = clean_track(swapped)
     reference, _ = clean_track(track)
     assert report.swap_segments == 3
     legs = [track.index(f"{side}_{part}") for side in ("left", "right") for part in SWAP_PARTS]

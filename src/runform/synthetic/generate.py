@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 import numpy as np
@@ -82,7 +82,9 @@ def _keypoint_names(include: Iterable[str]) -> list[str]:
     return names
 
 
-def _swap_runs(n_frames: int, count: int, fps: float, rng: np.random.Generator):
+def swap_runs(
+    n_frames: int, count: int, fps: float, rng: np.random.Generator
+) -> list[tuple[int, int]]:
     """``count`` non-overlapping frame runs of about 0.15–0.6 s, one per equal block."""
     if count == 0:
         return []
@@ -100,6 +102,32 @@ def _swap_runs(n_frames: int, count: int, fps: float, rng: np.random.Generator):
         start = i * block + 2 + int(rng.integers(0, max(1, block - length - 3)))
         runs.append((start, min(start + length, n_frames)))
     return runs
+
+
+def swap_labels(
+    xy: np.ndarray, score: np.ndarray, names: Sequence[str], runs: Sequence[tuple[int, int]]
+) -> None:
+    """Exchange every ``left_*``/``right_*`` pair of ``names`` on the frame runs, in place
+    (``xy`` of shape (frames, points, 2), ``score`` (frames, points)), as a pose model that
+    mistakes one leg for the other does."""
+    names = list(names)
+    pairs = [
+        (names.index(n), names.index("right" + n[4:]))
+        for n in names
+        if n.startswith("left_") and "right" + n[4:] in names
+    ]
+    if not pairs:
+        return
+    li, ri = (np.array(ix) for ix in zip(*pairs, strict=True))
+    for start, stop in runs:
+        xy[start:stop, li], xy[start:stop, ri] = (
+            xy[start:stop, ri].copy(),
+            xy[start:stop, li].copy(),
+        )
+        score[start:stop, li], score[start:stop, ri] = (
+            score[start:stop, ri].copy(),
+            score[start:stop, li].copy(),
+        )
 
 
 def _frame(time: np.ndarray, t_ev: float) -> float:
@@ -252,18 +280,8 @@ def synthetic_runner(
     score = score.copy()
     if noise_px > 0:
         xy += rng_noise.normal(0.0, noise_px, xy.shape)
-    swaps = _swap_runs(n_frames, int(swap_segments), fps, rng_swap)
-    pairs = [(names.index(n), names.index("right" + n[4:])) for n in names if n.startswith("left_")]
-    li, ri = (np.array(ix) for ix in zip(*pairs, strict=True))
-    for start, stop in swaps:
-        xy[start:stop, li], xy[start:stop, ri] = (
-            xy[start:stop, ri].copy(),
-            xy[start:stop, li].copy(),
-        )
-        score[start:stop, li], score[start:stop, ri] = (
-            score[start:stop, ri].copy(),
-            score[start:stop, li].copy(),
-        )
+    swaps = swap_runs(n_frames, int(swap_segments), fps, rng_swap)
+    swap_labels(xy, score, names, swaps)
     dropped = np.zeros(xy.shape[:2], bool)
     target = round(dropout_frac * dropped.size)
     if target:
