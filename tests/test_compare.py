@@ -320,7 +320,7 @@ def test_the_same_runner_at_another_frame_rate_shows_no_fair_change() -> None:
 
     doc = compare_analyses(at_30, at_120)
     drive = row(doc, "drive_peak_deg_s", "right")
-    assert drive["change"] > 0 and not drive["fair"]
+    assert not drive["fair"]
     assert drive["unfair_because"] == ["frame_rate_different"]
     for metric in ("thigh_extension_deg", "shank_angle_contact_deg", "knee_flexion_contact_deg"):
         assert row(doc, metric, "right")["fair"]
