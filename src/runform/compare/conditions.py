@@ -7,10 +7,10 @@ analyses and lists what differs, each item naming the metrics it makes unfair:
   running speeds measured in the image, else cadence; speed by itself moves cadence,
   timing, thigh extension, touchdown distance, drive and heel recovery.
 - **frame rate**: timing is known to about a frame, and the event detector's biases differ
-  between frame rates (``docs/validation.md``); the peak thigh speed follows the sampling
-  and the low-pass filter, whose cut-off is a quarter of the frame rate below 48 fps
-  (:func:`runform.gait.clean.default_cutoff_hz`); and below :data:`LOW_FPS` nearly every
-  value moves with the frame rate (:func:`frame_rate_sensitive`).
+  between frame rates (``docs/validation.md``); and below :data:`LOW_FPS`, where the
+  low-pass filter's cut-off (a quarter of the frame rate below 48 fps,
+  :func:`runform.gait.clean.default_cutoff_hz`) nears the running's own harmonics, nearly
+  every value moves with the frame rate (:func:`frame_rate_sensitive`).
 - **camera side**: the leg nearer the camera changes, and the far leg is measured less well.
 - **treadmill or overground**.
 - **pose model**: two pose models disagree by several degrees on the same clip.
@@ -64,14 +64,14 @@ TIMING_SENSITIVE: tuple[str, ...] = (
 LOW_FPS = 25.0
 
 #: Metrics that move with the frame rate by themselves, beyond :data:`TIMING_SENSITIVE`, at
-#: any two rates: the peak thigh speed, a peak of a derivative, which the sampling and the
-#: frame-rate-dependent low-pass (7.5 Hz at 30 fps, 12 Hz from 48 fps) flatten. The same
-#: synthetic runner (6 px noise, six seeds) read 1.0-1.2 smallest detectable changes lower at
-#: 30 than at 60 or 120 fps, a false real change in 2-5 of 6 pairs; the example clip read
-#: 186 against 242 °/s at 30 and 60 fps (session 22). Angles, heel recovery and vertical
-#: oscillation moved by about 0.2 of their smallest detectable change between 30, 60 and
-#: 120 fps.
-FRAME_RATE_SENSITIVE: tuple[str, ...] = (*TIMING_SENSITIVE, "drive_peak_deg_s")
+#: any two rates: none since session 24. The peak thigh speed was one (a peak of a
+#: derivative: a central difference of frames flattened it at 30 fps, 1.0-1.2 smallest
+#: detectable changes lower than at 60 or 120 fps, and the example clip read 186 against
+#: 242 °/s at 30 and 60 fps, session 22); read as a slope in time
+#: (:mod:`runform.metrics.steps`), the same synthetic runner (6 px, six seeds, 20 s) moved
+#: -25 to +21 °/s between 30 and 60, 120 or 240 fps (SDC about 50), a real change in none of
+#: 36 pairs of legs, where it had moved +29 to +76 and been real in 12.
+FRAME_RATE_SENSITIVE: tuple[str, ...] = TIMING_SENSITIVE
 
 #: What still compares fairly when a session is below :data:`LOW_FPS`: the synthetic runner
 #: at 15 against 30 fps kept cadence and trunk lean within 0.2 of their smallest detectable
@@ -100,8 +100,10 @@ def frame_rate_sensitive(fps_before: float, fps_after: float) -> tuple[str, ...]
     --------
     >>> frame_rate_sensitive(30.0, 31.0)
     ()
-    >>> "drive_peak_deg_s" in frame_rate_sensitive(30.0, 60.0)
+    >>> "contact_time_ms" in frame_rate_sensitive(30.0, 60.0)
     True
+    >>> "drive_peak_deg_s" in frame_rate_sensitive(30.0, 60.0)
+    False
     >>> "shank_angle_contact_deg" in frame_rate_sensitive(30.0, 60.0)
     False
     >>> sorted(set(CATALOG) - set(frame_rate_sensitive(30.0, 15.0)))
@@ -150,9 +152,8 @@ def compare_conditions(before: dict, after: dict) -> tuple[list[Condition], dict
             )
         else:
             what = (
-                "and the peak thigh speed follows the sampling and smoothing, so timing, "
-                "touchdown and peak drive changes are not a fair comparison; angles and "
-                "cadence are"
+                "so timing, touchdown and mean drive changes are not a fair comparison; "
+                "angles, the peak drive and cadence are"
             )
         out.append(
             Condition(

@@ -71,8 +71,7 @@ def explain_weak_drive(ctx: Context, ev: list[dict], sides: list[str]) -> str:
         "back slowly under the body, leaving more of the push to the calf and knee. How much this matters depends on speed: at "
         "distance pace the ankle and knee supply most of the push and the hip little "
         "(Schache 2015), while hip work grows with speed and dominates sprinting "
-        "(Dorn 2012), so hip drive matters more the faster you run. Thigh speed comes from a "
-        "smoothed angle, so low frame rates read it low."
+        "(Dorn 2012), so hip drive matters more the faster you run."
     )
 
 

@@ -37,9 +37,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from runform.gait.clean import lowpass_series, runs_of
+from runform.gait.clean import lowpass_series
 from runform.gait.clearance import foot_x
-from runform.gait.filters import cubic_spline_slope
+from runform.gait.slopes import spline_slope_runs
 from runform.track import PoseTrack
 
 #: Low-pass cut-off of the foot's position (Hz), at most a quarter of the frame rate. The
@@ -96,13 +96,7 @@ def foot_velocity(
     k = int(np.ceil(FINE_HZ / fs - 1e-9))
     if k <= 1:
         return t, np.gradient(smooth, t)
-    fine = np.interp(np.arange((len(t) - 1) * k + 1) / k, np.arange(len(t)), t)
-    v = np.full(fine.shape, np.nan)
-    for start, stop in runs_of(np.isfinite(smooth)):
-        if stop - start >= 4:
-            a, b = start * k, (stop - 1) * k + 1
-            v[a:b] = cubic_spline_slope(t[start:stop], smooth[start:stop], fine[a:b])
-    return fine, v
+    return spline_slope_runs(t, smooth, k)
 
 
 def speed_contacts(

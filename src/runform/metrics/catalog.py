@@ -223,7 +223,9 @@ METRICS: tuple[MetricSpec, ...] = (
         name="Drive: peak backward thigh speed",
         unit="deg/s",
         definition="Peak backward angular velocity of the thigh during stance (the drive phase).",
-        method="max(−d(thigh angle)/dt) between contact and toe-off, from the smoothed angle.",
+        method="max(−d(thigh angle)/dt) between contact and toe-off: the smoothed angle "
+        "low-passed at 9 Hz (a quarter of the frame rate below 36 fps), its slope from a cubic "
+        "spline read every 8 ms or finer.",
         band=Band(
             220.0,
             None,

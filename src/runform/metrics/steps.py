@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from runform.gait.clean import default_cutoff_hz, lowpass_series
+from runform.gait.slopes import points_per_frame, spline_slope_runs
 from runform.gait.types import Step
 from runform.geometry import mid_point
 from runform.track import PoseTrack
@@ -26,7 +28,8 @@ class StepContext:
     direction: int
     leg: float
     hip_mid: np.ndarray | None
-    thigh_rate: dict  # side -> d(thigh)/dt, deg/s
+    thigh_rate: dict  # side -> d(thigh)/dt, deg/s, at the times ``rate_time``
+    rate_time: np.ndarray  # times of ``thigh_rate``: the frames' and finer (RATE_FINE_HZ)
     heel_hip: dict  # side -> (T,) heel (or ankle) to hip distance, or None
     ankle_ahead: dict  # side -> (T,) ankle ahead of the mid-hip along travel, or None
     thigh_ok: dict  # side -> (T,) bool: thigh at plausible length (pose not distorted)
@@ -36,8 +39,9 @@ class StepContext:
     def build(cls, track: PoseTrack, angles: dict, direction: int, leg: float) -> StepContext:
         hip_mid = mid_point(track, "hip")
         rate, heel_hip, ankle_ahead = {}, {}, {}
+        rate_time = track.time
         for side, th in angles["thigh"].items():
-            rate[side] = _gradient(th, track.time)
+            rate_time, rate[side] = _slope(th, track.time)
             heel = f"{side}_heel" if track.has(f"{side}_heel") else f"{side}_ankle"
             hip = f"{side}_hip"
             heel_hip[side] = (
@@ -54,7 +58,17 @@ class StepContext:
         thigh_ok = {s: plausible_length(track, f"{s}_hip", f"{s}_knee") for s in angles["thigh"]}
         shank_ok = {s: plausible_length(track, f"{s}_knee", f"{s}_ankle") for s in angles["thigh"]}
         return cls(
-            track, angles, direction, leg, hip_mid, rate, heel_hip, ankle_ahead, thigh_ok, shank_ok
+            track,
+            angles,
+            direction,
+            leg,
+            hip_mid,
+            rate,
+            rate_time,
+            heel_hip,
+            ankle_ahead,
+            thigh_ok,
+            shank_ok,
         )
 
 
@@ -78,10 +92,31 @@ def plausible_length(track: PoseTrack, a: str, b: str) -> np.ndarray:
     return ~(length < MIN_SEGMENT_RATIO * ref)
 
 
-def _gradient(y: np.ndarray, t: np.ndarray) -> np.ndarray:
-    if len(y) < 3:
-        return np.full_like(y, np.nan)
-    return np.gradient(y, t)
+#: An angle's rate of change is read on a grid at least this fine (Hz), from a cubic spline
+#: through the frames (:mod:`runform.gait.slopes`). A central difference of frames, read at
+#: the frames, put the same runner's peak thigh speed 9 % lower at 30 fps than at 240
+#: (``bench/rate_dependence.py``, docs/decisions.md session 24).
+RATE_FINE_HZ = 120.0
+#: ...and from the angle low-passed at no more than this (Hz). A derivative lifts pixel
+#: noise by its frequency, so what the cleaning's cut-off lets through (12 Hz from 48 fps, a
+#: quarter of the rate below: :func:`~runform.gait.clean.default_cutoff_hz`) decided how
+#: much each frame's noise lifted a peak thigh speed: with 8 px, read through the spline at
+#: the cleaning's cut-off, 60, 41 and 25 °/s over the truth at 60, 120 and 240 fps, and 9 at
+#: 30 fps. At 9 Hz: 13, 3, -1 (and 9); without noise 1-5 °/s under the truth at every rate.
+RATE_CUTOFF_HZ = 9.0
+
+
+def _slope(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, dy/dt)`` of a per-frame series, low-passed at :data:`RATE_CUTOFF_HZ` where
+    the cleaning's cut-off at this rate was higher, on a grid of at least
+    :data:`RATE_FINE_HZ` (:func:`~runform.gait.slopes.spline_slope_runs`); all NaN at the
+    frames when the track is too short for a slope."""
+    if len(y) < 4:
+        return t, np.full_like(y, np.nan)
+    fs = 1.0 / float(np.median(np.diff(t)))
+    if default_cutoff_hz(fs) > RATE_CUTOFF_HZ:
+        y = lowpass_series(y, fs, RATE_CUTOFF_HZ)
+    return spline_slope_runs(t, y, points_per_frame(t, RATE_FINE_HZ))
 
 
 def value_at(t: np.ndarray, y: np.ndarray, when: float) -> float:
@@ -181,7 +216,7 @@ def step_metrics(step: Step, ctx: StepContext, treadmill_speed: float | None = N
     row["shank_angle_contact_deg"] = _checked_value(t, shank, sh_ok, tc)
     row["knee_flexion_stance_peak_deg"] = _checked_extreme(t, knee, leg_ok, tc, tt, np.max)
     rate = ctx.thigh_rate[s]
-    row["drive_peak_deg_s"] = _extreme(-window(t, rate, tc, tt), np.max)
+    row["drive_peak_deg_s"] = _extreme(-window(ctx.rate_time, rate, tc, tt), np.max)
     th_c, th_t = value_at(t, thigh, tc), value_at(t, thigh, tt)
     row["drive_mean_deg_s"] = (th_c - th_t) / (tt - tc)
     if ts is not None:
