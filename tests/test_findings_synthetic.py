@@ -48,6 +48,12 @@ def run_case(name: str, fps: float = FPS, noise_px: float = 0.0):
     return run.truth, doc
 
 
+@cache
+def run_case_events(name: str, fps: float = FPS) -> list:
+    """The true contacts and toe-offs of a case's run (as :func:`run_case` draws it)."""
+    return synthetic_runner(CASES[name], fps=fps, duration_s=8.0, seed=1).events
+
+
 def outside_band(truth: dict, metric: str) -> list[str]:
     """Sides whose true value lies outside the catalogue band of ``metric``."""
     band = CATALOG[metric].band
@@ -178,3 +184,10 @@ def test_other_faults_are_found(case, metric):
     truth, doc = run_case(case)
     assert outside_band(truth, metric)
     assert case in ids(doc)
+    # and nothing the runner does not have: the fault changes one thing, and its contacts
+    # are where the generator put them (a shuffling foot low in swing is not a landing)
+    assert ids(doc) == [case]
+    contacts = [e.time_s for e in run_case_events(case) if e.kind == "contact"]
+    found = [e["time_s"] for e in doc["events"] if e["kind"] == "contact"]
+    assert len(found) >= len(contacts) - 3
+    assert all(min(abs(t - c) for c in contacts) < 0.03 for t in found)

@@ -49,6 +49,9 @@ _SETTLE_S, _SETTLE_SLIP_M, _SETTLE_SINK_M = 0.030, 0.024, 0.004
 _MIN_CLEARANCE_M = 0.015  # toe at the lift knot, striking point at the retraction knot
 _RETRACT_THIGH_DEG, _RETRACT_KNEE_DEG = 4.0, 0.0  # relative to contact
 _RECOVERY_THIGH_DEG, _RECOVERY_ANKLE_DEG = 15.0, -10.0
+# ...an ankle flexed up at most this far at heel recovery to keep the toe clear of the ground
+# when the heel is held low (a shuffle; ankle dorsiflexion in swing reaches ~10-20°)
+_MAX_RECOVERY_ANKLE_DEG = 20.0
 _REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG = 12.0, 62.0, 10.0
 _LIFT_THIGH_DEG, _LIFT_KNEE_DEG, _LIFT_ANKLE_DEG = 1.0, 18.0, -8.0  # change from toe-off
 

@@ -69,7 +69,9 @@ class RunnerSpec:
         Peak-to-peak vertical motion of the hips over a step (it sets the stance knee flexion).
     heel_recovery_height_m:
         Height of the heel above the ground at the heel-recovery knot of swing (about its
-        highest point); higher = more swing knee flexion, heel closer to the hips.
+        highest point); higher = more swing knee flexion, heel closer to the hips. A low
+        one (a shuffle, under about 0.2 m) flexes the ankle up just enough for the toe to
+        clear the ground; one too low for that (about 0.15 m) is refused.
     foot_strike:
         ``"rearfoot"``, ``"midfoot"`` or ``"forefoot"``.
     foot_angle_contact_deg:

@@ -25,6 +25,7 @@ from runform.synthetic.body import (
     _REACH_EXTRA_THIGH_DEG,
     _REACH_KNEE_DEG,
     _REACH_U,
+    _MAX_RECOVERY_ANKLE_DEG,
     _RECOVERY_ANKLE_DEG,
     _RECOVERY_THIGH_DEG,
     _RECOVERY_U,
@@ -151,20 +152,43 @@ class SwingBuilder:
             self.spec.asymmetry.heel_recovery_height if leg.side == "right" else 1.0
         )
 
-        def heel_miss(knee_deg: float) -> float:
-            ankle, phi = self._leg_pose_ankle(
-                hip2, _RECOVERY_THIGH_DEG, knee_deg, _RECOVERY_ANKLE_DEG
-            )
-            return float(self._from_ref("ankle", "heel", ankle, phi)[1] - target)
+        def point_height(knee_deg: float, ankle_deg: float, part: str) -> float:
+            ankle, phi = self._leg_pose_ankle(hip2, _RECOVERY_THIGH_DEG, knee_deg, ankle_deg)
+            return float(self._from_ref("ankle", part, ankle, phi)[1])
 
-        lo, hi = 30.0, 165.0
-        if heel_miss(lo) * heel_miss(hi) > 0:
-            raise OptionError(
-                f"heel_recovery_height_m={target:.2f} cannot be reached with this leg: use a value "
-                f"between {heel_miss(lo) + target:.2f} and {heel_miss(hi) + target:.2f} m."
+        def knee_for_heel(ankle_deg: float) -> float:
+            def heel_miss(knee_deg: float) -> float:
+                return point_height(knee_deg, ankle_deg, "heel") - target
+
+            lo, hi = 30.0, 165.0
+            if heel_miss(lo) * heel_miss(hi) > 0:
+                raise OptionError(
+                    f"heel_recovery_height_m={target:.2f} cannot be reached with this leg: use "
+                    f"a value between {heel_miss(lo) + target:.2f} and "
+                    f"{heel_miss(hi) + target:.2f} m."
+                )
+            return brentq(heel_miss, lo, hi, xtol=1e-10)
+
+        # a low heel recovery (a shuffle) keeps the toe off the ground by flexing the ankle
+        # up: the foot hangs plantarflexed only as far as the toe clears the ground
+        ankle_deg2 = _RECOVERY_ANKLE_DEG
+        knee2 = knee_for_heel(ankle_deg2)
+        for _ in range(20):
+            if point_height(knee2, ankle_deg2, "toe") >= clearance - 1e-6:
+                break
+            if point_height(knee2, _MAX_RECOVERY_ANKLE_DEG, "toe") < clearance:
+                raise OptionError(
+                    f"heel_recovery_height_m={target:.2f} is too low for this leg: its toe "
+                    "cannot clear the ground in swing; use a higher value."
+                )
+            ankle_deg2 = brentq(
+                lambda a, k=knee2: point_height(k, a, "toe") - clearance,
+                ankle_deg2,
+                _MAX_RECOVERY_ANKLE_DEG,
+                xtol=1e-10,
             )
-        knee2 = brentq(heel_miss, lo, hi, xtol=1e-10)
-        ankle2, phi2 = self._leg_pose_ankle(hip2, _RECOVERY_THIGH_DEG, knee2, _RECOVERY_ANKLE_DEG)
+            knee2 = knee_for_heel(ankle_deg2)
+        ankle2, phi2 = self._leg_pose_ankle(hip2, _RECOVERY_THIGH_DEG, knee2, ankle_deg2)
         # reach: thigh at its most forward, knee extending, foot dorsiflexed
         ankle3, phi3 = self._leg_pose_ankle(
             hip_at(times[3]), thigh5 + _REACH_EXTRA_THIGH_DEG, _REACH_KNEE_DEG, _REACH_ANKLE_DEG
