@@ -105,8 +105,9 @@ def event_scatter_ms(fps: float) -> float:
     The rest of :func:`event_timing_error_ms` (the pose model's floor, the engine's error
     for the runner) is the same for a foot's successive events, and cancels in a difference
     of two of them (the stride time). On the force-plate runners a foot's contacts scatter
-    about their own bias by 0.45 frames (median over legs) and at most 1.2 frames, at the
-    native marker rate and at 60 Hz + 8 px alike (docs/decisions.md, session 24).
+    about their own bias by 0.45 frames (SD, median over legs) and at most 1.2 frames (1.6
+    from successive contacts' differences), at the native marker rate and at 60 Hz + 8 px
+    alike (docs/decisions.md, session 24).
 
     >>> round(event_scatter_ms(120.0), 1), round(event_scatter_ms(30.0))
     (12.5, 50)
