@@ -43,6 +43,7 @@ Command line::
     python bench/stated_errors.py                  # all runners (../shared/data, ../external_data)
     python bench/stated_errors.py --shared-only    # the seven of ../shared/data
     python bench/stated_errors.py --runners hamner01 --json out.json
+    python bench/stated_errors.py --shared-only --conditions "30 Hz + 8 px"
 """
 
 from __future__ import annotations
@@ -68,11 +69,20 @@ from events_protocol import FACINGS, unseen_events
 from mocap import Trial, bench_trials, project, runners
 from runform.gait.types import Step
 
-#: The conditions of :data:`events_protocol.CONDITIONS` run here (name, frame rate or None,
-#: noise px, ((seed, phase), ...)).
+#: The conditions of :data:`events_protocol.CONDITIONS` run by default (name, frame rate or
+#: None, noise px, ((seed, phase), ...)); ``--conditions`` picks others of them.
 CONDITIONS: tuple[tuple, ...] = tuple(
     c for c in EVENT_CONDITIONS if c[0] in ("native", "60 Hz + 8 px")
 )
+
+
+def conditions_of(result: dict) -> list[str]:
+    """The conditions run in ``result``, in :data:`events_protocol.CONDITIONS`' order."""
+    order = [c[0] for c in EVENT_CONDITIONS]
+    seen = {run["condition"] for rec in result["trials"].values() for run in rec["runs"]}
+    return sorted(seen, key=order.index)
+
+
 #: A detected event further than this from every force-plate event of its foot and kind has
 #: no truth: the values that read it are left out.
 MATCH_S = 0.06
@@ -357,9 +367,15 @@ def covered(error: float, stated: float) -> bool:
 
 
 def _ratio(error: float, stated: float) -> float:
-    if covered(error, 0.0):
-        return 0.0
-    return abs(error) / stated if stated > 0 else math.inf
+    """``|error| / stated``, at most 1 where :func:`covered` (the rounding of the medians),
+    and infinite for an error past a stated 0.
+
+    >>> _ratio(3.0, 2.0), _ratio(0.016, 0.007), _ratio(0.5, 0.0), _ratio(0.005, 0.0)
+    (1.5, 1.0, inf, 0.0)
+    """
+    if stated <= 0:
+        return 0.0 if covered(error, 0.0) else math.inf
+    return min(abs(error) / stated, 1.0) if covered(error, stated) else abs(error) / stated
 
 
 def metric_rows(result: dict) -> tuple[list[str], list[list]]:
@@ -383,7 +399,7 @@ def metric_rows(result: dict) -> tuple[list[str], list[list]]:
         "vs marker truth RMS",
     ]
     out = []
-    for cond in [c[0] for c in CONDITIONS]:
+    for cond in conditions_of(result):
         for metric in metric_names(result):
             e = [r for r in leg_errors(result, cond, metric) if math.isfinite(r["error"])]
             if not e:
@@ -432,7 +448,7 @@ def failures(result: dict, limit: float = 1.0) -> list[dict]:
     """Every leg whose real timing error exceeds ``limit`` times its stated timing part."""
     return [
         {**r, "condition": cond, "metric": metric}
-        for cond in [c[0] for c in CONDITIONS]
+        for cond in conditions_of(result)
         for metric in metric_names(result)
         for r in leg_errors(result, cond, metric)
         if math.isfinite(r["error"]) and not covered(r["error"], limit * r["timing"])
@@ -497,13 +513,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--shared-only", action="store_true", help="../shared/data only (not ../external_data)"
     )
+    parser.add_argument(
+        "--conditions",
+        nargs="*",
+        choices=[c[0] for c in EVENT_CONDITIONS],
+        default=[c[0] for c in CONDITIONS],
+        help="conditions of events_protocol.CONDITIONS (default: native, 60 Hz + 8 px)",
+    )
     args = parser.parse_args(argv)
     trials = bench_trials(args.shared_only, args.runners)
     if not trials:
         log("No trial data found.")
         return 2
     log(f"{len(trials)} trials of {len(runners(trials))} runners")
-    result = measure_all(trials, progress=log, workers=args.workers)
+    conditions = [c for c in EVENT_CONDITIONS if c[0] in args.conditions]
+    result = measure_all(trials, conditions, progress=log, workers=args.workers)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=float))
     print(format_result(result))
