@@ -181,22 +181,26 @@ def measure(
     conditions: Sequence[tuple] = CONDITIONS,
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
+    measure_one: Callable[[Trial, Sequence[tuple]], dict] | None = None,
 ) -> dict:
-    """Every trial under every condition (:func:`measure_trial`), ``{"trials": {name:
-    record}}`` in the trials' order; ``workers`` processes share the trials."""
+    """Every trial under every condition (``measure_one``, by default
+    :func:`measure_trial`), ``{"trials": {name: record}}`` in the trials' order; ``workers``
+    processes share the trials (``measure_one`` must then pickle: a module-level function or
+    a :func:`functools.partial` of one)."""
+    one = measure_one or measure_trial
     out: dict = {"trials": {}}
     if workers <= 1:
         for trial in trials:
             if progress:
                 progress(trial.name)
-            out["trials"][trial.name] = measure_trial(trial, conditions)
+            out["trials"][trial.name] = one(trial, conditions)
         return out
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(measure_trial, t, conditions) for t in trials]
+        futures = [pool.submit(one, t, conditions) for t in trials]
         for trial, future in zip(trials, futures, strict=True):
             out["trials"][trial.name] = future.result()
             if progress:

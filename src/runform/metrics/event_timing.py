@@ -94,6 +94,23 @@ def event_timing_error_ms(
     >>> round(event_timing_error_ms(120.0, "toe_off_with_pitch", 2.2))
     20
     """
-    frame_ms = 1000.0 / fps if fps and fps > 0 else 1000.0 / 30.0
     floor = max(EVENT_ERROR_FLOOR_MS, ENGINE_EVENT_ERROR[event].at(running_speed))
-    return float((floor**2 + (EVENT_ERROR_FRAMES * frame_ms) ** 2) ** 0.5)
+    return float((floor**2 + event_scatter_ms(fps) ** 2) ** 0.5)
+
+
+def event_scatter_ms(fps: float) -> float:
+    """The part of an event's timing error (ms) that differs from one event to the next of
+    the same foot: :data:`EVENT_ERROR_FRAMES` frames at ``fps`` (30 fps when unknown).
+
+    The rest of :func:`event_timing_error_ms` (the pose model's floor, the engine's error
+    for the runner) is the same for a foot's successive events, and cancels in a difference
+    of two of them (the stride time). On the force-plate runners a foot's contacts scatter
+    about their own bias by 0.45 frames (SD, median over legs) and at most 1.2 frames (1.6
+    from successive contacts' differences), at the native marker rate and at 60 Hz + 8 px
+    alike (docs/decisions.md, session 24).
+
+    >>> round(event_scatter_ms(120.0), 1), round(event_scatter_ms(30.0))
+    (12.5, 50)
+    """
+    frame_ms = 1000.0 / fps if fps and fps > 0 else 1000.0 / 30.0
+    return EVENT_ERROR_FRAMES * frame_ms
