@@ -1,0 +1,85 @@
+"""The adversarial review of session 24 (docs/decisions.md, "Security review (session
+24)"): each test here failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from test_web import clip, csrf_of, make_app, sign_up, token_for, upload  # noqa: F401
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+#: The largest body a form or JSON request may send (runform.web.app.MAX_BODY_BYTES).
+MAX_BODY_BYTES = 64 * 1024
+
+
+# ---------------------------------------------------------------------------- bodies
+def test_form_and_json_bodies_are_bounded_before_anything_reads_them(tmp_path):
+    """Starlette's form parser spooled every file part of any size to disk (and the API
+    read a JSON body whole into memory) before a route looked at it, for anyone: a 1 MB
+    "file" sent to the sign-in form was read, then refused for its CSRF token (403). Now
+    any body but an upload's stops at 64 kB with a 413 and one sentence."""
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    with TestClient(make_app(tmp_path)) as client:
+        token = csrf_of(client, "/login")
+        page = client.post("/login", data={"csrf_token": token}, files={"f": ("a.bin", big)})
+        assert page.status_code == 413
+        assert "shorten what you wrote" in page.text and "Traceback" not in page.text
+        form = client.post("/login", data={"csrf_token": token, "email": "a" * len(big)})
+        assert form.status_code == 413
+        api = client.post("/api/v1/tokens", content=b'{"email": "' + big + b'"}',
+                          headers={"content-type": "application/json"})  # fmt: skip
+        assert api.status_code == 413 and set(api.json()) == {"error"}
+
+        def chunks():  # no Content-Length: counted as it streams
+            for _ in range(40):
+                yield b"y" * 4096
+
+        streamed = client.post("/api/v1/users", content=chunks(),
+                               headers={"content-type": "application/json"})  # fmt: skip
+        assert streamed.status_code == 413
+        # a signed-in user's forms too (a comment is at most 1000 characters)
+        sign_up(client, "bodies@club.org")
+        answer = client.post("/account/password", data={"csrf_token": csrf_of(client, "/account"),
+                                                        "current_password": "x" * len(big)})  # fmt: skip
+        assert answer.status_code == 413
+        # what the site's forms send is well inside the limit
+        assert client.get("/account").status_code == 200
+
+
+def noisy_video(path, frames: int = 6, size: tuple[int, int] = (320, 240)) -> bytes:
+    """An H.264 MP4 of random noise: a few hundred kB that do not compress."""
+    import av
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for _ in range(frames):
+            image = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+def test_the_uploads_keep_their_own_larger_limit(tmp_path):
+    video = noisy_video(tmp_path / "noise.mp4")
+    assert len(video) > 2 * MAX_BODY_BYTES
+    with TestClient(make_app(tmp_path)) as client:
+        sign_up(client, "uploads@club.org")
+        assert upload(client, video).status_code == 303
+        headers = token_for(client, "uploads@club.org")
+        api = client.post("/api/v1/videos", headers=headers,
+                          files={"file": ("a.mp4", video, "video/mp4")})  # fmt: skip
+        assert api.status_code == 202, api.text
