@@ -1,5 +1,6 @@
 """The adversarial review of session 24 (docs/decisions.md, "Security review (session
-24)"): each test here failed on the code before its fix.
+24)"): each test here failed on the code before its fix. Request bodies that are not
+uploads are bounded before they are read, ...
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from runform.service.settings import Settings
+from runform.service.testing import synthetic_analyze
+from runform.web import create_app
 from test_web import clip, csrf_of, make_app, sign_up, token_for, upload  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -83,3 +87,39 @@ def test_the_uploads_keep_their_own_larger_limit(tmp_path):
         api = client.post("/api/v1/videos", headers=headers,
                           files={"file": ("a.mp4", video, "video/mp4")})  # fmt: skip
         assert api.status_code == 202, api.text
+
+
+# ---------------------------------------------------------------------------- downloads
+@pytest.fixture
+def s3_app(tmp_path, monkeypatch):
+    """The app with its files in (moto's in-process) S3, as a club's server keeps them."""
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with moto.mock_aws():
+        boto3.client("s3").create_bucket(Bucket="club")
+        settings = Settings.load(tmp_path / "data", env={}, worker="immediate",
+                                 analyze=synthetic_analyze(report=True),
+                                 storage_url="s3://club/runform")  # fmt: skip
+        yield create_app(settings)
+
+
+@pytest.mark.parametrize("name", ["Lauf München.mp4", 'a"; filename="evil.html.mp4', "跑步.mp4"])
+def test_a_download_named_after_the_runners_file_is_one_safe_header_in_s3(s3_app, clip, name):  # noqa: F811
+    """From S3 the report's download name (the runner's file name) went into
+    ``Content-Disposition`` as typed: an accent or a non-Latin script was a 500 (the
+    header could not be encoded), a quote ended the file name early and let the rest
+    add parameters. It is now written as from the local disk (``filename*=utf-8''``)."""
+    with TestClient(s3_app) as client:
+        sign_up(client, "s3names@club.org")
+        analysis = upload(client, clip, name=name).headers["location"]
+        for output in ("report.pdf", "steps.csv"):
+            answer = client.get(f"{analysis}/files/{output}")
+            assert answer.status_code == 200, answer.text[:200]
+            disposition = answer.headers["content-disposition"]
+            assert disposition.startswith("attachment; filename*=utf-8''")
+            assert '"' not in disposition and ";" not in disposition.split("''", 1)[1]
