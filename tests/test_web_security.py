@@ -5,6 +5,7 @@ uploads are bounded before they are read, ...
 
 from __future__ import annotations
 
+import uuid
 import warnings
 
 import pytest
@@ -123,3 +124,55 @@ def test_a_download_named_after_the_runners_file_is_one_safe_header_in_s3(s3_app
             disposition = answer.headers["content-disposition"]
             assert disposition.startswith("attachment; filename*=utf-8''")
             assert '"' not in disposition and ";" not in disposition.split("''", 1)[1]
+
+
+# ---------------------------------------------------------------------------- job limit
+def test_one_account_cannot_fill_the_queue(tmp_path, clip):  # noqa: F811
+    """Nothing bounded how many videos one account queued (each up to 500 MB on disk, each
+    minutes of a worker): past ``max_pending_jobs`` waiting or running, an upload is a 429
+    with one sentence, refused before its body is read (nothing stored), on the page and
+    through the API; it works again once a job has finished."""
+    from sqlalchemy import update
+
+    from runform.service.models import DONE, Job
+    from test_web import alert, files_under
+
+    with TestClient(make_app(tmp_path, worker="none", max_pending_jobs=2)) as client:
+        sign_up(client, "queue@club.org")
+        first = upload(client, clip)
+        assert first.status_code == 303 and upload(client, clip).status_code == 303
+        stored = files_under(tmp_path)
+        refused = upload(client, clip)
+        assert refused.status_code == 429
+        assert alert(refused.text).startswith("You have 2 analyses waiting or running already")
+        headers = token_for(client, "queue@club.org")
+        api = client.post("/api/v1/videos", headers=headers,
+                          files={"file": ("a.mp4", clip, "video/mp4")})  # fmt: skip
+        assert api.status_code == 429 and "waiting or running" in api.json()["error"]
+        assert files_under(tmp_path) == stored
+        # one finishes: the next upload is taken
+        service = client.app.state.service
+        analysis = uuid.UUID(first.headers["location"].rsplit("/", 1)[1])
+        with service.db.session() as s:
+            s.execute(update(Job).where(Job.analysis_id == analysis).values(state=DONE))
+        assert upload(client, clip).status_code == 303
+
+
+def test_try_again_counts_towards_the_limit(tmp_path, clip):  # noqa: F811
+    from sqlalchemy import update
+
+    from runform.errors import AnalysisError
+    from runform.service.models import QUEUED, Job
+    from runform.service.testing import failing_analyze
+
+    app = make_app(tmp_path, max_pending_jobs=1, analyze=failing_analyze(AnalysisError("No.")))
+    with TestClient(app) as client:
+        sign_up(client, "retry@club.org")
+        first = upload(client, clip).headers["location"]
+        second = upload(client, clip).headers["location"]
+        with client.app.state.service.db.session() as s:  # the second waits again
+            s.execute(update(Job).where(Job.analysis_id == uuid.UUID(second.rsplit("/", 1)[1]))
+                      .values(state=QUEUED))  # fmt: skip
+        answer = client.post(f"{first}/retry", data={"csrf_token": csrf_of(client, first)},
+                             follow_redirects=False)  # fmt: skip
+        assert answer.status_code == 429 and "waiting or running already" in answer.text

@@ -8,6 +8,7 @@ variable                  meaning                                             de
 ``RUNFORM_SECRET_KEY``    key signing cookies and tokens                      generated, stored in
                                                                               ``DATA_DIR/secret_key``
 ``RUNFORM_MAX_UPLOAD_MB`` largest video accepted                              500
+``RUNFORM_MAX_PENDING_JOBS`` analyses one user may have waiting or running      4
 ``RUNFORM_SIGNUP``        ``on``/``off``: anyone may create an account        on
 ``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                off
 ``RUNFORM_PUBLIC_URL``    the address users open; links in e-mails, invites   the request's own
@@ -32,6 +33,7 @@ from runform.errors import OptionError
 
 DEFAULT_DATA_DIR = "runform-data"
 DEFAULT_MAX_UPLOAD_MB = 500.0
+DEFAULT_MAX_PENDING_JOBS = 4
 SECRET_FILE = "secret_key"
 
 _TRUE = {"1", "on", "true", "yes"}
@@ -63,6 +65,10 @@ class Settings:
     database_url: str
     secret_key: str = field(repr=False)
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    #: Analyses one user may have queued or running at once: an upload (or a try again)
+    #: past it is refused with a 429 before its body is read, so one account cannot fill
+    #: the queue and the disk.
+    max_pending_jobs: int = DEFAULT_MAX_PENDING_JOBS
     signup: bool = True
     secure_cookies: bool = False
     worker: str = "embedded"
@@ -149,6 +155,15 @@ class Settings:
                 raise OptionError(
                     f"RUNFORM_MAX_UPLOAD_MB={raw_mb!r} must be a positive number of megabytes."
                 )
+        raw_pending = env.get("RUNFORM_MAX_PENDING_JOBS")
+        max_pending = DEFAULT_MAX_PENDING_JOBS
+        if raw_pending:
+            if not (raw_pending.strip().isdigit() and int(raw_pending) > 0):
+                raise OptionError(
+                    f"RUNFORM_MAX_PENDING_JOBS={raw_pending!r} must be a whole number of "
+                    "analyses, 1 or more."
+                )
+            max_pending = int(raw_pending)
         signup = (
             _flag("RUNFORM_SIGNUP", env["RUNFORM_SIGNUP"]) if env.get("RUNFORM_SIGNUP") else True
         )
@@ -191,6 +206,7 @@ class Settings:
             database_url=url,
             secret_key=secret,
             max_upload_mb=max_mb,
+            max_pending_jobs=max_pending,
             signup=signup,
             secure_cookies=secure,
         )
