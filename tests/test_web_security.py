@@ -176,3 +176,54 @@ def test_try_again_counts_towards_the_limit(tmp_path, clip):  # noqa: F811
         answer = client.post(f"{first}/retry", data={"csrf_token": csrf_of(client, first)},
                              follow_redirects=False)  # fmt: skip
         assert answer.status_code == 429 and "waiting or running already" in answer.text
+
+
+# ---------------------------------------------------------------------------- video bombs
+def blank_video(path, width: int, height: int, frames: int, rate: int = 30) -> bytes:
+    """Black frames, H.264 at its fastest: a few hundred kB whatever they declare."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        frame = av.VideoFrame(width, height, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        for k in range(frames):
+            frame.pts = k
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence"),
+    [
+        ("8192×4352 pixels", "bomb.mp4 is 8192×4352 pixels, more than runform takes"),
+        ("30 001 frames", "bomb.mp4 has 30001 frames, more than the 30000 runform analyses"),
+    ],
+)
+def test_a_small_file_that_declares_a_huge_video_is_refused_before_decoding(
+    tmp_path, kind, sentence
+):
+    """A few hundred kB of H.264 declaring 8K-and-more frames (each 100 MB decoded) or an
+    hour of tiny ones (each a pose estimate) was taken: the probe decoded one frame and
+    the worker would have decoded them all. The header's size and frame count are now
+    bounded before anything is decoded: 422, one sentence, nothing kept."""
+    from test_web import alert, files_under
+
+    if kind.startswith("8192"):
+        video = blank_video(tmp_path / "v.mp4", 8192, 4352, 1)
+    else:
+        video = blank_video(tmp_path / "v.mp4", 16, 16, 30_001, rate=240)
+    assert len(video) < 500_000
+    with TestClient(make_app(tmp_path)) as client:
+        sign_up(client, "bombs@club.org")
+        answer = upload(client, video, name="bomb.mp4")
+        assert answer.status_code == 422, alert(answer.text)
+        assert alert(answer.text).startswith(sentence)
+        assert files_under(tmp_path) == []

@@ -226,11 +226,62 @@ def _discard(writers: list) -> None:
         writer.abort()
 
 
+#: The largest picture an upload may have: 8K UHD, what the largest phones film. A few
+#: hundred kB of H.264 can declare 8192×8192 frames (a decompression bomb), each 100 MB
+#: to decode, before the pipeline scales it down.
+MAX_VIDEO_PIXELS = 7680 * 4320
+#: The most frames an upload may have: more than two minutes at 240 fps, a quarter of an
+#: hour at 30 fps (10–20 s of running is what is analysed). A few kB can declare an hour
+#: of small frames, each a pose estimate for the worker.
+MAX_VIDEO_FRAMES = 30_000
+
+
+def check_video_size(path: Path, display_name: str) -> None:
+    """Refuse a video whose header declares more pixels per frame than
+    :data:`MAX_VIDEO_PIXELS` or more frames than :data:`MAX_VIDEO_FRAMES`, from the
+    container's header alone, before any frame is decoded (:class:`UploadError`, 422). A
+    file that does not open is left to :func:`check_video`'s probe, which says why; a
+    length the header does not state is not judged."""
+    import av
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return
+    with container:
+        if not container.streams.video:
+            return
+        stream = container.streams.video[0]
+        width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+        if width * height > MAX_VIDEO_PIXELS:
+            raise UploadError(
+                f"{display_name} is {width}×{height} pixels, more than runform takes (8K, "
+                "7680×4320); film at 4K or less (1080p is plenty) and upload it again.",
+                422,
+            )
+        frames = int(stream.frames or 0)
+        rate = stream.average_rate or stream.guessed_rate
+        if not frames and rate:
+            if stream.duration and stream.time_base:
+                frames = int(stream.duration * stream.time_base * rate)
+            elif container.duration:
+                frames = int(container.duration / 1_000_000 * rate)
+        if frames > MAX_VIDEO_FRAMES:
+            raise UploadError(
+                f"{display_name} has {frames} frames, more than the {MAX_VIDEO_FRAMES} runform "
+                "analyses; trim it to the running part (10–20 s of steady running is enough) "
+                "and upload it again.",
+                422,
+            )
+
+
 def check_video(path: Path, display_name: str) -> None:
     """Refuse a file that is not a readable video, with the command line's sentence (the
-    server's path replaced by the name the user gave it)."""
+    server's path replaced by the name the user gave it), and a video too big to analyse
+    (:func:`check_video_size`, before anything is decoded)."""
     from runform.pose.video import probe_video
 
+    check_video_size(path, display_name)
     try:
         probe_video(path)
     except RunformError as exc:
