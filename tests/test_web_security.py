@@ -227,3 +227,46 @@ def test_a_small_file_that_declares_a_huge_video_is_refused_before_decoding(
         assert answer.status_code == 422, alert(answer.text)
         assert alert(answer.text).startswith(sentence)
         assert files_under(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------- resets
+def _reset_links(client, caplog, email: str, times: int) -> list[str]:
+    import logging
+    import re
+
+    with caplog.at_level(logging.WARNING, logger="runform"):
+        caplog.clear()
+        for _ in range(times):
+            token = csrf_of(client, "/password/forgot")
+            client.post("/password/forgot", data={"email": email, "csrf_token": token})
+    return re.findall(r"password/reset\?token=(\S+)", caplog.text)
+
+
+def _reset(client, link: str, password: str):
+    token = csrf_of(client, "/password/reset")
+    return client.post("/password/reset",
+                       data={"token": link, "password": password, "csrf_token": token})  # fmt: skip
+
+
+def test_a_new_password_ends_every_reset_link_asked_for_before(tmp_path, caplog):
+    """A reset link stayed good for its hour after the password had been changed, with
+    another link or on the account page: whoever held an older one (a forwarded mail, a
+    shared log) could change the password again. Now a changed password ends them all."""
+    from test_web import PASSWORD, alert
+
+    with TestClient(make_app(tmp_path)) as client:
+        sign_up(client, "resets@club.org")
+        first, second = _reset_links(client, caplog, "resets@club.org", 2)
+        assert _reset(client, second, "the second new one").status_code == 200
+        older = _reset(client, first, "an attacker's choice")
+        assert older.status_code == 400 and "invalid or has expired" in alert(older.text)
+        # on the account page, with the current password: the same
+        (link,) = _reset_links(client, caplog, "resets@club.org", 1)
+        assert client.post("/login", data={"email": "resets@club.org",
+                                           "password": "the second new one",
+                                           "csrf_token": csrf_of(client, "/login")}).status_code == 200  # fmt: skip
+        changed = client.post("/account/password", data={
+            "csrf_token": csrf_of(client, "/account"), "current_password": "the second new one",
+            "new_password": PASSWORD}, follow_redirects=False)  # fmt: skip
+        assert changed.status_code == 303
+        assert _reset(client, link, "an attacker's choice").status_code == 400
