@@ -270,3 +270,29 @@ def test_a_new_password_ends_every_reset_link_asked_for_before(tmp_path, caplog)
             "new_password": PASSWORD}, follow_redirects=False)  # fmt: skip
         assert changed.status_code == 303
         assert _reset(client, link, "an attacker's choice").status_code == 400
+
+
+# ---------------------------------------------------------------------------- cookies
+@pytest.mark.parametrize(
+    ("env", "secure"),
+    [
+        ({"RUNFORM_PUBLIC_URL": "https://runs.example.org"}, True),
+        (
+            {"RUNFORM_PUBLIC_URL": "https://runs.example.org", "RUNFORM_SECURE_COOKIES": "off"},
+            False,
+        ),
+        ({"RUNFORM_PUBLIC_URL": "http://192.168.1.20:8000"}, False),
+        ({}, False),
+        ({"RUNFORM_SECURE_COOKIES": "on"}, True),
+    ],
+)
+def test_a_server_users_open_over_https_sends_its_cookie_over_https_only(tmp_path, env, secure):
+    """The session cookie was ``Secure`` only with ``RUNFORM_SECURE_COOKIES=on``: a server
+    whose public address is ``https://`` but that forgot it sent the cookie in clear to
+    any ``http://`` request (a typed address, a downgrade). The public address now turns
+    it on unless it is switched off."""
+    settings = Settings.load(tmp_path / "data", env=env, worker="immediate")
+    with TestClient(create_app(settings), base_url="https://runs.example.org") as client:
+        cookie = client.get("/login").headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        assert ("; secure" in cookie) is secure, cookie

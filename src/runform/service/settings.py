@@ -10,7 +10,8 @@ variable                  meaning                                             de
 ``RUNFORM_MAX_UPLOAD_MB`` largest video accepted                              500
 ``RUNFORM_MAX_PENDING_JOBS`` analyses one user may have waiting or running      4
 ``RUNFORM_SIGNUP``        ``on``/``off``: anyone may create an account        on
-``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                off
+``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                on when ``PUBLIC_URL``
+                                                                              is ``https://``
 ``RUNFORM_PUBLIC_URL``    the address users open; links in e-mails, invites   the request's own
                           and calendars are built from it (required with      address
                           ``RUNFORM_SMTP_HOST``)
@@ -70,7 +71,10 @@ class Settings:
     #: the queue and the disk.
     max_pending_jobs: int = DEFAULT_MAX_PENDING_JOBS
     signup: bool = True
-    secure_cookies: bool = False
+    #: ``Secure`` cookies (sent over HTTPS only). ``None``: on when :attr:`public_url` is an
+    #: ``https://`` address (a server users open over HTTPS should never send its session
+    #: cookie in clear), else off (a laptop's ``http://127.0.0.1``).
+    secure_cookies: bool | None = None
     worker: str = "embedded"
     worker_threads: int = 1
     heartbeat_s: float = 5.0
@@ -105,6 +109,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.public_url is not None:
             self.public_url = _public_url(self.public_url)
+        if self.secure_cookies is None:
+            self.secure_cookies = bool(self.public_url and self.public_url.startswith("https://"))
         if self.smtp_host and not self.public_url:
             raise OptionError(
                 "RUNFORM_SMTP_HOST is set but RUNFORM_PUBLIC_URL is not: set it to the address "
@@ -170,7 +176,7 @@ class Settings:
         secure = (
             _flag("RUNFORM_SECURE_COOKIES", env["RUNFORM_SECURE_COOKIES"])
             if env.get("RUNFORM_SECURE_COOKIES")
-            else False
+            else None
         )
         smtp_port = env.get("RUNFORM_SMTP_PORT") or "587"
         if not smtp_port.isdigit():
