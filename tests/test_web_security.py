@@ -5,6 +5,7 @@ uploads are bounded before they are read, ...
 
 from __future__ import annotations
 
+import html
 import uuid
 import warnings
 
@@ -296,3 +297,33 @@ def test_a_server_users_open_over_https_sends_its_cookie_over_https_only(tmp_pat
         cookie = client.get("/login").headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie
         assert ("; secure" in cookie) is secure, cookie
+
+
+# ---------------------------------------------------------------------------- full disk
+def test_an_upload_onto_a_full_disk_is_one_sentence_not_a_server_error(
+    tmp_path,
+    clip,  # noqa: F811
+    monkeypatch,
+):
+    """A disk that fills while a video streams in raised out of the route: a bare 500
+    "Internal Server Error" and a traceback in the log. It is now a 507 with one sentence
+    (page and API), and nothing is kept."""
+    import errno
+
+    from runform.service import storage
+    from test_web import alert, files_under
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with TestClient(make_app(tmp_path), raise_server_exceptions=False) as client:
+        sign_up(client, "full@club.org")
+        headers = token_for(client, "full@club.org")
+        monkeypatch.setattr(storage.ReceivedFile, "write", full)
+        page = upload(client, clip)
+        assert page.status_code == 507
+        assert html.unescape(alert(page.text)).startswith("The server's storage is full, so the")
+        api = client.post("/api/v1/videos", headers=headers,
+                          files={"file": ("a.mp4", clip, "video/mp4")})  # fmt: skip
+        assert api.status_code == 507 and api.json()["error"].startswith("The server's storage")
+        assert files_under(tmp_path) == []

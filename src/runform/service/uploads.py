@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 import anyio
 
 from runform.errors import InputError, RunformError
-from runform.service.storage import Storage
+from runform.service.storage import Storage, StorageUnavailable, storage_failure_sentence
 
 MAX_FIELD_BYTES = 10_000
 MAX_FIELDS = 30
@@ -33,6 +33,17 @@ class UploadError(InputError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
+
+
+#: An upload the storage could not take: full (507) or not reachable (503).
+UPLOAD_STORAGE_FULL = (
+    "The server's storage is full, so the video could not be received; nothing was kept. "
+    "Try again later (the club's administrator needs to free some space)."
+)
+UPLOAD_STORAGE_UNAVAILABLE = (
+    "The storage that keeps videos could not be reached, so the video could not be "
+    "received; nothing was kept. Try again in a few minutes."
+)
 
 
 def too_large(max_bytes: int) -> UploadError:
@@ -193,15 +204,19 @@ async def receive_upload(
             for writer, data in flush():
                 await anyio.to_thread.run_sync(writer.write, data)
         parser.finalize()
+        for writer, _key in writers:  # to their keys (S3: sent to the store)
+            await anyio.to_thread.run_sync(writer.close)
     except BaseException as exc:
         _discard(writers)
+        if isinstance(exc, StorageUnavailable):
+            raise UploadError(UPLOAD_STORAGE_UNAVAILABLE, 503) from exc
         if isinstance(exc, RunformError):
             raise
         if isinstance(exc, Exception) and type(exc).__module__.startswith("python_multipart"):
             raise UploadError("The upload is not valid multipart form data.") from exc
+        if storage_failure_sentence(exc):  # a full or read-only disk
+            raise UploadError(UPLOAD_STORAGE_FULL, 507) from exc
         raise
-    for writer, _key in writers:
-        writer.close()
     result.size = state["sizes"].get(FILE_FIELD, 0)
     result.other_size = state["sizes"].get(OTHER_FIELD, 0)
     return result
