@@ -327,3 +327,31 @@ def test_an_upload_onto_a_full_disk_is_one_sentence_not_a_server_error(
                           files={"file": ("a.mp4", clip, "video/mp4")})  # fmt: skip
         assert api.status_code == 507 and api.json()["error"].startswith("The server's storage")
         assert files_under(tmp_path) == []
+
+
+def test_an_upload_body_is_bounded_as_a_whole_not_only_its_video(tmp_path):
+    """The upload's limit counted the video's bytes only: a body of form fields sent again
+    and again (each under the field limit, none kept) or of parts without a name was read
+    for as long as the client sent it. The whole body is now held to the limit as it
+    streams (as a declared ``Content-Length`` already was)."""
+    from test_web import alert
+
+    with TestClient(make_app(tmp_path, max_upload_mb=0.1)) as client:
+        sign_up(client, "fields@club.org")
+        token = csrf_of(client, "/upload")
+        boundary = "xyz"
+        part = (f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\n'
+                + "n" * 1000 + "\r\n").encode()  # fmt: skip
+        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{token}\r\n").encode()  # fmt: skip
+
+        def body():  # streamed, no Content-Length: 1 MB of one field sent again and again
+            yield head
+            for _ in range(1000):
+                yield part
+            yield f"--{boundary}--\r\n".encode()
+
+        answer = client.post("/upload", content=body(), follow_redirects=False,
+                             headers={"content-type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+        assert answer.status_code == 413
+        assert alert(answer.text).startswith("The video is larger than the 0.1 MB limit")

@@ -102,8 +102,12 @@ async def receive_upload(
         raise UploadError(
             "Send the video as a multipart/form-data upload with a 'file' field.", 415
         )
+    # the whole body, whatever its parts, as it streams as when its length is declared (a
+    # field sent again and again, or parts without a name, are never stored, but were
+    # read without end)
+    most, received = max_bytes + 64 * 1024, 0
     length = headers.get("content-length")
-    if length and length.isdigit() and int(length) > max_bytes + 64 * 1024:
+    if length and length.isdigit() and int(length) > most:
         raise too_large(max_bytes)
     charset = params.get(b"charset", b"utf-8")
     try:
@@ -200,6 +204,9 @@ async def receive_upload(
     parser = MultipartParser(params[b"boundary"], callbacks)
     try:
         async for chunk in stream:
+            received += len(chunk)
+            if received > most:
+                raise too_large(max_bytes)
             parser.write(chunk)
             for writer, data in flush():
                 await anyio.to_thread.run_sync(writer.write, data)
