@@ -355,3 +355,25 @@ def test_an_upload_body_is_bounded_as_a_whole_not_only_its_video(tmp_path):
                              headers={"content-type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
         assert answer.status_code == 413
         assert alert(answer.text).startswith("The video is larger than the 0.1 MB limit")
+
+
+# ---------------------------------------------------------------------------- host header
+def test_a_forged_host_header_never_reaches_the_reset_link_in_the_log(tmp_path, caplog):
+    """Without ``RUNFORM_PUBLIC_URL`` (a laptop, no mail server) the reset link the operator
+    hands over from the log was built from the request's ``Host`` header: anyone could ask
+    for a reset of someone else's account with ``Host: evil.example`` and leave in the log a
+    link that sends the token there. It is now built from the address the connection came
+    in on (here the test client's server); with the public address set, from that."""
+    import logging
+    import re
+
+    with TestClient(make_app(tmp_path)) as client:
+        sign_up(client, "victim@club.org")
+        client.cookies.clear()
+        with caplog.at_level(logging.WARNING, logger="runform"):
+            client.post("/password/forgot", headers={"host": "evil.example"},
+                        data={"email": "victim@club.org",
+                              "csrf_token": csrf_of(client, "/password/forgot")})  # fmt: skip
+        (link,) = re.findall(r"\S+/password/reset\?token=\S+", caplog.text)
+        assert link.startswith("http://testserver/password/reset?token="), link
+        assert "evil.example" not in caplog.text

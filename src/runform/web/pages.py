@@ -288,7 +288,7 @@ async def forgot(request: Request):
                           message="If an account has this e-mail, a reset link has been written "
                           "to the server log; ask the person running this server for it.")  # fmt: skip
     if token:
-        link = security.absolute_url(request, f"/password/reset?token={token}")
+        link = security.absolute_url(request, f"/password/reset?token={token}", for_others=True)
         response.background = BackgroundTask(send_reset, settings, email, link)
     return response
 
