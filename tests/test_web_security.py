@@ -1,6 +1,10 @@
 """The adversarial review of session 24 (docs/decisions.md, "Security review (session
-24)"): each test here failed on the code before its fix. Request bodies that are not
-uploads are bounded before they are read, ...
+24)"): each test here but the last failed on the code before its fix. Bodies that are
+not uploads stop at 64 kB, an upload's whole body is bounded, S3 downloads name the
+runner's file safely, one account queues at most a few analyses, a video declaring huge
+frames or too many is refused before decoding, a full disk is one sentence, a changed
+password ends older reset links, an https server's cookie is Secure, and a forged
+``Host`` header never reaches a reset link. The last test guards the other HTTP methods.
 """
 
 from __future__ import annotations
@@ -377,3 +381,33 @@ def test_a_forged_host_header_never_reaches_the_reset_link_in_the_log(tmp_path, 
         (link,) = re.findall(r"\S+/password/reset\?token=\S+", caplog.text)
         assert link.startswith("http://testserver/password/reset?token="), link
         assert "evil.example" not in caplog.text
+
+
+# ---------------------------------------------------------------------------- methods
+def test_no_other_method_opens_what_get_refuses(tmp_path, clip):  # noqa: F811
+    """A guard (it passed before this review): every page and API route that takes an id
+    answers HEAD, PUT, PATCH and OPTIONS from another runner or an anonymous visitor with
+    a refusal, never the owner's data; found by walking the app's routes."""
+    import re
+
+    from test_web_course import _app_routes
+
+    with TestClient(make_app(tmp_path)) as owner:
+        sign_up(owner, "methods@club.org")
+        analysis = upload(owner, clip).headers["location"].rsplit("/", 1)[1]
+        job = owner.get(f"/analyses/{analysis}/status").json()["job_id"]
+        other = TestClient(owner.app)
+        sign_up(other, "someone@club.org")
+        anonymous = TestClient(owner.app)
+        values = {"analysis_id": analysis, "job_id": job, "runner_id": str(uuid.uuid4()),
+                  "name": "analysis.json", "token": "x", "number": "1",
+                  "link_id": str(uuid.uuid4()), "comment_id": str(uuid.uuid4())}  # fmt: skip
+        gets = sorted({p for m, p in _app_routes(owner.app) if m == "GET" and "{" in p})
+        assert len(gets) >= 8, gets
+        for path in gets:
+            url = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values[m.group(1)], path)
+            for client in (other, anonymous):
+                for method in ("HEAD", "PUT", "PATCH", "OPTIONS"):
+                    answer = client.request(method, url, follow_redirects=False)
+                    assert answer.status_code in (303, 401, 403, 404, 405), (method, url)
+                    assert analysis not in answer.text or "not yours" in answer.text
