@@ -216,7 +216,7 @@ def test_reset_link_is_mailed_by_smtp_and_the_smtp_password_never_logged(
     app = make_app(
         tmp_path, smtp_host=host, smtp_port=port, smtp_starttls=False, smtp_user="mailer",
         smtp_password="smtp-secret-xyz", smtp_from="coach-club@example.org",
-        public_url="https://runs.example.org/",
+        public_url="https://runs.example.org/", secure_cookies=False,  # the client speaks http
     )  # fmt: skip
     caplog.set_level(logging.DEBUG)
     with TestClient(app) as client:
@@ -311,7 +311,8 @@ def test_mail_needs_the_public_address_and_a_bad_one_is_refused(tmp_path):
 def test_invitation_and_calendar_links_use_the_public_address(tmp_path):
     from test_web_course import sign_up_coach
 
-    app = make_app(tmp_path, public_url="https://club.org/runform")
+    # (secure cookies off: the test client speaks http)
+    app = make_app(tmp_path, public_url="https://club.org/runform", secure_cookies=False)
     with TestClient(app) as client:
         sign_up_coach(client, "coach@c.org")
         page = client.post("/coach/invite", data={"csrf_token": csrf_of(client, "/coach")},

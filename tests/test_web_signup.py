@@ -38,8 +38,9 @@ PUBLIC = "https://runs.example.org"
 
 def mail_app(tmp_path, smtp, **overrides):
     host, port = smtp.server_address
+    # (the test client speaks http to a server whose public address is https)
     return make_app(tmp_path, smtp_host=host, smtp_port=port, smtp_starttls=False,
-                    public_url=PUBLIC, **overrides)  # fmt: skip
+                    public_url=PUBLIC, secure_cookies=False, **overrides)  # fmt: skip
 
 
 def mails(smtp) -> list:
@@ -201,7 +202,8 @@ def test_the_mail_goes_out_after_the_answer(tmp_path, smtp_server, monkeypatch):
     host, port = smtp_server.server_address
     settings = Settings.load(tmp_path / "data", env={}, worker="immediate",
                              analyze=synthetic_analyze(), smtp_host=host, smtp_port=port,
-                             smtp_starttls=False, public_url=PUBLIC)  # fmt: skip
+                             smtp_starttls=False, public_url=PUBLIC,
+                             secure_cookies=False)  # fmt: skip
     server = serve(settings)
     base = next(server)
     try:

@@ -301,15 +301,25 @@ def request_reset(db: Session, email: str) -> str | None:
     return token
 
 
+def end_resets(db: Session, user: User, keep: str | None = None) -> None:
+    """Delete the account's reset tokens not used yet (but ``keep``, a token hash): once
+    the password has changed, an older link asked for before must not change it again."""
+    condition = (PasswordReset.user_id == user.id) & PasswordReset.used_at.is_(None)
+    if keep:
+        condition = condition & (PasswordReset.token_hash != keep)
+    db.execute(delete(PasswordReset).where(condition))
+
+
 def reset_password(db: Session, token: str, password: str) -> User:
     """Set a new password with a reset token (used once); ends every session and API token
-    of the account."""
+    of the account, and every other reset link not used yet."""
     row = db.get(PasswordReset, digest(token or ""))
     if row is None or row.used_at is not None or row.expires_at < utcnow():
         raise AccountError("This reset link is invalid or has expired; ask for a new one.")
     user = db.get(User, row.user_id)
     user.password_hash = hash_password(password)
     row.used_at = utcnow()
+    end_resets(db, user, keep=row.token_hash)
     db.execute(delete(WebSession).where(WebSession.user_id == user.id))
     db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     db.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{user.email}"))
@@ -332,7 +342,8 @@ def change_password(
     The current password is checked as a sign-in is (:func:`authenticate`: its failures
     count towards the same rate limit, and a locked account stays locked). Like a reset, it
     ends every other browser session and every API token of the account; the session whose
-    token is ``keep_session`` (the one asking) stays signed in."""
+    token is ``keep_session`` (the one asking) stays signed in; reset links not used yet
+    stop working."""
     try:
         user = authenticate(db, user.email, current, client=client, limit=limit, window_s=window_s)
     except RateLimited:
@@ -342,6 +353,7 @@ def change_password(
             "That is not your current password; the password was not changed."
         ) from None
     user.password_hash = hash_password(new)
+    end_resets(db, user)
     others = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session:
         others = others.where(WebSession.token_hash != digest(keep_session))

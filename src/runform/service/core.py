@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from runform.errors import InputError
 from runform.service import jobs
 from runform.service.db import Database
-from runform.service.models import FAILED, AnalysisRecord, Job, User
+from runform.service.models import FAILED, QUEUED, RUNNING, AnalysisRecord, Job, User
 from runform.service.queue import JobQueue
 from runform.service.settings import Settings
 from runform.service.storage import Storage, make_storage
-from runform.service.uploads import ReceivedUpload, check_video
+from runform.service.uploads import ReceivedUpload, UploadError, check_video
 
 log = logging.getLogger("runform.service")
 
@@ -117,6 +117,28 @@ class Service:
         return total
 
     # ------------------------------------------------------------------ analyses
+    def pending_jobs(self, user: User) -> int:
+        """How many of ``user``'s jobs are queued or running."""
+        with self.db.session() as s:
+            return s.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(Job.owner_id == user.id, Job.state.in_((QUEUED, RUNNING)))
+            )
+
+    def check_pending(self, user: User) -> None:
+        """Refuse one more job for ``user`` (:class:`UploadError`, 429) when they have
+        :attr:`Settings.max_pending_jobs` queued or running: an upload is refused before
+        its body is read, and :meth:`submit` and :meth:`retry` check again (two uploads
+        at once)."""
+        most = self.settings.max_pending_jobs
+        if self.pending_jobs(user) >= most:
+            raise UploadError(
+                f"You have {most} analyses waiting or running already; upload the next "
+                "video when one of them has finished.",
+                status=429,
+            )
+
     def submit(
         self,
         user: User,
@@ -139,6 +161,7 @@ class Service:
                 if earlier is not None:
                     self.storage.delete_prefix(jobs.analysis_prefix(analysis_id))
                     return (*earlier, False)
+            self.check_pending(user)
             with self.storage.local_file(upload.key) as path:
                 check_video(path, upload.filename or "video")
             if upload.other_key:
@@ -204,6 +227,10 @@ class Service:
 
     def retry(self, record: AnalysisRecord, options: dict | None = None) -> Job:
         """A new queued job for an analysis whose last job failed (options may change)."""
+        with self.db.session() as s:
+            owner = s.get(User, record.owner_id)
+        if owner is not None:
+            self.check_pending(owner)
         with self.db.session() as s:
             last = jobs.latest_job(s, record.id)
             if last is None or last.state != FAILED:

@@ -25,6 +25,7 @@ from runform.service.storage import (
     STORAGE_UNAVAILABLE_SENTENCE,
     ReceivedFile,
     StorageUnavailable,
+    attachment,
     check_key,
 )
 
@@ -237,7 +238,7 @@ class S3Storage:
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         if filename:
-            headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+            headers["Content-Disposition"] = attachment(filename)
         return StreamingResponse(
             body.iter_chunks(CHUNK), status_code=status, media_type=media_type, headers=headers
         )

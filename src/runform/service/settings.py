@@ -8,8 +8,10 @@ variable                  meaning                                             de
 ``RUNFORM_SECRET_KEY``    key signing cookies and tokens                      generated, stored in
                                                                               ``DATA_DIR/secret_key``
 ``RUNFORM_MAX_UPLOAD_MB`` largest video accepted                              500
+``RUNFORM_MAX_PENDING_JOBS`` analyses one user may have waiting or running      4
 ``RUNFORM_SIGNUP``        ``on``/``off``: anyone may create an account        on
-``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                off
+``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                on when ``PUBLIC_URL``
+                                                                              is ``https://``
 ``RUNFORM_PUBLIC_URL``    the address users open; links in e-mails, invites   the request's own
                           and calendars are built from it (required with      address
                           ``RUNFORM_SMTP_HOST``)
@@ -32,6 +34,7 @@ from runform.errors import OptionError
 
 DEFAULT_DATA_DIR = "runform-data"
 DEFAULT_MAX_UPLOAD_MB = 500.0
+DEFAULT_MAX_PENDING_JOBS = 4
 SECRET_FILE = "secret_key"
 
 _TRUE = {"1", "on", "true", "yes"}
@@ -63,8 +66,15 @@ class Settings:
     database_url: str
     secret_key: str = field(repr=False)
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    #: Analyses one user may have queued or running at once: an upload (or a try again)
+    #: past it is refused with a 429 before its body is read, so one account cannot fill
+    #: the queue and the disk.
+    max_pending_jobs: int = DEFAULT_MAX_PENDING_JOBS
     signup: bool = True
-    secure_cookies: bool = False
+    #: ``Secure`` cookies (sent over HTTPS only). ``None``: on when :attr:`public_url` is an
+    #: ``https://`` address (a server users open over HTTPS should never send its session
+    #: cookie in clear), else off (a laptop's ``http://127.0.0.1``).
+    secure_cookies: bool | None = None
     worker: str = "embedded"
     worker_threads: int = 1
     heartbeat_s: float = 5.0
@@ -99,6 +109,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.public_url is not None:
             self.public_url = _public_url(self.public_url)
+        if self.secure_cookies is None:
+            self.secure_cookies = bool(self.public_url and self.public_url.startswith("https://"))
         if self.smtp_host and not self.public_url:
             raise OptionError(
                 "RUNFORM_SMTP_HOST is set but RUNFORM_PUBLIC_URL is not: set it to the address "
@@ -149,13 +161,22 @@ class Settings:
                 raise OptionError(
                     f"RUNFORM_MAX_UPLOAD_MB={raw_mb!r} must be a positive number of megabytes."
                 )
+        raw_pending = env.get("RUNFORM_MAX_PENDING_JOBS")
+        max_pending = DEFAULT_MAX_PENDING_JOBS
+        if raw_pending:
+            if not (raw_pending.strip().isdigit() and int(raw_pending) > 0):
+                raise OptionError(
+                    f"RUNFORM_MAX_PENDING_JOBS={raw_pending!r} must be a whole number of "
+                    "analyses, 1 or more."
+                )
+            max_pending = int(raw_pending)
         signup = (
             _flag("RUNFORM_SIGNUP", env["RUNFORM_SIGNUP"]) if env.get("RUNFORM_SIGNUP") else True
         )
         secure = (
             _flag("RUNFORM_SECURE_COOKIES", env["RUNFORM_SECURE_COOKIES"])
             if env.get("RUNFORM_SECURE_COOKIES")
-            else False
+            else None
         )
         smtp_port = env.get("RUNFORM_SMTP_PORT") or "587"
         if not smtp_port.isdigit():
@@ -191,6 +212,7 @@ class Settings:
             database_url=url,
             secret_key=secret,
             max_upload_mb=max_mb,
+            max_pending_jobs=max_pending,
             signup=signup,
             secure_cookies=secure,
         )

@@ -62,6 +62,26 @@ def storage_failure_sentence(exc: BaseException) -> str | None:
     return None
 
 
+def attachment(filename: str) -> str:
+    """The ``Content-Disposition`` of a download named ``filename`` (the runner's own file
+    name, in part), as Starlette's ``FileResponse`` writes it: a plain ASCII name quoted,
+    any other (a quote, a semicolon, an accent, a script the header's Latin-1 cannot hold)
+    percent-encoded as ``filename*=utf-8''...`` (RFC 6266), so it can neither end the
+    parameter early nor fail to encode.
+
+    >>> attachment("run-report.pdf")
+    'attachment; filename="run-report.pdf"'
+    >>> attachment('Lauf "München"; x.pdf')
+    "attachment; filename*=utf-8''Lauf%20%22M%C3%BCnchen%22%3B%20x.pdf"
+    """
+    from urllib.parse import quote
+
+    encoded = quote(filename, safe="")
+    if encoded == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{encoded}"
+
+
 class StorageKeyError(ValueError):
     """A key that would leave the storage (``..``, absolute, odd characters)."""
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 import anyio
 
 from runform.errors import InputError, RunformError
-from runform.service.storage import Storage
+from runform.service.storage import Storage, StorageUnavailable, storage_failure_sentence
 
 MAX_FIELD_BYTES = 10_000
 MAX_FIELDS = 30
@@ -33,6 +33,17 @@ class UploadError(InputError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
+
+
+#: An upload the storage could not take: full (507) or not reachable (503).
+UPLOAD_STORAGE_FULL = (
+    "The server's storage is full, so the video could not be received; nothing was kept. "
+    "Try again later (the club's administrator needs to free some space)."
+)
+UPLOAD_STORAGE_UNAVAILABLE = (
+    "The storage that keeps videos could not be reached, so the video could not be "
+    "received; nothing was kept. Try again in a few minutes."
+)
 
 
 def too_large(max_bytes: int) -> UploadError:
@@ -91,8 +102,12 @@ async def receive_upload(
         raise UploadError(
             "Send the video as a multipart/form-data upload with a 'file' field.", 415
         )
+    # the whole body, whatever its parts, as it streams as when its length is declared (a
+    # field sent again and again, or parts without a name, are never stored, but were
+    # read without end)
+    most, received = max_bytes + 64 * 1024, 0
     length = headers.get("content-length")
-    if length and length.isdigit() and int(length) > max_bytes + 64 * 1024:
+    if length and length.isdigit() and int(length) > most:
         raise too_large(max_bytes)
     charset = params.get(b"charset", b"utf-8")
     try:
@@ -189,19 +204,26 @@ async def receive_upload(
     parser = MultipartParser(params[b"boundary"], callbacks)
     try:
         async for chunk in stream:
+            received += len(chunk)
+            if received > most:
+                raise too_large(max_bytes)
             parser.write(chunk)
             for writer, data in flush():
                 await anyio.to_thread.run_sync(writer.write, data)
         parser.finalize()
+        for writer, _key in writers:  # to their keys (S3: sent to the store)
+            await anyio.to_thread.run_sync(writer.close)
     except BaseException as exc:
         _discard(writers)
+        if isinstance(exc, StorageUnavailable):
+            raise UploadError(UPLOAD_STORAGE_UNAVAILABLE, 503) from exc
         if isinstance(exc, RunformError):
             raise
         if isinstance(exc, Exception) and type(exc).__module__.startswith("python_multipart"):
             raise UploadError("The upload is not valid multipart form data.") from exc
+        if storage_failure_sentence(exc):  # a full or read-only disk
+            raise UploadError(UPLOAD_STORAGE_FULL, 507) from exc
         raise
-    for writer, _key in writers:
-        writer.close()
     result.size = state["sizes"].get(FILE_FIELD, 0)
     result.other_size = state["sizes"].get(OTHER_FIELD, 0)
     return result
@@ -226,11 +248,62 @@ def _discard(writers: list) -> None:
         writer.abort()
 
 
+#: The largest picture an upload may have: 8K UHD, what the largest phones film. A few
+#: hundred kB of H.264 can declare 8192×8192 frames (a decompression bomb), each 100 MB
+#: to decode, before the pipeline scales it down.
+MAX_VIDEO_PIXELS = 7680 * 4320
+#: The most frames an upload may have: more than two minutes at 240 fps, a quarter of an
+#: hour at 30 fps (10–20 s of running is what is analysed). A few kB can declare an hour
+#: of small frames, each a pose estimate for the worker.
+MAX_VIDEO_FRAMES = 30_000
+
+
+def check_video_size(path: Path, display_name: str) -> None:
+    """Refuse a video whose header declares more pixels per frame than
+    :data:`MAX_VIDEO_PIXELS` or more frames than :data:`MAX_VIDEO_FRAMES`, from the
+    container's header alone, before any frame is decoded (:class:`UploadError`, 422). A
+    file that does not open is left to :func:`check_video`'s probe, which says why; a
+    length the header does not state is not judged."""
+    import av
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return
+    with container:
+        if not container.streams.video:
+            return
+        stream = container.streams.video[0]
+        width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+        if width * height > MAX_VIDEO_PIXELS:
+            raise UploadError(
+                f"{display_name} is {width}×{height} pixels, more than runform takes (8K, "
+                "7680×4320); film at 4K or less (1080p is plenty) and upload it again.",
+                422,
+            )
+        frames = int(stream.frames or 0)
+        rate = stream.average_rate or stream.guessed_rate
+        if not frames and rate:
+            if stream.duration and stream.time_base:
+                frames = int(stream.duration * stream.time_base * rate)
+            elif container.duration:
+                frames = int(container.duration / 1_000_000 * rate)
+        if frames > MAX_VIDEO_FRAMES:
+            raise UploadError(
+                f"{display_name} has {frames} frames, more than the {MAX_VIDEO_FRAMES} runform "
+                "analyses; trim it to the running part (10–20 s of steady running is enough) "
+                "and upload it again.",
+                422,
+            )
+
+
 def check_video(path: Path, display_name: str) -> None:
     """Refuse a file that is not a readable video, with the command line's sentence (the
-    server's path replaced by the name the user gave it)."""
+    server's path replaced by the name the user gave it), and a video too big to analyse
+    (:func:`check_video_size`, before anything is decoded)."""
     from runform.pose.video import probe_video
 
+    check_video_size(path, display_name)
     try:
         probe_video(path)
     except RunformError as exc:

@@ -11,7 +11,9 @@
                                             ``treadmill_speed``, ``height_cm``) → 202
                                             ``{"job_id", "analysis_id", ...}``; an
                                             ``Idempotency-Key`` header makes a repeat return
-                                            the first (200)
+                                            the first (200); 429 while the caller has
+                                            ``RUNFORM_MAX_PENDING_JOBS`` analyses waiting
+                                            or running
 ``GET /api/v1/jobs/{id}``                   ``state``, ``stage``, ``progress`` 0–1, ``error``
 ``GET /api/v1/analyses``                    the caller's analyses
 ``GET /api/v1/analyses/{id}``               the ``analysis.json`` (409 until done)
@@ -126,6 +128,7 @@ async def upload_video(request: Request):
         return unauthorised()
     analysis_id = uuid.uuid4()
     try:
+        await run_in_threadpool(service.check_pending, user)  # before the body is read
         async with refused_upload_leaves_nothing(service, analysis_id):
             received = await receive_upload(
                 request.headers, request.stream(), service.storage,

@@ -28,11 +28,52 @@ PAGE_ERRORS = {
     404: ("Not found", "There is no such page, or it is not yours."),
     405: ("Not here", "This address does not take that kind of request; go back and use "
                       "the page's own links and buttons."),
+    413: ("Too long", "This form sent more than any form of this site holds; go back, "
+                      "shorten what you wrote and send it again."),
 }  # fmt: skip
 API_ERRORS = {
     404: "There is no such endpoint or object; the API is described at /api/v1/openapi.json.",
     405: "This endpoint does not take that method; the API is described at /api/v1/openapi.json.",
+    413: "The request body is larger than this endpoint takes (64 kB); only the video uploads "
+    "(POST /api/v1/videos) take more.",
 }
+
+#: The most a request body may hold, but for the two uploads (which stream the video to
+#: storage under their own limit): every form and JSON body of the site is a few kB, and
+#: Starlette's form parser would otherwise spool any number of file parts of any size to
+#: disk (and read a JSON body whole into memory) before a route looks at them, for anyone,
+#: signed in or not (``POST /login``).
+MAX_BODY_BYTES = 64 * 1024
+UPLOAD_PATHS = frozenset({"/upload", "/api/v1/videos"})
+
+
+class BodyLimit:
+    """ASGI middleware: a request body (not an upload's) that declares or streams more than
+    :data:`MAX_BODY_BYTES` ends in a 413 the moment a route reads past the limit (one
+    sentence, through the app's error handler), before it is parsed or stored."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES, exempt=UPLOAD_PATHS):
+        self.app, self.limit, self.exempt = app, limit, exempt
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        limit, received = self.limit, 0
+
+        async def limited_receive():
+            nonlocal received
+            if declared.isdigit() and int(declared) > limit:
+                raise StarletteHTTPException(413)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise StarletteHTTPException(413)
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 def _is_api(request: Request) -> bool:
@@ -120,6 +161,10 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         log.info("invalid %s on %s: %s", "/".join(sorted(where)), request.url.path,
                  "; ".join(str(e.get("msg")) for e in exc.errors())[:300])  # fmt: skip
         return await error_response(request, 404)
+
+    # inside the headers' middleware (added later, so outside it): the 413 is raised from
+    # the route's own read of the body, where the app's error handler answers it
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -288,7 +288,7 @@ async def forgot(request: Request):
                           message="If an account has this e-mail, a reset link has been written "
                           "to the server log; ask the person running this server for it.")  # fmt: skip
     if token:
-        link = security.absolute_url(request, f"/password/reset?token={token}")
+        link = security.absolute_url(request, f"/password/reset?token={token}", for_others=True)
         response.background = BackgroundTask(send_reset, settings, email, link)
     return response
 
@@ -362,6 +362,7 @@ async def upload(request: Request):
     analysis_id = uuid.uuid4()
     fields: dict = {}
     try:
+        await run_in_threadpool(service.check_pending, user)  # before the body is read
         async with refused_upload_leaves_nothing(service, analysis_id):
             received = await receive_upload(
                 request.headers, request.stream(), service.storage,
@@ -449,7 +450,8 @@ async def retry(request: Request, analysis_id: str):
             return redirect(request, f"/analyses/{record.id}")
         service.retry(record, options)
     except RunformError as exc:
-        return render(request, "analysis.html", status=400, record=record, job=job_json(job),
+        status = getattr(exc, "status", 400)
+        return render(request, "analysis.html", status=status, record=record, job=job_json(job),
                       view=None, error=form_sentence(str(exc)),
                       values={k: str(v) for k, v in form.items()})  # fmt: skip
     return redirect(request, f"/analyses/{record.id}")

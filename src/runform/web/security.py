@@ -176,12 +176,29 @@ def bearer_user(request: Request) -> User | None:
         return accounts.user_for_api_token(s, token.strip())
 
 
-def absolute_url(request: Request, path: str) -> str:
+def absolute_url(request: Request, path: str, *, for_others: bool = False) -> str:
     """The full address of ``path`` (``/password/reset?token=...``) for a link that leaves
     the site (an e-mail, an invitation, a calendar): from ``RUNFORM_PUBLIC_URL`` when set,
-    else from the request (a laptop's own server; the ``Host`` header is the client's)."""
-    base = request.app.state.service.settings.public_url or str(request.base_url)
-    return base.rstrip("/") + path
+    else from the request (a laptop's own server).
+
+    ``for_others``: the link goes to someone other than the one asking (the reset link the
+    operator hands over from the log). Without ``RUNFORM_PUBLIC_URL`` it is then built from
+    the address the connection came in on (the server's own socket), never from the
+    ``Host`` header, which the client chooses: anyone could otherwise ask for a reset of
+    someone else's account with ``Host: evil.example`` and have the log hold a link that
+    sends its token there."""
+    settings = request.app.state.service.settings
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + path
+    server = request.scope.get("server")
+    if for_others and server and server[0]:
+        host, port = str(server[0]), server[1]
+        host = f"[{host}]" if ":" in host else host
+        scheme = request.url.scheme
+        default = {"http": 80, "https": 443}.get(scheme)
+        netloc = host if port in (None, default) else f"{host}:{port}"
+        return f"{scheme}://{netloc}{path}"
+    return str(request.base_url).rstrip("/") + path
 
 
 #: How long the link that finishes a sign-up works (seconds).
