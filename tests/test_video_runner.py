@@ -26,6 +26,7 @@ from runform.pose.runner import (
     RunnerFollower,
     choose_runner,
     find_people,
+    lost_after_frames,
     person_from,
     pose_box,
     running_motion,
@@ -268,6 +269,25 @@ def test_follower_searches_again_after_losing_the_runner() -> None:
     hits = [p for p in found if p is not None]
     assert hits and follower.reacquired == 1
     np.testing.assert_allclose(hits[-1].xy, expected_xy(back), atol=1e-6)
+
+
+def test_a_brief_miss_in_slow_motion_keeps_the_window() -> None:
+    """Ten frames without a pose are a third of a second at 30 fps (the runner is lost:
+    search the whole frame) but 42 ms at 240 fps (a blur: keep following where the runner
+    was, without a full search)."""
+    rect = (200, 150, 280, 470)
+    for fps, lost in ((30.0, True), (240.0, False)):
+        backend = RectBackend()
+        box = find_people(canvas(1280, 720, rect), backend)[0].box
+        follower = RunnerFollower(
+            backend, 1280, 720, box, search_every=4, lost_after=lost_after_frames(fps)
+        )
+        assert follower.step(canvas(1280, 720, rect)) is not None
+        assert [follower.step(canvas(1280, 720)) for _ in range(10)] == [None] * 10
+        assert (follower.window is None) is lost, fps
+        back = [follower.step(canvas(1280, 720, rect)) for _ in range(5)]
+        assert back[-1] is not None
+        assert follower.reacquired == (1 if lost else 0), fps
 
 
 # ---------------------------------------------------------------------------- judging

@@ -40,6 +40,7 @@ from runform.pose.parts import (
     SEAM_FRAMES,
     check_workers,
 )
+from runform.pose.runner import lost_after_frames
 from runform.pose.scout import (
     COMPARE_INTERVAL_S,
     SEARCH_INTERVAL_S,
@@ -208,6 +209,7 @@ def _run_model(
         choice,
         settings,
         search_every=search_every,
+        lost_after=lost_after_frames(capture),
         report=report,
         workers=workers,
         frame_tap=frame_tap,

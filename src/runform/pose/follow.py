@@ -28,6 +28,7 @@ from runform.pose.parts import (
     seam_holds,
     segment_starts,
 )
+from runform.pose.runner import LOST_AFTER_FRAMES
 from runform.pose.scout import (
     DARK_BRIGHTNESS,
     RunnerChoice,
@@ -87,6 +88,7 @@ def follow_runner(
     settings: dict,
     *,
     search_every: int,
+    lost_after: int = LOST_AFTER_FRAMES,
     report: ProgressLike = None,
     workers: int | None = None,
     frame_tap: FrameTap | None = None,
@@ -133,6 +135,7 @@ def follow_runner(
                 start_box=choice.person.box if k == 0 else None,
                 hint=choice.person.box,
                 search_every=search_every,
+                lost_after=lost_after,
                 counter=counter,
                 frame_tap=frame_tap,
                 stop=stop,
@@ -169,6 +172,7 @@ def follow_runner(
                 start_box=box,
                 hint=choice.person.box,
                 search_every=search_every,
+                lost_after=lost_after,
                 counter=counter,
                 frame_tap=frame_tap,
             )

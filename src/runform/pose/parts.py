@@ -21,7 +21,7 @@ import numpy as np
 
 from runform.errors import OptionError
 from runform.pose.backends import PoseBackend
-from runform.pose.runner import Box, RunnerFollower
+from runform.pose.runner import LOST_AFTER_FRAMES, Box, RunnerFollower
 from runform.pose.video import Frame, FrameTap, VideoReader, prefetch
 
 #: The video is cut into at most this many parts whose pose is estimated at the same time,
@@ -123,6 +123,7 @@ def follow_part(
     start_box: Box | None,
     hint: Box | None,
     search_every: int,
+    lost_after: int = LOST_AFTER_FRAMES,
     counter: FrameCounter,
     frame_tap: FrameTap | None = None,
     stop: threading.Event | None = None,
@@ -137,6 +138,7 @@ def follow_part(
         reader.height,
         start_box,
         search_every=search_every,
+        lost_after=lost_after,
         hint=hint,
     )
     k = len(backend.keypoints)
