@@ -149,7 +149,7 @@ def loro_tables(results: Sequence[references.TrialResult], held: str) -> dict:
     """``SPEED_REFERENCE`` as :mod:`references_by_speed` builds it from every runner's
     reference trials but ``held``'s (a metric the others cannot give keeps the product's
     table)."""
-    from runform.findings.pace import SPEED_REFERENCE
+    from runform.findings.speed_reference import SPEED_REFERENCE
 
     refs = references_by_speed.references(
         [r for r in results if r.error is None and r.runner != held]

@@ -5,7 +5,7 @@ reference and line fit (:mod:`references_by_speed`), the 2-D against 3-D tables
 (:func:`angle_offsets_report.format_angles`), the trials against their speed's reference
 (:func:`format_deviations`), what the product tells these healthy runners
 (:func:`format_findings`), and ``SPEED_REFERENCE`` and ``SPEED_SPREAD`` as Python literals
-for ``src/runform/findings/pace.py`` (:func:`python_tables`). All read the JSON-ready dict
+for ``src/runform/findings/speed_reference.py`` (:func:`python_tables`). All read the JSON-ready dict
 of :func:`references.run`.
 """
 
@@ -102,7 +102,7 @@ def format_report(doc: dict) -> str:
         parts.append(angles_part)
     parts.append(format_deviations(doc))
     parts.append(format_findings(doc))
-    parts.append("## pace.py tables\n\n```python\n" + python_tables(doc) + "\n```")
+    parts.append("## speed_reference.py tables\n\n```python\n" + python_tables(doc) + "\n```")
     return "\n\n".join(parts)
 
 
@@ -172,7 +172,7 @@ def format_findings(doc: dict) -> str:
 
 
 def python_tables(doc: dict) -> str:
-    """``SPEED_REFERENCE`` and ``SPEED_SPREAD`` as Python literals for ``findings/pace.py``
+    """``SPEED_REFERENCE`` and ``SPEED_SPREAD`` as Python literals for ``findings/speed_reference.py``
     (formatted as the project's formatter leaves them)."""
     refs = doc["references"]
     lines = ["SPEED_REFERENCE: dict[str, tuple[tuple[float, float], ...]] = {"]

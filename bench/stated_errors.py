@@ -2,7 +2,7 @@
 
 Every metric the product reports carries a stated error (``metrics[id].measurement_error``,
 what the report shows beside the value); part of it is the foot events' timing error carried
-into the value (:func:`runform.pipeline.track.timing_errors`: each event moved by its stated
+into the value (:func:`runform.metrics.event_timing.timing_errors`: each event moved by its stated
 timing error, :func:`runform.metrics.event_timing.event_timing_error_ms`, and the step's
 metrics recomputed). This benchmark checks, per metric and per leg, that this stated timing
 part covers the error the engine's event timing really causes on real runners.
@@ -186,11 +186,11 @@ def _median(values: Sequence[float | None]) -> float | None:
 
 def stated_timing(analysis, speed: float) -> dict[tuple[str, str], float]:
     """The stated timing part of every metric, ``{(metric, side or "all"): error}``:
-    :func:`runform.pipeline.track.timing_errors` on the analysis's steps with the event
+    :func:`runform.metrics.event_timing.timing_errors` on the analysis's steps with the event
     errors it stores and the scatter of its frame rate
     (:func:`runform.metrics.event_timing.event_scatter_ms`)."""
-    from runform.metrics.event_timing import event_scatter_ms
-    from runform.pipeline.track import _timing_frame_rate, timing_errors
+    from runform.metrics.event_timing import event_scatter_ms, timing_errors
+    from runform.pipeline.track import _timing_frame_rate
 
     sigma = {
         "contact": analysis.event_error_ms / 1000.0,

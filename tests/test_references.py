@@ -21,12 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runform.findings.pace import (
-    SPEED_REFERENCE,
-    SPEED_REFERENCE_SOURCE,
-    SPEED_SPREAD,
-    reference_value,
-)
+from runform.findings.pace import reference_value
+from runform.findings.speed_reference import SPEED_REFERENCE, SPEED_REFERENCE_SOURCE, SPEED_SPREAD
 from runform.metrics.catalog import CATALOG
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ hamner01 at 2 and 5 m/s and RBDS002 at 2.5 and 4.5 m/s, at the native marker rat
 60 Hz + 8 px (the frame phases and seeds of ``bench/events_protocol.py``, facing left and
 right), through the product's ``analyze_track``. Each leg's median of every metric the
 event timing moves is compared with the same metric at the force-plate events on the same
-track and steps, and the stated timing part (``runform.pipeline.track.timing_errors``) must
+track and steps, and the stated timing part (``runform.metrics.event_timing.timing_errors``) must
 cover that error as a one-standard-deviation figure does. The full benchmark over all
 runners is ``python bench/stated_errors.py``. Skips when ``../shared/data`` is absent.
 """

@@ -197,8 +197,8 @@ def test_a_stride_carries_the_scatter_of_its_two_contacts():
     force-plate runners its median was up to 19 ms off at the native marker rate and 34 ms
     at 60 Hz + 8 px, over a 6-7 ms stated error (``python bench/stated_errors.py``)."""
     from runform.metrics.catalog import CATALOG
+    from runform.metrics.event_timing import timing_errors
     from runform.metrics.steps import StepContext
-    from runform.pipeline.track import timing_errors
 
     spec = RunnerSpec(speed_mps=3.5, cadence_spm=172.0, duty_factor=0.35)
     analysis = analyze_track(synthetic_runner(spec, duration_s=8.0, fps=120.0, seed=4).track)
@@ -237,7 +237,7 @@ def test_a_value_moved_in_few_steps_still_carries_their_share(monkeypatch: pytes
     and its real timing error exceeded it on 24 % of runs (``python bench/stated_errors.py``).
     Each step's change counts, as their mean."""
     from runform.gait.types import Step
-    from runform.pipeline import track as pipeline_track
+    from runform.metrics import event_timing
 
     steps = [
         Step(side, 0.7 * k + 0.35 * (side == "right"), 0.7 * k + 0.6, 0.0, 0.0, 0.7 * k + 0.35)
@@ -251,7 +251,7 @@ def test_a_value_moved_in_few_steps_still_carries_their_share(monkeypatch: pytes
         value = 5.0 + (10.0 * (step.contact_s - moving.contact_s) if moved else 0.0)
         return {"side": step.side, "vertical_oscillation_pct": value}
 
-    monkeypatch.setattr(pipeline_track, "step_metrics", fake)
-    out = pipeline_track.timing_errors(steps, None, {"contact": 0.02, "toe_off": 0.02})
+    monkeypatch.setattr(event_timing, "step_metrics", fake)
+    out = event_timing.timing_errors(steps, None, {"contact": 0.02, "toe_off": 0.02})
     # one step of eight moves by 10 x 0.02 under its contacts' shift: a mean of 0.025
     assert out[("vertical_oscillation_pct", "all")] == pytest.approx(10.0 * 0.02 / 8)

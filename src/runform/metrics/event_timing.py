@@ -5,13 +5,20 @@ Two sources, the larger counts: the pose model's placement of the foot on a phon
 calibrated on (:data:`ENGINE_EVENT_ERROR`, measured held out on force plates, by pace); a
 frame's duration is added in quadrature (:data:`EVENT_ERROR_FRAMES`). The pipeline moves
 each event by this much and re-measures to find what it does to each metric
-(:func:`runform.pipeline.track.timing_errors`).
+(:func:`timing_errors`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from runform.gait.types import Step
+from runform.metrics.catalog import CATALOG
+from runform.metrics.steps import StepContext, step_metrics
 
 #: Floor of the timing error of a detected foot event: BlazePose on a phone video places the
 #: near foot's events within 10–14 ms (Young 2023, Sensors 23:696).
@@ -114,3 +121,99 @@ def event_scatter_ms(fps: float) -> float:
     """
     frame_ms = 1000.0 / fps if fps and fps > 0 else 1000.0 / 30.0
     return EVENT_ERROR_FRAMES * frame_ms
+
+
+# ----------------------------------------------------------------------------- timing errors
+#: The events a per-step metric reads, each shifted on its own to see what its timing error
+#: does to the metric: this foot's contacts together (this one and its next: what a foot's
+#: contacts share, the runner's bias), this foot's contact alone and its next contact alone
+#: (what differs from one contact to the next, the scatter), this foot's toe-off, and the
+#: other foot's contact that ends the step.
+_EVENT_SHIFTS = (
+    "own contacts",
+    "own contact",
+    "own next contact",
+    "own toe-off",
+    "other contact",
+)
+
+
+def _shifted(step: Step, event: str, d: float) -> Step:
+    nxt = step.next_same_contact_s
+    if event in ("own contacts", "own contact"):
+        moved_next = nxt is not None and event == "own contacts"
+        return replace(
+            step,
+            contact_s=step.contact_s + d,
+            next_same_contact_s=nxt + d if moved_next else nxt,
+        )
+    if event == "own next contact":
+        return replace(step, next_same_contact_s=None if nxt is None else nxt + d)
+    if event == "own toe-off":
+        return replace(step, toe_off_s=step.toe_off_s + d)
+    other = step.next_contact_s
+    return replace(step, next_contact_s=None if other is None else other + d)
+
+
+def _shift_sizes(sigma_s: Mapping[str, float], scatter_s: float) -> dict[str, float]:
+    """How far each event of :data:`_EVENT_SHIFTS` is moved: a contact's error split into
+    the part a foot's contacts share and the scatter (``scatter_s``, at most the whole),
+    in quadrature, so what one contact alone moves still carries the whole error.
+
+    >>> sizes = _shift_sizes({"contact": 0.05, "toe_off": 0.02}, 0.03)
+    >>> {k: round(v, 3) for k, v in sizes.items()}
+    {'own contacts': 0.04, 'own contact': 0.03, 'own next contact': 0.03, 'own toe-off': 0.02, 'other contact': 0.05}
+    """
+    contact = sigma_s.get("contact", 0.0)
+    scatter = min(max(scatter_s, 0.0), contact)
+    return {
+        "own contacts": float(np.sqrt(contact**2 - scatter**2)),
+        "own contact": scatter,
+        "own next contact": scatter,
+        "own toe-off": sigma_s.get("toe_off", 0.0),
+        "other contact": contact,
+    }
+
+
+def timing_errors(
+    steps: list[Step],
+    ctx: StepContext,
+    sigma_s: Mapping[str, float],
+    treadmill_speed: float | None = None,
+    scatter_s: float = 0.0,
+) -> dict[tuple[str, str], float]:
+    """What the timing error of the foot events carries into each metric, per leg.
+
+    Each event (:data:`_EVENT_SHIFTS`) is moved by its share of ``sigma_s[kind]`` (``kind``
+    ``"contact"`` or ``"toe_off"``; :func:`_shift_sizes`) in every step and the step's
+    metrics recomputed; half the change is that event's share, its mean over the leg's
+    steps the leg's (not their median: a value read over a window moves only in the steps
+    whose extreme sits at the window's edge, and when those are fewer than half the median
+    change is 0 while the median value still moves). The shares add in quadrature. ``scatter_s`` is the part of a contact's
+    error that differs from one contact of a foot to its next
+    (:func:`runform.metrics.event_timing.event_scatter_ms`): the stride time, a difference
+    of two of a foot's contacts, carries it twice and nothing of the rest. Keys
+    ``(metric, side)``, and ``(metric, "all")`` for whole-body metrics (over all steps).
+    """
+    if not steps or not any(v > 0 for v in sigma_s.values()):
+        return {}
+    sizes = _shift_sizes(sigma_s, scatter_s)
+    changes: dict[tuple[str, str, str], list[float]] = {}
+    for st in steps:
+        for event in _EVENT_SHIFTS:
+            d = sizes[event]
+            if d <= 0:
+                continue
+            plus = step_metrics(_shifted(st, event, d), ctx, treadmill_speed)
+            minus = step_metrics(_shifted(st, event, -d), ctx, treadmill_speed)
+            for metric, spec in CATALOG.items():
+                a, b = plus.get(metric), minus.get(metric)
+                if a is None or b is None:
+                    continue
+                key = st.side if spec.per_side else "all"
+                changes.setdefault((metric, key, event), []).append(abs(a - b) / 2.0)
+    out: dict[tuple[str, str], float] = {}
+    for (metric, key, _event), values in changes.items():
+        share = float(np.mean(values))
+        out[(metric, key)] = float(np.hypot(out.get((metric, key), 0.0), share))
+    return out

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runform.findings.pace import SPEED_REFERENCE_SOURCE, pace_from_analysis
+from runform.findings.pace import pace_from_analysis
 from runform.findings.scoring import MIN_SEVERITY
+from runform.findings.speed_reference import SPEED_REFERENCE_SOURCE
 from runform.gait.types import CUT_BY_CLIP_EDGE
 from runform.text import counted
 
