@@ -309,6 +309,6 @@ def document(text: str) -> str:
         "them, against the clean reference (side view at the marker rate, facing left, belt "
         "speed given). Camera conditions give no belt speed: the pace is measured in the "
         "image with a typical adult's leg, as for a user who gives neither. The pace bands "
-        "(`SPEED_REFERENCE` in `runform.findings.pace`) are built from these same runners; "
+        "(`SPEED_REFERENCE` in `runform.findings.speed_reference`) are built from these same runners; "
         "the last section judges each runner with bands built without them.\n\n" + text + "\n"
     )
