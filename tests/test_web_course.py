@@ -58,12 +58,14 @@ def world(tmp_path_factory, clip):  # noqa: F811
         invite = re.search(r'id="invite-url">[^<]*/invite/([^<\s]+)<', page.text).group(1)
         assert post(owner, f"/invite/{invite}").status_code == 303
         post(other_coach, "/coach/invite")  # an invitation nobody accepted
+        made = owner.post("/api/v1/tokens", json={"email": "owner@c.org", "password": PASSWORD,
+                                                  "name": "matrix"})  # fmt: skip
         service = app.state.service
         owner_id = courses.active_course(service, _user_id(service, "owner@c.org")).owner_id
         yield {
             "app": app, "service": service, "owner": owner, "other": other, "coach": coach,
             "other_coach": other_coach, "anonymous": anonymous, "analysis": analysis,
-            "owner_id": str(owner_id),
+            "owner_id": str(owner_id), "token_id": made.json()["id"],
         }  # fmt: skip
 
 
@@ -301,6 +303,8 @@ ROUTES = [
     ("POST", "/invite/no-such-token"),
     ("GET", "/account"),
     ("POST", "/account/password"),
+    ("POST", "/account/tokens"),
+    ("POST", "/account/tokens/{t}/revoke"),
     ("POST", "/analyses/{a}/comments"),
     ("POST", "/coach/runners/{o}/plan"),
     ("POST", "/analyses/{a}/delete"),
@@ -334,6 +338,11 @@ EXPECTED = {
     "/account": {"anonymous": 303, "owner": 200, "other": 200, "coach": 200, "other_coach": 200},
     # one's own password only, and only with the current one (none is sent here)
     "/account/password": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
+    # a token needs a name and the password (none is sent here)
+    "/account/tokens": {"anonymous": 303, "owner": 400, "other": 400, "coach": 400, "other_coach": 400},
+    # the owner's token: only the owner revokes it (again: still revoked); for anyone else
+    # it does not exist
+    "/account/tokens/{t}/revoke": {"anonymous": 303, "owner": 303, "other": 404, "coach": 404, "other_coach": 404},
 }  # fmt: skip
 
 
@@ -343,7 +352,7 @@ def test_every_route_by_who_asks(world, who, method, route):
     expected = EXPECTED[route].get(who)
     if expected is None:  # the owner deleting is tested elsewhere (it would end the world)
         return
-    url = route.format(a=world["analysis"], o=world["owner_id"])
+    url = route.format(a=world["analysis"], o=world["owner_id"], t=world["token_id"])
     client = world[who]
     if method == "GET":
         answer = client.get(url, follow_redirects=False)
@@ -516,6 +525,7 @@ def test_every_route_with_an_id_has_an_authorisation_test(tmp_path):
     def canonical(path: str) -> str:
         path = path.replace("{a}", "{analysis_id}").replace("{o}", "{runner_id}")
         path = path.replace("{j}", "{job_id}").replace("/sessions/1/", "/sessions/{number}/")
+        path = path.replace("{t}", "{token_id}")
         path = re.sub(r"/invite/[a-z-]+$", "/invite/{token}", path)
         return re.sub(r"/files/.+$", "/files/{name:path}", path)
 
@@ -537,7 +547,7 @@ def test_every_form_post_without_its_csrf_token_is_refused(world):
 
     values = {"analysis_id": world["analysis"], "runner_id": world["owner_id"], "number": "1",
               "token": "some-token", "link_id": str(uuid.uuid4()),
-              "comment_id": str(uuid.uuid4())}  # fmt: skip
+              "comment_id": str(uuid.uuid4()), "token_id": str(uuid.uuid4())}  # fmt: skip
     posts = sorted({p for m, p in _app_routes(world["owner"].app)
                     if m == "POST" and not p.startswith("/api/")})  # fmt: skip
     assert len(posts) > 15, posts

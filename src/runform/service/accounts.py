@@ -17,13 +17,14 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from runform.errors import InputError
 from runform.service.models import (
     ROLES,
     ApiToken,
+    CoachLink,
     LoginFailure,
     PasswordReset,
     User,
@@ -35,6 +36,8 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 RESET_VALID = timedelta(hours=1)
 SESSION_IDLE = timedelta(days=14)
+#: An invitation nobody accepted lapses after this long (``coaching.INVITE_VALID``).
+INVITE_VALID = timedelta(days=14)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 log = logging.getLogger("runform.service.accounts")
@@ -231,7 +234,9 @@ def prune(db: Session, *, window_s: float = 900.0, batch: int = 1000) -> int:
     """Delete what has expired, at most ``batch`` rows of each kind (a cheap, bounded
     delete that can run at every sign-in): sessions idle longer than :data:`SESSION_IDLE`
     (and rows without a user idle longer than :data:`VISITOR_ROW_IDLE`), sign-in failures
-    older than the rate limit's window (they no longer count), and expired reset tokens.
+    older than the rate limit's window (they no longer count), expired reset tokens, API
+    tokens expired or revoked over :data:`TOKEN_KEPT` ago and invitations nobody accepted
+    within :data:`INVITE_VALID`.
     Returns the number of rows deleted."""
     now = utcnow()
     expired = or_(
@@ -242,6 +247,16 @@ def prune(db: Session, *, window_s: float = 900.0, batch: int = 1000) -> int:
         (WebSession, WebSession.token_hash, expired),
         (LoginFailure, LoginFailure.id, LoginFailure.at < now - timedelta(seconds=window_s)),
         (PasswordReset, PasswordReset.token_hash, PasswordReset.expires_at < now),
+        (
+            ApiToken,
+            ApiToken.id,
+            (ApiToken.expires_at < now - TOKEN_KEPT) | (ApiToken.revoked_at < now - TOKEN_KEPT),
+        ),
+        (
+            CoachLink,
+            CoachLink.id,
+            (CoachLink.state == "invited") & (CoachLink.created_at < now - INVITE_VALID),
+        ),
     ]
     deleted = 0
     for table, key, condition in kinds:
@@ -268,19 +283,126 @@ def end_session(db: Session, token: str) -> None:
 
 
 # ---------------------------------------------------------------------------- API tokens
-def issue_api_token(db: Session, user: User) -> str:
+#: Live API tokens (neither expired nor revoked) one account may hold: each sign-in
+#: through ``POST /api/v1/tokens`` makes one, and rows must not grow without end.
+MAX_API_TOKENS = 20
+#: Longest token name (characters).
+MAX_TOKEN_NAME = 100
+#: ``last_used_at`` is written at most this often (a busy script does not write a row on
+#: every request).
+TOKEN_USE_EVERY = timedelta(minutes=1)
+#: An expired or revoked token's row is kept this long (a program still sending it is
+#: told which), then pruned; after that it is an unknown token.
+TOKEN_KEPT = timedelta(days=30)
+#: The refusals of a bearer token, one sentence each.
+NEW_TOKEN_HINT = "ask for a new one with POST /api/v1/tokens or on your account page (/account)."
+UNKNOWN_TOKEN = "This API token is not valid; " + NEW_TOKEN_HINT
+
+
+class TooManyTokens(AccountError):
+    """The account holds :data:`MAX_API_TOKENS` live tokens already."""
+
+
+def token_name(name: str | None, default: str = "") -> str:
+    """The label of a new token: spaces collapsed, control characters refused; empty gives
+    ``default``; longer than :data:`MAX_TOKEN_NAME` is an :class:`AccountError`."""
+    text = " ".join(str(name or "").split())
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise AccountError("A token name cannot hold control characters.")
+    if len(text) > MAX_TOKEN_NAME:
+        raise AccountError(
+            f"A token name holds at most {MAX_TOKEN_NAME} characters; this one has "
+            f"{len(text)}: shorten it."
+        )
+    return text or default
+
+
+def _live(now):
+    return ApiToken.revoked_at.is_(None) & (ApiToken.expires_at > now)
+
+
+def issue_api_token(db: Session, user: User, name: str = "", *, days: int = 90) -> str:
+    """A new API token for ``user`` named ``name``, working for ``days`` days; returns the
+    token (shown once: only its SHA-256 is kept). :class:`TooManyTokens` when the account
+    holds :data:`MAX_API_TOKENS` live ones; :class:`AccountError` for a bad name."""
+    now = utcnow()
+    label = token_name(name, default=f"API token of {now:%Y-%m-%d %H:%M} UTC")
+    live = db.scalar(
+        select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id, _live(now))
+    )
+    if live >= MAX_API_TOKENS:
+        raise TooManyTokens(
+            f"This account has {MAX_API_TOKENS} API tokens, the most it may hold; revoke one "
+            "you no longer use on your account page (/account), then ask again."
+        )
     token = new_token()
-    db.add(ApiToken(user_id=user.id, token_hash=digest(token)))
+    db.add(
+        ApiToken(
+            user_id=user.id, token_hash=digest(token), name=label, created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )  # fmt: skip
     db.flush()
+    log.info("API token %r made for %r, expires in %d days", label, user.email, days)
     return token
 
 
-def user_for_api_token(db: Session, token: str) -> User | None:
+def check_api_token(db: Session, token: str) -> tuple[User | None, str]:
+    """``(user, "")`` for a live token, else ``(None, sentence)``: unknown, expired (and
+    when) or revoked (and when). A token's ``last_used_at`` is written at most once per
+    :data:`TOKEN_USE_EVERY`."""
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
     if row is None:
-        return None
-    row.last_used = utcnow()
-    return db.get(User, row.user_id)
+        return None, UNKNOWN_TOKEN
+    now = utcnow()
+    if row.revoked_at is not None:
+        return None, f"This API token was revoked on {row.revoked_at:%Y-%m-%d}; " + NEW_TOKEN_HINT
+    if row.expires_at <= now:
+        return None, f"This API token expired on {row.expires_at:%Y-%m-%d}; " + NEW_TOKEN_HINT
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_EVERY:
+        row.last_used_at = now
+    return db.get(User, row.user_id), ""
+
+
+def user_for_api_token(db: Session, token: str) -> User | None:
+    """The user of a live token, or ``None`` (:func:`check_api_token` says why)."""
+    return check_api_token(db, token)[0]
+
+
+def api_tokens(db: Session, user: User) -> list[ApiToken]:
+    """The account's tokens not revoked (expired ones too, until pruned), newest first."""
+    return list(
+        db.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_api_token(db: Session, user: User, token_id: str) -> bool:
+    """Revoke one of ``user``'s tokens by id (revoking a revoked one again is a no-op);
+    ``False`` when ``user`` has no token with that id (another's is not theirs)."""
+    try:
+        ident = uuid.UUID(str(token_id))
+    except ValueError:
+        return False
+    row = db.get(ApiToken, ident)
+    if row is None or row.user_id != user.id:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        log.info("API token %r of %r revoked", row.name, user.email)
+    return True
+
+
+def revoke_all_api_tokens(db: Session, user: User) -> None:
+    """Revoke every live token of the account (a password change or reset)."""
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 # ---------------------------------------------------------------------------- resets
@@ -321,7 +443,7 @@ def reset_password(db: Session, token: str, password: str) -> User:
     row.used_at = utcnow()
     end_resets(db, user, keep=row.token_hash)
     db.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    revoke_all_api_tokens(db, user)
     db.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{user.email}"))
     return user
 
@@ -358,7 +480,7 @@ def change_password(
     if keep_session:
         others = others.where(WebSession.token_hash != digest(keep_session))
     db.execute(others)
-    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    revoke_all_api_tokens(db, user)
     log.info("password changed for %r; other sessions and API tokens ended", user.email)
     return user
 

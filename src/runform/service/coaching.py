@@ -16,9 +16,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from runform.errors import OptionError
+from runform.service.accounts import INVITE_VALID as ACCOUNTS_INVITE_VALID
 from runform.service.models import (
     AnalysisRecord,
     CoachLink,
@@ -28,12 +29,26 @@ from runform.service.models import (
 )
 
 INVITED, ACTIVE, ENDED = "invited", "active", "ended"
-#: Longest comment kept (characters).
+#: Longest comment (characters); a longer one is refused, not cut.
 MAX_COMMENT = 1000
+#: Comments one person may write on one analysis within an hour (a coach going through a
+#: video writes a dozen; a script writing hundreds is refused).
+COMMENTS_PER_HOUR = 30
+#: Comments one analysis may hold, from everyone.
+MAX_COMMENTS = 300
+#: Invitations nobody has accepted yet that one coach may have open at once.
+MAX_OPEN_INVITES = 20
+#: An invitation nobody accepted lapses after this long (and is then pruned).
+INVITE_VALID = ACCOUNTS_INVITE_VALID
 
 
 class CoachingError(OptionError):
-    """A coaching action that cannot be done as asked (one sentence, a 400)."""
+    """A coaching action that cannot be done as asked (one sentence); ``status`` is the
+    HTTP status to answer with (400, or 409/429 for a limit)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 def _hash(token: str) -> str:
@@ -46,19 +61,46 @@ def invite(service, coach: User) -> tuple[CoachLink, str]:
         raise CoachingError("Only a coach account can invite runners.")
     token = secrets.token_urlsafe(24)
     with service.db.session() as s:
+        if len(open_invitations(service, coach, s)) >= MAX_OPEN_INVITES:
+            raise CoachingError(
+                f"You have {MAX_OPEN_INVITES} invitations nobody has accepted yet, the most at "
+                f"once; withdraw one you no longer need below (each also lapses "
+                f"{INVITE_VALID.days} days after it was made), then invite again.",
+                status=409,
+            )
         link = CoachLink(coach_id=coach.id, invite_hash=_hash(token), state=INVITED)
         s.add(link)
     return link, token
 
 
+def open_invitations(service, coach: User, session=None) -> list[CoachLink]:
+    """The coach's invitations nobody has accepted yet and not lapsed, newest first."""
+    query = (
+        select(CoachLink)
+        .where(
+            CoachLink.coach_id == coach.id,
+            CoachLink.state == INVITED,
+            CoachLink.created_at > utcnow() - INVITE_VALID,
+        )
+        .order_by(CoachLink.created_at.desc())
+    )
+    if session is not None:
+        return list(session.scalars(query))
+    with service.db.session() as s:
+        return list(s.scalars(query))
+
+
 def invitation(service, token: str) -> CoachLink | None:
-    """The open invitation with this token, or ``None``."""
+    """The open invitation with this token, or ``None`` (none, accepted, withdrawn, or
+    older than :data:`INVITE_VALID`)."""
     if not token or len(token) > 200:
         return None
     with service.db.session() as s:
         return s.scalars(
             select(CoachLink).where(
-                CoachLink.invite_hash == _hash(token), CoachLink.state == INVITED
+                CoachLink.invite_hash == _hash(token),
+                CoachLink.state == INVITED,
+                CoachLink.created_at > utcnow() - INVITE_VALID,
             )
         ).first()
 
@@ -199,12 +241,39 @@ def add_comment(
     words = (text or "").strip()
     if not words:
         raise CoachingError("Write the comment first.")
+    if len(words) > MAX_COMMENT:
+        raise CoachingError(
+            f"A comment holds at most {MAX_COMMENT} characters and this one has {len(words)}; "
+            "shorten it, or split it into two moments."
+        )
     with service.db.session() as s:
+        on_this = (
+            select(func.count())
+            .select_from(VideoComment)
+            .where(VideoComment.analysis_id == record.id)
+        )
+        if s.scalar(on_this) >= MAX_COMMENTS:
+            raise CoachingError(
+                f"This analysis has {MAX_COMMENTS} comments, the most it holds; delete some "
+                "that are no longer needed before adding more.",
+                status=409,
+            )
+        recent = on_this.where(
+            VideoComment.author_id == author.id,
+            VideoComment.created_at > utcnow() - timedelta(hours=1),
+        )
+        if s.scalar(recent) >= COMMENTS_PER_HOUR:
+            raise CoachingError(
+                f"You have written {COMMENTS_PER_HOUR} comments on this analysis in the last "
+                "hour, the most in an hour; wait a while before adding more.",
+                status=429,
+            )
         row = VideoComment(
             analysis_id=record.id,
             author_id=author.id,
             at_s=round(moment, 2),
-            text=words[:MAX_COMMENT],
+            text=words,
+            created_at=utcnow(),
         )
         s.add(row)
     return row
@@ -266,7 +335,7 @@ def comments(service, record: AnalysisRecord, viewer: User | None = None) -> lis
     ]
 
 
-def invite_expired(link: CoachLink, days: int = 14) -> bool:
+def invite_expired(link: CoachLink, days: int = INVITE_VALID.days) -> bool:
     return link.state == INVITED and utcnow() - link.created_at > timedelta(days=days)
 
 
@@ -289,6 +358,7 @@ __all__ = [
     "invitation",
     "invite",
     "may_delete_comment",
+    "open_invitations",
     "roster",
     "runners",
 ]

@@ -7,19 +7,57 @@ import json
 import os
 import tempfile
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from runform.service.jobs import analysis_prefix
 from runform.service.models import (
     AnalysisRecord,
     Course,
+    ExportLease,
     SessionLog,
     User,
     VideoComment,
     WebSession,
+    utcnow,
 )
+
+#: An export's lease older than this is stale (its process died before it ended it) and
+#: is taken over; a real export of a large account, built and downloaded, fits in it.
+EXPORT_LEASE = timedelta(minutes=30)
+EXPORT_BUSY = (
+    "An export of your account is already being prepared or downloaded; wait for it to "
+    "finish, then try again."
+)
+
+
+def begin_export(service, user: User) -> bool:
+    """Take the user's export lease: ``False`` when another export of the account is
+    running (in any web process: the lease is a row keyed by the user), unless that one's
+    lease is older than :data:`EXPORT_LEASE`, which is then taken over."""
+    now = utcnow()
+    try:
+        with service.db.session() as s:
+            s.add(ExportLease(user_id=user.id, started_at=now))
+        return True
+    except IntegrityError:
+        pass
+    with service.db.session() as s:
+        taken = s.execute(
+            update(ExportLease)
+            .where(ExportLease.user_id == user.id, ExportLease.started_at < now - EXPORT_LEASE)
+            .values(started_at=now)
+        ).rowcount
+    return bool(taken)
+
+
+def end_export(service, user: User) -> None:
+    """Give the export lease back (the zip has been sent, or building it failed)."""
+    with service.db.session() as s:
+        s.execute(delete(ExportLease).where(ExportLease.user_id == user.id))
 
 
 def export_zip(service, user: User) -> Path:

@@ -69,6 +69,11 @@ class WebSession(Base):
 
 
 class ApiToken(Base):
+    """A bearer token of the JSON API, keyed by its SHA-256 (the token is shown once, at
+    creation). It works until ``expires_at`` or until revoked (``revoked_at``: by its
+    owner on ``/account``, or by a password change or reset); the row is kept a while
+    after either, so a program still sending it is told which, then pruned."""
+
     __tablename__ = "api_tokens"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -76,8 +81,27 @@ class ApiToken(Base):
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    #: The owner's label ("laptop script", "club CI"), shown on the account page.
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_used: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Written at most once a minute (not on every request).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ExportLease(Base):
+    """An export of the account being built or sent: at most one per user at a time, in
+    the database so that it holds across web processes (the primary key refuses a second
+    row); a lease older than :data:`runform.service.export.EXPORT_LEASE` is stale (a
+    process that died) and is taken over."""
+
+    __tablename__ = "export_leases"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PasswordReset(Base):

@@ -9,6 +9,7 @@ variable                  meaning                                             de
                                                                               ``DATA_DIR/secret_key``
 ``RUNFORM_MAX_UPLOAD_MB`` largest video accepted                              500
 ``RUNFORM_MAX_PENDING_JOBS`` analyses one user may have waiting or running      4
+``RUNFORM_API_TOKEN_DAYS`` days an API token works after it is made             90
 ``RUNFORM_SIGNUP``        ``on``/``off``: anyone may create an account        on
 ``RUNFORM_SECURE_COOKIES`` ``on`` behind HTTPS                                on when ``PUBLIC_URL``
                                                                               is ``https://``
@@ -35,6 +36,7 @@ from runform.errors import OptionError
 DEFAULT_DATA_DIR = "runform-data"
 DEFAULT_MAX_UPLOAD_MB = 500.0
 DEFAULT_MAX_PENDING_JOBS = 4
+DEFAULT_API_TOKEN_DAYS = 90
 SECRET_FILE = "secret_key"
 
 _TRUE = {"1", "on", "true", "yes"}
@@ -70,6 +72,9 @@ class Settings:
     #: past it is refused with a 429 before its body is read, so one account cannot fill
     #: the queue and the disk.
     max_pending_jobs: int = DEFAULT_MAX_PENDING_JOBS
+    #: Days an API token works after it is made (then 401, and a new one is asked for
+    #: with the password); a leaked token stops working by itself.
+    api_token_days: int = DEFAULT_API_TOKEN_DAYS
     signup: bool = True
     #: ``Secure`` cookies (sent over HTTPS only). ``None``: on when :attr:`public_url` is an
     #: ``https://`` address (a server users open over HTTPS should never send its session
@@ -170,6 +175,15 @@ class Settings:
                     "analyses, 1 or more."
                 )
             max_pending = int(raw_pending)
+        raw_days = env.get("RUNFORM_API_TOKEN_DAYS")
+        token_days = DEFAULT_API_TOKEN_DAYS
+        if raw_days:
+            if not (raw_days.strip().isdigit() and 1 <= int(raw_days) <= 3650):
+                raise OptionError(
+                    f"RUNFORM_API_TOKEN_DAYS={raw_days!r} must be a whole number of days "
+                    "from 1 to 3650."
+                )
+            token_days = int(raw_days)
         signup = (
             _flag("RUNFORM_SIGNUP", env["RUNFORM_SIGNUP"]) if env.get("RUNFORM_SIGNUP") else True
         )
@@ -213,6 +227,7 @@ class Settings:
             secret_key=secret,
             max_upload_mb=max_mb,
             max_pending_jobs=max_pending,
+            api_token_days=token_days,
             signup=signup,
             secure_cookies=secure,
         )

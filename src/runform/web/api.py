@@ -6,7 +6,11 @@
                                             many); with mail configured ``{"email",
                                             "role"}`` → 202 for every address, and the
                                             e-mailed link finishes the sign-up
-``POST /api/v1/tokens``                     ``{"email", "password"}`` → 201 ``{"token"}``
+``POST /api/v1/tokens``                     ``{"email", "password", "name"}`` → 201
+                                            ``{"token", "id", "name", "expires_at"}``: the
+                                            token works ``RUNFORM_API_TOKEN_DAYS`` (90)
+                                            days, is listed and revoked on ``/account``;
+                                            409 past 20 live tokens
 ``POST /api/v1/videos``                     multipart ``file`` (+ ``capture_fps``,
                                             ``treadmill_speed``, ``height_cm``) → 202
                                             ``{"job_id", "analysis_id", ...}``; an
@@ -21,7 +25,8 @@
 ``DELETE /api/v1/analyses/{id}``            204; the analysis and all its files
 =========================================  ==================================================
 
-Another user's objects answer 404, as if they did not exist.
+Another user's objects answer 404, as if they did not exist. A missing, unknown, expired
+or revoked token is a 401 whose sentence says which (and when).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -38,7 +44,7 @@ from runform.errors import RunformError
 from runform.service import accounts
 from runform.service.jobs import input_prefix, parse_options
 from runform.service.mail import send
-from runform.service.models import DONE
+from runform.service.models import DONE, ApiToken
 from runform.service.uploads import form_sentence, receive_upload, refused_upload_leaves_nothing
 from runform.web import files, security
 from runform.web.signup import SIGNUP_MAILED, attempt_signup, signup_mail
@@ -51,12 +57,9 @@ def error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers or None)
 
 
-def unauthorised() -> JSONResponse:
-    return error(
-        401,
-        "Send a token: Authorization: Bearer <token> (POST /api/v1/tokens gives one).",
-        **{"WWW-Authenticate": "Bearer"},
-    )
+def unauthorised(request: Request) -> JSONResponse:
+    """401 with why: no token sent, an unknown one, or one expired or revoked (and when)."""
+    return error(401, security.bearer_refusal(request), **{"WWW-Authenticate": "Bearer"})
 
 
 async def _json_body(request: Request) -> dict | None:
@@ -115,9 +118,18 @@ async def create_token(request: Request):
         return error(429, str(exc))
     except accounts.AccountError as exc:
         return error(401, str(exc))
-    with service.db.session() as s:
-        token = accounts.issue_api_token(s, user)
-    return JSONResponse({"token": token}, status_code=201)
+    days = service.settings.api_token_days
+    try:
+        with service.db.session() as s:
+            token = accounts.issue_api_token(s, user, str(body.get("name") or ""), days=days)
+            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == accounts.digest(token)))
+            made = {"id": str(row.id), "name": row.name,
+                    "expires_at": row.expires_at.isoformat(timespec="seconds") + "Z"}  # fmt: skip
+    except accounts.TooManyTokens as exc:
+        return error(409, str(exc))
+    except accounts.AccountError as exc:
+        return error(400, str(exc))
+    return JSONResponse({"token": token, **made}, status_code=201)
 
 
 @router.post("/videos")
@@ -125,7 +137,7 @@ async def upload_video(request: Request):
     service = request.app.state.service
     user = security.bearer_user(request)
     if user is None:  # refused before the body is read
-        return unauthorised()
+        return unauthorised(request)
     analysis_id = uuid.uuid4()
     try:
         await run_in_threadpool(service.check_pending, user)  # before the body is read
@@ -156,7 +168,7 @@ async def upload_video(request: Request):
 def get_job(request: Request, job_id: str):
     user = security.bearer_user(request)
     if user is None:
-        return unauthorised()
+        return unauthorised(request)
     job = request.app.state.service.job_for(user, job_id)
     if job is None:
         return error(404, "No such job.")
@@ -167,7 +179,7 @@ def get_job(request: Request, job_id: str):
 def list_analyses(request: Request):
     user = security.bearer_user(request)
     if user is None:
-        return unauthorised()
+        return unauthorised(request)
     rows = request.app.state.service.analyses_of(user)
     return {
         "analyses": [
@@ -184,7 +196,7 @@ def _record(request: Request, analysis_id: str, *, change: bool = False):
     looks at a runner's analyses and changes none)."""
     user = security.bearer_user(request)
     if user is None:
-        return None, unauthorised()
+        return None, unauthorised(request)
     service = request.app.state.service
     find = service.analysis_for if change else service.analysis_visible_to
     record = find(user, analysis_id)

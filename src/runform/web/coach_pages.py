@@ -39,8 +39,20 @@ def roster_page(request: Request):
     coach, refused = _coach(request)
     if refused:
         return refused
-    rows = coaching.roster(request.app.state.service, coach, date.today())
-    return render(request, "coach.html", rows=rows, invite_url=None)
+    return _roster(request, coach)
+
+
+def _roster(request: Request, coach: User, status: int = 200, **context):
+    """The roster page: the runners followed, and the invitations nobody accepted yet."""
+    service = request.app.state.service
+    rows = coaching.roster(service, coach, date.today())
+    invites = [
+        {"id": str(link.id), "created": link.created_at,
+         "lapses": link.created_at + coaching.INVITE_VALID}
+        for link in coaching.open_invitations(service, coach)
+    ]  # fmt: skip
+    context.setdefault("invite_url", None)
+    return render(request, "coach.html", status=status, rows=rows, invites=invites, **context)
 
 
 @router.post("/coach/invite")
@@ -51,10 +63,12 @@ async def invite(request: Request):
     form = await request.form()
     if not security.csrf_ok(request, form.get("csrf_token")):
         return refuse_form(request)
-    _link, token = coaching.invite(request.app.state.service, coach)
+    try:
+        _link, token = coaching.invite(request.app.state.service, coach)
+    except coaching.CoachingError as exc:
+        return _roster(request, coach, exc.status, error=str(exc))
     url = security.absolute_url(request, f"/invite/{token}")
-    rows = coaching.roster(request.app.state.service, coach, date.today())
-    return render(request, "coach.html", rows=rows, invite_url=url)
+    return _roster(request, coach, invite_url=url)
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)
@@ -216,8 +230,9 @@ async def comment(request: Request, analysis_id: str):
         coaching.add_comment(service, user, record, form.get("at_s", ""), form.get("text", ""))
     except RunformError as exc:
         return render(
-            request, "message.html", status=400, title="Comment not saved",
-            message=form_sentence(str(exc)),
+            request, "message.html", status=getattr(exc, "status", 400),
+            title="Comment not saved", message=form_sentence(str(exc)),
+            link=(f"/analyses/{record.id}#comments", "Back to the analysis"),
         )  # fmt: skip
     return redirect(request, f"/analyses/{record.id}#comments")
 

@@ -47,7 +47,7 @@ def comparison_json(request: Request, analysis_id: str):
     user = security.bearer_user(request)
     if user is None:
         return JSONResponse(
-            {"error": "Send an API token: Authorization: Bearer <token>."},
+            {"error": security.bearer_refusal(request)},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )

@@ -167,13 +167,28 @@ def csrf_ok(request: Request, token: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), str(token).encode())
 
 
+#: The refusal of a request without a bearer token.
+NO_TOKEN = "Send a token: Authorization: Bearer <token> (POST /api/v1/tokens gives one)."
+
+
 def bearer_user(request: Request) -> User | None:
+    """The user of the request's live bearer token, or ``None``; then
+    :func:`bearer_refusal` says why in one sentence (none sent, unknown, expired,
+    revoked). The token itself is never logged."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        request.state.bearer_refusal = NO_TOKEN if not token.strip() else accounts.UNKNOWN_TOKEN
         return None
     with request.app.state.service.db.session() as s:
-        return accounts.user_for_api_token(s, token.strip())
+        user, refusal = accounts.check_api_token(s, token.strip())
+    request.state.bearer_refusal = refusal
+    return user
+
+
+def bearer_refusal(request: Request) -> str:
+    """Why :func:`bearer_user` found no user (one sentence for the 401)."""
+    return getattr(request.state, "bearer_refusal", "") or NO_TOKEN
 
 
 def absolute_url(request: Request, path: str, *, for_others: bool = False) -> str:
