@@ -382,6 +382,31 @@ def test_cli_serve_starts_migrates_and_prints_the_url(tmp_path):
     assert secret not in out + err
 
 
+def test_the_worker_decodes_no_more_frames_than_an_upload_may_have(tmp_path, monkeypatch):
+    """The upload's check reads the header (``uploads.check_video_size``), which may state
+    no length or a false one: the worker's decoding stops past the same limit, and the job
+    fails with the sentence, naming no server path."""
+    from runform.errors import InputError
+    from runform.pose.video import VideoReader
+    from runform.service.uploads import MAX_VIDEO_FRAMES
+    from test_video_helpers import EXAMPLE
+
+    assert jobs.WORKER_PROFILE["max_frames"] == MAX_VIDEO_FRAMES
+    monkeypatch.setitem(jobs.WORKER_PROFILE, "max_frames", 40)
+    seen: list[int | None] = []
+    real_init = VideoReader.__init__
+
+    def spy(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        seen.append(self.max_frames)
+
+    monkeypatch.setattr(VideoReader, "__init__", spy)
+    with pytest.raises(InputError, match="more than 40 frames") as info:
+        jobs.default_analyze(EXAMPLE, tmp_path / "out", {}, lambda *a: None)
+    assert seen and set(seen) == {40}
+    assert str(tmp_path) not in str(info.value) and str(EXAMPLE) not in str(info.value)
+
+
 def test_the_worker_analyses_an_upload_under_the_name_it_was_uploaded_with(tmp_path, monkeypatch):
     """The stored upload is ``video.mp4``; the report and analysis.json must name the
     runner's own file. The worker linked the upload under that name in a temporary folder

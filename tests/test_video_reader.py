@@ -61,6 +61,22 @@ def test_real_clip_time_and_description() -> None:
     )
 
 
+def test_decoding_past_the_frame_limit_stops_with_one_sentence() -> None:
+    """A server's cap on frames holds while decoding, whatever the header states (it may
+    state no length, or a false one), and through a reopened reader (the parts of the
+    pose pass)."""
+    reader = VideoReader(EXAMPLE, max_frames=100)
+    with pytest.raises(InputError, match=r"more than 100 frames.*trim it to the running part"):
+        for _ in reader.frames():
+            pass
+    assert reader.frames_read == 100
+    again = reader.reopen()
+    with pytest.raises(InputError, match="more than 100 frames"):
+        list(again.frames(start=50))
+    # no limit, or one the clip stays under: every frame
+    assert sum(1 for _ in VideoReader(EXAMPLE, max_frames=360).frames()) == 360
+
+
 def test_fill_missing_times() -> None:
     fixed, n = fill_missing_times(np.array([0.0, 0.1, np.nan, 0.3, 0.3, 0.5]), 10.0)
     np.testing.assert_allclose(fixed, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5])

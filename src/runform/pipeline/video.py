@@ -106,6 +106,7 @@ def analyze_video(
     overlap_outputs: bool = True,
     smooth_video: bool = False,
     display_name: str | None = None,
+    max_frames: int | None = None,
 ) -> VideoAnalysis:
     """Analyse a running video and (with ``out_dir``) write its outputs.
 
@@ -150,6 +151,10 @@ def analyze_video(
         The name the outputs give the video (``analysis.json``'s ``input.path`` and
         ``video.path``, the report), instead of ``path``: a server keeps an upload under a
         name of its own (``video.mp4`` in a temporary folder) and shows the runner's.
+    max_frames:
+        A video with more frames stops with an ``InputError`` as they are decoded
+        (``None``: no limit). The web service's worker sets it: an upload's header may
+        state no length, or a false one.
     capture_fps:
         Capture rate of slow motion whose file does not state it.
     cache, cache_dir:
@@ -205,6 +210,7 @@ def analyze_video(
             max_side=max_side,
             workers=pose_workers,
             frame_tap=None if frames is None else frames.add,
+            max_frames=max_frames,
         )
         if display_name:
             track = _shown_as(track, str(display_name))

@@ -69,6 +69,7 @@ def estimate_pose(
     max_side: int | None = DEFAULT_MAX_SIDE,
     workers: int | None = None,
     frame_tap: FrameTap | None = None,
+    max_frames: int | None = None,
 ) -> PoseTrack:
     """Estimate the runner's pose in every frame of a video.
 
@@ -96,6 +97,9 @@ def estimate_pose(
         ``frame_tap(index, frame)`` sees every decoded frame of the pose pass (from the
         decoding threads; see :meth:`~runform.pose.video.VideoReader.frames`). Not called
         when the pose comes from the cache.
+    max_frames:
+        Decoding more frames than this stops with an :class:`InputError` (``None``: no
+        limit; the web service's worker sets one, :class:`~runform.pose.video.VideoReader`).
 
     Returns
     -------
@@ -146,7 +150,16 @@ def estimate_pose(
         if raw is None:
             with quiet_native_logs():
                 raw = _run_model(
-                    path, info, model, settings, capture_fps, max_side, report, workers, frame_tap
+                    path,
+                    info,
+                    model,
+                    settings,
+                    capture_fps,
+                    max_side,
+                    report,
+                    workers,
+                    frame_tap,
+                    max_frames,
                 )
             if cache_dir is not None and key is not None:
                 try:
@@ -186,8 +199,9 @@ def _run_model(
     report: ProgressCallback,
     workers: int | None = None,
     frame_tap: FrameTap | None = None,
+    max_frames: int | None = None,
 ) -> RawPose:
-    reader = VideoReader(path, max_side=max_side, info=info)
+    reader = VideoReader(path, max_side=max_side, info=info, max_frames=max_frames)
     stored, capture = _approx_capture_fps(info, capture_fps)
     search_every = max(1, round(SEARCH_INTERVAL_S * stored))
     compare_every = max(1, round(COMPARE_INTERVAL_S * capture))

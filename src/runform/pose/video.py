@@ -313,6 +313,14 @@ def processing_size(info: VideoInfo, max_side: int | None) -> tuple[int, int, fl
     return width, height, info.width / width
 
 
+def too_many_frames(limit: int) -> str:
+    """What a video longer than ``limit`` frames is told (one sentence, no server path)."""
+    return (
+        f"The video has more than {limit} frames, more than runform analyses; trim it to "
+        "the running part (10-20 s of steady running is enough) and upload it again."
+    )
+
+
 class VideoReader:
     """Stream the frames of one video, upright, at processing size.
 
@@ -325,6 +333,10 @@ class VideoReader:
         same FFmpeg call, so it costs nothing extra); ``None`` keeps the full size.
     info:
         A :class:`VideoInfo` already probed (probed here otherwise).
+    max_frames:
+        Decoding more frames than this stops with an :class:`InputError` (``None``: no
+        limit). A server sets it: a file's header may state no length, or a false one, and
+        the upload's check of the header (``runform.service.uploads``) cannot see that.
 
     Attributes set while reading: ``truncated`` (decoding stopped at a damaged tail),
     ``frames_read``, ``missing_pts`` (frames without a timestamp).
@@ -336,10 +348,12 @@ class VideoReader:
         *,
         max_side: int | None = DEFAULT_MAX_SIDE,
         info: VideoInfo | None = None,
+        max_frames: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.info = info or probe_video(self.path)
         self.max_side = max_side
+        self.max_frames = max_frames
         self.width, self.height, self.scale = processing_size(self.info, max_side)
         self.truncated = False
         self.frames_read = 0
@@ -347,7 +361,9 @@ class VideoReader:
 
     def reopen(self) -> VideoReader:
         """Another reader of the same video and settings (to read two places at once)."""
-        return VideoReader(self.path, max_side=self.max_side, info=self.info)
+        return VideoReader(
+            self.path, max_side=self.max_side, info=self.info, max_frames=self.max_frames
+        )
 
     def frames(
         self, start: int = 0, stop: int | None = None, tap: FrameTap | None = None
@@ -384,6 +400,8 @@ class VideoReader:
                     break
                 if stop is not None and self.frames_read >= stop:
                     break
+                if self.max_frames is not None and self.frames_read >= self.max_frames:
+                    raise InputError(too_many_frames(self.max_frames))
                 if frame.pts is None or time_base is None:
                     self.missing_pts += 1
                     t = math.nan

@@ -36,7 +36,7 @@ from runform.service.models import (
     utcnow,
 )
 from runform.service.storage import storage_failure_sentence
-from runform.service.uploads import form_sentence, user_sentence
+from runform.service.uploads import MAX_VIDEO_FRAMES, form_sentence, user_sentence
 
 log = logging.getLogger("runform.service.jobs")
 
@@ -139,7 +139,14 @@ def _other_side(storage, options: dict):
 #: kept in memory) and the report written after the annotated video (not beside it), so a
 #: machine runs one job per core without swapping (``python bench/worker_cost.py``: about
 #: 520 MB instead of 2 GB for the 12 s example).
-WORKER_PROFILE = {"pose_workers": 1, "frame_memory_mb": 0.0, "overlap_outputs": False}
+WORKER_PROFILE = {
+    "pose_workers": 1,
+    "frame_memory_mb": 0.0,
+    "overlap_outputs": False,
+    # the upload's check reads the header, which may state no length or a false one; the
+    # decoding itself stops past the same limit
+    "max_frames": MAX_VIDEO_FRAMES,
+}
 
 
 def default_analyze(video: Path, out_dir: Path, options: dict, progress: Callable) -> None:
