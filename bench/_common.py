@@ -25,6 +25,15 @@ EXTERNAL_DATA = Path(
     os.environ.get("RUNFORM_EXTERNAL_DATA", str(REPO_ROOT.parent / "external_data"))
 )
 
+#: Synthetic runners (cadence in steps/min, foot strike) the frame-rate benches run, each
+#: with the defaults of ``runform.synthetic.RunnerSpec`` otherwise.
+SYNTHETIC_RUNNERS: tuple[tuple[float, str], ...] = (
+    (160.0, "rearfoot"),
+    (170.0, "midfoot"),
+    (180.0, "forefoot"),
+    (175.0, "rearfoot"),
+)
+
 #: The clip the video benchmarks time: the real treadmill clip, or the committed copy.
 DEFAULT_CLIP = SHARED_DATA / "male_side" / "male_side.mp4"
 FALLBACK_CLIP = REPO_ROOT / "examples" / "male_side.mp4"

@@ -37,25 +37,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, log
+from _common import SYNTHETIC_RUNNERS, format_table, log
 from runform.errors import AnalysisError
 from runform.evaluation import match_events
 from runform.findings import findings_from_analysis
 from runform.gait.types import CUT_BY_CLIP_EDGE
 from runform.pipeline import AnalysisOptions, analyze_track
-from runform.synthetic import Asymmetry, RunnerSpec, synthetic_runner
+from runform.synthetic import RunnerSpec, synthetic_runner
+from runform.synthetic.faults import FAULTS as ALL_FAULTS
 
 RATES = (30.0, 60.0, 120.0, 240.0)
 DURATION_S = 12.0
 #: Per-frame pixel noise of the noisy runs (a phone's pose model: a few px).
 NOISE_PX = 5.0
-#: Runners: cadence and foot strike.
-RUNNERS: tuple[tuple[float, str], ...] = (
-    (160.0, "rearfoot"),
-    (170.0, "midfoot"),
-    (180.0, "forefoot"),
-    (175.0, "rearfoot"),
-)
+#: Runners: cadence and foot strike (those of the frame-time bench).
+RUNNERS = SYNTHETIC_RUNNERS
 SEEDS = (0, 1)
 TOLERANCE_S = 0.08
 #: Events this close to the clip's ends are not scored (their filters have not settled).
@@ -79,18 +75,11 @@ METRICS = (
     "hip_extension_trunk_deg",
 )
 WHOLE_BODY = ("cadence_spm", "vertical_oscillation_pct", "trunk_lean_deg")
-#: Runners with a fault each (as ``tests/test_findings_synthetic.py``), for the findings.
+#: Runners with a fault each (``runform.synthetic.faults``), for the findings.
 FAULTS: dict[str, RunnerSpec] = {
-    "clean": RunnerSpec(),
-    "overstriding": RunnerSpec(touchdown_distance_m=0.38),
-    "limited_extension": RunnerSpec(speed_mps=3.0, duty_factor=0.36, touchdown_distance_m=0.28),
-    "low_cadence": RunnerSpec(cadence_spm=150.0, vertical_oscillation_m=0.11),
-    "asymmetry": RunnerSpec(
-        asymmetry=Asymmetry(touchdown_distance=1.85), vertical_oscillation_m=0.10
-    ),
-    "trunk_lean_forward": RunnerSpec(trunk_lean_deg=19.0),
-    "high_vertical_oscillation": RunnerSpec(vertical_oscillation_m=0.14),
-    "heel_recovery_low": RunnerSpec(heel_recovery_height_m=0.17),
+    name: spec
+    for name, spec in ALL_FAULTS.items()
+    if name not in ("trunk_lean_backward", "asymmetry_far")
 }
 
 

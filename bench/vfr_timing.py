@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, log
+from _common import SYNTHETIC_RUNNERS, format_table, log
 from runform.evaluation import match_events, pair_events
 from runform.pipeline import analyze_track
 from runform.synthetic import RunnerSpec, synthetic_runner
@@ -58,13 +58,8 @@ JITTER_S = 0.002
 TOLERANCE_S = 0.08
 #: Events this close to the clip's ends are not scored (see the module docstring).
 EDGE_S = 0.3
-#: Runners: cadence, foot strike, and pixel noise (a phone's pose model wobbles a few px).
-RUNNERS: tuple[tuple[float, str], ...] = (
-    (160.0, "rearfoot"),
-    (170.0, "midfoot"),
-    (180.0, "forefoot"),
-    (175.0, "rearfoot"),
-)
+#: Runners: cadence and foot strike; and the pixel noise (a phone's pose model wobbles a few px).
+RUNNERS = SYNTHETIC_RUNNERS
 NOISE_PX = 2.0
 SEEDS = (0, 1, 2)
 ANGLES = ("knee_flexion_contact_deg", "shank_angle_contact_deg")

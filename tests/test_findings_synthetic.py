@@ -15,28 +15,13 @@ import pytest
 from runform.findings import assess_areas, findings_from_analysis
 from runform.metrics.catalog import CATALOG, expected_cadence
 from runform.pipeline import AnalysisOptions, analyze_track
-from runform.synthetic import Asymmetry, RunnerSpec, synthetic_runner
+from runform.synthetic import synthetic_runner
+from runform.synthetic.faults import FAULTS
 
 FPS = 60.0
 
-CASES: dict[str, RunnerSpec] = {
-    "clean": RunnerSpec(),
-    "overstriding": RunnerSpec(touchdown_distance_m=0.38),
-    # thigh 7° behind vertical at 3 m/s (the seven runners: 18.5–24.4°); at 2 m/s a short
-    # extension is what runners do, and the band moves with the pace
-    "limited_extension": RunnerSpec(speed_mps=3.0, duty_factor=0.36, touchdown_distance_m=0.28),
-    "low_cadence": RunnerSpec(cadence_spm=150.0, vertical_oscillation_m=0.11),
-    "asymmetry": RunnerSpec(
-        asymmetry=Asymmetry(touchdown_distance=1.85), vertical_oscillation_m=0.10
-    ),
-    "trunk_lean_forward": RunnerSpec(trunk_lean_deg=19.0),
-    "trunk_lean_backward": RunnerSpec(trunk_lean_deg=-4.0),
-    "high_vertical_oscillation": RunnerSpec(vertical_oscillation_m=0.14),
-    "heel_recovery_low": RunnerSpec(heel_recovery_height_m=0.17),
-    "asymmetry_far": RunnerSpec(
-        asymmetry=Asymmetry(touchdown_distance=1.85), vertical_oscillation_m=0.10, facing="left"
-    ),
-}
+#: The runners, each with one fault (``runform.synthetic.faults``).
+CASES = FAULTS
 
 
 @cache
