@@ -74,6 +74,9 @@ class Condition:
     runs: ``(seed, phase)`` of each run per facing.
     belt_given: the belt speed is given (``--treadmill-speed``); otherwise the product
         measures the pace in the image.
+    far_noise_px: more noise on the far leg's points (SD, added to ``noise_px`` in
+        quadrature), whose scores then read :data:`FAR_SCORE`: a pose model sees the leg
+        behind the body worse, and says so in its scores (:func:`worse_far_leg`).
     """
 
     name: str
@@ -82,6 +85,7 @@ class Condition:
     facings: tuple[str, ...]
     runs: tuple[tuple[int, float], ...]
     belt_given: bool
+    far_noise_px: float = 0.0
 
 
 REFERENCE = Condition("reference", None, 0.0, ("left",), ((0, 0.0),), True)
@@ -90,7 +94,12 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("image pace", None, 0.0, ("left",), ((0, 0.0),), False),
     Condition("60 Hz + 8 px", 60.0, 8.0, ("left", "right"), PHASES, False),
     Condition("30 Hz + 8 px", 30.0, 8.0, ("left", "right"), PHASES, False),
+    Condition("60 Hz + 8 px, far leg 16 px", 60.0, 8.0, ("left", "right"), PHASES, False, 16.0),
 )
+#: Score of the far leg's points in a condition with ``far_noise_px`` (the near leg's, with
+#: noise, read 0.9): far enough below for the product to tell which leg is near from the
+#: scores, as it does on a phone's clip (``pipeline.near_side``).
+FAR_SCORE = 0.7
 #: The conditions also judged with leave-one-runner-out bands (besides the reference): the
 #: mirror's findings equal the reference's and 30 Hz adds nothing the bands act on, so they
 #: are left out to halve the run.
@@ -117,6 +126,7 @@ def view(doc: dict) -> dict:
         "areas": areas,
         "speed_mps": pace.speed_mps,
         "speed_basis": pace.basis,
+        "near_side": (doc.get("context") or {}).get("near_side"),
     }
 
 
@@ -162,6 +172,19 @@ def loro_tables(results: Sequence[references.TrialResult], held: str) -> dict:
     return out
 
 
+def worse_far_leg(track, facing: str, extra_px: float, seed: int):
+    """The track with the far leg's points (the right leg when the runner faces left, the
+    left when right) given ``extra_px`` more noise and the score :data:`FAR_SCORE`."""
+    far = "right" if facing == "left" else "left"
+    rng = np.random.default_rng(10_000 + seed)
+    xy, score = track.xy.copy(), track.score.copy()
+    for k, name in enumerate(track.keypoints):
+        if name.startswith(f"{far}_") and not name.endswith(("shoulder", "hip")):
+            xy[:, k] += rng.normal(0.0, extra_px, xy[:, k].shape)
+            score[:, k] = np.where(score[:, k] > 0, FAR_SCORE, score[:, k])
+    return track.replace(xy=xy, score=score)
+
+
 def camera_runs(trial: mocap.Trial, condition: Condition) -> Iterator[tuple[str, int, float]]:
     """``(facing, seed, phase)`` of each run of a condition."""
     for facing in condition.facings:
@@ -181,13 +204,16 @@ def run_condition(
         track = mocap.project(
             trial, condition.rate_hz, condition.noise_px, facing, seed=seed, phase=phase
         )
+        if condition.far_noise_px:
+            track = worse_far_leg(track, facing, condition.far_noise_px, seed)
         options = AnalysisOptions(
             treadmill_speed_mps=trial.belt_speed if condition.belt_given else None
         )
+        run = {"facing": facing, "seed": seed, "phase": phase}
+        if condition.far_noise_px:  # the leg drawn worse is the far one: the other is near
+            run["near_truth"] = facing
         with speed_tables(tables):
-            out.append(
-                {"facing": facing, "seed": seed, "phase": phase, **product_view(track, options)}
-            )
+            out.append({**run, **product_view(track, options)})
     return out
 
 
@@ -258,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-30hz", action="store_true", help="leave out the 30 Hz + 8 px condition"
     )
+    parser.add_argument(
+        "--conditions", nargs="*", metavar="NAME", help="only these conditions (names as printed)"
+    )
     parser.add_argument("--json", metavar="FILE", help="write the runs as JSON")
     parser.add_argument("--write", action="store_true", help=f"write the tables to {DOC}")
     args = parser.parse_args(argv)
@@ -272,7 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not trials:
         log("No trial data found.")
         return 2
-    conditions = tuple(c for c in CONDITIONS if not (args.no_30hz and c.rate_hz == 30.0))
+    conditions = tuple(
+        c
+        for c in CONDITIONS
+        if not (args.no_30hz and c.rate_hz == 30.0)
+        and (not args.conditions or c.name in args.conditions)
+    )
     doc = measure(trials, conditions, loro=args.loro, progress=log)
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=1, default=_json_default))

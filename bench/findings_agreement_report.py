@@ -168,6 +168,19 @@ def format_condition(doc: dict, condition: str, key: str = "conditions") -> str:
             f"; facing left and right give different findings in {fa['differ']} of "
             f"{fa['pairs']} pairs"
         )
+    judged = [
+        r
+        for t in doc["trials"]
+        for r in t.get(key, {}).get(condition, [])
+        if "near_truth" in r and "error" not in r
+    ]
+    if judged:
+        right = sum(1 for r in judged if r.get("near_side") == r["near_truth"])
+        unknown = sum(1 for r in judged if r.get("near_side") is None)
+        head += (
+            f"; the leg drawn better was named the near one in {right} of {len(judged)} runs "
+            f"(left undecided in {unknown})"
+        )
     rows = [
         [
             fid,

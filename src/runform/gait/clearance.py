@@ -55,6 +55,15 @@ def stride_period(
     >>> round(stride_period(t, np.maximum(np.sin(2 * np.pi * t / 0.72), 0) ** 4), 3)
     0.72
     """
+    rhythm = stride_rhythm(t, clear, min_s, max_s)
+    return None if rhythm is None else rhythm[0]
+
+
+def stride_rhythm(
+    t: np.ndarray, clear: np.ndarray, min_s: float = 0.45, max_s: float = 2.0
+) -> tuple[float, float] | None:
+    """``(stride time in s, strength)`` of :func:`stride_period`: the strength is the
+    height of the autocorrelation peak taken (1 for a perfectly regular rhythm)."""
     ok = np.isfinite(clear)
     if ok.sum() < 20:
         return None
@@ -83,7 +92,48 @@ def stride_period(
     k = lo + (peaks[0] if peaks else int(np.argmax(seg)))
     a, b, c = ac[k - 1], ac[k], ac[k + 1]
     shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
-    return float((k + shift) * dt)
+    return float((k + shift) * dt), float(b)
+
+
+#: Two feet's strides further apart than this ratio are not one runner's rhythm read twice:
+#: one of them was read over a multiple of the stride, or through noise.
+RHYTHMS_AGREE = 1.2
+
+
+def reconcile_rhythms(
+    rhythms: dict[str, tuple[float, float] | None],
+) -> dict[str, float | None]:
+    """Each foot's stride time, where the two feet disagree made one runner's.
+
+    Both feet of a runner take strides of one length. When the two read apart by more than
+    :data:`RHYTHMS_AGREE`, the longer is near a multiple of the shorter (within 10 %: a
+    noisy foot whose autocorrelation peaked at two strides) and the shorter stands for
+    both; otherwise the foot with the weaker rhythm takes the other's. Feet that agree keep
+    their own; a foot without a rhythm stays without.
+
+    >>> reconcile_rhythms({"left": (0.72, 0.9), "right": (1.43, 0.5)})
+    {'left': 0.72, 'right': 0.72}
+    >>> reconcile_rhythms({"left": (0.72, 0.9), "right": (0.74, 0.5)})
+    {'left': 0.72, 'right': 0.74}
+    >>> reconcile_rhythms({"left": (0.72, 0.4), "right": (1.0, 0.8)})
+    {'left': 1.0, 'right': 1.0}
+    """
+    out = {side: (None if r is None else r[0]) for side, r in rhythms.items()}
+    found = {side: r for side, r in rhythms.items() if r is not None}
+    if len(found) != 2:
+        return out
+    (s1, (p1, w1)), (s2, (p2, w2)) = sorted(found.items(), key=lambda item: item[1][0])
+    ratio = p2 / p1
+    if ratio <= RHYTHMS_AGREE:
+        return out
+    multiple = round(ratio)
+    if multiple >= 2 and abs(ratio - multiple) <= 0.1 * multiple:
+        out[s2] = p1
+    elif w1 >= w2:
+        out[s2] = p1
+    else:
+        out[s1] = p2
+    return out
 
 
 def foot_x(

@@ -80,7 +80,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from runform.gait.clearance import plateau_noise, running_speed, stride_period
+from runform.gait.clearance import (
+    plateau_noise,
+    reconcile_rhythms,
+    running_speed,
+    stride_rhythm,
+)
 from runform.gait.foot_pitch import LEVEL_DEG, pitch_toe_offs
 from runform.gait.foot_speed import speed_contacts
 from runform.gait.pairing import StepLimits, pair_stances
@@ -269,18 +274,28 @@ class FootClearanceDetector:
         lost: dict[str, list[float]] = {side: [] for side in SIDES}  # mid-times, points lost
         windows: dict[str, list[tuple[int, int]]] = {}
         confidences: dict[str, np.ndarray | None] = {}
-        periods: list[float] = []  # each foot's stride, from its clearance's rhythm
+        feet = {
+            side: foot_clearance(track, side, leg, self.ground_percentile, self.drift_window_s)
+            for side in SIDES
+        }
+        # each foot's stride, from its clearance's rhythm; one runner's where the feet
+        # disagree (a noisy far foot's read over two strides)
+        own = reconcile_rhythms(
+            {
+                s: None if f is None else stride_rhythm(track.time, f.clearance)
+                for s, f in feet.items()
+            }
+        )
+        periods = [p for p in own.values() if p is not None]
         for side in SIDES:
-            foot = foot_clearance(track, side, leg, self.ground_percentile, self.drift_window_s)
+            foot = feet[side]
             clear = foot.clearance if foot is not None else None
             confidences[side] = foot.confidence if foot is not None else None
             self.clearance_[side] = clear
             stances[side] = []
             if foot is not None:
                 self.heights_[side] = foot.heights
-                period = stride_period(track.time, foot.clearance)
-                if period is not None:
-                    periods.append(period)
+                period = own[side]
                 windows[side] = stance_windows(
                     track.time,
                     foot.clearance,

@@ -123,7 +123,9 @@ def decide_near_side(track: PoseTrack, confidence: dict[str, float]) -> NearSide
     total = sum(votes.values())
     magnitude = sum(abs(v) for v in votes.values())
     agreement = abs(total) / magnitude if magnitude > 0 else 0.0
-    if abs(total) >= NEAR_MIN_TOTAL and agreement >= NEAR_MIN_AGREEMENT:
+    # (within rounding: one full vote alone is enough, and a vote of 0 computed as
+    # -1e-17 must not undo it)
+    if abs(total) >= NEAR_MIN_TOTAL - 1e-9 and agreement >= NEAR_MIN_AGREEMENT - 1e-9:
         return NearSide("left" if total > 0 else "right", "image evidence", agreement, votes)
     return NearSide(None, "undecided", agreement, votes)
 
