@@ -90,6 +90,17 @@ def stride_rhythm(
         if seg[i - 1] <= seg[i] >= seg[i + 1] and seg[i] >= 0.8 * best
     ]
     k = lo + (peaks[0] if peaks else int(np.argmax(seg)))
+    # a peak at half that lag, of at least half its height, is the stride and this one two
+    # strides: one foot's clearance rises once a stride, so nothing peaks at half a stride
+    # (a step) in its rhythm, but noise or a stretch of the other foot's points can lift
+    # the two-stride peak over the one-stride peak
+    half = [
+        i
+        for i in range(max(lo, int(0.45 * k)), min(int(0.55 * k) + 1, n - 1))
+        if ac[i - 1] <= ac[i] >= ac[i + 1] and ac[i] >= 0.5 * ac[k]
+    ]
+    if half:
+        k = max(half, key=lambda i: ac[i])
     a, b, c = ac[k - 1], ac[k], ac[k + 1]
     shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
     return float((k + shift) * dt), float(b)
