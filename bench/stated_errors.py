@@ -67,6 +67,7 @@ from both_legs import SIDES, measure
 from events_protocol import CONDITIONS as EVENT_CONDITIONS
 from events_protocol import FACINGS, unseen_events
 from mocap import Trial, bench_trials, project, runners
+from runform.gait.level import roll_errors
 from runform.gait.types import Step
 
 #: The conditions of :data:`events_protocol.CONDITIONS` run by default (name, frame rate or
@@ -212,6 +213,9 @@ def compare_run(
     truth's), so a step left out of the truth does not count as a timing error.
     """
     timing = stated_timing(analysis, speed)
+    # what a camera that is not level adds to the angles' stated error (gait.level)
+    roll = analysis.camera_roll_deg
+    tilt = roll_errors(roll, ("left", "right")) if roll is not None else {}
     rows = truth_rows(analysis, events, speed)
     marker_rows = truth_rows(markers, events, speed) if markers is not None else None
     out: dict = {}
@@ -243,6 +247,7 @@ def compare_run(
             "truth": truth,
             "marker_truth": marker,
             "timing": part,
+            "roll": tilt.get((metric, key), 0.0),
             "stated": float(stated),
             "n": len(pairs),
         }
@@ -345,6 +350,7 @@ def leg_errors(result: dict, condition: str, metric: str) -> list[dict]:
                         "error_reported": v["measured"] - v["truth"],
                         "marker_error": v["measured"] - marker if marker is not None else math.nan,
                         "timing": v["timing"],
+                        "roll": v.get("roll", 0.0),
                         "stated": v["stated"],
                     }
                 )

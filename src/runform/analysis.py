@@ -70,6 +70,7 @@ class Analysis:
     toe_off_error_ms: float | None = None
     running_speed: float | None = None
     toe_off_foot_pitch: bool | None = None
+    camera_roll_deg: float | None = None
 
     @property
     def direction(self) -> int:
@@ -105,6 +106,7 @@ class Analysis:
                 "toe_off_timing_error_ms": self.toe_off_error_ms,
                 "running_speed_leg_lengths_per_s": self.running_speed,
                 "toe_off_foot_pitch": self.toe_off_foot_pitch,
+                "camera_roll_deg": self.camera_roll_deg,
                 "leg_length": round(self.leg_length, 3),
                 "leg_length_units": meta.units,
             },

@@ -23,6 +23,7 @@ from runform.findings.pace import metric_band, pace_from_analysis
 from runform.gait.clean import clean_track
 from runform.gait.direction import detect_travel
 from runform.gait.events import FootClearanceDetector
+from runform.gait.level import camera_roll_deg, roll_errors
 from runform.gait.time_grid import is_uniform
 from runform.gait.types import CUT_BY_CLIP_EDGE, RejectedStep, Step
 from runform.geometry import leg_length
@@ -48,6 +49,19 @@ from runform.text import counted
 from runform.track import PoseTrack
 
 HUMAN_CADENCE_SPM = (100.0, 260.0)
+#: A ground sloping this much in the picture (degrees) is said: the camera was rolled, and
+#: the angles read against the picture's vertical are stated with that much more error.
+ROLL_NOTE_DEG = 4.0
+
+
+def camera_rolled_sentence(roll_deg: float) -> str:
+    """What the analysis says of a camera rolled by ``roll_deg`` (the ground's slope)."""
+    return (
+        f"The ground slopes about {abs(roll_deg):.0f}° in the picture (the phone was not "
+        "level, or not square to the runner's side), so the angles of the thigh, shin and "
+        "trunk and the landing distance may be off by about that much; their stated error "
+        "includes it. Level the phone, square to the runner, for firmer numbers."
+    )
 
 
 @dataclass(frozen=True)
@@ -308,6 +322,15 @@ def analyze_track(
         opts.treadmill_speed_mps,
         scatter_s=event_scatter_ms(timing_fps) / 1000.0,
     )
+    # a camera that is not level moves the angles read against the picture's vertical:
+    # as much as the ground slopes in the picture, added to what they are stated to within
+    roll = camera_roll_deg(cleaned, gait.steps)
+    roll = None if roll is None else round(roll, 1)  # as analysis.json stores it
+    if roll is not None:
+        for key, extra in roll_errors(roll, SIDES).items():
+            errors[key] = float(np.hypot(errors.get(key, 0.0), extra))
+        if abs(roll) >= ROLL_NOTE_DEG:
+            warnings.append(Warning_("camera_rolled", camera_rolled_sentence(roll)))
     if "vertical_oscillation_cm" in metrics and ("vertical_oscillation_pct", "all") in errors:
         leg_cm = metrics["vertical_oscillation_cm"]["all"]["median"] / max(
             metrics["vertical_oscillation_pct"]["all"]["median"], 1e-9
@@ -404,6 +427,7 @@ def analyze_track(
         toe_off_error_ms=round(event_error_ms["toe_off"], 1),
         running_speed=measured_speed,
         toe_off_foot_pitch=pitch_timed,
+        camera_roll_deg=roll,
     )
 
 
