@@ -59,6 +59,26 @@ class FootClearance:
     confidence: np.ndarray
 
 
+#: Hips travelling this far across the picture (leg lengths, between their 5th and 95th
+#: percentile positions) make a runner crossing it: overground, a fixed camera.
+CROSSING_LEGS = 2.0
+
+
+def runner_crosses(track: PoseTrack, leg: float) -> bool:
+    """Whether the runner crosses the picture (the hips travel :data:`CROSSING_LEGS` or
+    more): the feet then stand on the ground all along it, not on one short stretch of
+    belt (:func:`~runform.gait.clearance.ground_line`)."""
+    hips = [track.point(f"{s}_hip")[:, 0] for s in ("left", "right") if track.has(f"{s}_hip")]
+    if not hips or not (np.isfinite(leg) and leg > 0):
+        return False
+    x = np.nanmean(np.stack(hips), axis=0)
+    x = x[np.isfinite(x)]
+    if x.size < 10:
+        return False
+    lo, hi = np.percentile(x, [5, 95])
+    return bool(hi - lo >= CROSSING_LEGS * leg)
+
+
 def foot_clearance(
     track: PoseTrack, side: str, leg: float, ground_percentile: float, drift_window_s: float
 ) -> FootClearance | None:
@@ -70,11 +90,12 @@ def foot_clearance(
     if not names and track.has(f"{side}_ankle"):
         names = [f"{side}_ankle"]
     heights, confs = [], []
+    crossing = runner_crosses(track, leg)
     for n in names:
         xy = track.point(n)
         if np.isfinite(xy[:, 1]).sum() < 10:
             continue
-        h = (ground_line(xy, ground_percentile) - xy[:, 1]) / leg
+        h = (ground_line(xy, ground_percentile, crossing=crossing) - xy[:, 1]) / leg
         heights.append(remove_drift(track.time, h, drift_window_s))
         confs.append(track.point_score(n))
     if not heights:
