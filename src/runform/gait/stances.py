@@ -39,6 +39,7 @@ from runform.gait.templates import (
 )
 from runform.gait.types import CUT_BY_CLIP_EDGE
 from runform.gait.witnesses import frame_of
+from runform.geometry import mid_point
 from runform.track import PoseTrack
 
 #: Why a stance could not be timed when the foot's points are lost around it.
@@ -68,11 +69,10 @@ def runner_crosses(track: PoseTrack, leg: float) -> bool:
     """Whether the runner crosses the picture (the hips travel :data:`CROSSING_LEGS` or
     more): the feet then stand on the ground all along it, not on one short stretch of
     belt (:func:`~runform.gait.clearance.ground_line`)."""
-    hips = [track.point(f"{s}_hip")[:, 0] for s in ("left", "right") if track.has(f"{s}_hip")]
-    if not hips or not (np.isfinite(leg) and leg > 0):
+    hips = mid_point(track, "hip")
+    if hips is None or not (np.isfinite(leg) and leg > 0):
         return False
-    x = np.nanmean(np.stack(hips), axis=0)
-    x = x[np.isfinite(x)]
+    x = hips[:, 0][np.isfinite(hips[:, 0])]
     if x.size < 10:
         return False
     lo, hi = np.percentile(x, [5, 95])
