@@ -117,6 +117,14 @@ from runform.track import PoseTrack
 #: was calibrated on).
 CALIBRATED_SPEEDS = (2.0, 6.2)
 
+#: A stance is looked at as cut short (its off-rhythm end re-timed by the witnesses,
+#: :func:`~runform.gait.stances.cut_short`) under this many times the share of the median
+#: contact time under which the step checks reject it (``StepLimits.min_contact_ratio``):
+#: the clearance's stances, before the witnesses lengthen them, have a shorter median than
+#: the steps the checks judge, so a stance at just over half the first was neither
+#: re-timed nor kept (the real clip's far foot, 133 ms against 266 and then 270 ms).
+CUT_SHORT_SLACK = 1.2
+
 
 @dataclass
 class FootClearanceDetector:
@@ -349,7 +357,7 @@ class FootClearanceDetector:
         # a stance the clearance cut short is read where its wrong end was due
         self.due_ = cut_short(
             stances,
-            self.limits.min_contact_ratio,
+            self.limits.min_contact_ratio * CUT_SHORT_SLACK,
             self.stride_period_,
             self.max_rhythm_offset,
             (float(track.time[0]), float(track.time[-1])),

@@ -85,13 +85,18 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
                 items.append(("Two clips", check.get("message", "")))
     elif near in ("left", "right"):
         far = "left" if near == "right" else "right"
+        hidden = any(w.get("code") == "far_leg_hidden" for w in analysis.get("warnings") or [])
+        seen = (
+            f"the {far} leg was hidden in most of the clip, so the {near} leg is measured alone"
+            if hidden
+            else f"the {far} leg was partly hidden, so its values are shown greyed, marked "
+            "'seen from the other side', and not judged"
+        )
         items.append(
             (
                 "Camera side",
                 f"{near} leg nearer the camera (from the picture: {votes or evidence.get('basis', '')}); "
-                f"the {far} leg was partly hidden, so its values are shown greyed, marked "
-                f"'seen from the other side', and not judged. Film the runner's {far} side to "
-                "measure it and compare legs",
+                f"{seen}. Film the runner's {far} side to measure it and compare legs",
             )
         )
     else:
@@ -127,6 +132,11 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
         f"{counted(cleaning.get('swapped_frames', 0), 'frame')} with left/right swapped "
         f"({counted(cleaning.get('swap_segments', 0), 'segment')}) corrected",
     ]
+    if cleaning.get("doubled_frames"):
+        clean_bits.append(
+            f"{counted(cleaning['doubled_frames'], 'frame')} with one leg drawn on the other's "
+            "foot: that leg's points set missing and bridged"
+        )
     if cleaning.get("cutoff_hz"):
         clean_bits.append(f"low-pass at {cleaning['cutoff_hz']:.1f} Hz")
     items.append(("Cleaning", "; ".join(clean_bits) + "."))
