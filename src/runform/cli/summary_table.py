@@ -112,8 +112,9 @@ def print_summary(doc: dict) -> None:
             body.add_row(_label(m), _value(m, "all"), _edges(m) or "–", _verdicts(m), _quality(m))
     if legs.row_count:
         console.print(legs)
-    if near and legs.row_count:
-        far = "right" if near == "left" else "left"
+    far = "right" if near == "left" else "left"
+    far_values = any((m.get(far) or {}).get("median") is not None for m in metrics.values())
+    if near and legs.row_count and far_values:
         console.print(
             f"[dim]far = seen from the other side: the {far} leg was partly hidden, so its "
             f"values are not judged; film the runner's {far} side to measure it.[/]"

@@ -52,8 +52,9 @@ def camera_roll_deg(track: PoseTrack, steps: Sequence[Step]) -> float | None:
     """The slope of the ground in the picture (degrees; positive when it falls toward image
     right, ``y`` down), from the middle of the heel and toe in the flat-foot part of every
     stance (:data:`FLAT_FOOT`): one line, a common slope with an intercept per foot (the far
-    foot stands a little higher in a camera's perspective). ``None`` with fewer than
-    :data:`MIN_STANCES` stances per foot or ground points spread over less than
+    foot stands a little higher in a camera's perspective), from each foot with at least
+    :data:`MIN_STANCES` stances (one foot will do: a far foot hidden in most of the clip).
+    ``None`` when no foot has them or the ground points are spread over less than
     :data:`MIN_SPREAD_LEGS` leg lengths (on a treadmill the stance foot slides along the
     belt; overground the footprints lie along the path).
 
@@ -73,12 +74,12 @@ def camera_roll_deg(track: PoseTrack, steps: Sequence[Step]) -> float | None:
     if not (np.isfinite(leg) and leg > 0):
         return None
     xs, ys, feet = [], [], []
-    for k, side in enumerate(("left", "right")):
+    for side in ("left", "right"):
         own = [st for st in steps if st.side == side]
         if len(own) < MIN_STANCES or not all(
             track.has(f"{side}_{p}") for p in ("heel", "foot_index")
         ):
-            return None
+            continue
         foot = 0.5 * (track.point(f"{side}_heel") + track.point(f"{side}_foot_index"))
         rows = np.zeros(track.n_frames, dtype=bool)
         for st in own:
@@ -87,14 +88,16 @@ def camera_roll_deg(track: PoseTrack, steps: Sequence[Step]) -> float | None:
             rows |= (track.time >= a) & (track.time <= b)
         pts = foot[rows & np.isfinite(foot).all(axis=1)]
         if len(pts) < 2 * MIN_STANCES:
-            return None
+            continue
         xs.append(pts[:, 0])
         ys.append(pts[:, 1])
-        feet.append(np.full(len(pts), k))
+        feet.append(np.full(len(pts), len(feet)))
+    if not feet:
+        return None
     x, y, f = np.concatenate(xs), np.concatenate(ys), np.concatenate(feet)
     if np.ptp(x) < MIN_SPREAD_LEGS * leg:
         return None
-    design = np.c_[x, f == 0, f == 1].astype(float)
+    design = np.c_[x, *(f == k for k in range(len(feet)))].astype(float)
     slope = float(np.linalg.lstsq(design, y, rcond=None)[0][0])
     return math.degrees(math.atan(slope))
 

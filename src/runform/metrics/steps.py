@@ -34,9 +34,14 @@ class StepContext:
     ankle_ahead: dict  # side -> (T,) ankle ahead of the mid-hip along travel, or None
     thigh_ok: dict  # side -> (T,) bool: thigh at plausible length (pose not distorted)
     shank_ok: dict  # side -> (T,) bool: shank at plausible length
+    #: one leg measured alone (the far leg hidden): the bounce and the trunk, read over a
+    #: step, are read over the first half of the stride, the other foot's contact unknown
+    one_leg: bool = False
 
     @classmethod
-    def build(cls, track: PoseTrack, angles: dict, direction: int, leg: float) -> StepContext:
+    def build(
+        cls, track: PoseTrack, angles: dict, direction: int, leg: float, one_leg: bool = False
+    ) -> StepContext:
         hip_mid = mid_point(track, "hip")
         rate, heel_hip, ankle_ahead = {}, {}, {}
         rate_time = track.time
@@ -69,6 +74,7 @@ class StepContext:
             ankle_ahead,
             thigh_ok,
             shank_ok,
+            one_leg,
         )
 
 
@@ -227,12 +233,17 @@ def step_metrics(step: Step, ctx: StepContext, treadmill_speed: float | None = N
             row["heel_recovery_ratio"] = _extreme(window(t, d, tt, ts), np.min) / ctx.leg
     if ctx.ankle_ahead[s] is not None:
         row["touchdown_distance_pct"] = 100.0 * value_at(t, ctx.ankle_ahead[s], tc) / ctx.leg
-    if tn is not None:
+    step_end = tn
+    if tn is None and ctx.one_leg and ts is not None:
+        step_end = tc + 0.5 * (ts - tc)
+    if step_end is not None:
         if ctx.hip_mid is not None:
             y = ctx.hip_mid[:, 1]
-            seg = window(t, y, tc, tn)
+            seg = window(t, y, tc, step_end)
             row["vertical_oscillation_pct"] = 100.0 * _extreme(seg, np.ptp, 0.8) / ctx.leg
-        row["trunk_lean_deg"] = _extreme(window(t, ctx.angles["trunk"], tc, tn), np.median, 0.8)
+        row["trunk_lean_deg"] = _extreme(
+            window(t, ctx.angles["trunk"], tc, step_end), np.median, 0.8
+        )
     return {k: (_none(v) if isinstance(v, float) else v) for k, v in row.items()}
 
 

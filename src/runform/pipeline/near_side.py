@@ -54,6 +54,13 @@ NEAR_MIN_AGREEMENT = 0.6
 OCCLUSION_PARTS: tuple[str, ...] = ("knee", "ankle", "heel", "foot_index")
 
 
+#: A leg's point scored under this (the cleaning's mask) is not seen; the occlusion vote
+#: leaves out a part whose two legs are not both seen on most frames while apart: the
+#: scores of a leg hidden throughout cannot fall as it passes behind the other, and the
+#: near leg's small dip would then read as the near leg hidden.
+SEEN_SCORE = 0.3
+
+
 def _mean_score(track: PoseTrack, names: list[str]) -> float | None:
     cols = [track.point_score(n) for n in names if track.has(n)]
     if not cols:
@@ -66,7 +73,8 @@ def _mean_score(track: PoseTrack, names: list[str]) -> float | None:
 def _occlusion_vote(track: PoseTrack, leg: float) -> float | None:
     """How much more the right leg's scores fall than the left's while the legs overlap in
     the picture (the far leg passes behind the near one), against while they are apart.
-    Positive: the right leg is the hidden one, so the left is near."""
+    Positive: the right leg is the hidden one, so the left is near. Parts whose legs are
+    not both seen (:data:`SEEN_SCORE`) on most frames apart are left out."""
     if not (np.isfinite(leg) and leg > 0):
         return None
     deltas = []
@@ -78,7 +86,8 @@ def _occlusion_vote(track: PoseTrack, leg: float) -> float | None:
         ds = track.point_score(ln) - track.point_score(rn)
         ok = np.isfinite(dx) & np.isfinite(ds)
         overlap, apart = ok & (dx < 0.1 * leg), ok & (dx > 0.3 * leg)
-        if overlap.sum() >= 10 and apart.sum() >= 10:
+        seen = np.minimum(track.point_score(ln), track.point_score(rn)) >= SEEN_SCORE
+        if overlap.sum() >= 10 and apart.sum() >= 10 and seen[apart].mean() >= 0.5:
             deltas.append(float(ds[overlap].mean() - ds[apart].mean()))
     return float(np.mean(deltas)) if deltas else None
 

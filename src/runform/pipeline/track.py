@@ -38,7 +38,13 @@ from runform.metrics.foot_points import (
 )
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
-from runform.pipeline.near_side import NearSide, decide_near_side
+from runform.pipeline.one_leg import (
+    located,
+    near_side_said,
+    one_leg_only,
+    only_leg_seen,
+    other_side,
+)
 from runform.pipeline.track_checks import (
     legs_missing_sentence,
     time_base_remedy,
@@ -189,16 +195,31 @@ def analyze_track(
         cutoff_hz=opts.cutoff_hz,
         fix_swaps=opts.fix_swaps,
     )
-    usable = np.isfinite(np.stack([cleaned.point(k)[:, 1] for k in required_keypoints()])).all(
-        axis=0
-    )
+    usable = located(cleaned, required_keypoints())
+    near_warnings: list[Warning_] = []  # said where they always were, after the travel's
+    near_info = near_side_said(track, confidence, opts.filmed_side, near_warnings)
+    near = near_info.side
+    one_leg = None
     if usable.mean() < 0.3:
-        raise AnalysisError(
-            legs_missing_sentence(
-                track, cleaned, required_keypoints(), float(usable.mean()), opts.min_score
+        one_leg = only_leg_seen(cleaned, near)
+        if one_leg is None:
+            raise AnalysisError(
+                legs_missing_sentence(
+                    track, cleaned, required_keypoints(), float(usable.mean()), opts.min_score
+                )
+            )
+        far = other_side(one_leg)
+        warnings.append(
+            Warning_(
+                "far_leg_hidden",
+                f"The {far} leg, the far leg, was hidden in most of the clip (located in "
+                f"{100 * usable.mean():.0f} % of frames), so the {one_leg} leg is measured "
+                "alone: its cadence, contact, swing and angles; step and flight times and "
+                f"left/right comparisons need both feet. To time those, film with the {far} "
+                "foot in view behind the near one.",
             )
         )
-    if usable.mean() < 0.7:
+    elif usable.mean() < 0.7:
         warnings.append(
             Warning_(
                 "low_coverage",
@@ -228,48 +249,16 @@ def analyze_track(
     if not np.isfinite(leg) or leg <= 0:
         raise AnalysisError("Leg length could not be measured; hips, knees and ankles are needed.")
 
-    near_info = decide_near_side(track, confidence)
-    said = opts.filmed_side
-    if said and near_info.side is None:
-        near_info = NearSide(said, "stated by the user (the picture was undecided)", 1.0,
-                             near_info.votes)  # fmt: skip
-    elif said and near_info.side != said and near_info.basis == "image evidence":
-        warnings.append(
-            Warning_(
-                "filmed_side_contradicted",
-                f"You said the runner's {said} side was filmed, but the picture shows the "
-                f"{near_info.side} leg nearer the camera, so that is the leg measured; check "
-                "the side you gave.",
-            )
-        )
-    near = near_info.side
-    if near is not None:
-        far = "right" if near == "left" else "left"
-        warnings.append(
-            Warning_(
-                "far_leg",
-                f"The {near} leg was nearer the camera and is the one measured; the {far} leg "
-                "was the far leg, partly hidden, so its values are shown greyed and not used. "
-                f"To measure the {far} leg and compare legs, film the runner's {far} side too.",
-                "info",
-            )
-        )
-    else:
-        warnings.append(
-            Warning_(
-                "near_leg_unknown",
-                "Which leg was nearer the camera could not be told from the picture (a pose "
-                "file without scores gives no clue); both legs are shown, a finding needs both "
-                "of them past its range and names no side. Give --filmed-side with the side "
-                "that faced the camera, or film square to the runner's side.",
-            )
-        )
-
+    # measured alone, the near leg's "far leg greyed" note gives way to the fuller one
+    warnings.extend(w for w in near_warnings if not (one_leg and w.code == "far_leg"))
     report("analyse", 0.4, "gait events")
     detector = FootClearanceDetector(max_gap_s=opts.max_gap_s).detect(cleaned, travel.direction)
     gait = detector.result_
+    if one_leg:
+        gait = one_leg_only(gait, one_leg)
     per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
-    if min(per_side.values()) < opts.min_steps_per_side:
+    needed = [one_leg] if one_leg else SIDES
+    if min(per_side[s] for s in needed) < opts.min_steps_per_side:
         raise AnalysisError(
             f"Only {counted(per_side['left'], 'left step')} and "
             f"{counted(per_side['right'], 'right step')} were found (at least "
@@ -279,7 +268,7 @@ def analyze_track(
 
     report("analyse", 0.6, "metrics")
     angles = frame_angles(cleaned, travel.direction)
-    ctx = StepContext.build(cleaned, angles, travel.direction, leg)
+    ctx = StepContext.build(cleaned, angles, travel.direction, leg, one_leg=bool(one_leg))
     rows = [
         _no_negative_durations(step_metrics(st, ctx, opts.treadmill_speed_mps)) for st in gait.steps
     ]
@@ -292,7 +281,8 @@ def analyze_track(
     metrics, summary = summarise(
         rows,
         fps=fps,
-        confidence=confidence,
+        # measured alone, every value is the near leg's: its keypoints decide their quality
+        confidence={s: confidence[one_leg] for s in SIDES} if one_leg else confidence,
         scale_m_per_unit=scale,
         leg_units=leg,
         treadmill_speed=opts.treadmill_speed_mps,
