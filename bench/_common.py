@@ -57,6 +57,20 @@ def clip_arguments(
     return args, clip
 
 
+def trials_from_command_line(doc: str, argv: Sequence[str] | None = None) -> list:
+    """The force-plate trials a bench runs: all found (``../shared/data`` and
+    ``../external_data``), or with ``--shared-only`` the runners of ``../shared/data``
+    only. ``doc`` is the bench's docstring (its first line describes the command)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument(
+        "--shared-only", action="store_true", help="only the runners of ../shared/data"
+    )
+    args = parser.parse_args(argv)
+    from mocap import bench_trials
+
+    return bench_trials(args.shared_only)
+
+
 def log(message: str) -> None:
     """Print a progress line on stderr (the scripts' output stays on stdout)."""
     import sys

@@ -21,7 +21,6 @@ Command line::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, log
+from _common import format_table, log, trials_from_command_line
 from runform.track import PoseTrack
 
 RATES = (30.0, 60.0)
@@ -105,14 +104,7 @@ def summary(rows: list[dict]) -> list[object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--shared-only", action="store_true", help="only the runners of ../shared/data"
-    )
-    args = parser.parse_args(argv)
-    from mocap import bench_trials
-
-    trials = bench_trials(args.shared_only)
+    trials = trials_from_command_line(__doc__, argv)
     rows = []
     for fps in RATES:
         for injected in (False, True):

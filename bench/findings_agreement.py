@@ -77,6 +77,9 @@ class Condition:
     far_noise_px: more noise on the far leg's points (SD, added to ``noise_px`` in
         quadrature), whose scores then read :data:`FAR_SCORE`: a pose model sees the leg
         behind the body worse, and says so in its scores (:func:`worse_far_leg`).
+    far_hidden_after_s: the far leg's knee, ankle, heel and toe hidden (scored under the
+        mask) after this many seconds (:func:`hide_far_leg`): the product then measures the
+        near leg alone (``pipeline.one_leg``).
     """
 
     name: str
@@ -86,6 +89,7 @@ class Condition:
     runs: tuple[tuple[int, float], ...]
     belt_given: bool
     far_noise_px: float = 0.0
+    far_hidden_after_s: float | None = None
 
 
 REFERENCE = Condition("reference", None, 0.0, ("left",), ((0, 0.0),), True)
@@ -95,6 +99,9 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("60 Hz + 8 px", 60.0, 8.0, ("left", "right"), PHASES, False),
     Condition("30 Hz + 8 px", 30.0, 8.0, ("left", "right"), PHASES, False),
     Condition("60 Hz + 8 px, far leg 16 px", 60.0, 8.0, ("left", "right"), PHASES, False, 16.0),
+    Condition(
+        "60 Hz + 8 px, far leg hidden", 60.0, 8.0, ("left", "right"), PHASES, False, 16.0, 1.0
+    ),
 )
 #: Score of the far leg's points in a condition with ``far_noise_px`` (the near leg's, with
 #: noise, read 0.9): far enough below for the product to tell which leg is near from the
@@ -127,6 +134,7 @@ def view(doc: dict) -> dict:
         "speed_mps": pace.speed_mps,
         "speed_basis": pace.basis,
         "near_side": (doc.get("context") or {}).get("near_side"),
+        "one_leg": any(w.get("code") == "far_leg_hidden" for w in doc.get("warnings") or []),
     }
 
 
@@ -185,6 +193,18 @@ def worse_far_leg(track, facing: str, extra_px: float, seed: int):
     return track.replace(xy=xy, score=score)
 
 
+def hide_far_leg(track, facing: str, after_s: float):
+    """The track with the far leg's knee, ankle, heel and toe scored 0.05, under the
+    product's mask, after ``after_s`` seconds (a leg hidden behind the near one or a
+    treadmill's console)."""
+    far = "right" if facing == "left" else "left"
+    score = track.score.copy()
+    late = track.time - track.time[0] > after_s
+    for part in ("knee", "ankle", "heel", "foot_index"):
+        score[late, track.index(f"{far}_{part}")] = 0.05
+    return track.replace(score=score)
+
+
 def camera_runs(trial: mocap.Trial, condition: Condition) -> Iterator[tuple[str, int, float]]:
     """``(facing, seed, phase)`` of each run of a condition."""
     for facing in condition.facings:
@@ -206,6 +226,8 @@ def run_condition(
         )
         if condition.far_noise_px:
             track = worse_far_leg(track, facing, condition.far_noise_px, seed)
+        if condition.far_hidden_after_s is not None:
+            track = hide_far_leg(track, facing, condition.far_hidden_after_s)
         options = AnalysisOptions(
             treadmill_speed_mps=trial.belt_speed if condition.belt_given else None
         )

@@ -33,7 +33,6 @@ Command line::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, log
+from _common import format_table, log, trials_from_command_line
 from runform.gait.clean import (
     SWAP_MISS_COST,
     SWAP_PARTS,
@@ -214,14 +213,7 @@ def table(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--shared-only", action="store_true", help="only the runners of ../shared/data"
-    )
-    args = parser.parse_args(argv)
-    from mocap import bench_trials
-
-    trials = bench_trials(args.shared_only)
+    trials = trials_from_command_line(__doc__, argv)
     rows = table("synthetic (12)", synthetic_tracks)
     rows += table(f"force plate ({len(trials)} trials)", lambda f, n: mocap_tracks(trials, f, n))
     header = [

@@ -139,3 +139,63 @@ def test_the_real_clip_with_its_far_leg_hidden(male_side_pose_path: Path) -> Non
         assert alone.summary[metric]["left"] == pytest.approx(
             full.summary[metric]["left"], rel=0.02
         )
+
+
+def test_too_few_near_steps_measured_alone_says_so() -> None:
+    """The far leg hidden after 1 s of a 2 s clip: too few near steps, and the sentence says
+    the near leg was measured alone, not "per foot"."""
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=2.0, seed=2)
+    with pytest.raises(AnalysisError, match=r"left steps? (was|were) found, the right leg being"):
+        analyze_track(hide(run.track, "right", 0.5), AnalysisOptions(min_steps_per_side=4))
+
+
+def test_measured_alone_is_recorded_and_whole_body_values_count_the_near_legs_steps(
+    runner,
+) -> None:
+    """``context.measured_alone`` names the leg; a whole-body value's quality and the
+    findings count its steps whole (both legs' are halved between the two)."""
+    full, alone, near = runner.full, runner.alone, runner.near
+    assert alone.to_dict()["context"]["measured_alone"] == near
+    assert full.to_dict()["context"]["measured_alone"] is None
+    cadence = alone.to_dict()["metrics"]["cadence_spm"]
+    assert cadence["quality"]["level"] != "poor"
+    from runform.findings import assess_areas, findings_from_analysis
+
+    # a 6 s clip: 8 of the near leg's steps, enough for its own values and, measured
+    # alone, for the whole body's (12 are asked of two legs together)
+    run = synthetic_runner(
+        RunnerSpec(facing=runner.run.spec.facing), fps=60.0, duration_s=6.0, seed=2
+    )
+    short = analyze_track(hide(run.track, runner.far, 1.0))
+    doc = short.to_dict()
+    n = sum(1 for s in short.gait.steps)
+    assert 6 <= n < 12
+    areas = {a["area"]: a for a in assess_areas(doc, findings_from_analysis(doc))}
+    assert areas["cadence"]["status"] != "not assessed", areas["cadence"]
+    assert areas["hip_extension"]["status"] != "not assessed", areas["hip_extension"]
+
+
+def test_two_clips_one_measured_alone() -> None:
+    """Both sides filmed, the right-side clip's far leg hidden: the merged analysis has
+    both legs, says only that clip's leg lacks step and flight times, and is not itself
+    "measured alone"."""
+    from runform.compare.sides import merge_sides
+    from runform.pipeline.document import analysis_document
+
+    docs = []
+    for facing in ("left", "right"):
+        run = synthetic_runner(RunnerSpec(facing=facing), fps=60.0, duration_s=8.0, seed=1)
+        track = run.track if facing == "left" else hide(run.track, "left", 1.0)
+        docs.append(analysis_document(analyze_track(track)))
+    assert docs[1]["context"]["measured_alone"] == "right"
+    merged = merge_sides(*docs, names=("left.mp4", "right.mp4"))
+    assert merged["context"]["measured_alone"] is None
+    said = [w["message"] for w in merged["warnings"] if w["code"] == "far_leg_hidden"]
+    assert said == [
+        "right.mp4: the left leg was hidden in most of this clip, so the right leg was "
+        "measured alone here: its step and flight times, which need the other foot's "
+        "contact, were not measured."
+    ]
+    assert merged["summary"]["thigh_extension_deg"]["left"] is not None
+    assert merged["summary"]["thigh_extension_deg"]["right"] is not None
+    assert merged["summary"]["step_time_ms"]["right"] is None

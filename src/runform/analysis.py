@@ -71,6 +71,7 @@ class Analysis:
     running_speed: float | None = None
     toe_off_foot_pitch: bool | None = None
     camera_roll_deg: float | None = None
+    measured_alone: str | None = None
 
     @property
     def direction(self) -> int:
@@ -107,6 +108,7 @@ class Analysis:
                 "running_speed_leg_lengths_per_s": self.running_speed,
                 "toe_off_foot_pitch": self.toe_off_foot_pitch,
                 "camera_roll_deg": self.camera_roll_deg,
+                "measured_alone": self.measured_alone,
                 "leg_length": round(self.leg_length, 3),
                 "leg_length_units": meta.units,
             },

@@ -310,7 +310,17 @@ def merge_sides(
         for w in docs[side].get("warnings") or []:
             if w.get("code") == "far_leg":
                 continue
-            warnings.append({**w, "message": f"{clip_names[side]}: {w.get('message', '')}"})
+            message = w.get("message", "")
+            if w.get("code") == "far_leg_hidden":
+                # the other clip measures the other leg: only this leg's step and flight
+                # times are missing, the legs are still compared
+                other = "right" if side == "left" else "left"
+                message = (
+                    f"the {other} leg was hidden in most of this clip, so the {side} leg was "
+                    "measured alone here: its step and flight times, which need the other "
+                    "foot's contact, were not measured."
+                )
+            warnings.append({**w, "message": f"{clip_names[side]}: {message}"})
     for check in checks:
         if not check["ok"]:
             warnings.append(
@@ -342,6 +352,7 @@ def merge_sides(
 
     context["near_side"] = None
     context["two_sided"] = True
+    context["measured_alone"] = None  # each leg from its own clip: both legs measured
     context["near_side_evidence"] = {
         "side": None,
         "basis": "two clips, one from each side: each leg measured as the near leg",

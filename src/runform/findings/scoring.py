@@ -303,10 +303,13 @@ class Context:
 
     def _enough_steps(self, metric: str, side: str, n: int) -> bool:
         """Enough steps for a finding: :data:`MIN_FINDING_STEPS` of the leg; a whole-body
-        value (``side`` "all") counts both legs and needs twice as many. Cadence is no
+        value (``side`` "all") counts both legs and needs twice as many (as many, when the
+        near leg was measured alone: ``context.measured_alone``). Cadence is no
         exception (from two stride times it read 123 for a runner at 169, one missed contact
         doubling a stride)."""
-        needed = MIN_FINDING_STEPS if side in SIDES else 2 * MIN_FINDING_STEPS
+        alone = (self.analysis.get("context") or {}).get("measured_alone")
+        # measured alone, a whole-body value rests on the near leg's steps, as its own do
+        needed = MIN_FINDING_STEPS if side in SIDES or alone in SIDES else 2 * MIN_FINDING_STEPS
         if n >= needed:
             return True
         leg = f"the {side} leg" if side in SIDES else "the clip"

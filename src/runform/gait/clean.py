@@ -235,8 +235,7 @@ def unstack_doubled_legs(track: PoseTrack) -> tuple[PoseTrack, int]:
         return track, 0
     left = np.stack([track.point(f"left_{p}") for p in parts], axis=1)  # (T, P, 2)
     right = np.stack([track.point(f"right_{p}") for p in parts], axis=1)
-    with np.errstate(all="ignore"):
-        gap = np.nanmedian(np.linalg.norm(left - right, axis=-1), axis=1) / leg
+    gap = _row_medians(np.linalg.norm(left - right, axis=-1)) / leg
     near = np.isfinite(gap) & (gap < DOUBLED_WITHIN_LEGS)
     apart = np.isfinite(gap) & (gap > DOUBLED_APART_LEGS)
     max_frames = (
@@ -254,8 +253,10 @@ def unstack_doubled_legs(track: PoseTrack) -> tuple[PoseTrack, int]:
         jumps = {}
         for side, pts in (("left", left), ("right", right)):
             line = pts[a - 1] + w * (pts[b] - pts[a - 1])
-            with np.errstate(all="ignore"):
-                jumps[side] = float(np.nanmedian(np.linalg.norm(pts[a:b] - line, axis=-1))) / leg
+            jumps[side] = (
+                float(_row_medians(np.linalg.norm(pts[a:b] - line, axis=-1).reshape(1, -1))[0])
+                / leg
+            )
         lj, rj = jumps["left"], jumps["right"]
         if not (np.isfinite(lj) and np.isfinite(rj)):
             continue
@@ -268,6 +269,16 @@ def unstack_doubled_legs(track: PoseTrack) -> tuple[PoseTrack, int]:
                 xy[a:b, track.index(f"{wrong}_{p}")] = np.nan
         mended += b - a
     return (track.replace(xy=xy), mended) if mended else (track, 0)
+
+
+def _row_medians(values: np.ndarray) -> np.ndarray:
+    """Each row's median of its finite values, NaN for a row with none (quietly: an
+    all-missing row is an answer here, not a warning)."""
+    out = np.full(values.shape[0], np.nan)
+    seen = np.isfinite(values).any(axis=1)
+    if seen.any():
+        out[seen] = np.nanmedian(values[seen], axis=1)
+    return out
 
 
 def _swap_prior(time: np.ndarray, per_s: float) -> list[float]:

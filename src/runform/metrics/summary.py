@@ -315,8 +315,11 @@ def _entry(
         present = [s for s in ("left", "right") if per[s]]
         n_min = min(per[s]["n"] for s in present) if len(present) == 2 else 0
     else:
-        n_min = min(n_side.values()) if n_side else 0
-        n_min = max(n_min, overall["n"] // 2)
+        # the legs with steps (one, when the near leg was measured alone: every value is
+        # then its own and counts whole)
+        measured = [n for n in n_side.values() if n > 0]
+        n_min = min(measured) if measured else 0
+        n_min = max(n_min, overall["n"] // len(measured) if measured else 0)
     entry = {
         "name": spec.name,
         "unit": spec.unit,

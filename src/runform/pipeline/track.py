@@ -257,8 +257,14 @@ def analyze_track(
     if one_leg:
         gait = one_leg_only(gait, one_leg)
     per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
-    needed = [one_leg] if one_leg else SIDES
-    if min(per_side[s] for s in needed) < opts.min_steps_per_side:
+    if one_leg and (n_near := per_side[one_leg]) < opts.min_steps_per_side:
+        raise AnalysisError(
+            f"Only {counted(n_near, f'{one_leg} step')} {'was' if n_near == 1 else 'were'} "
+            f"found, the {other_side(one_leg)} leg being hidden in most of the clip (at least "
+            f"{opts.min_steps_per_side} are needed); film at least 10 seconds of steady "
+            "running from the side with both feet visible."
+        )
+    if not one_leg and min(per_side.values()) < opts.min_steps_per_side:
         raise AnalysisError(
             f"Only {counted(per_side['left'], 'left step')} and "
             f"{counted(per_side['right'], 'right step')} were found (at least "
@@ -418,6 +424,7 @@ def analyze_track(
         running_speed=measured_speed,
         toe_off_foot_pitch=pitch_timed,
         camera_roll_deg=roll,
+        measured_alone=one_leg,
     )
 
 
