@@ -165,3 +165,22 @@ def test_real_stances_the_noise_cut_short_are_kept_and_timed(
         "cadence_spm": None,
     }
     assert events_protocol.score(result, trial)["contact_recall_pct"] == 100.0
+
+
+def test_a_brief_dip_beside_a_stance_does_not_take_its_timing() -> None:
+    """One window holding a three-frame dip (a far foot's points drawn on the ground) and,
+    after the foot rises again, the real stance: the crossings are sought from the
+    stance, the window's longest stretch near the ground, not from the dip's lower point
+    (which timed the stance as the dip's 60 ms on the real clip's far foot)."""
+    from runform.gait.stances import first_crossings
+
+    t = np.arange(60) / 30.0
+    clear = np.full(60, 0.3)
+    clear[20:23] = -0.03  # the dip: lower than the stance
+    clear[23:26] = 0.2
+    clear[26:36] = np.linspace(0.0, -0.02, 10)  # the stance
+    found = first_crossings(t, clear, 18, 40, levels=(0.01, 0.02), margin=0.005)
+    assert not isinstance(found, str)
+    contact, _, toe_off, _ = found
+    assert 25 / 30 < contact < 26 / 30
+    assert 35 / 30 < toe_off < 37 / 30

@@ -199,3 +199,29 @@ def test_two_clips_one_measured_alone() -> None:
     assert merged["summary"]["thigh_extension_deg"]["left"] is not None
     assert merged["summary"]["thigh_extension_deg"]["right"] is not None
     assert merged["summary"]["step_time_ms"]["right"] is None
+
+
+def test_a_far_foot_unseen_on_the_ground_falls_back_to_the_near_leg_alone() -> None:
+    """The far leg seen only in swing (its points masked around every stance of its foot,
+    as a near leg standing in front of it hides it): legs are located in most frames, but
+    the far foot gives no step. The clip was refused ("Only 14 left steps and 0 right
+    steps were found"); the near leg is now measured alone, and the warning says why."""
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=10.0, seed=3)
+    track = run.track
+    contacts = [e.time_s for e in run.events if e.side == "right" and e.kind == "contact"]
+    toe_offs = [e.time_s for e in run.events if e.side == "right" and e.kind == "toe_off"]
+    score = track.score.copy()
+    for c in contacts:
+        t = next((x for x in toe_offs if x > c), c + 0.3)
+        for part in SWAP_PARTS:
+            score[
+                (track.time > c - 0.06) & (track.time < t + 0.06), track.index(f"right_{part}")
+            ] = 0.05
+    masked = track.replace(score=score)
+    alone = analyze_track(masked)
+    assert alone.near_side == "left" and alone.measured_alone == "left"
+    sentence = next(w.message for w in alone.warnings if w.code == "far_leg_hidden")
+    assert sentence.startswith("The right leg, the far leg, was found on only")
+    full = analyze_track(track)
+    assert alone.summary["cadence_spm"] == pytest.approx(full.summary["cadence_spm"], rel=0.005)
+    assert len(alone.gait.steps) >= sum(1 for s in full.gait.steps if s.side == "left") - 1

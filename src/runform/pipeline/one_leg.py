@@ -53,6 +53,19 @@ def only_leg_seen(track: PoseTrack, near: str | None) -> str | None:
     return near if located(track, names).mean() >= ONE_LEG_COVERAGE else None
 
 
+def far_leg_hidden_warning(near: str, why: str) -> Warning_:
+    """The ``far_leg_hidden`` warning: the far leg ``why`` (e.g. "was hidden in most of the
+    clip (…)"), so the ``near`` leg is measured alone, and what that leaves out."""
+    far = other_side(near)
+    return Warning_(
+        "far_leg_hidden",
+        f"The {far} leg, the far leg, {why}, so the {near} leg is measured alone: its "
+        "cadence, contact, swing and angles; step and flight times and left/right "
+        f"comparisons need both feet. To time those, film with the {far} foot in view "
+        "behind the near one.",
+    )
+
+
 def near_side_said(
     track: PoseTrack, confidence: dict[str, float], said: str | None, warnings: list[Warning_]
 ) -> NearSide:

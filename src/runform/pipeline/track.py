@@ -39,6 +39,7 @@ from runform.metrics.foot_points import (
 from runform.metrics.steps import StepContext, gait_cycle_curves, step_metrics
 from runform.metrics.summary import LEG_FRACTION_OF_HEIGHT, assess, summarise
 from runform.pipeline.one_leg import (
+    far_leg_hidden_warning,
     located,
     near_side_said,
     one_leg_only,
@@ -208,15 +209,10 @@ def analyze_track(
                     track, cleaned, required_keypoints(), float(usable.mean()), opts.min_score
                 )
             )
-        far = other_side(one_leg)
         warnings.append(
-            Warning_(
-                "far_leg_hidden",
-                f"The {far} leg, the far leg, was hidden in most of the clip (located in "
-                f"{100 * usable.mean():.0f} % of frames), so the {one_leg} leg is measured "
-                "alone: its cadence, contact, swing and angles; step and flight times and "
-                f"left/right comparisons need both feet. To time those, film with the {far} "
-                "foot in view behind the near one.",
+            far_leg_hidden_warning(
+                one_leg,
+                f"was hidden in most of the clip (located in {100 * usable.mean():.0f} % of frames)",
             )
         )
     elif usable.mean() < 0.7:
@@ -257,6 +253,23 @@ def analyze_track(
     if one_leg:
         gait = one_leg_only(gait, one_leg)
     per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
+    if (
+        not one_leg
+        and near is not None
+        and per_side[other_side(near)] < opts.min_steps_per_side <= per_side[near]
+    ):
+        # the far foot found on too few steps (hidden or unclear in most of the clip),
+        # the near one on enough: the near leg is measured alone rather than refused
+        one_leg = near
+        gait = one_leg_only(gait, near)
+        n_far = per_side[other_side(near)]
+        warnings = [w for w in warnings if w.code != "far_leg"]
+        warnings.append(
+            far_leg_hidden_warning(
+                near, f"was found on only {counted(n_far, 'step')} (its foot hidden or unclear)"
+            )
+        )
+        per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
     if one_leg and (n_near := per_side[one_leg]) < opts.min_steps_per_side:
         raise AnalysisError(
             f"Only {counted(n_near, f'{one_leg} step')} {'was' if n_near == 1 else 'were'} "
