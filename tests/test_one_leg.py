@@ -225,3 +225,38 @@ def test_a_far_foot_unseen_on_the_ground_falls_back_to_the_near_leg_alone() -> N
     full = analyze_track(track)
     assert alone.summary["cadence_spm"] == pytest.approx(full.summary["cadence_spm"], rel=0.005)
     assert len(alone.gait.steps) >= sum(1 for s in full.gait.steps if s.side == "left") - 1
+
+
+def test_the_result_page_shows_the_leg_measured_alone(tmp_path: Path) -> None:
+    """The web result page gives the measured leg's values only ("L 17.5 deg"), not a
+    dash for the hidden leg with the far leg's footnote."""
+    import json
+    import re
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fastapi.testclient import TestClient
+
+    from runform.pipeline.document import analysis_document
+    from runform.service.testing import tiny_video
+    from test_web import make_app, sign_up, upload
+
+    run = synthetic_runner(RunnerSpec(facing="left"), fps=60.0, duration_s=8.0, seed=2)
+    doc = analysis_document(analyze_track(hide(run.track, "right", 1.0)))
+    assert doc["context"]["measured_alone"] == "left"
+
+    def analyze(video, out_dir, options, progress):
+        (out_dir / "analysis.json").write_text(json.dumps(doc))
+        shutil.copyfile(video, out_dir / "annotated.mp4")
+
+    clip = tiny_video(tmp_path / "clip.mp4").read_bytes()
+    with TestClient(make_app(tmp_path, analyze=analyze)) as client:
+        sign_up(client, "a@b.org")
+        page = client.get(upload(client, clip).headers["location"])
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+    thigh = doc["summary"]["thigh_extension_deg"]["left"]
+    assert f"L {thigh:.1f} deg" in text
+    assert "R –" not in text and "†" not in text
+    assert "the left leg is measured alone" in text

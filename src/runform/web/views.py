@@ -133,6 +133,8 @@ def result_view(storage, record) -> dict | None:
             continue
         sides = ("left", "right") if metric.get("per_side") else ("all",)
         words, tone = verdict(metric, sides)
+        if alone := (doc.get("context") or {}).get("measured_alone"):
+            sides = (alone,) if metric.get("per_side") else sides  # the hidden leg: no value
         unit = metric.get("unit", "")
         values = {side: fmt_number((metric.get(side) or {}).get("median"), unit) for side in sides}
         metrics.append({
