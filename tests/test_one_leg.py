@@ -260,3 +260,27 @@ def test_the_result_page_shows_the_leg_measured_alone(tmp_path: Path) -> None:
     assert f"L {thigh:.1f} deg" in text
     assert "R –" not in text and "†" not in text
     assert "the left leg is measured alone" in text
+
+
+@pytest.mark.parametrize("fps", [30.0, 240.0])
+def test_measured_alone_at_the_rates_phones_film(fps: float) -> None:
+    """At 30 and 240 fps, with 4 px of noise: the near leg's steps as both legs give them
+    (within 1 ms), cadence within 0.1 steps/min, thigh extension, bounce and trunk within
+    0.3."""
+    run = synthetic_runner(
+        RunnerSpec(facing="right"), fps=fps, duration_s=10.0, seed=4, noise_px=4.0
+    )
+    full = analyze_track(run.track)
+    assert full.near_side == "right"
+    alone = analyze_track(hide(run.track, "left", 1.0))
+    assert alone.measured_alone == "right"
+    both = np.array([s.contact_s for s in full.gait.steps if s.side == "right"])
+    one = np.array([s.contact_s for s in alone.gait.steps])
+    assert one.size == both.size
+    assert np.abs(one - both).max() < 0.001
+    assert alone.summary["cadence_spm"] == pytest.approx(full.summary["cadence_spm"], abs=0.1)
+    for metric in ("vertical_oscillation_pct", "trunk_lean_deg"):
+        assert alone.summary[metric] == pytest.approx(full.summary[metric], abs=0.3)
+    assert alone.summary["thigh_extension_deg"]["right"] == pytest.approx(
+        full.summary["thigh_extension_deg"]["right"], abs=0.3
+    )
