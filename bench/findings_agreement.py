@@ -134,7 +134,7 @@ def view(doc: dict) -> dict:
         "speed_mps": pace.speed_mps,
         "speed_basis": pace.basis,
         "near_side": (doc.get("context") or {}).get("near_side"),
-        "one_leg": any(w.get("code") == "far_leg_hidden" for w in doc.get("warnings") or []),
+        "one_leg": (doc.get("context") or {}).get("measured_alone") is not None,
     }
 
 

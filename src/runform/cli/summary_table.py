@@ -20,6 +20,7 @@ from runform.findings.wording import (
     is_reliable,
     verdict_text,
 )
+from runform.keypoints import other_side
 
 #: Verdict column header: where each value sits against its band.
 VERDICT_COLUMN = "verdict"
@@ -112,9 +113,10 @@ def print_summary(doc: dict) -> None:
             body.add_row(_label(m), _value(m, "all"), _edges(m) or "–", _verdicts(m), _quality(m))
     if legs.row_count:
         console.print(legs)
-    far = "right" if near == "left" else "left"
-    far_values = any((m.get(far) or {}).get("median") is not None for m in metrics.values())
-    if near and legs.row_count and far_values:
+    far = other_side(near) if near else None
+    # no far value shown (the near leg measured alone): no footnote for it
+    far_shown = far and any((m.get(far) or {}).get("median") is not None for m in metrics.values())
+    if legs.row_count and far_shown:
         console.print(
             f"[dim]far = seen from the other side: the {far} leg was partly hidden, so its "
             f"values are not judged; film the runner's {far} side to measure it.[/]"

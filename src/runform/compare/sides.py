@@ -50,6 +50,7 @@ from runform.compare.sides_checks import cross_check, step_values, symmetry
 from runform.errors import InputError
 from runform.findings import findings_from_analysis
 from runform.findings.pace import metric_band, pace_from_analysis
+from runform.keypoints import other_side
 from runform.metrics.summary import position, step_stats, symmetry_index
 
 ONE_SIDED_SCHEMA = "runform.analysis/1"
@@ -314,9 +315,8 @@ def merge_sides(
             if w.get("code") == "far_leg_hidden":
                 # the other clip measures the other leg: only this leg's step and flight
                 # times are missing, the legs are still compared
-                other = "right" if side == "left" else "left"
                 message = (
-                    f"the {other} leg was hidden in most of this clip, so the {side} leg was "
+                    f"the {other_side(side)} leg was hidden in most of this clip, so the {side} leg was "
                     "measured alone here: its step and flight times, which need the other "
                     "foot's contact, were not measured."
                 )

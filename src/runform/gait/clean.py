@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -235,7 +236,9 @@ def unstack_doubled_legs(track: PoseTrack) -> tuple[PoseTrack, int]:
         return track, 0
     left = np.stack([track.point(f"left_{p}") for p in parts], axis=1)  # (T, P, 2)
     right = np.stack([track.point(f"right_{p}") for p in parts], axis=1)
-    gap = _row_medians(np.linalg.norm(left - right, axis=-1)) / leg
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN frames stay NaN
+        gap = np.nanmedian(np.linalg.norm(left - right, axis=-1), axis=1) / leg
     near = np.isfinite(gap) & (gap < DOUBLED_WITHIN_LEGS)
     apart = np.isfinite(gap) & (gap > DOUBLED_APART_LEGS)
     max_frames = (
@@ -250,14 +253,7 @@ def unstack_doubled_legs(track: PoseTrack) -> tuple[PoseTrack, int]:
         if not (apart[a - 1] and apart[b]):
             continue
         w = ((t[a:b] - t[a - 1]) / (t[b] - t[a - 1]))[:, None, None]
-        jumps = {}
-        for side, pts in (("left", left), ("right", right)):
-            line = pts[a - 1] + w * (pts[b] - pts[a - 1])
-            jumps[side] = (
-                float(_row_medians(np.linalg.norm(pts[a:b] - line, axis=-1).reshape(1, -1))[0])
-                / leg
-            )
-        lj, rj = jumps["left"], jumps["right"]
+        lj, rj = (_jump(pts, a, b, w) / leg for pts in (left, right))
         if not (np.isfinite(lj) and np.isfinite(rj)):
             continue
         wrong = "left" if lj > rj else "right"
@@ -271,14 +267,13 @@ def unstack_doubled_legs(track: PoseTrack) -> tuple[PoseTrack, int]:
     return (track.replace(xy=xy), mended) if mended else (track, 0)
 
 
-def _row_medians(values: np.ndarray) -> np.ndarray:
-    """Each row's median of its finite values, NaN for a row with none (quietly: an
-    all-missing row is an answer here, not a warning)."""
-    out = np.full(values.shape[0], np.nan)
-    seen = np.isfinite(values).any(axis=1)
-    if seen.any():
-        out[seen] = np.nanmedian(values[seen], axis=1)
-    return out
+def _jump(pts: np.ndarray, a: int, b: int, w: np.ndarray) -> float:
+    """How far (median, NaN if unseen) the points ``pts[a:b]`` (frames, parts, xy) lie from
+    the line between their positions just before and just after, at fractions ``w``."""
+    line = pts[a - 1] + w * (pts[b] - pts[a - 1])
+    d = np.linalg.norm(pts[a:b] - line, axis=-1)
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if d.size else float("nan")
 
 
 def _swap_prior(time: np.ndarray, per_s: float) -> list[float]:

@@ -2,7 +2,7 @@
 
 Helpers of :class:`runform.gait.events.FootClearanceDetector`: the ground line under a foot
 point (:func:`ground_line`), slow drift removed from a height (:func:`remove_drift`), the
-stride period from the clearance's rhythm (:func:`stride_period`), the stance foot's speed
+stride time from the clearance's rhythm (:func:`stride_rhythm`), the stance foot's speed
 under the hips (:func:`running_speed`), the clearance's noise on the stance plateau
 (:func:`plateau_noise`), the foot's horizontal position (:func:`foot_x`), and a level
 crossing interpolated between frames (:func:`crossing`).
@@ -81,21 +81,6 @@ def _envelope_start(x: np.ndarray, y: np.ndarray, at: np.ndarray, percentile: fl
     return slope * at + intercept
 
 
-def stride_period(
-    t: np.ndarray, clear: np.ndarray, min_s: float = 0.45, max_s: float = 2.0
-) -> float | None:
-    """A foot's stride time (s) from the rhythm of its clearance: the lag of the highest
-    autocorrelation peak between ``min_s`` and ``max_s`` (running strides last 0.55-1 s),
-    refined by a parabola through the peak. ``None`` when the signal shows no rhythm.
-
-    >>> t = np.arange(0, 10, 0.01)
-    >>> round(stride_period(t, np.maximum(np.sin(2 * np.pi * t / 0.72), 0) ** 4), 3)
-    0.72
-    """
-    rhythm = stride_rhythm(t, clear, min_s, max_s)
-    return None if rhythm is None else rhythm[0]
-
-
 #: A foot whose clearance is seen in less of the clip than this has no rhythm of its own:
 #: bridged by straight lines over the rest, its autocorrelation peaks where the lines do (a
 #: far foot seen for the first second of 5 read a stride of 0.39 s against the runner's
@@ -106,8 +91,16 @@ RHYTHM_MIN_SEEN = 0.5
 def stride_rhythm(
     t: np.ndarray, clear: np.ndarray, min_s: float = 0.45, max_s: float = 2.0
 ) -> tuple[float, float] | None:
-    """``(stride time in s, strength)`` of :func:`stride_period`: the strength is the
-    height of the autocorrelation peak taken (1 for a perfectly regular rhythm)."""
+    """A foot's stride time (s) from the rhythm of its clearance, and the rhythm's strength:
+    the lag of the highest autocorrelation peak between ``min_s`` and ``max_s`` (running
+    strides last 0.55-1 s), refined by a parabola through the peak, and that peak's height
+    (1 for a perfectly regular rhythm). ``None`` when the signal shows no rhythm.
+
+    >>> t = np.arange(0, 10, 0.01)
+    >>> stride, strength = stride_rhythm(t, np.maximum(np.sin(2 * np.pi * t / 0.72), 0) ** 4)
+    >>> round(stride, 3)
+    0.72
+    """
     ok = np.isfinite(clear)
     if ok.sum() < 20 or ok.mean() < RHYTHM_MIN_SEEN:
         return None

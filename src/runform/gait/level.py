@@ -28,8 +28,8 @@ from runform.gait.types import Step
 from runform.geometry import leg_length
 from runform.track import PoseTrack
 
-#: Stances needed on each foot, and the spread of the ground points along the ground
-#: (leg lengths), for a slope to be read: fewer, and it is noise.
+#: Stances a foot needs for its ground points to count, and the spread of the ground
+#: points along the ground (leg lengths), for a slope to be read: fewer, and it is noise.
 MIN_STANCES = 3
 MIN_SPREAD_LEGS = 0.15
 #: The part of a stance the ground is read in (fractions of the contact time): the foot

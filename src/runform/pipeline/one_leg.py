@@ -15,6 +15,7 @@ import numpy as np
 
 from runform.analysis import Warning_
 from runform.gait.types import GaitEvents
+from runform.keypoints import other_side
 from runform.pipeline.near_side import NearSide, decide_near_side
 from runform.track import PoseTrack
 
@@ -33,10 +34,6 @@ def one_leg_only(gait: GaitEvents, side: str) -> GaitEvents:
 def located(track: PoseTrack, names: list[str]) -> np.ndarray:
     """Frames where every one of ``names`` is located."""
     return np.isfinite(np.stack([track.point(k)[:, 1] for k in names])).all(axis=0)
-
-
-def other_side(side: str) -> str:
-    return "right" if side == "left" else "left"
 
 
 #: The near leg's hip, knee and ankle located in this share of the frames lets it be

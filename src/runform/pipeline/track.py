@@ -27,7 +27,7 @@ from runform.gait.level import camera_roll_deg, roll_errors
 from runform.gait.time_grid import is_uniform
 from runform.gait.types import CUT_BY_CLIP_EDGE, RejectedStep, Step
 from runform.geometry import leg_length
-from runform.keypoints import SIDES, required_keypoints
+from runform.keypoints import SIDES, other_side, required_keypoints
 from runform.metrics.angles import frame_angles
 from runform.metrics.catalog import expected_cadence
 from runform.metrics.event_timing import event_scatter_ms, event_timing_error_ms, timing_errors
@@ -44,7 +44,6 @@ from runform.pipeline.one_leg import (
     near_side_said,
     one_leg_only,
     only_leg_seen,
-    other_side,
 )
 from runform.pipeline.track_checks import (
     legs_missing_sentence,
@@ -245,14 +244,11 @@ def analyze_track(
     if not np.isfinite(leg) or leg <= 0:
         raise AnalysisError("Leg length could not be measured; hips, knees and ankles are needed.")
 
-    # measured alone, the near leg's "far leg greyed" note gives way to the fuller one
-    warnings.extend(w for w in near_warnings if not (one_leg and w.code == "far_leg"))
     report("analyse", 0.4, "gait events")
     detector = FootClearanceDetector(max_gap_s=opts.max_gap_s).detect(cleaned, travel.direction)
     gait = detector.result_
-    if one_leg:
-        gait = one_leg_only(gait, one_leg)
     per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
+    too_few_far = None
     if (
         not one_leg
         and near is not None
@@ -261,14 +257,16 @@ def analyze_track(
         # the far foot found on too few steps (hidden or unclear in most of the clip),
         # the near one on enough: the near leg is measured alone rather than refused
         one_leg = near
-        gait = one_leg_only(gait, near)
         n_far = per_side[other_side(near)]
-        warnings = [w for w in warnings if w.code != "far_leg"]
-        warnings.append(
-            far_leg_hidden_warning(
-                near, f"was found on only {counted(n_far, 'step')} (its foot hidden or unclear)"
-            )
+        too_few_far = far_leg_hidden_warning(
+            near, f"was found on only {counted(n_far, 'step')} (its foot hidden or unclear)"
         )
+    # measured alone, the near leg's "far leg greyed" note gives way to the fuller one
+    warnings.extend(w for w in near_warnings if not (one_leg and w.code == "far_leg"))
+    if too_few_far:
+        warnings.append(too_few_far)
+    if one_leg:
+        gait = one_leg_only(gait, one_leg)
         per_side = {s: sum(1 for st in gait.steps if st.side == s) for s in SIDES}
     if one_leg and (n_near := per_side[one_leg]) < opts.min_steps_per_side:
         raise AnalysisError(

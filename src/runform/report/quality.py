@@ -85,10 +85,9 @@ def quality_section(analysis: dict) -> tuple[list[tuple[str, str]], list[str]]:
                 items.append(("Two clips", check.get("message", "")))
     elif near in ("left", "right"):
         far = "left" if near == "right" else "right"
-        hidden = any(w.get("code") == "far_leg_hidden" for w in analysis.get("warnings") or [])
         seen = (
             f"the {far} leg was hidden in most of the clip, so the {near} leg is measured alone"
-            if hidden
+            if ctx.get("measured_alone") == near
             else f"the {far} leg was partly hidden, so its values are shown greyed, marked "
             "'seen from the other side', and not judged"
         )
